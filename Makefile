@@ -1,0 +1,38 @@
+# The one entry point: the README and .ci/run call these targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run demo test lint format bench scale-out-check
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Live exchanges.
+run: install
+	$(BIN)/python manage.py run_all --host $(HOST) --port $(PORT)
+
+# The built-in exchange simulator instead of live exchanges; every page says so.
+demo: install
+	$(BIN)/python manage.py run_all --simulate --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python manage.py bench

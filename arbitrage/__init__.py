@@ -1,0 +1,1 @@
+"""The arbitrage engine: latest quotes, opportunities, fan-out to browsers and bots."""

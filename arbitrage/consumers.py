@@ -1,0 +1,69 @@
+"""/ws: the live feed for pages and bots. Authenticate, join the group, forward."""
+
+from __future__ import annotations
+
+import msgspec
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from arbitrage.engine import PRICES_GROUP
+from arbitrage.messages import (
+    Error,
+    Subscribe,
+    Subscribed,
+    Unsubscribe,
+    client_message_decoder,
+    encoder,
+    price_update_text,
+)
+from arbitrage.quote_cache import aread_quote_fragments
+
+# Application close codes (4000–4999), documented in the README.
+CLOSE_UNAUTHENTICATED = 4401
+
+MAX_INSTRUMENTS = 1000
+
+
+class LiveFeedConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        self.instruments: set[str] = set()  # empty: everything
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            # Accept first: a close code can only be sent on an open socket.
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await self.channel_layer.group_add(PRICES_GROUP, self.channel_name)
+        await self.accept()
+        await self.send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(PRICES_GROUP, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            message = client_message_decoder.decode(text_data or bytes_data or b"")
+        except msgspec.DecodeError as exc:
+            await self._send(Error(f"bad message: {exc}"))
+            return
+        if len(message.instruments) > MAX_INSTRUMENTS:
+            await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments"))
+            return
+        if isinstance(message, Subscribe):
+            self.instruments |= set(message.instruments)
+        elif isinstance(message, Unsubscribe):
+            self.instruments -= set(message.instruments)
+        await self._send(Subscribed(sorted(self.instruments)))
+        await self.send_snapshot()
+
+    async def send_snapshot(self) -> None:
+        fragments = await aread_quote_fragments(sorted(self.instruments) or None)
+        await self.send(text_data=f'{{"type":"snapshot","data":[{",".join(fragments)}]}}')
+
+    async def prices_batch(self, event: dict) -> None:
+        watched = self.instruments
+        fragments = [fragment for instrument, fragment in event["items"] if not watched or instrument in watched]
+        if fragments:
+            await self.send(text_data=price_update_text(event["seq"], fragments))
+
+    async def _send(self, message: msgspec.Struct) -> None:
+        await self.send(text_data=encoder.encode(message).decode())

@@ -1,0 +1,42 @@
+"""The latest quote per instrument and exchange, in the cache, where web processes read it
+without touching the engine."""
+
+from __future__ import annotations
+
+import msgspec
+from django.core.cache import cache
+
+INDEX_KEY = "quotes:index"
+QUOTE_TTL_S = 3600  # a quote nobody refreshes for an hour is gone, not shown forever
+
+
+def quotes_key(instrument: str) -> str:
+    return f"quotes:{instrument}"
+
+
+async def write_quotes(rows: dict[str, dict[str, str]], index: list[str] | None) -> None:
+    """`rows`: instrument -> exchange -> quote JSON. `index`: every instrument, when it grew."""
+    values: dict[str, object] = {quotes_key(instrument): row for instrument, row in rows.items()}
+    if index is not None:
+        values[INDEX_KEY] = index
+    await cache.aset_many(values, timeout=QUOTE_TTL_S)
+
+
+def read_quotes(instruments: list[str] | None = None) -> dict[str, dict[str, dict]]:
+    """instrument -> exchange -> quote fields (QuoteMessage as a dict)."""
+    if instruments is None:
+        instruments = cache.get(INDEX_KEY) or []
+    found = cache.get_many([quotes_key(instrument) for instrument in instruments])
+    return {
+        instrument: {exchange: msgspec.json.decode(text) for exchange, text in sorted(row.items())}
+        for instrument in instruments
+        if (row := found.get(quotes_key(instrument)))
+    }
+
+
+async def aread_quote_fragments(instruments: list[str] | None = None) -> list[str]:
+    """Every cached quote's JSON, for the snapshot a new /ws connection starts from."""
+    if not instruments:
+        instruments = await cache.aget(INDEX_KEY) or []
+    found = await cache.aget_many([quotes_key(instrument) for instrument in instruments])
+    return [text for row in found.values() for text in row.values()]

@@ -1,0 +1,94 @@
+"""/ws through the whole ASGI stack: origin check, session auth, snapshot, updates, filters."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from arbitrage.consumers import CLOSE_UNAUTHENTICATED
+from arbitrage.engine import Engine
+from arbitrage.tests.factories import make_quote
+from arbsite.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost:8000")
+
+
+async def _connect(*headers):
+    communicator = WebsocketCommunicator(application, "/ws", headers=list(headers))
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+async def test_anonymous_connection_is_closed_with_4401():
+    communicator, connected, _ = await _connect(ORIGIN)
+    assert connected
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_foreign_origin_is_refused(alice, login_cookie):
+    cookie = await login_cookie(alice)
+    _, connected, _ = await _connect((b"origin", b"http://evil.example"), (b"cookie", cookie))
+    assert not connected
+
+
+async def test_logged_in_session_gets_snapshot_then_coalesced_updates(alice, login_cookie):
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    engine.on_quotes([make_quote(bid="100", ask="101", ts_ms=1)])
+    await engine.fan_out()  # fills the cache the snapshot comes from
+
+    communicator, connected, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    assert connected
+    snapshot = await communicator.receive_json_from(timeout=5)
+    assert snapshot["type"] == "snapshot"
+    assert [(q["exchange"], q["bid"]) for q in snapshot["data"]] == [("binance", "100")]
+
+    engine.on_quotes([make_quote(bid="100.5", ask="101", ts_ms=2), make_quote(bid="100.7", ask="101", ts_ms=3)])
+    await engine.fan_out()
+    update = await communicator.receive_json_from(timeout=5)
+    assert update["type"] == "price_update"
+    assert update["seq"] == 2
+    assert [(q["instrument"], q["bid"], q["ask"], q["ts_ms"]) for q in update["data"]] == [
+        ("BTC/USDT:USDT", "100.7", "101", 3)
+    ]
+    await communicator.disconnect()
+
+
+async def test_subscribe_narrows_updates_to_the_chosen_instruments(alice, login_cookie):
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    await communicator.receive_json_from(timeout=5)  # snapshot
+    await communicator.send_json_to({"type": "subscribe", "instruments": ["ETH/USDT:USDT"]})
+    assert await communicator.receive_json_from(timeout=5) == {"type": "subscribed", "instruments": ["ETH/USDT:USDT"]}
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
+
+    engine.on_quotes(
+        [
+            make_quote(instrument="BTC/USDT:USDT", ts_ms=5),
+            make_quote(instrument="ETH/USDT:USDT", bid="2300", ask="2300.1", ts_ms=5),
+        ]
+    )
+    await engine.fan_out()
+    update = await communicator.receive_json_from(timeout=5)
+    assert [q["instrument"] for q in update["data"]] == ["ETH/USDT:USDT"]
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["not json", json.dumps({"type": "dance"}), json.dumps({"type": "subscribe", "instruments": "BTC"}), "{}"],
+)
+async def test_bad_client_messages_get_an_error_and_the_connection_stays(alice, login_cookie, message):
+    communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    await communicator.receive_json_from(timeout=5)  # snapshot
+    await communicator.send_to(text_data=message)
+    reply = await communicator.receive_json_from(timeout=5)
+    assert reply["type"] == "error"
+    assert reply["error"]
+    await communicator.send_json_to({"type": "unsubscribe", "instruments": []})
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
+    await communicator.disconnect()

@@ -1,0 +1,58 @@
+"""The engine's loop over the configured channel layer and cache (Redis in CI)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from channels.layers import get_channel_layer
+
+from arbitrage.engine import PRICES_EVENT, PRICES_GROUP, Engine
+from arbitrage.quote_cache import read_quotes
+from arbitrage.tests.factories import make_quote
+from feeds.publish import QuotePublisher
+
+
+async def test_a_feed_batch_reaches_the_engine_and_fans_out_coalesced():
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(PRICES_GROUP, listener)
+    engine = Engine(layer, fanout_interval_ms=100)
+    await engine.start()
+    publisher = QuotePublisher(layer, flush_interval_ms=20)
+    publisher.add([make_quote(bid="100", ask="101", ts_ms=1), make_quote(bid="100.5", ask="101", ts_ms=2)])
+    publisher.add([make_quote(exchange="bybit", bid="99", ask="100", ts_ms=2)])
+    await publisher.flush()
+    assert (publisher.sent_batches, publisher.sent_quotes) == (1, 2)  # latest per symbol only
+
+    engine.on_message(await asyncio.wait_for(layer.receive(engine.channel), 5))
+    await engine.fan_out()
+    message = await asyncio.wait_for(layer.receive(listener), 5)
+    await layer.group_discard(PRICES_GROUP, listener)
+
+    assert message["type"] == PRICES_EVENT
+    assert message["seq"] == 1
+    items = {json.loads(fragment)["exchange"]: json.loads(fragment) for _, fragment in message["items"]}
+    assert items["binance"]["bid"] == "100.5"
+    assert items["bybit"]["ask"] == "100"
+    assert items["bybit"]["price"] == "99.5"
+    assert set(read_quotes()["BTC/USDT:USDT"]) == {"binance", "bybit"}
+
+
+async def test_nothing_changed_means_no_fan_out():
+    layer = get_channel_layer()
+    engine = Engine(layer, fanout_interval_ms=100)
+    engine.on_quotes([make_quote(ts_ms=1)])
+    await engine.fan_out()
+    engine.on_quotes([make_quote(ts_ms=2)])  # same prices and sizes: not a change
+    await engine.fan_out()
+    assert engine.seq == 1
+
+
+def test_malformed_layer_messages_are_counted_and_dropped():
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    engine.on_message({"type": "something.else"})
+    engine.on_message({"type": "quotes.batch", "quotes": b"\x00garbage"})
+    engine.on_message({"type": "quotes.batch"})
+    assert engine.bad_messages == 3
+    assert engine.book.latest == {}

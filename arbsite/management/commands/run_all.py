@@ -1,0 +1,74 @@
+"""Arbsite in one process: web server (HTTP and /ws), feed workers and engine in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from accounts.bootstrap import create_first_admin
+from arbitrage.engine import Engine
+from feeds.exchanges import EXCHANGE_IDS
+from feeds.runner import FeedWorker
+from feeds.simulator.server import Simulator
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Serve the pages, API and /ws, and run every feed and the engine, in one process."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--simulate", action="store_true", help="use the built-in exchange simulator")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--exchange", action="append", choices=EXCHANGE_IDS, help="default all")
+
+    def handle(self, *args, simulate, host, port, exchange, **options):
+        # Imported here: daphne.server installs Twisted's asyncio reactor on import.
+        from daphne.endpoints import build_endpoint_description_strings
+        from daphne.server import Server, twisted_loop
+
+        from arbsite.asgi import application
+
+        call_command("migrate", interactive=False, verbosity=0)
+        settings.SIMULATED = simulate
+        credentials = create_first_admin()
+        exchange_ids = list(exchange or EXCHANGE_IDS)
+        background = twisted_loop.create_task(self._background(exchange_ids, simulate))
+        server = Server(
+            application=application,
+            endpoints=build_endpoint_description_strings(host=host, port=port),
+            signal_handlers=True,
+            ready_callable=lambda: self._announce(host, port, simulate, credentials),
+        )
+        try:
+            server.run()
+        finally:
+            background.cancel()
+
+    async def _background(self, exchange_ids: list[str], simulate: bool) -> None:
+        engine = Engine(get_channel_layer(), settings.FANOUT_INTERVAL_MS)
+        if simulate:
+            async with Simulator(exchange_ids) as simulator:
+                worker = FeedWorker(exchange_ids, simulator.endpoints, simulated=True)
+                await asyncio.gather(engine.run(), worker.run())
+        else:
+            await asyncio.gather(engine.run(), FeedWorker(exchange_ids).run())
+
+    def _announce(self, host: str, port: int, simulate: bool, credentials: tuple[str, str] | None) -> None:
+        shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+        self.stdout.write(f"Arbsite is running: open http://{shown_host}:{port}/")
+        if simulate:
+            self.stdout.write("Data source: the built-in exchange SIMULATOR (every page says so).")
+        if credentials:
+            username, password = credentials
+            self.stdout.write(f"First admin created. Log in as: {username}  password: {password}")
+            self.stdout.write("(Shown once. Change it with: python manage.py changepassword admin)")
+        else:
+            self.stdout.write("Log in with your account (reset one with: python manage.py changepassword NAME).")
+        self.stdout.flush()

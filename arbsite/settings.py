@@ -1,0 +1,220 @@
+"""Arbsite settings: everything that varies comes from the environment, in this file only.
+
+With nothing set, Arbsite runs embedded: SQLite, the in-memory channel layer and a
+local-memory cache, in one process (`manage.py run_all`). With `DATABASE_URL` and
+`REDIS_URL` it runs scaled out: PostgreSQL, channels-redis, the Redis cache and Celery
+on Redis, each component in its own process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Files a running instance writes (secret key, SQLite database): never committed.
+VAR_DIR = Path(os.environ.get("ARBSITE_VAR_DIR", BASE_DIR / "var"))
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _secret_key() -> str:
+    """The key from the environment, else one generated on first run and kept in VAR_DIR."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("DEBUG")
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "rest_framework",
+    "rest_framework_simplejwt",
+    "django_htmx",
+    "arbsite",
+    "accounts",
+    "feeds",
+    "arbitrage",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "arbsite.urls"
+ASGI_APPLICATION = "arbsite.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "arbsite.context_processors.arbsite",
+            ],
+        },
+    },
+]
+
+# --- Storage ---------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASES = {
+    # Connections are closed after each request by default: async code reaches the database
+    # from a thread pool, where persistent connections pile up unseen.
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
+    if DATABASE_URL
+    else {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "arbsite.sqlite3"}
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+# One prefix for every key Arbsite puts in Redis, so two instances can share a server.
+REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "arbsite")
+
+if REDIS_URL:
+    # Quotes are ephemeral and latest-wins: the pub/sub layer suits them and measures
+    # several times the throughput of the list-based core layer (see performance.md).
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:layer"},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Celery ------------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+# Without a broker the same task code runs in-process, so the embedded mode needs no Redis.
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# --- Auth and security -------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# One switch for a deployment served over HTTPS; the localhost single-process mode
+# stays on plain HTTP, where secure cookies would make logging in impossible.
+HTTPS = _env_bool("ARBSITE_HTTPS")
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+X_FRAME_OPTIONS = "DENY"
+
+# --- Static files ------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it, even when empty
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Serve from the app directories too, so a checkout runs without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # INFO says where daphne listens; request logging is daphne's --access-log, off.
+        "daphne": {"level": "INFO"},
+        "websockets": {"level": "WARNING"},
+    },
+}
+
+# --- Arbsite -------------------------------------------------------------------------------
+# Set by `--simulate`: every page then says the data is simulated.
+SIMULATED = _env_bool("ARBSITE_SIMULATED")
+# Exchange base URLs, overridable one by one (`ARBSITE_BINANCE_WS_URL`, ...); the simulator
+# is reached only this way, so nothing else differs between a test and live.
+EXCHANGE_URL_OVERRIDES = {
+    key[len("ARBSITE_") :].lower(): value
+    for key, value in os.environ.items()
+    if key.startswith("ARBSITE_") and key.endswith("_URL")
+}
+# Canonical instruments watched when the admin has chosen none.
+DEFAULT_WATCHED_INSTRUMENTS = _env_list(
+    "ARBSITE_INSTRUMENTS",
+    "BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,XRP/USDT:USDT,DOGE/USDT:USDT,BNB/USDT:USDT,ADA/USDT:USDT,LINK/USDT:USDT",
+)
+# How often quotes leave a feed worker for the layer, batched (ms), and how often the
+# engine pushes coalesced updates to browsers (ms): 100 ms = at most 10 Hz per instrument.
+FEED_FLUSH_INTERVAL_MS = int(os.environ.get("ARBSITE_FEED_FLUSH_MS", "20"))
+FANOUT_INTERVAL_MS = int(os.environ.get("ARBSITE_FANOUT_MS", "100"))
+# A connection that delivers nothing for this long is reconnected although it looks open.
+FEED_STALL_TIMEOUT_S = float(os.environ.get("ARBSITE_FEED_STALL_S", "30"))
+FEED_BACKOFF_INITIAL_S = float(os.environ.get("ARBSITE_BACKOFF_INITIAL_S", "1"))
+FEED_BACKOFF_MAX_S = float(os.environ.get("ARBSITE_BACKOFF_MAX_S", "60"))

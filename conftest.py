@@ -1,0 +1,57 @@
+"""Fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: no Redis server configured for this run (.ci/run sets it)")
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    if not settings.DATABASE_URL.startswith(("postgres://", "postgresql://")):
+        pytest.skip("DATABASE_URL names no PostgreSQL server for this run (.ci/run sets it)")
+    return settings.DATABASE_URL
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", "alice-pass-1234")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.com", "bob-pass-1234")
+
+
+@pytest.fixture
+def login_cookie(client):
+    """The Cookie header of a logged-in browser session for a user."""
+
+    def force_login(user) -> None:
+        client.force_login(user)
+        # This runs in a worker thread: close its connection, or the test database
+        # cannot be dropped at the end of the run.
+        connections.close_all()
+
+    async def cookie_for(user) -> bytes:
+        await sync_to_async(force_login)(user)
+        return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    return cookie_for

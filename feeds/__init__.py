@@ -1,0 +1,1 @@
+"""Exchange feeds: connectors, sessions, the simulator and the workers that run them."""

@@ -1,0 +1,76 @@
+"""The exchange connectors and the two stable, pure entry points anyone can call.
+
+    parse_instruments(exchange_id, body) -> list[Instrument]
+    parse_frame(exchange_id, raw, instruments, state=None) -> list[Quote]
+
+`FrameError` is the one exception any input may produce.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Mapping
+
+import msgspec
+
+from feeds.exchanges.base import Connector
+from feeds.exchanges.binance import Binance
+from feeds.types import FrameError, Instrument, Quote
+
+__all__ = [
+    "CONNECTORS",
+    "EXCHANGE_IDS",
+    "FrameError",
+    "Instrument",
+    "Quote",
+    "get_connector",
+    "parse_frame",
+    "parse_instruments",
+]
+
+CONNECTORS: dict[str, Connector] = {connector.id: connector for connector in (Binance(),)}
+EXCHANGE_IDS: tuple[str, ...] = tuple(CONNECTORS)
+
+# What malformed bytes can make a decoder or the arithmetic after it raise; anything else
+# is a bug in a connector and should surface, not be counted as a bad frame.
+_BAD_INPUT = (msgspec.MsgspecError, ValueError, TypeError, ArithmeticError, KeyError, IndexError, zlib.error, EOFError)
+
+
+def get_connector(exchange_id: str) -> Connector:
+    try:
+        return CONNECTORS[exchange_id]
+    except KeyError:
+        raise ValueError(f"unknown exchange {exchange_id!r}; known: {', '.join(EXCHANGE_IDS)}") from None
+
+
+def parse_instruments(exchange_id: str, body: str | bytes) -> list[Instrument]:
+    """The perpetual instruments in one response body of the exchange's instrument endpoint."""
+    connector = get_connector(exchange_id)
+    try:
+        return connector.parse_instruments(body)
+    except FrameError:
+        raise
+    except _BAD_INPUT as exc:
+        raise FrameError(f"{exchange_id}: unparseable instrument list: {exc}") from exc
+
+
+def parse_frame(
+    exchange_id: str,
+    raw: str | bytes,
+    instruments: Mapping[str, Instrument],
+    state: dict | None = None,
+    recv_ns: int | None = None,
+) -> list[Quote]:
+    """The complete quotes in one WebSocket frame, exactly as received.
+
+    `state` is one dict per connection, carried across its frames, for channels that send
+    a snapshot and then deltas. Control frames and unknown symbols give [].
+    """
+    connector = get_connector(exchange_id)
+    try:
+        return connector.parse_frame(raw, instruments, state, time.time_ns() if recv_ns is None else recv_ns)
+    except FrameError:
+        raise
+    except _BAD_INPUT as exc:
+        raise FrameError(f"{exchange_id}: unparseable frame: {exc}") from exc

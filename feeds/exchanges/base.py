@@ -1,0 +1,106 @@
+"""What every exchange connector declares; the I/O that uses it lives once, in feeds/session.py.
+
+A connector is data plus pure functions: where to connect, what to send to subscribe and to
+keep the socket alive, and how to turn a frame into quotes. No sockets, no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from feeds.types import FrameError, Instrument, Quote
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where one exchange is reached: live by default, the simulator in tests and demos."""
+
+    ws_url: str
+    rest_url: str
+
+
+class Connector:
+    id: ClassVar[str]
+    name: ClassVar[str]
+    ws_url: ClassVar[str]  # live WebSocket URL
+    rest_url: ClassVar[str]  # live REST base URL (scheme and host)
+    instruments_paths: ClassVar[tuple[str, ...]]  # public instrument list, one or more calls
+    # Per-connection and per-message subscription limits, from the exchange's docs.
+    max_symbols_per_connection: ClassVar[int] = 200
+    max_symbols_per_message: ClassVar[int] = 50
+    # Client heartbeat: send `heartbeat_message()` (None: a WebSocket ping frame) this often.
+    # None when the server pings and the WebSocket library answers.
+    heartbeat_interval_s: ClassVar[float | None] = None
+    # Reconnect before the server's own connection lifetime runs out.
+    max_lifetime_s: ClassVar[float | None] = None
+
+    def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        raise NotImplementedError
+
+    def heartbeat_message(self) -> str | None:
+        return None
+
+    def control_reply(self, raw: str | bytes) -> str | None:
+        """A message the protocol requires in answer to a control frame (a test request)."""
+        return None
+
+    def parse_instruments(self, body: str | bytes) -> list[Instrument]:
+        raise NotImplementedError
+
+    def parse_frame(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+    ) -> list[Quote]:
+        raise NotImplementedError
+
+
+def batched(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def build_quote(
+    instrument: Instrument,
+    bid: Decimal,
+    bid_contracts: Decimal,
+    ask: Decimal,
+    ask_contracts: Decimal,
+    ts_ms: int,
+    recv_ns: int,
+) -> Quote:
+    """A Quote with sizes in base units; a non-finite or negative number is a FrameError."""
+    if not (bid.is_finite() and ask.is_finite() and bid_contracts.is_finite() and ask_contracts.is_finite()):
+        raise FrameError(f"non-finite number in {instrument.exchange} {instrument.symbol} quote")
+    if bid < 0 or ask < 0 or bid_contracts < 0 or ask_contracts < 0:
+        raise FrameError(f"negative number in {instrument.exchange} {instrument.symbol} quote")
+    if instrument.linear and instrument.contract_size == 1:
+        bid_size, ask_size = bid_contracts, ask_contracts
+    else:
+        bid_size = instrument.size_base(bid_contracts, bid)
+        ask_size = instrument.size_base(ask_contracts, ask)
+    return Quote(
+        instrument.exchange,
+        instrument.symbol,
+        instrument.instrument,
+        bid,
+        bid_size,
+        ask,
+        ask_size,
+        bid_contracts,
+        ask_contracts,
+        ts_ms,
+        recv_ns,
+    )
+
+
+def count_unknown_symbol(state: dict | None) -> list[Quote]:
+    """A quote for a symbol the caller did not ask for: counted in `state`, never returned."""
+    if state is not None:
+        state["unknown_symbols"] = state.get("unknown_symbols", 0) + 1
+    return []

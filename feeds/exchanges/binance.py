@@ -1,0 +1,139 @@
+"""Binance USDⓈ-M futures: bookTicker on the Public route.
+
+Docs: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams
+- Book tickers live on `/public` since the 2025–26 URL split; a stream sent to the wrong
+  route is acknowledged and then stays silent, so the URL matters.
+- Subscribe with `{"method":"SUBSCRIBE","params":[...],"id":N}` (lowercase stream names),
+  at most 200 streams per connection and 10 incoming messages per second.
+- The server pings every ~3 min and the WebSocket library answers; connections are closed
+  after 24 h, so the session rotates earlier.
+- Errors arrive wrapped: `{"error":{"code":2,"msg":"..."},"id":1}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import msgspec
+
+from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+
+ZERO = Decimal(0)
+
+
+class _BookTicker(msgspec.Struct):
+    e: str | None = None
+    s: str = ""
+    b: Decimal = ZERO
+    B: Decimal = ZERO
+    a: Decimal = ZERO
+    A: Decimal = ZERO
+    T: int = 0
+    E: int = 0
+
+
+class _Error(msgspec.Struct):
+    code: int | None = None
+    msg: str = ""
+
+
+class _Frame(_BookTicker):
+    # Acks, errors, and the combined-stream wrapper share the top level with the ticker fields.
+    id: int | None = None
+    error: _Error | None = None
+    stream: str | None = None
+    data: _BookTicker | None = None
+
+
+_frame_decoder = msgspec.json.Decoder(_Frame)
+
+
+class _Filter(msgspec.Struct):
+    filterType: str
+    tickSize: Decimal | None = None
+
+
+class _Symbol(msgspec.Struct):
+    symbol: str
+    contractType: str = ""
+    status: str = ""
+    baseAsset: str = ""
+    quoteAsset: str = ""
+    marginAsset: str = ""
+    filters: list[_Filter] = []
+
+
+class _ExchangeInfo(msgspec.Struct):
+    symbols: list[_Symbol]
+
+
+_info_decoder = msgspec.json.Decoder(_ExchangeInfo)
+
+
+class Binance(Connector):
+    id = "binance"
+    name = "Binance"
+    ws_url = "wss://fstream.binance.com/public/ws"
+    rest_url = "https://fapi.binance.com"
+    instruments_paths = ("/fapi/v1/exchangeInfo",)
+    max_symbols_per_connection = 200
+    # 10 incoming messages/s per connection: few large subscribe messages.
+    max_symbols_per_message = 200
+    heartbeat_interval_s = None
+    max_lifetime_s = 23 * 3600
+
+    def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return [
+            msgspec.json.encode(
+                {"method": "SUBSCRIBE", "params": [f"{s.lower()}@bookTicker" for s in batch], "id": n}
+            ).decode()
+            for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=1)
+        ]
+
+    def parse_instruments(self, body: str | bytes) -> list[Instrument]:
+        info = _info_decoder.decode(body)
+        instruments = []
+        for sym in info.symbols:
+            if sym.contractType != "PERPETUAL" or sym.status != "TRADING":
+                continue
+            tick = next((f.tickSize for f in sym.filters if f.filterType == "PRICE_FILTER"), None)
+            base = normalise_asset(sym.baseAsset)
+            quote = normalise_asset(sym.quoteAsset)
+            settle = normalise_asset(sym.marginAsset or sym.quoteAsset)
+            coin, multiplier = split_multiplier(base)
+            instruments.append(
+                Instrument(
+                    exchange=self.id,
+                    symbol=sym.symbol,
+                    instrument=canonical_name(base, quote, settle),
+                    base=base,
+                    quote=quote,
+                    settle=settle,
+                    linear=True,
+                    contract_size=Decimal(1),
+                    tick_size=tick or ZERO,
+                    coin=coin,
+                    multiplier=multiplier,
+                )
+            )
+        return instruments
+
+    def parse_frame(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+    ) -> list[Quote]:
+        frame = _frame_decoder.decode(raw)
+        ticker: _BookTicker = frame.data if frame.data is not None else frame
+        if ticker.e == "bookTicker":
+            instrument = instruments.get(ticker.s)
+            if instrument is None:
+                return count_unknown_symbol(state)
+            return [build_quote(instrument, ticker.b, ticker.B, ticker.a, ticker.A, ticker.T or ticker.E, recv_ns)]
+        if frame.error is not None:
+            raise FrameError(f"binance error {frame.error.code}: {frame.error.msg}")
+        return []

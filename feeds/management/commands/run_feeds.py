@@ -1,0 +1,28 @@
+"""A feed worker: holds one connection per chosen exchange and publishes their quotes."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from arbsite.runtime import run_until_stopped
+from feeds.exchanges import EXCHANGE_IDS
+from feeds.runner import FeedWorker
+from feeds.simulator.server import Simulator
+
+
+class Command(BaseCommand):
+    help = "Stream best bid/ask from exchanges into the channel layer."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--exchange", action="append", choices=EXCHANGE_IDS, help="repeat for several; default all")
+        parser.add_argument("--simulate", action="store_true", help="use the built-in exchange simulator")
+
+    def handle(self, *args, exchange, simulate, **options):
+        run_until_stopped(self._run(list(exchange or EXCHANGE_IDS), simulate))
+
+    async def _run(self, exchange_ids: list[str], simulate: bool) -> None:
+        if not simulate:
+            await FeedWorker(exchange_ids).run()
+            return
+        async with Simulator(exchange_ids) as simulator:
+            await FeedWorker(exchange_ids, simulator.endpoints, simulated=True).run()

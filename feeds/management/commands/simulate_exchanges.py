@@ -1,0 +1,34 @@
+"""Serve the simulated exchanges on local ports until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+
+from django.core.management.base import BaseCommand
+
+from arbsite.runtime import run_until_stopped
+from feeds.simulator.server import SIMULATED_EXCHANGE_IDS, Simulator
+
+
+class Command(BaseCommand):
+    help = "Serve protocol-faithful simulated exchanges (WebSocket and instrument REST) on local ports."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--exchange", action="append", choices=SIMULATED_EXCHANGE_IDS, help="repeat; default all")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=9400, help="first port; one port per exchange (0: any free)")
+        parser.add_argument("--seed", type=int, default=None)
+
+    def handle(self, *args, exchange, host, port, seed, **options):
+        simulator = Simulator(list(exchange or SIMULATED_EXCHANGE_IDS), host=host, base_port=port, seed=seed)
+        run_until_stopped(self._serve(simulator))
+
+    async def _serve(self, simulator: Simulator) -> None:
+        async with simulator:
+            self.stdout.write("Simulated exchanges are up. Point workers at them with:")
+            for exchange_id, endpoints in simulator.endpoints.items():
+                upper = exchange_id.upper()
+                self.stdout.write(f"  ARBSITE_{upper}_WS_URL={endpoints.ws_url}")
+                self.stdout.write(f"  ARBSITE_{upper}_REST_URL={endpoints.rest_url}")
+            self.stdout.flush()
+            await asyncio.Event().wait()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.db import models
+
+from feeds import types
+
+
+class Instrument(models.Model):
+    """An exchange's perpetual contract as last listed by the exchange; admin may disable one."""
+
+    exchange = models.CharField(max_length=20)
+    symbol = models.CharField(max_length=64)
+    instrument = models.CharField(max_length=64, db_index=True, help_text="Canonical BASE/QUOTE:SETTLE")
+    base = models.CharField(max_length=32)
+    quote = models.CharField(max_length=16)
+    settle = models.CharField(max_length=16)
+    linear = models.BooleanField()
+    contract_size = models.DecimalField(max_digits=30, decimal_places=12)
+    tick_size = models.DecimalField(max_digits=30, decimal_places=12)
+    coin = models.CharField(max_length=32, blank=True)
+    multiplier = models.DecimalField(max_digits=20, decimal_places=6, default=1)
+    enabled = models.BooleanField(default=True)
+    listed = models.BooleanField(default=True, help_text="Present in the exchange's latest instrument list")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["exchange", "symbol"], name="unique_exchange_symbol")]
+        ordering = ["instrument", "exchange"]
+
+    def __str__(self) -> str:
+        return f"{self.exchange}:{self.symbol} ({self.instrument})"
+
+    def to_value(self) -> types.Instrument:
+        return types.Instrument(
+            exchange=self.exchange,
+            symbol=self.symbol,
+            instrument=self.instrument,
+            base=self.base,
+            quote=self.quote,
+            settle=self.settle,
+            linear=self.linear,
+            contract_size=self.contract_size.normalize(),
+            tick_size=self.tick_size.normalize(),
+            coin=self.coin,
+            multiplier=self.multiplier.normalize(),
+        )

@@ -1,0 +1,57 @@
+"""Quotes leave a feed worker in batches: one channel-layer message per flush interval.
+
+The layer is the narrow pipe (performance.md): one message per tick would spend it on
+envelope overhead. Within a batch the latest quote per symbol wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.exceptions import ChannelFull
+from channels.layers import BaseChannelLayer
+from redis.exceptions import RedisError
+
+from feeds.types import Quote, encode_quotes
+
+logger = logging.getLogger(__name__)
+
+# Every running engine joins this group; a worker publishes each batch once to it.
+QUOTES_GROUP = "arbitrage.quotes"
+QUOTES_MESSAGE_TYPE = "quotes.batch"
+
+
+class QuotePublisher:
+    def __init__(self, layer: BaseChannelLayer, flush_interval_ms: int) -> None:
+        self.layer = layer
+        self.flush_interval_s = flush_interval_ms / 1000
+        self.pending: dict[tuple[str, str], Quote] = {}
+        self.sent_batches = 0
+        self.sent_quotes = 0
+        self.dropped_batches = 0
+
+    def add(self, quotes: list[Quote]) -> None:
+        pending = self.pending
+        for quote in quotes:
+            pending[quote.exchange, quote.symbol] = quote
+
+    async def flush(self) -> None:
+        if not self.pending:
+            return
+        batch = list(self.pending.values())
+        self.pending = {}
+        try:
+            await self.layer.group_send(QUOTES_GROUP, {"type": QUOTES_MESSAGE_TYPE, "quotes": encode_quotes(batch)})
+        except (ChannelFull, RedisError, OSError) as exc:
+            # Quotes are ephemeral: the next batch supersedes this one, so drop and count.
+            self.dropped_batches += 1
+            logger.warning("quote batch dropped (%d so far): %s", self.dropped_batches, exc)
+            return
+        self.sent_batches += 1
+        self.sent_quotes += len(batch)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_interval_s)
+            await self.flush()

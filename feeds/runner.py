@@ -1,0 +1,102 @@
+"""A feed worker: one session per exchange, one publisher, one status reporter, one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+from feeds.backoff import backoff_delay_s
+from feeds.exchanges import get_connector
+from feeds.exchanges.base import Endpoints
+from feeds.instruments import disabled_symbols, load_instruments, select_watched
+from feeds.publish import QuotePublisher
+from feeds.session import ExchangeSession
+from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, status_key
+
+logger = logging.getLogger(__name__)
+
+STATUS_INTERVAL_S = 1.0
+
+
+def configured_endpoints(exchange_id: str) -> Endpoints:
+    """The live URLs, unless settings override them (ARBSITE_<ID>_WS_URL, ARBSITE_<ID>_REST_URL)."""
+    connector = get_connector(exchange_id)
+    overrides = settings.EXCHANGE_URL_OVERRIDES
+    return Endpoints(
+        ws_url=overrides.get(f"{exchange_id}_ws_url", connector.ws_url),
+        rest_url=overrides.get(f"{exchange_id}_rest_url", connector.rest_url),
+    )
+
+
+class FeedWorker:
+    def __init__(
+        self,
+        exchange_ids: Iterable[str],
+        endpoints: Mapping[str, Endpoints] | None = None,
+        *,
+        simulated: bool = False,
+    ) -> None:
+        self.exchange_ids = list(exchange_ids)
+        self.simulated = simulated
+        self.endpoints = {eid: (endpoints or {}).get(eid) or configured_endpoints(eid) for eid in self.exchange_ids}
+        self.publisher = QuotePublisher(get_channel_layer(), settings.FEED_FLUSH_INTERVAL_MS)
+        self.statuses = {eid: FeedStatus(eid, url=self.endpoints[eid].ws_url) for eid in self.exchange_ids}
+        self.sessions: dict[str, ExchangeSession] = {}
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self._run_exchange(eid), name=f"feed-{eid}") for eid in self.exchange_ids]
+        tasks.append(asyncio.create_task(self.publisher.run(), name="feed-publisher"))
+        tasks.append(asyncio.create_task(self._report_status(), name="feed-status"))
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def _run_exchange(self, exchange_id: str) -> None:
+        status = self.statuses[exchange_id]
+        endpoints = self.endpoints[exchange_id]
+        watched = set(settings.DEFAULT_WATCHED_INSTRUMENTS)
+        attempt = 0
+        while True:
+            status.state = "loading instruments"
+            listed = await load_instruments(exchange_id, endpoints.rest_url)
+            disabled = await sync_to_async(disabled_symbols)(exchange_id)
+            chosen = select_watched(listed, watched, disabled)
+            if chosen:
+                break
+            status.record_error("no watched instrument listed (exchange unreachable and none stored?)")
+            status.state = "backoff"
+            await asyncio.sleep(backoff_delay_s(attempt, settings.FEED_BACKOFF_INITIAL_S, settings.FEED_BACKOFF_MAX_S))
+            attempt += 1
+        logger.info("%s: watching %d instruments at %s", exchange_id, len(chosen), endpoints.ws_url)
+        session = ExchangeSession(
+            exchange_id,
+            chosen,
+            self.publisher.add,
+            ws_url=endpoints.ws_url,
+            stall_timeout_s=settings.FEED_STALL_TIMEOUT_S,
+            backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
+            backoff_max_s=settings.FEED_BACKOFF_MAX_S,
+            status=status,
+        )
+        self.sessions[exchange_id] = session
+        await session.run()
+
+    async def _report_status(self) -> None:
+        while True:
+            await asyncio.sleep(STATUS_INTERVAL_S)
+            snapshot: dict[str, object] = {status_key(eid): s.snapshot() for eid, s in self.statuses.items()}
+            if self.simulated:
+                snapshot[SIMULATED_KEY] = True
+            try:
+                await cache.aset_many(snapshot, timeout=STATUS_TTL_S)
+            except (RedisError, OSError) as exc:
+                logger.warning("feed status not published: %s", exc)

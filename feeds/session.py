@@ -1,0 +1,177 @@
+"""One exchange connection kept alive: connect, subscribe, heartbeat, watchdog, reconnect.
+
+Everything exchange-specific comes from the connector (feeds/exchanges/<id>.py); this module
+is the only place that does WebSocket I/O with an exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from feeds.backoff import backoff_delay_s
+from feeds.exchanges import get_connector, parse_frame
+from feeds.status import FeedStatus
+from feeds.types import FrameError, Instrument, Quote
+
+logger = logging.getLogger(__name__)
+
+# Close codes the session uses on its own connection, so logs say why it went.
+CLOSE_STALLED = 4000
+CLOSE_ROTATING = 4001
+# A connection that carried data this long counts as healthy: backoff starts over.
+HEALTHY_AFTER_S = 30.0
+
+
+class _Stalled(Exception):
+    pass
+
+
+class _ServerClosed(Exception):
+    pass
+
+
+class ExchangeSession:
+    def __init__(
+        self,
+        exchange_id: str,
+        instruments: Mapping[str, Instrument],
+        on_quotes: Callable[[list[Quote]], None],
+        *,
+        ws_url: str,
+        stall_timeout_s: float,
+        backoff_initial_s: float,
+        backoff_max_s: float,
+        status: FeedStatus | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.connector = get_connector(exchange_id)
+        self.exchange_id = exchange_id
+        self.instruments = dict(instruments)
+        self.on_quotes = on_quotes
+        self.ws_url = ws_url
+        self.stall_timeout_s = stall_timeout_s
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self.status = status or FeedStatus(exchange_id)
+        self.status.url = ws_url
+        self.status.subscribed = len(self.instruments)
+        self.rng = rng or random.Random()
+        self._last_frame = 0.0
+        self._error_log_mark = 0.0
+        self._errors_unlogged = 0
+
+    async def run(self) -> None:
+        """Stay connected until cancelled."""
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            rotate = False
+            try:
+                rotate = await self._connect_once()
+            except asyncio.CancelledError:
+                self.status.state = "stopped"
+                raise
+            except (OSError, TimeoutError, websockets.WebSocketException, _Stalled, _ServerClosed) as exc:
+                self.status.record_error(f"{type(exc).__name__}: {exc}")
+                logger.warning("%s: connection lost: %s", self.exchange_id, exc)
+            except Exception as exc:
+                # A bug must not silence an exchange for good: log it loudly, then reconnect.
+                self.status.record_error(f"internal error: {type(exc).__name__}: {exc}")
+                logger.exception("%s: session failed unexpectedly", self.exchange_id)
+            self.status.connected_since_ms = None
+            if rotate:
+                attempt = 0
+                continue
+            if time.monotonic() - started > HEALTHY_AFTER_S:
+                attempt = 0
+            delay = backoff_delay_s(attempt, self.backoff_initial_s, self.backoff_max_s, self.rng)
+            attempt += 1
+            self.status.reconnects += 1
+            self.status.state = "backoff"
+            await asyncio.sleep(delay)
+
+    async def _connect_once(self) -> bool:
+        """One connection's life. True when it ended for a planned rotation."""
+        self.status.state = "connecting"
+        async with connect(self.ws_url, ping_interval=None, open_timeout=10, close_timeout=2, max_size=2**23) as ws:
+            self.status.state = "connected"
+            self.status.connected_since_ms = int(time.time() * 1000)
+            self._last_frame = time.monotonic()
+            for message in self.connector.subscribe_messages(sorted(self.instruments)):
+                await ws.send(message)
+            state: dict = {}
+            guard = asyncio.create_task(self._guard(ws))
+            try:
+                async for raw in ws:
+                    if (reply := self._on_frame(raw, state)) is not None:
+                        await ws.send(reply)
+                if guard.done():
+                    return guard.result()  # a rotation, or the watchdog's _Stalled
+                raise _ServerClosed(f"closed by the server: code {ws.close_code} {ws.close_reason or ''}".strip())
+            finally:
+                guard.cancel()
+                self.status.unknown_symbols += state.get("unknown_symbols", 0)
+
+    def _on_frame(self, raw: str | bytes, state: dict) -> str | None:
+        """Count, parse and deliver one frame; return what the protocol wants sent back, if anything."""
+        recv_ns = time.time_ns()
+        self._last_frame = time.monotonic()
+        self.status.messages += 1
+        self.status.last_message_ms = recv_ns // 1_000_000
+        try:
+            quotes = parse_frame(self.exchange_id, raw, self.instruments, state, recv_ns)
+        except FrameError as exc:
+            self.status.frame_errors += 1
+            self.status.record_error(str(exc))
+            self._log_frame_error(exc)
+            return None
+        if quotes:
+            self.status.quotes += len(quotes)
+            self.status.latency_ms = round((recv_ns / 1e6) - quotes[-1].ts_ms, 1)
+            self.on_quotes(quotes)
+            return None
+        return self.connector.control_reply(raw)
+
+    def _log_frame_error(self, exc: FrameError) -> None:
+        # A misbehaving exchange can send thousands of bad frames: log at most one per 5 s.
+        now = time.monotonic()
+        if now - self._error_log_mark < 5:
+            self._errors_unlogged += 1
+            return
+        logger.warning("%s: dropped frame (%d more since last log): %s", self.exchange_id, self._errors_unlogged, exc)
+        self._error_log_mark = now
+        self._errors_unlogged = 0
+
+    async def _guard(self, ws: ClientConnection) -> bool:
+        """Heartbeat, stall watchdog and lifetime rotation for one connection."""
+        connector = self.connector
+        opened = time.monotonic()
+        heartbeat_s = connector.heartbeat_interval_s
+        next_beat = opened + heartbeat_s if heartbeat_s else float("inf")
+        tick_s = min(1.0, self.stall_timeout_s / 4, heartbeat_s or 1.0)
+        while True:
+            await asyncio.sleep(tick_s)
+            now = time.monotonic()
+            if now - self._last_frame > self.stall_timeout_s:
+                self.status.record_error(f"stalled: no frame for {self.stall_timeout_s:g} s")
+                logger.warning("%s: stalled, reconnecting", self.exchange_id)
+                await ws.close(CLOSE_STALLED, "stalled")
+                raise _Stalled(f"no frame for {self.stall_timeout_s:g} s")
+            if connector.max_lifetime_s and now - opened > connector.max_lifetime_s:
+                logger.info("%s: rotating connection before the server's lifetime limit", self.exchange_id)
+                await ws.close(CLOSE_ROTATING, "rotating")
+                return True
+            if now >= next_beat:
+                next_beat = now + heartbeat_s
+                message = connector.heartbeat_message()
+                if message is None:
+                    await ws.ping()
+                else:
+                    await ws.send(message)

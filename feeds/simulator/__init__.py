@@ -1,0 +1,1 @@
+"""A local, protocol-faithful stand-in for the exchanges: same messages, same rules, other URL."""

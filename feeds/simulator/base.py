@@ -1,0 +1,129 @@
+"""What every simulated exchange shares: its HTTP app, its live connections and its faults."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import asdict, dataclass, fields
+
+from aiohttp import web
+
+from feeds.simulator.market import Market
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Faults:
+    """Switchable misbehaviour, per exchange. `drop` and `close_code` act once, at once."""
+
+    stall: bool = False  # keep the socket open, send nothing
+    garbage: bool = False  # send bytes that are no frame at all
+    error: bool = False  # send the exchange's error frames
+    delay_pong_s: float = 0.0  # answer client heartbeats late
+
+
+class SimExchange:
+    id: str
+    ws_path: str
+    # How often the exchange pings its clients (None: it does not); the client must pong.
+    default_server_ping_s: float | None = None
+
+    def __init__(self, market: Market, server_ping_interval_s: float | None = None) -> None:
+        self.market = market
+        self.faults = Faults()
+        self.server_ping_interval_s = server_ping_interval_s or self.default_server_ping_s
+        self.connections: set[web.WebSocketResponse] = set()
+        self.connections_total = 0
+        self.messages_received = 0
+        self._connection_opened = asyncio.Condition()
+
+    # --- what a simulated exchange provides ---------------------------------------------------
+    def rest_routes(self) -> list[web.RouteDef]:
+        raise NotImplementedError
+
+    async def serve_socket(self, ws: web.WebSocketResponse) -> None:
+        raise NotImplementedError
+
+    # --- shared machinery ---------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.add_routes(self.rest_routes())
+        app.add_routes(
+            [
+                web.get(self.ws_path, self._socket),
+                web.get("/_sim/faults", self._get_faults),
+                web.post("/_sim/faults", self._set_faults),
+            ]
+        )
+        return app
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return web.Response(status=400, text="WebSocket upgrade required")
+        # aiohttp's heartbeat pings the client and closes when no pong comes back in time,
+        # which is what the exchanges that ping do.
+        ws = web.WebSocketResponse(heartbeat=self.server_ping_interval_s, autoping=True)
+        await ws.prepare(request)
+        self.connections.add(ws)
+        async with self._connection_opened:
+            self.connections_total += 1
+            self._connection_opened.notify_all()
+        try:
+            await self.serve_socket(ws)
+        finally:
+            self.connections.discard(ws)
+            if not ws.closed:
+                await ws.close()
+        return ws
+
+    async def wait_for_connections(self, total: int, timeout_s: float) -> None:
+        """Until `total` connections have been opened since start (tests, fault drills)."""
+        async with asyncio.timeout(timeout_s), self._connection_opened:
+            await self._connection_opened.wait_for(lambda: self.connections_total >= total)
+
+    async def _get_faults(self, request: web.Request) -> web.Response:
+        return web.json_response({**asdict(self.faults), "connections": len(self.connections)})
+
+    async def _set_faults(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        known = {f.name for f in fields(Faults)}
+        for name, value in body.items():
+            if name in known:
+                setattr(self.faults, name, type(getattr(self.faults, name))(value))
+        if body.get("drop"):
+            self.drop_connections()
+        if body.get("close_code"):
+            await self.close_connections(int(body["close_code"]))
+        return await self._get_faults(request)
+
+    def drop_connections(self) -> None:
+        """Cut every connection without a close frame, as a network failure would."""
+        for ws in list(self.connections):
+            transport = ws._req.transport if ws._req is not None else None
+            if transport is not None:
+                transport.abort()
+
+    async def close_connections(self, code: int, reason: str = "") -> None:
+        for ws in list(self.connections):
+            await ws.close(code=code, message=reason.encode())
+
+    async def send_garbage(self, ws: web.WebSocketResponse) -> None:
+        await ws.send_bytes(os.urandom(64))
+        await ws.send_str("}{ not json")
+
+    async def stream(self, ws: web.WebSocketResponse, send_books) -> None:
+        """Each market step: the faults, then `send_books()` for what the client subscribed to."""
+        while not ws.closed:
+            await self.market.next_step()
+            if self.faults.stall:
+                continue
+            if self.faults.garbage:
+                await self.send_garbage(ws)
+            await send_books()
+
+
+async def pong_delay(faults: Faults) -> None:
+    if faults.delay_pong_s:
+        await asyncio.sleep(faults.delay_pong_s)

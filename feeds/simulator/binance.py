@@ -1,0 +1,140 @@
+"""Binance USDⓈ-M futures as the simulator serves it: /fapi/v1/exchangeInfo and the Public
+bookTicker socket, with Binance's subscribe acks, error wrapper, ping rule and limits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+
+from aiohttp import WSMsgType, web
+
+from feeds.simulator.base import SimExchange
+
+MAX_MESSAGES_PER_S = 10
+MAX_STREAMS = 200
+
+
+def _symbol(coin: str) -> str:
+    return f"{coin}USDT"
+
+
+class BinanceSim(SimExchange):
+    id = "binance"
+    ws_path = "/public/ws"
+    default_server_ping_s = 180.0
+
+    def rest_routes(self) -> list[web.RouteDef]:
+        return [web.get("/fapi/v1/exchangeInfo", self.exchange_info)]
+
+    async def exchange_info(self, request: web.Request) -> web.Response:
+        symbols = [
+            {
+                "symbol": _symbol(coin.name),
+                "pair": _symbol(coin.name),
+                "contractType": "PERPETUAL",
+                "status": "TRADING",
+                "baseAsset": coin.name,
+                "quoteAsset": "USDT",
+                "marginAsset": "USDT",
+                "pricePrecision": 2,
+                "quantityPrecision": 3,
+                "underlyingType": "COIN",
+                "filters": [
+                    {
+                        "filterType": "PRICE_FILTER",
+                        "tickSize": str(coin.tick),
+                        "minPrice": "0.01",
+                        "maxPrice": "1000000",
+                    },
+                    {"filterType": "LOT_SIZE", "stepSize": "0.001", "minQty": "0.001", "maxQty": "1000"},
+                ],
+            }
+            for coin in self.market.coins.values()
+        ]
+        # A dated future and a stock perpetual, which a connector must leave out.
+        symbols.append({**symbols[0], "symbol": "BTCUSDT_261225", "contractType": "CURRENT_QUARTER"})
+        symbols.append({**symbols[0], "symbol": "TSLAUSDT", "baseAsset": "TSLA", "contractType": "TRADIFI_PERPETUAL"})
+        return web.json_response({"timezone": "UTC", "serverTime": int(time.time() * 1000), "symbols": symbols})
+
+    def _coin_of_stream(self, stream: str) -> str | None:
+        symbol, _, channel = stream.partition("@")
+        if channel != "bookTicker":
+            return None
+        for coin in self.market.coins:
+            if _symbol(coin).lower() == symbol:
+                return coin
+        return None
+
+    async def serve_socket(self, ws: web.WebSocketResponse) -> None:
+        subscribed: dict[str, str] = {}  # stream -> coin; unknown streams are acked, then silent
+        recent: deque[float] = deque()
+        update_id = [1]
+
+        async def send_books() -> None:
+            if self.faults.error:
+                await ws.send_str(json.dumps({"error": {"code": 2, "msg": "Invalid request: simulated"}, "id": 0}))
+            now_ms = int(time.time() * 1000)
+            for coin in list(subscribed.values()):
+                if coin is None:
+                    continue
+                book = self.market.book(self.id, coin)
+                update_id[0] += 1
+                await ws.send_str(
+                    json.dumps(
+                        {
+                            "e": "bookTicker",
+                            "u": update_id[0],
+                            "s": _symbol(coin),
+                            "b": str(book.bid),
+                            "B": f"{book.bid_size:.3f}",
+                            "a": str(book.ask),
+                            "A": f"{book.ask_size:.3f}",
+                            "T": now_ms - 2,
+                            "E": now_ms,
+                        },
+                        separators=(",", ":"),
+                    )
+                )
+
+        streamer = asyncio.create_task(self.stream(ws, send_books))
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.BINARY:
+                    await ws.close(code=1008, message=b"binary frames are not accepted")
+                    break
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                self.messages_received += 1
+                now = time.monotonic()
+                recent.append(now)
+                while recent and now - recent[0] > 1:
+                    recent.popleft()
+                if len(recent) > MAX_MESSAGES_PER_S:
+                    await ws.close(code=1008, message=b"Too many requests")
+                    break
+                await ws.send_str(json.dumps(self._answer(msg.data, subscribed)))
+        finally:
+            streamer.cancel()
+
+    def _answer(self, text: str, subscribed: dict[str, str | None]) -> dict:
+        try:
+            request = json.loads(text)
+            method, request_id = request["method"], request["id"]
+        except (ValueError, KeyError, TypeError):
+            return {"error": {"code": 3, "msg": "Invalid JSON: expected a method and an id"}, "id": None}
+        params = request.get("params") or []
+        if method == "SUBSCRIBE":
+            if len(set(subscribed) | set(params)) > MAX_STREAMS:
+                return {"error": {"code": 2, "msg": "Invalid request: too many streams"}, "id": request_id}
+            for stream in params:
+                subscribed[stream] = self._coin_of_stream(stream)
+            return {"result": None, "id": request_id}
+        if method == "UNSUBSCRIBE":
+            for stream in params:
+                subscribed.pop(stream, None)
+            return {"result": None, "id": request_id}
+        if method == "LIST_SUBSCRIPTIONS":
+            return {"result": sorted(subscribed), "id": request_id}
+        return {"error": {"code": 2, "msg": f"Invalid request: unknown variant `{method}`"}, "id": request_id}

@@ -1,0 +1,116 @@
+"""Simulated prices: one correlated random walk per coin, seen by each exchange with its own
+offset and noise, and now and then a divergence large enough to trade."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+
+@dataclass(frozen=True)
+class Coin:
+    name: str
+    start_price: Decimal
+    tick: Decimal
+    typical_size: float  # base units at the top of a book
+
+
+COINS = (
+    Coin("BTC", Decimal("43250"), Decimal("0.1"), 2.0),
+    Coin("ETH", Decimal("2300"), Decimal("0.01"), 30.0),
+    Coin("SOL", Decimal("95"), Decimal("0.001"), 400.0),
+    Coin("XRP", Decimal("0.6"), Decimal("0.0001"), 50_000.0),
+    Coin("DOGE", Decimal("0.08"), Decimal("0.00001"), 400_000.0),
+    Coin("BNB", Decimal("310"), Decimal("0.01"), 60.0),
+    Coin("ADA", Decimal("0.5"), Decimal("0.0001"), 80_000.0),
+    Coin("LINK", Decimal("14"), Decimal("0.001"), 2_000.0),
+)
+
+
+@dataclass(frozen=True)
+class Book:
+    bid: Decimal
+    ask: Decimal
+    bid_size: float  # base units
+    ask_size: float
+    ts_ms: int
+
+
+@dataclass
+class _Divergence:
+    bps: float
+    until_step: int
+
+
+class Market:
+    """Advanced by `step()`; each exchange reads its book of a coin with `book()`."""
+
+    def __init__(
+        self,
+        exchanges: list[str],
+        coins: tuple[Coin, ...] = COINS,
+        seed: int | None = None,
+        volatility_bps: float = 1.5,
+        divergence_chance: float = 0.002,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.coins = {coin.name: coin for coin in coins}
+        self.exchanges = list(exchanges)
+        self.volatility = volatility_bps / 1e4
+        self.divergence_chance = divergence_chance
+        self.mid = {coin.name: float(coin.start_price) for coin in coins}
+        # A steady per-exchange basis of a fraction of a basis point, like real venues.
+        self.offset_bps = {exchange: self.rng.uniform(-1.0, 1.0) for exchange in self.exchanges}
+        self.divergences: dict[tuple[str, str], _Divergence] = {}
+        self.books: dict[tuple[str, str], Book] = {}
+        self.step_no = 0
+        self._stepped = asyncio.Event()
+        self.step(now_ms=0)
+
+    def inject_divergence(self, exchange: str, coin: str, bps: float, steps: int) -> None:
+        """Move one exchange's price of one coin by `bps` for `steps` steps (tests, demos)."""
+        self.divergences[exchange, coin] = _Divergence(bps, self.step_no + steps)
+
+    def step(self, now_ms: int) -> None:
+        rng = self.rng
+        self.step_no += 1
+        common = rng.gauss(0, 1)
+        for name in self.mid:
+            shock = 0.6 * common + 0.8 * rng.gauss(0, 1)
+            self.mid[name] *= math.exp(self.volatility * shock)
+        if self.exchanges and rng.random() < self.divergence_chance:
+            exchange = rng.choice(self.exchanges)
+            coin = rng.choice(list(self.mid))
+            self.inject_divergence(exchange, coin, rng.choice((-1, 1)) * rng.uniform(15, 60), rng.randint(20, 100))
+        for key in [key for key, div in self.divergences.items() if div.until_step < self.step_no]:
+            del self.divergences[key]
+        for exchange in self.exchanges:
+            for name, coin in self.coins.items():
+                self.books[exchange, name] = self._book(exchange, coin, now_ms)
+        self._stepped.set()
+        self._stepped = asyncio.Event()
+
+    async def next_step(self) -> None:
+        await self._stepped.wait()
+
+    def book(self, exchange: str, coin: str) -> Book:
+        return self.books[exchange, coin]
+
+    def _book(self, exchange: str, coin: Coin, now_ms: int) -> Book:
+        rng = self.rng
+        divergence = self.divergences.get((exchange, coin.name))
+        bps = self.offset_bps[exchange] + rng.gauss(0, 0.3) + (divergence.bps if divergence else 0.0)
+        mid = Decimal(repr(self.mid[coin.name] * (1 + bps / 1e4)))
+        half_spread = coin.tick * rng.randint(1, 2)
+        bid = ((mid - half_spread) / coin.tick).to_integral_value(ROUND_FLOOR) * coin.tick
+        ask = ((mid + half_spread) / coin.tick).to_integral_value(ROUND_CEILING) * coin.tick
+        return Book(
+            bid=bid,
+            ask=ask,
+            bid_size=coin.typical_size * rng.uniform(0.05, 2.0),
+            ask_size=coin.typical_size * rng.uniform(0.05, 2.0),
+            ts_ms=now_ms,
+        )

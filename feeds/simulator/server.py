@@ -1,0 +1,82 @@
+"""Runs simulated exchanges on local ports and steps the market that feeds them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from feeds.exchanges.base import Endpoints
+from feeds.simulator.base import SimExchange
+from feeds.simulator.binance import BinanceSim
+from feeds.simulator.market import Market
+
+logger = logging.getLogger(__name__)
+
+SIMULATORS: dict[str, type[SimExchange]] = {sim.id: sim for sim in (BinanceSim,)}
+SIMULATED_EXCHANGE_IDS = tuple(SIMULATORS)
+
+
+@dataclass
+class Simulator:
+    exchange_ids: list[str]
+    host: str = "127.0.0.1"
+    base_port: int = 0  # 0: any free port per exchange; else base_port, base_port + 1, ...
+    step_interval_s: float = 0.1
+    seed: int | None = None
+    server_ping_interval_s: float | None = None  # None: each exchange's own default
+    market: Market = field(init=False)
+    exchanges: dict[str, SimExchange] = field(init=False, default_factory=dict)
+    endpoints: dict[str, Endpoints] = field(init=False, default_factory=dict)
+    _runners: list[web.AppRunner] = field(init=False, default_factory=list)
+    _stepper: asyncio.Task | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.exchange_ids) - set(SIMULATORS)
+        if unknown:
+            raise ValueError(f"no simulator for {', '.join(sorted(unknown))}")
+        self.market = Market(self.exchange_ids, seed=self.seed)
+
+    async def start(self) -> dict[str, Endpoints]:
+        for index, exchange_id in enumerate(self.exchange_ids):
+            sim = SIMULATORS[exchange_id](self.market, **self._sim_options(exchange_id))
+            runner = web.AppRunner(sim.app(), access_log=None)
+            await runner.setup()
+            port = self.base_port + index if self.base_port else 0
+            site = web.TCPSite(runner, self.host, port)
+            await site.start()
+            bound_port = site._server.sockets[0].getsockname()[1]
+            self._runners.append(runner)
+            self.exchanges[exchange_id] = sim
+            self.endpoints[exchange_id] = Endpoints(
+                ws_url=f"ws://{self.host}:{bound_port}{sim.ws_path}", rest_url=f"http://{self.host}:{bound_port}"
+            )
+        self._stepper = asyncio.create_task(self._step_forever(), name="simulator-market")
+        return self.endpoints
+
+    def _sim_options(self, exchange_id: str) -> dict:
+        if self.server_ping_interval_s is None:
+            return {}
+        return {"server_ping_interval_s": self.server_ping_interval_s}
+
+    async def _step_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.step_interval_s)
+            self.market.step(now_ms=int(time.time() * 1000))
+
+    async def stop(self) -> None:
+        if self._stepper:
+            self._stepper.cancel()
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

@@ -1,0 +1,50 @@
+"""Live per-exchange feed status, kept in the cache where the web tier reads it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+STATUS_TTL_S = 30  # a worker that stops publishing disappears from the status page
+# Present while any worker streams from the simulator: every page then says so.
+SIMULATED_KEY = "feeds:simulated"
+
+
+def status_key(exchange_id: str) -> str:
+    return f"feeds:status:{exchange_id}"
+
+
+@dataclass
+class FeedStatus:
+    exchange: str
+    state: str = "starting"  # starting, connecting, connected, backoff, stopped
+    url: str = ""
+    connected_since_ms: int | None = None
+    last_message_ms: int | None = None
+    messages: int = 0
+    quotes: int = 0
+    frame_errors: int = 0
+    unknown_symbols: int = 0
+    reconnects: int = 0
+    last_error: str = ""
+    last_error_ms: int | None = None
+    subscribed: int = 0
+    latency_ms: float | None = None  # receive time minus exchange time, last quote
+    messages_per_s: float = 0.0
+    _rate_mark: tuple[float, int] = field(default=(0.0, 0), repr=False)
+
+    def record_error(self, message: str) -> None:
+        self.last_error = message[:500]
+        self.last_error_ms = int(time.time() * 1000)
+
+    def snapshot(self) -> dict:
+        """A plain dict for the cache, with messages/s since the previous snapshot."""
+        now = time.monotonic()
+        mark_time, mark_count = self._rate_mark
+        if mark_time:
+            self.messages_per_s = round((self.messages - mark_count) / max(now - mark_time, 1e-6), 1)
+        self._rate_mark = (now, self.messages)
+        data = asdict(self)
+        data.pop("_rate_mark")
+        data["published_ms"] = int(time.time() * 1000)
+        return data

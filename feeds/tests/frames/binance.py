@@ -1,0 +1,29 @@
+"""Binance USDⓈ-M frames in the shapes the docs and the live server give."""
+
+BOOK_TICKER = (
+    '{"e":"bookTicker","u":400900217,"s":"BTCUSDT","b":"43250.10","B":"3.214",'
+    '"a":"43250.20","A":"1.002","T":1700000000123,"E":1700000000125}'
+)
+COMBINED_STREAM = '{"stream":"ethusdt@bookTicker","data":' + BOOK_TICKER.replace("BTCUSDT", "ETHUSDT") + "}"
+SUBSCRIBE_ACK = '{"result":null,"id":1}'
+LIST_SUBSCRIPTIONS = '{"result":["btcusdt@bookTicker"],"id":2}'
+ERROR = '{"error":{"code":2,"msg":"Invalid request: unknown variant `SUBSCRIB`"},"id":1}'
+UNKNOWN_SYMBOL = BOOK_TICKER.replace("BTCUSDT", "NOPEUSDT")
+
+EXCHANGE_INFO = """{"timezone":"UTC","serverTime":1700000000000,"symbols":[
+ {"symbol":"BTCUSDT","pair":"BTCUSDT","contractType":"PERPETUAL","status":"TRADING","baseAsset":"BTC",
+  "quoteAsset":"USDT","marginAsset":"USDT","pricePrecision":2,
+  "filters":[{"filterType":"PRICE_FILTER","tickSize":"0.10","minPrice":"556.80","maxPrice":"4529764"},
+             {"filterType":"LOT_SIZE","stepSize":"0.001","minQty":"0.001","maxQty":"1000"}]},
+ {"symbol":"1000PEPEUSDT","pair":"1000PEPEUSDT","contractType":"PERPETUAL","status":"TRADING",
+  "baseAsset":"1000PEPE","quoteAsset":"USDT","marginAsset":"USDT",
+  "filters":[{"filterType":"PRICE_FILTER","tickSize":"0.0000001"}]},
+ {"symbol":"BTCUSDC","pair":"BTCUSDC","contractType":"PERPETUAL","status":"TRADING","baseAsset":"BTC",
+  "quoteAsset":"USDC","marginAsset":"USDC","filters":[{"filterType":"PRICE_FILTER","tickSize":"0.1"}]},
+ {"symbol":"BTCUSDT_261225","pair":"BTCUSDT","contractType":"CURRENT_QUARTER","status":"TRADING",
+  "baseAsset":"BTC","quoteAsset":"USDT","marginAsset":"USDT","filters":[]},
+ {"symbol":"TSLAUSDT","pair":"TSLAUSDT","contractType":"TRADIFI_PERPETUAL","underlyingType":"EQUITY",
+  "status":"TRADING","baseAsset":"TSLA","quoteAsset":"USDT","marginAsset":"USDT","filters":[]},
+ {"symbol":"NEWUSDT","pair":"NEWUSDT","contractType":"PERPETUAL","status":"PENDING_TRADING","baseAsset":"NEW",
+  "quoteAsset":"USDT","marginAsset":"USDT","filters":[]}
+]}"""
