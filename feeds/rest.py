@@ -21,3 +21,15 @@ async def fetch_instruments(exchange_id: str, rest_url: str) -> list[types.Instr
                 response.raise_for_status()
                 found.extend(parse_instruments(exchange_id, await response.read()))
     return found
+
+
+async def fetch_token(exchange_id: str, rest_url: str) -> bytes:
+    """The body of the exchange's connection-token endpoint (KuCoin's bullet-public)."""
+    connector = get_connector(exchange_id)
+    timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as http,
+        http.post(rest_url.rstrip("/") + connector.token_path) as response,
+    ):
+        response.raise_for_status()
+        return await response.read()

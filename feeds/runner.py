@@ -14,11 +14,11 @@ from redis.exceptions import RedisError
 
 from feeds.backoff import backoff_delay_s
 from feeds.exchanges import get_connector
-from feeds.exchanges.base import Endpoints
+from feeds.exchanges.base import Endpoints, batched
 from feeds.instruments import disabled_symbols, load_instruments, select_watched
 from feeds.publish import QuotePublisher
 from feeds.session import ExchangeSession
-from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, status_key
+from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,14 @@ def configured_endpoints(exchange_id: str) -> Endpoints:
     )
 
 
+def session_class_for(transport: str) -> type[ExchangeSession]:
+    if transport == "socketio":
+        from feeds.socketio_session import SocketIOSession
+
+        return SocketIOSession
+    return ExchangeSession
+
+
 class FeedWorker:
     def __init__(
         self,
@@ -47,8 +55,12 @@ class FeedWorker:
         self.simulated = simulated
         self.endpoints = {eid: (endpoints or {}).get(eid) or configured_endpoints(eid) for eid in self.exchange_ids}
         self.publisher = QuotePublisher(get_channel_layer(), settings.FEED_FLUSH_INTERVAL_MS)
-        self.statuses = {eid: FeedStatus(eid, url=self.endpoints[eid].ws_url) for eid in self.exchange_ids}
-        self.sessions: dict[str, ExchangeSession] = {}
+        # One status per connection; an exchange whose symbols exceed one connection's limit
+        # gets several, merged for the status page.
+        self.statuses: dict[str, list[FeedStatus]] = {
+            eid: [FeedStatus(eid, url=self.endpoints[eid].ws_url)] for eid in self.exchange_ids
+        }
+        self.sessions: dict[str, list[ExchangeSession]] = {}
 
     async def run(self) -> None:
         tasks = [asyncio.create_task(self._run_exchange(eid), name=f"feed-{eid}") for eid in self.exchange_ids]
@@ -61,7 +73,7 @@ class FeedWorker:
                 task.cancel()
 
     async def _run_exchange(self, exchange_id: str) -> None:
-        status = self.statuses[exchange_id]
+        status = self.statuses[exchange_id][0]
         endpoints = self.endpoints[exchange_id]
         watched = set(settings.DEFAULT_WATCHED_INSTRUMENTS)
         attempt = 0
@@ -76,24 +88,42 @@ class FeedWorker:
             status.state = "backoff"
             await asyncio.sleep(backoff_delay_s(attempt, settings.FEED_BACKOFF_INITIAL_S, settings.FEED_BACKOFF_MAX_S))
             attempt += 1
-        logger.info("%s: watching %d instruments at %s", exchange_id, len(chosen), endpoints.ws_url)
-        session = ExchangeSession(
+        connector = get_connector(exchange_id)
+        session_class = session_class_for(connector.transport)
+        symbols = sorted(chosen)
+        chunks = list(batched(symbols, connector.max_symbols_per_connection))
+        logger.info(
+            "%s: watching %d instruments over %d connection(s) at %s",
             exchange_id,
-            chosen,
-            self.publisher.add,
-            ws_url=endpoints.ws_url,
-            stall_timeout_s=settings.FEED_STALL_TIMEOUT_S,
-            backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
-            backoff_max_s=settings.FEED_BACKOFF_MAX_S,
-            status=status,
+            len(chosen),
+            len(chunks),
+            endpoints.ws_url,
         )
-        self.sessions[exchange_id] = session
-        await session.run()
+        statuses = [status] + [FeedStatus(exchange_id, url=endpoints.ws_url) for _ in chunks[1:]]
+        self.statuses[exchange_id] = statuses
+        sessions = [
+            session_class(
+                exchange_id,
+                {symbol: chosen[symbol] for symbol in chunk},
+                self.publisher.add,
+                endpoints=endpoints,
+                stall_timeout_s=settings.FEED_STALL_TIMEOUT_S,
+                backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
+                backoff_max_s=settings.FEED_BACKOFF_MAX_S,
+                status=chunk_status,
+            )
+            for chunk, chunk_status in zip(chunks, statuses, strict=True)
+        ]
+        self.sessions[exchange_id] = sessions
+        await asyncio.gather(*(session.run() for session in sessions))
 
     async def _report_status(self) -> None:
         while True:
             await asyncio.sleep(STATUS_INTERVAL_S)
-            snapshot: dict[str, object] = {status_key(eid): s.snapshot() for eid, s in self.statuses.items()}
+            snapshot: dict[str, object] = {
+                status_key(eid): merge_snapshots([status.snapshot() for status in statuses])
+                for eid, statuses in self.statuses.items()
+            }
             if self.simulated:
                 snapshot[SIMULATED_KEY] = True
             try:

@@ -12,11 +12,14 @@ import random
 import time
 from collections.abc import Callable, Mapping
 
+import aiohttp
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from feeds.backoff import backoff_delay_s
 from feeds.exchanges import get_connector, parse_frame
+from feeds.exchanges.base import Endpoints
+from feeds.rest import fetch_token
 from feeds.status import FeedStatus
 from feeds.types import FrameError, Instrument, Quote
 
@@ -44,7 +47,7 @@ class ExchangeSession:
         instruments: Mapping[str, Instrument],
         on_quotes: Callable[[list[Quote]], None],
         *,
-        ws_url: str,
+        endpoints: Endpoints,
         stall_timeout_s: float,
         backoff_initial_s: float,
         backoff_max_s: float,
@@ -55,12 +58,13 @@ class ExchangeSession:
         self.exchange_id = exchange_id
         self.instruments = dict(instruments)
         self.on_quotes = on_quotes
-        self.ws_url = ws_url
+        self.endpoints = endpoints
+        self.heartbeat_interval_s = self.connector.heartbeat_interval_s
         self.stall_timeout_s = stall_timeout_s
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
         self.status = status or FeedStatus(exchange_id)
-        self.status.url = ws_url
+        self.status.url = endpoints.ws_url
         self.status.subscribed = len(self.instruments)
         self.rng = rng or random.Random()
         self._last_frame = 0.0
@@ -78,7 +82,15 @@ class ExchangeSession:
             except asyncio.CancelledError:
                 self.status.state = "stopped"
                 raise
-            except (OSError, TimeoutError, websockets.WebSocketException, _Stalled, _ServerClosed) as exc:
+            except (
+                OSError,
+                TimeoutError,
+                websockets.WebSocketException,
+                aiohttp.ClientError,
+                FrameError,
+                _Stalled,
+                _ServerClosed,
+            ) as exc:
                 self.status.record_error(f"{type(exc).__name__}: {exc}")
                 logger.warning("%s: connection lost: %s", self.exchange_id, exc)
             except Exception as exc:
@@ -100,7 +112,15 @@ class ExchangeSession:
     async def _connect_once(self) -> bool:
         """One connection's life. True when it ended for a planned rotation."""
         self.status.state = "connecting"
-        async with connect(self.ws_url, ping_interval=None, open_timeout=10, close_timeout=2, max_size=2**23) as ws:
+        ws_url = await self._ws_url()
+        async with connect(
+            ws_url,
+            additional_headers=self.connector.ws_headers or None,
+            ping_interval=None,
+            open_timeout=10,
+            close_timeout=2,
+            max_size=2**23,
+        ) as ws:
             self.status.state = "connected"
             self.status.connected_since_ms = int(time.time() * 1000)
             self._last_frame = time.monotonic()
@@ -118,6 +138,15 @@ class ExchangeSession:
             finally:
                 guard.cancel()
                 self.status.unknown_symbols += state.get("unknown_symbols", 0)
+
+    async def _ws_url(self) -> str:
+        """The URL for the next connection; a fresh token first where the exchange wants one."""
+        if self.connector.token_path is None:
+            return self.endpoints.ws_url
+        body = await fetch_token(self.exchange_id, self.endpoints.rest_url)
+        url, heartbeat_s = self.connector.ws_url_from_token(body, self.endpoints.ws_url)
+        self.heartbeat_interval_s = heartbeat_s or self.connector.heartbeat_interval_s
+        return url
 
     def _on_frame(self, raw: str | bytes, state: dict) -> str | None:
         """Count, parse and deliver one frame; return what the protocol wants sent back, if anything."""
@@ -153,7 +182,7 @@ class ExchangeSession:
         """Heartbeat, stall watchdog and lifetime rotation for one connection."""
         connector = self.connector
         opened = time.monotonic()
-        heartbeat_s = connector.heartbeat_interval_s
+        heartbeat_s = self.heartbeat_interval_s
         next_beat = opened + heartbeat_s if heartbeat_s else float("inf")
         tick_s = min(1.0, self.stall_timeout_s / 4, heartbeat_s or 1.0)
         while True:

@@ -48,3 +48,25 @@ class FeedStatus:
         data.pop("_rate_mark")
         data["published_ms"] = int(time.time() * 1000)
         return data
+
+
+_SUMMED = ("messages", "quotes", "frame_errors", "unknown_symbols", "reconnects", "subscribed", "messages_per_s")
+
+
+def merge_snapshots(snapshots: list[dict]) -> dict:
+    """One exchange's status from the snapshots of its connections."""
+    if len(snapshots) == 1:
+        return {**snapshots[0], "connections": 1}
+    merged = dict(snapshots[0])
+    for name in _SUMMED:
+        merged[name] = sum(s[name] for s in snapshots)
+    merged["messages_per_s"] = round(merged["messages_per_s"], 1)
+    states = {s["state"] for s in snapshots}
+    merged["state"] = states.pop() if len(states) == 1 else "degraded"
+    merged["last_message_ms"] = max((s["last_message_ms"] or 0 for s in snapshots), default=0) or None
+    connected = [s["connected_since_ms"] for s in snapshots if s["connected_since_ms"]]
+    merged["connected_since_ms"] = min(connected) if connected else None
+    latest_error = max(snapshots, key=lambda s: s["last_error_ms"] or 0)
+    merged["last_error"], merged["last_error_ms"] = latest_error["last_error"], latest_error["last_error_ms"]
+    merged["connections"] = len(snapshots)
+    return merged

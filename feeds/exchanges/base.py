@@ -36,6 +36,17 @@ class Connector:
     heartbeat_interval_s: ClassVar[float | None] = None
     # Reconnect before the server's own connection lifetime runs out.
     max_lifetime_s: ClassVar[float | None] = None
+    # Headers sent with the WebSocket handshake (Gate.io asks for decimal sizes this way).
+    ws_headers: ClassVar[dict[str, str]] = {}
+    # "websocket", or "socketio" for exchanges that speak Socket.IO (CoinDCX).
+    transport: ClassVar[str] = "websocket"
+    # Exchanges that hand out a connection token first (KuCoin): the session POSTs to
+    # rest_url + token_path before every connection and calls `ws_url_from_token`.
+    token_path: ClassVar[str | None] = None
+
+    def ws_url_from_token(self, body: str | bytes, ws_url: str) -> tuple[str, float | None]:
+        """The URL to connect to, and the heartbeat interval the exchange asked for (or None)."""
+        raise NotImplementedError
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         raise NotImplementedError

@@ -50,9 +50,7 @@ def start_session():
         instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
         collector = Collector()
         defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession(
-            exchange_id, instruments, collector, ws_url=endpoints.ws_url, **{**defaults, **options}
-        )
+        session = ExchangeSession(exchange_id, instruments, collector, endpoints=endpoints, **{**defaults, **options})
         tasks.append(asyncio.create_task(session.run()))
         return session, collector
 

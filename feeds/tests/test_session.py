@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from feeds.exchanges.base import Endpoints
 from feeds.session import ExchangeSession
 
 
@@ -85,7 +86,7 @@ async def test_refused_connections_back_off_and_keep_trying():
         "binance",
         {},
         collected.extend,
-        ws_url=f"ws://127.0.0.1:{port}/public/ws",
+        endpoints=Endpoints(ws_url=f"ws://127.0.0.1:{port}/public/ws", rest_url=f"http://127.0.0.1:{port}"),
         stall_timeout_s=1,
         backoff_initial_s=0.01,
         backoff_max_s=0.02,
