@@ -29,7 +29,13 @@ __all__ = [
     "parse_instruments",
 ]
 
-CONNECTORS: dict[str, Connector] = {connector.id: connector for connector in (Binance(),)}
+# One line per exchange, in the product's order.
+CONNECTORS: dict[str, Connector] = {
+    connector.id: connector
+    for connector in (
+        Binance(),
+    )
+}
 EXCHANGE_IDS: tuple[str, ...] = tuple(CONNECTORS)
 
 # What malformed bytes can make a decoder or the arithmetic after it raise; anything else

@@ -16,7 +16,13 @@ from feeds.simulator.market import Market
 
 logger = logging.getLogger(__name__)
 
-SIMULATORS: dict[str, type[SimExchange]] = {sim.id: sim for sim in (BinanceSim,)}
+# One line per exchange, in the product's order.
+SIMULATORS: dict[str, type[SimExchange]] = {
+    sim.id: sim
+    for sim in (
+        BinanceSim,
+    )
+}
 SIMULATED_EXCHANGE_IDS = tuple(SIMULATORS)
 
 
