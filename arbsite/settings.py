@@ -208,7 +208,8 @@ EXCHANGE_URL_OVERRIDES = {
 # Canonical instruments watched when the admin has chosen none.
 DEFAULT_WATCHED_INSTRUMENTS = _env_list(
     "ARBSITE_INSTRUMENTS",
-    "BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,XRP/USDT:USDT,DOGE/USDT:USDT,BNB/USDT:USDT,ADA/USDT:USDT,LINK/USDT:USDT",
+    "BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,XRP/USDT:USDT,DOGE/USDT:USDT,BNB/USDT:USDT,ADA/USDT:USDT,"
+    "LINK/USDT:USDT,BTC/USDC:USDC,ETH/USDC:USDC,BTC/USD:BTC,ETH/USD:ETH",
 )
 # How often quotes leave a feed worker for the layer, batched (ms), and how often the
 # engine pushes coalesced updates to browsers (ms): 100 ms = at most 10 Hz per instrument.

@@ -30,12 +30,10 @@ __all__ = [
 ]
 
 # One line per exchange, in the product's order.
-CONNECTORS: dict[str, Connector] = {
-    connector.id: connector
-    for connector in (
-        Binance(),
-    )
-}
+_ALL = [
+    Binance(),
+]
+CONNECTORS: dict[str, Connector] = {connector.id: connector for connector in _ALL}
 EXCHANGE_IDS: tuple[str, ...] = tuple(CONNECTORS)
 
 # What malformed bytes can make a decoder or the arithmetic after it raise; anything else

@@ -17,12 +17,10 @@ from feeds.simulator.market import Market
 logger = logging.getLogger(__name__)
 
 # One line per exchange, in the product's order.
-SIMULATORS: dict[str, type[SimExchange]] = {
-    sim.id: sim
-    for sim in (
-        BinanceSim,
-    )
-}
+_ALL = [
+    BinanceSim,
+]
+SIMULATORS: dict[str, type[SimExchange]] = {sim.id: sim for sim in _ALL}
 SIMULATED_EXCHANGE_IDS = tuple(SIMULATORS)
 
 
