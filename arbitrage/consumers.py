@@ -13,9 +13,10 @@ from arbitrage.messages import (
     Unsubscribe,
     client_message_decoder,
     encoder,
-    price_update_text,
+    snapshot_text,
+    spliced,
 )
-from arbitrage.quote_cache import aread_quote_fragments
+from arbitrage.quote_cache import aread_open_opportunities, aread_quote_fragments
 
 # Application close codes (4000–4999), documented in the README.
 CLOSE_UNAUTHENTICATED = 4401
@@ -55,15 +56,24 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         await self._send(Subscribed(sorted(self.instruments)))
         await self.send_snapshot()
 
+    def _watches(self, *instruments: str) -> bool:
+        return not self.instruments or any(instrument in self.instruments for instrument in instruments)
+
     async def send_snapshot(self) -> None:
-        fragments = await aread_quote_fragments(sorted(self.instruments) or None)
-        await self.send(text_data=f'{{"type":"snapshot","data":[{",".join(fragments)}]}}')
+        quotes = await aread_quote_fragments(sorted(self.instruments) or None)
+        opportunities = [text for buy, sell, text in await aread_open_opportunities() if self._watches(buy, sell)]
+        await self.send(text_data=snapshot_text(quotes, opportunities))
 
     async def prices_batch(self, event: dict) -> None:
-        watched = self.instruments
-        fragments = [fragment for instrument, fragment in event["items"] if not watched or instrument in watched]
-        if fragments:
-            await self.send(text_data=price_update_text(event["seq"], fragments))
+        """The engine's coalesced update: forward what this connection watches."""
+        seq = event["seq"]
+        watches = self._watches
+        if quotes := [text for instrument, text in event["items"] if watches(instrument)]:
+            await self.send(text_data=spliced("price_update", seq, quotes))
+        if opened := [text for buy, sell, text in event["opportunities"] if watches(buy, sell)]:
+            await self.send(text_data=spliced("arbitrage_opportunities", seq, opened))
+        if closed := [text for buy, sell, text in event["closed"] if watches(buy, sell)]:
+            await self.send(text_data=spliced("opportunity_closed", seq, closed))
 
     async def _send(self, message: msgspec.Struct) -> None:
         await self.send(text_data=encoder.encode(message).decode())

@@ -1,21 +1,30 @@
-"""The arbitrage engine's loop: quotes in from the layer, book kept, updates out, coalesced.
+"""The arbitrage engine's loop: quotes in from the layer; opportunities tracked; updates out,
+coalesced; each opportunity's life written to the database in batches.
 
-Browsers get at most one update per instrument and exchange per fan-out interval (latest
-wins), so a burst of ticks never queues up behind a slow socket.
+Browsers get at most one update per instrument and exchange (and per opportunity) per fan-out
+interval, latest wins, so a burst of ticks never queues up behind a slow socket.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
 
+from asgiref.sync import sync_to_async
 from channels.layers import BaseChannelLayer
+from django.conf import settings
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from arbitrage.book import QuoteBook
-from arbitrage.messages import quote_fragment
-from arbitrage.quote_cache import write_quotes
-from feeds.publish import QUOTES_GROUP, QUOTES_MESSAGE_TYPE
+from arbitrage.history import close_dangling, opportunity_row, record_opportunities
+from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
+from arbitrage.quote_cache import CachedOpportunity, write_open_opportunities, write_quotes
+from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
+from feeds.publish import QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
 
 logger = logging.getLogger(__name__)
@@ -23,14 +32,49 @@ logger = logging.getLogger(__name__)
 PRICES_GROUP = "prices"
 PRICES_EVENT = "prices.batch"  # handled by LiveFeedConsumer.prices_batch
 RETRY_S = 1.0
+HISTORY_FLUSH_S = 1.0
+CONFIG_REFRESH_S = 30.0
+MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond which the oldest go
+
+
+@dataclass(frozen=True)
+class ExchangeConfig:
+    fees_pct: dict[str, Decimal]
+    max_age_ms: dict[str, int]
+
+
+def load_exchange_config() -> ExchangeConfig:
+    from feeds.models import Exchange
+
+    rows = list(Exchange.objects.all())
+    return ExchangeConfig(
+        fees_pct={row.id: row.taker_fee_pct for row in rows},
+        max_age_ms={row.id: row.max_quote_age_ms for row in rows},
+    )
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 class Engine:
-    def __init__(self, layer: BaseChannelLayer, fanout_interval_ms: int) -> None:
+    def __init__(self, layer: BaseChannelLayer, fanout_interval_ms: int, config: ExchangeConfig | None = None) -> None:
         self.layer = layer
         self.fanout_interval_s = fanout_interval_ms / 1000
         self.book = QuoteBook()
-        self.pending: dict[tuple[str, str], Quote] = {}
+        config = config or ExchangeConfig({}, {})
+        self.tracker = OpportunityTracker(
+            config.fees_pct,
+            config.max_age_ms,
+            default_max_age_ms=settings.QUOTE_MAX_AGE_MS,
+            min_net_spread_pct=settings.MIN_NET_SPREAD_PCT,
+            allow_cross_quote=settings.ALLOW_CROSS_QUOTE,
+        )
+        self.pending_quotes: dict[tuple[str, str], Quote] = {}
+        self.pending_opportunities: dict[str, OpenOpportunity] = {}
+        self.pending_closed: list[Closed] = []
+        self.pending_history: dict[str, tuple[OpenOpportunity, Closed | None]] = {}
+        self.open_fragments: dict[str, CachedOpportunity] = {}
         self.seq = 0
         self.received_quotes = 0
         self.bad_messages = 0
@@ -38,36 +82,70 @@ class Engine:
         self._indexed = 0
         self.channel = ""
 
+    # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         """Join the quotes group; batches published from here on reach this engine."""
         self.channel = await self.layer.new_channel("arbitrage.engine.")
         await self.layer.group_add(QUOTES_GROUP, self.channel)
 
     async def run(self) -> None:
+        await sync_to_async(close_dangling)()
+        await self.refresh_config()
         await self.start()
         try:
-            await asyncio.gather(self.receive_forever(), self.fan_out_forever())
+            await asyncio.gather(
+                self.receive_forever(), self.fan_out_forever(), self.write_history_forever(), self.refresh_forever()
+            )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
 
-    def on_quotes(self, quotes: list[Quote]) -> None:
+    async def refresh_config(self) -> None:
+        try:
+            config = await sync_to_async(load_exchange_config)()
+        except DatabaseError as exc:
+            logger.warning("exchange settings not loaded, keeping the previous ones: %s", exc)
+            return
+        self.tracker.fees_pct = config.fees_pct
+        self.tracker.max_age_ms = config.max_age_ms
+
+    # --- input -------------------------------------------------------------------------------
+    def on_quotes(self, quotes: list[Quote], at_ms: int | None = None) -> None:
+        at_ms = now_ms() if at_ms is None else at_ms
         self.received_quotes += len(quotes)
-        pending = self.pending
+        pending = self.pending_quotes
         for quote in self.book.apply(quotes):
             pending[quote.instrument, quote.exchange] = quote
+        # Every quote, changed or not, refreshes its age in the tracker.
+        on_quote = self.tracker.on_quote
+        for quote in quotes:
+            changes = on_quote(quote, at_ms)
+            if changes:
+                self.on_changes(changes)
+
+    def on_changes(self, changes: Changes) -> None:
+        for opportunity in changes.opened + changes.updated:
+            self.pending_opportunities[opportunity.id] = opportunity
+            self.pending_history[opportunity.id] = (opportunity, None)
+        for closed in changes.closed:
+            opportunity = closed.opportunity
+            self.pending_opportunities.pop(opportunity.id, None)
+            self.pending_closed.append(closed)
+            self.pending_history[opportunity.id] = (opportunity, closed)
 
     def on_message(self, message: dict) -> None:
-        if message.get("type") != QUOTES_MESSAGE_TYPE:
-            self.bad_messages += 1
-            return
+        kind = message.get("type")
         try:
-            quotes = decode_quotes(message["quotes"])
+            if kind == QUOTES_MESSAGE_TYPE:
+                self.on_quotes(decode_quotes(message["quotes"]))
+                return
+            if kind == QUOTES_DOWN_TYPE:
+                self.on_changes(self.tracker.disconnect(message["exchange"], list(message["instruments"]), now_ms()))
+                return
         except (KeyError, ValueError, TypeError) as exc:
-            self.bad_messages += 1
-            logger.warning("undecodable quote batch dropped: %s", exc)
-            return
-        self.on_quotes(quotes)
+            logger.warning("undecodable %s message dropped: %s", kind, exc)
+        self.bad_messages += 1
 
+    # --- loops -------------------------------------------------------------------------------
     async def receive_forever(self) -> None:
         while True:
             try:
@@ -81,31 +159,84 @@ class Engine:
     async def fan_out_forever(self) -> None:
         while True:
             await asyncio.sleep(self.fanout_interval_s)
+            self.on_changes(self.tracker.expire(now_ms()))
             await self.fan_out()
 
+    async def write_history_forever(self) -> None:
+        while True:
+            await asyncio.sleep(HISTORY_FLUSH_S)
+            await self.write_history()
+
+    async def refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(CONFIG_REFRESH_S)
+            await self.refresh_config()
+
+    # --- output ------------------------------------------------------------------------------
     async def fan_out(self) -> None:
         """One coalesced update to every /ws connection, and the cache brought up to date."""
-        if not self.pending:
+        if not (self.pending_quotes or self.pending_opportunities or self.pending_closed):
             return
-        changed = list(self.pending.values())
-        self.pending = {}
+        quotes, self.pending_quotes = list(self.pending_quotes.values()), {}
+        opened, self.pending_opportunities = list(self.pending_opportunities.values()), {}
+        closed, self.pending_closed = self.pending_closed, []
         self.seq += 1
-        items = []
-        rows: dict[str, dict[str, str]] = {}
-        for quote in changed:
-            fragment = quote_fragment(quote)
-            items.append([quote.instrument, fragment])
+        items, rows = [], {}
+        for quote in quotes:
+            text = quote_fragment(quote)
+            items.append([quote.instrument, text])
             row = self._cached_rows.setdefault(quote.instrument, {})
-            row[quote.exchange] = fragment
+            row[quote.exchange] = text
             rows[quote.instrument] = row
+        opportunities = []
+        for opportunity in opened:
+            entry = (
+                opportunity.buy.instrument,
+                opportunity.sell.instrument,
+                fragment(OpportunityMessage.from_open(opportunity)),
+            )
+            self.open_fragments[opportunity.id] = entry
+            opportunities.append(list(entry))
+        closed_items = []
+        for item in closed:
+            opportunity = item.opportunity
+            self.open_fragments.pop(opportunity.id, None)
+            closed_items.append(
+                [
+                    opportunity.buy.instrument,
+                    opportunity.sell.instrument,
+                    fragment(OpportunityClosedMessage.from_closed(item)),
+                ]
+            )
         index = None
         if len(self._cached_rows) != self._indexed:
             index = sorted(self._cached_rows)
             self._indexed = len(index)
+        event = {"type": PRICES_EVENT, "seq": self.seq, "items": items, "opportunities": opportunities}
+        event["closed"] = closed_items
         try:
-            await self.layer.group_send(PRICES_GROUP, {"type": PRICES_EVENT, "seq": self.seq, "items": items})
-            await write_quotes(rows, index)
+            await self.layer.group_send(PRICES_GROUP, event)
+            if rows:
+                await write_quotes(rows, index)
+            if opportunities or closed_items:
+                await write_open_opportunities(self.open_fragments)
         except (RedisError, OSError) as exc:
             if index is not None:
                 self._indexed = 0  # write the index again next time
             logger.warning("fan-out failed, next one carries the latest: %s", exc)
+
+    async def write_history(self) -> None:
+        if not self.pending_history:
+            return
+        batch, self.pending_history = self.pending_history, {}
+        rows = [opportunity_row(opportunity, closed) for opportunity, closed in batch.values()]
+        try:
+            await sync_to_async(record_opportunities)(rows)
+        except DatabaseError as exc:
+            logger.warning("opportunity history not written, retrying with the next batch: %s", exc)
+            # Nothing stored is lost: put the batch back under anything newer, bounded.
+            merged = {**batch, **self.pending_history}
+            excess = len(merged) - MAX_PENDING_HISTORY
+            for key in list(merged)[: max(excess, 0)]:
+                del merged[key]
+            self.pending_history = merged

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import msgspec
 
+from arbitrage.tracker import Closed, OpenOpportunity
 from feeds.types import Quote
 
 
@@ -42,6 +43,100 @@ class QuoteMessage(msgspec.Struct, frozen=True):
         )
 
 
+_PCT = Decimal("0.000001")
+_QUOTE = Decimal("0.00000001")
+
+
+class OpportunityMessage(msgspec.Struct, frozen=True):
+    """An open opportunity: buy at `buy_exchange`'s ask, sell at `sell_exchange`'s bid, as taker."""
+
+    id: str
+    group: str  # coin and quote family, e.g. "BTC/USD"
+    symbol: str  # the buy leg's canonical instrument (the seed's `symbol`)
+    buy_exchange: str
+    buy_instrument: str
+    buy_price: Decimal  # per coin
+    sell_exchange: str
+    sell_instrument: str
+    sell_price: Decimal
+    spread: Decimal  # sell_price - buy_price
+    spread_percentage: Decimal  # gross, the seed's name
+    gross_spread_pct: Decimal
+    net_spread_pct: Decimal  # after both taker fees
+    size_base: Decimal  # coin units executable at both tops of book
+    profit_quote: Decimal  # net profit at size_base, quote currency
+    potential_profit: Decimal  # the seed's name for profit_quote
+    profitable: bool
+    basis_risk: bool  # legs quoted in different currencies (USD vs USDT, ...)
+    opened_ms: int
+    updated_ms: int
+    ticks: int
+    peak_net_spread_pct: Decimal
+
+    @classmethod
+    def from_open(cls, opportunity: OpenOpportunity) -> OpportunityMessage:
+        spread = opportunity.spread
+        gross = spread.gross_spread_pct.quantize(_PCT)
+        profit = spread.profit_quote.quantize(_QUOTE)
+        return cls(
+            id=opportunity.id,
+            group=opportunity.group,
+            symbol=opportunity.buy.instrument,
+            buy_exchange=opportunity.buy.exchange,
+            buy_instrument=opportunity.buy.instrument,
+            buy_price=spread.buy_price,
+            sell_exchange=opportunity.sell.exchange,
+            sell_instrument=opportunity.sell.instrument,
+            sell_price=spread.sell_price,
+            spread=spread.sell_price - spread.buy_price,
+            spread_percentage=gross,
+            gross_spread_pct=gross,
+            net_spread_pct=spread.net_spread_pct.quantize(_PCT),
+            size_base=spread.size_base,
+            profit_quote=profit,
+            potential_profit=profit,
+            profitable=spread.net_spread_pct > 0,
+            basis_risk=spread.basis_risk,
+            opened_ms=opportunity.opened_ms,
+            updated_ms=opportunity.updated_ms,
+            ticks=opportunity.ticks,
+            peak_net_spread_pct=opportunity.peak.net_spread_pct.quantize(_PCT),
+        )
+
+
+class OpportunityClosedMessage(msgspec.Struct, frozen=True):
+    id: str
+    group: str
+    buy_exchange: str
+    buy_instrument: str
+    sell_exchange: str
+    sell_instrument: str
+    opened_ms: int
+    closed_ms: int
+    duration_ms: int
+    reason: str  # spread (gap gone), stale, invalid (crossed or empty book), disconnected
+    peak_net_spread_pct: Decimal
+    ticks: int
+
+    @classmethod
+    def from_closed(cls, closed: Closed) -> OpportunityClosedMessage:
+        opportunity = closed.opportunity
+        return cls(
+            id=opportunity.id,
+            group=opportunity.group,
+            buy_exchange=opportunity.buy.exchange,
+            buy_instrument=opportunity.buy.instrument,
+            sell_exchange=opportunity.sell.exchange,
+            sell_instrument=opportunity.sell.instrument,
+            opened_ms=opportunity.opened_ms,
+            closed_ms=closed.closed_ms,
+            duration_ms=closed.closed_ms - opportunity.opened_ms,
+            reason=closed.reason,
+            peak_net_spread_pct=opportunity.peak.net_spread_pct.quantize(_PCT),
+            ticks=opportunity.ticks,
+        )
+
+
 class PriceUpdate(msgspec.Struct, frozen=True, tag="price_update", tag_field="type"):
     """Quotes that changed since the previous update (at most one per instrument and exchange)."""
 
@@ -49,10 +144,24 @@ class PriceUpdate(msgspec.Struct, frozen=True, tag="price_update", tag_field="ty
     data: list[QuoteMessage]
 
 
+class ArbitrageOpportunities(msgspec.Struct, frozen=True, tag="arbitrage_opportunities", tag_field="type"):
+    """Opportunities that opened or changed since the previous update (the seed's message)."""
+
+    seq: int
+    data: list[OpportunityMessage]
+
+
+class OpportunityClosed(msgspec.Struct, frozen=True, tag="opportunity_closed", tag_field="type"):
+    seq: int
+    data: list[OpportunityClosedMessage]
+
+
 class Snapshot(msgspec.Struct, frozen=True, tag="snapshot", tag_field="type"):
-    """Every current quote the connection watches; sent on connect and after (un)subscribe."""
+    """Every current quote and open opportunity the connection watches; sent on connect and
+    after (un)subscribe."""
 
     data: list[QuoteMessage]
+    opportunities: list[OpportunityMessage]
 
 
 class Subscribed(msgspec.Struct, frozen=True, tag="subscribed", tag_field="type"):
@@ -71,7 +180,7 @@ class Unsubscribe(msgspec.Struct, frozen=True, tag="unsubscribe", tag_field="typ
     instruments: list[str]
 
 
-ServerMessage = PriceUpdate | Snapshot | Subscribed | Error
+ServerMessage = PriceUpdate | ArbitrageOpportunities | OpportunityClosed | Snapshot | Subscribed | Error
 ClientMessage = Subscribe | Unsubscribe
 
 client_message_decoder = msgspec.json.Decoder(ClientMessage)
@@ -79,11 +188,21 @@ server_message_decoder = msgspec.json.Decoder(ServerMessage)
 encoder = msgspec.json.Encoder()
 
 
+def fragment(message: msgspec.Struct) -> str:
+    """A message part's JSON, encoded once by the engine and spliced into every recipient's message."""
+    return encoder.encode(message).decode()
+
+
 def quote_fragment(quote: Quote) -> str:
-    """A quote's JSON, encoded once by the engine and spliced into every recipient's message."""
-    return encoder.encode(QuoteMessage.from_quote(quote)).decode()
+    return fragment(QuoteMessage.from_quote(quote))
 
 
-def price_update_text(seq: int, fragments: list[str]) -> str:
-    # Equal to encoding a PriceUpdate, without decoding and re-encoding each quote per recipient.
-    return f'{{"type":"price_update","seq":{seq},"data":[{",".join(fragments)}]}}'
+def spliced(message_type: str, seq: int, fragments: list[str]) -> str:
+    """Equal to encoding a PriceUpdate / ArbitrageOpportunities / OpportunityClosed, without
+    decoding and re-encoding each part per recipient."""
+    return f'{{"type":"{message_type}","seq":{seq},"data":[{",".join(fragments)}]}}'
+
+
+def snapshot_text(quote_fragments: list[str], opportunity_fragments: list[str]) -> str:
+    quotes, opportunities = ",".join(quote_fragments), ",".join(opportunity_fragments)
+    return f'{{"type":"snapshot","data":[{quotes}],"opportunities":[{opportunities}]}}'

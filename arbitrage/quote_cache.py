@@ -40,3 +40,22 @@ async def aread_quote_fragments(instruments: list[str] | None = None) -> list[st
         instruments = await cache.aget(INDEX_KEY) or []
     found = await cache.aget_many([quotes_key(instrument) for instrument in instruments])
     return [text for row in found.values() for text in row.values()]
+
+
+OPPORTUNITIES_KEY = "opportunities:open"
+
+# An open opportunity in the cache: (buy instrument, sell instrument, its JSON).
+CachedOpportunity = tuple[str, str, str]
+
+
+async def write_open_opportunities(entries: dict[str, CachedOpportunity]) -> None:
+    """Every open opportunity by id; replaced whole on each change."""
+    await cache.aset(OPPORTUNITIES_KEY, entries, timeout=QUOTE_TTL_S)
+
+
+def read_open_opportunities() -> list[dict]:
+    return [msgspec.json.decode(text) for _, _, text in (cache.get(OPPORTUNITIES_KEY) or {}).values()]
+
+
+async def aread_open_opportunities() -> list[CachedOpportunity]:
+    return [tuple(entry) for entry in (await cache.aget(OPPORTUNITIES_KEY) or {}).values()]

@@ -145,6 +145,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "prune-opportunity-history": {"task": "arbitrage.tasks.prune_opportunity_history", "schedule": 3600.0},
+}
 
 # --- Auth and security -------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -219,3 +222,10 @@ FANOUT_INTERVAL_MS = int(os.environ.get("ARBSITE_FANOUT_MS", "100"))
 FEED_STALL_TIMEOUT_S = float(os.environ.get("ARBSITE_FEED_STALL_S", "30"))
 FEED_BACKOFF_INITIAL_S = float(os.environ.get("ARBSITE_BACKOFF_INITIAL_S", "1"))
 FEED_BACKOFF_MAX_S = float(os.environ.get("ARBSITE_BACKOFF_MAX_S", "60"))
+# Opportunities. A quote older than its exchange's max age (admin; this is the fallback)
+# takes no part; one opens above MIN_NET_SPREAD_PCT after both taker fees. Legs quoted in
+# different currencies (USD inverse vs USDT linear) pair only when ALLOW_CROSS_QUOTE is on.
+QUOTE_MAX_AGE_MS = int(os.environ.get("ARBSITE_QUOTE_MAX_AGE_MS", "5000"))
+MIN_NET_SPREAD_PCT = float(os.environ.get("ARBSITE_MIN_NET_SPREAD_PCT", "0"))
+ALLOW_CROSS_QUOTE = _env_bool("ARBSITE_ALLOW_CROSS_QUOTE")
+OPPORTUNITY_RETENTION_DAYS = int(os.environ.get("ARBSITE_OPPORTUNITY_RETENTION_DAYS", "30"))

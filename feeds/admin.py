@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feeds.models import Instrument
+from feeds.models import Exchange, Instrument
 
 
 @admin.register(Instrument)
@@ -9,3 +9,9 @@ class InstrumentAdmin(admin.ModelAdmin):
     list_filter = ("exchange", "enabled", "listed", "linear", "settle")
     search_fields = ("instrument", "symbol", "base")
     list_editable = ("enabled",)
+
+
+@admin.register(Exchange)
+class ExchangeAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "enabled", "taker_fee_pct", "max_quote_age_ms")
+    list_editable = ("enabled", "taker_fee_pct", "max_quote_age_ms")

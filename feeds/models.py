@@ -44,3 +44,23 @@ class Instrument(models.Model):
             coin=self.coin,
             multiplier=self.multiplier.normalize(),
         )
+
+
+class Exchange(models.Model):
+    """Per-exchange settings an admin tunes: taker fee and how old a quote may be to count."""
+
+    id = models.CharField(primary_key=True, max_length=20)
+    name = models.CharField(max_length=40)
+    enabled = models.BooleanField(default=True)
+    taker_fee_pct = models.DecimalField(
+        max_digits=8, decimal_places=5, help_text="Taker fee in percent of notional, e.g. 0.05"
+    )
+    max_quote_age_ms = models.PositiveIntegerField(
+        default=5000, help_text="A quote older than this takes no part in opportunities"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

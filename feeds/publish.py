@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 # Every running engine joins this group; a worker publishes each batch once to it.
 QUOTES_GROUP = "arbitrage.quotes"
 QUOTES_MESSAGE_TYPE = "quotes.batch"
+# A connection went down: its instruments' quotes stop counting at once.
+QUOTES_DOWN_TYPE = "quotes.down"
 
 
 class QuotePublisher:
@@ -30,6 +32,7 @@ class QuotePublisher:
         self.sent_batches = 0
         self.sent_quotes = 0
         self.dropped_batches = 0
+        self.down: list[dict] = []
 
     def add(self, quotes: list[Quote]) -> None:
         pending = self.pending
@@ -37,6 +40,13 @@ class QuotePublisher:
             pending[quote.exchange, quote.symbol] = quote
 
     async def flush(self) -> None:
+        while self.down:
+            try:
+                await self.layer.group_send(QUOTES_GROUP, self.down[0])
+            except (ChannelFull, RedisError, OSError) as exc:
+                logger.warning("connection-down notice not sent yet: %s", exc)
+                break
+            self.down.pop(0)
         if not self.pending:
             return
         batch = list(self.pending.values())
@@ -50,6 +60,10 @@ class QuotePublisher:
             return
         self.sent_batches += 1
         self.sent_quotes += len(batch)
+
+    def connection_down(self, exchange_id: str, instruments: list[str]) -> None:
+        """Queue the news that a connection's quotes no longer hold; sent before the next batch."""
+        self.down.append({"type": QUOTES_DOWN_TYPE, "exchange": exchange_id, "instruments": instruments})
 
     async def run(self) -> None:
         while True:

@@ -111,6 +111,7 @@ class FeedWorker:
                 backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
                 backoff_max_s=settings.FEED_BACKOFF_MAX_S,
                 status=chunk_status,
+                on_down=self.publisher.connection_down,
             )
             for chunk, chunk_status in zip(chunks, statuses, strict=True)
         ]

@@ -53,6 +53,7 @@ class ExchangeSession:
         backoff_max_s: float,
         status: FeedStatus | None = None,
         rng: random.Random | None = None,
+        on_down: Callable[[str, list[str]], None] | None = None,
     ) -> None:
         self.connector = get_connector(exchange_id)
         self.exchange_id = exchange_id
@@ -67,6 +68,7 @@ class ExchangeSession:
         self.status.url = endpoints.ws_url
         self.status.subscribed = len(self.instruments)
         self.rng = rng or random.Random()
+        self.on_down = on_down
         self._last_frame = 0.0
         self._error_log_mark = 0.0
         self._errors_unlogged = 0
@@ -98,6 +100,8 @@ class ExchangeSession:
                 self.status.record_error(f"internal error: {type(exc).__name__}: {exc}")
                 logger.exception("%s: session failed unexpectedly", self.exchange_id)
             self.status.connected_since_ms = None
+            if self.on_down is not None:
+                self.on_down(self.exchange_id, sorted({i.instrument for i in self.instruments.values()}))
             if rotate:
                 attempt = 0
                 continue

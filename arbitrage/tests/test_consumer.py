@@ -92,3 +92,37 @@ async def test_bad_client_messages_get_an_error_and_the_connection_stays(alice, 
     await communicator.send_json_to({"type": "unsubscribe", "instruments": []})
     assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
     await communicator.disconnect()
+
+
+async def test_opportunities_open_and_close_on_the_feed_of_a_watcher_only(alice, login_cookie):
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    watcher, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    elsewhere, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    for communicator in (watcher, elsewhere):
+        await communicator.receive_json_from(timeout=5)  # snapshot
+    await elsewhere.send_json_to({"type": "subscribe", "instruments": ["ETH/USDT:USDT"]})
+    await elsewhere.receive_json_from(timeout=5)  # subscribed
+    await elsewhere.receive_json_from(timeout=5)  # snapshot
+
+    engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=1)], at_ms=1)
+    engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=1)], at_ms=1)
+    await engine.fan_out()
+    assert (await watcher.receive_json_from(timeout=5))["type"] == "price_update"
+    opened = await watcher.receive_json_from(timeout=5)
+    assert opened["type"] == "arbitrage_opportunities"
+    [opportunity] = opened["data"]
+    assert (opportunity["buy_exchange"], opportunity["sell_exchange"], opportunity["profitable"]) == (
+        "binance",
+        "bybit",
+        True,
+    )
+
+    engine.on_quotes([make_quote("bybit", bid="100", ask="100.1", ts_ms=2)], at_ms=2)
+    await engine.fan_out()
+    assert (await watcher.receive_json_from(timeout=5))["type"] == "price_update"
+    closed = await watcher.receive_json_from(timeout=5)
+    assert closed["type"] == "opportunity_closed"
+    assert closed["data"][0]["id"] == opportunity["id"]
+    assert await elsewhere.receive_nothing(timeout=0.3)  # it watches ETH only
+    await watcher.disconnect()
+    await elsewhere.disconnect()

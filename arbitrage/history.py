@@ -1,0 +1,95 @@
+"""Each opportunity's life in the database: written in batches, off the tick path; pruned; summarised."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Count, Max
+
+from arbitrage.models import Opportunity
+from arbitrage.tracker import Closed, OpenOpportunity
+
+_UPSERT_FIELDS = [
+    "closed_at",
+    "duration_ms",
+    "close_reason",
+    "ticks",
+    "peak_net_spread_pct",
+    "peak_gross_spread_pct",
+    "peak_size_base",
+    "peak_profit_quote",
+    "peak_buy_price",
+    "peak_sell_price",
+]
+
+
+def _at(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def opportunity_row(opportunity: OpenOpportunity, closed: Closed | None = None) -> Opportunity:
+    peak = opportunity.peak
+    return Opportunity(
+        id=opportunity.id,
+        group=opportunity.group,
+        buy_exchange=opportunity.buy.exchange,
+        buy_instrument=opportunity.buy.instrument,
+        sell_exchange=opportunity.sell.exchange,
+        sell_instrument=opportunity.sell.instrument,
+        opened_at=_at(opportunity.opened_ms),
+        closed_at=_at(closed.closed_ms) if closed else None,
+        duration_ms=closed.closed_ms - opportunity.opened_ms if closed else None,
+        close_reason=closed.reason if closed else "",
+        ticks=opportunity.ticks,
+        open_net_spread_pct=round(opportunity.first_net_spread_pct, 8),
+        peak_net_spread_pct=round(peak.net_spread_pct, 8),
+        peak_gross_spread_pct=round(peak.gross_spread_pct, 8),
+        peak_size_base=round(peak.size_base, 12),
+        peak_profit_quote=round(peak.profit_quote, 12),
+        peak_buy_price=round(peak.buy_price, 12),
+        peak_sell_price=round(peak.sell_price, 12),
+        basis_risk=peak.basis_risk,
+    )
+
+
+def record_opportunities(rows: list[Opportunity]) -> None:
+    """Insert new lives and bring known ones up to date, in one statement."""
+    Opportunity.objects.bulk_create(rows, update_conflicts=True, unique_fields=["id"], update_fields=_UPSERT_FIELDS)
+
+
+def prune_opportunities(retention: timedelta) -> int:
+    """Delete closed opportunities older than the retention; returns how many."""
+    deleted, _ = Opportunity.objects.filter(
+        closed_at__isnull=False, closed_at__lt=datetime.now(tz=UTC) - retention
+    ).delete()
+    return deleted
+
+
+def close_dangling(now: datetime | None = None) -> int:
+    """Close lives left open by an engine that stopped; a new engine starts from a clean slate."""
+    return Opportunity.objects.filter(closed_at__isnull=True).update(
+        closed_at=now or datetime.now(tz=UTC), close_reason="engine stopped"
+    )
+
+
+def summary(since: datetime | None = None, group: str | None = None, limit: int = 200) -> list[dict]:
+    """Per market and exchange pair: how many lives, their median duration, the best spread."""
+    rows = Opportunity.objects.all()
+    if since is not None:
+        rows = rows.filter(opened_at__gte=since)
+    if group is not None:
+        rows = rows.filter(group=group)
+    keys = ("group", "buy_exchange", "sell_exchange")
+    aggregates = list(
+        rows.values(*keys)
+        .annotate(count=Count("id"), best_net_spread_pct=Max("peak_net_spread_pct"))
+        .order_by("-best_net_spread_pct")[:limit]
+    )
+    durations: dict[tuple, list[int]] = {}
+    for row in rows.filter(duration_ms__isnull=False).values_list(*keys, "duration_ms"):
+        durations.setdefault(row[:3], []).append(row[3])
+    for item in aggregates:
+        found = durations.get(tuple(item[k] for k in keys))
+        item["median_duration_ms"] = int(statistics.median(found)) if found else None
+    return aggregates

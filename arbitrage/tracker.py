@@ -1,0 +1,216 @@
+"""Opportunities as they open, grow and close, tick by tick. Pure: no Django, no I/O.
+
+A tick touches only its own market (coin and quote family): the pairs it forms with the other
+exchanges' quotes of that market, O(exchanges). Quotes that are stale, crossed, one-sided or
+from a disconnected connection take no part, and the opportunities they fed close.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from arbitrage.spreads import Spread, exact_spread, net_spread_pct_f, units_of
+from feeds.types import Quote
+
+PairKey = tuple[str, str, str, str]  # buy exchange, buy instrument, sell exchange, sell instrument
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One exchange's latest usable quote of one instrument, with the floats screening needs."""
+
+    quote: Quote
+    bid: float  # per coin
+    ask: float
+    fee: float  # taker fee as a fraction
+    recv_ms: int
+    max_age_ms: int
+
+
+@dataclass
+class OpenOpportunity:
+    id: str
+    group: str
+    buy: Quote
+    sell: Quote
+    spread: Spread
+    opened_ms: int
+    updated_ms: int
+    ticks: int = 1
+    peak: Spread = field(init=False)
+    first_net_spread_pct: Decimal = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.peak = self.spread
+        self.first_net_spread_pct = self.spread.net_spread_pct
+
+    @property
+    def key(self) -> PairKey:
+        return (self.buy.exchange, self.buy.instrument, self.sell.exchange, self.sell.instrument)
+
+
+@dataclass(frozen=True)
+class Closed:
+    opportunity: OpenOpportunity
+    closed_ms: int
+    reason: str  # "spread" (gap gone), "stale", "invalid" (crossed/empty), "disconnected"
+
+
+@dataclass
+class Changes:
+    """What one call changed: the tracker's output to history, fan-out and alerts."""
+
+    opened: list[OpenOpportunity] = field(default_factory=list)
+    updated: list[OpenOpportunity] = field(default_factory=list)
+    closed: list[Closed] = field(default_factory=list)
+
+    def extend(self, other: Changes) -> None:
+        self.opened += other.opened
+        self.updated += other.updated
+        self.closed += other.closed
+
+    def __bool__(self) -> bool:
+        return bool(self.opened or self.updated or self.closed)
+
+
+class OpportunityTracker:
+    def __init__(
+        self,
+        fees_pct: dict[str, Decimal],
+        max_age_ms: dict[str, int],
+        *,
+        default_fee_pct: Decimal = Decimal("0.06"),
+        default_max_age_ms: int = 5000,
+        min_net_spread_pct: float = 0.0,
+        allow_cross_quote: bool = False,
+    ) -> None:
+        self.fees_pct = dict(fees_pct)
+        self.max_age_ms = dict(max_age_ms)
+        self.default_fee_pct = default_fee_pct
+        self.default_max_age_ms = default_max_age_ms
+        self.min_net_spread_pct = min_net_spread_pct
+        self.allow_cross_quote = allow_cross_quote
+        # group -> (exchange, instrument) -> entry
+        self.markets: dict[str, dict[tuple[str, str], _Entry]] = {}
+        self.open: dict[PairKey, OpenOpportunity] = {}
+        # (exchange, instrument) -> keys of open opportunities it is a leg of
+        self._legs: dict[tuple[str, str], set[PairKey]] = {}
+
+    def fee_pct(self, exchange: str) -> Decimal:
+        return self.fees_pct.get(exchange, self.default_fee_pct)
+
+    # --- input -------------------------------------------------------------------------------
+    def on_quote(self, quote: Quote, now_ms: int) -> Changes:
+        units = units_of(quote.instrument)
+        market = self.markets.setdefault(units.group, {})
+        leg = (quote.exchange, quote.instrument)
+        changes = Changes()
+        if not (0 < quote.bid < quote.ask) or quote.bid_size <= 0 or quote.ask_size <= 0:
+            market.pop(leg, None)
+            changes.extend(self._close_legs(leg, now_ms, "invalid"))
+            return changes
+        multiplier = float(units.multiplier)
+        entry = _Entry(
+            quote,
+            float(quote.bid) / multiplier,
+            float(quote.ask) / multiplier,
+            float(self.fee_pct(quote.exchange)) / 100.0,
+            quote.recv_ns // 1_000_000,
+            self.max_age_ms.get(quote.exchange, self.default_max_age_ms),
+        )
+        market[leg] = entry
+        for other_leg, other in list(market.items()):
+            if other_leg[0] == quote.exchange:
+                continue
+            if now_ms - other.recv_ms > other.max_age_ms:
+                del market[other_leg]
+                changes.extend(self._close_legs(other_leg, now_ms, "stale"))
+                continue
+            if not self.allow_cross_quote and units_of(other_leg[1]).quote != units.quote:
+                continue
+            self._screen(entry, other, units.group, now_ms, changes)
+            self._screen(other, entry, units.group, now_ms, changes)
+        return changes
+
+    def expire(self, now_ms: int) -> Changes:
+        """Drop quotes past their exchange's max age; close what they fed. Call periodically."""
+        changes = Changes()
+        for market in self.markets.values():
+            for leg, entry in list(market.items()):
+                if now_ms - entry.recv_ms > entry.max_age_ms:
+                    del market[leg]
+                    changes.extend(self._close_legs(leg, now_ms, "stale"))
+        return changes
+
+    def disconnect(self, exchange: str, instruments: list[str], now_ms: int) -> Changes:
+        """A connection went down: its quotes stop counting at once, not when they age out."""
+        changes = Changes()
+        for instrument in instruments:
+            leg = (exchange, instrument)
+            self.markets.get(units_of(instrument).group, {}).pop(leg, None)
+            changes.extend(self._close_legs(leg, now_ms, "disconnected"))
+        return changes
+
+    # --- internals ---------------------------------------------------------------------------
+    def _screen(self, buy: _Entry, sell: _Entry, group: str, now_ms: int, changes: Changes) -> None:
+        key = (buy.quote.exchange, buy.quote.instrument, sell.quote.exchange, sell.quote.instrument)
+        net = net_spread_pct_f(buy.ask, buy.fee, sell.bid, sell.fee)
+        current = self.open.get(key)
+        if net <= self.min_net_spread_pct:
+            if current is not None:
+                changes.closed.append(self._close(key, now_ms, "spread"))
+            return
+        spread = exact_spread(buy.quote, sell.quote, self.fee_pct(key[0]), self.fee_pct(key[2]))
+        if current is None:
+            opened = OpenOpportunity(uuid.uuid4().hex, group, buy.quote, sell.quote, spread, now_ms, now_ms)
+            self.open[key] = opened
+            self._legs.setdefault(key[:2], set()).add(key)
+            self._legs.setdefault(key[2:], set()).add(key)
+            changes.opened.append(opened)
+            return
+        current.buy, current.sell, current.spread = buy.quote, sell.quote, spread
+        current.updated_ms = now_ms
+        current.ticks += 1
+        if spread.net_spread_pct > current.peak.net_spread_pct:
+            current.peak = spread
+        changes.updated.append(current)
+
+    def _close_legs(self, leg: tuple[str, str], now_ms: int, reason: str) -> Changes:
+        changes = Changes()
+        for key in list(self._legs.get(leg, ())):
+            changes.closed.append(self._close(key, now_ms, reason))
+        return changes
+
+    def _close(self, key: PairKey, now_ms: int, reason: str) -> Closed:
+        opportunity = self.open.pop(key)
+        for leg in (key[:2], key[2:]):
+            keys = self._legs.get(leg)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._legs[leg]
+        return Closed(opportunity, now_ms, reason)
+
+
+def rank(
+    opportunities: list[dict],
+    *,
+    min_spread_pct: Decimal | None = None,
+    min_size_base: Decimal | None = None,
+    instruments: set[str] | None = None,
+    exchanges: set[str] | None = None,
+    limit: int | None = None,
+) -> list[dict]:
+    """Open opportunities (as the cache holds them) filtered and best net spread first."""
+    chosen = [
+        item
+        for item in opportunities
+        if (min_spread_pct is None or Decimal(item["net_spread_pct"]) >= min_spread_pct)
+        and (min_size_base is None or Decimal(item["size_base"]) >= min_size_base)
+        and (not instruments or item["buy_instrument"] in instruments or item["sell_instrument"] in instruments)
+        and (not exchanges or item["buy_exchange"] in exchanges or item["sell_exchange"] in exchanges)
+    ]
+    chosen.sort(key=lambda item: Decimal(item["net_spread_pct"]), reverse=True)
+    return chosen[:limit] if limit else chosen
