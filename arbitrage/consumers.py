@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import msgspec
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from arbitrage import presence
 from arbitrage.engine import PRICES_GROUP
 from arbitrage.messages import (
     Error,
@@ -35,10 +38,24 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_add(PRICES_GROUP, self.channel_name)
         await self.accept()
+        self.connected_ms = int(time.time() * 1000)
+        await self.register()
         await self.send_snapshot()
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(PRICES_GROUP, self.channel_name)
+        if hasattr(self, "connected_ms"):
+            await presence.registry().remove(self.channel_name)
+
+    async def register(self) -> None:
+        """Tell the engine and other web processes this connection exists and what it watches."""
+        user = self.scope["user"]
+        self.registered_at = time.monotonic()
+        await presence.registry().put(
+            presence.Connection(
+                self.channel_name, user.pk, user.get_username(), sorted(self.instruments), self.connected_ms
+            )
+        )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -53,6 +70,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             self.instruments |= set(message.instruments)
         elif isinstance(message, Unsubscribe):
             self.instruments -= set(message.instruments)
+        await self.register()
         await self._send(Subscribed(sorted(self.instruments)))
         await self.send_snapshot()
 
@@ -66,6 +84,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
 
     async def prices_batch(self, event: dict) -> None:
         """The engine's coalesced update: forward what this connection watches."""
+        if time.monotonic() - self.registered_at > presence.REFRESH_S:
+            await self.register()
         seq = event["seq"]
         watches = self._watches
         if quotes := [text for instrument, text in event["items"] if watches(instrument)]:

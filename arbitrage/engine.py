@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
+from arbitrage import presence
 from arbitrage.book import QuoteBook
 from arbitrage.history import close_dangling, opportunity_row, record_opportunities
 from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
@@ -33,6 +34,7 @@ PRICES_GROUP = "prices"
 PRICES_EVENT = "prices.batch"  # handled by LiveFeedConsumer.prices_batch
 RETRY_S = 1.0
 HISTORY_FLUSH_S = 1.0
+PRESENCE_REFRESH_S = 1.0
 CONFIG_REFRESH_S = 30.0
 MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond which the oldest go
 
@@ -81,6 +83,7 @@ class Engine:
         self._cached_rows: dict[str, dict[str, str]] = {}
         self._indexed = 0
         self.channel = ""
+        self.watched: set[str] | None = None  # None: someone watches everything
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -94,7 +97,11 @@ class Engine:
         await self.start()
         try:
             await asyncio.gather(
-                self.receive_forever(), self.fan_out_forever(), self.write_history_forever(), self.refresh_forever()
+                self.receive_forever(),
+                self.fan_out_forever(),
+                self.write_history_forever(),
+                self.refresh_forever(),
+                self.follow_presence_forever(),
             )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
@@ -167,6 +174,16 @@ class Engine:
             await asyncio.sleep(HISTORY_FLUSH_S)
             await self.write_history()
 
+    async def follow_presence_forever(self) -> None:
+        """Keep `watched` current: instruments nobody watches are not sent to /ws at all."""
+        while True:
+            try:
+                self.watched = presence.watched_union(await presence.registry().active())
+            except (RedisError, OSError) as exc:
+                self.watched = None
+                logger.warning("active connections unknown, sending everything: %s", exc)
+            await asyncio.sleep(PRESENCE_REFRESH_S)
+
     async def refresh_forever(self) -> None:
         while True:
             await asyncio.sleep(CONFIG_REFRESH_S)
@@ -212,13 +229,17 @@ class Engine:
         if len(self._cached_rows) != self._indexed:
             index = sorted(self._cached_rows)
             self._indexed = len(index)
+        if self.watched is not None:
+            watched = self.watched
+            items = [item for item in items if item[0] in watched]
+            opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
         event = {"type": PRICES_EVENT, "seq": self.seq, "items": items, "opportunities": opportunities}
         event["closed"] = closed_items
         try:
             await self.layer.group_send(PRICES_GROUP, event)
             if rows:
                 await write_quotes(rows, index)
-            if opportunities or closed_items:
+            if opened or closed:
                 await write_open_opportunities(self.open_fragments)
         except (RedisError, OSError) as exc:
             if index is not None:
