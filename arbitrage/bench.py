@@ -1,0 +1,66 @@
+"""Engine benchmark: the per-tick cost of book + opportunity tracking at a realistic size.
+
+Run through `make bench` (manage.py bench); prints figures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from decimal import Decimal
+
+from arbitrage.tracker import OpportunityTracker
+from feeds.types import Quote
+
+EXCHANGES = ("binance", "bybit", "okx", "kucoin", "deribit", "bitmex", "gateio", "mexc", "bitget", "phemex", "coindcx")
+
+
+def synthetic_ticks(instruments: int, exchanges: int, ticks: int, seed: int = 1) -> list[Quote]:
+    """Quotes of `instruments` coins on `exchanges` exchanges, each exchange a few bps off,
+    now and then one far enough off to open an opportunity."""
+    rng = random.Random(seed)
+    names = [f"C{n}/USDT:USDT" for n in range(instruments)]
+    mids = [rng.uniform(0.01, 50_000) for _ in names]
+    venues = EXCHANGES[:exchanges]
+    quotes = []
+    now_ns = time.time_ns()
+    for n in range(ticks):
+        i = rng.randrange(instruments)
+        mids[i] *= 1 + rng.gauss(0, 0.0001)
+        off = rng.gauss(0, 0.0002) + (0.004 if rng.random() < 0.01 else 0.0)
+        mid = mids[i] * (1 + off)
+        bid = Decimal(f"{mid * 0.99995:.6g}")
+        ask = Decimal(f"{mid * 1.00005:.6g}")
+        size = Decimal(f"{rng.uniform(0.1, 10):.3f}")
+        name = names[i]
+        exchange = venues[rng.randrange(len(venues))]
+        quotes.append(
+            Quote(exchange, name.replace("/", "").split(":")[0], name, bid, size, ask, size, size, size, 0, now_ns + n)
+        )
+    return quotes
+
+
+def bench_tracker(instruments: int = 500, exchanges: int = 11, ticks: int = 200_000) -> dict:
+    from arbitrage.book import QuoteBook
+
+    quotes = synthetic_ticks(instruments, exchanges, ticks)
+    tracker = OpportunityTracker({}, {}, default_max_age_ms=10**12)
+    book = QuoteBook()
+    opened = closed = 0
+    start = time.perf_counter()
+    for quote in quotes:
+        book.apply([quote])
+        changes = tracker.on_quote(quote, quote.recv_ns // 1_000_000)
+        opened += len(changes.opened)
+        closed += len(changes.closed)
+    elapsed = time.perf_counter() - start
+    return {
+        "instruments": instruments,
+        "exchanges": exchanges,
+        "ticks": ticks,
+        "us_per_tick": elapsed / ticks * 1e6,
+        "ticks_per_s": ticks / elapsed,
+        "opened": opened,
+        "closed": closed,
+        "open_at_end": len(tracker.open),
+    }
