@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,7 +24,13 @@ from arbitrage import presence
 from arbitrage.book import QuoteBook
 from arbitrage.history import close_dangling, opportunity_row, record_opportunities
 from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
-from arbitrage.quote_cache import CachedOpportunity, write_open_opportunities, write_quotes
+from arbitrage.quote_cache import (
+    CachedOpportunity,
+    write_open_opportunities,
+    write_quotes,
+    write_spread_histories,
+)
+from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
 from feeds.publish import QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
@@ -35,6 +42,8 @@ PRICES_EVENT = "prices.batch"  # handled by LiveFeedConsumer.prices_batch
 RETRY_S = 1.0
 HISTORY_FLUSH_S = 1.0
 PRESENCE_REFRESH_S = 1.0
+SPREAD_SAMPLE_S = 2.0
+SPREAD_HISTORY_POINTS = 900  # 30 minutes at one point every 2 s
 CONFIG_REFRESH_S = 30.0
 MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond which the oldest go
 
@@ -84,6 +93,8 @@ class Engine:
         self._indexed = 0
         self.channel = ""
         self.watched: set[str] | None = None  # None: someone watches everything
+        self.charted_groups: set[str] = set()  # markets whose spread history a page shows
+        self.spread_history: dict[str, deque[tuple[int, float]]] = {}
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -102,6 +113,7 @@ class Engine:
                 self.write_history_forever(),
                 self.refresh_forever(),
                 self.follow_presence_forever(),
+                self.sample_spreads_forever(),
             )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
@@ -178,11 +190,34 @@ class Engine:
         """Keep `watched` current: instruments nobody watches are not sent to /ws at all."""
         while True:
             try:
-                self.watched = presence.watched_union(await presence.registry().active())
+                connections = await presence.registry().active()
+                self.watched = presence.watched_union(connections)
+                self.charted_groups = {units_of(i).group for i in presence.explicitly_watched(connections)}
             except (RedisError, OSError) as exc:
                 self.watched = None
                 logger.warning("active connections unknown, sending everything: %s", exc)
             await asyncio.sleep(PRESENCE_REFRESH_S)
+
+    async def sample_spreads_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SPREAD_SAMPLE_S)
+            await self.sample_spreads(now_ms())
+
+    async def sample_spreads(self, at_ms: int) -> None:
+        """Record each market's best net spread; publish the histories someone is charting."""
+        for group in self.tracker.markets:
+            value = self.tracker.best_net_spread_pct(group, at_ms)
+            if value is not None:
+                history = self.spread_history.get(group)
+                if history is None:
+                    history = self.spread_history[group] = deque(maxlen=SPREAD_HISTORY_POINTS)
+                history.append((at_ms, round(value, 6)))
+        charted = {g: list(self.spread_history[g]) for g in self.charted_groups if g in self.spread_history}
+        if charted:
+            try:
+                await write_spread_histories(charted)
+            except (RedisError, OSError) as exc:
+                logger.warning("spread history not published: %s", exc)
 
     async def refresh_forever(self) -> None:
         while True:

@@ -97,6 +97,11 @@ def registry() -> _LocalRegistry | _RedisRegistry:
     return _registry
 
 
+def explicitly_watched(connections: list[Connection]) -> set[str]:
+    """Instruments some connection chose by name (an instrument page, a bot's subscription)."""
+    return {instrument for c in connections for instrument in c.instruments}
+
+
 def watched_union(connections: list[Connection]) -> set[str] | None:
     """Every instrument someone watches; None when someone watches everything (or nobody is
     connected yet, so the cache stays complete for the first page load)."""

@@ -59,3 +59,21 @@ def read_open_opportunities() -> list[dict]:
 
 async def aread_open_opportunities() -> list[CachedOpportunity]:
     return [tuple(entry) for entry in (await cache.aget(OPPORTUNITIES_KEY) or {}).values()]
+
+
+SPREAD_HISTORY_TTL_S = 60
+
+
+def spread_history_key(group: str) -> str:
+    return f"spreads:{group}"
+
+
+async def write_spread_histories(histories: dict[str, list[tuple[int, float]]]) -> None:
+    """group -> [(ms, best net spread %)], for the markets someone is looking at."""
+    await cache.aset_many(
+        {spread_history_key(group): points for group, points in histories.items()}, timeout=SPREAD_HISTORY_TTL_S
+    )
+
+
+def read_spread_history(group: str) -> list[tuple[int, float]]:
+    return [tuple(point) for point in cache.get(spread_history_key(group)) or []]

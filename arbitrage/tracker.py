@@ -153,6 +153,28 @@ class OpportunityTracker:
             changes.extend(self._close_legs(leg, now_ms, "disconnected"))
         return changes
 
+    def best_net_spread_pct(self, group: str, now_ms: int) -> float | None:
+        """The best net spread across the market's fresh quotes, buying on one exchange and
+        selling on another; negative when no pair pays for its fees. None under two exchanges."""
+        best_buy: list[tuple[float, str, float]] = []  # (ask × (1 + fee), exchange, ask), cheapest first
+        best_sell: list[tuple[float, str]] = []  # (bid × (1 − fee), exchange), dearest first
+        for (exchange, _), entry in self.markets.get(group, {}).items():
+            if now_ms - entry.recv_ms > entry.max_age_ms:
+                continue
+            best_buy.append((entry.ask * (1 + entry.fee), exchange, entry.ask))
+            best_sell.append((entry.bid * (1 - entry.fee), exchange))
+        if len({exchange for _, exchange, _ in best_buy}) < 2:
+            return None
+        best_buy.sort()
+        best_sell.sort(reverse=True)
+        best = None
+        for cost, buy_exchange, ask in best_buy[:2]:
+            for proceeds, sell_exchange in best_sell[:2]:
+                if buy_exchange != sell_exchange:
+                    value = (proceeds - cost) / ask * 100.0  # as exact_spread: relative to the price paid
+                    best = value if best is None else max(best, value)
+        return best
+
     # --- internals ---------------------------------------------------------------------------
     def _screen(self, buy: _Entry, sell: _Entry, group: str, now_ms: int, changes: Changes) -> None:
         key = (buy.quote.exchange, buy.quote.instrument, sell.quote.exchange, sell.quote.instrument)

@@ -6,4 +6,7 @@ from arbitrage import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("opportunities/", views.opportunities, name="opportunities"),
+    # Canonical names hold "/" and ":": the path converter takes them as they are.
+    path("instruments/<path:instrument>/", views.instrument, name="instrument"),
 ]

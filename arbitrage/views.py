@@ -1,11 +1,30 @@
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from arbitrage.quote_cache import read_quotes
+from arbitrage.forms import OpportunityFilterForm
+from arbitrage.models import Opportunity
+from arbitrage.pages import price_matrix, spread_chart_svg
+from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
+from arbitrage.spreads import units_of
+from arbitrage.tracker import rank
 from feeds.exchanges import CONNECTORS
+from feeds.models import Instrument
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def watched_instruments(user) -> set[str]:
+    """The instruments this user chose to see first."""
+    return set()
 
 
 @login_required
@@ -13,8 +32,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """The price matrix, instruments by exchange, from the cache; /ws keeps it live."""
     quotes = read_quotes()
     exchanges = sorted({exchange for row in quotes.values() for exchange in row} | set(CONNECTORS))
-    rows = [
-        {"instrument": instrument, "cells": [(exchange, row.get(exchange)) for exchange in exchanges]}
-        for instrument, row in quotes.items()
-    ]
+    rows = price_matrix(quotes, exchanges, watched_instruments(request.user), _now_ms(), settings.QUOTE_MAX_AGE_MS)
     return render(request, "arbitrage/dashboard.html", {"exchanges": exchanges, "rows": rows})
+
+
+@login_required
+def opportunities(request: HttpRequest) -> HttpResponse:
+    """Open opportunities, best net spread first, filtered; /ws keeps the table live."""
+    form = OpportunityFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    ranked = rank(
+        read_open_opportunities(),
+        min_spread_pct=filters.get("min_net_spread_pct"),
+        exchanges=set(filters.get("exchanges") or ()),
+        instruments=set(filters.get("instruments") or ()),
+    )
+    template = "arbitrage/opportunities.html#table" if request.htmx else "arbitrage/opportunities.html"
+    return render(request, template, {"form": form, "opportunities": ranked, "now_ms": _now_ms()})
+
+
+@login_required
+def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
+    """One instrument: each exchange's quote, the best net spread over time, its history."""
+    quotes = read_quotes([instrument])
+    known = quotes or Instrument.objects.filter(instrument=instrument).exists()
+    if not known:
+        raise Http404(f"No instrument {instrument!r} is listed or quoted")
+    group = units_of(instrument).group
+    chart = spread_chart_svg(read_spread_history(group))
+    if request.htmx and request.GET.get("part") == "chart":
+        return render(request, "arbitrage/instrument.html#chart", {"chart": chart, "instrument": instrument})
+    exchanges = sorted(quotes.get(instrument, {})) or sorted(CONNECTORS)
+    rows = price_matrix(quotes, exchanges, set(), _now_ms(), settings.QUOTE_MAX_AGE_MS)
+    history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
+    context = {
+        "instrument": instrument,
+        "group": group,
+        "exchanges": exchanges,
+        "rows": rows,
+        "chart": chart,
+        "history": history,
+        "open": rank(read_open_opportunities(), instruments={instrument}),
+    }
+    return render(request, "arbitrage/instrument.html", context)

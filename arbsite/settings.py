@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt",
     "django_htmx",
+    "template_partials",
     "arbsite",
     "accounts",
     "feeds",

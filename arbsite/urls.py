@@ -7,5 +7,6 @@ urlpatterns = [
     path("health", health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("feeds/", include("feeds.urls")),
     path("", include("arbitrage.urls")),
 ]

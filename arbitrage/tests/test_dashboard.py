@@ -36,3 +36,94 @@ def test_login_page_logs_in_with_the_standard_form(client, alice):
     response = client.post("/accounts/login/", {"username": "alice", "password": "alice-pass-1234"})
     assert response.status_code == 302
     assert client.get("/").status_code == 200
+
+
+def _cache_opportunity(**overrides):
+    from arbitrage.quote_cache import OPPORTUNITIES_KEY
+
+    item = {
+        "id": "abc",
+        "group": "BTC/USD",
+        "symbol": "BTC/USDT:USDT",
+        "buy_exchange": "binance",
+        "buy_instrument": "BTC/USDT:USDT",
+        "buy_price": "100",
+        "sell_exchange": "bybit",
+        "sell_instrument": "BTC/USDT:USDT",
+        "sell_price": "101",
+        "gross_spread_pct": "1.000000",
+        "net_spread_pct": "0.894450",
+        "size_base": "0.5",
+        "profit_quote": "0.44722500",
+        "basis_risk": False,
+        "opened_ms": 1,
+        **overrides,
+    }
+    import json
+
+    entries = cache.get(OPPORTUNITIES_KEY) or {}
+    entries[item["id"]] = (item["buy_instrument"], item["sell_instrument"], json.dumps(item))
+    cache.set(OPPORTUNITIES_KEY, entries)
+
+
+def test_opportunities_page_ranks_and_filters(client, alice):
+    _cache_opportunity()
+    _cache_opportunity(id="def", net_spread_pct="0.100000", buy_exchange="okx")
+    client.force_login(alice)
+    page = client.get("/opportunities/").content.decode()
+    assert page.index('data-id="abc"') < page.index('data-id="def"')
+    filtered = client.get("/opportunities/", {"min_net_spread_pct": "0.5"}).content.decode()
+    assert 'data-id="abc"' in filtered and 'data-id="def"' not in filtered
+    by_exchange = client.get("/opportunities/", {"exchanges": "okx"}, headers={"HX-Request": "true"})
+    fragment = by_exchange.content.decode()
+    assert 'data-id="def"' in fragment and 'data-id="abc"' not in fragment
+    assert "<html" not in fragment  # HTMX gets the table alone
+
+
+def test_bad_filter_input_is_shown_not_crashed_on(client, alice):
+    client.force_login(alice)
+    response = client.get("/opportunities/", {"min_net_spread_pct": "lots"})
+    assert response.status_code == 200
+    assert "Enter a number" in response.content.decode()
+
+
+def test_instrument_page_shows_quotes_history_and_chart(client, alice):
+    from arbitrage.quote_cache import spread_history_key
+
+    cache.set(INDEX_KEY, ["BTC/USDT:USDT"])
+    cache.set(quotes_key("BTC/USDT:USDT"), {"binance": quote_fragment(make_quote(bid="43250.1", ask="43250.2"))})
+    cache.set(spread_history_key("BTC/USD"), [(1, -0.1), (2, 0.05), (3, 0.02)])
+    client.force_login(alice)
+    page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
+    assert "43250.1" in page
+    assert "<polyline" in page
+    chart = client.get("/instruments/BTC/USDT:USDT/", {"part": "chart"}, headers={"HX-Request": "true"})
+    assert chart.content.decode().strip().startswith('<div id="spread-chart"')
+
+
+def test_unknown_instrument_is_a_404(client, alice):
+    client.force_login(alice)
+    assert client.get("/instruments/NOPE/USDT:USDT/").status_code == 404
+
+
+def test_feed_status_page_lists_every_exchange_with_its_state(client, alice):
+    from feeds.exchanges import CONNECTORS
+    from feeds.status import FeedStatus, status_key
+
+    status = FeedStatus("binance", state="connected")
+    status.reconnects = 2
+    cache.set(status_key("binance"), status.snapshot())
+    client.force_login(alice)
+    page = client.get("/feeds/").content.decode()
+    assert 'data-exchange="binance" data-state="connected"' in page
+    for exchange_id in CONNECTORS:
+        assert f'data-exchange="{exchange_id}"' in page
+    fragment = client.get("/feeds/", headers={"HX-Request": "true"}).content.decode()
+    assert fragment.strip().startswith('<div id="feed-status"')
+
+
+@pytest.mark.parametrize("url", ["/", "/opportunities/", "/feeds/", "/instruments/BTC/USDT:USDT/"])
+def test_every_page_needs_a_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")

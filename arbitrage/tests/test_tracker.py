@@ -122,3 +122,14 @@ def test_rank_filters_and_orders_by_net_spread():
     assert [i["net_spread_pct"] for i in rank(items, min_size_base=Decimal("1"))] == ["0.2", "0.05"]
     assert [i["net_spread_pct"] for i in rank(items, instruments={"BTC/USDT:USDT"}, limit=1)] == ["0.2"]
     assert [i["net_spread_pct"] for i in rank(items, exchanges={"okx"})] == ["0.5", "0.05"]
+
+
+def test_best_net_spread_of_a_market_pairs_different_exchanges_only(tracker):
+    assert tracker.best_net_spread_pct("BTC/USD", T0) is None
+    tracker.on_quote(quote("binance", "99.9", "100"), T0)
+    assert tracker.best_net_spread_pct("BTC/USD", T0) is None  # one exchange
+    tracker.on_quote(quote("bybit", "101", "101.1"), T0)
+    assert abs(tracker.best_net_spread_pct("BTC/USD", T0) - 0.89445) < 1e-9
+    tracker.on_quote(quote("bybit", "99.95", "100.05", T0 + 1), T0 + 1)
+    # no pair pays for its fees: the least bad one, negative
+    assert tracker.best_net_spread_pct("BTC/USD", T0 + 1) < 0

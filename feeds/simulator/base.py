@@ -55,6 +55,7 @@ class SimExchange:
                 web.get(self.ws_path, self._socket),
                 web.get("/_sim/faults", self._get_faults),
                 web.post("/_sim/faults", self._set_faults),
+                web.post("/_sim/divergence", self._diverge),
             ]
         )
         return app
@@ -97,6 +98,18 @@ class SimExchange:
         if body.get("close_code"):
             await self.close_connections(int(body["close_code"]))
         return await self._get_faults(request)
+
+    async def _diverge(self, request: web.Request) -> web.Response:
+        """Move this exchange's price of one coin away from the others for a while (demos, tests)."""
+        body = await request.json()
+        try:
+            coin, bps, steps = str(body["coin"]), float(body["bps"]), int(body.get("steps", 100))
+        except (KeyError, TypeError, ValueError):
+            return web.json_response({"error": "expected coin, bps and optionally steps"}, status=400)
+        if coin not in self.market.coins:
+            return web.json_response({"error": f"unknown coin {coin}"}, status=400)
+        self.market.inject_divergence(self.id, coin, bps, steps)
+        return web.json_response({"coin": coin, "bps": bps, "steps": steps})
 
     def drop_connections(self) -> None:
         """Cut every connection without a close frame, as a network failure would."""

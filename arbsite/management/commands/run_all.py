@@ -55,6 +55,10 @@ class Command(BaseCommand):
         engine = Engine(get_channel_layer(), settings.FANOUT_INTERVAL_MS)
         if simulate:
             async with Simulator(exchange_ids) as simulator:
+                for exchange_id, endpoints in simulator.endpoints.items():
+                    # Fault drills and divergences are driven through these (README).
+                    self.stdout.write(f"Simulated {exchange_id}: {endpoints.rest_url} {endpoints.ws_url}")
+                self.stdout.flush()
                 worker = FeedWorker(exchange_ids, simulator.endpoints, simulated=True)
                 await asyncio.gather(engine.run(), worker.run())
         else:

@@ -1,0 +1,86 @@
+"""What the pages show, computed from what the cache holds. Pure: no Django."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass
+class Cell:
+    exchange: str
+    quote: dict | None = None
+    age_ms: int | None = None
+    stale: bool = False
+    best_bid: bool = False
+    best_ask: bool = False
+
+
+@dataclass
+class Row:
+    instrument: str
+    watched: bool
+    cells: list[Cell] = field(default_factory=list)
+    spread_pct: Decimal | None = None  # best bid vs best ask across exchanges, gross
+
+
+def price_matrix(
+    quotes: dict[str, dict[str, dict]],
+    exchanges: list[str],
+    watched: set[str],
+    now_ms: int,
+    stale_after_ms: int,
+) -> list[Row]:
+    """Instruments × exchanges; each row's best bid and best ask marked; watched rows first."""
+    rows = []
+    for instrument, by_exchange in quotes.items():
+        row = Row(instrument, instrument in watched)
+        fresh = []
+        for exchange in exchanges:
+            quote = by_exchange.get(exchange)
+            cell = Cell(exchange, quote)
+            if quote is not None:
+                cell.age_ms = max(0, now_ms - quote["recv_ms"])
+                cell.stale = cell.age_ms > stale_after_ms
+                if not cell.stale:
+                    fresh.append(cell)
+            row.cells.append(cell)
+        if fresh:
+            best_bid = max(fresh, key=lambda c: Decimal(c.quote["bid"]))
+            best_ask = min(fresh, key=lambda c: Decimal(c.quote["ask"]))
+            best_bid.best_bid = best_ask.best_ask = True
+            bid, ask = Decimal(best_bid.quote["bid"]), Decimal(best_ask.quote["ask"])
+            if len(fresh) > 1 and ask:
+                row.spread_pct = ((bid - ask) / ask * 100).quantize(Decimal("0.0001"))
+        rows.append(row)
+    rows.sort(key=lambda r: (not r.watched, r.instrument))
+    return rows
+
+
+def spread_chart_svg(points: list[tuple[int, float]], width: int = 720, height: int = 180) -> str:
+    """The best net spread over time as an inline SVG polyline, zero line included."""
+    if len(points) < 2:
+        return ""
+    pad = 4
+    t0, t1 = points[0][0], points[-1][0]
+    values = [value for _, value in points]
+    low, high = min(min(values), 0.0), max(max(values), 0.0)
+    span_t = max(t1 - t0, 1)
+    span_v = max(high - low, 1e-9)
+
+    def x(t: int) -> float:
+        return pad + (t - t0) / span_t * (width - 2 * pad)
+
+    def y(v: float) -> float:
+        return pad + (high - v) / span_v * (height - 2 * pad)
+
+    line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points)
+    zero = y(0.0)
+    return (
+        f'<svg class="spread-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Best net spread over time, from {low:.4f} % to {high:.4f} %">'
+        f'<line class="zero" x1="{pad}" x2="{width - pad}" y1="{zero:.1f}" y2="{zero:.1f}"/>'
+        f'<polyline points="{line}"/>'
+        f'<text x="{pad}" y="12">{high:.4f} %</text><text x="{pad}" y="{height - 4}">{low:.4f} %</text>'
+        "</svg>"
+    )
