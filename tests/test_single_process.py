@@ -29,7 +29,7 @@ async def test_demo_serves_live_simulated_quotes_to_a_logged_in_browser(tmp_path
             page = await (await http.get(f"{base_url}/")).text()
             assert "SIMULATED DATA" in page
             assert 'id="price-matrix"' in page
-            static = await http.get(f"{base_url}/static/js/live.js")
+            static = await http.get(f"{base_url}/static/js/dashboard.js")
             assert static.status == 200
 
         async with websockets.connect(

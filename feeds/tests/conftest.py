@@ -40,7 +40,7 @@ async def simulator():
 
 
 @pytest.fixture
-def start_session():
+async def start_session():
     """Start an ExchangeSession on a simulated exchange; cancelled at teardown."""
     tasks = []
 
@@ -57,3 +57,5 @@ def start_session():
     yield start
     for task in tasks:
         task.cancel()
+    # Wait for the sessions to close their sockets, so the simulator shuts down at once.
+    await asyncio.gather(*tasks, return_exceptions=True)
