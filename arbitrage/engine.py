@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer
 from django.conf import settings
 from django.db import DatabaseError
@@ -103,7 +103,7 @@ class Engine:
         await self.layer.group_add(QUOTES_GROUP, self.channel)
 
     async def run(self) -> None:
-        await sync_to_async(close_dangling)()
+        await database_sync_to_async(close_dangling)()
         await self.refresh_config()
         await self.start()
         try:
@@ -120,7 +120,7 @@ class Engine:
 
     async def refresh_config(self) -> None:
         try:
-            config = await sync_to_async(load_exchange_config)()
+            config = await database_sync_to_async(load_exchange_config)()
         except DatabaseError as exc:
             logger.warning("exchange settings not loaded, keeping the previous ones: %s", exc)
             return
@@ -287,7 +287,7 @@ class Engine:
         batch, self.pending_history = self.pending_history, {}
         rows = [opportunity_row(opportunity, closed) for opportunity, closed in batch.values()]
         try:
-            await sync_to_async(record_opportunities)(rows)
+            await database_sync_to_async(record_opportunities)(rows)
         except DatabaseError as exc:
             logger.warning("opportunity history not written, retrying with the next batch: %s", exc)
             # Nothing stored is lost: put the batch back under anything newer, bounded.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import aiohttp
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.db import transaction
 
 from feeds import types
@@ -58,8 +58,8 @@ async def load_instruments(exchange_id: str, rest_url: str) -> list[types.Instru
         listed = await fetch_instruments(exchange_id, rest_url)
     except (OSError, aiohttp.ClientError, TimeoutError, types.FrameError) as exc:
         logger.warning("%s: instrument list unavailable (%s); using the stored one", exchange_id, exc)
-        return await sync_to_async(stored_instruments)(exchange_id)
-    await sync_to_async(store_instruments)(exchange_id, listed)
+        return await database_sync_to_async(stored_instruments)(exchange_id)
+    await database_sync_to_async(store_instruments)(exchange_id, listed)
     return listed
 
 

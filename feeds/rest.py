@@ -10,16 +10,27 @@ from feeds.exchanges import get_connector, parse_instruments
 FETCH_TIMEOUT_S = 15
 
 
+MAX_PAGES = 50  # a cursor that never ends is a bug on one side or the other
+
+
 async def fetch_instruments(exchange_id: str, rest_url: str) -> list[types.Instrument]:
     """Every perpetual the exchange lists now; raises OSError/aiohttp errors/FrameError."""
     connector = get_connector(exchange_id)
     found: list[types.Instrument] = []
     timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as http:
-        for path in connector.instruments_paths:
-            async with http.get(rest_url.rstrip("/") + path) as response:
-                response.raise_for_status()
-                found.extend(parse_instruments(exchange_id, await response.read()))
+        for first_path in connector.instruments_paths:
+            path: str | None = first_path
+            for _ in range(MAX_PAGES):
+                async with http.get(rest_url.rstrip("/") + path) as response:
+                    response.raise_for_status()
+                    body = await response.read()
+                found.extend(parse_instruments(exchange_id, body))
+                path = connector.next_page_path(path, body)
+                if path is None:
+                    break
+            else:
+                raise types.FrameError(f"{exchange_id}: instrument list still paging after {MAX_PAGES} pages")
     return found
 
 

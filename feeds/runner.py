@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
@@ -80,7 +80,7 @@ class FeedWorker:
         while True:
             status.state = "loading instruments"
             listed = await load_instruments(exchange_id, endpoints.rest_url)
-            disabled = await sync_to_async(disabled_symbols)(exchange_id)
+            disabled = await database_sync_to_async(disabled_symbols)(exchange_id)
             chosen = select_watched(listed, watched, disabled)
             if chosen:
                 break

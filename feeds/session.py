@@ -69,7 +69,7 @@ class ExchangeSession:
         self.status.subscribed = len(self.instruments)
         self.rng = rng or random.Random()
         self.on_down = on_down
-        self._last_frame = 0.0
+        self._last_data = 0.0
         self._error_log_mark = 0.0
         self._errors_unlogged = 0
 
@@ -93,7 +93,8 @@ class ExchangeSession:
                 _Stalled,
                 _ServerClosed,
             ) as exc:
-                self.status.record_error(f"{type(exc).__name__}: {exc}")
+                own = isinstance(exc, (_Stalled, _ServerClosed))  # their text already says what happened
+                self.status.record_error(str(exc) if own else f"{type(exc).__name__}: {exc}")
                 logger.warning("%s: connection lost: %s", self.exchange_id, exc)
             except Exception as exc:
                 # A bug must not silence an exchange for good: log it loudly, then reconnect.
@@ -127,15 +128,23 @@ class ExchangeSession:
         ) as ws:
             self.status.state = "connected"
             self.status.connected_since_ms = int(time.time() * 1000)
-            self._last_frame = time.monotonic()
+            self._last_data = time.monotonic()
             for message in self.connector.subscribe_messages(sorted(self.instruments)):
                 await ws.send(message)
             state: dict = {}
             guard = asyncio.create_task(self._guard(ws))
             try:
-                async for raw in ws:
-                    if (reply := self._on_frame(raw, state)) is not None:
-                        await ws.send(reply)
+                try:
+                    async for raw in ws:
+                        if (reply := self._on_frame(raw, state)) is not None:
+                            await ws.send(reply)
+                except websockets.ConnectionClosed:
+                    # When the guard closed the socket, the read may notice first: let the guard
+                    # finish, so its reason (stall, rotation) is the one reported.
+                    await asyncio.wait({guard}, timeout=2)
+                    if not guard.done():
+                        raise
+                # The guard closed the socket: its reason (stall, rotation) is the one to report.
                 if guard.done():
                     return guard.result()  # a rotation, or the watchdog's _Stalled
                 raise _ServerClosed(f"closed by the server: code {ws.close_code} {ws.close_reason or ''}".strip())
@@ -155,7 +164,6 @@ class ExchangeSession:
     def _on_frame(self, raw: str | bytes, state: dict) -> str | None:
         """Count, parse and deliver one frame; return what the protocol wants sent back, if anything."""
         recv_ns = time.time_ns()
-        self._last_frame = time.monotonic()
         self.status.messages += 1
         self.status.last_message_ms = recv_ns // 1_000_000
         try:
@@ -166,6 +174,9 @@ class ExchangeSession:
             self._log_frame_error(exc)
             return None
         if quotes:
+            # Only data counts for the stall watchdog: an exchange that still answers pings
+            # but sends no quotes (a subscription silently dropped) must be reconnected too.
+            self._last_data = time.monotonic()
             self.status.quotes += len(quotes)
             self.status.latency_ms = round((recv_ns / 1e6) - quotes[-1].ts_ms, 1)
             self.on_quotes(quotes)
@@ -192,11 +203,11 @@ class ExchangeSession:
         while True:
             await asyncio.sleep(tick_s)
             now = time.monotonic()
-            if now - self._last_frame > self.stall_timeout_s:
-                self.status.record_error(f"stalled: no frame for {self.stall_timeout_s:g} s")
+            if now - self._last_data > self.stall_timeout_s:
+                self.status.record_error(f"stalled: no data for {self.stall_timeout_s:g} s")
                 logger.warning("%s: stalled, reconnecting", self.exchange_id)
                 await ws.close(CLOSE_STALLED, "stalled")
-                raise _Stalled(f"no frame for {self.stall_timeout_s:g} s")
+                raise _Stalled(f"stalled: no data for {self.stall_timeout_s:g} s")
             if connector.max_lifetime_s and now - opened > connector.max_lifetime_s:
                 logger.info("%s: rotating connection before the server's lifetime limit", self.exchange_id)
                 await ws.close(CLOSE_ROTATING, "rotating")

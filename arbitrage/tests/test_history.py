@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from arbitrage.engine import PRICES_GROUP, Engine
 from arbitrage.history import summary
@@ -62,6 +64,7 @@ async def test_an_opportunity_life_is_fanned_out_cached_and_recorded_once():
     )
     assert row.peak_net_spread_pct == Decimal("0.89445")
     assert row.ticks == 1
+    await sync_to_async(connections.close_all)()  # the async ORM's worker thread keeps one open
 
 
 def _life(opened_at, duration_ms, peak, buy="binance", sell="bybit", group="BTC/USD"):

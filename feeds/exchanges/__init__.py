@@ -16,6 +16,16 @@ import msgspec
 
 from feeds.exchanges.base import Connector
 from feeds.exchanges.binance import Binance
+from feeds.exchanges.bitget import Bitget
+from feeds.exchanges.bitmex import Bitmex
+from feeds.exchanges.bybit import Bybit
+from feeds.exchanges.coindcx import CoinDCX
+from feeds.exchanges.deribit import Deribit
+from feeds.exchanges.gateio import Gateio
+from feeds.exchanges.kucoin import KuCoin
+from feeds.exchanges.mexc import Mexc
+from feeds.exchanges.okx import OKX
+from feeds.exchanges.phemex import Phemex
 from feeds.types import FrameError, Instrument, Quote
 
 __all__ = [
@@ -32,6 +42,16 @@ __all__ = [
 # One line per exchange, in the product's order.
 _ALL = [
     Binance(),
+    Bybit(),
+    OKX(),
+    KuCoin(),
+    Deribit(),
+    Bitmex(),
+    Gateio(),
+    Mexc(),
+    Bitget(),
+    Phemex(),
+    CoinDCX(),
 ]
 CONNECTORS: dict[str, Connector] = {connector.id: connector for connector in _ALL}
 EXCHANGE_IDS: tuple[str, ...] = tuple(CONNECTORS)

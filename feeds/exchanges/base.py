@@ -61,6 +61,10 @@ class Connector:
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         raise NotImplementedError
 
+    def next_page_path(self, path: str, body: str | bytes) -> str | None:
+        """For instrument lists split over pages (Bybit's cursor): the next page's path, or None."""
+        return None
+
     def parse_frame(
         self,
         raw: str | bytes,
@@ -86,9 +90,10 @@ def build_quote(
     recv_ns: int,
 ) -> Quote:
     """A Quote with sizes in base units; a non-finite or negative number is a FrameError."""
+    # is_finite/is_signed read flags, cheaper than comparisons on this per-frame path.
     if not (bid.is_finite() and ask.is_finite() and bid_contracts.is_finite() and ask_contracts.is_finite()):
         raise FrameError(f"non-finite number in {instrument.exchange} {instrument.symbol} quote")
-    if bid < 0 or ask < 0 or bid_contracts < 0 or ask_contracts < 0:
+    if bid.is_signed() or ask.is_signed() or bid_contracts.is_signed() or ask_contracts.is_signed():
         raise FrameError(f"negative number in {instrument.exchange} {instrument.symbol} quote")
     if instrument.linear and instrument.contract_size == 1:
         bid_size, ask_size = bid_contracts, ask_contracts

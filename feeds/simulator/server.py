@@ -12,13 +12,33 @@ from aiohttp import web
 from feeds.exchanges.base import Endpoints
 from feeds.simulator.base import SimExchange
 from feeds.simulator.binance import BinanceSim
+from feeds.simulator.bitget import BitgetSim
+from feeds.simulator.bitmex import BitmexSim
+from feeds.simulator.bybit import BybitSim
+from feeds.simulator.coindcx import CoinDCXSim
+from feeds.simulator.deribit import DeribitSim
+from feeds.simulator.gateio import GateioSim
+from feeds.simulator.kucoin import KuCoinSim
 from feeds.simulator.market import Market
+from feeds.simulator.mexc import MexcSim
+from feeds.simulator.okx import OKXSim
+from feeds.simulator.phemex import PhemexSim
 
 logger = logging.getLogger(__name__)
 
 # One line per exchange, in the product's order.
 _ALL = [
     BinanceSim,
+    BybitSim,
+    OKXSim,
+    KuCoinSim,
+    DeribitSim,
+    BitmexSim,
+    GateioSim,
+    MexcSim,
+    BitgetSim,
+    PhemexSim,
+    CoinDCXSim,
 ]
 SIMULATORS: dict[str, type[SimExchange]] = {sim.id: sim for sim in _ALL}
 SIMULATED_EXCHANGE_IDS = tuple(SIMULATORS)

@@ -101,3 +101,31 @@ async def test_refused_connections_back_off_and_keep_trying():
     assert session.status.reconnects >= 2
     assert session.status.last_error
     assert collected == []
+
+
+async def test_a_connection_that_answers_pings_but_sends_no_data_is_replaced(monkeypatch):
+    """An exchange that acknowledges a subscription and then stays silent (Binance does this
+    for a stream on the wrong route) still answers heartbeats: only data keeps a session."""
+    from feeds.exchanges import get_connector
+    from feeds.simulator.server import Simulator
+    from feeds.types import Instrument
+
+    monkeypatch.setattr(type(get_connector("bitmex")), "heartbeat_interval_s", 0.05)
+    silent = Instrument("bitmex", "NOPEUSDT", "NOPE/USDT:USDT", "NOPE", "USDT", "USDT", True, 1, 1)
+    async with Simulator(["bitmex"], step_interval_s=0.02) as sim:
+        session = ExchangeSession(
+            "bitmex",
+            {"NOPEUSDT": silent},
+            lambda quotes: None,
+            endpoints=sim.endpoints["bitmex"],
+            stall_timeout_s=0.4,
+            backoff_initial_s=0.01,
+            backoff_max_s=0.02,
+        )
+        task = asyncio.create_task(session.run())
+        try:
+            await sim.exchanges["bitmex"].wait_for_connections(2, timeout_s=5)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert "stalled: no data" in session.status.last_error

@@ -1,0 +1,217 @@
+"""Bitget v2 futures: the `books1` channel on the v2 public socket.
+
+Docs: https://www.bitget.com/api-doc/common/websocket-intro,
+https://www.bitget.com/api-doc/contract/websocket/public/Order-Book-Channel,
+https://www.bitget.com/api-doc/contract/market/Get-All-Symbols-Contracts.
+Checked against Bitget's own docs (via search):
+- Socket `wss://ws.bitget.com/v2/ws/public`: send the text `ping` every 30 s and expect the text `pong`; no ping
+  for 2 minutes closes the connection; the server also closes every connection after 24 h (rotated before that).
+  At most 10 messages per second per connection, the `ping` included (over it: disconnected, repeated: IP ban);
+  240 subscribe requests per hour per connection; up to 1000 channels per connection, but "strongly recommended"
+  under 50 for stability, hence 50 symbols per connection here.
+- Subscribe `{"op":"subscribe","args":[{"instType":"USDT-FUTURES","channel":"books1","instId":"BTCUSDT"}]}`,
+  one ack per arg `{"event":"subscribe","arg":{...}}`. Errors `{"event":"error","arg":{...},"code":30001,
+  "msg":"... doesn't exist","op":"subscribe"}`; `code` comes as a number or a string (`"30006"`, request too
+  many), and `arg` is missing on errors about the request as a whole.
+- `books1` pushes a one-level snapshot every time (`"action":"snapshot"`), sizes in the base coin as strings,
+  `data[0].ts` ms as a string. The docs give no per-message arg limit; 25 args keep one request near 1.7 KB
+  (Bitget's older v1 docs capped a request at 4096 bytes) and 50 symbols at two messages.
+- Contracts: `GET /api/v2/mix/market/contracts?productType=...` per product type (USDT-FUTURES, USDC-FUTURES,
+  COIN-FUTURES); tick = `priceEndStep` x 10^-`pricePlace`; `symbolType` perpetual/delivery; `symbolStatus` normal
+  (also listed, maintain, limit_open, restrictedAPI, off). exchanges.md does not mention `isRwa`: the contract
+  list marks stock and gold tokens (`AAPLUSDT`, `PAXGUSDT`) with `"isRwa":"YES"`; they are left out.
+
+Units: Bitget sizes every futures product in the base coin, including the coin-margined (inverse) BTCUSD, so
+no contract-size arithmetic is needed. An inverse instrument is recorded as `linear=False` (it settles in the
+coin) with `contract_size=1` meaning "1 coin per unit of size", and its quotes are built through a linear view of
+the instrument so build_quote does not divide the size by the price as it does for USD-sized contracts.
+
+The socket takes one `instType` per subscription, which the subscribe messages derive from the symbol: USDT-M
+symbols end in USDT, USDC-M ones in PERP (BTCPERP) or USDC, coin-margined ones in USD.
+
+A snapshot with an empty side gives no quote for that symbol (no half quotes); the next snapshot brings it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import msgspec
+
+from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+CHANNEL = "books1"
+_PONG = "pong"
+_LINEAR_VIEWS_KEY = "bitget_linear_views"
+
+
+def inst_type(symbol: str) -> str:
+    """The product type a symbol is subscribed under (the socket needs it next to the symbol)."""
+    if symbol.endswith("USDT"):
+        return "USDT-FUTURES"
+    if symbol.endswith(("PERP", "USDC")):
+        return "USDC-FUTURES"
+    return "COIN-FUTURES"
+
+
+# gc=False: frame structs hold only numbers, strings and each other, never a cycle; untracked they build faster.
+class _Level(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    price: Decimal
+    size: Decimal
+
+
+class _BookSide(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    # books1 carries one level; should a level more come, only the best is built.
+    best: _Level | None = None
+
+
+_EMPTY_SIDE = _BookSide()
+
+
+class _Book(msgspec.Struct, gc=False):
+    asks: _BookSide = _EMPTY_SIDE
+    bids: _BookSide = _EMPTY_SIDE
+    ts: int = 0  # a string of ms on the wire: the decoder is not strict
+
+
+class _Arg(msgspec.Struct, gc=False):
+    instType: str = ""
+    channel: str = ""
+    instId: str = ""
+
+
+class _Frame(msgspec.Struct, gc=False):
+    action: str = ""
+    event: str = ""
+    arg: _Arg | None = None
+    data: list[_Book] = []
+    ts: int = 0
+    code: int | str | None = None
+    msg: str = ""
+
+
+# strict=False lets the ms timestamps that arrive as strings decode as ints.
+_frame_decoder = msgspec.json.Decoder(_Frame, strict=False)
+
+
+class _Contract(msgspec.Struct):
+    symbol: str
+    baseCoin: str = ""
+    quoteCoin: str = ""
+    pricePlace: int = 0
+    priceEndStep: Decimal = ZERO
+    symbolType: str = ""
+    symbolStatus: str = ""
+    isRwa: str = "NO"
+
+
+class _ContractList(msgspec.Struct):
+    code: str = ""
+    msg: str = ""
+    data: list[_Contract] | None = None  # null when refused
+
+
+_contracts_decoder = msgspec.json.Decoder(_ContractList, strict=False)
+SUCCESS = "00000"
+
+
+class Bitget(Connector):
+    id = "bitget"
+    name = "Bitget"
+    ws_url = "wss://ws.bitget.com/v2/ws/public"
+    rest_url = "https://api.bitget.com"
+    instruments_paths = (
+        "/api/v2/mix/market/contracts?productType=USDT-FUTURES",
+        "/api/v2/mix/market/contracts?productType=USDC-FUTURES",
+        "/api/v2/mix/market/contracts?productType=COIN-FUTURES",
+    )
+    max_symbols_per_connection = 50
+    max_symbols_per_message = 25
+    heartbeat_interval_s = 30.0
+    max_lifetime_s = 23 * 3600
+
+    def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return [
+            msgspec.json.encode(
+                {
+                    "op": "subscribe",
+                    "args": [{"instType": inst_type(s), "channel": CHANNEL, "instId": s} for s in batch],
+                }
+            ).decode()
+            for batch in batched(symbols, self.max_symbols_per_message)
+        ]
+
+    def heartbeat_message(self) -> str:
+        return "ping"
+
+    def parse_instruments(self, body: str | bytes) -> list[Instrument]:
+        listing = _contracts_decoder.decode(body)
+        if listing.code != SUCCESS:
+            raise FrameError(f"bitget contract list refused: {listing.code} {listing.msg}")
+        instruments = []
+        for contract in listing.data or ():
+            if contract.symbolType != "perpetual" or contract.symbolStatus != "normal" or contract.isRwa == "YES":
+                continue
+            base = normalise_asset(contract.baseCoin)
+            quote = normalise_asset(contract.quoteCoin)
+            # Coin-margined contracts are quoted in USD and settle in their base coin.
+            linear = quote != "USD"
+            settle = quote if linear else base
+            coin, multiplier = split_multiplier(base)
+            instruments.append(
+                Instrument(
+                    exchange=self.id,
+                    symbol=contract.symbol,
+                    instrument=canonical_name(base, quote, settle),
+                    base=base,
+                    quote=quote,
+                    settle=settle,
+                    linear=linear,
+                    contract_size=ONE,  # sizes are base-coin amounts on every product type
+                    tick_size=contract.priceEndStep.scaleb(-contract.pricePlace),
+                    coin=coin,
+                    multiplier=multiplier,
+                )
+            )
+        return instruments
+
+    def parse_frame(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+    ) -> list[Quote]:
+        if raw == _PONG or raw == b"pong":
+            return []
+        frame = _frame_decoder.decode(raw)
+        if frame.data and frame.arg is not None:
+            if frame.arg.channel != CHANNEL:
+                return []  # a channel this connector never subscribes to
+            instrument = instruments.get(frame.arg.instId)
+            if instrument is None:
+                return count_unknown_symbol(state)
+            book = frame.data[0]
+            bid, ask = book.bids.best, book.asks.best
+            if bid is None or ask is None:
+                return []
+            if not instrument.linear:
+                instrument = _linear_view(instrument, state)
+            return [build_quote(instrument, bid.price, bid.size, ask.price, ask.size, book.ts or frame.ts, recv_ns)]
+        if frame.event == "error":
+            about = f" ({frame.arg.instType} {frame.arg.channel} {frame.arg.instId})" if frame.arg else ""
+            raise FrameError(f"bitget error {frame.code}{about}: {frame.msg}")
+        return []
+
+
+def _linear_view(instrument: Instrument, state: dict | None) -> Instrument:
+    """The instrument as build_quote must see it: sizes already in coins, one coin per unit (cached per connection)."""
+    views = state.setdefault(_LINEAR_VIEWS_KEY, {}) if state is not None else {}
+    view = views.get(instrument.symbol)
+    if view is None:
+        view = views[instrument.symbol] = msgspec.structs.replace(instrument, linear=True, contract_size=ONE)
+    return view

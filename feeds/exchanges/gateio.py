@@ -1,0 +1,185 @@
+"""Gate.io USDT-settled perpetual futures: the `futures.book_ticker` channel.
+
+Docs followed: https://www.gate.com/docs/developers/futures/ws/en/ (Futures WebSocket v4) and
+https://www.gate.com/docs/developers/apiv4/en/#list-all-futures-contracts (contract list);
+the size-field change: Gate's announcement "Changes to Futures Size-Related Field Types"
+(2025-12-18).
+
+Checked against Gate's own docs through the docs search:
+- URL `wss://fx-ws.gateio.ws/v4/ws/usdt`. Requests are `{"time","id","channel","event",
+  "payload"}`; replies echo `id` and carry `error` (null or `{code, message}`) and `result`
+  (`{"status":"success"}` for a subscription). Error codes: 1 invalid argument struct,
+  2 invalid argument, 3 service error, 4 authentication fail.
+- Book ticker: `result` = `{t, u, s, b, B, a, A}`; `t` ms; `b`/`a` price strings, empty string
+  when that side has no orders (size then 0); `u` is the order book update id (the table
+  calls it String, the example shows a number: both are accepted). Frames whose `u` is lower
+  than one already seen on this connection are older news and are dropped.
+- Sizes: with the handshake header `X-Gate-Size-Decimal: 1` they are decimal strings;
+  without it they are integers truncated toward zero, wrong for `enable_decimal` contracts.
+  The header is sent; sizes are still parsed as "number or string".
+- Heartbeat: the docs say the server sends protocol-level pings and disconnects a client
+  that does not answer (the WebSocket library does); the application-level
+  `{"time":…,"channel":"futures.ping"}` → `futures.pong` is optional and sent every 10 s
+  so a silent market still shows the connection alive.
+- Contract list `GET /api/v4/futures/usdt/contracts`: `name` (`BTC_USDT`), `type` (`direct`),
+  `quanto_multiplier` (base units per contract), `order_price_round` (tick), `status`
+  (`prelaunch`, `trading`, `delisting`, `delisted`, `circuit_breaker`), `in_delisting`, and
+  `contract_type` (`stocks`, `metals`, `indices`, `forex`, `commodities`… for TradFi
+  contracts; empty for crypto). Only `trading`, not delisting, crypto contracts are kept.
+  The path lists perpetuals only (dated futures live under /delivery).
+
+Not in the docs, from exchanges.md: one unknown contract fails the whole subscribe request,
+so symbols are filtered against the contract list (the runner does) and batched 100 per
+message. The docs give no per-connection limit; 500 per connection is this module's choice.
+exchanges.md omits `contract_type`; the docs list it, so stock/metal contracts are filtered.
+
+Empty side: a frame with `b` or `a` empty yields no quote for that symbol (never a half quote).
+
+Left out: the BTC-settled inverse `BTC_USD` (BTC/USD:BTC) lives on another socket
+(`/v4/ws/btc`) and another list (`/futures/btc/contracts`); a connector has one socket URL.
+The futures API settles in `usdt` and `btc` only, so there is no USDC perpetual to serve.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from decimal import Decimal
+
+import msgspec
+
+from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+
+CHANNEL = "futures.book_ticker"
+_STATE_KEY = "gateio_update_ids"
+_CRYPTO_CONTRACT_TYPES = ("", "crypto")
+
+
+class _BookTicker(msgspec.Struct):
+    # Also the shape of an ack's result ({"status": "success"}), hence every field optional.
+    s: str = ""
+    t: int = 0
+    u: int | str = 0
+    # Prices stay strings: an empty side is `"b": ""`, which no Decimal field accepts (and
+    # msgspec's Decimal decoding measured no faster than Decimal(str) here).
+    b: str = ""
+    B: Decimal = Decimal(0)  # a number, or a decimal string with X-Gate-Size-Decimal
+    a: str = ""
+    A: Decimal = Decimal(0)
+
+
+class _Error(msgspec.Struct):
+    code: int | None = None
+    message: str = ""
+
+
+class _Frame(msgspec.Struct):
+    channel: str = ""
+    event: str = ""
+    time_ms: int = 0
+    error: _Error | None = None
+    result: _BookTicker | None = None
+
+
+_frame_decoder = msgspec.json.Decoder(_Frame)
+
+
+class _Contract(msgspec.Struct):
+    name: str
+    type: str = ""
+    quanto_multiplier: Decimal | None = None
+    order_price_round: Decimal | None = None
+    status: str = ""
+    in_delisting: bool = False
+    contract_type: str | None = ""
+
+
+_contracts_decoder = msgspec.json.Decoder(list[_Contract])
+
+
+class Gateio(Connector):
+    id = "gateio"
+    name = "Gate.io"
+    ws_url = "wss://fx-ws.gateio.ws/v4/ws/usdt"
+    rest_url = "https://api.gateio.ws"
+    instruments_paths = ("/api/v4/futures/usdt/contracts",)
+    max_symbols_per_connection = 500
+    # One unknown contract fails the whole request: small batches limit the damage.
+    max_symbols_per_message = 100
+    heartbeat_interval_s = 10.0
+    ws_headers = {"X-Gate-Size-Decimal": "1"}
+
+    def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        now_s = int(time.time())
+        return [
+            msgspec.json.encode(
+                {"time": now_s, "id": n, "channel": CHANNEL, "event": "subscribe", "payload": batch}
+            ).decode()
+            for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=1)
+        ]
+
+    def heartbeat_message(self) -> str | None:
+        return msgspec.json.encode({"time": int(time.time()), "channel": "futures.ping"}).decode()
+
+    def parse_instruments(self, body: str | bytes) -> list[Instrument]:
+        instruments = []
+        for contract in _contracts_decoder.decode(body):
+            if (
+                contract.status != "trading"
+                or contract.in_delisting
+                or (contract.contract_type or "") not in _CRYPTO_CONTRACT_TYPES
+                or contract.type != "direct"
+                or not contract.quanto_multiplier
+            ):
+                continue
+            base_code, _, quote_code = contract.name.partition("_")
+            if not base_code or not quote_code:
+                continue
+            base = normalise_asset(base_code)
+            quote = normalise_asset(quote_code)
+            settle = "USDT"  # the path's settle currency
+            coin, multiplier = split_multiplier(base)
+            instruments.append(
+                Instrument(
+                    exchange=self.id,
+                    symbol=contract.name,
+                    instrument=canonical_name(base, quote, settle),
+                    base=base,
+                    quote=quote,
+                    settle=settle,
+                    linear=True,
+                    contract_size=contract.quanto_multiplier,
+                    tick_size=contract.order_price_round or Decimal(0),
+                    coin=coin,
+                    multiplier=multiplier,
+                )
+            )
+        return instruments
+
+    def parse_frame(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+    ) -> list[Quote]:
+        frame = _frame_decoder.decode(raw)
+        if frame.error is not None:
+            raise FrameError(f"gateio error {frame.error.code} on {frame.channel} {frame.event}: {frame.error.message}")
+        ticker = frame.result
+        if frame.event != "update" or frame.channel != CHANNEL or ticker is None:
+            return []  # subscribe/unsubscribe acks, futures.pong
+        instrument = instruments.get(ticker.s)
+        if instrument is None:
+            return count_unknown_symbol(state)
+        update_id = int(ticker.u)
+        if state is not None:
+            seen = state.setdefault(_STATE_KEY, {})
+            if update_id < seen.get(ticker.s, 0):
+                return []  # an older book than one already delivered
+            seen[ticker.s] = update_id
+        if not ticker.b or not ticker.a:
+            return []  # an empty side: no quote rather than half a quote
+        bid, ask = Decimal(ticker.b), Decimal(ticker.a)
+        return [build_quote(instrument, bid, ticker.B, ask, ticker.A, ticker.t or frame.time_ms, recv_ns)]

@@ -1,0 +1,319 @@
+"""Phemex perpetuals: the depth-1 order book, USDⓈ-M (real values) and COIN-M (scaled integers).
+
+Docs followed:
+- https://phemex-docs.github.io/#usd-m-perpetual-websocket-api (USDⓈ-M: `orderbook_p.*`)
+- https://phemex-docs.github.io/#coin-m-perpetual-websocket-api (COIN-M: `orderbook.*`)
+- https://github.com/phemex/phemex-api-docs/blob/master/Public-Contract-API-en.md (price scales)
+
+Checked against Phemex's own docs (via `search`):
+- Subscribe "with depth": `{"id":N,"method":"orderbook_p.subscribe","params":[symbol,false,depth]}` and
+  the same with `orderbook.subscribe` for COIN-M; depth is one of 0, 1, 5, 10, 30, `false` is the
+  ~20 ms cadence. One symbol per request; 20 subscriptions and 20 requests/s per connection,
+  5 connections per client. The docs print the depth as a string placeholder; clients send a number.
+- Frames: a snapshot on subscribe and every 60 s, incremental frames in between; size 0 deletes
+  a level; "sort the updated book and keep the top <depth> levels" (levels that fall out of the
+  window are not updated any more), so the local book is truncated to the frame's `depth`.
+- USDⓈ-M levels are real-valued strings under `orderbook_p`; COIN-M levels are integers under
+  `book`: price × 10^priceScale, size in contracts (1 USD each for BTCUSD). `timestamp` is in ns.
+- Heartbeat: the *client* must send `{"id":0,"method":"server.ping","params":[]}` (or a WebSocket
+  ping) at least every 30 s, 5 s recommended; the reply is `{"error":null,"id":0,"result":"pong"}`.
+- Instruments: `GET /public/products`, USDⓈ-M in `data.perpProductsV2[]` (type `PerpetualV2`),
+  COIN-M in `data.products[]` with `type` `Perpetual`; delisted products say `status` `Delisted`.
+- The price-scale table in the contract docs lists priceScale 4 (10,000) for every COIN-M and
+  USD-M contract.
+
+Where the docs differ from the team's exchanges.md: the docs name `wss://phemex.com/ws` (and
+`wss://vapi.phemex.com/ws`) as the WebSocket URL; exchanges.md, ccxt and most clients use
+`wss://ws.phemex.com`, which we keep. The error frame shape is not in the docs; we follow
+exchanges.md (`{"error":{"code":6001,"message":"invalid argument"},"id":1,"result":null}`).
+
+Choices:
+- COIN-M prices need priceScale and Instrument has no field for it. Because the docs give 4 for
+  every contract, the connector unscales by 10^4 and `parse_instruments` leaves out any COIN-M
+  product whose listed `priceScale` differs, so a quote can never be mis-scaled — even when the
+  instruments come back from the database instead of from the exchange.
+- Quanto-like and USD-settled legacy contracts (settled in neither base nor quote, or in USD with
+  sizes in coin units the product list does not spell out) are left out: we cannot size them.
+- `PerpetualPilot` (Phemex's pre-listing contracts) and delisted products are left out.
+- The product list has no documented field that marks stock or commodity perpetuals (Phemex
+  lists some, e.g. XAUUSDT), so they cannot be told apart here; the watch list names crypto only.
+- A book with an empty side gives no quote for that symbol (never a half quote); an incremental
+  frame before that symbol's snapshot gives nothing (the book is not known yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+import msgspec
+
+from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
+from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+
+ZERO = Decimal(0)
+# priceScale of every COIN-M contract in Phemex's price-scale table.
+COIN_M_PRICE_SCALE = 4
+# We watch only the best level; the book window the exchange maintains for us.
+BOOK_DEPTH = 1
+HEARTBEAT = '{"id":0,"method":"server.ping","params":[]}'
+
+
+# --- frames ---------------------------------------------------------------------------------------
+class _RealLevels(msgspec.Struct):
+    asks: list[tuple[Decimal, Decimal]] = []
+    bids: list[tuple[Decimal, Decimal]] = []
+
+
+class _ScaledLevels(msgspec.Struct):
+    asks: list[tuple[int, int]] = []
+    bids: list[tuple[int, int]] = []
+
+
+class _Error(msgspec.Struct):
+    code: int | str = 0
+    message: str = ""
+
+
+class _Frame(msgspec.Struct):
+    # One shape for book frames of both families and for replies (acks, pongs, errors).
+    symbol: str = ""
+    type: str = ""
+    depth: int = 0
+    timestamp: int = 0
+    orderbook_p: _RealLevels | None = None
+    book: _ScaledLevels | None = None
+    error: _Error | None = None
+
+
+_frame_decoder = msgspec.json.Decoder(_Frame)
+
+
+class _Book:
+    """One symbol's top levels: price -> size (Decimal for USDⓈ-M, scaled int for COIN-M)."""
+
+    __slots__ = ("asks", "bids")
+
+    def __init__(self) -> None:
+        self.bids: dict = {}
+        self.asks: dict = {}
+
+
+# --- instruments ----------------------------------------------------------------------------------
+class _PerpV2(msgspec.Struct):
+    symbol: str
+    type: str = ""
+    status: str = ""
+    baseCurrency: str = ""
+    contractUnderlyingAssets: str = ""
+    quoteCurrency: str = ""
+    settleCurrency: str = ""
+    tickSize: Decimal = ZERO
+
+
+class _Product(msgspec.Struct):
+    symbol: str
+    type: str = ""
+    status: str = ""
+    baseCurrency: str = ""
+    contractUnderlyingAssets: str = ""
+    quoteCurrency: str = ""
+    settleCurrency: str = ""
+    # A number in /public/products (1.0), "1 USD" in the older product list: read either.
+    contractSize: msgspec.Raw = msgspec.Raw(b"null")
+    tickSize: Decimal = ZERO
+    priceScale: int | None = None
+
+
+class _ProductsData(msgspec.Struct):
+    products: list[_Product] = []
+    perpProductsV2: list[_PerpV2] = []
+
+
+class _Products(msgspec.Struct):
+    data: _ProductsData
+    code: int = 0
+    msg: str = ""
+
+
+_products_decoder = msgspec.json.Decoder(_Products)
+
+
+def _contract_size(raw: msgspec.Raw) -> Decimal | None:
+    value = msgspec.json.decode(raw)
+    if isinstance(value, str):
+        value = value.split(" ", 1)[0]  # "1 USD"
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    else:
+        value = bytes(raw).decode()  # the number's own digits, never via float
+    try:
+        size = Decimal(value)
+    except InvalidOperation:
+        return None  # one unreadable product is left out, not the whole list
+    return size if size.is_finite() and size > 0 else None
+
+
+class Phemex(Connector):
+    id = "phemex"
+    name = "Phemex"
+    ws_url = "wss://ws.phemex.com"
+    rest_url = "https://api.phemex.com"
+    instruments_paths = ("/public/products",)
+    # 20 subscriptions per connection, one symbol per subscribe request (docs: API Rate Limits).
+    max_symbols_per_connection = 20
+    max_symbols_per_message = 1
+    # The client must ping at least every 30 s; the docs recommend 5 s.
+    heartbeat_interval_s = 5.0
+    max_lifetime_s = None
+
+    def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return [
+            msgspec.json.encode({"id": n, "method": _method(symbol), "params": [symbol, False, BOOK_DEPTH]}).decode()
+            for n, symbol in enumerate(symbols, start=1)
+        ]
+
+    def heartbeat_message(self) -> str | None:
+        return HEARTBEAT
+
+    def parse_instruments(self, body: str | bytes) -> list[Instrument]:
+        data = _products_decoder.decode(body).data
+        found = [self._usdt_m(p) for p in data.perpProductsV2 if p.type == "PerpetualV2" and p.status == "Listed"]
+        for product in data.products:
+            if product.type == "Perpetual" and product.status == "Listed":
+                instrument = self._coin_m(product)
+                if instrument is not None:
+                    found.append(instrument)
+        return found
+
+    def _usdt_m(self, product: _PerpV2) -> Instrument:
+        # Real-valued contracts: sizes are already in base coin, one base unit per "contract".
+        return self._instrument(
+            product.symbol,
+            product.baseCurrency or product.contractUnderlyingAssets,
+            product.quoteCurrency,
+            product.settleCurrency,
+            linear=True,
+            contract_size=Decimal(1),
+            tick_size=product.tickSize,
+        )
+
+    def _coin_m(self, product: _Product) -> Instrument | None:
+        if product.priceScale != COIN_M_PRICE_SCALE:
+            return None  # we could not unscale its prices
+        quote = normalise_asset(product.quoteCurrency)
+        settle = normalise_asset(product.settleCurrency)
+        contract_size = _contract_size(product.contractSize)
+        if contract_size is None or quote != "USD" or settle in ("USD", ""):
+            return None  # USD-settled legacy or unsized: not an inverse contract we can size
+        # On inverse contracts `contractUnderlyingAssets` is "USD"; the base is what settles them.
+        base = normalise_asset(product.baseCurrency or settle)
+        if base != settle:
+            return None  # quanto
+        return self._instrument(
+            product.symbol, base, quote, settle, linear=False, contract_size=contract_size, tick_size=product.tickSize
+        )
+
+    def _instrument(
+        self,
+        symbol: str,
+        base: str,
+        quote: str,
+        settle: str,
+        *,
+        linear: bool,
+        contract_size: Decimal,
+        tick_size: Decimal,
+    ) -> Instrument:
+        base, quote, settle = normalise_asset(base), normalise_asset(quote), normalise_asset(settle)
+        coin, multiplier = split_multiplier(base)
+        return Instrument(
+            exchange=self.id,
+            symbol=symbol,
+            instrument=canonical_name(base, quote, settle),
+            base=base,
+            quote=quote,
+            settle=settle,
+            linear=linear,
+            contract_size=contract_size,
+            tick_size=tick_size,
+            coin=coin,
+            multiplier=multiplier,
+        )
+
+    def parse_frame(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+    ) -> list[Quote]:
+        frame = _frame_decoder.decode(raw)
+        levels = frame.orderbook_p if frame.orderbook_p is not None else frame.book
+        if levels is None:
+            if frame.error is not None:
+                raise FrameError(f"phemex error {frame.error.code}: {frame.error.message}")
+            return []  # acks and pongs
+        instrument = instruments.get(frame.symbol)
+        if instrument is None:
+            return count_unknown_symbol(state)
+        scaled = frame.orderbook_p is None
+
+        if state is None:
+            state = {}
+        books: dict[str, _Book] | None = state.get("phemex_books")
+        if books is None:
+            books = state["phemex_books"] = {}
+        if frame.type == "snapshot":
+            book = _Book()
+        elif frame.type == "incremental":
+            book = books.get(frame.symbol)
+            if book is None:
+                return []  # a change before the snapshot: the book is not known yet
+        else:
+            raise FrameError(f"phemex: unknown book frame type {frame.type!r}")
+        # Both sides are merged into copies first: a bad level leaves the kept book as it was.
+        bids = _merged(book.bids, levels.bids, frame.depth, True, scaled) if levels.bids else book.bids
+        asks = _merged(book.asks, levels.asks, frame.depth, False, scaled) if levels.asks else book.asks
+        book.bids, book.asks = bids, asks
+        books[frame.symbol] = book
+        if not bids or not asks:
+            return []  # one side empty: no quote rather than half a quote
+        bid, ask = max(bids), min(asks)
+        bid_size, ask_size = bids[bid], asks[ask]
+        if scaled:
+            bid, ask = Decimal(bid).scaleb(-COIN_M_PRICE_SCALE), Decimal(ask).scaleb(-COIN_M_PRICE_SCALE)
+            bid_size, ask_size = Decimal(bid_size), Decimal(ask_size)
+        # COIN-M snapshots in the docs carry no timestamp: fall back to the receive time.
+        ts_ms = frame.timestamp // 1_000_000 if frame.timestamp else recv_ns // 1_000_000
+        return [build_quote(instrument, bid, bid_size, ask, ask_size, ts_ms, recv_ns)]
+
+
+def _method(symbol: str) -> str:
+    # COIN-M symbols are quoted in USD (BTCUSD, cETHUSD); USDⓈ-M ones in USDT or USDC.
+    return "orderbook.subscribe" if symbol.endswith("USD") else "orderbook_p.subscribe"
+
+
+def _merged(side: dict, levels: list, depth: int, highest_first: bool, scaled: bool) -> dict:
+    """A copy of `side` with the changes applied (size 0 deletes), cut to the top `depth` levels.
+
+    The exchange keeps only the top `depth` levels up to date (0: the whole book); deeper ones
+    would go stale, so they are dropped. A bad level raises before anything is kept.
+    """
+    side = dict(side)
+    for price, size in levels:
+        if scaled:
+            if price <= 0 or size < 0:
+                raise FrameError(f"phemex: bad book level {price} {size}")
+        elif not (price.is_finite() and size.is_finite()) or price <= 0 or size < 0:
+            raise FrameError(f"phemex: bad book level {price} {size}")
+        if size:
+            side[price] = size
+        else:
+            side.pop(price, None)
+    if 0 < depth < len(side):
+        if depth == 1:
+            best = max(side) if highest_first else min(side)
+            return {best: side[best]}
+        return dict(sorted(side.items(), reverse=highest_first)[:depth])
+    return side

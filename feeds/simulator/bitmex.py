@@ -1,0 +1,250 @@
+"""BitMEX as the simulator serves it: /api/v1/instrument/active and the /realtime socket.
+
+The socket greets with BitMEX's welcome, answers `{"op":"subscribe"|"unsubscribe","args":[…]}`
+with one ack per topic (carrying `pool`), sends a `partial` per new quote topic and then one
+`insert` frame per market step with a row for every subscribed symbol, answers the text `ping`
+with `pong`, and reports bad requests in BitMEX's `{"status":400,"error":…}` shape.
+
+Heartbeat: BitMEX asks clients to ping when idle and does not ping them itself. This simulator
+is stricter so the client's heartbeat is tested: a connection that sent no text for
+`client_timeout_s` (default 30 s; tests shorten it) is closed. WebSocket ping frames are
+answered by aiohttp without reaching this code, so here only the text `ping` counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from decimal import ROUND_DOWN, Decimal
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+from feeds.simulator.base import SimExchange, pong_delay
+from feeds.simulator.market import Book, Coin, Market
+
+WELCOME_VERSION = "2026-11-20T09:00:00.000Z"
+POOL = "Primary"
+# Contracts per base unit of each linear contract (underlyingToPositionMultiplier).
+POSITION_MULTIPLIERS = {
+    "BTC": 1_000_000,
+    "ETH": 100_000,
+    "SOL": 10_000,
+    "XRP": 100,
+    "DOGE": 100,
+    "BNB": 10_000,
+    "ADA": 100,
+    "LINK": 1_000,
+}
+INVERSE_SYMBOL = "XBTUSD"  # 1 USD per contract, settled in XBt
+QUOTE_KEYS = ("timestamp", "symbol", "bidSize", "bidPrice", "askPrice", "askSize")
+
+# BitMEX writes prices and sizes as JSON numbers.
+_encode = msgspec.json.Encoder(decimal_format="number").encode
+
+
+def _root(coin: str) -> str:
+    return "XBT" if coin == "BTC" else coin
+
+
+def _iso(ts_ms: int) -> str:
+    return datetime.fromtimestamp(ts_ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts_ms % 1000:03d}Z"
+
+
+class BitmexSim(SimExchange):
+    id = "bitmex"
+    ws_path = "/realtime"
+    default_server_ping_s = None
+    client_timeout_s = 30.0
+
+    def __init__(self, market: Market, server_ping_interval_s: float | None = None) -> None:
+        super().__init__(market, server_ping_interval_s)
+        # symbol -> (coin, contracts per base unit; None for the inverse contract)
+        self.symbols: dict[str, tuple[str, int | None]] = {
+            f"{_root(coin)}USDT": (coin, POSITION_MULTIPLIERS.get(coin, 1_000)) for coin in market.coins
+        }
+        if "BTC" in market.coins:
+            self.symbols[INVERSE_SYMBOL] = ("BTC", None)
+
+    # --- REST ---------------------------------------------------------------------------------
+    def rest_routes(self) -> list[web.RouteDef]:
+        return [web.get("/api/v1/instrument/active", self.instrument_active)]
+
+    async def instrument_active(self, request: web.Request) -> web.Response:
+        rows = [self._instrument(symbol, coin, multiplier) for symbol, (coin, multiplier) in self.symbols.items()]
+        if "BTC" in self.market.coins:
+            btc = self.market.coins["BTC"]
+            # What a connector must leave out: a dated future, a quanto perpetual, a closed one.
+            dated = {"symbol": "XBTZ26", "typ": "FFCCSX", "expiry": "2026-12-25T12:00:00.000Z"}
+            rows.append({**self._instrument("XBTUSDT", "BTC", 1_000_000), **dated})
+            rows.append(
+                {
+                    **self._instrument(INVERSE_SYMBOL, "BTC", None),
+                    "symbol": "ETHUSD",
+                    "rootSymbol": "ETH",
+                    "underlying": "ETH",
+                    "isInverse": False,
+                    "isQuanto": True,
+                    "multiplier": 100,
+                    "tickSize": btc.tick,
+                }
+            )
+            rows.append({**self._instrument("XBTUSDT", "BTC", 1_000_000), "symbol": "LUNAUSDT", "state": "Closed"})
+        return web.Response(body=_encode(rows), content_type="application/json")
+
+    def _instrument(self, symbol: str, coin_name: str, multiplier: int | None) -> dict:
+        coin: Coin = self.market.coins[coin_name]
+        inverse = multiplier is None
+        return {
+            "symbol": symbol,
+            "rootSymbol": _root(coin_name),
+            "state": "Open",
+            "typ": "FFWCSX",
+            "listing": "2016-05-13T12:00:00.000Z",
+            "expiry": None,
+            "underlying": _root(coin_name),
+            "quoteCurrency": "USD" if inverse else "USDT",
+            "positionCurrency": "USD" if inverse else _root(coin_name),
+            "settlCurrency": "XBt" if inverse else "USDt",
+            "lotSize": 100 if inverse else multiplier // 1000 or 1,
+            "tickSize": coin.tick,
+            "multiplier": -100_000_000 if inverse else 1,
+            "underlyingToPositionMultiplier": None if inverse else multiplier,
+            "underlyingToSettleMultiplier": -100_000_000 if inverse else None,
+            "quoteToSettleMultiplier": None if inverse else 1_000_000,
+            "isQuanto": False,
+            "isInverse": inverse,
+            "timestamp": _iso(int(time.time() * 1000)),
+        }
+
+    # --- socket -------------------------------------------------------------------------------
+    def _row(self, symbol: str, book: Book) -> dict:
+        multiplier = self.symbols[symbol][1]
+        if multiplier is None:  # inverse: USD contracts, in lots of 100
+            bid_contracts = _lots(Decimal(repr(book.bid_size)) * book.bid, 100)
+            ask_contracts = _lots(Decimal(repr(book.ask_size)) * book.ask, 100)
+        else:
+            bid_contracts = _lots(Decimal(repr(book.bid_size)) * multiplier, 1)
+            ask_contracts = _lots(Decimal(repr(book.ask_size)) * multiplier, 1)
+        return {
+            "timestamp": _iso(book.ts_ms or int(time.time() * 1000)),
+            "symbol": symbol,
+            "bidSize": bid_contracts,
+            "bidPrice": book.bid,
+            "askPrice": book.ask,
+            "askSize": ask_contracts,
+            "pool": POOL,
+        }
+
+    async def serve_socket(self, ws: web.WebSocketResponse) -> None:
+        subscribed: list[str] = []
+        last_heard = [time.monotonic()]
+        await ws.send_str(
+            _encode(
+                {
+                    "info": "Welcome to the BitMEX Realtime API.",
+                    "version": WELCOME_VERSION,
+                    "timestamp": _iso(int(time.time() * 1000)),
+                    "docs": "https://www.bitmex.com/app/wsAPI",
+                    "heartbeatEnabled": False,
+                    "limit": {"remaining": 59},
+                }
+            ).decode()
+        )
+
+        async def send_books() -> None:
+            if self.faults.error:
+                await ws.send_str(self._error("Simulated error", {"op": "subscribe", "args": []}))
+            if subscribed:
+                rows = [self._row(symbol, self.market.book(self.id, self.symbols[symbol][0])) for symbol in subscribed]
+                await ws.send_str(_encode({"table": "quote", "action": "insert", "data": rows}).decode())
+
+        streamer = asyncio.create_task(self.stream(ws, send_books))
+        watchdog = asyncio.create_task(self._drop_when_silent(ws, last_heard))
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                self.messages_received += 1
+                last_heard[0] = time.monotonic()
+                if self.faults.stall:
+                    continue  # a stalled server sends nothing, pongs included
+                if msg.data == "ping":
+                    await pong_delay(self.faults)
+                    await ws.send_str("pong")
+                    continue
+                for reply in self._answer(msg.data, subscribed):
+                    await ws.send_str(reply)
+        finally:
+            streamer.cancel()
+            watchdog.cancel()
+
+    async def _drop_when_silent(self, ws: web.WebSocketResponse, last_heard: list[float]) -> None:
+        while not ws.closed:
+            silent_for = time.monotonic() - last_heard[0]
+            if silent_for >= self.client_timeout_s:
+                await ws.close(code=1000, message=b"No heartbeat")
+                return
+            await asyncio.sleep(self.client_timeout_s - silent_for)
+
+    def _answer(self, text: str, subscribed: list[str]) -> list[str]:
+        try:
+            request = msgspec.json.decode(text)
+            op, args = request["op"], request.get("args", [])
+        except (msgspec.DecodeError, KeyError, TypeError, AttributeError):
+            return [self._error("Unable to parse request.", text)]
+        if isinstance(args, str):
+            args = [args]
+        if op not in ("subscribe", "unsubscribe"):
+            return [self._error(f"Unknown or unsupported op: {op}", request)]
+        replies = []
+        for topic in args:
+            table, _, symbol = str(topic).partition(":")
+            if table != "quote":
+                replies.append(self._error(f"Unknown table: {table}", request))
+            elif symbol not in self.symbols:
+                replies.append(self._error(f"Unknown or expired symbol: {symbol}", request))
+            elif op == "subscribe":
+                if symbol not in subscribed:
+                    subscribed.append(symbol)
+                ack = {"success": True, "subscribe": topic, "request": request, "pool": POOL}
+                replies.append(_encode(ack).decode())
+                replies.append(self._partial(symbol))
+            else:
+                if symbol in subscribed:
+                    subscribed.remove(symbol)
+                replies.append(_encode({"success": True, "unsubscribe": topic, "request": request}).decode())
+        return replies
+
+    def _partial(self, symbol: str) -> str:
+        row = self._row(symbol, self.market.book(self.id, self.symbols[symbol][0]))
+        return _encode(
+            {
+                "table": "quote",
+                "action": "partial",
+                "keys": [],
+                "types": {
+                    "timestamp": "timestamp",
+                    "symbol": "symbol",
+                    "bidSize": "long",
+                    "bidPrice": "float",
+                    "askPrice": "float",
+                    "askSize": "long",
+                    "pool": "symbol",
+                },
+                "foreignKeys": {"symbol": "instrument"},
+                "attributes": {"timestamp": "sorted", "symbol": "grouped"},
+                "filter": {"symbol": symbol},
+                "data": [row],
+            }
+        ).decode()
+
+    def _error(self, message: str, request: object) -> str:
+        return _encode({"status": 400, "error": message, "meta": {}, "request": request}).decode()
+
+
+def _lots(amount: Decimal, lot: int) -> int:
+    """Whole lots, at least one: a book top is never empty in the simulation."""
+    lots = (amount / lot).to_integral_value(ROUND_DOWN)
+    return int(max(lots, 1) * lot)

@@ -1,0 +1,272 @@
+"""Bybit v5 linear as the simulator serves it: the paged /v5/market/instruments-info and the
+public linear socket with `orderbook.1` snapshots, Bybit's acks, refusals and JSON ping/pong.
+
+Follows https://bybit-exchange.github.io/docs/v5/ws/connect and .../v5/market/instrument.
+Not documented by Bybit, so ours: the text of the answer to a malformed request, and the
+close when an idle connection is cut (a plain close; the docs only say "cut off").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+import uuid
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from aiohttp import WSMsgType, web
+
+from feeds.simulator.base import SimExchange, pong_delay
+from feeds.simulator.market import Market
+
+TOPIC_PREFIX = "orderbook.1."
+MAX_PAGE = 1000
+DEFAULT_PAGE = 500
+# Base units per lot, as Bybit lists them for these coins.
+QTY_STEP = {
+    "BTC": Decimal("0.001"),
+    "ETH": Decimal("0.01"),
+    "SOL": Decimal("0.1"),
+    "XRP": Decimal("1"),
+    "DOGE": Decimal("1"),
+    "BNB": Decimal("0.01"),
+    "ADA": Decimal("1"),
+    "LINK": Decimal("0.1"),
+}
+
+
+@dataclass(frozen=True)
+class Listing:
+    symbol: str
+    coin: str
+    quote: str
+    contract_type: str = "LinearPerpetual"
+    status: str = "Trading"
+    symbol_type: str = ""
+    delivery_time_ms: int = 0
+
+
+def _listings(coins: list[str]) -> list[Listing]:
+    listed = [Listing(f"{coin}USDT", coin, "USDT") for coin in coins]
+    # USDC perpetuals are named <COIN>PERP.
+    listed += [Listing(f"{coin}PERP", coin, "USDC") for coin in ("BTC", "ETH") if coin in coins]
+    # What a connector must leave out: a dated future, a stock perpetual, a pre-market perpetual
+    # (the last only when asked for with status=PreLaunch, as on the live endpoint).
+    listed.append(Listing("BTCUSDT-26DEC25", "BTC", "USDT", "LinearFutures", delivery_time_ms=1766736000000))
+    listed.append(Listing("TSLAUSDT", "TSLA", "USDT", symbol_type="stock"))
+    listed.append(Listing("NEWUSDT", "NEW", "USDT", status="PreLaunch"))
+    return listed
+
+
+class BybitSim(SimExchange):
+    id = "bybit"
+    ws_path = "/v5/public/linear"
+    # Bybit cuts a connection that saw neither ping-pong nor data for 10 minutes.
+    default_idle_timeout_s = 600.0
+
+    def __init__(
+        self, market: Market, server_ping_interval_s: float | None = None, idle_timeout_s: float | None = None
+    ) -> None:
+        super().__init__(market, server_ping_interval_s)
+        self.idle_timeout_s = idle_timeout_s or self.default_idle_timeout_s
+        self.listings = _listings(list(market.coins))
+        # Topics that have a book to serve: trading symbols of a simulated coin.
+        self.books = {
+            listing.symbol: listing.coin
+            for listing in self.listings
+            if listing.status == "Trading" and listing.coin in market.coins
+        }
+        self.pings_received = 0
+        self._pinged = asyncio.Condition()
+        self._seq = 0
+
+    # --- REST ---------------------------------------------------------------------------------
+    def rest_routes(self) -> list[web.RouteDef]:
+        return [web.get("/v5/market/instruments-info", self.instruments_info)]
+
+    async def instruments_info(self, request: web.Request) -> web.Response:
+        query = request.query
+        if query.get("category") != "linear":
+            return self._rest_error(10001, "Illegal category")
+        try:
+            limit = int(query.get("limit", DEFAULT_PAGE))
+            offset = int(query.get("cursor", "cursor-0").removeprefix("cursor-"))
+        except ValueError:
+            return self._rest_error(10001, "params error: limit or cursor")
+        if not 1 <= limit <= MAX_PAGE:
+            return self._rest_error(10001, "params error: limit must be in [1, 1000]")
+        # Only Trading symbols unless a status is asked for; PreLaunch lists pre-market perps.
+        wanted = query.get("status", "Trading")
+        rows = [self._row(listing) for listing in self.listings if listing.status == wanted]
+        page = rows[offset : offset + limit]
+        more = offset + limit < len(rows)
+        result = {
+            "category": "linear",
+            "list": page,
+            "nextPageCursor": f"cursor-{offset + limit}" if more else "",
+        }
+        return web.json_response(
+            {"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": int(time.time() * 1000)}
+        )
+
+    def _rest_error(self, code: int, message: str) -> web.Response:
+        body = {"retCode": code, "retMsg": message, "result": {}, "retExtInfo": {}, "time": int(time.time() * 1000)}
+        return web.json_response(body)
+
+    def _row(self, listing: Listing) -> dict:
+        coin = self.market.coins.get(listing.coin)
+        tick = coin.tick if coin else Decimal("0.01")
+        step = QTY_STEP.get(listing.coin, Decimal("0.01"))
+        return {
+            "symbol": listing.symbol,
+            "contractType": listing.contract_type,
+            "status": listing.status,
+            "baseCoin": listing.coin,
+            "quoteCoin": listing.quote,
+            "launchTime": "1584230400000",
+            "deliveryTime": str(listing.delivery_time_ms),
+            "deliveryFeeRate": "0.0005" if listing.contract_type == "LinearFutures" else "",
+            "priceScale": str(-tick.as_tuple().exponent),
+            "leverageFilter": {"minLeverage": "1", "maxLeverage": "100.00", "leverageStep": "0.01"},
+            "priceFilter": {"minPrice": str(tick), "maxPrice": "1999999.80", "tickSize": str(tick)},
+            "lotSizeFilter": {
+                "maxOrderQty": "1190.000",
+                "minOrderQty": str(step),
+                "qtyStep": str(step),
+                "postOnlyMaxOrderQty": "1190.000",
+                "maxMktOrderQty": "500.000",
+                "minNotionalValue": "5",
+            },
+            "unifiedMarginTrade": True,
+            "fundingInterval": 480,
+            "settleCoin": listing.quote,
+            "copyTrading": "both",
+            "upperFundingRate": "0.00375",
+            "lowerFundingRate": "-0.00375",
+            "isPreListing": listing.status == "PreLaunch",
+            "preListingInfo": None,
+            "displayName": "",
+            "symbolType": listing.symbol_type,
+        }
+
+    # --- WebSocket ----------------------------------------------------------------------------
+    async def wait_for_pings(self, total: int, timeout_s: float) -> None:
+        """Until `total` client pings have arrived since start (heartbeat tests)."""
+        async with asyncio.timeout(timeout_s), self._pinged:
+            await self._pinged.wait_for(lambda: self.pings_received >= total)
+
+    async def serve_socket(self, ws: web.WebSocketResponse) -> None:
+        conn_id = str(uuid.uuid4())
+        subscribed: dict[str, str] = {}  # symbol -> coin
+        last_sent = [time.monotonic()]
+
+        async def send(payload: dict) -> None:
+            await ws.send_str(json.dumps(payload, separators=(",", ":")))
+            last_sent[0] = time.monotonic()
+
+        async def send_books() -> None:
+            if self.faults.error:
+                await send(self._refusal(conn_id, "subscribe", None, [TOPIC_PREFIX + "SIMULATED"]))
+            for symbol, coin in list(subscribed.items()):
+                await send(self._snapshot(symbol, coin))
+
+        streamer = asyncio.create_task(self.stream(ws, send_books))
+        watchdog = asyncio.create_task(self._cut_when_idle(ws, last_sent))
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                self.messages_received += 1
+                for reply in await self._answer(msg.data, subscribed, conn_id):
+                    if not self.faults.stall:
+                        await send(reply)
+        finally:
+            streamer.cancel()
+            watchdog.cancel()
+
+    async def _cut_when_idle(self, ws: web.WebSocketResponse, last_sent: list[float]) -> None:
+        while not ws.closed:
+            await asyncio.sleep(min(self.idle_timeout_s / 4, 1.0))
+            if time.monotonic() - last_sent[0] > self.idle_timeout_s:
+                await ws.close()
+                return
+
+    async def _answer(self, text: str, subscribed: dict[str, str], conn_id: str) -> list[dict]:
+        try:
+            request = json.loads(text)
+            op = request["op"]
+            req_id = request.get("req_id")
+            args = request.get("args") or []
+            if not isinstance(args, list) or not all(isinstance(arg, str) for arg in args):
+                raise TypeError("args must be a list of topics")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return [self._refusal(conn_id, "", None, [], reason="error:invalid request")]
+        if op == "ping":
+            self.pings_received += 1
+            async with self._pinged:
+                self._pinged.notify_all()
+            await pong_delay(self.faults)
+            return [self._ack(conn_id, "ping", req_id, ret_msg="pong")]
+        if op == "subscribe":
+            unknown = [arg for arg in args if arg.removeprefix(TOPIC_PREFIX) not in self.books]
+            twice = [arg for arg in args if arg.removeprefix(TOPIC_PREFIX) in subscribed]
+            fresh = [arg.removeprefix(TOPIC_PREFIX) for arg in args if arg not in unknown and arg not in twice]
+            subscribed.update({symbol: self.books[symbol] for symbol in fresh})
+            if unknown:
+                reply = self._refusal(conn_id, op, req_id, unknown)
+            elif twice:
+                reply = self._refusal(conn_id, op, req_id, twice, reason="error:already subscribed")
+            else:
+                reply = self._ack(conn_id, op, req_id)
+            # A snapshot follows every successful subscription at once.
+            return [reply, *(self._snapshot(symbol, self.books[symbol]) for symbol in fresh)]
+        if op == "unsubscribe":
+            for arg in args:
+                subscribed.pop(arg.removeprefix(TOPIC_PREFIX), None)
+            return [self._ack(conn_id, op, req_id)]
+        return [self._refusal(conn_id, op, req_id, [], reason=f"error:unsupported op {op}")]
+
+    @staticmethod
+    def _ack(conn_id: str, op: str, req_id: str | None, ret_msg: str = "") -> dict:
+        ack = {"success": True, "ret_msg": ret_msg, "conn_id": conn_id, "op": op}
+        if req_id is not None:
+            ack["req_id"] = req_id
+        return ack
+
+    @staticmethod
+    def _refusal(
+        conn_id: str, op: str, req_id: str | None, topics: list[str], reason: str = "error:handler not found"
+    ) -> dict:
+        # Bybit names the refused topic inside ret_msg: "error:handler not found,topic:orderbook.1.X".
+        message = reason + "".join(f",topic:{topic}" for topic in topics)
+        refusal = {"success": False, "ret_msg": message, "conn_id": conn_id, "op": op}
+        if req_id is not None:
+            refusal["req_id"] = req_id
+        return refusal
+
+    def _snapshot(self, symbol: str, coin: str) -> dict:
+        book = self.market.book(self.id, coin)
+        step = QTY_STEP.get(coin, Decimal("0.01"))
+        self._seq += 1
+        now_ms = int(time.time() * 1000)
+        return {
+            "topic": TOPIC_PREFIX + symbol,
+            "ts": now_ms,
+            "type": "snapshot",
+            "data": {
+                "s": symbol,
+                "b": [[str(book.bid), _lots(book.bid_size, step)]],
+                "a": [[str(book.ask), _lots(book.ask_size, step)]],
+                "u": self._seq,
+                "seq": 10_000_000 + self._seq,
+            },
+            "cts": now_ms - 2,
+        }
+
+
+def _lots(size_base: float, step: Decimal) -> str:
+    """Base units rounded down to the lot step, at least one lot."""
+    lots = max(1, math.floor(size_base / float(step)))
+    return str((lots * step).quantize(step, rounding=ROUND_DOWN))

@@ -1,0 +1,220 @@
+"""CoinDCX futures as the simulator serves it: the active-instrument list and instrument details
+over REST, and a Socket.IO server (python-socketio on the same aiohttp app, /socket.io/,
+WebSocket transport only) where clients `join` order-book channels and receive `depth-snapshot`
+then `depth-update` events whose `data` is a JSON string.
+
+Engine.IO does the heartbeat: the server pings every `server_ping_interval_s` (25 s live) and
+drops a client that has not answered within the ping timeout (20 s live). CoinDCX acknowledges
+nothing and reports no errors on the public stream: an unknown channel is simply silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import socketio
+from aiohttp import web
+
+from feeds.simulator.base import SimExchange
+from feeds.simulator.market import Book, Market
+
+SOCKETIO_PATH = "socket.io"
+DEPTHS = (10, 20, 50)
+LEVELS_PER_SIDE = 5  # levels the simulated books hold; enough to move the top around
+ACTIVE_INSTRUMENTS_PATH = "/exchange/v1/derivatives/futures/data/active_instruments"
+INSTRUMENT_PATH = "/exchange/v1/derivatives/futures/data/instrument"
+
+
+def _pair(coin: str) -> str:
+    return f"B-{coin}_USDT"
+
+
+@dataclass
+class _Channel:
+    coin: str
+    depth: int
+    vs: int = 0
+    held: tuple[dict[str, str], dict[str, str]] | None = None  # what the client holds: bids, asks
+    last_snapshot: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class _Client:
+    request: web.Request
+    channels: dict[str, _Channel] = field(default_factory=dict)
+    streamer: asyncio.Task | None = None
+
+
+class CoinDCXSim(SimExchange):
+    id = "coindcx"
+    ws_path = "/socket.io/"
+    default_server_ping_s = 25.0  # Engine.IO pingInterval
+    ping_timeout_s = 20.0  # Engine.IO pingTimeout (scaled down with a test's ping interval)
+    # A fresh depth-snapshot this often on each channel, between the depth-updates.
+    snapshot_interval_s = 10.0
+
+    def __init__(self, market: Market, server_ping_interval_s: float | None = None) -> None:
+        super().__init__(market, server_ping_interval_s)
+        ping_timeout_s = self.ping_timeout_s if server_ping_interval_s is None else server_ping_interval_s
+        self.sio = socketio.AsyncServer(
+            async_mode="aiohttp",
+            transports=["websocket"],  # CoinDCX serves no long-polling
+            ping_interval=self.server_ping_interval_s,
+            ping_timeout=ping_timeout_s,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.clients: dict[str, _Client] = {}
+        self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", self._on_disconnect)
+        self.sio.on("join", self._on_join)
+        self.sio.on("leave", self._on_leave)
+
+    # --- HTTP --------------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        # Socket.IO replaces the plain WebSocket route of SimExchange.app().
+        app = web.Application()
+        app.add_routes(self.rest_routes())
+        app.add_routes([web.get("/_sim/faults", self._get_faults), web.post("/_sim/faults", self._set_faults)])
+        self.sio.attach(app, socketio_path=SOCKETIO_PATH)
+        return app
+
+    def rest_routes(self) -> list[web.RouteDef]:
+        return [web.get(ACTIVE_INSTRUMENTS_PATH, self.active_instruments), web.get(INSTRUMENT_PATH, self.instrument)]
+
+    async def active_instruments(self, request: web.Request) -> web.Response:
+        return web.json_response([_pair(coin) for coin in self.market.coins])
+
+    async def instrument(self, request: web.Request) -> web.Response:
+        pair = request.query.get("pair", "")
+        coin = next((c for c in self.market.coins.values() if _pair(c.name) == pair), None)
+        detail = {
+            "settle_currency_short_name": "USDT",
+            "quote_currency_short_name": "USDT",
+            "status": "active",
+            "kind": "perpetual",
+            "settlement": "never",
+            "unit_contract_value": 1.0,
+            "quantity_increment": 0.001,
+            "is_inverse": False,
+            "is_quanto": False,
+        }
+        if coin is not None:
+            detail |= {
+                "pair": pair,
+                "underlying_currency_short_name": coin.name,
+                "position_currency_short_name": coin.name,
+            }
+            detail["price_increment"] = float(coin.tick)
+        elif pair == "B-LUNA_USDT":  # delisted: a connector must leave it out
+            detail |= {"pair": pair, "underlying_currency_short_name": "LUNA", "status": "inactive"}
+        elif pair == "B-BTC_USDT_260925":  # a dated contract: not a perpetual
+            detail |= {"pair": pair, "underlying_currency_short_name": "BTC", "kind": "future"}
+        else:
+            return web.json_response({"code": 422, "message": "Invalid pair", "status": "error"}, status=422)
+        return web.json_response({"instrument": detail})
+
+    # --- Socket.IO ---------------------------------------------------------------------------
+    async def _on_connect(self, sid: str, environ: dict, auth: object = None) -> None:
+        client = self.clients[sid] = _Client(request=environ["aiohttp.request"])
+        client.streamer = asyncio.create_task(self._stream_to(sid, client))
+        async with self._connection_opened:
+            self.connections_total += 1
+            self._connection_opened.notify_all()
+
+    async def _on_disconnect(self, sid: str, *reason: object) -> None:
+        client = self.clients.pop(sid, None)
+        if client is not None and client.streamer is not None:
+            client.streamer.cancel()
+
+    async def _on_join(self, sid: str, data: object) -> None:
+        self.messages_received += 1
+        client = self.clients.get(sid)
+        name = data.get("channelName") if isinstance(data, dict) else None
+        channel = self._channel(name) if isinstance(name, str) else None
+        if client is not None and channel is not None:
+            client.channels[name] = channel  # unknown channels: silence, as on the real stream
+
+    async def _on_leave(self, sid: str, data: object) -> None:
+        self.messages_received += 1
+        client = self.clients.get(sid)
+        if client is not None and isinstance(data, dict):
+            client.channels.pop(data.get("channelName"), None)
+
+    def _channel(self, name: str) -> _Channel | None:
+        pair, _, rest = name.partition("@orderbook@")
+        depth, _, product = rest.partition("-")
+        coin = next((c for c in self.market.coins if _pair(c) == pair), None)
+        if coin is None or product != "futures" or not depth.isdigit() or int(depth) not in DEPTHS:
+            return None
+        return _Channel(coin=coin, depth=int(depth))
+
+    async def _stream_to(self, sid: str, client: _Client) -> None:
+        while sid in self.clients:
+            await self.market.next_step()
+            if self.faults.stall:
+                continue
+            if self.faults.garbage:
+                await self.sio.emit("depth-update", {"event": "depth-update", "data": "}{ not json"}, to=sid)
+                await self.sio.emit("depth-snapshot", "garbage", to=sid)
+            if self.faults.error:
+                # No documented error event: an error-shaped body where the data string belongs.
+                error = {"code": 500, "message": "Internal server error", "status": "error"}
+                await self.sio.emit("depth-snapshot", {"event": "depth-snapshot", "data": error}, to=sid)
+            for channel in list(client.channels.values()):
+                event, data = self._depth_event(channel, self.market.book(self.id, channel.coin))
+                if data is not None:
+                    await self.sio.emit(event, {"event": event, "data": data}, to=sid)
+
+    def _depth_event(self, channel: _Channel, book: Book) -> tuple[str, str | None]:
+        bids, asks = _levels(book, self.market.coins[channel.coin].tick)
+        now = time.monotonic()
+        if channel.held is None or now - channel.last_snapshot > self.snapshot_interval_s:
+            event, bid_changes, ask_changes = "depth-snapshot", bids, asks
+            channel.last_snapshot = now
+        else:
+            event = "depth-update"
+            bid_changes, ask_changes = _changes(channel.held[0], bids), _changes(channel.held[1], asks)
+            if not bid_changes and not ask_changes:
+                return event, None
+        channel.held = (bids, asks)
+        channel.vs += 1
+        inner = {
+            "ts": int(time.time() * 1000),
+            "vs": channel.vs,
+            "asks": ask_changes,
+            "bids": bid_changes,
+            "s": f"{channel.coin}USDT",
+            "pr": "futures",
+        }
+        return event, json.dumps(inner, separators=(",", ":"))
+
+    # --- faults ------------------------------------------------------------------------------
+    def drop_connections(self) -> None:
+        """Cut every connection without a close frame, as a network failure would."""
+        for client in list(self.clients.values()):
+            if client.request.transport is not None:
+                client.request.transport.abort()
+
+    async def close_connections(self, code: int, reason: str = "") -> None:
+        # Socket.IO carries no close code: the server closes a client with a disconnect packet.
+        for sid in list(self.clients):
+            await self.sio.disconnect(sid)
+
+
+def _levels(book: Book, tick: Decimal) -> tuple[dict[str, str], dict[str, str]]:
+    """A few levels per side around the market's top of book; maps of strings, as sent."""
+    bids = {str(book.bid - tick * k): f"{book.bid_size * (1 + k / 2):.3f}" for k in range(LEVELS_PER_SIDE)}
+    asks = {str(book.ask + tick * k): f"{book.ask_size * (1 + k / 2):.3f}" for k in range(LEVELS_PER_SIDE)}
+    return bids, asks
+
+
+def _changes(held: dict[str, str], now: dict[str, str]) -> dict[str, str]:
+    """Levels to send so that `held` becomes `now`: new or resized levels, and "0" for gone ones."""
+    changes = {price: size for price, size in now.items() if held.get(price) != size}
+    changes.update({price: "0" for price in held if price not in now})
+    return changes

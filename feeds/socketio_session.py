@@ -1,0 +1,129 @@
+"""One Socket.IO exchange connection (CoinDCX): the same life as ExchangeSession, another wire.
+
+ExchangeSession keeps the reconnect loop, backoff, status and frame handling; this subclass only
+replaces `_connect_once`. Engine.IO's own ping/pong keeps the socket alive (the client library
+answers the server's pings), so there is no application heartbeat; the stall watchdog and the
+lifetime rotation work as for plain WebSockets, through the same status fields.
+
+Each event payload is handed to the pure parser as JSON text, as the exchange sent the event's
+data (`{"event":"depth-snapshot","data":"<JSON string>"}`). The library has already decoded the
+Socket.IO packet, so the payload is re-encoded compactly; the inner `data` string is byte-exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+
+import aiohttp
+import msgspec
+import socketio
+import socketio.exceptions
+
+from feeds.session import ExchangeSession, _ServerClosed, _Stalled
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10.0
+DISCONNECT_TIMEOUT_S = 2.0
+
+
+class SocketIOSession(ExchangeSession):
+    async def _connect_once(self) -> bool:
+        """One connection's life. True when it ended for a planned rotation."""
+        connector = self.connector
+        self.status.state = "connecting"
+        state: dict = {}
+        disconnected = asyncio.Event()
+        disconnect_reasons: list[str] = []
+
+        def on_disconnect(reason: object = None) -> None:
+            disconnect_reasons.append(str(reason or "unknown"))
+            disconnected.set()
+
+        # Our own HTTP session: closing it always releases the socket, whatever state the
+        # Socket.IO client is left in (a dead peer, a cancelled task).
+        http = aiohttp.ClientSession()
+        client = socketio.AsyncClient(
+            reconnection=False, handle_sigint=False, http_session=http, logger=False, engineio_logger=False
+        )
+        client.on("disconnect", on_disconnect)
+        for event in getattr(connector, "socketio_events", ()):
+            client.on(event, self._event_handler(event, state))
+        guard: asyncio.Task | None = None
+        closed: asyncio.Task | None = None
+        try:
+            try:
+                await client.connect(
+                    self.endpoints.ws_url,
+                    transports=["websocket"],
+                    socketio_path=getattr(connector, "socketio_path", "socket.io"),
+                    wait_timeout=CONNECT_TIMEOUT_S,
+                )
+            except socketio.exceptions.ConnectionError as exc:
+                # ConnectionError is an OSError: the reconnect loop counts it like a refused socket.
+                raise ConnectionError(f"Socket.IO connection failed: {exc}") from exc
+            self.status.state = "connected"
+            self.status.connected_since_ms = int(time.time() * 1000)
+            self._last_data = time.monotonic()
+            join_event = getattr(connector, "socketio_join_event", "join")
+            for message in connector.subscribe_messages(sorted(self.instruments)):
+                await client.emit(join_event, json.loads(message))
+            guard = asyncio.create_task(self._guard_socketio())
+            closed = asyncio.create_task(disconnected.wait())
+            await asyncio.wait({guard, closed}, return_when=asyncio.FIRST_COMPLETED)
+            if guard.done():
+                return guard.result()  # a rotation, or the watchdog's _Stalled
+            reason = disconnect_reasons[0] if disconnect_reasons else "unknown"
+            raise _ServerClosed(f"closed by the server: {reason}")
+        finally:
+            for task in (guard, closed):
+                if task is not None:
+                    task.cancel()
+            self.status.unknown_symbols += state.get("unknown_symbols", 0)
+            await self._close(client, http)
+
+    async def _close(self, client: socketio.AsyncClient, http: aiohttp.ClientSession) -> None:
+        task = asyncio.current_task()
+        stopping = task is not None and task.cancelling() > 0
+        # A polite disconnect, unless the session is being stopped: then closing the HTTP
+        # session below drops the socket at once.
+        if client.connected and not stopping:
+            try:
+                # Bounded: a peer that no longer answers must not hold up the reconnect.
+                await asyncio.wait_for(client.disconnect(), DISCONNECT_TIMEOUT_S)
+            except TimeoutError:
+                logger.warning("%s: Socket.IO disconnect timed out", self.exchange_id)
+        await http.close()
+
+    def _event_handler(self, event: str, state: dict) -> Callable[..., None]:
+        def handle(*args: object) -> None:
+            payload = args[0] if len(args) == 1 else list(args)
+            if isinstance(payload, dict) and "event" not in payload:
+                payload = {"event": event, **payload}
+            try:
+                raw = msgspec.json.encode(payload)
+            except (TypeError, msgspec.EncodeError):
+                raw = b""  # binary attachments or the like: the parser counts it as a bad frame
+            self._on_frame(raw, state)
+
+        return handle
+
+    async def _guard_socketio(self) -> bool:
+        """Stall watchdog and lifetime rotation; Engine.IO already does the heartbeat."""
+        opened = time.monotonic()
+        tick_s = min(1.0, self.stall_timeout_s / 4)
+        while True:
+            await asyncio.sleep(tick_s)
+            now = time.monotonic()
+            if now - self._last_data > self.stall_timeout_s:
+                self.status.record_error(f"stalled: no data for {self.stall_timeout_s:g} s")
+                logger.warning("%s: stalled, reconnecting", self.exchange_id)
+                raise _Stalled(f"stalled: no data for {self.stall_timeout_s:g} s")
+            lifetime_s = self.connector.max_lifetime_s
+            if lifetime_s and now - opened > lifetime_s:
+                logger.info("%s: rotating connection before the server's lifetime limit", self.exchange_id)
+                return True

@@ -1,0 +1,80 @@
+"""BitMEX realtime frames and instrument list in the shapes the docs and the live server give."""
+
+WELCOME = (
+    '{"info":"Welcome to the BitMEX Realtime API.","version":"2026-11-20T09:00:00.000Z",'
+    '"timestamp":"2026-11-23T10:00:00.000Z","docs":"https://www.bitmex.com/app/wsAPI","limit":{"remaining":59}}'
+)
+SUBSCRIBE_ACK = (
+    '{"success":true,"subscribe":"quote:XBTUSD","request":{"op":"subscribe","args":["quote:XBTUSD"]},"pool":"Primary"}'
+)
+UNSUBSCRIBE_ACK = '{"success":true,"unsubscribe":"quote:XBTUSD","request":{"op":"unsubscribe","args":["quote:XBTUSD"]}}'
+PONG = "pong"
+ERROR = '{"status":400,"error":"Unknown table: quotes","meta":{},"request":{"op":"subscribe","args":["quotes:XBTUSD"]}}'
+PARTIAL = (
+    '{"table":"quote","action":"partial","keys":[],'
+    '"types":{"timestamp":"timestamp","symbol":"symbol","bidSize":"long","bidPrice":"float","askPrice":"float",'
+    '"askSize":"long","pool":"symbol"},"foreignKeys":{"symbol":"instrument"},'
+    '"attributes":{"timestamp":"sorted","symbol":"grouped"},"filter":{"symbol":"XBTUSD"},'
+    '"data":[{"timestamp":"2026-11-23T10:00:00.123Z","symbol":"XBTUSD","bidSize":12000,"bidPrice":43250.5,'
+    '"askPrice":43251,"askSize":3000,"pool":"Primary"}]}'
+)
+# Several rows in one insert, two of them for XBTUSDT: its last row is the one that counts.
+INSERT = (
+    '{"table":"quote","action":"insert","data":['
+    '{"timestamp":"2026-11-23T10:00:01.000Z","symbol":"XBTUSDT","bidSize":1000000,"bidPrice":43250.1,'
+    '"askPrice":43250.2,"askSize":2000000,"pool":"Primary"},'
+    '{"timestamp":"2026-11-23T10:00:01.250Z","symbol":"ETHUSDT","bidSize":150000,"bidPrice":2300.01,'
+    '"askPrice":2300.02,"askSize":25000,"pool":"Primary"},'
+    '{"timestamp":"2026-11-23T10:00:01.500Z","symbol":"XBTUSDT","bidSize":3214000,"bidPrice":43250.3,'
+    '"askPrice":43250.4,"askSize":1002000,"pool":"Primary"}]}'
+)
+# Since 2023 the feed sends no nulls: the bid side has no orders, so its keys are missing.
+EMPTY_BID = (
+    '{"table":"quote","action":"insert","data":[{"timestamp":"2026-11-23T10:00:02.000Z","symbol":"XBTUSD",'
+    '"askPrice":43251,"askSize":3000,"pool":"Primary"}]}'
+)
+# A full quote followed, in the same frame, by the same symbol with an empty ask side.
+LATER_EMPTY_ASK = (
+    '{"table":"quote","action":"insert","data":['
+    '{"timestamp":"2026-11-23T10:00:03.000Z","symbol":"XBTUSD","bidSize":100,"bidPrice":43250,'
+    '"askPrice":43251,"askSize":200,"pool":"Primary"},'
+    '{"timestamp":"2026-11-23T10:00:03.100Z","symbol":"XBTUSD","bidSize":100,"bidPrice":43250,"pool":"Primary"}]}'
+)
+# The generic table protocol: an update carries only the keys that changed.
+UPDATE_ASK_ONLY = (
+    '{"table":"quote","action":"update","data":[{"timestamp":"2026-11-23T10:00:04.000Z","symbol":"XBTUSD",'
+    '"askPrice":43252.5,"askSize":500}]}'
+)
+UNKNOWN_SYMBOL = PARTIAL.replace("XBTUSD", "NOPEUSD")
+
+INSTRUMENT_ACTIVE = """[
+ {"symbol":"XBTUSD","rootSymbol":"XBT","state":"Open","typ":"FFWCSX","expiry":null,"underlying":"XBT",
+  "quoteCurrency":"USD","positionCurrency":"USD","settlCurrency":"XBt","lotSize":100,"tickSize":0.1,
+  "multiplier":-100000000,"underlyingToPositionMultiplier":null,"underlyingToSettleMultiplier":-100000000,
+  "quoteToSettleMultiplier":null,"isQuanto":false,"isInverse":true},
+ {"symbol":"XBTUSDT","rootSymbol":"XBT","state":"Open","typ":"FFWCSX","expiry":null,"underlying":"XBT",
+  "quoteCurrency":"USDT","positionCurrency":"XBT","settlCurrency":"USDt","lotSize":1000,"tickSize":0.5,
+  "multiplier":1,"underlyingToPositionMultiplier":1000000,"underlyingToSettleMultiplier":null,
+  "quoteToSettleMultiplier":1000000,"isQuanto":false,"isInverse":false},
+ {"symbol":"ETHUSDT","rootSymbol":"ETH","state":"Open","typ":"FFWCSX","underlying":"ETH",
+  "quoteCurrency":"USDT","settlCurrency":"USDt","lotSize":1000,"tickSize":0.01,"multiplier":1,
+  "underlyingToPositionMultiplier":100000,"underlyingToSettleMultiplier":null,"isQuanto":false,"isInverse":false},
+ {"symbol":"1000PEPEUSDT","rootSymbol":"1000PEPE","state":"Open","typ":"FFWCSX","underlying":"1000PEPE",
+  "quoteCurrency":"USDT","settlCurrency":"USDt","lotSize":1000,"tickSize":1e-7,"multiplier":1,
+  "underlyingToPositionMultiplier":1000,"isQuanto":false,"isInverse":false},
+ {"symbol":"ETHUSD","rootSymbol":"ETH","state":"Open","typ":"FFWCSX","underlying":"ETH",
+  "quoteCurrency":"USD","settlCurrency":"XBt","lotSize":1,"tickSize":0.05,"multiplier":100,
+  "underlyingToPositionMultiplier":null,"underlyingToSettleMultiplier":null,"isQuanto":true,"isInverse":false},
+ {"symbol":"XBTZ26","rootSymbol":"XBT","state":"Open","typ":"FFCCSX","expiry":"2026-12-25T12:00:00.000Z",
+  "underlying":"XBT","quoteCurrency":"USD","settlCurrency":"XBt","lotSize":100,"tickSize":0.5,
+  "multiplier":-100000000,"underlyingToSettleMultiplier":-100000000,"isQuanto":false,"isInverse":true},
+ {"symbol":"EURUSDT","rootSymbol":"EUR","state":"Open","typ":"FFWCSF","underlying":"EUR",
+  "quoteCurrency":"USDT","settlCurrency":"USDt","lotSize":1000,"tickSize":0.0001,"multiplier":1,
+  "underlyingToPositionMultiplier":1000,"isQuanto":false,"isInverse":false},
+ {"symbol":"XBT_USDT","rootSymbol":"XBT","state":"Open","typ":"IFXXXP","underlying":"XBT",
+  "quoteCurrency":"USDT","settlCurrency":"USDt","lotSize":1000,"tickSize":0.5,"multiplier":1,
+  "underlyingToPositionMultiplier":1000000,"isQuanto":false,"isInverse":false},
+ {"symbol":"LUNAUSDT","rootSymbol":"LUNA","state":"Closed","typ":"FFWCSX","underlying":"LUNA",
+  "quoteCurrency":"USDT","settlCurrency":"USDt","lotSize":1000,"tickSize":0.0001,"multiplier":1,
+  "underlyingToPositionMultiplier":10000,"isQuanto":false,"isInverse":false}
+]"""

@@ -1,0 +1,67 @@
+"""CoinDCX futures frames: Socket.IO event payloads whose `data` is a JSON string, values made up."""
+
+from __future__ import annotations
+
+import json
+
+
+def event(name: str, **data: object) -> str:
+    """An event payload as the exchange sends it: the depth object JSON-encoded inside `data`."""
+    return json.dumps({"event": name, "data": json.dumps(data)})
+
+
+SNAPSHOT = event(
+    "depth-snapshot",
+    ts=1700000000511,
+    vs=220547642,
+    asks={"43250.3": "1.2", "43250.2": "0.548", "43251": "3"},  # unsorted, as on the wire
+    bids={"43249.9": "0.5", "43250.1": "2.89"},
+    s="BTCUSDT",
+    pr="futures",
+)
+# The best ask is taken out, a better bid arrives; vs follows on.
+UPDATE = event(
+    "depth-update",
+    ts=1700000000611,
+    vs=220547643,
+    asks={"43250.2": "0"},
+    bids={"43250.15": "0.25"},
+    s="BTCUSDT",
+    pr="futures",
+)
+UPDATE_AFTER_GAP = event(
+    "depth-update", ts=1700000000711, vs=220547650, asks={"43250.3": "7"}, bids={}, s="BTCUSDT", pr="futures"
+)
+NEXT_SNAPSHOT = event(
+    "depth-snapshot",
+    ts=1700000000811,
+    vs=220547651,
+    asks={"43252.0": "1"},
+    bids={"43251.5": "2"},
+    s="BTCUSDT",
+    pr="futures",
+)
+# Every bid removed: the book has an empty side.
+BIDS_GONE = event(
+    "depth-update",
+    ts=1700000000711,
+    vs=220547644,
+    asks={},
+    bids={"43249.9": "0", "43250.1": "0", "43250.15": "0"},
+    s="BTCUSDT",
+    pr="futures",
+)
+EMPTY_SIDE_SNAPSHOT = event("depth-snapshot", ts=1700000000511, vs=1, asks={}, bids={"1.5": "2"}, s="BTCUSDT")
+UNKNOWN_SYMBOL = SNAPSHOT.replace("BTCUSDT", "NOPEUSDT")
+MULTIPLIED_BASE_SNAPSHOT = event(
+    "depth-snapshot", ts=1700000000511, vs=5, asks={"0.01236": "1000"}, bids={"0.01235": "2000"}, s="1000SHIBUSDT"
+)
+
+ACTIVE_INSTRUMENTS = '["B-BTC_USDT","B-ETH_USDT","B-1000SHIB_USDT","B-BTC_USDT_260925","KC-BTC_USDT"]'
+
+INSTRUMENT_DETAIL = """{"instrument":{"settle_currency_short_name":"USDT","quote_currency_short_name":"USDT",
+ "position_currency_short_name":"ETH","underlying_currency_short_name":"ETH","status":"active","pair":"B-ETH_USDT",
+ "kind":"perpetual","settlement":"never","max_leverage_long":20.0,"unit_contract_value":1.0,"price_increment":0.01,
+ "quantity_increment":0.001,"min_quantity":0.001,"is_inverse":false,"is_quanto":false,"expiry_time":2548162800000}}"""
+INACTIVE_DETAIL = INSTRUMENT_DETAIL.replace('"status":"active"', '"status":"inactive"')
+DATED_DETAIL = INSTRUMENT_DETAIL.replace('"kind":"perpetual"', '"kind":"future"')

@@ -1,0 +1,51 @@
+"""Gate.io USDT futures frames and contract list in the shapes the docs and the live server give."""
+
+# Connected with X-Gate-Size-Decimal: 1, so sizes are decimal strings.
+BOOK_TICKER = (
+    '{"time":1700000000,"time_ms":1700000000125,"channel":"futures.book_ticker","event":"update",'
+    '"result":{"t":1700000000123,"u":2517661076,"s":"BTC_USDT","b":"43250.1","B":"37000","a":"43250.2","A":"47061.5"}}'
+)
+# Without the header: sizes are integers; the docs' example also carries "error": null.
+BOOK_TICKER_INT_SIZES = (
+    '{"time":1700000000,"time_ms":1700000000125,"channel":"futures.book_ticker","event":"update","error":null,'
+    '"result":{"t":1700000000124,"u":2517661077,"s":"ETH_USDT","b":"2300.01","B":1500,"a":"2300.02","A":250}}'
+)
+# The docs' field table calls `u` a String.
+BOOK_TICKER_STRING_U = BOOK_TICKER.replace('"u":2517661076', '"u":"2517661080"')
+OLDER_BOOK_TICKER = BOOK_TICKER.replace('"u":2517661076', '"u":2517661070').replace('"b":"43250.1"', '"b":"43249.0"')
+EMPTY_BID = BOOK_TICKER.replace('"b":"43250.1","B":"37000"', '"b":"","B":0').replace("2517661076", "2517661090")
+EMPTY_ASK = BOOK_TICKER.replace('"a":"43250.2","A":"47061.5"', '"a":"","A":0').replace("2517661076", "2517661091")
+UNKNOWN_SYMBOL = BOOK_TICKER.replace("BTC_USDT", "NOPE_USDT")
+SUBSCRIBE_ACK = (
+    '{"time":1700000000,"time_ms":1700000000010,"id":1,"conn_id":"5ac8b3f9a6a44e4c",'
+    '"trace_id":"e6fd9bdd617fcdb80d0762ffa33e71f6","channel":"futures.book_ticker","event":"subscribe",'
+    '"payload":["BTC_USDT","ETH_USDT"],"result":{"status":"success"}}'
+)
+UNSUBSCRIBE_ACK = (
+    '{"time":1700000000,"time_ms":1700000000010,"channel":"futures.book_ticker","event":"unsubscribe",'
+    '"result":{"status":"success"}}'
+)
+PONG = '{"time":1700000000,"time_ms":1700000000123,"channel":"futures.pong","event":"","result":null}'
+ERROR = (
+    '{"time":1700000000,"time_ms":1700000000010,"id":2,"channel":"futures.book_ticker","event":"subscribe",'
+    '"payload":["BTC_USDT","NOPE_USDT"],"error":{"code":2,"message":"unknown contract NOPE_USDT"},'
+    '"result":{"status":"fail"}}'
+)
+
+CONTRACTS = """[
+ {"name":"BTC_USDT","type":"direct","quanto_multiplier":"0.0001","order_price_round":"0.1",
+  "mark_price_round":"0.01","order_size_min":"1","enable_decimal":false,"in_delisting":false,
+  "status":"trading","contract_type":""},
+ {"name":"SOL_USDT","type":"direct","quanto_multiplier":"1","order_price_round":"0.001",
+  "order_size_min":"0.001","enable_decimal":true,"in_delisting":false,"status":"trading"},
+ {"name":"1000RATS_USDT","type":"direct","quanto_multiplier":"10","order_price_round":"0.00001",
+  "order_size_min":"1","enable_decimal":false,"in_delisting":false,"status":"trading","contract_type":""},
+ {"name":"AAPLX_USDT","type":"direct","quanto_multiplier":"0.01","order_price_round":"0.01",
+  "order_size_min":"1","in_delisting":false,"status":"trading","contract_type":"stocks"},
+ {"name":"XAU_USDT","type":"direct","quanto_multiplier":"0.001","order_price_round":"0.01",
+  "order_size_min":"1","in_delisting":false,"status":"trading","contract_type":"metals"},
+ {"name":"OLD_USDT","type":"direct","quanto_multiplier":"1","order_price_round":"0.0001",
+  "order_size_min":"1","in_delisting":true,"status":"delisting","contract_type":""},
+ {"name":"NEW_USDT","type":"direct","quanto_multiplier":"1","order_price_round":"0.0001",
+  "order_size_min":"1","in_delisting":false,"status":"prelaunch","contract_type":""}
+]"""

@@ -1,0 +1,94 @@
+"""OKX v5 frames in the shapes the docs and the live server give."""
+
+import json
+
+BBO = (
+    '{"arg":{"channel":"bbo-tbt","instId":"BTC-USDT-SWAP"},"data":[{"asks":[["43250.2","415","0","13"]],'
+    '"bids":[["43250.1","256.5","0","12"]],"ts":"1700000000123","seqId":123}]}'
+)
+# Inverse: 100 USD per contract, so base size = contracts × 100 / price.
+INVERSE_BBO = (
+    '{"arg":{"channel":"bbo-tbt","instId":"BTC-USD-SWAP"},"data":[{"asks":[["40000.5","3","0","2"]],'
+    '"bids":[["40000","8","0","4"]],"ts":"1700000000456","seqId":77}]}'
+)
+USDC_BBO = BBO.replace("BTC-USDT-SWAP", "BTC-USDC-SWAP")
+EMPTY_BID_BBO = (
+    '{"arg":{"channel":"bbo-tbt","instId":"BTC-USDT-SWAP"},"data":[{"asks":[["43250.2","415","0","13"]],'
+    '"bids":[],"ts":"1700000000789","seqId":124}]}'
+)
+UNKNOWN_INSTRUMENT = BBO.replace("BTC-USDT-SWAP", "NOPE-USDT-SWAP")
+
+PONG = "pong"
+SUBSCRIBE_ACK = (
+    '{"id":"1","event":"subscribe","arg":{"channel":"bbo-tbt","instId":"BTC-USDT-SWAP"},"connId":"a4d3ae55"}'
+)
+UNSUBSCRIBE_ACK = '{"event":"unsubscribe","arg":{"channel":"bbo-tbt","instId":"BTC-USDT-SWAP"},"connId":"a4d3ae55"}'
+ERROR_UNKNOWN_INSTRUMENT = (
+    '{"id":"1","event":"error","code":"60018","msg":"Wrong URL or channel:bbo-tbt,instId:NOPE-USDT-SWAP '
+    "doesn't exist. Please use the correct URL, channel and parameters referring to API document.\","
+    '"connId":"a4d3ae55"}'
+)
+ERROR_INVALID_REQUEST = (
+    '{"event":"error","code":"60012","msg":"Invalid request: {\\"op\\": \\"subscribe\\", \\"argss\\":[]}",'
+    '"connId":"a4d3ae55"}'
+)
+SERVICE_UPGRADE_NOTICE = (
+    '{"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. '
+    'Please reconnect.","connId":"a4d3ae55"}'
+)
+CONN_COUNT = '{"event":"channel-conn-count","channel":"orders","connCount":"2","connId":"abcd1234"}'
+
+
+def _swap(inst_id: str, family: str, settle: str, ct_type: str, ct_val: str, ct_val_ccy: str, tick: str, **extra):
+    fields = {
+        "instType": "SWAP",
+        "instId": inst_id,
+        "uly": family.split("_")[0],
+        "instFamily": family,
+        "instCategory": "1",
+        "baseCcy": "",
+        "quoteCcy": "",
+        "settleCcy": settle,
+        "ctVal": ct_val,
+        "ctMult": "1",
+        "ctValCcy": ct_val_ccy,
+        "ctType": ct_type,
+        "tickSz": tick,
+        "lotSz": "0.01",
+        "minSz": "0.01",
+        "listTime": "1611916828000",
+        "expTime": "",
+        "lever": "100",
+        "state": "live",
+        "ruleType": "normal",
+        "alias": "",
+    }
+    fields.update(extra)
+    return fields
+
+
+SWAP_ROWS = [
+    _swap("BTC-USDT-SWAP", "BTC-USDT", "USDT", "linear", "0.01", "BTC", "0.1"),
+    _swap("BTC-USDC-SWAP", "BTC-USDC", "USDC", "linear", "0.0001", "BTC", "0.1"),
+    _swap("BTC-USD-SWAP", "BTC-USD", "BTC", "inverse", "100", "USD", "0.1"),
+    _swap("ETH-USD-SWAP", "ETH-USD", "ETH", "inverse", "10", "USD", "0.01"),
+    _swap("PEPE-USDT-SWAP", "PEPE-USDT", "USDT", "linear", "10000000", "PEPE", "0.0000000001"),
+    _swap("1000SATS-USDT-SWAP", "1000SATS-USDT", "USDT", "linear", "100000", "1000SATS", "0.0000001"),
+    # Left out: pre-market, suspended, a stock perpetual, and a USD-margined (stablecoin basket) swap.
+    _swap("NEW-USDT-SWAP", "NEW-USDT", "USDT", "linear", "1", "NEW", "0.0001", state="preopen", ruleType="pre_market"),
+    _swap("OLD-USDT-SWAP", "OLD-USDT", "USDT", "linear", "1", "OLD", "0.0001", state="suspend"),
+    _swap("TSLA-USDT-SWAP", "TSLA-USDT", "USDT", "linear", "0.01", "TSLA", "0.01", instCategory="3"),
+    _swap("BTC-USD_UM-SWAP", "BTC-USD_UM", "USD", "linear", "0.0001", "BTC", "0.1"),
+]
+FUTURES_ROW = _swap(
+    "BTC-USDT-251226", "BTC-USDT", "USDT", "linear", "0.01", "BTC", "0.1", instType="FUTURES", alias="quarter"
+)
+
+
+def _body(rows: list[dict]) -> str:
+    return json.dumps({"code": "0", "msg": "", "data": rows})
+
+
+INSTRUMENTS = _body(SWAP_ROWS)
+FUTURES_INSTRUMENTS = _body([FUTURES_ROW])
+INSTRUMENTS_ERROR = '{"code":"51000","msg":"Parameter instType error","data":[]}'

@@ -1,0 +1,79 @@
+"""Phemex frames in the shapes the docs give (phemex-docs.github.io), values made up."""
+
+# USDⓈ-M (`orderbook_p`): real-valued strings, sizes in base coin, timestamp in ns.
+USDT_SNAPSHOT = (
+    '{"depth":1,"orderbook_p":{"asks":[["43250.2","0.718"]],"bids":[["43250.1","1.622"]]},'
+    '"sequence":77668172,"symbol":"BTCUSDT","timestamp":1700000000201355264,"type":"snapshot"}'
+)
+# The best ask moves up (old level deleted with "0"); the bid side is unchanged, so absent.
+USDT_INCREMENTAL = (
+    '{"depth":1,"orderbook_p":{"asks":[["43250.4","2.5"],["43250.2","0"]],"bids":[]},'
+    '"sequence":77668173,"symbol":"BTCUSDT","timestamp":1700000000301999999,"type":"incremental"}'
+)
+# A deeper ask arrives while the best one stays: the depth-1 window keeps only the best.
+USDT_DEEPER_LEVEL = (
+    '{"depth":1,"orderbook_p":{"asks":[["43260.0","9"]],"bids":[]},'
+    '"sequence":77668174,"symbol":"BTCUSDT","timestamp":1700000000401000000,"type":"incremental"}'
+)
+# The only bid disappears: the book has an empty side.
+USDT_BID_GONE = (
+    '{"depth":1,"orderbook_p":{"asks":[],"bids":[["43250.1","0"]]},'
+    '"sequence":77668175,"symbol":"BTCUSDT","timestamp":1700000000501000000,"type":"incremental"}'
+)
+USDT_EMPTY_SIDE_SNAPSHOT = (
+    '{"depth":1,"orderbook_p":{"asks":[],"bids":[["43250.1","1"]]},'
+    '"sequence":1,"symbol":"BTCUSDT","timestamp":1700000000201355264,"type":"snapshot"}'
+)
+UNKNOWN_SYMBOL = USDT_SNAPSHOT.replace("BTCUSDT", "NOPEUSDT")
+
+# COIN-M (`book`): price × 10^4 integers, sizes in 1-USD contracts; the docs' sample has no timestamp.
+COIN_M_SNAPSHOT = (
+    '{"book":{"asks":[[432502000,19609]],"bids":[[432501000,18995]]},"depth":1,'
+    '"sequence":1191904,"symbol":"BTCUSD","timestamp":1700000000123456789,"type":"snapshot"}'
+)
+COIN_M_SNAPSHOT_WITHOUT_TIMESTAMP = (
+    '{"book":{"asks":[[86765000,19609]],"bids":[[86760000,18995]]},"depth":1,'
+    '"sequence":1191904,"symbol":"BTCUSD","type":"snapshot"}'
+)
+COIN_M_INCREMENTAL = (
+    '{"book":{"asks":[],"bids":[[432499000,4621],[432501000,0]]},"depth":1,'
+    '"sequence":1191905,"symbol":"BTCUSD","timestamp":1700000000223456789,"type":"incremental"}'
+)
+
+SUBSCRIBE_ACK = '{"error":null,"id":1,"result":{"status":"success"}}'
+PONG = '{"error":null,"id":0,"result":"pong"}'
+ERROR = '{"error":{"code":6001,"message":"invalid argument"},"id":1,"result":null}'
+
+PRODUCTS = """{"code":0,"msg":"","data":{
+ "ratioScale":8,
+ "currencies":[{"currency":"BTC","valueScale":8},{"currency":"USD","valueScale":4}],
+ "products":[
+  {"symbol":"BTCUSD","code":1,"type":"Perpetual","displaySymbol":"BTC / USD","indexSymbol":".BTC",
+   "contractUnderlyingAssets":"USD","settleCurrency":"BTC","quoteCurrency":"USD","contractSize":1.0,
+   "lotSize":1,"tickSize":0.5,"priceScale":4,"ratioScale":8,"pricePrecision":1,"status":"Listed"},
+  {"symbol":"cETHUSD","code":11,"type":"Perpetual","contractUnderlyingAssets":"USD","settleCurrency":"ETH",
+   "quoteCurrency":"USD","contractSize":"1 USD","tickSize":0.05,"priceScale":4,"status":"Listed"},
+  {"symbol":"ETHUSD","code":2,"type":"Perpetual","contractUnderlyingAssets":"ETH","settleCurrency":"USD",
+   "quoteCurrency":"USD","contractSize":0.005,"tickSize":0.05,"priceScale":4,"status":"Listed"},
+  {"symbol":"XBTUSD8","code":9,"type":"Perpetual","settleCurrency":"BTC","quoteCurrency":"USD",
+   "contractSize":1.0,"tickSize":0.5,"priceScale":8,"status":"Listed"},
+  {"symbol":"LTCUSD","code":3,"type":"Perpetual","settleCurrency":"LTC","quoteCurrency":"USD",
+   "contractSize":1.0,"tickSize":0.01,"priceScale":4,"status":"Delisted"},
+  {"symbol":"sBTCUSDT","code":1001,"type":"Spot","quoteCurrency":"USDT","priceScale":8,"baseCurrency":"BTC",
+   "status":"Listed"}
+ ],
+ "perpProductsV2":[
+  {"symbol":"BTCUSDT","code":41541,"type":"PerpetualV2","displaySymbol":"BTC / USDT","contractUnderlyingAssets":"BTC",
+   "settleCurrency":"USDT","quoteCurrency":"USDT","tickSize":"0.1","priceScale":0,"ratioScale":0,
+   "pricePrecision":1,"baseCurrency":"BTC","status":"Listed","qtyStepSize":"0.001"},
+  {"symbol":"1000PEPEUSDT","code":41600,"type":"PerpetualV2","contractUnderlyingAssets":"1000PEPE",
+   "settleCurrency":"USDT","quoteCurrency":"USDT","tickSize":"0.0000001","baseCurrency":"1000PEPE",
+   "status":"Listed"},
+  {"symbol":"BTCUSDC","code":41700,"type":"PerpetualV2","settleCurrency":"USDC","quoteCurrency":"USDC",
+   "tickSize":"0.1","baseCurrency":"BTC","status":"Listed"},
+  {"symbol":"LUNAUSDT","code":41542,"type":"PerpetualV2","settleCurrency":"USDT","quoteCurrency":"USDT",
+   "tickSize":"0.0001","baseCurrency":"LUNA","status":"Delisted"},
+  {"symbol":"NEWUSDT","code":41543,"type":"PerpetualPilot","settleCurrency":"USDT","quoteCurrency":"USDT",
+   "tickSize":"0.0001","baseCurrency":"NEW","status":"Listed"}
+ ]
+}}"""

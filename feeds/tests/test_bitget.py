@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges.bitget import Bitget, inst_type
+from feeds.tests.frames import bitget as frames
+
+LISTED = [
+    *parse_instruments("bitget", frames.CONTRACTS_USDT),
+    *parse_instruments("bitget", frames.CONTRACTS_USDC),
+    *parse_instruments("bitget", frames.CONTRACTS_COIN),
+]
+INSTRUMENTS = {i.symbol: i for i in LISTED}
+
+
+def test_books1_snapshot_becomes_an_exact_quote():
+    [quote] = parse_frame("bitget", frames.BOOKS1, INSTRUMENTS, recv_ns=1_700_000_000_700_000_000)
+    assert (quote.exchange, quote.symbol, quote.instrument) == ("bitget", "BTCUSDT", "BTC/USDT:USDT")
+    assert quote.bid == Decimal("43250.1")
+    assert quote.ask == Decimal("43250.2")
+    assert quote.bid_size == quote.bid_contracts == Decimal("2.710")
+    assert quote.ask_size == quote.ask_contracts == Decimal("8.760")
+    assert quote.ts_ms == 1700000000516  # data[0].ts, sent as a string
+    assert quote.recv_ns == 1_700_000_000_700_000_000
+
+
+def test_usdc_perpetual_quotes_under_its_own_name():
+    [quote] = parse_frame("bitget", frames.USDC_BOOKS1, INSTRUMENTS)
+    assert (quote.symbol, quote.instrument) == ("BTCPERP", "BTC/USDC:USDC")
+
+
+def test_coin_margined_sizes_are_already_coins():
+    [quote] = parse_frame("bitget", frames.INVERSE_BOOKS1, INSTRUMENTS)
+    assert quote.instrument == "BTC/USD:BTC"
+    assert quote.bid == Decimal("50000.0")
+    # Not divided by the price: Bitget sizes BTCUSD in BTC.
+    assert quote.bid_size == quote.bid_contracts == Decimal("1.5")
+    assert quote.ask_size == Decimal("0.125")
+    assert quote.ts_ms == 1700000000600
+
+
+def test_coin_margined_quotes_without_a_state_dict_too():
+    assert parse_frame("bitget", frames.INVERSE_BOOKS1, INSTRUMENTS, None, recv_ns=1) == parse_frame(
+        "bitget", frames.INVERSE_BOOKS1, INSTRUMENTS, {}, recv_ns=1
+    )
+
+
+def test_bytes_frames_parse_like_text():
+    assert parse_frame("bitget", frames.BOOKS1.encode(), INSTRUMENTS, recv_ns=1) == parse_frame(
+        "bitget", frames.BOOKS1, INSTRUMENTS, recv_ns=1
+    )
+
+
+@pytest.mark.parametrize("frame", [frames.EMPTY_BIDS, frames.EMPTY_ASKS])
+def test_a_snapshot_with_an_empty_side_gives_no_half_quote(frame):
+    assert parse_frame("bitget", frame, INSTRUMENTS) == []
+
+
+@pytest.mark.parametrize("frame", [frames.SUBSCRIBE_ACK, frames.UNSUBSCRIBE_ACK, frames.PONG, b"pong"])
+def test_acks_and_pongs_give_no_quotes(frame):
+    assert parse_frame("bitget", frame, INSTRUMENTS) == []
+
+
+def test_error_frame_raises_frame_error_with_the_exchange_message():
+    with pytest.raises(FrameError, match=r"30001.*NOPEUSDT doesn't exist"):
+        parse_frame("bitget", frames.ERROR, INSTRUMENTS)
+
+
+def test_error_code_may_be_a_string_and_arg_missing():
+    with pytest.raises(FrameError, match=r"30006.*request too many"):
+        parse_frame("bitget", frames.ERROR_STRING_CODE, INSTRUMENTS)
+
+
+def test_unknown_symbol_is_counted_not_returned():
+    state: dict = {}
+    assert parse_frame("bitget", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert parse_frame("bitget", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert state["unknown_symbols"] == 2
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        "not json",
+        "ping",
+        "[1,2,3]",
+        frames.BOOKS1.replace('"43250.1"', '"abc"'),
+        frames.BOOKS1.replace('"43250.1"', '"NaN"'),
+        frames.BOOKS1.replace('"43250.1"', '"-1"'),
+        frames.BOOKS1.replace('"2.710"', '"-2.710"'),
+        frames.BOOKS1.replace('"1700000000516"', '"soon"'),
+        frames.BOOKS1.replace('["43250.1","2.710"]', '["43250.1"]'),
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_malformed_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_frame("bitget", frame, INSTRUMENTS)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise_anything_but_frame_error(raw):
+    with contextlib.suppress(FrameError):
+        parse_frame("bitget", raw, INSTRUMENTS, {})
+
+
+_scalar = st.one_of(st.none(), st.integers(), st.floats(), st.text(max_size=6), st.decimals(allow_nan=False))
+_level = st.lists(_scalar, max_size=3)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    frame=st.fixed_dictionaries(
+        {},
+        optional={
+            "action": st.sampled_from(["snapshot", "update", ""]),
+            "event": st.sampled_from(["subscribe", "error", "login", ""]),
+            "arg": st.one_of(
+                st.none(),
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "instType": st.sampled_from(["USDT-FUTURES", "COIN-FUTURES", "SPOT"]),
+                        "channel": st.sampled_from(["books1", "ticker", ""]),
+                        "instId": st.sampled_from(["BTCUSDT", "BTCUSD", "NOPEUSDT"]),
+                    },
+                ),
+            ),
+            "data": st.lists(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "asks": st.lists(_level, max_size=2),
+                        "bids": st.lists(_level, max_size=2),
+                        "ts": _scalar,
+                        "seq": _scalar,
+                    },
+                ),
+                max_size=2,
+            ),
+            "code": _scalar,
+            "msg": _scalar,
+            "ts": _scalar,
+        },
+    )
+)
+def test_random_frame_shaped_json_never_raises_anything_but_frame_error(frame):
+    with contextlib.suppress(FrameError):
+        parse_frame("bitget", json.dumps(frame, default=str), INSTRUMENTS, {})
+
+
+def test_instrument_lists_keep_normal_perpetuals_of_every_product_type():
+    assert set(INSTRUMENTS) == {"BTCUSDT", "1000SATSUSDT", "BTCPERP", "BTCUSD"}
+    btc = INSTRUMENTS["BTCUSDT"]
+    assert (btc.instrument, btc.base, btc.quote, btc.settle, btc.linear) == (
+        "BTC/USDT:USDT",
+        "BTC",
+        "USDT",
+        "USDT",
+        True,
+    )
+    assert btc.contract_size == 1
+    assert btc.tick_size == Decimal("0.1")  # priceEndStep 1 x 10^-1
+    assert INSTRUMENTS["BTCPERP"].instrument == "BTC/USDC:USDC"
+    inverse = INSTRUMENTS["BTCUSD"]
+    assert (inverse.instrument, inverse.settle, inverse.linear) == ("BTC/USD:BTC", "BTC", False)
+
+
+def test_tick_is_price_end_step_scaled_by_price_place():
+    sats = INSTRUMENTS["1000SATSUSDT"]
+    assert sats.tick_size == Decimal("0.0000005")  # priceEndStep 5 x 10^-7
+    assert str(sats.tick_size) == "5E-7"
+    assert sats.instrument == "1000SATS/USDT:USDT"
+    assert (sats.coin, sats.multiplier) == ("SATS", 1000)
+
+
+def test_refused_or_unparseable_instrument_list_raises_frame_error():
+    with pytest.raises(FrameError, match="productType"):
+        parse_instruments("bitget", frames.CONTRACTS_REFUSED)
+    with pytest.raises(FrameError):
+        parse_instruments("bitget", b"<html>502 Bad Gateway</html>")
+
+
+def test_each_product_type_has_its_own_instrument_path():
+    assert Bitget.instruments_paths == (
+        "/api/v2/mix/market/contracts?productType=USDT-FUTURES",
+        "/api/v2/mix/market/contracts?productType=USDC-FUTURES",
+        "/api/v2/mix/market/contracts?productType=COIN-FUTURES",
+    )
+
+
+def test_subscribe_messages_carry_each_symbols_product_type():
+    [message] = Bitget().subscribe_messages(["BTCPERP", "BTCUSD", "BTCUSDT"])
+    assert json.loads(message) == {
+        "op": "subscribe",
+        "args": [
+            {"instType": "USDC-FUTURES", "channel": "books1", "instId": "BTCPERP"},
+            {"instType": "COIN-FUTURES", "channel": "books1", "instId": "BTCUSD"},
+            {"instType": "USDT-FUTURES", "channel": "books1", "instId": "BTCUSDT"},
+        ],
+    }
+
+
+def test_subscribe_messages_are_batched_within_the_limits():
+    symbols = [f"S{n}USDT" for n in range(Bitget.max_symbols_per_connection)]
+    messages = Bitget().subscribe_messages(symbols)
+    # 50 channels a connection (Bitget's advice) in 2 messages: far under 10 messages a second.
+    assert Bitget.max_symbols_per_connection == 50
+    assert [len(json.loads(m)["args"]) for m in messages] == [25, 25]
+    assert max(len(m) for m in messages) < 4096
+
+
+@pytest.mark.parametrize(
+    ("symbol", "expected"),
+    [("BTCUSDT", "USDT-FUTURES"), ("BTCPERP", "USDC-FUTURES"), ("BTCUSDC", "USDC-FUTURES"), ("ETHUSD", "COIN-FUTURES")],
+)
+def test_product_type_follows_the_symbol(symbol, expected):
+    assert inst_type(symbol) == expected
+
+
+def test_heartbeat_is_the_text_ping_every_30_seconds_and_connections_rotate_within_24_hours():
+    assert Bitget().heartbeat_message() == "ping"
+    assert Bitget.heartbeat_interval_s == 30
+    assert Bitget.max_lifetime_s < 24 * 3600
+
+
+def test_instruments_are_frozen_values_the_linear_view_does_not_change():
+    state: dict = {}
+    parse_frame("bitget", frames.INVERSE_BOOKS1, INSTRUMENTS, state)
+    assert INSTRUMENTS["BTCUSD"].linear is False
+    assert msgspec.structs.asdict(INSTRUMENTS["BTCUSD"])["contract_size"] == 1

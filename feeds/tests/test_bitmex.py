@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges.bitmex import Bitmex
+from feeds.tests.frames import bitmex as frames
+
+INSTRUMENTS = {i.symbol: i for i in parse_instruments("bitmex", frames.INSTRUMENT_ACTIVE)}
+
+
+def test_partial_of_the_inverse_contract_is_an_exact_quote_in_base_units():
+    [quote] = parse_frame("bitmex", frames.PARTIAL, INSTRUMENTS, {}, recv_ns=1_795_428_000_200_000_000)
+    assert (quote.exchange, quote.symbol, quote.instrument) == ("bitmex", "XBTUSD", "BTC/USD:BTC")
+    assert quote.bid == Decimal("43250.5")
+    assert quote.ask == Decimal("43251")
+    assert (quote.bid_contracts, quote.ask_contracts) == (Decimal(12000), Decimal(3000))
+    # 1 USD per contract: base = USD / price.
+    assert quote.bid_size == Decimal(12000) / Decimal("43250.5")
+    assert quote.ask_size == Decimal(3000) / Decimal("43251")
+    assert quote.ts_ms == 1795428000123  # 2026-11-23T10:00:00.123Z
+    assert quote.recv_ns == 1_795_428_000_200_000_000
+
+
+def test_insert_with_several_rows_gives_each_symbols_latest_row():
+    quotes = parse_frame("bitmex", frames.INSERT, INSTRUMENTS, {})
+    assert [q.symbol for q in quotes] == ["XBTUSDT", "ETHUSDT"]
+    xbt, eth = quotes
+    # Linear: contracts / underlyingToPositionMultiplier (1,000,000 per XBT, 100,000 per ETH).
+    assert (xbt.bid, xbt.ask) == (Decimal("43250.3"), Decimal("43250.4"))
+    assert (xbt.bid_contracts, xbt.bid_size) == (Decimal(3214000), Decimal("3.214"))
+    assert (xbt.ask_contracts, xbt.ask_size) == (Decimal(1002000), Decimal("1.002"))
+    assert xbt.ts_ms == 1795428001500
+    assert (eth.bid_size, eth.ask_size) == (Decimal("1.5"), Decimal("0.25"))
+    assert eth.ts_ms == 1795428001250
+
+
+def test_missing_keys_mean_an_empty_side_and_give_no_quote():
+    assert parse_frame("bitmex", frames.EMPTY_BID, INSTRUMENTS, {}) == []
+
+
+def test_a_later_row_with_an_empty_side_wins_over_an_earlier_full_one():
+    assert parse_frame("bitmex", frames.LATER_EMPTY_ASK, INSTRUMENTS, {}) == []
+
+
+def test_update_rows_are_merged_into_the_connections_last_row():
+    state: dict = {}
+    parse_frame("bitmex", frames.PARTIAL, INSTRUMENTS, state)
+    [quote] = parse_frame("bitmex", frames.UPDATE_ASK_ONLY, INSTRUMENTS, state)
+    assert (quote.bid, quote.bid_contracts) == (Decimal("43250.5"), Decimal(12000))
+    assert (quote.ask, quote.ask_contracts) == (Decimal("43252.5"), Decimal(500))
+    assert quote.ts_ms == 1795428004000
+
+
+def test_update_without_a_row_to_update_gives_nothing():
+    assert parse_frame("bitmex", frames.UPDATE_ASK_ONLY, INSTRUMENTS, {}) == []
+
+
+def test_delete_forgets_the_row():
+    state: dict = {}
+    parse_frame("bitmex", frames.PARTIAL, INSTRUMENTS, state)
+    delete = frames.PARTIAL.replace('"action":"partial"', '"action":"delete"')
+    assert parse_frame("bitmex", delete, INSTRUMENTS, state) == []
+    assert parse_frame("bitmex", frames.UPDATE_ASK_ONLY, INSTRUMENTS, state) == []
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [frames.WELCOME, frames.SUBSCRIBE_ACK, frames.UNSUBSCRIBE_ACK, frames.PONG, frames.PONG.encode()],
+)
+def test_control_frames_give_no_quotes(frame):
+    assert parse_frame("bitmex", frame, INSTRUMENTS, {}) == []
+
+
+def test_bytes_frames_parse_like_text():
+    assert parse_frame("bitmex", frames.INSERT.encode(), INSTRUMENTS, recv_ns=1) == parse_frame(
+        "bitmex", frames.INSERT, INSTRUMENTS, recv_ns=1
+    )
+
+
+def test_error_frame_raises_frame_error_with_the_exchange_message():
+    with pytest.raises(FrameError, match="Unknown table: quotes"):
+        parse_frame("bitmex", frames.ERROR, INSTRUMENTS)
+
+
+def test_unknown_symbol_is_counted_not_returned():
+    state: dict = {}
+    assert parse_frame("bitmex", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert parse_frame("bitmex", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert state["unknown_symbols"] == 2
+
+
+def _row(**fields) -> str:
+    row = {
+        "timestamp": "2026-11-23T10:00:00.123Z",
+        "symbol": "XBTUSD",
+        "bidSize": 100,
+        "bidPrice": 43250,
+        "askPrice": 43251,
+        "askSize": 100,
+    }
+    row.update(fields)
+    return json.dumps({"table": "quote", "action": "insert", "data": [row]})
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        "not json",
+        "[1,2,3]",
+        "png",
+        _row(bidPrice="abc"),
+        _row(bidSize=-5),
+        _row(timestamp="soon"),
+        _row(timestamp="2026-11-23T10:00:00.123"),  # no zone: not a point in time
+        _row(timestamp=None),
+        _row(askSize="NaN"),
+        _row(symbol=7),
+        _row().replace('"insert"', '"sideways"'),
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_malformed_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_frame("bitmex", frame, INSTRUMENTS, {})
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise_anything_but_frame_error(raw):
+    with contextlib.suppress(FrameError):
+        parse_frame("bitmex", raw, INSTRUMENTS, {})
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(["XBTUSD", "XBTUSDT", "2026-11-23T10:00:00.123Z", "quote", "insert", "update", "partial"]),
+)
+_rows = st.lists(
+    st.dictionaries(
+        st.sampled_from(["timestamp", "symbol", "bidSize", "bidPrice", "askPrice", "askSize", "pool"]), _values
+    ),
+    max_size=3,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "table": st.one_of(st.just("quote"), _values),
+            "action": st.one_of(st.sampled_from(["partial", "insert", "update", "delete"]), _values),
+            "data": st.one_of(_rows, _values),
+            "status": _values,
+            "error": _values,
+            "success": _values,
+            "subscribe": _values,
+        },
+    ),
+    st.lists(st.sampled_from(["partial", "update", "delete"]), max_size=2),
+)
+def test_random_frame_shaped_json_never_raises_anything_but_frame_error(fields, earlier_actions):
+    state: dict = {}
+    for action in earlier_actions:  # give updates and deletes some rows to work on
+        parse_frame("bitmex", frames.PARTIAL.replace('"partial"', f'"{action}"'), INSTRUMENTS, state)
+    with contextlib.suppress(FrameError):
+        parse_frame("bitmex", json.dumps(fields), INSTRUMENTS, state)
+
+
+def test_instrument_list_keeps_open_sizable_perpetuals_only():
+    assert set(INSTRUMENTS) == {"XBTUSD", "XBTUSDT", "ETHUSDT", "1000PEPEUSDT"}
+
+
+def test_inverse_contract_is_one_usd_settled_in_btc():
+    xbtusd = INSTRUMENTS["XBTUSD"]
+    assert (xbtusd.instrument, xbtusd.base, xbtusd.quote, xbtusd.settle) == ("BTC/USD:BTC", "BTC", "USD", "BTC")
+    assert xbtusd.linear is False
+    assert xbtusd.contract_size == Decimal(1)
+    assert xbtusd.tick_size == Decimal("0.1")
+
+
+def test_linear_contract_size_is_one_over_the_position_multiplier():
+    xbtusdt = INSTRUMENTS["XBTUSDT"]
+    assert (xbtusdt.instrument, xbtusdt.settle, xbtusdt.linear) == ("BTC/USDT:USDT", "USDT", True)
+    assert xbtusdt.contract_size == Decimal("0.000001")
+    assert xbtusdt.tick_size == Decimal("0.5")
+    assert INSTRUMENTS["ETHUSDT"].contract_size == Decimal("0.00001")
+
+
+def test_multiplied_base_keeps_its_name_and_records_the_coin():
+    pepe = INSTRUMENTS["1000PEPEUSDT"]
+    assert pepe.instrument == "1000PEPE/USDT:USDT"
+    assert (pepe.coin, pepe.multiplier) == ("PEPE", 1000)
+    assert pepe.tick_size == Decimal("1e-7")
+
+
+@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"error":{"message":"Rate limit"}}', b"[1]"])
+def test_unparseable_instrument_list_raises_frame_error(body):
+    with pytest.raises(FrameError):
+        parse_instruments("bitmex", body)
+
+
+def test_subscribe_messages_name_quote_topics_in_batches():
+    messages = Bitmex().subscribe_messages(["XBTUSD", "XBTUSDT"])
+    assert messages == ['{"op":"subscribe","args":["quote:XBTUSD","quote:XBTUSDT"]}']
+    many = Bitmex().subscribe_messages([f"S{n}USDT" for n in range(250)])
+    assert len(many) == 3
+    assert sum(len(json.loads(m)["args"]) for m in many) == 250
+    assert all(len(json.loads(m)["args"]) <= Bitmex.max_symbols_per_message for m in many)
+
+
+def test_heartbeat_is_the_text_ping_every_five_seconds():
+    assert Bitmex().heartbeat_message() == "ping"
+    assert Bitmex.heartbeat_interval_s == 5

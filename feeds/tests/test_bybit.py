@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges.bybit import Bybit
+from feeds.tests.frames import bybit as frames
+
+INSTRUMENTS = {i.symbol: i for i in parse_instruments("bybit", frames.INSTRUMENTS_PAGE)}
+INSTRUMENTS["ETHUSDT"] = msgspec.structs.replace(
+    INSTRUMENTS["BTCUSDT"], symbol="ETHUSDT", instrument="ETH/USDT:USDT", base="ETH", coin="ETH"
+)
+
+
+def test_snapshot_becomes_an_exact_quote_at_matching_engine_time():
+    [quote] = parse_frame("bybit", frames.SNAPSHOT, INSTRUMENTS, {}, recv_ns=1_700_000_000_200_000_000)
+    assert (quote.exchange, quote.symbol, quote.instrument) == ("bybit", "BTCUSDT", "BTC/USDT:USDT")
+    assert quote.bid == Decimal("43250.1")
+    assert quote.ask == Decimal("43250.2")
+    # Linear sizes are already base coin.
+    assert quote.bid_size == quote.bid_contracts == Decimal("3.2")
+    assert quote.ask_size == quote.ask_contracts == Decimal("1.004")
+    assert quote.ts_ms == 1700000000120  # cts, not the push time ts
+    assert quote.recv_ns == 1_700_000_000_200_000_000
+
+
+def test_usdc_perpetual_named_perp_is_btc_usdc():
+    [quote] = parse_frame("bybit", frames.USDC_SNAPSHOT, INSTRUMENTS)
+    assert (quote.symbol, quote.instrument) == ("BTCPERP", "BTC/USDC:USDC")
+
+
+def test_push_time_is_used_when_there_is_no_matching_engine_time():
+    [quote] = parse_frame("bybit", frames.SNAPSHOT_WITHOUT_CTS, INSTRUMENTS)
+    assert quote.ts_ms == 1700000000555
+    assert quote.ask_size == Decimal("12")
+
+
+def test_bytes_frames_parse_like_text():
+    as_bytes = parse_frame("bybit", frames.SNAPSHOT.encode(), INSTRUMENTS, recv_ns=1)
+    assert as_bytes == parse_frame("bybit", frames.SNAPSHOT, INSTRUMENTS, recv_ns=1)
+
+
+def test_snapshot_with_an_empty_side_gives_no_half_quote():
+    state: dict = {}
+    assert parse_frame("bybit", frames.EMPTY_ASK_SNAPSHOT, INSTRUMENTS, state) == []
+    # A later delta that restores the side completes the book again.
+    [quote] = parse_frame("bybit", frames.DELTA_ASK_RETURNS, INSTRUMENTS, state)
+    assert (quote.bid, quote.ask, quote.ask_size) == (Decimal("43250.1"), Decimal("43250.3"), Decimal("0.5"))
+
+
+def test_deltas_are_applied_to_the_snapshot_kept_in_state():
+    state: dict = {}
+    parse_frame("bybit", frames.SNAPSHOT, INSTRUMENTS, state)
+    [moved] = parse_frame("bybit", frames.DELTA_NEW_BEST_ASK, INSTRUMENTS, state)
+    assert (moved.bid, moved.bid_size) == (Decimal("43250.1"), Decimal("3.2"))  # untouched side kept
+    assert (moved.ask, moved.ask_size) == (Decimal("43250.3"), Decimal("0.5"))
+    assert moved.ts_ms == 1700000000298
+    [resized] = parse_frame("bybit", frames.DELTA_BID_SIZE, INSTRUMENTS, state)
+    assert (resized.bid, resized.bid_size) == (Decimal("43250.1"), Decimal("7.5"))
+    assert parse_frame("bybit", frames.DELTA_BID_REMOVED, INSTRUMENTS, state) == []  # bid side now empty
+    [back] = parse_frame("bybit", frames.DELTA_BID_RETURNS, INSTRUMENTS, state)
+    assert (back.bid, back.bid_size, back.ask) == (Decimal("43249.9"), Decimal("2"), Decimal("43250.3"))
+
+
+def test_a_delta_before_any_snapshot_gives_nothing():
+    assert parse_frame("bybit", frames.DELTA_BID_SIZE, INSTRUMENTS, {}) == []
+    assert parse_frame("bybit", frames.DELTA_BID_SIZE, INSTRUMENTS, None) == []
+
+
+def test_a_new_snapshot_replaces_what_deltas_built():
+    state: dict = {}
+    parse_frame("bybit", frames.SNAPSHOT, INSTRUMENTS, state)
+    parse_frame("bybit", frames.DELTA_NEW_BEST_ASK, INSTRUMENTS, state)
+    [quote] = parse_frame("bybit", frames.SNAPSHOT, INSTRUMENTS, state)
+    assert quote.ask == Decimal("43250.2")
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [frames.SUBSCRIBE_ACK, frames.UNSUBSCRIBE_ACK, frames.PONG, frames.PRIVATE_STYLE_PONG],
+)
+def test_acks_and_pongs_give_no_quotes(frame):
+    assert parse_frame("bybit", frame, INSTRUMENTS) == []
+
+
+def test_refused_subscription_raises_frame_error_naming_the_topic():
+    with pytest.raises(FrameError, match=r"handler not found,topic:orderbook\.1\.NOPEUSDT"):
+        parse_frame("bybit", frames.SUBSCRIBE_REFUSED, INSTRUMENTS)
+
+
+def test_unknown_symbol_is_counted_not_returned():
+    state: dict = {}
+    assert parse_frame("bybit", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert parse_frame("bybit", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert state["unknown_symbols"] == 2
+
+
+def _book(b: str = '[["1","1"]]', a: str = '[["2","1"]]', kind: str = "snapshot") -> str:
+    return f'{{"topic":"orderbook.1.BTCUSDT","ts":1,"type":"{kind}","data":{{"s":"BTCUSDT","b":{b},"a":{a}}}}}'
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        "not json",
+        "[1,2,3]",
+        b"\xff\xfe\x00garbage",
+        _book(b='[["abc","1"]]'),
+        _book(b='[["NaN","1"]]'),
+        _book(a='[["2","-1"]]'),
+        _book(a='[["2"]]'),
+        _book(a='[["2","1"]]', kind="mystery"),
+        _book(b="[[1,2]]"),
+        '{"topic":"orderbook.1.BTCUSDT","ts":1,"type":"snapshot"}',
+        '{"topic":"orderbook.1.BTCUSDT","ts":"soon","type":"snapshot","data":{"s":"BTCUSDT","b":[],"a":[]}}',
+    ],
+)
+def test_malformed_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_frame("bybit", frame, INSTRUMENTS, {})
+
+
+def test_malformed_delta_raises_frame_error():
+    state: dict = {}
+    parse_frame("bybit", frames.SNAPSHOT, INSTRUMENTS, state)
+    for bad in ('[["sNaN","1"]]', '[["1","x"]]', '[["1"]]'):
+        with pytest.raises(FrameError):
+            parse_frame("bybit", _book(b=bad, a="[]", kind="delta"), INSTRUMENTS, state)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise_anything_but_frame_error(raw):
+    with contextlib.suppress(FrameError):
+        parse_frame("bybit", raw, INSTRUMENTS, {})
+
+
+_numbers = st.one_of(
+    st.sampled_from(["1", "0", "-1", "NaN", "Infinity", "sNaN", "1e999", "x", ""]),
+    st.decimals(allow_nan=False).map(str),
+)
+_levels = st.lists(st.lists(_numbers, max_size=3), max_size=3)
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8))
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "topic": st.sampled_from(["orderbook.1.BTCUSDT", "orderbook.1.NOPE", "tickers.BTCUSDT", ""]) | _scalars,
+            "type": st.sampled_from(["snapshot", "delta", "other"]) | _scalars,
+            "ts": _scalars,
+            "cts": _scalars,
+            "success": _scalars,
+            "ret_msg": _scalars,
+            "op": _scalars,
+            "data": st.one_of(
+                _scalars,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "s": st.sampled_from(["BTCUSDT", "BTCPERP", "NOPE"]) | _scalars,
+                        "b": _levels | _scalars,
+                        "a": _levels | _scalars,
+                        "u": _scalars,
+                    },
+                ),
+            ),
+        },
+    ),
+    st.lists(st.sampled_from(["snapshot", "delta"]), max_size=2),
+)
+def test_random_frame_shaped_json_never_raises_anything_but_frame_error(fields, prelude):
+    # Some runs start from a kept book, so deltas meet real state too.
+    state: dict = {}
+    for kind in prelude:
+        with contextlib.suppress(FrameError):
+            parse_frame("bybit", frames.SNAPSHOT if kind == "snapshot" else frames.DELTA_BID_SIZE, INSTRUMENTS, state)
+    with contextlib.suppress(FrameError):
+        parse_frame("bybit", json.dumps(fields), INSTRUMENTS, state)
+
+
+def test_instrument_list_keeps_trading_crypto_perpetuals_only():
+    found = {i.symbol: i for i in parse_instruments("bybit", frames.INSTRUMENTS_PAGE)}
+    assert set(found) == {"BTCUSDT", "BTCPERP", "1000PEPEUSDT", "SHIB1000USDT"}
+    btc = found["BTCUSDT"]
+    assert (btc.instrument, btc.base, btc.quote, btc.settle, btc.linear) == (
+        "BTC/USDT:USDT",
+        "BTC",
+        "USDT",
+        "USDT",
+        True,
+    )
+    assert btc.contract_size == 1
+    assert btc.tick_size == Decimal("0.10")
+
+
+def test_usdc_perpetual_takes_its_coins_from_the_fields_not_the_symbol():
+    perp = next(i for i in parse_instruments("bybit", frames.INSTRUMENTS_PAGE) if i.symbol == "BTCPERP")
+    assert (perp.instrument, perp.base, perp.quote, perp.settle) == ("BTC/USDC:USDC", "BTC", "USDC", "USDC")
+    assert perp.tick_size == Decimal("0.5")
+
+
+def test_multiplied_bases_keep_their_name_and_record_the_coin():
+    found = {i.symbol: i for i in parse_instruments("bybit", frames.INSTRUMENTS_PAGE)}
+    pepe, shib = found["1000PEPEUSDT"], found["SHIB1000USDT"]
+    assert (pepe.instrument, pepe.coin, pepe.multiplier) == ("1000PEPE/USDT:USDT", "PEPE", 1000)
+    assert (shib.instrument, shib.coin, shib.multiplier) == ("SHIB1000/USDT:USDT", "SHIB", 1000)
+    assert found["BTCUSDT"].multiplier == 1
+
+
+def test_each_page_parses_on_its_own():
+    [eth] = parse_instruments("bybit", frames.FIRST_PAGE_OF_TWO)
+    assert eth.instrument == "ETH/USDT:USDT"
+
+
+def test_inverse_perpetuals_are_left_out_they_live_on_another_socket():
+    assert parse_instruments("bybit", frames.INVERSE_PAGE) == []
+
+
+@pytest.mark.parametrize("body", [frames.INSTRUMENTS_ERROR, b"<html>502 Bad Gateway</html>", "{}{"])
+def test_unusable_instrument_list_raises_frame_error(body):
+    with pytest.raises(FrameError):
+        parse_instruments("bybit", body)
+
+
+def test_subscribe_messages_batch_orderbook_topics():
+    [message] = Bybit().subscribe_messages(["BTCUSDT", "ETHUSDT"])
+    assert json.loads(message) == {
+        "op": "subscribe",
+        "args": ["orderbook.1.BTCUSDT", "orderbook.1.ETHUSDT"],
+        "req_id": "1",
+    }
+    many = Bybit().subscribe_messages([f"S{n}USDT" for n in range(1200)])
+    assert [len(json.loads(m)["args"]) for m in many] == [500, 500, 200]
+    assert Bybit().subscribe_messages([]) == []
+
+
+def test_a_full_connection_stays_inside_bybit_args_limit():
+    # 21,000 characters of args per public connection; 30-character symbols are longer than any listed.
+    symbols = [f"{n:04d}".ljust(30, "X") for n in range(Bybit.max_symbols_per_connection)]
+    args = [arg for message in Bybit().subscribe_messages(symbols) for arg in json.loads(message)["args"]]
+    assert len(args) == Bybit.max_symbols_per_connection
+    assert sum(len(arg) for arg in args) <= 21_000
+
+
+def test_heartbeat_is_a_json_ping_every_20_seconds():
+    assert json.loads(Bybit().heartbeat_message()) == {"op": "ping"}
+    assert Bybit.heartbeat_interval_s == 20

@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges.gateio import Gateio
+from feeds.tests.frames import gateio as frames
+
+INSTRUMENTS = {i.symbol: i for i in parse_instruments("gateio", frames.CONTRACTS)}
+INSTRUMENTS["ETH_USDT"] = msgspec.structs.replace(
+    INSTRUMENTS["BTC_USDT"],
+    symbol="ETH_USDT",
+    instrument="ETH/USDT:USDT",
+    base="ETH",
+    coin="ETH",
+    contract_size=Decimal("0.01"),
+)
+
+
+def test_book_ticker_becomes_an_exact_quote_in_base_units():
+    [quote] = parse_frame("gateio", frames.BOOK_TICKER, INSTRUMENTS, {}, recv_ns=1_700_000_000_200_000_000)
+    assert (quote.exchange, quote.symbol, quote.instrument) == ("gateio", "BTC_USDT", "BTC/USDT:USDT")
+    assert (quote.bid, quote.ask) == (Decimal("43250.1"), Decimal("43250.2"))
+    # Contracts as sent, base = contracts × quanto_multiplier (0.0001 BTC).
+    assert (quote.bid_contracts, quote.bid_size) == (Decimal("37000"), Decimal("3.7000"))
+    assert (quote.ask_contracts, quote.ask_size) == (Decimal("47061.5"), Decimal("4.70615"))
+    assert quote.ts_ms == 1700000000123
+    assert quote.recv_ns == 1_700_000_000_200_000_000
+
+
+def test_integer_sizes_without_the_decimal_header_parse_too():
+    [quote] = parse_frame("gateio", frames.BOOK_TICKER_INT_SIZES, INSTRUMENTS, {})
+    assert quote.symbol == "ETH_USDT"
+    assert (quote.bid_contracts, quote.bid_size) == (Decimal(1500), Decimal("15.00"))
+    assert (quote.ask_contracts, quote.ask_size) == (Decimal(250), Decimal("2.50"))
+
+
+def test_update_id_may_be_a_string():
+    [quote] = parse_frame("gateio", frames.BOOK_TICKER_STRING_U, INSTRUMENTS, {})
+    assert quote.bid == Decimal("43250.1")
+
+
+def test_frames_older_than_one_already_seen_are_dropped():
+    state: dict = {}
+    assert parse_frame("gateio", frames.BOOK_TICKER, INSTRUMENTS, state)
+    assert parse_frame("gateio", frames.OLDER_BOOK_TICKER, INSTRUMENTS, state) == []
+    # Another connection (another state) has seen nothing yet.
+    assert parse_frame("gateio", frames.OLDER_BOOK_TICKER, INSTRUMENTS, {})
+
+
+@pytest.mark.parametrize("frame", [frames.EMPTY_BID, frames.EMPTY_ASK])
+def test_an_empty_side_gives_no_quote(frame):
+    assert parse_frame("gateio", frame, INSTRUMENTS, {}) == []
+
+
+def test_an_empty_side_still_counts_as_the_latest_update():
+    state: dict = {}
+    parse_frame("gateio", frames.EMPTY_BID, INSTRUMENTS, state)
+    assert parse_frame("gateio", frames.BOOK_TICKER, INSTRUMENTS, state) == []
+
+
+@pytest.mark.parametrize("frame", [frames.SUBSCRIBE_ACK, frames.UNSUBSCRIBE_ACK, frames.PONG])
+def test_control_frames_give_no_quotes(frame):
+    assert parse_frame("gateio", frame, INSTRUMENTS, {}) == []
+
+
+def test_bytes_frames_parse_like_text():
+    assert parse_frame("gateio", frames.BOOK_TICKER.encode(), INSTRUMENTS, recv_ns=1) == parse_frame(
+        "gateio", frames.BOOK_TICKER, INSTRUMENTS, recv_ns=1
+    )
+
+
+def test_error_frame_raises_frame_error_with_the_exchange_message():
+    with pytest.raises(FrameError, match="unknown contract NOPE_USDT"):
+        parse_frame("gateio", frames.ERROR, INSTRUMENTS)
+
+
+def test_unknown_symbol_is_counted_not_returned():
+    state: dict = {}
+    assert parse_frame("gateio", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert parse_frame("gateio", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert state["unknown_symbols"] == 2
+
+
+def _ticker(**fields) -> str:
+    result = {"t": 1700000000123, "u": 1, "s": "BTC_USDT", "b": "1", "B": 1, "a": "2", "A": 1}
+    result.update(fields)
+    return json.dumps({"time": 1700000000, "channel": "futures.book_ticker", "event": "update", "result": result})
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        "not json",
+        "[1,2,3]",
+        _ticker(b="abc"),
+        _ticker(b="NaN"),
+        _ticker(a="-1"),
+        _ticker(B="-3"),
+        _ticker(A="lots"),
+        _ticker(t="soon"),
+        _ticker(u="later"),
+        _ticker(s=None),
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_malformed_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_frame("gateio", frame, INSTRUMENTS, {})
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise_anything_but_frame_error(raw):
+    with contextlib.suppress(FrameError):
+        parse_frame("gateio", raw, INSTRUMENTS, {})
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(["", "BTC_USDT", "43250.1", "futures.book_ticker", "update", "subscribe"]),
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(st.sampled_from(["time", "time_ms", "channel", "event", "id", "error", "result"]), _values),
+    st.dictionaries(st.sampled_from(["t", "u", "s", "b", "B", "a", "A", "status"]), _values),
+    st.dictionaries(st.sampled_from(["code", "message"]), _values),
+)
+def test_random_frame_shaped_json_never_raises_anything_but_frame_error(fields, result, error):
+    frame = {"channel": "futures.book_ticker", "event": "update", **fields, "result": result}
+    if error:
+        frame["error"] = error
+    with contextlib.suppress(FrameError):
+        parse_frame("gateio", json.dumps(frame), INSTRUMENTS, {})
+
+
+def test_contract_list_keeps_trading_crypto_perpetuals_only():
+    found = {i.symbol for i in parse_instruments("gateio", frames.CONTRACTS)}
+    assert found == {"BTC_USDT", "SOL_USDT", "1000RATS_USDT"}
+
+
+def test_contract_size_is_the_quanto_multiplier_and_tick_the_price_round():
+    btc = INSTRUMENTS["BTC_USDT"]
+    assert (btc.instrument, btc.base, btc.quote, btc.settle, btc.linear) == (
+        "BTC/USDT:USDT",
+        "BTC",
+        "USDT",
+        "USDT",
+        True,
+    )
+    assert btc.contract_size == Decimal("0.0001")
+    assert btc.tick_size == Decimal("0.1")
+    assert INSTRUMENTS["SOL_USDT"].contract_size == Decimal(1)
+
+
+def test_multiplied_base_keeps_its_name_and_records_the_coin():
+    rats = INSTRUMENTS["1000RATS_USDT"]
+    assert rats.instrument == "1000RATS/USDT:USDT"
+    assert (rats.coin, rats.multiplier) == ("RATS", 1000)
+
+
+@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"label":"TOO_MANY_REQUESTS"}', b"[1]"])
+def test_unparseable_contract_list_raises_frame_error(body):
+    with pytest.raises(FrameError):
+        parse_instruments("gateio", body)
+
+
+def test_subscribe_messages_batch_one_hundred_contracts():
+    [message] = Gateio().subscribe_messages(["BTC_USDT", "ETH_USDT"])
+    body = json.loads(message)
+    assert {k: body[k] for k in ("id", "channel", "event", "payload")} == {
+        "id": 1,
+        "channel": "futures.book_ticker",
+        "event": "subscribe",
+        "payload": ["BTC_USDT", "ETH_USDT"],
+    }
+    assert isinstance(body["time"], int)
+    many = [json.loads(m) for m in Gateio().subscribe_messages([f"C{n}_USDT" for n in range(250)])]
+    assert [len(m["payload"]) for m in many] == [100, 100, 50]
+    assert [m["id"] for m in many] == [1, 2, 3]
+
+
+def test_handshake_asks_for_decimal_sizes_and_heartbeat_is_futures_ping():
+    assert Gateio.ws_headers == {"X-Gate-Size-Decimal": "1"}
+    ping = json.loads(Gateio().heartbeat_message())
+    assert ping["channel"] == "futures.ping"
+    assert isinstance(ping["time"], int)

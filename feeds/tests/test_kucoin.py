@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges.kucoin import KuCoin
+from feeds.tests.frames import kucoin as frames
+
+INSTRUMENTS = {i.symbol: i for i in parse_instruments("kucoin", frames.CONTRACTS_ACTIVE)}
+
+
+def test_ticker_v2_becomes_an_exact_quote_in_base_units():
+    [quote] = parse_frame("kucoin", frames.TICKER_V2, INSTRUMENTS, recv_ns=1_740_641_976_300_000_000)
+    assert (quote.exchange, quote.symbol, quote.instrument) == ("kucoin", "XBTUSDTM", "BTC/USDT:USDT")
+    assert quote.bid == Decimal("86454.5")
+    assert quote.ask == Decimal("86454.6")
+    # 5044 lots of 0.001 BTC
+    assert quote.bid_contracts == 5044
+    assert quote.bid_size == Decimal("5.044")
+    assert quote.ask_contracts == 73
+    assert quote.ask_size == Decimal("0.073")
+    assert quote.ts_ms == 1740641976241  # from nanoseconds, truncated
+    assert quote.recv_ns == 1_740_641_976_300_000_000
+
+
+def test_inverse_lots_are_usd_converted_at_the_quote_price():
+    [quote] = parse_frame("kucoin", frames.TICKER_V2_INVERSE, INSTRUMENTS)
+    assert quote.instrument == "BTC/USD:BTC"
+    assert quote.bid_contracts == 86000
+    assert quote.bid_size == Decimal(1)  # 86000 USD at 86000.0
+    assert quote.ask_size == Decimal(43000) / Decimal("86000.5")
+    assert quote.ts_ms == 1740641976241
+
+
+def test_prices_sent_as_json_numbers_are_exact_too():
+    [quote] = parse_frame("kucoin", frames.TICKER_V2_NUMERIC_PRICES, INSTRUMENTS)
+    assert quote.bid == Decimal("3200.0")
+    assert quote.ask == Decimal("3600.0")
+    assert quote.ts_ms == 1553846081210
+
+
+def test_repeated_frames_are_returned_for_the_engine_to_drop():
+    first = parse_frame("kucoin", frames.TICKER_V2, INSTRUMENTS, recv_ns=1)
+    assert parse_frame("kucoin", frames.TICKER_V2, INSTRUMENTS, recv_ns=1) == first
+
+
+def test_bytes_frames_parse_like_text():
+    assert parse_frame("kucoin", frames.TICKER_V2.encode(), INSTRUMENTS, recv_ns=1) == parse_frame(
+        "kucoin", frames.TICKER_V2, INSTRUMENTS, recv_ns=1
+    )
+
+
+@pytest.mark.parametrize("frame", [frames.WELCOME, frames.ACK, frames.PONG, frames.OTHER_SUBJECT])
+def test_control_frames_give_no_quotes(frame):
+    assert parse_frame("kucoin", frame, INSTRUMENTS) == []
+
+
+@pytest.mark.parametrize("frame", [frames.EMPTY_BID, frames.NULL_ASK])
+def test_a_side_without_orders_gives_no_half_quote(frame):
+    assert parse_frame("kucoin", frame, INSTRUMENTS) == []
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"), [(frames.ERROR_TOPIC, "404: topic does not exist"), (frames.ERROR_JSON, "400")]
+)
+def test_error_frames_raise_frame_error_with_the_exchange_message(frame, message):
+    with pytest.raises(FrameError, match=message):
+        parse_frame("kucoin", frame, INSTRUMENTS)
+
+
+def test_unknown_symbol_is_counted_not_returned():
+    state: dict = {}
+    assert parse_frame("kucoin", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert parse_frame("kucoin", frames.UNKNOWN_SYMBOL, INSTRUMENTS, state) == []
+    assert state["unknown_symbols"] == 2
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        "not json",
+        "[1,2,3]",
+        '{"type":"message","subject":"tickerV2","data":"oops"}',
+        frames.TICKER_V2.replace('"86454.5"', '"abc"'),
+        frames.TICKER_V2.replace('"86454.5"', '"NaN"'),
+        frames.TICKER_V2.replace('"86454.5"', '"-1"'),
+        frames.TICKER_V2.replace('"bestBidSize":5044', '"bestBidSize":-5'),
+        frames.TICKER_V2.replace('"ts":1740641976241123456', '"ts":"soon"'),
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_malformed_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_frame("kucoin", frame, INSTRUMENTS)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise_anything_but_frame_error(raw):
+    with contextlib.suppress(FrameError):
+        parse_frame("kucoin", raw, INSTRUMENTS)
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(["XBTUSDTM", "XBTUSDM", "0", "1e400", "-1", "NaN", "sNaN", "Infinity", "86454.5"]),
+)
+_ticker = st.dictionaries(
+    st.sampled_from(["symbol", "sequence", "bestBidSize", "bestBidPrice", "bestAskPrice", "bestAskSize", "ts"]),
+    _scalars,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(["type", "topic", "subject", "sn", "id", "code", "data"]),
+        st.one_of(_scalars, _ticker, st.sampled_from(["message", "tickerV2", "error", "welcome", "ack", "pong"])),
+    )
+)
+def test_random_frame_shaped_json_never_raises_anything_but_frame_error(fields):
+    with contextlib.suppress(FrameError):
+        parse_frame("kucoin", json.dumps(fields), INSTRUMENTS)
+
+
+def test_instrument_list_keeps_open_perpetuals_with_canonical_names():
+    assert set(INSTRUMENTS) == {"XBTUSDTM", "XBTUSDCM", "XBTUSDM", "1000PEPEUSDTM"}  # no dated, no paused
+    btc = INSTRUMENTS["XBTUSDTM"]
+    assert (btc.instrument, btc.base, btc.quote, btc.settle, btc.linear) == (
+        "BTC/USDT:USDT",
+        "BTC",
+        "USDT",
+        "USDT",
+        True,
+    )
+    assert btc.contract_size == Decimal("0.001")
+    assert btc.tick_size == Decimal("0.1")
+    assert INSTRUMENTS["XBTUSDCM"].instrument == "BTC/USDC:USDC"
+
+
+def test_inverse_contract_is_one_usd_settled_in_btc():
+    inverse = INSTRUMENTS["XBTUSDM"]
+    assert (inverse.instrument, inverse.linear) == ("BTC/USD:BTC", False)
+    assert inverse.contract_size == 1
+    assert inverse.tick_size == Decimal("0.5")
+
+
+def test_multiplied_base_keeps_its_name_and_records_the_coin():
+    pepe = INSTRUMENTS["1000PEPEUSDTM"]
+    assert pepe.instrument == "1000PEPE/USDT:USDT"
+    assert (pepe.coin, pepe.multiplier) == ("PEPE", 1000)
+    assert pepe.tick_size == Decimal("1E-7")
+    assert pepe.contract_size == 10
+
+
+@pytest.mark.parametrize("body", [frames.CONTRACTS_ERROR, b"<html>502 Bad Gateway</html>", b'{"code":"200000"}'])
+def test_bad_instrument_lists_raise_frame_error(body):
+    with pytest.raises(FrameError):
+        parse_instruments("kucoin", body)
+
+
+def test_subscribe_messages_put_up_to_100_symbols_in_one_topic():
+    [message] = KuCoin().subscribe_messages(["ETHUSDTM", "XBTUSDTM"])
+    assert json.loads(message) == {
+        "id": "1",
+        "type": "subscribe",
+        "topic": "/contractMarket/tickerV2:ETHUSDTM,XBTUSDTM",
+        "privateChannel": False,
+        "response": True,
+    }
+    many = [json.loads(m) for m in KuCoin().subscribe_messages([f"S{n}USDTM" for n in range(250)])]
+    assert [len(m["topic"].split(":")[1].split(",")) for m in many] == [100, 100, 50]
+    assert [m["id"] for m in many] == ["1", "2", "3"]
+
+
+def test_heartbeat_is_a_json_ping_with_an_id():
+    ping = json.loads(KuCoin().heartbeat_message())
+    assert ping["type"] == "ping"
+    assert isinstance(ping["id"], str) and ping["id"]
+
+
+def test_token_response_gives_the_url_and_the_ping_interval():
+    url, ping_s = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
+    assert url.startswith("wss://ws-api-futures.kucoin.com/?token=2neAiuYvAU61ZDXANAGAsiL4-")
+    assert "==&connectId=" in url
+    assert ping_s == 18.0
+
+
+def test_each_connection_gets_its_own_connect_id():
+    first, _ = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
+    second, _ = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
+    assert first != second
+
+
+def test_token_response_without_servers_falls_back_to_the_configured_url():
+    body = '{"code":"200000","data":{"token":"abc","instanceServers":[]}}'
+    assert KuCoin().ws_url_from_token(body, "ws://127.0.0.1:9/")[0].startswith("ws://127.0.0.1:9/?token=abc&")
+
+
+@pytest.mark.parametrize("body", [frames.BULLET_ERROR, b"<html>403</html>", b'{"code":"200000","data":{}}'])
+def test_token_errors_raise_frame_error(body):
+    with pytest.raises(FrameError):
+        KuCoin().ws_url_from_token(body, "wss://fallback/")
+
+
+def test_declared_limits_and_endpoints():
+    connector = KuCoin()
+    assert connector.token_path == "/api/v1/bullet-public"
+    assert connector.rest_url == "https://api-futures.kucoin.com"
+    assert connector.instruments_paths == ("/api/v1/contracts/active",)
+    assert connector.max_symbols_per_message == 100
+    assert connector.max_lifetime_s < 24 * 3600

@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges.okx import OKX
+from feeds.tests.frames import okx as frames
+
+INSTRUMENTS = {i.symbol: i for i in parse_instruments("okx", frames.INSTRUMENTS)}
+
+
+def test_bbo_becomes_an_exact_quote_in_base_units():
+    [quote] = parse_frame("okx", frames.BBO, INSTRUMENTS, recv_ns=1_700_000_000_200_000_000)
+    assert (quote.exchange, quote.symbol, quote.instrument) == ("okx", "BTC-USDT-SWAP", "BTC/USDT:USDT")
+    assert quote.bid == Decimal("43250.1")
+    assert quote.ask == Decimal("43250.2")
+    # 0.01 BTC per contract; fractional contracts are allowed.
+    assert quote.bid_contracts == Decimal("256.5")
+    assert quote.bid_size == Decimal("2.565")
+    assert quote.ask_contracts == Decimal("415")
+    assert quote.ask_size == Decimal("4.15")
+    assert quote.ts_ms == 1700000000123  # the string "ts" as an int
+    assert quote.recv_ns == 1_700_000_000_200_000_000
+
+
+def test_usdc_swap_uses_its_own_contract_value():
+    [quote] = parse_frame("okx", frames.USDC_BBO, INSTRUMENTS)
+    assert quote.instrument == "BTC/USDC:USDC"
+    assert quote.bid_size == Decimal("0.02565")  # 256.5 × 0.0001 BTC
+
+
+def test_inverse_swap_sizes_are_usd_face_value_over_price():
+    [quote] = parse_frame("okx", frames.INVERSE_BBO, INSTRUMENTS)
+    assert quote.instrument == "BTC/USD:BTC"
+    assert (quote.bid_contracts, quote.ask_contracts) == (Decimal("8"), Decimal("3"))
+    assert quote.bid_size == Decimal("0.02")  # 8 × 100 USD / 40000
+    assert quote.ask_size == Decimal(300) / Decimal("40000.5")
+    assert quote.ts_ms == 1700000000456
+
+
+def test_bytes_frames_parse_like_text():
+    assert parse_frame("okx", frames.BBO.encode(), INSTRUMENTS, recv_ns=1) == parse_frame(
+        "okx", frames.BBO, INSTRUMENTS, recv_ns=1
+    )
+
+
+def test_empty_side_gives_no_half_quote():
+    assert parse_frame("okx", frames.EMPTY_BID_BBO, INSTRUMENTS, {}) == []
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [frames.PONG, frames.PONG.encode(), frames.SUBSCRIBE_ACK, frames.UNSUBSCRIBE_ACK, frames.CONN_COUNT],
+)
+def test_pong_and_acks_give_no_quotes(frame):
+    assert parse_frame("okx", frame, INSTRUMENTS, {}) == []
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (frames.ERROR_UNKNOWN_INSTRUMENT, r"60018: Wrong URL or channel:bbo-tbt,instId:NOPE-USDT-SWAP"),
+        (frames.ERROR_INVALID_REQUEST, r"60012: Invalid request"),
+    ],
+)
+def test_error_frames_raise_frame_error_with_the_exchange_message(frame, message):
+    with pytest.raises(FrameError, match=message):
+        parse_frame("okx", frame, INSTRUMENTS, {})
+
+
+def test_service_upgrade_notice_is_no_error_but_is_recorded_and_logged(caplog):
+    state: dict = {}
+    with caplog.at_level(logging.WARNING, logger="feeds.exchanges.okx"):
+        assert parse_frame("okx", frames.SERVICE_UPGRADE_NOTICE, INSTRUMENTS, state) == []
+    assert state["reconnect_requested"].startswith("The connection will soon be closed")
+    assert "64008" in caplog.text
+    assert parse_frame("okx", frames.SERVICE_UPGRADE_NOTICE, INSTRUMENTS, None) == []
+
+
+def test_unknown_instrument_is_counted_not_returned():
+    state: dict = {}
+    assert parse_frame("okx", frames.UNKNOWN_INSTRUMENT, INSTRUMENTS, state) == []
+    assert parse_frame("okx", frames.UNKNOWN_INSTRUMENT, INSTRUMENTS, state) == []
+    assert state["unknown_symbols"] == 2
+
+
+def _bbo(bids: str = '[["1","1","0","1"]]', asks: str = '[["2","1","0","1"]]', ts: str = '"1"') -> str:
+    return (
+        f'{{"arg":{{"channel":"bbo-tbt","instId":"BTC-USDT-SWAP"}},"data":[{{"asks":{asks},"bids":{bids},"ts":{ts}}}]}}'
+    )
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        "ping",
+        "not json",
+        "[1,2,3]",
+        b"\xff\xfe\x00garbage",
+        _bbo(bids='[["abc","1","0","1"]]'),
+        _bbo(bids='[["NaN","1","0","1"]]'),
+        _bbo(asks='[["2","-1","0","1"]]'),
+        _bbo(asks='[["2"]]'),
+        _bbo(asks="[[2,1,0,1]]"),
+        _bbo(ts='"soon"'),
+        _bbo(ts="1.5"),
+        '{"data":[{"asks":[["2","1","0","1"]],"bids":[["1","1","0","1"]],"ts":"1"}]}',
+    ],
+)
+def test_malformed_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_frame("okx", frame, INSTRUMENTS, {})
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise_anything_but_frame_error(raw):
+    with contextlib.suppress(FrameError):
+        parse_frame("okx", raw, INSTRUMENTS, {})
+
+
+_numbers = st.one_of(
+    st.sampled_from(["1", "0", "-1", "NaN", "Infinity", "sNaN", "1e999", "x", ""]),
+    st.decimals(allow_nan=False).map(str),
+)
+_levels = st.lists(st.lists(_numbers, max_size=4), max_size=2)
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8))
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "arg": st.one_of(
+                _scalars,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "channel": st.just("bbo-tbt") | _scalars,
+                        "instId": st.sampled_from(["BTC-USDT-SWAP", "BTC-USD-SWAP", "NOPE"]) | _scalars,
+                    },
+                ),
+            ),
+            "data": st.one_of(
+                _scalars,
+                st.lists(
+                    st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "asks": _levels | _scalars,
+                            "bids": _levels | _scalars,
+                            "ts": st.sampled_from(["1700000000123", "-1", "x", ""]) | _scalars,
+                            "seqId": _scalars,
+                        },
+                    ),
+                    max_size=2,
+                ),
+            ),
+            "event": st.sampled_from(["subscribe", "error", "notice", "unsubscribe"]) | _scalars,
+            "code": st.sampled_from(["60018", "64008"]) | _scalars,
+            "msg": _scalars,
+        },
+    )
+)
+def test_random_frame_shaped_json_never_raises_anything_but_frame_error(fields):
+    with contextlib.suppress(FrameError):
+        parse_frame("okx", json.dumps(fields), INSTRUMENTS, {})
+
+
+def test_instrument_list_keeps_live_crypto_swaps_only():
+    assert set(INSTRUMENTS) == {
+        "BTC-USDT-SWAP",
+        "BTC-USDC-SWAP",
+        "BTC-USD-SWAP",
+        "ETH-USD-SWAP",
+        "PEPE-USDT-SWAP",
+        "1000SATS-USDT-SWAP",
+    }
+
+
+def test_linear_contract_size_is_base_units_per_contract():
+    btc = INSTRUMENTS["BTC-USDT-SWAP"]
+    assert (btc.instrument, btc.base, btc.quote, btc.settle, btc.linear) == (
+        "BTC/USDT:USDT",
+        "BTC",
+        "USDT",
+        "USDT",
+        True,
+    )
+    assert btc.contract_size == Decimal("0.01")
+    assert btc.tick_size == Decimal("0.1")
+    assert INSTRUMENTS["BTC-USDC-SWAP"].instrument == "BTC/USDC:USDC"
+    assert INSTRUMENTS["PEPE-USDT-SWAP"].contract_size == Decimal("10000000")
+
+
+def test_inverse_contract_size_is_usd_face_value():
+    btc, eth = INSTRUMENTS["BTC-USD-SWAP"], INSTRUMENTS["ETH-USD-SWAP"]
+    assert (btc.instrument, btc.linear, btc.contract_size) == ("BTC/USD:BTC", False, Decimal("100"))
+    assert (eth.instrument, eth.contract_size) == ("ETH/USD:ETH", Decimal("10"))
+
+
+def test_contract_multiplier_scales_the_contract_value():
+    row = {**frames.SWAP_ROWS[0], "ctVal": "0.1", "ctMult": "10"}
+    [btc] = parse_instruments("okx", json.dumps({"code": "0", "msg": "", "data": [row]}))
+    assert btc.contract_size == Decimal("1.0")
+
+
+def test_multiplied_base_keeps_its_name_and_records_the_coin():
+    sats = INSTRUMENTS["1000SATS-USDT-SWAP"]
+    assert (sats.instrument, sats.coin, sats.multiplier) == ("1000SATS/USDT:USDT", "SATS", 1000)
+    assert (INSTRUMENTS["PEPE-USDT-SWAP"].coin, INSTRUMENTS["PEPE-USDT-SWAP"].multiplier) == ("PEPE", 1)
+
+
+def test_dated_futures_are_left_out():
+    assert parse_instruments("okx", frames.FUTURES_INSTRUMENTS) == []
+
+
+@pytest.mark.parametrize("body", [frames.INSTRUMENTS_ERROR, b"<html>502 Bad Gateway</html>", "{}{"])
+def test_unusable_instrument_list_raises_frame_error(body):
+    with pytest.raises(FrameError):
+        parse_instruments("okx", body)
+
+
+def test_a_kept_row_with_a_broken_number_raises_frame_error():
+    row = {**frames.SWAP_ROWS[0], "ctVal": ""}
+    with pytest.raises(FrameError):
+        parse_instruments("okx", json.dumps({"code": "0", "msg": "", "data": [row]}))
+
+
+def test_subscribe_messages_put_many_args_in_one_request():
+    [message] = OKX().subscribe_messages(["BTC-USDT-SWAP", "BTC-USD-SWAP"])
+    assert json.loads(message) == {
+        "id": "1",
+        "op": "subscribe",
+        "args": [{"channel": "bbo-tbt", "instId": "BTC-USDT-SWAP"}, {"channel": "bbo-tbt", "instId": "BTC-USD-SWAP"}],
+    }
+    many = OKX().subscribe_messages([f"C{n}-USDT-SWAP" for n in range(450)])
+    assert [len(json.loads(m)["args"]) for m in many] == [200, 200, 50]
+    assert all(len(m.encode()) < 64 * 1024 for m in many)
+    assert OKX().subscribe_messages([]) == []
+
+
+def test_heartbeat_is_the_text_ping_inside_30_seconds():
+    assert OKX().heartbeat_message() == "ping"
+    assert OKX.heartbeat_interval_s < 30

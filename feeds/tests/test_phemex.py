@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges.phemex import Phemex
+from feeds.tests.frames import phemex as frames
+
+INSTRUMENTS = {i.symbol: i for i in parse_instruments("phemex", frames.PRODUCTS)}
+RECV_NS = 1_700_000_000_900_000_000
+
+
+def parse(raw, state=None):
+    return parse_frame("phemex", raw, INSTRUMENTS, state, recv_ns=RECV_NS)
+
+
+def test_usdt_snapshot_becomes_an_exact_quote():
+    [quote] = parse(frames.USDT_SNAPSHOT, {})
+    assert (quote.exchange, quote.symbol, quote.instrument) == ("phemex", "BTCUSDT", "BTC/USDT:USDT")
+    assert (quote.bid, quote.ask) == (Decimal("43250.1"), Decimal("43250.2"))
+    assert quote.bid_size == quote.bid_contracts == Decimal("1.622")
+    assert quote.ask_size == quote.ask_contracts == Decimal("0.718")
+    assert quote.ts_ms == 1700000000201  # ns -> ms
+    assert quote.recv_ns == RECV_NS
+
+
+def test_incremental_frames_update_the_kept_book():
+    state: dict = {}
+    parse(frames.USDT_SNAPSHOT, state)
+    [moved] = parse(frames.USDT_INCREMENTAL, state)
+    assert (moved.bid, moved.bid_size) == (Decimal("43250.1"), Decimal("1.622"))  # unchanged side kept
+    assert (moved.ask, moved.ask_size) == (Decimal("43250.4"), Decimal("2.5"))
+    assert moved.ts_ms == 1700000000301
+    [deeper] = parse(frames.USDT_DEEPER_LEVEL, state)
+    assert deeper.ask == Decimal("43250.4")
+    # Depth 1: the deeper level falls out of the window the exchange keeps up to date.
+    assert list(state["phemex_books"]["BTCUSDT"].asks) == [Decimal("43250.4")]
+
+
+def test_a_book_with_an_empty_side_gives_no_quote():
+    state: dict = {}
+    parse(frames.USDT_SNAPSHOT, state)
+    assert parse(frames.USDT_BID_GONE, state) == []
+    assert parse(frames.USDT_EMPTY_SIDE_SNAPSHOT, {}) == []
+
+
+def test_incremental_before_its_snapshot_gives_nothing():
+    assert parse(frames.USDT_INCREMENTAL, {}) == []
+    assert parse(frames.USDT_INCREMENTAL, None) == []
+
+
+def test_coin_m_prices_are_unscaled_and_usd_contracts_become_base_units():
+    [quote] = parse(frames.COIN_M_SNAPSHOT, {})
+    assert quote.instrument == "BTC/USD:BTC"
+    assert (quote.bid, quote.ask) == (Decimal("43250.1"), Decimal("43250.2"))
+    assert (quote.bid_contracts, quote.ask_contracts) == (Decimal(18995), Decimal(19609))
+    assert quote.bid_size == Decimal(18995) / Decimal("43250.1")  # 1 USD per contract
+    assert quote.ask_size == Decimal(19609) / Decimal("43250.2")
+    assert quote.ts_ms == 1700000000123
+
+
+def test_coin_m_incremental_and_missing_timestamp():
+    state: dict = {}
+    parse(frames.COIN_M_SNAPSHOT, state)
+    [quote] = parse(frames.COIN_M_INCREMENTAL, state)
+    assert (quote.bid, quote.bid_contracts) == (Decimal("43249.9"), Decimal(4621))
+    assert quote.ask == Decimal("43250.2")
+    [untimed] = parse(frames.COIN_M_SNAPSHOT_WITHOUT_TIMESTAMP, {})
+    assert untimed.bid == Decimal("8676")
+    assert untimed.ts_ms == RECV_NS // 1_000_000  # the docs' sample has none: receive time
+
+
+def test_bytes_frames_parse_like_text():
+    assert parse(frames.USDT_SNAPSHOT.encode(), {}) == parse(frames.USDT_SNAPSHOT, {})
+
+
+@pytest.mark.parametrize("frame", [frames.SUBSCRIBE_ACK, frames.PONG])
+def test_control_frames_give_no_quotes(frame):
+    assert parse(frame, {}) == []
+
+
+def test_error_frame_raises_frame_error_with_the_exchange_message():
+    with pytest.raises(FrameError, match="6001: invalid argument"):
+        parse(frames.ERROR, {})
+
+
+def test_unknown_symbol_is_counted_not_returned():
+    state: dict = {}
+    assert parse(frames.UNKNOWN_SYMBOL, state) == []
+    assert parse(frames.UNKNOWN_SYMBOL, state) == []
+    assert state["unknown_symbols"] == 2
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        "not json",
+        "[1,2,3]",
+        frames.USDT_SNAPSHOT.replace('"43250.1"', '"abc"'),
+        frames.USDT_SNAPSHOT.replace('"43250.1"', '"NaN"'),
+        frames.USDT_SNAPSHOT.replace('"1.622"', '"-1"'),
+        frames.USDT_SNAPSHOT.replace('"43250.1"', '"0"'),
+        frames.USDT_SNAPSHOT.replace('"snapshot"', '"delta"'),
+        frames.USDT_SNAPSHOT.replace("1700000000201355264", '"soon"'),
+        frames.COIN_M_SNAPSHOT.replace("432501000", '"432501000"'),
+        frames.COIN_M_SNAPSHOT.replace("18995", "-18995"),
+        b"\xff\xfe\x00garbage",
+    ],
+)
+def test_malformed_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse(frame, {})
+
+
+def test_a_bad_level_leaves_the_kept_book_untouched():
+    state: dict = {}
+    parse(frames.USDT_SNAPSHOT, state)
+    with pytest.raises(FrameError):
+        parse(frames.USDT_INCREMENTAL.replace('"2.5"', '"-2.5"'), state)
+    [quote] = parse(frames.USDT_INCREMENTAL, state)
+    assert quote.ask == Decimal("43250.4")
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise_anything_but_frame_error(raw):
+    with contextlib.suppress(FrameError):
+        parse(raw, {})
+
+
+_levels = st.lists(
+    st.tuples(
+        st.one_of(st.integers(-5, 10**12), st.text(max_size=6), st.sampled_from(["43250.1", "0", "1e9", "NaN"])),
+        st.one_of(st.integers(-5, 10**6), st.text(max_size=6), st.sampled_from(["0", "1.5", "-1", "Infinity"])),
+    ).map(list),
+    max_size=3,
+)
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(["symbol", "type", "depth", "timestamp", "sequence", "orderbook_p", "book", "error", "id"]),
+        st.one_of(
+            st.none(),
+            st.integers(),
+            st.text(max_size=8),
+            st.sampled_from(["BTCUSDT", "BTCUSD", "snapshot", "incremental"]),
+            st.fixed_dictionaries({"asks": _levels, "bids": _levels}),
+            st.fixed_dictionaries({"code": st.integers(), "message": st.text(max_size=8)}),
+        ),
+    ),
+    st.booleans(),
+)
+def test_random_frame_shaped_json_never_raises_anything_but_frame_error(fields, keep_state):
+    state: dict = {}
+    with contextlib.suppress(FrameError):
+        parse(frames.USDT_SNAPSHOT, state)
+        parse(frames.COIN_M_SNAPSHOT, state)
+        parse(json.dumps(fields), state if keep_state else None)
+
+
+def test_instrument_list_keeps_listed_perpetuals_we_can_size():
+    found = {i.symbol: i for i in parse_instruments("phemex", frames.PRODUCTS)}
+    # Out: USD-settled ETHUSD (sizes in coin), XBTUSD8 (priceScale 8), delisted, spot, pilot.
+    assert set(found) == {"BTCUSD", "cETHUSD", "BTCUSDT", "1000PEPEUSDT", "BTCUSDC"}
+    btc = found["BTCUSDT"]
+    assert (btc.instrument, btc.base, btc.quote, btc.settle, btc.linear) == (
+        "BTC/USDT:USDT",
+        "BTC",
+        "USDT",
+        "USDT",
+        True,
+    )
+    assert (btc.contract_size, btc.tick_size) == (Decimal(1), Decimal("0.1"))
+    assert found["BTCUSDC"].instrument == "BTC/USDC:USDC"
+
+
+def test_coin_m_instruments_are_inverse_with_usd_face_value():
+    found = {i.symbol: i for i in parse_instruments("phemex", frames.PRODUCTS)}
+    btc = found["BTCUSD"]
+    assert (btc.instrument, btc.linear, btc.contract_size, btc.tick_size) == (
+        "BTC/USD:BTC",
+        False,
+        Decimal(1),
+        Decimal("0.5"),
+    )
+    eth = found["cETHUSD"]  # contractSize given as "1 USD"
+    assert (eth.instrument, eth.contract_size, eth.tick_size) == ("ETH/USD:ETH", Decimal(1), Decimal("0.05"))
+
+
+def test_multiplied_base_keeps_its_name_and_records_the_coin():
+    pepe = next(i for i in parse_instruments("phemex", frames.PRODUCTS) if i.symbol == "1000PEPEUSDT")
+    assert pepe.instrument == "1000PEPE/USDT:USDT"
+    assert (pepe.coin, pepe.multiplier) == ("PEPE", 1000)
+
+
+def test_quotes_survive_instruments_reloaded_from_the_database():
+    # The database normalises decimals; the COIN-M scale must not depend on their exponent.
+    stored = {
+        symbol: msgspec.structs.replace(i, tick_size=i.tick_size.normalize(), contract_size=i.contract_size.normalize())
+        for symbol, i in INSTRUMENTS.items()
+    }
+    [quote] = parse_frame("phemex", frames.COIN_M_SNAPSHOT, stored, {}, recv_ns=RECV_NS)
+    assert quote.bid == Decimal("43250.1")
+
+
+def test_unparseable_instrument_list_raises_frame_error():
+    with pytest.raises(FrameError):
+        parse_instruments("phemex", b"<html>502 Bad Gateway</html>")
+
+
+def test_one_subscribe_message_per_symbol_in_the_right_family():
+    messages = Phemex().subscribe_messages(["BTCUSD", "BTCUSDT", "cETHUSD"])
+    assert messages == [
+        '{"id":1,"method":"orderbook.subscribe","params":["BTCUSD",false,1]}',
+        '{"id":2,"method":"orderbook_p.subscribe","params":["BTCUSDT",false,1]}',
+        '{"id":3,"method":"orderbook.subscribe","params":["cETHUSD",false,1]}',
+    ]
+    assert Phemex.max_symbols_per_connection == 20
+    assert Phemex.max_symbols_per_message == 1
+
+
+def test_heartbeat_is_the_application_ping_every_five_seconds():
+    assert Phemex.heartbeat_interval_s == 5.0
+    assert json.loads(Phemex().heartbeat_message()) == {"id": 0, "method": "server.ping", "params": []}

@@ -1,0 +1,212 @@
+"""The simulated CoinDCX speaks CoinDCX's Socket.IO protocol, and SocketIOSession lives on it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import aiohttp
+import pytest
+import socketio
+
+from feeds.exchanges import parse_frame, parse_instruments
+from feeds.exchanges.base import Endpoints
+from feeds.exchanges.coindcx import CoinDCX
+from feeds.rest import fetch_instruments
+from feeds.runner import session_class_for
+from feeds.simulator.server import Simulator
+from feeds.socketio_session import SocketIOSession
+from feeds.tests.conftest import Collector
+
+# Engine.IO's 25 s, scaled down; the ping timeout follows it. Whole seconds: python-engineio
+# announces the interval to clients in whole seconds.
+PING_INTERVAL_S = 1
+
+
+@pytest.fixture
+async def sim():
+    async with Simulator(["coindcx"], step_interval_s=0.02, seed=7, server_ping_interval_s=PING_INTERVAL_S) as sim:
+        yield sim
+
+
+@pytest.fixture
+async def start():
+    """A real SocketIOSession on B-BTC_USDT and B-ETH_USDT; cancelled at teardown."""
+    tasks = []
+
+    async def start(sim: Simulator, **options) -> tuple[SocketIOSession, Collector]:
+        endpoints = sim.endpoints["coindcx"]
+        listed = await fetch_instruments("coindcx", endpoints.rest_url)
+        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
+        collector = Collector()
+        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
+        session = SocketIOSession("coindcx", instruments, collector, endpoints=endpoints, **{**defaults, **options})
+        tasks.append(asyncio.create_task(session.run()))
+        return session, collector
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def test_the_runner_picks_the_socketio_session():
+    assert session_class_for(CoinDCX.transport) is SocketIOSession
+
+
+async def test_session_streams_quotes_for_two_pairs(sim, start):
+    session, quotes = await start(sim)
+    seen = {}
+    while set(seen) != {"B-BTC_USDT", "B-ETH_USDT"}:
+        quote = await quotes.next()
+        seen[quote.symbol] = quote
+    assert {q.instrument for q in seen.values()} == {"BTC/USDT:USDT", "ETH/USDT:USDT"}
+    assert all(q.bid < q.ask for q in seen.values())
+    assert session.status.state == "connected"
+
+
+async def test_dropped_connection_reconnects_and_joins_again(sim, start):
+    coindcx = sim.exchanges["coindcx"]
+    session, quotes = await start(sim)
+    await quotes.next()
+    coindcx.drop_connections()
+    dropped_at = time.time_ns()
+    await coindcx.wait_for_connections(2, timeout_s=5)
+    symbols = {(await quotes.next_after(dropped_at)).symbol for _ in range(6)}
+    assert symbols == {"B-BTC_USDT", "B-ETH_USDT"}
+    assert session.status.reconnects == 1
+
+
+async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start):
+    coindcx = sim.exchanges["coindcx"]
+    session, quotes = await start(sim, stall_timeout_s=0.3)
+    await quotes.next()
+    coindcx.faults.stall = True  # Engine.IO keeps pinging: only the watchdog can tell
+    await coindcx.wait_for_connections(2, timeout_s=5)
+    assert "stalled" in session.status.last_error.lower()
+    coindcx.faults.stall = False
+    assert (await quotes.next_after(time.time_ns())).exchange == "coindcx"
+
+
+async def test_garbage_and_error_payloads_are_counted_without_dropping_the_connection(sim, start):
+    coindcx = sim.exchanges["coindcx"]
+    session, quotes = await start(sim)
+    await quotes.next()
+    coindcx.faults.garbage = coindcx.faults.error = True
+    async with asyncio.timeout(5):
+        while session.status.frame_errors < 6:  # two garbage and one error payload per step
+            await quotes.next()
+    coindcx.faults.garbage = coindcx.faults.error = False
+    assert (await quotes.next_after(time.time_ns())).exchange == "coindcx"
+    assert coindcx.connections_total == 1
+
+
+async def test_server_disconnect_leads_to_reconnect(sim, start):
+    coindcx = sim.exchanges["coindcx"]
+    session, quotes = await start(sim)
+    await quotes.next()
+    await coindcx.close_connections(1001, "going away")
+    await coindcx.wait_for_connections(2, timeout_s=5)
+    assert (await quotes.next_after(time.time_ns())).exchange == "coindcx"
+    assert "server disconnect" in session.status.last_error
+    assert session.status.reconnects >= 1
+
+
+async def test_a_client_that_does_not_answer_engineio_pings_is_dropped(sim):
+    url = sim.endpoints["coindcx"].rest_url + "/socket.io/?EIO=4&transport=websocket"
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(url)
+        opened = json.loads((await ws.receive(timeout=5)).data[1:])  # "0{...}": Engine.IO open
+        assert opened["pingInterval"] == PING_INTERVAL_S * 1000
+        await ws.send_str("40")  # Socket.IO connect; then never answer the "2" pings with "3"
+        pings = 0
+        async with asyncio.timeout(5):
+            while (message := await ws.receive()).type == aiohttp.WSMsgType.TEXT:
+                pings += message.data == "2"
+        assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+        assert pings >= 1
+
+
+async def test_the_session_stays_connected_across_ping_intervals(sim, start):
+    session, quotes = await start(sim)
+    first = await quotes.next()
+    # Wait, on quotes rather than a sleep, until several ping intervals and timeouts have passed.
+    later = first.recv_ns + int(3 * PING_INTERVAL_S * 1e9)
+    assert (await quotes.next_after(later)).exchange == "coindcx"
+    assert sim.exchanges["coindcx"].connections_total == 1
+    assert session.status.reconnects == 0
+
+
+async def test_instrument_endpoints_answer_in_the_exchange_shapes(sim):
+    rest_url = sim.endpoints["coindcx"].rest_url
+    async with aiohttp.ClientSession() as http:
+        names = await (await http.get(rest_url + CoinDCX.instruments_paths[0])).read()
+        assert {i.symbol for i in parse_instruments("coindcx", names)} >= {"B-BTC_USDT", "B-ETH_USDT"}
+        path = "/exchange/v1/derivatives/futures/data/instrument?margin_currency_short_name=USDT&pair="
+        [btc] = parse_instruments("coindcx", await (await http.get(rest_url + path + "B-BTC_USDT")).read())
+        assert (btc.instrument, btc.tick_size) == ("BTC/USDT:USDT", sim.market.coins["BTC"].tick)
+        for left_out in ("B-LUNA_USDT", "B-BTC_USDT_260925"):
+            assert parse_instruments("coindcx", await (await http.get(rest_url + path + left_out)).read()) == []
+
+
+async def test_join_gives_a_snapshot_then_updates_and_unknown_channels_stay_silent(sim):
+    instruments = {i.symbol: i for i in parse_instruments("coindcx", '["B-SOL_USDT"]')}
+    events: asyncio.Queue = asyncio.Queue()
+    client = socketio.AsyncClient(reconnection=False)
+    for name in ("depth-snapshot", "depth-update"):
+        client.on(name, lambda payload, name=name: events.put_nowait((name, payload)))
+    await client.connect(sim.endpoints["coindcx"].ws_url, transports=["websocket"])
+    try:
+        await client.emit("join", {"channelName": "B-NOPE_USDT@orderbook@20-futures"})
+        await client.emit("join", {"channelName": "B-SOL_USDT@orderbook@20-futures"})
+        state: dict = {}
+        name, payload = await asyncio.wait_for(events.get(), 5)
+        assert name == payload["event"] == "depth-snapshot"
+        assert isinstance(payload["data"], str)  # JSON inside a string
+        [quote] = parse_frame("coindcx", json.dumps(payload), instruments, state)
+        assert quote.symbol == "B-SOL_USDT"
+        vs = json.loads(payload["data"])["vs"]
+        name, payload = await asyncio.wait_for(events.get(), 5)
+        assert name == "depth-update"
+        assert json.loads(payload["data"])["vs"] == vs + 1
+        assert json.loads(payload["data"])["s"] == "SOLUSDT"  # never anything for NOPE
+        assert parse_frame("coindcx", json.dumps(payload), instruments, state)[0].symbol == "B-SOL_USDT"
+    finally:
+        await client.disconnect()
+
+
+async def test_refused_connections_are_counted_and_retried():
+    attempts = 0
+    attempted = asyncio.Condition()
+
+    async def refuse(reader, writer):
+        nonlocal attempts
+        writer.close()  # accept TCP, then hang up before the WebSocket handshake
+        async with attempted:
+            attempts += 1
+            attempted.notify_all()
+
+    server = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    collected: list = []
+    session = SocketIOSession(
+        "coindcx",
+        {},
+        collected.extend,
+        endpoints=Endpoints(ws_url=f"ws://127.0.0.1:{port}", rest_url=f"http://127.0.0.1:{port}"),
+        stall_timeout_s=1,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.02,
+    )
+    task = asyncio.create_task(session.run())
+    try:
+        async with asyncio.timeout(5), attempted:
+            # aiohttp may retry a refused handshake once itself: several TCP attempts per connection.
+            await attempted.wait_for(lambda: attempts >= 5)
+    finally:
+        task.cancel()
+        server.close()
+    assert session.status.reconnects >= 1
+    assert "Socket.IO connection failed" in session.status.last_error
+    assert collected == []

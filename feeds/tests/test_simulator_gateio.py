@@ -1,0 +1,199 @@
+"""The simulated Gate.io speaks Gate's futures WebSocket protocol, and the real ExchangeSession
+copes with its failures: drops, stalls, garbage, error frames, close codes and missed pings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from decimal import Decimal
+
+import aiohttp
+import pytest
+
+from feeds.exchanges import parse_instruments
+from feeds.rest import fetch_instruments
+from feeds.session import ExchangeSession
+from feeds.simulator.server import Simulator
+from feeds.tests.conftest import Collector
+
+SIZE_DECIMAL = {"X-Gate-Size-Decimal": "1"}
+
+
+@pytest.fixture
+async def sim():
+    async with Simulator(["gateio"], step_interval_s=0.02, seed=5) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+async def start_session():
+    """Like conftest's start_session, but the sessions are stopped before the simulator goes:
+    otherwise the simulator's shutdown waits out the client's 2 s close timeout in every test."""
+    tasks = []
+
+    async def start(simulator: Simulator, **options) -> tuple[ExchangeSession, Collector]:
+        endpoints = simulator.endpoints["gateio"]
+        listed = await fetch_instruments("gateio", endpoints.rest_url)
+        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
+        collector = Collector()
+        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
+        session = ExchangeSession("gateio", instruments, collector, endpoints=endpoints, **{**defaults, **options})
+        tasks.append(asyncio.create_task(session.run()))
+        return session, collector
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _request(ws: aiohttp.ClientWebSocketResponse, channel: str, event: str = "", payload=None, **extra) -> dict:
+    await ws.send_str(
+        json.dumps({"time": int(time.time()), "channel": channel, "event": event, "payload": payload or [], **extra})
+    )
+    return json.loads((await ws.receive(timeout=5)).data)
+
+
+async def _next_update(ws: aiohttp.ClientWebSocketResponse) -> dict:
+    async with asyncio.timeout(5):
+        while True:
+            body = json.loads((await ws.receive()).data)
+            if body.get("event") == "update":
+                return body
+
+
+async def test_contract_list_has_what_the_connector_keeps_and_what_it_leaves_out(sim):
+    async with aiohttp.ClientSession() as http:
+        response = await http.get(sim.endpoints["gateio"].rest_url + "/api/v4/futures/usdt/contracts")
+        body = await response.read()
+    listed = {row["name"] for row in json.loads(body)}
+    kept = {i.symbol: i for i in parse_instruments("gateio", body)}
+    assert {"AAPLX_USDT", "OLD_USDT", "NEW_USDT"} <= listed - set(kept)
+    assert len(kept) == 8
+    assert kept["BTC_USDT"].contract_size == Decimal("0.0001")
+
+
+async def test_session_subscribes_and_streams_quotes_in_base_units(sim, start_session):
+    session, quotes = await start_session(sim)
+    seen = {}
+    while set(seen) != {"BTC_USDT", "ETH_USDT"}:
+        quote = await quotes.next()
+        seen[quote.symbol] = quote
+    assert session.status.state == "connected"
+    btc = seen["BTC_USDT"]
+    assert btc.instrument == "BTC/USDT:USDT"
+    assert btc.bid < btc.ask
+    assert btc.bid_size == btc.bid_contracts * Decimal("0.0001")
+
+
+async def test_dropped_connection_reconnects_and_resubscribes(sim, start_session):
+    session, quotes = await start_session(sim)
+    await quotes.next()
+    sim.exchanges["gateio"].drop_connections()
+    dropped_at = time.time_ns()
+    await sim.exchanges["gateio"].wait_for_connections(2, timeout_s=5)
+    assert (await quotes.next_after(dropped_at)).exchange == "gateio"
+    assert session.status.reconnects == 1
+
+
+async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start_session):
+    gateio = sim.exchanges["gateio"]
+    session, quotes = await start_session(sim, stall_timeout_s=0.3)
+    await quotes.next()
+    gateio.faults.stall = True
+    await gateio.wait_for_connections(2, timeout_s=5)
+    assert "stalled" in session.status.last_error
+    gateio.faults.stall = False
+    assert (await quotes.next_after(time.time_ns())).exchange == "gateio"
+
+
+async def test_garbage_and_error_frames_are_counted_without_dropping_the_connection(sim, start_session):
+    gateio = sim.exchanges["gateio"]
+    session, quotes = await start_session(sim)
+    await quotes.next()
+    gateio.faults.garbage = gateio.faults.error = True
+    await quotes.next_after(time.time_ns())
+    await quotes.next_after(time.time_ns())
+    assert session.status.frame_errors >= 3
+    assert gateio.connections_total == 1
+    gateio.faults.garbage = gateio.faults.error = False
+
+
+async def test_server_close_code_leads_to_reconnect(sim, start_session):
+    gateio = sim.exchanges["gateio"]
+    session, quotes = await start_session(sim)
+    await quotes.next()
+    await gateio.close_connections(1012, "service restart")
+    await gateio.wait_for_connections(2, timeout_s=5)
+    assert (await quotes.next_after(time.time_ns())).exchange == "gateio"
+    assert session.status.reconnects >= 1
+
+
+async def test_a_client_that_does_not_answer_pings_is_dropped():
+    async with (
+        Simulator(["gateio"], step_interval_s=0.05, server_ping_interval_s=0.2) as sim,
+        aiohttp.ClientSession() as http,
+    ):
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url, autoping=False)
+        async with asyncio.timeout(5):
+            while (await ws.receive()).type not in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                pass
+        assert ws.closed
+
+
+async def test_the_session_answers_pings_and_stays_connected(start_session):
+    async with Simulator(["gateio"], step_interval_s=0.02, server_ping_interval_s=0.3) as sim:
+        session, quotes = await start_session(sim)
+        await quotes.next()
+        until = time.monotonic() + 1.5  # five ping intervals
+        while time.monotonic() < until:
+            await quotes.next()
+        assert sim.exchanges["gateio"].connections_total == 1
+        assert session.status.reconnects == 0
+
+
+async def test_futures_ping_is_answered_with_futures_pong_late_when_told(sim):
+    gateio = sim.exchanges["gateio"]
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url)
+        assert (await _request(ws, "futures.ping"))["channel"] == "futures.pong"
+        gateio.faults.delay_pong_s = 0.3
+        sent = time.monotonic()
+        pong = await _request(ws, "futures.ping")
+        assert (pong["channel"], pong["result"]) == ("futures.pong", None)
+        assert time.monotonic() - sent >= 0.3
+        await ws.close()
+
+
+@pytest.mark.parametrize(("headers", "size_type"), [(SIZE_DECIMAL, str), ({}, int)])
+async def test_sizes_are_decimal_strings_only_with_the_size_decimal_header(sim, headers, size_type):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url, headers=headers)
+        ack = await _request(ws, "futures.book_ticker", "subscribe", ["SOL_USDT"], id=7)
+        assert (ack["id"], ack["result"], "error" in ack) == (7, {"status": "success"}, False)
+        update = await _next_update(ws)
+        assert update["result"]["s"] == "SOL_USDT"
+        assert isinstance(update["result"]["B"], size_type)
+        assert isinstance(update["result"]["A"], size_type)
+        await ws.close()
+
+
+async def test_one_unknown_contract_fails_the_whole_subscribe(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url, headers=SIZE_DECIMAL)
+        reply = await _request(ws, "futures.book_ticker", "subscribe", ["BTC_USDT", "NOPE_USDT"], id=2)
+        assert reply["error"] == {"code": 2, "message": "unknown contract NOPE_USDT"}
+        assert reply["result"] == {"status": "fail"}
+        # Nothing was subscribed: the next frame is the answer to the next request, no update.
+        assert (await _request(ws, "futures.ping"))["channel"] == "futures.pong"
+        await ws.close()
+
+
+async def test_update_ids_rise_per_contract(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url, headers=SIZE_DECIMAL)
+        await _request(ws, "futures.book_ticker", "subscribe", ["BTC_USDT"])
+        first, second = (await _next_update(ws))["result"], (await _next_update(ws))["result"]
+        assert second["u"] > first["u"]
+        await ws.close()

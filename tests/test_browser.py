@@ -1,0 +1,129 @@
+"""The pages in a real browser (Debian's Chromium, headless, driven by Playwright) against
+`run_all --simulate`: log in, watch the prices fill and change live, see an injected
+opportunity open and close, log out. Screenshots of each page at desktop and phone widths
+land in test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import aiohttp
+import pytest
+
+from tests.processes import ROOT, free_port, manage, start
+
+CHROMIUM = os.environ.get("ARBSITE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)"),
+]
+
+
+@pytest.fixture
+async def demo(tmp_path):
+    port = free_port()
+    env = {"ARBSITE_VAR_DIR": str(tmp_path), "DATABASE_URL": "", "REDIS_URL": ""}
+    child = await start("run_all", manage("run_all", "--simulate", "--port", str(port)), env)
+    try:
+        await child.wait_for_line(r"Arbsite is running", timeout_s=60)
+        credentials = await child.wait_for_line(r"Log in as: (\S+)\s+password: (\S+)", timeout_s=10)
+        simulators = {}
+        while len(simulators) < 2:
+            found = await child.wait_for_line(r"Simulated (\w+): (\S+) ", timeout_s=30)
+            simulators[found[1]] = found[2]
+        child.drain()
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "user": credentials[1],
+            "password": credentials[2],
+            "sims": simulators,
+        }
+    finally:
+        await child.stop()
+
+
+@pytest.fixture
+async def browser():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        await browser.close()
+
+
+async def _screenshots(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for label, size in VIEWPORTS.items():
+        await page.set_viewport_size(size)
+        await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+    await page.set_viewport_size(VIEWPORTS["desktop"])
+
+
+async def test_a_trader_session_in_the_browser(demo, browser):
+    page = await browser.new_page(viewport=VIEWPORTS["desktop"])
+    await page.goto(demo["url"] + "/")
+    assert "/accounts/login/" in page.url
+    await _screenshots(page, "login")
+    await page.fill("input[name=username]", demo["user"])
+    await page.fill("input[name=password]", demo["password"])
+    await page.click("button[type=submit]")
+    await page.wait_for_url(demo["url"] + "/")
+    assert await page.is_visible(".banner-simulated")
+
+    # The matrix fills from the simulator, then a cell changes with no reload.
+    cell = page.locator('tr[data-instrument="BTC/USDT:USDT"] td[data-exchange="binance"] .bid')
+    await cell.wait_for(timeout=20_000)
+    first = await cell.text_content()
+    await page.wait_for_function(
+        """(first) => {
+            const el = document.querySelector('tr[data-instrument="BTC/USDT:USDT"] td[data-exchange="binance"] .bid');
+            return el && el.textContent !== first;
+        }""",
+        arg=first,
+        timeout=20_000,
+    )
+    await page.wait_for_selector("#live-status[data-state=live]")
+    await _screenshots(page, "dashboard")
+
+    # An injected divergence opens an opportunity on the live table; when it ends, it closes.
+    await page.goto(demo["url"] + "/opportunities/")
+    await page.wait_for_selector("#live-status[data-state=live]")
+    sell_exchange = sorted(demo["sims"])[1]
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(
+            demo["sims"][sell_exchange] + "/_sim/divergence", data=json.dumps({"coin": "ETH", "bps": 80, "steps": 40})
+        )
+        assert response.status == 200
+    row = page.locator(f'table.opportunities tr[data-sell-exchange="{sell_exchange}"]').first
+    await row.wait_for(timeout=20_000)
+    await _screenshots(page, "opportunities")
+    await row.wait_for(state="detached", timeout=30_000)
+
+    await page.goto(demo["url"] + "/feeds/")
+    await page.wait_for_selector('tr[data-exchange="binance"][data-state="connected"]', timeout=20_000)
+    await _screenshots(page, "feeds")
+
+    await page.goto(demo["url"] + "/instruments/ETH/USDT:USDT/")
+    await page.wait_for_selector("#live-status[data-state=live]")
+    await _screenshots(page, "instrument")
+
+    await page.click("text=Log out")
+    await page.goto(demo["url"] + "/")
+    assert "/accounts/login/" in page.url
