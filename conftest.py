@@ -41,6 +41,20 @@ def bob(django_user_model):
 
 
 @pytest.fixture
+def admin(django_user_model):
+    """A staff superuser, the third of the standing users."""
+    return django_user_model.objects.create_superuser("admin", "admin@example.com", "admin-pass-1234")
+
+
+@pytest.fixture
+def api_client():
+    """DRF's test client, for calls with a bearer token (`credentials`) or a session."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
 def login_cookie(client):
     """The Cookie header of a logged-in browser session for a user."""
 

@@ -1,12 +1,27 @@
-"""/ws: the live feed for pages and bots. Authenticate, join the group, forward."""
+"""/ws: the live feed for pages and bots. Authenticate, join the group, forward.
+
+Pages come with their session; programs with a JWT access token, either in
+Sec-WebSocket-Protocol (accounts.ws_auth) or as the first message, within
+settings.WS_AUTH_TIMEOUT_S. A token-authenticated connection ends when its token expires.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import msgspec
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
+from accounts.ws_auth import (
+    BEARER_SUBPROTOCOL,
+    CLOSE_AUTH_TIMEOUT,
+    CLOSE_TOKEN_REJECTED,
+    CLOSE_UNAUTHENTICATED,
+    TokenRejected,
+    aauthenticate_token,
+)
 from arbitrage import presence
 from arbitrage.engine import PRICES_GROUP
 from arbitrage.messages import (
@@ -14,6 +29,7 @@ from arbitrage.messages import (
     Subscribe,
     Subscribed,
     Unsubscribe,
+    auth_message_decoder,
     client_message_decoder,
     encoder,
     snapshot_text,
@@ -21,8 +37,8 @@ from arbitrage.messages import (
 )
 from arbitrage.quote_cache import aread_open_opportunities, aread_quote_fragments
 
-# Application close codes (4000–4999), documented in the README.
-CLOSE_UNAUTHENTICATED = 4401
+# Application close codes (4401, 4403, 4408) live in accounts.ws_auth and the README.
+__all__ = ["CLOSE_AUTH_TIMEOUT", "CLOSE_TOKEN_REJECTED", "CLOSE_UNAUTHENTICATED", "LiveFeedConsumer"]
 
 MAX_INSTRUMENTS = 1000
 
@@ -30,19 +46,62 @@ MAX_INSTRUMENTS = 1000
 class LiveFeedConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.instruments: set[str] = set()  # empty: everything
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            # Accept first: a close code can only be sent on an open socket.
-            await self.accept()
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        self.authenticated = False
+        self.ending = False
+        self.expires_at: float | None = None  # token-authenticated: epoch seconds
+        self._timer: asyncio.Task | None = None
+        offered = self.scope.get("subprotocols") or []
+        # Accept first: a close code can only be sent on an open socket. Never echo the token.
+        await self.accept(BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in offered else None)
+        if rejected := self.scope.get("token_rejected"):
+            await self.end(rejected.close_code, rejected.reason)
             return
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await self.start_feed(self.scope.get("token_expires_at"))
+        elif self._from_browser():
+            # A page without a session: it would not send an auth message.
+            await self.end(CLOSE_UNAUTHENTICATED)
+        else:
+            timeout_s = settings.WS_AUTH_TIMEOUT_S
+            self._timer = asyncio.ensure_future(
+                self._end_after(timeout_s, CLOSE_AUTH_TIMEOUT, f"no auth message within {timeout_s:g} s")
+            )
+
+    def _from_browser(self) -> bool:
+        return any(name == b"origin" for name, _ in self.scope.get("headers", ()))
+
+    async def start_feed(self, expires_at: float | None) -> None:
+        self.authenticated = True
+        self.expires_at = expires_at
+        if expires_at is not None:
+            self._timer = asyncio.ensure_future(
+                self._end_after(expires_at - time.time(), CLOSE_TOKEN_REJECTED, "token expired")
+            )
         await self.channel_layer.group_add(PRICES_GROUP, self.channel_name)
-        await self.accept()
         self.connected_ms = int(time.time() * 1000)
         await self.register()
         await self.send_snapshot()
 
+    async def _end_after(self, delay_s: float, code: int, error: str) -> None:
+        await asyncio.sleep(max(delay_s, 0))
+        await self.end(code, error)
+
+    async def end(self, code: int, error: str | None = None) -> None:
+        """Close with an application code, saying why first when there is more to say than the code."""
+        if self.ending:
+            return
+        self.ending = True
+        if error:
+            await self._send(Error(error))
+        await self.channel_layer.group_discard(PRICES_GROUP, self.channel_name)
+        if hasattr(self, "connected_ms"):  # gone from presence now, not when the client acknowledges
+            await presence.registry().remove(self.channel_name)
+        await self.close(code=code)
+
     async def disconnect(self, code: int) -> None:
+        if self._timer is not None and self._timer is not asyncio.current_task():
+            self._timer.cancel()
         await self.channel_layer.group_discard(PRICES_GROUP, self.channel_name)
         if hasattr(self, "connected_ms"):
             await presence.registry().remove(self.channel_name)
@@ -58,6 +117,14 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.ending:
+            return
+        if not self.authenticated:
+            await self.authenticate(text_data or bytes_data or b"")
+            return
+        if self.expires_at is not None and time.time() >= self.expires_at:
+            await self.end(CLOSE_TOKEN_REJECTED, "token expired")
+            return
         try:
             message = client_message_decoder.decode(text_data or bytes_data or b"")
         except msgspec.DecodeError as exc:
@@ -74,6 +141,25 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         await self._send(Subscribed(sorted(self.instruments)))
         await self.send_snapshot()
 
+    async def authenticate(self, raw: str | bytes) -> None:
+        """The first message of a connection without credentials must be {"type":"auth","token":...}."""
+        try:
+            token = auth_message_decoder.decode(raw).token
+        except msgspec.DecodeError:
+            await self.end(CLOSE_UNAUTHENTICATED, 'authenticate first: {"type":"auth","token":"<JWT access token>"}')
+            return
+        try:
+            auth = await aauthenticate_token(token)
+        except TokenRejected as rejected:
+            await self.end(rejected.close_code, rejected.reason)
+            return
+        if self.ending:  # the timeout fired while the token was being checked
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self.scope["user"] = auth.user
+        await self.start_feed(auth.expires_at)
+
     def _watches(self, *instruments: str) -> bool:
         return not self.instruments or any(instrument in self.instruments for instrument in instruments)
 
@@ -84,6 +170,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
 
     async def prices_batch(self, event: dict) -> None:
         """The engine's coalesced update: forward what this connection watches."""
+        if self.ending:
+            return
         if time.monotonic() - self.registered_at > presence.REFRESH_S:
             await self.register()
         seq = event["seq"]

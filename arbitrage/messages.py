@@ -180,10 +180,17 @@ class Unsubscribe(msgspec.Struct, frozen=True, tag="unsubscribe", tag_field="typ
     instruments: list[str]
 
 
+class Auth(msgspec.Struct, frozen=True, tag="auth", tag_field="type"):
+    """A program's first message on a connection opened without credentials: a JWT access token."""
+
+    token: str
+
+
 ServerMessage = PriceUpdate | ArbitrageOpportunities | OpportunityClosed | Snapshot | Subscribed | Error
 ClientMessage = Subscribe | Unsubscribe
 
 client_message_decoder = msgspec.json.Decoder(ClientMessage)
+auth_message_decoder = msgspec.json.Decoder(Auth)
 server_message_decoder = msgspec.json.Decoder(ServerMessage)
 encoder = msgspec.json.Encoder()
 

@@ -5,7 +5,7 @@ from django.urls import path
 from arbitrage import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", views.home, name="dashboard"),  # the API root to API clients
     path("opportunities/", views.opportunities, name="opportunities"),
     # Canonical names hold "/" and ":": the path converter takes them as they are.
     path("instruments/<path:instrument>/", views.instrument, name="instrument"),

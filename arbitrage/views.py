@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from arbitrage.api import ApiRoot
 from arbitrage.forms import OpportunityFilterForm
 from arbitrage.models import Opportunity
 from arbitrage.pages import price_matrix, spread_chart_svg
@@ -16,6 +17,8 @@ from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
 from feeds.exchanges import CONNECTORS
 from feeds.models import Instrument
+
+api_root = ApiRoot.as_view()
 
 
 def _now_ms() -> int:
@@ -34,6 +37,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     exchanges = sorted({exchange for row in quotes.values() for exchange in row} | set(CONNECTORS))
     rows = price_matrix(quotes, exchanges, watched_instruments(request.user), _now_ms(), settings.QUOTE_MAX_AGE_MS)
     return render(request, "arbitrage/dashboard.html", {"exchanges": exchanges, "rows": rows})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """`/`: the API root (JSON) for API clients, the dashboard for browsers.
+
+    API clients ask with `Accept: application/json`, `?format=json`, or a bearer token.
+    """
+    accept = request.headers.get("Accept", "")
+    wants_api = (
+        request.GET.get("format") == "json"
+        or request.headers.get("Authorization", "").startswith("Bearer ")
+        or ("application/json" in accept and "text/html" not in accept)
+    )
+    return api_root(request) if wants_api else dashboard(request)
 
 
 @login_required

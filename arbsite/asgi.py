@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, /ws through Channels."""
+"""ASGI entry point: HTTP through Django, /ws through Channels (session or JWT, see accounts.ws_auth)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arbsite.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from accounts.ws_auth import JWTAuthMiddlewareStack  # noqa: E402
 from arbitrage.consumers import LiveFeedConsumer  # noqa: E402
 
 
@@ -32,7 +32,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": BrowserOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
+            JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
         ),
     }
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,9 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "arbsite",
@@ -230,3 +234,57 @@ QUOTE_MAX_AGE_MS = int(os.environ.get("ARBSITE_QUOTE_MAX_AGE_MS", "5000"))
 MIN_NET_SPREAD_PCT = float(os.environ.get("ARBSITE_MIN_NET_SPREAD_PCT", "0"))
 ALLOW_CROSS_QUOTE = _env_bool("ARBSITE_ALLOW_CROSS_QUOTE")
 OPPORTUNITY_RETENTION_DAYS = int(os.environ.get("ARBSITE_OPPORTUNITY_RETENTION_DAYS", "30"))
+# An open opportunity is matched against alert rules again when its net spread grows by this much.
+ALERT_GROWTH_STEP_PCT = float(os.environ.get("ARBSITE_ALERT_GROWTH_STEP_PCT", "0.1"))
+
+# --- API (DRF, SimpleJWT, OpenAPI) -------------------------------------------------------
+# Everything but /health and the login endpoints needs a user: a JWT (programs) or the
+# session (pages, the browsable API). JWT first, so an anonymous call gets 401 + WWW-Authenticate.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.AnonThrottle", "accounts.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("ARBSITE_API_ANON_RATE", "60/min"),
+        "user": os.environ.get("ARBSITE_API_USER_RATE", "1200/min"),
+        # Password attempts per client address, the token endpoint and the login page together.
+        "login": os.environ.get("ARBSITE_LOGIN_RATE", "10/min"),
+    },
+    # Proxies in front that append to X-Forwarded-For; 0 trusts only the socket's address.
+    "NUM_PROXIES": int(os.environ.get("ARBSITE_NUM_PROXIES", "0")),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("ARBSITE_JWT_ACCESS_S", "300"))),
+    "REFRESH_TOKEN_LIFETIME": timedelta(seconds=int(os.environ.get("ARBSITE_JWT_REFRESH_S", "86400"))),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a hash of the password: changing it revokes every token issued before.
+    "CHECK_REVOKE_TOKEN": True,
+    "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY,
+    "UPDATE_LAST_LOGIN": True,
+}
+# /ws: how long a connection without credentials may take to send {"type":"auth","token":...}.
+WS_AUTH_TIMEOUT_S = float(os.environ.get("ARBSITE_WS_AUTH_TIMEOUT_S", "5"))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Arbsite API",
+    "DESCRIPTION": "Perpetual-futures quotes and cross-exchange opportunities, and each user's alert settings. "
+    "Authenticate with a JWT from /api/token/ (Authorization: Bearer ...) or a logged-in session.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "arbsite.openapi.document_common_responses",
+    ],
+}
+# Alert webhooks may target loopback and private networks only when this is on (a lab setup).
+ALERTS_ALLOW_PRIVATE_WEBHOOKS = _env_bool("ARBSITE_ALERTS_ALLOW_PRIVATE_WEBHOOKS")

@@ -1,0 +1,212 @@
+"""The accounts API: JWT endpoints (throttled), and each user's own watchlist, alert rules and
+alert history. Every lookup goes through accounts.services.visible_*: another user's row is a 404."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
+
+from accounts import serializers as s
+from accounts import services
+from accounts.throttles import LoginThrottle
+from arbsite.openapi import ERROR_SCHEMA
+from arbsite.paging import page
+
+RULE_EXAMPLE = OpenApiExample(
+    "BTC and ETH, bought on Binance or OKX",
+    value={
+        "name": "majors",
+        "instruments": ["BTC/USDT:USDT", "ETH-USDT-USDT"],
+        "buy_exchanges": ["binance", "okx"],
+        "sell_exchanges": [],
+        "min_net_spread_pct": "0.15",
+        "min_size_base": "0.01",
+        "cooldown_s": 300,
+        "notify_in_app": True,
+        "webhook_url": "https://hooks.example.com/arbsite",
+    },
+    request_only=True,
+)
+_REFUSED = OpenApiResponse(ERROR_SCHEMA, description="Wrong credentials, or an invalid, expired or revoked token")
+
+
+def _valid(serializer_class: type, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _path_id(value: str) -> int:
+    """An id from the path; anything else names nothing (404), like a missing row."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else 0
+
+
+def _id_parameter(name: str) -> OpenApiParameter:
+    return OpenApiParameter(name, int, OpenApiParameter.PATH)
+
+
+# --- tokens ----------------------------------------------------------------------------------
+@extend_schema(tags=["auth"], responses={200: jwt_views.TokenObtainPairView.serializer_class, 401: _REFUSED})
+class TokenObtainView(jwt_views.TokenObtainPairView):
+    """Username and password for an access token (short-lived) and a refresh token."""
+
+    throttle_classes = [LoginThrottle]
+
+
+@extend_schema(tags=["auth"], responses={401: _REFUSED})
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    """A refresh token for a new access token and a new refresh token; the old one is blacklisted."""
+
+    serializer_class = s.RevocationAwareRefreshSerializer
+
+
+@extend_schema(tags=["auth"], responses={401: _REFUSED})
+class TokenBlacklistView(jwt_views.TokenBlacklistView):
+    """Log out: the refresh token can no longer be used. Access tokens expire on their own."""
+
+
+# --- watchlist -------------------------------------------------------------------------------
+class WatchlistView(APIView):
+    @extend_schema(operation_id="watchlist_list", responses=s.WatchlistOutput, tags=["me"])
+    def get(self, request: Request) -> Response:
+        """The instruments I follow."""
+        rows = services.visible_watched_instruments(request.user)
+        return Response(s.WatchlistOutput({"instruments": rows, "count": rows.count()}).data)
+
+    @extend_schema(
+        request=s.WatchInput,
+        responses={201: s.WatchedInstrumentOutput, 200: s.WatchedInstrumentOutput},
+        tags=["me"],
+    )
+    def post(self, request: Request) -> Response:
+        """Follow an instrument (201); following it again changes nothing (200)."""
+        instrument = _valid(s.WatchInput, request.data)["instrument"]
+        try:
+            row, created = services.watch_instrument(request.user, instrument)
+        except services.LimitReached as exc:
+            raise ValidationError({"instrument": str(exc)}) from exc
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(s.WatchedInstrumentOutput(row).data, status=code)
+
+
+@extend_schema(parameters=[_id_parameter("watched_id")])
+class WatchedInstrumentView(APIView):
+    def _row(self, request: Request, watched_id: str):
+        return get_object_or_404(services.visible_watched_instruments(request.user), pk=_path_id(watched_id))
+
+    @extend_schema(responses=s.WatchedInstrumentOutput, tags=["me"])
+    def get(self, request: Request, watched_id: str) -> Response:
+        return Response(s.WatchedInstrumentOutput(self._row(request, watched_id)).data)
+
+    @extend_schema(responses={204: None}, tags=["me"])
+    def delete(self, request: Request, watched_id: str) -> Response:
+        """Stop following an instrument."""
+        services.unwatch_instrument(self._row(request, watched_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- alert rules -----------------------------------------------------------------------------
+class AlertRulesView(APIView):
+    @extend_schema(operation_id="alerts_rules_list", parameters=[s.PageQuery], responses=s.AlertRulePage, tags=["me"])
+    def get(self, request: Request) -> Response:
+        """My alert rules, oldest first."""
+        params = _valid(s.PageQuery, request.query_params)
+        rows = services.visible_alert_rules(request.user)
+        return Response(s.AlertRulePage(page(request, rows, params["limit"], params["offset"])).data)
+
+    @extend_schema(
+        request=s.AlertRuleInput,
+        responses={201: s.AlertRuleOutput},
+        examples=[RULE_EXAMPLE],
+        tags=["me"],
+    )
+    def post(self, request: Request) -> Response:
+        """A new alert rule; its webhook secret is generated and shown in the answer."""
+        fields = _valid(s.AlertRuleInput, request.data)
+        try:
+            rule = services.create_alert_rule(request.user, **fields)
+        except services.LimitReached as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+        return Response(s.AlertRuleOutput(rule).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[_id_parameter("rule_id")])
+class AlertRuleView(APIView):
+    def _rule(self, request: Request, rule_id: str):
+        return get_object_or_404(services.visible_alert_rules(request.user), pk=_path_id(rule_id))
+
+    @extend_schema(responses=s.AlertRuleOutput, tags=["me"])
+    def get(self, request: Request, rule_id: str) -> Response:
+        return Response(s.AlertRuleOutput(self._rule(request, rule_id)).data)
+
+    @extend_schema(
+        request=s.AlertRuleInput(partial=True),
+        responses=s.AlertRuleOutput,
+        examples=[OpenApiExample("pause", value={"active": False}, request_only=True)],
+        tags=["me"],
+    )
+    def patch(self, request: Request, rule_id: str) -> Response:
+        """Change some of a rule's fields."""
+        rule = self._rule(request, rule_id)
+        fields = _valid(s.AlertRuleInput, request.data, partial=True)
+        return Response(s.AlertRuleOutput(services.update_alert_rule(rule, **fields)).data)
+
+    @extend_schema(responses={204: None}, tags=["me"])
+    def delete(self, request: Request, rule_id: str) -> Response:
+        """Delete a rule; its alert history stays, detached from it."""
+        services.delete_alert_rule(self._rule(request, rule_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(parameters=[_id_parameter("rule_id")])
+class AlertRuleSecretView(APIView):
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("WebhookSecret", {"webhook_secret": serializers.CharField()}),
+        tags=["me"],
+    )
+    def post(self, request: Request, rule_id: str) -> Response:
+        """A new webhook secret for a rule; the old one stops working at once."""
+        rule = get_object_or_404(services.visible_alert_rules(request.user), pk=_path_id(rule_id))
+        return Response({"webhook_secret": services.rotate_webhook_secret(rule).webhook_secret})
+
+
+# --- alert history ---------------------------------------------------------------------------
+class AlertEventsView(APIView):
+    @extend_schema(
+        operation_id="alerts_events_list", parameters=[s.AlertEventQuery], responses=s.AlertEventPage, tags=["me"]
+    )
+    def get(self, request: Request) -> Response:
+        """My alerts' delivery attempts, newest first."""
+        params = _valid(s.AlertEventQuery, request.query_params)
+        rows = services.visible_alert_events(request.user)
+        for name, lookup in (
+            ("rule", "rule_id"),
+            ("channel", "channel"),
+            ("outcome", "outcome"),
+            ("since", "created_at__gte"),
+            ("until", "created_at__lt"),
+        ):
+            if params.get(name) is not None:
+                rows = rows.filter(**{lookup: params[name]})
+        return Response(s.AlertEventPage(page(request, rows, params["limit"], params["offset"])).data)
+
+
+@extend_schema(parameters=[_id_parameter("event_id")])
+class AlertEventView(APIView):
+    @extend_schema(responses=s.AlertEventOutput, tags=["me"])
+    def get(self, request: Request, event_id: str) -> Response:
+        event = get_object_or_404(services.visible_alert_events(request.user), pk=_path_id(event_id))
+        return Response(s.AlertEventOutput(event).data)

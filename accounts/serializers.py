@@ -1,0 +1,197 @@
+"""Input and output serializers of the accounts API: the user's watchlist, alert rules and
+alert history, and the token endpoints' revocation-aware refresh."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from accounts.models import AlertEvent, AlertRule
+from accounts.webhooks import WebhookURLError, validate_webhook_url
+from arbsite.paging import PageQuery, page_serializer
+from feeds.symbols import UnknownExchange, UnknownSymbol, canonical_form, resolve_exchange, resolve_symbol
+
+
+def canonical_instrument(value: str) -> str:
+    """Any symbol form the instrument lists know, or a well-formed canonical name."""
+    try:
+        return resolve_symbol(value)
+    except UnknownSymbol as exc:
+        if canonical := canonical_form(value):
+            return canonical
+        raise serializers.ValidationError(str(exc)) from exc
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+# --- watchlist ------------------------------------------------------------------------------
+class WatchInput(serializers.Serializer):
+    instrument = serializers.CharField(
+        max_length=64, help_text="Canonical (BTC/USDT:USDT), URL-safe (BTC-USDT-USDT) or an exchange's own symbol"
+    )
+
+    def validate_instrument(self, value: str) -> str:
+        return canonical_instrument(value)
+
+
+class WatchedInstrumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    instrument = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class WatchlistOutput(serializers.Serializer):
+    instruments = WatchedInstrumentOutput(many=True)
+    count = serializers.IntegerField()
+
+
+# --- alert rules ----------------------------------------------------------------------------
+class AlertRuleInput(serializers.Serializer):
+    """Create with the required fields; PATCH any subset."""
+
+    name = serializers.CharField(max_length=100)
+    instruments = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        max_length=200,
+        required=False,
+        help_text="Instruments, any symbol form; stored canonical. Empty: all",
+    )
+    buy_exchanges = serializers.ListField(
+        child=serializers.CharField(max_length=20), max_length=50, required=False, help_text="Empty: all"
+    )
+    sell_exchanges = serializers.ListField(
+        child=serializers.CharField(max_length=20), max_length=50, required=False, help_text="Empty: all"
+    )
+    min_net_spread_pct = serializers.DecimalField(
+        max_digits=10, decimal_places=6, min_value=Decimal(0), max_value=Decimal(100), help_text="Percent, after fees"
+    )
+    min_size_base = serializers.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        min_value=Decimal(0),
+        max_value=Decimal(10**12),
+        required=False,
+        allow_null=True,
+    )
+    min_profit_quote = serializers.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        min_value=Decimal(0),
+        max_value=Decimal(10**12),
+        required=False,
+        allow_null=True,
+    )
+    max_quote_age_ms = serializers.IntegerField(min_value=1, max_value=3_600_000, required=False, allow_null=True)
+    cooldown_s = serializers.IntegerField(min_value=0, max_value=7 * 86400, required=False)
+    notify_in_app = serializers.BooleanField(required=False)
+    notify_email = serializers.BooleanField(required=False)
+    notify_telegram = serializers.BooleanField(required=False)
+    webhook_url = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="http(s), public address; null: none",
+    )
+    active = serializers.BooleanField(required=False)
+
+    def validate_instruments(self, value: list[str]) -> list[str]:
+        return _unique([canonical_instrument(item) for item in value])
+
+    def _exchanges(self, value: list[str]) -> list[str]:
+        try:
+            return _unique([resolve_exchange(item) for item in value])
+        except UnknownExchange as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    validate_buy_exchanges = _exchanges
+    validate_sell_exchanges = _exchanges
+
+    def validate_webhook_url(self, value: str | None) -> str:
+        if not value:
+            return ""
+        try:
+            return validate_webhook_url(value)
+        except WebhookURLError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class AlertRuleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    instruments = serializers.ListField(child=serializers.CharField())
+    buy_exchanges = serializers.ListField(child=serializers.CharField())
+    sell_exchanges = serializers.ListField(child=serializers.CharField())
+    min_net_spread_pct = serializers.DecimalField(max_digits=10, decimal_places=6)
+    min_size_base = serializers.DecimalField(max_digits=32, decimal_places=12, allow_null=True)
+    min_profit_quote = serializers.DecimalField(max_digits=32, decimal_places=12, allow_null=True)
+    max_quote_age_ms = serializers.IntegerField(allow_null=True)
+    cooldown_s = serializers.IntegerField()
+    notify_in_app = serializers.BooleanField()
+    notify_email = serializers.BooleanField()
+    notify_telegram = serializers.BooleanField()
+    webhook_url = serializers.SerializerMethodField()
+    webhook_secret = serializers.CharField(help_text="Signs webhook deliveries; shown to the rule's owner only")
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_webhook_url(self, rule: AlertRule) -> str | None:
+        return rule.webhook_url or None
+
+
+AlertRulePage = page_serializer(AlertRuleOutput, "AlertRulePage")
+
+
+# --- alert history --------------------------------------------------------------------------
+class AlertEventQuery(PageQuery):
+    rule = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1, help_text="Of this rule only")
+    channel = serializers.ChoiceField(choices=AlertEvent.Channel.choices, required=False)
+    outcome = serializers.ChoiceField(choices=AlertEvent.Outcome.choices, required=False)
+    since = serializers.DateTimeField(required=False, help_text="At or after (ISO 8601)")
+    until = serializers.DateTimeField(required=False, help_text="Before (ISO 8601)")
+
+
+class AlertEventOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    rule = serializers.IntegerField(source="rule_id", allow_null=True, help_text="Null once the rule is deleted")
+    rule_name = serializers.SerializerMethodField()
+    opportunity_id = serializers.UUIDField()
+    channel = serializers.ChoiceField(choices=AlertEvent.Channel.choices)
+    outcome = serializers.ChoiceField(choices=AlertEvent.Outcome.choices)
+    latency_ms = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_rule_name(self, event: AlertEvent) -> str | None:
+        return event.rule.name if event.rule else None
+
+
+AlertEventPage = page_serializer(AlertEventOutput, "AlertEventPage")
+
+
+# --- tokens ---------------------------------------------------------------------------------
+class RevocationAwareRefreshSerializer(TokenRefreshSerializer):
+    """SimpleJWT's refresh, also refusing a token whose user is gone, inactive, or has changed
+    the password since (the access token it would mint could not be used anyway)."""
+
+    def validate(self, attrs: dict) -> dict:
+        refresh = RefreshToken(attrs["refresh"])
+        user = get_user_model().objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("No active account found for the given token.", "no_active_account")
+        if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed("The user's password has been changed.", "password_changed")
+        return super().validate(attrs)

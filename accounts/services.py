@@ -1,0 +1,81 @@
+"""A user's own resources: what they may see, and the writes, each a named function.
+
+Every read of a user's rows goes through a `visible_*` helper, so "may this user see it" is
+decided in one place per object type and no view filters by user on its own.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from accounts.models import AlertEvent, AlertRule, WatchedInstrument, generate_webhook_secret
+
+MAX_ALERT_RULES = 100
+MAX_WATCHED_INSTRUMENTS = 500
+
+
+class LimitReached(Exception):
+    """A user already has as many of something as one may have."""
+
+
+# --- who sees what --------------------------------------------------------------------------
+def visible_watched_instruments(user) -> QuerySet[WatchedInstrument]:
+    return WatchedInstrument.objects.filter(user=user)
+
+
+def visible_alert_rules(user) -> QuerySet[AlertRule]:
+    return AlertRule.objects.filter(user=user)
+
+
+def visible_alert_events(user) -> QuerySet[AlertEvent]:
+    return AlertEvent.objects.filter(user=user).select_related("rule")
+
+
+def watched_instruments(user) -> set[str]:
+    """The canonical instruments a user follows (pages show them first)."""
+    return set(visible_watched_instruments(user).values_list("instrument", flat=True))
+
+
+# --- writes -------------------------------------------------------------------------------
+def watch_instrument(user, instrument: str) -> tuple[WatchedInstrument, bool]:
+    """Follow an instrument; (the row, whether it is new). Watching twice is not an error."""
+    existing = visible_watched_instruments(user).filter(instrument=instrument).first()
+    if existing is not None:
+        return existing, False
+    if visible_watched_instruments(user).count() >= MAX_WATCHED_INSTRUMENTS:
+        raise LimitReached(f"at most {MAX_WATCHED_INSTRUMENTS} watched instruments")
+    try:
+        with transaction.atomic():
+            return WatchedInstrument.objects.create(user=user, instrument=instrument), True
+    except IntegrityError:  # the same request, twice at once
+        return visible_watched_instruments(user).get(instrument=instrument), False
+
+
+def unwatch_instrument(watched: WatchedInstrument) -> None:
+    watched.delete()
+
+
+def create_alert_rule(user, **fields) -> AlertRule:
+    if visible_alert_rules(user).count() >= MAX_ALERT_RULES:
+        raise LimitReached(f"at most {MAX_ALERT_RULES} alert rules")
+    return AlertRule.objects.create(user=user, **fields)
+
+
+def update_alert_rule(rule: AlertRule, **fields) -> AlertRule:
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    rule.save()
+    return rule
+
+
+def rotate_webhook_secret(rule: AlertRule) -> AlertRule:
+    """A new secret: signatures made with the old one stop verifying at once."""
+    rule.webhook_secret = generate_webhook_secret()
+    rule.save(update_fields=["webhook_secret", "updated_at"])
+    return rule
+
+
+def delete_alert_rule(rule: AlertRule) -> None:
+    """The rule goes; its delivery history stays, detached (AlertEvent.rule becomes null)."""
+    rule.delete()

@@ -1,0 +1,60 @@
+"""Password attempts are rate-limited per client address, the token endpoint and the login
+page counting together."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _three_attempts_a_minute(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"},
+    }
+
+
+def test_the_token_endpoint_refuses_a_fourth_attempt(api_client, alice):
+    for _ in range(3):
+        assert (
+            api_client.post("/api/token/", {"username": "alice", "password": "guess"}, format="json").status_code == 401
+        )
+    response = api_client.post("/api/token/", {"username": "alice", "password": "alice-pass-1234"}, format="json")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "access" not in response.json()
+
+
+def test_the_login_page_and_the_token_endpoint_share_the_count(client, api_client, alice):
+    for _ in range(2):
+        assert client.post("/accounts/login/", {"username": "alice", "password": "guess"}).status_code == 200
+    assert api_client.post("/api/token/", {"username": "alice", "password": "guess"}, format="json").status_code == 401
+    response = client.post("/accounts/login/", {"username": "alice", "password": "alice-pass-1234"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_attempts_from_another_address_are_counted_apart(api_client, alice):
+    for _ in range(3):
+        api_client.post("/api/token/", {"username": "alice", "password": "guess"}, format="json")
+    response = api_client.post(
+        "/api/token/", {"username": "alice", "password": "alice-pass-1234"}, format="json", REMOTE_ADDR="10.0.0.9"
+    )
+    assert response.status_code == 200
+
+
+def test_a_forwarded_for_header_does_not_reset_the_count(api_client, alice):
+    for _ in range(3):
+        api_client.post("/api/token/", {"username": "alice", "password": "guess"}, format="json")
+    response = api_client.post(
+        "/api/token/", {"username": "alice", "password": "guess"}, format="json", HTTP_X_FORWARDED_FOR="10.1.2.3"
+    )
+    assert response.status_code == 429
+
+
+def test_the_login_page_still_logs_in(client, alice):
+    response = client.post("/accounts/login/", {"username": "alice", "password": "alice-pass-1234"})
+    assert response.status_code == 302
+    assert client.get("/accounts/login/").status_code == 200

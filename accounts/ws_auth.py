@@ -1,0 +1,97 @@
+"""/ws authentication with a JWT access token, for programs; pages use their session.
+
+A token never goes in the URL (URLs end up in logs). A client offers it either as the
+`Sec-WebSocket-Protocol` pair `bearer, <token>` (the server answers `bearer`), handled here
+before the consumer runs, or as its first message `{"type":"auth","token":"..."}`, handled
+by the consumer with `aauthenticate_token`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+# Application close codes (4000–4999), documented in the README's /ws section.
+CLOSE_UNAUTHENTICATED = 4401  # no credentials, or a token that is not a valid access token
+CLOSE_TOKEN_REJECTED = 4403  # the token expired (also while connected) or was revoked
+CLOSE_AUTH_TIMEOUT = 4408  # no auth message within settings.WS_AUTH_TIMEOUT_S
+
+BEARER_SUBPROTOCOL = "bearer"
+
+
+@dataclass(frozen=True)
+class TokenAuth:
+    user: object
+    expires_at: float  # epoch seconds: the connection ends then
+
+
+class TokenRejected(Exception):
+    def __init__(self, close_code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.close_code = close_code
+        self.reason = reason
+
+
+def authenticate_token(raw: str) -> TokenAuth:
+    """The user an access token stands for, or TokenRejected with the close code to send."""
+    try:
+        token = AccessToken(raw)
+    except ExpiredTokenError as exc:
+        raise TokenRejected(CLOSE_TOKEN_REJECTED, "token expired") from exc
+    except TokenError as exc:
+        raise TokenRejected(CLOSE_UNAUTHENTICATED, "not a valid access token") from exc
+    try:
+        # The same checks as the HTTP API: the user exists, is active, and has not changed
+        # the password since the token was issued.
+        user = JWTAuthentication().get_user(token)
+    except AuthenticationFailed as exc:
+        raise TokenRejected(CLOSE_TOKEN_REJECTED, "token revoked") from exc
+    return TokenAuth(user, float(token["exp"]))
+
+
+aauthenticate_token = database_sync_to_async(authenticate_token)
+
+
+def token_from_subprotocols(subprotocols: list[str]) -> str | None:
+    """`["bearer", "<token>"]` -> the token; None when the client offered none."""
+    if BEARER_SUBPROTOCOL not in subprotocols:
+        return None
+    index = subprotocols.index(BEARER_SUBPROTOCOL)
+    return subprotocols[index + 1] if index + 1 < len(subprotocols) else ""
+
+
+class JWTAuthMiddleware:
+    """Sets scope["user"] from a token offered in Sec-WebSocket-Protocol, over the session's user.
+
+    A token that fails leaves an anonymous user and scope["token_rejected"], so the consumer
+    closes with the right code rather than falling back to a session the client did not choose.
+    """
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        raw = token_from_subprotocols(list(scope.get("subprotocols") or []))
+        if scope["type"] == "websocket" and raw is not None:
+            scope = dict(scope)
+            try:
+                auth = await aauthenticate_token(raw)
+            except TokenRejected as rejected:
+                scope["user"] = AnonymousUser()
+                scope["token_rejected"] = rejected
+            else:
+                scope["user"] = auth.user
+                scope["token_expires_at"] = auth.expires_at
+        return await self.inner(scope, receive, send)
+
+
+def JWTAuthMiddlewareStack(inner):
+    """Channels' session stack (named like it), with a token, when offered, deciding the user."""
+    return AuthMiddlewareStack(JWTAuthMiddleware(inner))

@@ -1,0 +1,216 @@
+"""Reads the API shares: quotes and open opportunities from the cache, history from the
+database. Never the engine's memory."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+
+from arbitrage.history import summary
+from arbitrage.models import Opportunity
+from arbitrage.quote_cache import INDEX_KEY, read_open_opportunities, read_quotes
+from arbitrage.spreads import HUNDRED, exact_spread
+from arbitrage.tracker import rank
+from feeds.models import Exchange
+from feeds.types import Quote
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def known_instruments() -> set[str]:
+    """Canonical names known beyond the instrument lists: quoted now, or watched by default."""
+    return set(cache.get(INDEX_KEY) or []) | set(settings.DEFAULT_WATCHED_INSTRUMENTS)
+
+
+def prices(instruments: list[str] | None = None, exchanges: set[str] | None = None) -> dict[str, dict[str, dict]]:
+    """instrument -> exchange -> quote, the latest of each, optionally of some exchanges only."""
+    quotes = read_quotes(instruments)
+    if not exchanges:
+        return quotes
+    narrowed = {instrument: {ex: q for ex, q in row.items() if ex in exchanges} for instrument, row in quotes.items()}
+    return {instrument: row for instrument, row in narrowed.items() if row}
+
+
+def _max_age_ms() -> dict[str, int]:
+    return dict(Exchange.objects.values_list("id", "max_quote_age_ms"))
+
+
+def _is_stale(quote: dict, max_age_ms: dict[str, int], at_ms: int) -> bool:
+    return at_ms - quote["recv_ms"] > max_age_ms.get(quote["exchange"], settings.QUOTE_MAX_AGE_MS)
+
+
+def best_prices(instrument: str) -> dict:
+    """The highest bid and the lowest ask across exchanges: sell there, buy there."""
+    row = read_quotes([instrument]).get(instrument, {})
+    max_age, at_ms = _max_age_ms(), now_ms()
+
+    def side(quote: dict | None, price: str, size: str) -> dict | None:
+        if quote is None:
+            return None
+        return {
+            "exchange": quote["exchange"],
+            "price": quote[price],
+            "size": quote[size],
+            "timestamp": quote["timestamp"],
+            "stale": _is_stale(quote, max_age, at_ms),
+        }
+
+    quotes = list(row.values())
+    bid = max(quotes, key=lambda q: Decimal(q["bid"]), default=None)
+    ask = min(quotes, key=lambda q: Decimal(q["ask"]), default=None)
+    spread = spread_pct = None
+    if bid is not None and ask is not None and Decimal(ask["ask"]) > 0:
+        spread = Decimal(bid["bid"]) - Decimal(ask["ask"])
+        spread_pct = (spread / Decimal(ask["ask"]) * HUNDRED).quantize(Decimal("0.000001"))
+    return {
+        "symbol": instrument,
+        "best_bid": side(bid, "bid", "bid_size"),
+        "best_ask": side(ask, "ask", "ask_size"),
+        "spread": spread,
+        "spread_percentage": spread_pct,
+        "exchanges": len(quotes),
+    }
+
+
+def _as_quote(message: dict) -> Quote:
+    """A cached quote back as the engine's Quote (contract counts are not cached; spreads use sizes)."""
+    bid_size, ask_size = Decimal(message["bid_size"]), Decimal(message["ask_size"])
+    return Quote(
+        message["exchange"],
+        message["symbol"],
+        message["instrument"],
+        Decimal(message["bid"]),
+        bid_size,
+        Decimal(message["ask"]),
+        ask_size,
+        bid_size,
+        ask_size,
+        message["ts_ms"],
+        message["recv_ms"] * 1_000_000,
+    )
+
+
+@dataclass(frozen=True)
+class PairSpreads:
+    symbol: str
+    exchange1: str
+    exchange2: str
+    quote1: dict | None
+    quote2: dict | None
+    spreads: list[dict]  # buy on one, sell on the other: both directions, best first
+    best: dict | None
+
+
+def pair_spreads(instrument: str, exchange1: str, exchange2: str) -> PairSpreads:
+    """Both directions of trading `instrument` between two exchanges, after taker fees."""
+    row = read_quotes([instrument]).get(instrument, {})
+    quote1, quote2 = row.get(exchange1), row.get(exchange2)
+    spreads = []
+    if quote1 is not None and quote2 is not None:
+        exchanges = {e.id: e for e in Exchange.objects.filter(id__in=[exchange1, exchange2])}
+        max_age, at_ms = _max_age_ms(), now_ms()
+        for buy, sell in ((quote1, quote2), (quote2, quote1)):
+            buy_fee, sell_fee = exchanges[buy["exchange"]].taker_fee_pct, exchanges[sell["exchange"]].taker_fee_pct
+            if Decimal(buy["ask"]) <= 0:
+                continue
+            spread = exact_spread(_as_quote(buy), _as_quote(sell), buy_fee, sell_fee)
+            gross = spread.gross_spread_pct.quantize(Decimal("0.000001"))
+            profit = spread.profit_quote.quantize(Decimal("0.00000001"))
+            spreads.append(
+                {
+                    "buy_exchange": buy["exchange"],
+                    "sell_exchange": sell["exchange"],
+                    "buy_price": spread.buy_price,
+                    "sell_price": spread.sell_price,
+                    "spread": spread.sell_price - spread.buy_price,
+                    "spread_percentage": gross,
+                    "gross_spread_pct": gross,
+                    "net_spread_pct": spread.net_spread_pct.quantize(Decimal("0.000001")),
+                    "size_base": spread.size_base,
+                    "profit_quote": profit,
+                    "potential_profit": profit,
+                    "profitable": spread.net_spread_pct > 0,
+                    "basis_risk": spread.basis_risk,
+                    "stale": _is_stale(buy, max_age, at_ms) or _is_stale(sell, max_age, at_ms),
+                }
+            )
+        spreads.sort(key=lambda item: item["net_spread_pct"], reverse=True)
+    return PairSpreads(instrument, exchange1, exchange2, quote1, quote2, spreads, spreads[0] if spreads else None)
+
+
+def open_opportunities(
+    *,
+    instrument: str | None = None,
+    exchanges: set[str] | None = None,
+    min_spread_pct: Decimal | None = None,
+    min_size_base: Decimal | None = None,
+    limit: int | None = None,
+) -> tuple[list[dict], int]:
+    """Open opportunities, best net spread first, and how many matched before the limit."""
+    matched = rank(
+        read_open_opportunities(),
+        min_spread_pct=min_spread_pct,
+        min_size_base=min_size_base,
+        instruments={instrument} if instrument else None,
+        exchanges=exchanges,
+    )
+    return matched[:limit] if limit else matched, len(matched)
+
+
+def market_summary(since: datetime, history_limit: int) -> dict:
+    """Now (quotes and open opportunities per exchange) and the history since `since`."""
+    quotes = read_quotes()
+    per_exchange: dict[str, dict] = {}
+    for row in quotes.values():
+        for exchange, quote in row.items():
+            entry = per_exchange.setdefault(exchange, {"instruments": 0, "last_update_ms": 0})
+            entry["instruments"] += 1
+            entry["last_update_ms"] = max(entry["last_update_ms"], quote["recv_ms"])
+    opportunities = read_open_opportunities()
+    best = rank(opportunities, limit=1)
+    return {
+        "total_symbols": len(quotes),
+        "total_exchanges": len(per_exchange),
+        "total_quotes": sum(entry["instruments"] for entry in per_exchange.values()),
+        "exchanges": dict(sorted(per_exchange.items())),
+        "open_opportunities": len(opportunities),
+        "best_opportunity": best[0] if best else None,
+        "since": since,
+        "history": summary(since=since, limit=history_limit),
+    }
+
+
+def opportunity_history(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    instrument: str | None = None,
+    exchanges: set[str] | None = None,
+    min_spread_pct: Decimal | None = None,
+    state: str | None = None,
+) -> QuerySet[Opportunity]:
+    """Lives of opportunities opened in [since, until), newest first."""
+    rows = Opportunity.objects.all()
+    if since is not None:
+        rows = rows.filter(opened_at__gte=since)
+    if until is not None:
+        rows = rows.filter(opened_at__lt=until)
+    if instrument:
+        rows = rows.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))
+    if exchanges:
+        rows = rows.filter(Q(buy_exchange__in=exchanges) | Q(sell_exchange__in=exchanges))
+    if min_spread_pct is not None:
+        rows = rows.filter(peak_net_spread_pct__gte=min_spread_pct)
+    if state == "open":
+        rows = rows.filter(closed_at__isnull=True)
+    elif state == "closed":
+        rows = rows.filter(closed_at__isnull=False)
+    return rows.order_by("-opened_at", "id")

@@ -1,0 +1,68 @@
+"""Serializers of the admin API over exchange and instrument settings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from arbsite.paging import PageQuery, page_serializer
+from feeds.models import Exchange, Instrument
+
+
+class ExchangeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Exchange
+        fields = ["id", "name", "enabled", "taker_fee_pct", "max_quote_age_ms"]
+        read_only_fields = fields
+
+
+class ExchangePatch(serializers.Serializer):
+    name = serializers.CharField(max_length=40, required=False)
+    enabled = serializers.BooleanField(required=False)
+    taker_fee_pct = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=Decimal(0),
+        max_value=Decimal(1),
+        required=False,
+        help_text="Taker fee in percent of notional, e.g. 0.05",
+    )
+    max_quote_age_ms = serializers.IntegerField(min_value=1, max_value=3_600_000, required=False)
+
+
+class InstrumentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Instrument
+        fields = [
+            "id",
+            "exchange",
+            "symbol",
+            "instrument",
+            "base",
+            "quote",
+            "settle",
+            "linear",
+            "contract_size",
+            "tick_size",
+            "coin",
+            "multiplier",
+            "enabled",
+            "listed",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InstrumentPatch(serializers.Serializer):
+    enabled = serializers.BooleanField()
+
+
+class InstrumentQuery(PageQuery):
+    exchange = serializers.CharField(required=False, max_length=20)
+    instrument = serializers.CharField(required=False, max_length=64, help_text="Canonical name")
+    enabled = serializers.BooleanField(required=False, allow_null=True)
+    listed = serializers.BooleanField(required=False, allow_null=True)
+
+
+InstrumentPage = page_serializer(InstrumentOutput, "InstrumentPage")
