@@ -1,4 +1,5 @@
-"""Page URLs of accounts: Django's auth views and names, with the login page throttled."""
+"""Page URLs of accounts: Django's auth views and names (login throttled), sign up, the
+user's watched instruments and alert rules."""
 
 from __future__ import annotations
 
@@ -6,10 +7,18 @@ from django.contrib.auth import urls as auth_urls
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts import views
 from accounts.views import LoginView
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
+    path("signup/", views.signup, name="signup"),
+    path("settings/", views.watchlist, name="settings"),
+    path("settings/watched/<int:pk>/remove/", views.unwatch, name="unwatch"),
+    path("alerts/", views.alert_rules, name="alerts"),
+    path("alerts/<int:pk>/", views.alert_rule, name="alert-rule"),
+    path("alerts/<int:pk>/toggle/", views.toggle_alert_rule, name="alert-rule-toggle"),
+    path("alerts/<int:pk>/delete/", views.delete_alert_rule, name="alert-rule-delete"),
     *(pattern for pattern in auth_urls.urlpatterns if pattern.name != "login"),
 ]
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.services import watched_instruments
 from arbitrage.api import ApiRoot
 from arbitrage.forms import OpportunityFilterForm
 from arbitrage.models import Opportunity
@@ -25,17 +26,13 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def watched_instruments(user) -> set[str]:
-    """The instruments this user chose to see first."""
-    return set()
-
-
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The price matrix, instruments by exchange, from the cache; /ws keeps it live."""
     quotes = read_quotes()
     exchanges = sorted({exchange for row in quotes.values() for exchange in row} | set(CONNECTORS))
-    rows = price_matrix(quotes, exchanges, watched_instruments(request.user), _now_ms(), settings.QUOTE_MAX_AGE_MS)
+    watched = watched_instruments(request.user)
+    rows = price_matrix(quotes, exchanges, watched, _now_ms(), settings.QUOTE_MAX_AGE_MS)
     return render(request, "arbitrage/dashboard.html", {"exchanges": exchanges, "rows": rows})
 
 

@@ -124,6 +124,20 @@ async def test_a_trader_session_in_the_browser(demo, browser):
     await page.wait_for_selector("#live-status[data-state=live]")
     await _screenshots(page, "instrument")
 
+    # An alert setting, created inline on the alerts page.
+    await page.goto(demo["url"] + "/accounts/alerts/")
+    await page.fill("#rule-create input[name=name]", "ETH gaps")
+    await page.fill("#rule-create input[name=min_net_spread_pct]", "0.25")
+    await page.fill("#rule-create input[name=instruments]", "ETH/USDT:USDT")
+    await page.click("#rule-create button[type=submit]")
+    await page.wait_for_selector('article.rule[data-rule="ETH gaps"]', timeout=10_000)
+    await _screenshots(page, "alerts")
+    await page.goto(demo["url"] + "/accounts/settings/")
+    await page.fill("input[name=instrument]", "ETH/USDT:USDT")
+    await page.click("form.inline-form button[type=submit]")
+    await page.wait_for_selector('#watchlist li[data-instrument="ETH/USDT:USDT"]', timeout=10_000)
+    await _screenshots(page, "settings")
+
     await page.click("text=Log out")
     await page.goto(demo["url"] + "/")
     assert "/accounts/login/" in page.url
