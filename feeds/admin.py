@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from feeds.models import Exchange, Instrument
+from feeds.models import Exchange, Instrument, TrackedInstrument
 
 
 @admin.register(Instrument)
@@ -15,3 +15,11 @@ class InstrumentAdmin(admin.ModelAdmin):
 class ExchangeAdmin(admin.ModelAdmin):
     list_display = ("id", "name", "enabled", "taker_fee_pct", "max_quote_age_ms")
     list_editable = ("enabled", "taker_fee_pct", "max_quote_age_ms")
+
+
+@admin.register(TrackedInstrument)
+class TrackedInstrumentAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "instrument", "exchange", "symbol", "enabled", "added_at")
+    list_filter = ("enabled", "exchange")
+    list_editable = ("enabled",)
+    search_fields = ("instrument", "symbol")

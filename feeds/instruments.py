@@ -61,10 +61,3 @@ async def load_instruments(exchange_id: str, rest_url: str) -> list[types.Instru
         return await database_sync_to_async(stored_instruments)(exchange_id)
     await database_sync_to_async(store_instruments)(exchange_id, listed)
     return listed
-
-
-def select_watched(
-    instruments: list[types.Instrument], watched: set[str], disabled: set[str]
-) -> dict[str, types.Instrument]:
-    """The instruments to subscribe to, keyed by the exchange's symbol."""
-    return {item.symbol: item for item in instruments if item.instrument in watched and item.symbol not in disabled}

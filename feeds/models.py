@@ -64,3 +64,28 @@ class Exchange(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TrackedInstrument(models.Model):
+    """What the feed workers subscribe to: a canonical instrument on every exchange that lists
+    it, or one exchange's own symbol. Empty table: settings.DEFAULT_WATCHED_INSTRUMENTS."""
+
+    instrument = models.CharField(max_length=64, blank=True, help_text="Canonical, e.g. BTC/USDT:USDT")
+    exchange = models.CharField(max_length=20, blank=True, help_text="With symbol: one exchange's own")
+    symbol = models.CharField(max_length=64, blank=True, help_text="The exchange's own name, e.g. XBTUSDTM")
+    enabled = models.BooleanField(default=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["instrument", "exchange", "symbol"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(~models.Q(instrument="") & models.Q(exchange="", symbol=""))
+                | (models.Q(instrument="") & ~models.Q(exchange="") & ~models.Q(symbol="")),
+                name="tracked_instrument_or_exchange_symbol",
+            ),
+            models.UniqueConstraint(fields=["instrument", "exchange", "symbol"], name="unique_tracked"),
+        ]
+
+    def __str__(self) -> str:
+        return self.instrument or f"{self.exchange}:{self.symbol}"

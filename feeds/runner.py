@@ -15,10 +15,11 @@ from redis.exceptions import RedisError
 from feeds.backoff import backoff_delay_s
 from feeds.exchanges import get_connector
 from feeds.exchanges.base import Endpoints, batched
-from feeds.instruments import disabled_symbols, load_instruments, select_watched
+from feeds.instruments import disabled_symbols, load_instruments
 from feeds.publish import QuotePublisher
 from feeds.session import ExchangeSession
 from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
+from feeds.watchlist import current_watchlist
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +76,13 @@ class FeedWorker:
     async def _run_exchange(self, exchange_id: str) -> None:
         status = self.statuses[exchange_id][0]
         endpoints = self.endpoints[exchange_id]
-        watched = set(settings.DEFAULT_WATCHED_INSTRUMENTS)
+        watchlist = await database_sync_to_async(current_watchlist)()
         attempt = 0
         while True:
             status.state = "loading instruments"
             listed = await load_instruments(exchange_id, endpoints.rest_url)
             disabled = await database_sync_to_async(disabled_symbols)(exchange_id)
-            chosen = select_watched(listed, watched, disabled)
+            chosen = watchlist.select(listed, disabled)
             if chosen:
                 break
             status.record_error("no watched instrument listed (exchange unreachable and none stored?)")
