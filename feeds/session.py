@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 # Close codes the session uses on its own connection, so logs say why it went.
 CLOSE_STALLED = 4000
 CLOSE_ROTATING = 4001
+# A parser sets this key in the connection's state when the exchange announces a close.
+RECONNECT_REQUESTED = "reconnect_requested"
 # A connection that carried data this long counts as healthy: backoff starts over.
 HEALTHY_AFTER_S = 30.0
 
@@ -70,6 +72,7 @@ class ExchangeSession:
         self.rng = rng or random.Random()
         self.on_down = on_down
         self._last_data = 0.0
+        self._guard_closing = False  # the guard, not the server, is closing this connection
         self._error_log_mark = 0.0
         self._errors_unlogged = 0
 
@@ -132,18 +135,25 @@ class ExchangeSession:
             for message in self.connector.subscribe_messages(sorted(self.instruments)):
                 await ws.send(message)
             state: dict = {}
+            self._guard_closing = False
             guard = asyncio.create_task(self._guard(ws))
             try:
                 try:
                     async for raw in ws:
                         if (reply := self._on_frame(raw, state)) is not None:
                             await ws.send(reply)
+                        if state.get(RECONNECT_REQUESTED):
+                            # The exchange announced it will close this socket (OKX's 64008
+                            # before an upgrade): reconnect now, without backoff.
+                            logger.info("%s: %s; reconnecting", self.exchange_id, state[RECONNECT_REQUESTED])
+                            await ws.close(CLOSE_ROTATING, "exchange asked")
+                            return True
                 except websockets.ConnectionClosed:
-                    # When the guard closed the socket, the read may notice first: let the guard
+                    if not self._guard_closing:
+                        raise
+                    # The guard closed the socket and the read noticed first: let the guard
                     # finish, so its reason (stall, rotation) is the one reported.
                     await asyncio.wait({guard}, timeout=2)
-                    if not guard.done():
-                        raise
                 # The guard closed the socket: its reason (stall, rotation) is the one to report.
                 if guard.done():
                     return guard.result()  # a rotation, or the watchdog's _Stalled
@@ -206,10 +216,12 @@ class ExchangeSession:
             if now - self._last_data > self.stall_timeout_s:
                 self.status.record_error(f"stalled: no data for {self.stall_timeout_s:g} s")
                 logger.warning("%s: stalled, reconnecting", self.exchange_id)
+                self._guard_closing = True
                 await ws.close(CLOSE_STALLED, "stalled")
                 raise _Stalled(f"stalled: no data for {self.stall_timeout_s:g} s")
             if connector.max_lifetime_s and now - opened > connector.max_lifetime_s:
                 logger.info("%s: rotating connection before the server's lifetime limit", self.exchange_id)
+                self._guard_closing = True
                 await ws.close(CLOSE_ROTATING, "rotating")
                 return True
             if now >= next_beat:

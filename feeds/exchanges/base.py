@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from feeds.types import FrameError, Instrument, Quote
+from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,38 @@ class Connector:
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         raise NotImplementedError
+
+    def make_instrument(
+        self,
+        symbol: str,
+        base: str,
+        quote: str,
+        settle: str,
+        *,
+        linear: bool,
+        contract_size: Decimal,
+        tick_size: Decimal,
+    ) -> Instrument:
+        """One of this exchange's instruments, from its own asset codes (XBT, USDt) to the canonical name."""
+        base, quote, settle = normalise_asset(base), normalise_asset(quote), normalise_asset(settle)
+        coin, multiplier = self.coin_and_multiplier(base)
+        return Instrument(
+            exchange=self.id,
+            symbol=symbol,
+            instrument=canonical_name(base, quote, settle),
+            base=base,
+            quote=quote,
+            settle=settle,
+            linear=linear,
+            contract_size=contract_size,
+            tick_size=tick_size,
+            coin=coin,
+            multiplier=multiplier,
+        )
+
+    def coin_and_multiplier(self, base: str) -> tuple[str, Decimal]:
+        """The coin a base asset counts and how many per unit: `1000PEPE` -> ("PEPE", 1000)."""
+        return split_multiplier(base)
 
     def next_page_path(self, path: str, body: str | bytes) -> str | None:
         """For instrument lists split over pages (Bybit's cursor): the next page's path, or None."""

@@ -18,7 +18,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import FrameError, Instrument, Quote
 
 ZERO = Decimal(0)
 
@@ -99,23 +99,16 @@ class Binance(Connector):
             if sym.contractType != "PERPETUAL" or sym.status != "TRADING":
                 continue
             tick = next((f.tickSize for f in sym.filters if f.filterType == "PRICE_FILTER"), None)
-            base = normalise_asset(sym.baseAsset)
-            quote = normalise_asset(sym.quoteAsset)
-            settle = normalise_asset(sym.marginAsset or sym.quoteAsset)
-            coin, multiplier = split_multiplier(base)
+            settle = sym.marginAsset or sym.quoteAsset
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=sym.symbol,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
+                self.make_instrument(
+                    sym.symbol,
+                    sym.baseAsset,
+                    sym.quoteAsset,
+                    settle,
                     linear=True,
                     contract_size=Decimal(1),
                     tick_size=tick or ZERO,
-                    coin=coin,
-                    multiplier=multiplier,
                 )
             )
         return instruments

@@ -40,7 +40,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -161,20 +161,15 @@ class Bitget(Connector):
             # Coin-margined contracts are quoted in USD and settle in their base coin.
             linear = quote != "USD"
             settle = quote if linear else base
-            coin, multiplier = split_multiplier(base)
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=contract.symbol,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
+                self.make_instrument(
+                    contract.symbol,
+                    base,
+                    quote,
+                    settle,
                     linear=linear,
                     contract_size=ONE,  # sizes are base-coin amounts on every product type
                     tick_size=contract.priceEndStep.scaleb(-contract.pricePlace),
-                    coin=coin,
-                    multiplier=multiplier,
                 )
             )
         return instruments

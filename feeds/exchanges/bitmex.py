@@ -54,7 +54,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import FrameError, Instrument, Quote
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
@@ -131,23 +131,15 @@ class Bitmex(Connector):
             contract_size = _contract_size(item)
             if contract_size is None:
                 continue
-            base = normalise_asset(item.rootSymbol)
-            quote = normalise_asset(item.quoteCurrency)
-            settle = normalise_asset(item.settlCurrency)  # XBt -> BTC, USDt -> USDT
-            coin, multiplier = split_multiplier(base)
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=item.symbol,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
+                self.make_instrument(
+                    item.symbol,
+                    item.rootSymbol,
+                    item.quoteCurrency,
+                    item.settlCurrency,  # XBt -> BTC, USDt -> USDT
                     linear=not item.isInverse,
                     contract_size=contract_size,
                     tick_size=item.tickSize or Decimal(0),
-                    coin=coin,
-                    multiplier=multiplier,
                 )
             )
         return instruments

@@ -35,14 +35,15 @@ known again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from urllib.parse import quote
 
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.exchanges.levels import kept_books, merged
+from feeds.types import FrameError, Instrument, Quote, split_multiplier
 
 logger = logging.getLogger(__name__)
 
@@ -107,30 +108,15 @@ class _InstrumentsBody(msgspec.Struct):
 _instruments_decoder = msgspec.json.Decoder(_InstrumentsBody)
 
 
-def coin_and_multiplier(base: str) -> tuple[str, Decimal]:
-    """`1000PEPE` like everyone, plus Bybit's suffixed `SHIB1000` (1000 SHIB per unit)."""
-    coin, multiplier = split_multiplier(base)
-    if multiplier == 1 and base.endswith("1000") and base[:-4].isalpha():
-        return base[:-4], Decimal(1000)
-    return coin, multiplier
-
-
-def _apply_delta(
-    level: Level | None, changes: list[Level], best_of: Callable[[Iterable[Decimal]], Decimal]
-) -> Level | None:
-    """The side's top level after a delta: size "0" removes a price, any other size sets it.
+def _moved(top: Level | tuple | None, changes: list[Level], highest_first: bool) -> tuple | None:
+    """A side's top (price, size) after a delta: size "0" removes a price, any other size sets it.
 
     The server keeps a one-level window: a new best price arrives as an insert and the old
     one as a removal, in either order, so the best remaining level is the new top.
     """
-    levels = {} if level is None else {Decimal(level[0]): level}
-    for change in changes:
-        price = Decimal(change[0])
-        if Decimal(change[1]) == 0:
-            levels.pop(price, None)
-        else:
-            levels[price] = change
-    return levels[best_of(levels)] if levels else None
+    side = {} if top is None else {Decimal(top[0]): Decimal(top[1])}
+    side = merged(side, [(Decimal(change[0]), Decimal(change[1])) for change in changes], "bybit", 1, highest_first)
+    return next(iter(side.items()), None)
 
 
 class Bybit(Connector):
@@ -158,6 +144,13 @@ class Bybit(Connector):
     def heartbeat_message(self) -> str:
         return '{"op":"ping"}'
 
+    def coin_and_multiplier(self, base: str) -> tuple[str, Decimal]:
+        """`1000PEPE` like everyone, plus Bybit's suffixed `SHIB1000` (1000 SHIB per unit)."""
+        coin, multiplier = split_multiplier(base)
+        if multiplier == 1 and base.endswith("1000") and base[:-4].isalpha():
+            return base[:-4], Decimal(1000)
+        return coin, multiplier
+
     def next_page_path(self, path: str, body: str | bytes) -> str | None:
         try:
             cursor = _instruments_decoder.decode(body).result.nextPageCursor
@@ -181,23 +174,15 @@ class Bybit(Connector):
             ):
                 continue
             # USDC perps are named BTCPERP: the coins come from the fields, never the symbol.
-            base = normalise_asset(sym.baseCoin)
-            quote = normalise_asset(sym.quoteCoin)
-            settle = normalise_asset(sym.settleCoin or sym.quoteCoin)
-            coin, multiplier = coin_and_multiplier(base)
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=sym.symbol,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
+                self.make_instrument(
+                    sym.symbol,
+                    sym.baseCoin,
+                    sym.quoteCoin,
+                    sym.settleCoin or sym.quoteCoin,
                     linear=True,
                     contract_size=Decimal(1),  # linear sizes are in the base coin
                     tick_size=sym.priceFilter.tickSize,
-                    coin=coin,
-                    multiplier=multiplier,
                 )
             )
         return instruments
@@ -215,20 +200,20 @@ class Bybit(Connector):
             instrument = instruments.get(book.s)
             if instrument is None:
                 return count_unknown_symbol(state)
-            books = None if state is None else state.setdefault("books", {})
+            # Each symbol's top levels, as sent or as deltas left them; kept only for the deltas.
+            books = kept_books(state, "books")
             if frame.type == "snapshot":
                 bid = book.b[0] if book.b else None
                 ask = book.a[0] if book.a else None
             elif frame.type == "delta":
-                known = None if books is None else books.get(book.s)
+                known = books.get(book.s)
                 if known is None:
                     return []  # a change to a book we never saw whole
-                bid = _apply_delta(known[0], book.b, max) if book.b else known[0]
-                ask = _apply_delta(known[1], book.a, min) if book.a else known[1]
+                bid = _moved(known[0], book.b, highest_first=True) if book.b else known[0]
+                ask = _moved(known[1], book.a, highest_first=False) if book.a else known[1]
             else:
                 raise FrameError(f"bybit {frame.topic}: unknown message type {frame.type!r}")
-            if books is not None:
-                books[book.s] = (bid, ask)
+            books[book.s] = (bid, ask)
             if bid is None or ask is None:
                 return []
             return [

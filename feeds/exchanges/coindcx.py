@@ -38,7 +38,8 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.exchanges.levels import Book, kept_books
+from feeds.types import FrameError, Instrument, Quote
 
 ZERO = Decimal(0)
 BOOK_DEPTH = 20  # the exchange offers 10, 20 or 50 levels; 20 keeps frames small
@@ -64,17 +65,6 @@ class _Depth(msgspec.Struct):
 
 _event_decoder = msgspec.json.Decoder(_Event)
 _depth_decoder = msgspec.json.Decoder(_Depth)
-
-
-class _Book:
-    """One symbol's levels, price -> size, and the `vs` of the last frame applied."""
-
-    __slots__ = ("asks", "bids", "vs")
-
-    def __init__(self, bids: dict[Decimal, Decimal], asks: dict[Decimal, Decimal], vs: int | None) -> None:
-        self.bids = bids
-        self.asks = asks
-        self.vs = vs
 
 
 # --- instruments ----------------------------------------------------------------------------------
@@ -143,13 +133,14 @@ class CoinDCX(Connector):
         if detail.kind != "perpetual" or detail.status != "active" or detail.is_inverse or detail.is_quanto:
             return []
         return [
-            self._instrument(
+            self.make_instrument(
                 detail.pair,
                 detail.underlying_currency_short_name,
                 detail.quote_currency_short_name,
                 detail.settle_currency_short_name,
-                detail.unit_contract_value,
-                detail.price_increment,
+                linear=True,
+                contract_size=detail.unit_contract_value,
+                tick_size=detail.price_increment,
             )
         ]
 
@@ -158,25 +149,8 @@ class CoinDCX(Connector):
         if parts is None:
             return None
         base, quote = parts
-        return self._instrument(pair, base, quote, MARGIN_CURRENCY, Decimal(1), ZERO)
-
-    def _instrument(
-        self, pair: str, base: str, quote: str, settle: str, contract_size: Decimal, tick_size: Decimal
-    ) -> Instrument:
-        base, quote, settle = normalise_asset(base), normalise_asset(quote), normalise_asset(settle)
-        coin, multiplier = split_multiplier(base)
-        return Instrument(
-            exchange=self.id,
-            symbol=pair,
-            instrument=canonical_name(base, quote, settle),
-            base=base,
-            quote=quote,
-            settle=settle,
-            linear=True,
-            contract_size=contract_size,
-            tick_size=tick_size,
-            coin=coin,
-            multiplier=multiplier,
+        return self.make_instrument(
+            pair, base, quote, MARGIN_CURRENCY, linear=True, contract_size=Decimal(1), tick_size=ZERO
         )
 
     def parse_frame(
@@ -194,30 +168,24 @@ class CoinDCX(Connector):
         if instrument is None:
             return count_unknown_symbol(state)
 
-        if state is None:
-            state = {}
-        books: dict[str, _Book] | None = state.get("coindcx_books")
-        if books is None:
-            books = state["coindcx_books"] = {}
+        books = kept_books(state, "coindcx_books")
         if event.event == SNAPSHOT:
-            book = _Book(_merged({}, depth.bids), _merged({}, depth.asks), depth.vs)
+            book = Book()
         else:
             book = books.get(depth.s)
             if book is None:
                 return []  # no snapshot yet, or dropped after a gap: wait for the next one
-            if book.vs is not None and depth.vs is not None and depth.vs != book.vs + 1:
+            if book.seq is not None and depth.vs is not None and depth.vs != book.seq + 1:
                 del books[depth.s]  # a frame went missing: this book can no longer be trusted
                 return []
-            # Both sides are merged into copies first: a bad level leaves the kept book as it was.
-            bids = _merged(book.bids, depth.bids) if depth.bids else book.bids
-            asks = _merged(book.asks, depth.asks) if depth.asks else book.asks
-            book.bids, book.asks, book.vs = bids, asks, depth.vs
+        top = book.apply(depth.bids.items(), depth.asks.items(), "coindcx")
+        book.seq = depth.vs
         books[depth.s] = book
-        if not book.bids or not book.asks:
-            return []  # one side empty: no quote rather than half a quote
-        bid, ask = max(book.bids), min(book.asks)
+        if top is None:
+            return []
+        bid, bid_size, ask, ask_size = top
         ts_ms = depth.ts or recv_ns // 1_000_000
-        return [build_quote(instrument, bid, book.bids[bid], ask, book.asks[ask], ts_ms, recv_ns)]
+        return [build_quote(instrument, bid, bid_size, ask, ask_size, ts_ms, recv_ns)]
 
 
 def _instrument_for(symbol: str, instruments: Mapping[str, Instrument], state: dict | None) -> Instrument | None:
@@ -235,16 +203,3 @@ def _instrument_for(symbol: str, instruments: Mapping[str, Instrument], state: d
             break
     by_symbol[symbol] = found
     return found
-
-
-def _merged(side: dict[Decimal, Decimal], levels: dict[Decimal, Decimal]) -> dict[Decimal, Decimal]:
-    """A copy of `side` with the changes applied (size 0 deletes); a bad level raises first."""
-    side = dict(side)
-    for price, size in levels.items():
-        if not (price.is_finite() and size.is_finite()) or price <= 0 or size < 0:
-            raise FrameError(f"coindcx: bad book level {price} {size}")
-        if size:
-            side[price] = size
-        else:
-            side.pop(price, None)
-    return side

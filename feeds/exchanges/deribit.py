@@ -42,7 +42,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import FrameError, Instrument, Quote
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -182,24 +182,16 @@ class Deribit(Connector):
                 continue
             if not (item.base_currency and item.quote_currency and item.settlement_currency):
                 continue
-            base = normalise_asset(item.base_currency)
-            quote = normalise_asset(item.quote_currency)
-            settle = normalise_asset(item.settlement_currency)
-            coin, multiplier = split_multiplier(base)
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=item.instrument_name,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
+                self.make_instrument(
+                    item.instrument_name,
+                    item.base_currency,
+                    item.quote_currency,
+                    item.settlement_currency,
                     linear=(item.instrument_type or item.future_type) == "linear",
                     # Amounts arrive in USD (inverse) or base coin (linear): one unit per "contract".
                     contract_size=ONE,
                     tick_size=item.tick_size or ZERO,
-                    coin=coin,
-                    multiplier=multiplier,
                 )
             )
         return instruments

@@ -49,7 +49,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import FrameError, Instrument, Quote
 
 CHANNEL = "futures.book_ticker"
 _STATE_KEY = "gateio_update_ids"
@@ -136,23 +136,15 @@ class Gateio(Connector):
             base_code, _, quote_code = contract.name.partition("_")
             if not base_code or not quote_code:
                 continue
-            base = normalise_asset(base_code)
-            quote = normalise_asset(quote_code)
-            settle = "USDT"  # the path's settle currency
-            coin, multiplier = split_multiplier(base)
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=contract.name,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
+                self.make_instrument(
+                    contract.name,
+                    base_code,
+                    quote_code,
+                    "USDT",  # the path's settle currency
                     linear=True,
                     contract_size=contract.quanto_multiplier,
                     tick_size=contract.order_price_round or Decimal(0),
-                    coin=coin,
-                    multiplier=multiplier,
                 )
             )
         return instruments

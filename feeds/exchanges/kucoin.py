@@ -43,7 +43,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import FrameError, Instrument, Quote
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -170,26 +170,17 @@ class KuCoin(Connector):
                 continue
             if not (contract.baseCurrency and contract.quoteCurrency and contract.settleCurrency):
                 continue
-            base = normalise_asset(contract.baseCurrency)
-            quote = normalise_asset(contract.quoteCurrency)
-            settle = normalise_asset(contract.settleCurrency)
-            inverse = bool(contract.isInverse)
             multiplier = contract.multiplier if contract.multiplier is not None else ONE
-            coin, coin_multiplier = split_multiplier(base)
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=contract.symbol,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
-                    linear=not inverse,
+                self.make_instrument(
+                    contract.symbol,
+                    contract.baseCurrency,
+                    contract.quoteCurrency,
+                    contract.settleCurrency,
+                    linear=not contract.isInverse,
                     # Linear: base units per lot. Inverse: multiplier is -1, i.e. 1 USD per contract.
                     contract_size=abs(multiplier),
                     tick_size=contract.tickSize or ZERO,
-                    coin=coin,
-                    multiplier=coin_multiplier,
                 )
             )
         return instruments

@@ -40,7 +40,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 ZERO = Decimal(0)
 DEPTH_LIMIT = 5
@@ -145,24 +145,18 @@ class Mexc(Connector):
             if contract.contractSize <= 0 or contract.priceUnit <= 0:
                 continue
             base = normalise_asset(contract.baseCoin)
-            quote = normalise_asset(contract.quoteCoin)
             settle = normalise_asset(contract.settleCoin or contract.quoteCoin)
-            coin, multiplier = split_multiplier(base)
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=contract.symbol,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
+                self.make_instrument(
+                    contract.symbol,
+                    base,
+                    contract.quoteCoin,
+                    settle,
                     # Inverse contracts (BTC_USD) settle in the base coin and size in USD.
                     linear=settle != base,
                     # `+ ZERO` spells MEXC's 1E+2 as 100, the same number.
                     contract_size=contract.contractSize + ZERO,
                     tick_size=contract.priceUnit + ZERO,
-                    coin=coin,
-                    multiplier=multiplier,
                 )
             )
         return instruments

@@ -18,9 +18,8 @@ Checked against stored copies of those pages (through the search tool), in agree
   for bbo-tbt (close 4008/4009 exist without a number): 200 per connection, all in one
   request (about 10 KB) keeps far inside both limits.
 - `64008` notice ~60 s before a service upgrade. The parser returns [] but records it in the
-  connection's `state` as `reconnect_requested` and logs a warning. The session does not act
-  on it today; it could treat that key like `max_lifetime_s` (open a new connection,
-  subscribe, then close the old one) so the upgrade costs no gap.
+  connection's `state` as `reconnect_requested` and logs a warning; the session then
+  reconnects at once, without backoff (a close-then-open rotation: a gap of one handshake).
 - Instruments: SWAP rows carry no baseCcy/quoteCcy; the coins come from `instFamily`
   (`BTC-USDT`, inverse `BTC-USD`), settlement from `settleCcy`. Base units per contract
   are ctVal × ctMult for linear (ctValCcy = the base), USD face value for inverse
@@ -45,7 +44,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +144,6 @@ class OKX(Connector):
             if not (base.isalnum() and quote.isalnum()):
                 continue  # BTC-USD_UM: settled in a stablecoin basket, no canonical name
             base, quote = normalise_asset(base), normalise_asset(quote)
-            settle = normalise_asset(row.settleCcy)
             value_ccy = normalise_asset(row.ctValCcy)
             if row.ctType == "linear" and value_ccy == base:
                 linear = True
@@ -153,21 +151,16 @@ class OKX(Connector):
                 linear = False
             else:
                 continue  # a contract valued in neither coin cannot be sized
-            coin, multiplier = split_multiplier(base)
             instruments.append(
-                Instrument(
-                    exchange=self.id,
-                    symbol=row.instId,
-                    instrument=canonical_name(base, quote, settle),
-                    base=base,
-                    quote=quote,
-                    settle=settle,
+                self.make_instrument(
+                    row.instId,
+                    base,
+                    quote,
+                    row.settleCcy,
                     linear=linear,
                     # Linear: base units per contract; inverse: USD face value per contract.
                     contract_size=Decimal(row.ctVal) * Decimal(row.ctMult or 1),
                     tick_size=Decimal(row.tickSz),
-                    coin=coin,
-                    multiplier=multiplier,
                 )
             )
         return instruments

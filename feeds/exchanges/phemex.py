@@ -49,7 +49,8 @@ from decimal import Decimal, InvalidOperation
 import msgspec
 
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.exchanges.levels import Book, kept_books
+from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 ZERO = Decimal(0)
 # priceScale of every COIN-M contract in Phemex's price-scale table.
@@ -87,16 +88,6 @@ class _Frame(msgspec.Struct):
 
 
 _frame_decoder = msgspec.json.Decoder(_Frame)
-
-
-class _Book:
-    """One symbol's top levels: price -> size (Decimal for USDⓈ-M, scaled int for COIN-M)."""
-
-    __slots__ = ("asks", "bids")
-
-    def __init__(self) -> None:
-        self.bids: dict = {}
-        self.asks: dict = {}
 
 
 # --- instruments ----------------------------------------------------------------------------------
@@ -188,7 +179,7 @@ class Phemex(Connector):
 
     def _usdt_m(self, product: _PerpV2) -> Instrument:
         # Real-valued contracts: sizes are already in base coin, one base unit per "contract".
-        return self._instrument(
+        return self.make_instrument(
             product.symbol,
             product.baseCurrency or product.contractUnderlyingAssets,
             product.quoteCurrency,
@@ -210,35 +201,8 @@ class Phemex(Connector):
         base = normalise_asset(product.baseCurrency or settle)
         if base != settle:
             return None  # quanto
-        return self._instrument(
+        return self.make_instrument(
             product.symbol, base, quote, settle, linear=False, contract_size=contract_size, tick_size=product.tickSize
-        )
-
-    def _instrument(
-        self,
-        symbol: str,
-        base: str,
-        quote: str,
-        settle: str,
-        *,
-        linear: bool,
-        contract_size: Decimal,
-        tick_size: Decimal,
-    ) -> Instrument:
-        base, quote, settle = normalise_asset(base), normalise_asset(quote), normalise_asset(settle)
-        coin, multiplier = split_multiplier(base)
-        return Instrument(
-            exchange=self.id,
-            symbol=symbol,
-            instrument=canonical_name(base, quote, settle),
-            base=base,
-            quote=quote,
-            settle=settle,
-            linear=linear,
-            contract_size=contract_size,
-            tick_size=tick_size,
-            coin=coin,
-            multiplier=multiplier,
         )
 
     def parse_frame(
@@ -257,31 +221,21 @@ class Phemex(Connector):
         instrument = instruments.get(frame.symbol)
         if instrument is None:
             return count_unknown_symbol(state)
-        scaled = frame.orderbook_p is None
-
-        if state is None:
-            state = {}
-        books: dict[str, _Book] | None = state.get("phemex_books")
-        if books is None:
-            books = state["phemex_books"] = {}
+        books = kept_books(state, "phemex_books")
         if frame.type == "snapshot":
-            book = _Book()
+            book = Book()
         elif frame.type == "incremental":
             book = books.get(frame.symbol)
             if book is None:
                 return []  # a change before the snapshot: the book is not known yet
         else:
             raise FrameError(f"phemex: unknown book frame type {frame.type!r}")
-        # Both sides are merged into copies first: a bad level leaves the kept book as it was.
-        bids = _merged(book.bids, levels.bids, frame.depth, True, scaled) if levels.bids else book.bids
-        asks = _merged(book.asks, levels.asks, frame.depth, False, scaled) if levels.asks else book.asks
-        book.bids, book.asks = bids, asks
+        top = book.apply(levels.bids, levels.asks, "phemex", frame.depth)
         books[frame.symbol] = book
-        if not bids or not asks:
-            return []  # one side empty: no quote rather than half a quote
-        bid, ask = max(bids), min(asks)
-        bid_size, ask_size = bids[bid], asks[ask]
-        if scaled:
+        if top is None:
+            return []
+        bid, bid_size, ask, ask_size = top
+        if frame.orderbook_p is None:  # COIN-M: scaled integers
             bid, ask = Decimal(bid).scaleb(-COIN_M_PRICE_SCALE), Decimal(ask).scaleb(-COIN_M_PRICE_SCALE)
             bid_size, ask_size = Decimal(bid_size), Decimal(ask_size)
         # COIN-M snapshots in the docs carry no timestamp: fall back to the receive time.
@@ -292,28 +246,3 @@ class Phemex(Connector):
 def _method(symbol: str) -> str:
     # COIN-M symbols are quoted in USD (BTCUSD, cETHUSD); USDⓈ-M ones in USDT or USDC.
     return "orderbook.subscribe" if symbol.endswith("USD") else "orderbook_p.subscribe"
-
-
-def _merged(side: dict, levels: list, depth: int, highest_first: bool, scaled: bool) -> dict:
-    """A copy of `side` with the changes applied (size 0 deletes), cut to the top `depth` levels.
-
-    The exchange keeps only the top `depth` levels up to date (0: the whole book); deeper ones
-    would go stale, so they are dropped. A bad level raises before anything is kept.
-    """
-    side = dict(side)
-    for price, size in levels:
-        if scaled:
-            if price <= 0 or size < 0:
-                raise FrameError(f"phemex: bad book level {price} {size}")
-        elif not (price.is_finite() and size.is_finite()) or price <= 0 or size < 0:
-            raise FrameError(f"phemex: bad book level {price} {size}")
-        if size:
-            side[price] = size
-        else:
-            side.pop(price, None)
-    if 0 < depth < len(side):
-        if depth == 1:
-            best = max(side) if highest_first else min(side)
-            return {best: side[best]}
-        return dict(sorted(side.items(), reverse=highest_first)[:depth])
-    return side

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 import pytest
 
+from feeds.exchanges import get_connector
 from feeds.rest import fetch_instruments
+from feeds.runner import session_class_for
 from feeds.session import ExchangeSession
 from feeds.simulator.server import Simulator
+from feeds.types import Quote
 
 
 class Collector:
@@ -32,6 +36,16 @@ class Collector:
                 if quote.recv_ns > recv_ns:
                     return quote
 
+    async def first_of(self, *symbols: str, after_ns: int = 0, timeout_s: float = 5.0) -> list[Quote]:
+        """The first quote received after `after_ns` for each of `symbols`, in their order."""
+        seen: dict[str, Quote] = {}
+        async with asyncio.timeout(timeout_s):
+            while not set(symbols) <= set(seen):
+                quote = await self.queue.get()
+                if quote.recv_ns > after_ns:
+                    seen.setdefault(quote.symbol, quote)
+        return [seen[symbol] for symbol in symbols]
+
 
 @pytest.fixture
 async def simulator():
@@ -41,16 +55,39 @@ async def simulator():
 
 @pytest.fixture
 async def start_session():
-    """Start an ExchangeSession on a simulated exchange; cancelled at teardown."""
+    """Start the runner's session class for an exchange on its simulator; cancelled at teardown.
+
+    Request it after the simulator's fixture: the sessions are then cancelled and awaited while
+    the simulator still runs, instead of waiting out a 2 s close handshake with a stopped server.
+    """
     tasks = []
 
-    async def start(sim: Simulator, exchange_id: str = "binance", **options) -> tuple[ExchangeSession, Collector]:
+    async def start(
+        sim: Simulator,
+        exchange_id: str | None = None,
+        *,
+        watched: Iterable[str] | None = None,
+        heartbeat_interval_s: float | None = None,
+        **options,
+    ) -> tuple[ExchangeSession, Collector]:
+        """`watched`: the symbols to subscribe (default: every BTC and ETH instrument listed);
+        `heartbeat_interval_s` replaces the connector's, for tests that scale time down."""
+        if exchange_id is None:
+            [exchange_id] = sim.exchange_ids
         endpoints = sim.endpoints[exchange_id]
         listed = await fetch_instruments(exchange_id, endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
+        if watched is None:
+            instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
+        else:
+            watched = set(watched)
+            instruments = {i.symbol: i for i in listed if i.symbol in watched}
+            assert set(instruments) == watched, f"{exchange_id} lists no {watched - set(instruments)}"
         collector = Collector()
         defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession(exchange_id, instruments, collector, endpoints=endpoints, **{**defaults, **options})
+        session_class = session_class_for(get_connector(exchange_id).transport)
+        session = session_class(exchange_id, instruments, collector, endpoints=endpoints, **{**defaults, **options})
+        if heartbeat_interval_s is not None:
+            session.heartbeat_interval_s = heartbeat_interval_s  # read when each connection opens
         tasks.append(asyncio.create_task(session.run()))
         return session, collector
 

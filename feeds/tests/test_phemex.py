@@ -1,13 +1,12 @@
+"""What Phemex's connector alone does; what every parser does is tested in test_parsers.py."""
+
 from __future__ import annotations
 
-import contextlib
 import json
 from decimal import Decimal
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from feeds.exchanges import FrameError, parse_frame, parse_instruments
 from feeds.exchanges.phemex import Phemex
@@ -77,33 +76,9 @@ def test_coin_m_incremental_and_missing_timestamp():
     assert untimed.ts_ms == RECV_NS // 1_000_000  # the docs' sample has none: receive time
 
 
-def test_bytes_frames_parse_like_text():
-    assert parse(frames.USDT_SNAPSHOT.encode(), {}) == parse(frames.USDT_SNAPSHOT, {})
-
-
-@pytest.mark.parametrize("frame", [frames.SUBSCRIBE_ACK, frames.PONG])
-def test_control_frames_give_no_quotes(frame):
-    assert parse(frame, {}) == []
-
-
-def test_error_frame_raises_frame_error_with_the_exchange_message():
-    with pytest.raises(FrameError, match="6001: invalid argument"):
-        parse(frames.ERROR, {})
-
-
-def test_unknown_symbol_is_counted_not_returned():
-    state: dict = {}
-    assert parse(frames.UNKNOWN_SYMBOL, state) == []
-    assert parse(frames.UNKNOWN_SYMBOL, state) == []
-    assert state["unknown_symbols"] == 2
-
-
 @pytest.mark.parametrize(
     "frame",
     [
-        "",
-        "not json",
-        "[1,2,3]",
         frames.USDT_SNAPSHOT.replace('"43250.1"', '"abc"'),
         frames.USDT_SNAPSHOT.replace('"43250.1"', '"NaN"'),
         frames.USDT_SNAPSHOT.replace('"1.622"', '"-1"'),
@@ -112,7 +87,6 @@ def test_unknown_symbol_is_counted_not_returned():
         frames.USDT_SNAPSHOT.replace("1700000000201355264", '"soon"'),
         frames.COIN_M_SNAPSHOT.replace("432501000", '"432501000"'),
         frames.COIN_M_SNAPSHOT.replace("18995", "-18995"),
-        b"\xff\xfe\x00garbage",
     ],
 )
 def test_malformed_frames_raise_frame_error(frame):
@@ -127,45 +101,6 @@ def test_a_bad_level_leaves_the_kept_book_untouched():
         parse(frames.USDT_INCREMENTAL.replace('"2.5"', '"-2.5"'), state)
     [quote] = parse(frames.USDT_INCREMENTAL, state)
     assert quote.ask == Decimal("43250.4")
-
-
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=300))
-def test_random_bytes_never_raise_anything_but_frame_error(raw):
-    with contextlib.suppress(FrameError):
-        parse(raw, {})
-
-
-_levels = st.lists(
-    st.tuples(
-        st.one_of(st.integers(-5, 10**12), st.text(max_size=6), st.sampled_from(["43250.1", "0", "1e9", "NaN"])),
-        st.one_of(st.integers(-5, 10**6), st.text(max_size=6), st.sampled_from(["0", "1.5", "-1", "Infinity"])),
-    ).map(list),
-    max_size=3,
-)
-
-
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.dictionaries(
-        st.sampled_from(["symbol", "type", "depth", "timestamp", "sequence", "orderbook_p", "book", "error", "id"]),
-        st.one_of(
-            st.none(),
-            st.integers(),
-            st.text(max_size=8),
-            st.sampled_from(["BTCUSDT", "BTCUSD", "snapshot", "incremental"]),
-            st.fixed_dictionaries({"asks": _levels, "bids": _levels}),
-            st.fixed_dictionaries({"code": st.integers(), "message": st.text(max_size=8)}),
-        ),
-    ),
-    st.booleans(),
-)
-def test_random_frame_shaped_json_never_raises_anything_but_frame_error(fields, keep_state):
-    state: dict = {}
-    with contextlib.suppress(FrameError):
-        parse(frames.USDT_SNAPSHOT, state)
-        parse(frames.COIN_M_SNAPSHOT, state)
-        parse(json.dumps(fields), state if keep_state else None)
 
 
 def test_instrument_list_keeps_listed_perpetuals_we_can_size():
@@ -211,11 +146,6 @@ def test_quotes_survive_instruments_reloaded_from_the_database():
     }
     [quote] = parse_frame("phemex", frames.COIN_M_SNAPSHOT, stored, {}, recv_ns=RECV_NS)
     assert quote.bid == Decimal("43250.1")
-
-
-def test_unparseable_instrument_list_raises_frame_error():
-    with pytest.raises(FrameError):
-        parse_instruments("phemex", b"<html>502 Bad Gateway</html>")
 
 
 def test_one_subscribe_message_per_symbol_in_the_right_family():

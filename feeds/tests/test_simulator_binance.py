@@ -1,4 +1,5 @@
-"""The simulated Binance speaks Binance's protocol: a client written to the docs works on it."""
+"""The simulated Binance speaks Binance's protocol: a client written to the docs works on it
+(the fault drills every exchange shares are in test_fault_drills.py)."""
 
 from __future__ import annotations
 

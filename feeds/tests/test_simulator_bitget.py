@@ -1,4 +1,5 @@
-"""The simulated Bitget speaks Bitget's v2 public protocol, and the real ExchangeSession keeps a feed from it."""
+"""The simulated Bitget speaks Bitget's v2 public protocol, and the real ExchangeSession keeps a feed from it
+(the fault drills every exchange shares are in test_fault_drills.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,7 @@ import pytest
 from feeds.exchanges import parse_frame, parse_instruments
 from feeds.exchanges.bitget import Bitget
 from feeds.rest import fetch_instruments
-from feeds.session import ExchangeSession
 from feeds.simulator.server import Simulator
-from feeds.tests.conftest import Collector
 
 BTC_BOOKS1 = {"instType": "USDT-FUTURES", "channel": "books1", "instId": "BTCUSDT"}
 
@@ -23,28 +22,6 @@ BTC_BOOKS1 = {"instType": "USDT-FUTURES", "channel": "books1", "instId": "BTCUSD
 async def sim():
     async with Simulator(["bitget"], step_interval_s=0.02, seed=12) as simulator:
         yield simulator
-
-
-@pytest.fixture
-async def start_session(sim):
-    """conftest's start_session, but each session is cancelled and awaited while the simulator still runs:
-    left to finish on its own it would wait 2 s for the close handshake of a stopped server."""
-    tasks: list[asyncio.Task] = []
-
-    async def start(simulator: Simulator, exchange_id: str = "bitget", **options) -> tuple[ExchangeSession, Collector]:
-        endpoints = simulator.endpoints[exchange_id]
-        listed = await fetch_instruments(exchange_id, endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
-        collector = Collector()
-        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession(exchange_id, instruments, collector, endpoints=endpoints, **{**defaults, **options})
-        tasks.append(asyncio.create_task(session.run()))
-        return session, collector
-
-    yield start
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _next_event(ws: aiohttp.ClientWebSocketResponse, timeout_s: float = 5.0) -> dict:
@@ -68,76 +45,19 @@ async def _until_closed(ws: aiohttp.ClientWebSocketResponse, timeout_s: float = 
 # --- the session against the simulator -----------------------------------------------------
 
 
-async def test_session_subscribes_and_streams_quotes_for_two_instruments(sim, start_session):
-    session, quotes = await start_session(sim)
-    assert set(session.instruments) == {"BTCUSDT", "ETHUSDT", "BTCPERP", "ETHPERP", "BTCUSD", "ETHUSD"}
-    seen: dict[str, object] = {}
-    async with asyncio.timeout(5):
-        while set(seen) != set(session.instruments):
-            quote = await quotes.next()
-            seen[quote.symbol] = quote
-    btc = seen["BTCUSDT"]
-    assert (btc.exchange, btc.instrument) == ("bitget", "BTC/USDT:USDT")
-    assert btc.bid < btc.ask
-    assert btc.bid_size == btc.bid_contracts
-    assert seen["ETHPERP"].instrument == "ETH/USDC:USDC"
-    inverse = seen["BTCUSD"]
-    assert inverse.instrument == "BTC/USD:BTC"
+async def test_sizes_of_every_product_type_are_already_coins(sim, start_session):
+    _, quotes = await start_session(sim, watched=("BTCUSDT", "ETHPERP", "BTCUSD"))
+    usdt, usdc, inverse = await quotes.first_of("BTCUSDT", "ETHPERP", "BTCUSD")
+    assert (usdc.instrument, inverse.instrument) == ("ETH/USDC:USDC", "BTC/USD:BTC")
+    assert usdt.bid_size == usdt.bid_contracts
     assert inverse.bid_size == inverse.bid_contracts  # coins, as Bitget sends them
-    assert session.status.state == "connected"
-    assert session.status.frame_errors == 0
-
-
-async def test_dropped_connection_reconnects_and_resubscribes(sim, start_session):
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    sim.exchanges["bitget"].drop_connections()
-    dropped_at = time.time_ns()
-    await sim.exchanges["bitget"].wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(dropped_at)).exchange == "bitget"
-    assert session.status.reconnects == 1
-
-
-async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start_session):
-    exchange = sim.exchanges["bitget"]
-    session, quotes = await start_session(sim, stall_timeout_s=0.3)
-    await quotes.next()
-    exchange.faults.stall = True
-    await exchange.wait_for_connections(2, timeout_s=5)
-    assert "stalled" in session.status.last_error
-    exchange.faults.stall = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "bitget"
-
-
-async def test_garbage_and_error_frames_are_counted_without_dropping_the_connection(sim, start_session):
-    exchange = sim.exchanges["bitget"]
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    exchange.faults.garbage = True
-    exchange.faults.error = True
-    await quotes.next_after(time.time_ns())
-    await quotes.next_after(time.time_ns())
-    assert session.status.frame_errors >= 3
-    assert exchange.connections_total == 1
-    exchange.faults.garbage = exchange.faults.error = False
-
-
-async def test_server_close_code_leads_to_reconnect(sim, start_session):
-    exchange = sim.exchanges["bitget"]
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    await exchange.close_connections(1001, "going away")
-    await exchange.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(time.time_ns())).exchange == "bitget"
-    assert session.status.reconnects >= 1
 
 
 async def test_session_sends_text_pings_and_stays_connected_across_several_heartbeat_intervals(sim, start_session):
     exchange = sim.exchanges["bitget"]
     exchange.ping_silence_limit_s = 0.8
-    session, quotes = await start_session(sim)
     # 5 pings a second: fast, yet under Bitget's 10 messages a second.
-    session.heartbeat_interval_s = 0.2
+    _, quotes = await start_session(sim, heartbeat_interval_s=0.2)
     await quotes.next()
     until = time.monotonic() + 3 * exchange.ping_silence_limit_s
     while time.monotonic() < until:
@@ -150,8 +70,7 @@ async def test_late_pongs_do_not_cost_the_session_its_connection(sim, start_sess
     exchange = sim.exchanges["bitget"]
     exchange.ping_silence_limit_s = 0.8
     exchange.faults.delay_pong_s = 1.0
-    session, quotes = await start_session(sim)
-    session.heartbeat_interval_s = 0.2
+    session, quotes = await start_session(sim, heartbeat_interval_s=0.2)
     await quotes.next()
     until = time.monotonic() + 1.5
     while time.monotonic() < until:

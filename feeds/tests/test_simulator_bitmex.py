@@ -1,5 +1,5 @@
-"""The simulated BitMEX speaks BitMEX's realtime protocol, and the real ExchangeSession copes with
-its failures: drops, stalls, garbage, error frames, close codes and a missed heartbeat."""
+"""The simulated BitMEX speaks BitMEX's realtime protocol, and the real ExchangeSession keeps its
+heartbeat rule (the fault drills every exchange shares are in test_fault_drills.py)."""
 
 from __future__ import annotations
 
@@ -11,38 +11,13 @@ import aiohttp
 import pytest
 
 from feeds.exchanges import parse_frame, parse_instruments
-from feeds.rest import fetch_instruments
-from feeds.session import ExchangeSession
 from feeds.simulator.server import Simulator
-from feeds.tests.conftest import Collector
 
 
 @pytest.fixture
 async def sim():
     async with Simulator(["bitmex"], step_interval_s=0.02, seed=11) as simulator:
         yield simulator
-
-
-@pytest.fixture
-async def start_session(sim):
-    """Like conftest's start_session, but the sessions are stopped before the simulator goes:
-    otherwise the simulator's shutdown waits out the client's 2 s close timeout in every test."""
-    tasks = []
-
-    async def start(simulator: Simulator, **options) -> tuple[ExchangeSession, Collector]:
-        endpoints = simulator.endpoints["bitmex"]
-        listed = await fetch_instruments("bitmex", endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
-        collector = Collector()
-        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession("bitmex", instruments, collector, endpoints=endpoints, **{**defaults, **options})
-        tasks.append(asyncio.create_task(session.run()))
-        return session, collector
-
-    yield start
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _raw_socket(http: aiohttp.ClientSession, sim: Simulator) -> aiohttp.ClientWebSocketResponse:
@@ -70,61 +45,12 @@ async def test_instrument_list_has_what_the_connector_keeps_and_what_it_leaves_o
     assert len(kept) == 9  # eight USDT-margined coins and the inverse XBTUSD
 
 
-async def test_session_subscribes_and_streams_quotes_in_base_units(sim, start_session):
-    session, quotes = await start_session(sim)
-    seen = {}
-    while set(seen) != {"XBTUSD", "XBTUSDT", "ETHUSDT"}:
-        quote = await quotes.next()
-        seen[quote.symbol] = quote
-    assert session.status.state == "connected"
-    inverse, linear = seen["XBTUSD"], seen["XBTUSDT"]
-    assert inverse.bid < inverse.ask
+async def test_inverse_and_linear_sizes_come_out_in_base_units(sim, start_session):
+    _, quotes = await start_session(sim, watched=("XBTUSD", "XBTUSDT"))
+    inverse, linear = await quotes.first_of("XBTUSD", "XBTUSDT")
     assert inverse.bid_size == inverse.bid_contracts / inverse.bid  # USD contracts
     assert linear.bid_size == linear.bid_contracts / 1_000_000
     assert abs(inverse.bid - linear.bid) / linear.bid < 0.01
-
-
-async def test_dropped_connection_reconnects_and_resubscribes(sim, start_session):
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    sim.exchanges["bitmex"].drop_connections()
-    dropped_at = time.time_ns()
-    await sim.exchanges["bitmex"].wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(dropped_at)).exchange == "bitmex"
-    assert session.status.reconnects == 1
-
-
-async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start_session):
-    bitmex = sim.exchanges["bitmex"]
-    session, quotes = await start_session(sim, stall_timeout_s=0.3)
-    await quotes.next()
-    bitmex.faults.stall = True
-    await bitmex.wait_for_connections(2, timeout_s=5)
-    assert "stalled" in session.status.last_error
-    bitmex.faults.stall = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "bitmex"
-
-
-async def test_garbage_and_error_frames_are_counted_without_dropping_the_connection(sim, start_session):
-    bitmex = sim.exchanges["bitmex"]
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    bitmex.faults.garbage = bitmex.faults.error = True
-    await quotes.next_after(time.time_ns())
-    await quotes.next_after(time.time_ns())
-    assert session.status.frame_errors >= 3
-    assert bitmex.connections_total == 1
-    bitmex.faults.garbage = bitmex.faults.error = False
-
-
-async def test_server_close_code_leads_to_reconnect(sim, start_session):
-    bitmex = sim.exchanges["bitmex"]
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    await bitmex.close_connections(1001, "going away")
-    await bitmex.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(time.time_ns())).exchange == "bitmex"
-    assert session.status.reconnects >= 1
 
 
 async def test_a_client_that_never_pings_is_dropped(sim):
@@ -139,8 +65,8 @@ async def test_a_client_that_never_pings_is_dropped(sim):
 async def test_the_session_heartbeat_keeps_the_connection_across_several_timeouts(sim, start_session):
     bitmex = sim.exchanges["bitmex"]
     bitmex.client_timeout_s = 0.3
-    session, quotes = await start_session(sim)
-    session.heartbeat_interval_s = 0.1  # the connector's 5 s, scaled down with the timeout
+    # The connector's 5 s heartbeat, scaled down with the timeout.
+    session, quotes = await start_session(sim, heartbeat_interval_s=0.1)
     await quotes.next()
     until = time.monotonic() + 1.2  # four client timeouts
     while time.monotonic() < until:

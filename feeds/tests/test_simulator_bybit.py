@@ -1,8 +1,8 @@
-"""The simulated Bybit speaks Bybit's protocol, and the real ExchangeSession survives its faults."""
+"""The simulated Bybit speaks Bybit's protocol (the session's fault drills, and its heartbeat on an idle
+connection, are in test_fault_drills.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -11,9 +11,7 @@ import pytest
 
 from feeds.exchanges import FrameError, parse_frame, parse_instruments
 from feeds.rest import fetch_instruments
-from feeds.session import ExchangeSession
 from feeds.simulator.server import Simulator
-from feeds.tests.conftest import Collector
 
 INSTRUMENTS_PATH = "/v5/market/instruments-info?category=linear&limit=1000"
 
@@ -24,118 +22,9 @@ async def sim():
         yield simulator
 
 
-@pytest.fixture
-async def start_session(sim):
-    """Like conftest's, but awaits the cancelled sessions before the simulator stops, which
-    spares each test the 2 s a server-side close of a still-running client costs."""
-    tasks = []
-
-    async def start(simulator: Simulator, exchange_id: str = "bybit", **options) -> tuple[ExchangeSession, Collector]:
-        endpoints = simulator.endpoints[exchange_id]
-        listed = await fetch_instruments(exchange_id, endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
-        collector = Collector()
-        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession(exchange_id, instruments, collector, endpoints=endpoints, **{**defaults, **options})
-        tasks.append(asyncio.create_task(session.run()))
-        return session, collector
-
-    yield start
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
 async def _instruments(http: aiohttp.ClientSession, sim: Simulator) -> dict:
     body = await (await http.get(sim.endpoints["bybit"].rest_url + INSTRUMENTS_PATH)).read()
     return {i.symbol: i for i in parse_instruments("bybit", body)}
-
-
-# --- the session against the simulator ------------------------------------------------------
-
-
-async def test_session_subscribes_and_streams_quotes_for_each_instrument(sim, start_session):
-    session, quotes = await start_session(sim, "bybit")
-    assert set(session.instruments) == {"BTCUSDT", "ETHUSDT", "BTCPERP", "ETHPERP"}
-    first = await quotes.next()
-    assert first.exchange == "bybit"
-    assert first.bid < first.ask
-    assert first.bid_size > 0 and first.ask_size > 0
-    assert session.status.state == "connected"
-    seen = {first.instrument}
-    while seen != {"BTC/USDT:USDT", "ETH/USDT:USDT", "BTC/USDC:USDC", "ETH/USDC:USDC"}:
-        seen.add((await quotes.next()).instrument)
-    assert session.status.frame_errors == 0
-
-
-async def test_dropped_connection_reconnects_and_resubscribes(sim, start_session):
-    exchange = sim.exchanges["bybit"]
-    session, quotes = await start_session(sim, "bybit")
-    await quotes.next()
-    exchange.drop_connections()
-    dropped_at = time.time_ns()
-    await exchange.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(dropped_at)).exchange == "bybit"
-    assert session.status.reconnects == 1
-
-
-async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start_session):
-    exchange = sim.exchanges["bybit"]
-    session, quotes = await start_session(sim, "bybit", stall_timeout_s=0.3)
-    await quotes.next()
-    exchange.faults.stall = True
-    await exchange.wait_for_connections(2, timeout_s=5)
-    assert "stalled" in session.status.last_error
-    exchange.faults.stall = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "bybit"
-
-
-async def test_garbage_and_error_frames_are_counted_without_dropping_the_connection(sim, start_session):
-    exchange = sim.exchanges["bybit"]
-    session, quotes = await start_session(sim, "bybit")
-    await quotes.next()
-    exchange.faults.garbage = exchange.faults.error = True
-    await quotes.next_after(time.time_ns())
-    await quotes.next_after(time.time_ns())
-    exchange.faults.garbage = exchange.faults.error = False
-    assert session.status.frame_errors >= 3
-    assert exchange.connections_total == 1
-
-
-async def test_server_close_code_leads_to_reconnect(sim, start_session):
-    exchange = sim.exchanges["bybit"]
-    session, quotes = await start_session(sim, "bybit")
-    await quotes.next()
-    await exchange.close_connections(1001, "going away")
-    await exchange.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(time.time_ns())).exchange == "bybit"
-    assert session.status.reconnects >= 1
-
-
-async def test_session_heartbeat_keeps_an_idle_connection_open(sim):
-    exchange = sim.exchanges["bybit"]
-    exchange.idle_timeout_s = 0.3
-    # No subscriptions: only the heartbeat's ping-pong keeps Bybit from cutting the socket.
-    session = ExchangeSession(
-        "bybit",
-        {},
-        Collector(),
-        endpoints=sim.endpoints["bybit"],
-        stall_timeout_s=5.0,
-        backoff_initial_s=0.05,
-        backoff_max_s=0.2,
-    )
-    session.heartbeat_interval_s = 0.05
-    task = asyncio.create_task(session.run())
-    try:
-        await exchange.wait_for_pings(20, timeout_s=5)  # ≥ 1 s: more than three idle timeouts
-        assert exchange.connections_total == 1
-        assert session.status.state == "connected"
-        assert session.status.frame_errors == 0
-        assert session.status.messages >= 15  # the pongs
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 # --- the protocol, with a raw client ---------------------------------------------------------
@@ -218,7 +107,6 @@ async def test_instrument_pages_follow_the_cursor_and_parse_on_their_own(sim):
 
 async def test_instrument_list_is_followed_across_cursor_pages(monkeypatch):
     from feeds.exchanges import get_connector
-    from feeds.rest import fetch_instruments
 
     async with Simulator(["bybit"], step_interval_s=0.05) as sim:
         whole = await fetch_instruments("bybit", sim.endpoints["bybit"].rest_url)

@@ -1,10 +1,10 @@
-"""The simulated CoinDCX speaks CoinDCX's Socket.IO protocol, and SocketIOSession lives on it."""
+"""The simulated CoinDCX speaks CoinDCX's Socket.IO protocol, and SocketIOSession lives on it
+(the fault drills every exchange shares are in test_fault_drills.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import aiohttp
 import pytest
@@ -13,11 +13,9 @@ import socketio
 from feeds.exchanges import parse_frame, parse_instruments
 from feeds.exchanges.base import Endpoints
 from feeds.exchanges.coindcx import CoinDCX
-from feeds.rest import fetch_instruments
 from feeds.runner import session_class_for
 from feeds.simulator.server import Simulator
 from feeds.socketio_session import SocketIOSession
-from feeds.tests.conftest import Collector
 
 # Engine.IO's 25 s, scaled down; the ping timeout follows it. Whole seconds: python-engineio
 # announces the interval to clients in whole seconds.
@@ -30,87 +28,8 @@ async def sim():
         yield sim
 
 
-@pytest.fixture
-async def start():
-    """A real SocketIOSession on B-BTC_USDT and B-ETH_USDT; cancelled at teardown."""
-    tasks = []
-
-    async def start(sim: Simulator, **options) -> tuple[SocketIOSession, Collector]:
-        endpoints = sim.endpoints["coindcx"]
-        listed = await fetch_instruments("coindcx", endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
-        collector = Collector()
-        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = SocketIOSession("coindcx", instruments, collector, endpoints=endpoints, **{**defaults, **options})
-        tasks.append(asyncio.create_task(session.run()))
-        return session, collector
-
-    yield start
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-
-
 def test_the_runner_picks_the_socketio_session():
     assert session_class_for(CoinDCX.transport) is SocketIOSession
-
-
-async def test_session_streams_quotes_for_two_pairs(sim, start):
-    session, quotes = await start(sim)
-    seen = {}
-    while set(seen) != {"B-BTC_USDT", "B-ETH_USDT"}:
-        quote = await quotes.next()
-        seen[quote.symbol] = quote
-    assert {q.instrument for q in seen.values()} == {"BTC/USDT:USDT", "ETH/USDT:USDT"}
-    assert all(q.bid < q.ask for q in seen.values())
-    assert session.status.state == "connected"
-
-
-async def test_dropped_connection_reconnects_and_joins_again(sim, start):
-    coindcx = sim.exchanges["coindcx"]
-    session, quotes = await start(sim)
-    await quotes.next()
-    coindcx.drop_connections()
-    dropped_at = time.time_ns()
-    await coindcx.wait_for_connections(2, timeout_s=5)
-    symbols = {(await quotes.next_after(dropped_at)).symbol for _ in range(6)}
-    assert symbols == {"B-BTC_USDT", "B-ETH_USDT"}
-    assert session.status.reconnects == 1
-
-
-async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start):
-    coindcx = sim.exchanges["coindcx"]
-    session, quotes = await start(sim, stall_timeout_s=0.3)
-    await quotes.next()
-    coindcx.faults.stall = True  # Engine.IO keeps pinging: only the watchdog can tell
-    await coindcx.wait_for_connections(2, timeout_s=5)
-    assert "stalled" in session.status.last_error.lower()
-    coindcx.faults.stall = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "coindcx"
-
-
-async def test_garbage_and_error_payloads_are_counted_without_dropping_the_connection(sim, start):
-    coindcx = sim.exchanges["coindcx"]
-    session, quotes = await start(sim)
-    await quotes.next()
-    coindcx.faults.garbage = coindcx.faults.error = True
-    async with asyncio.timeout(5):
-        while session.status.frame_errors < 6:  # two garbage and one error payload per step
-            await quotes.next()
-    coindcx.faults.garbage = coindcx.faults.error = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "coindcx"
-    assert coindcx.connections_total == 1
-
-
-async def test_server_disconnect_leads_to_reconnect(sim, start):
-    coindcx = sim.exchanges["coindcx"]
-    session, quotes = await start(sim)
-    await quotes.next()
-    await coindcx.close_connections(1001, "going away")
-    await coindcx.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(time.time_ns())).exchange == "coindcx"
-    assert "server disconnect" in session.status.last_error
-    assert session.status.reconnects >= 1
 
 
 async def test_a_client_that_does_not_answer_engineio_pings_is_dropped(sim):
@@ -128,8 +47,8 @@ async def test_a_client_that_does_not_answer_engineio_pings_is_dropped(sim):
         assert pings >= 1
 
 
-async def test_the_session_stays_connected_across_ping_intervals(sim, start):
-    session, quotes = await start(sim)
+async def test_the_session_stays_connected_across_ping_intervals(sim, start_session):
+    session, quotes = await start_session(sim)
     first = await quotes.next()
     # Wait, on quotes rather than a sleep, until several ping intervals and timeouts have passed.
     later = first.recv_ns + int(3 * PING_INTERVAL_S * 1e9)

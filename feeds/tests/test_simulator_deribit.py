@@ -1,8 +1,8 @@
-"""The simulated Deribit speaks Deribit's JSON-RPC, and the real ExchangeSession copes with it."""
+"""The simulated Deribit speaks Deribit's JSON-RPC, and the real ExchangeSession copes with it
+(the fault drills every exchange shares are in test_fault_drills.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -10,10 +10,7 @@ import aiohttp
 import pytest
 
 from feeds.exchanges import parse_frame, parse_instruments
-from feeds.rest import fetch_instruments
-from feeds.session import ExchangeSession
 from feeds.simulator.server import Simulator
-from feeds.tests.conftest import Collector
 
 WATCHED = ("BTC-PERPETUAL", "BTC_USDC-PERPETUAL")  # one inverse, one linear
 INSTRUMENTS_PATH = "/api/v2/public/get_instruments"
@@ -31,28 +28,6 @@ async def heartbeat_sim():
     """Sends heartbeats and test_requests every 0.1 s, whatever interval the client asks for."""
     async with Simulator(["deribit"], step_interval_s=0.02, seed=7, server_ping_interval_s=0.1) as simulator:
         yield simulator
-
-
-@pytest.fixture
-async def start():
-    """Start a real ExchangeSession on WATCHED; cancelled and awaited before the simulator stops
-    (request this fixture after the simulator's)."""
-    tasks: list[asyncio.Task] = []
-
-    async def start_session(sim: Simulator, **options) -> tuple[ExchangeSession, Collector]:
-        endpoints = sim.endpoints["deribit"]
-        listed = await fetch_instruments("deribit", endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.symbol in WATCHED}
-        collector = Collector()
-        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession("deribit", instruments, collector, endpoints=endpoints, **{**defaults, **options})
-        tasks.append(asyncio.create_task(session.run()))
-        return session, collector
-
-    yield start_session
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _rpc(ws: aiohttp.ClientWebSocketResponse, request_id: int, method: str, params: dict) -> dict:
@@ -139,78 +114,27 @@ async def test_a_client_that_ignores_test_requests_is_dropped(heartbeat_sim):
         assert ws.closed
 
 
-async def test_session_subscribes_and_streams_inverse_and_linear_quotes(sim, start):
-    session, quotes = await start(sim)
-    seen = {}
-    while set(WATCHED) - set(seen):
-        quote = await quotes.next()
-        seen[quote.symbol] = quote
-    assert seen["BTC-PERPETUAL"].instrument == "BTC/USD:BTC"
-    assert seen["BTC_USDC-PERPETUAL"].instrument == "BTC/USDC:USDC"
+async def test_inverse_and_linear_sizes_come_out_in_base_units(sim, start_session):
+    _, quotes = await start_session(sim, watched=WATCHED)
+    inverse, linear = await quotes.first_of(*WATCHED)
     # The same market book through both kinds of contract: sizes in BTC of the same order.
-    assert 0 < seen["BTC-PERPETUAL"].bid_size < 10
-    assert seen["BTC_USDC-PERPETUAL"].bid_size == seen["BTC_USDC-PERPETUAL"].bid_contracts
-    assert session.status.state == "connected"
+    assert 0 < inverse.bid_size < 10
+    assert linear.bid_size == linear.bid_contracts
 
 
-async def test_dropped_connection_reconnects_and_resubscribes(sim, start):
-    deribit = sim.exchanges["deribit"]
-    session, quotes = await start(sim)
-    await quotes.next()
-    deribit.drop_connections()
-    dropped_at = time.time_ns()
-    await deribit.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(dropped_at)).exchange == "deribit"
-    assert session.status.reconnects == 1
-
-
-async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start):
-    deribit = sim.exchanges["deribit"]
-    session, quotes = await start(sim, stall_timeout_s=0.3)
-    await quotes.next()
-    deribit.faults.stall = True
-    await deribit.wait_for_connections(2, timeout_s=5)
-    assert "stalled" in session.status.last_error
-    deribit.faults.stall = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "deribit"
-
-
-async def test_garbage_and_error_frames_are_counted_without_dropping_the_connection(sim, start):
-    deribit = sim.exchanges["deribit"]
-    session, quotes = await start(sim)
-    await quotes.next()
-    deribit.faults.garbage = deribit.faults.error = True
-    await quotes.next_after(time.time_ns())
-    await quotes.next_after(time.time_ns())
-    assert session.status.frame_errors >= 3
-    assert "deribit error 10028: too_many_requests" in session.status.last_error  # sent after the garbage
-    assert deribit.connections_total == 1
-    deribit.faults.garbage = deribit.faults.error = False
-
-
-async def test_server_close_code_leads_to_reconnect(sim, start):
-    deribit = sim.exchanges["deribit"]
-    session, quotes = await start(sim)
-    await quotes.next()
-    await deribit.close_connections(1001, "going away")
-    await deribit.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(time.time_ns())).exchange == "deribit"
-    assert session.status.reconnects >= 1
-
-
-async def test_session_answers_test_requests_and_stays_connected(heartbeat_sim, start):
+async def test_session_answers_test_requests_and_stays_connected(heartbeat_sim, start_session):
     deribit = heartbeat_sim.exchanges["deribit"]
-    session, quotes = await start(heartbeat_sim)
+    session, quotes = await start_session(heartbeat_sim, watched=WATCHED)
     await deribit.wait_for_tests(6, timeout_s=5)  # six 0.1 s heartbeat periods, each test_request answered
     assert deribit.connections_total == 1
     assert session.status.reconnects == 0
     assert (await quotes.next_after(time.time_ns())).exchange == "deribit"
 
 
-async def test_late_test_replies_do_not_cost_the_connection(heartbeat_sim, start):
+async def test_late_test_replies_do_not_cost_the_connection(heartbeat_sim, start_session):
     deribit = heartbeat_sim.exchanges["deribit"]
     deribit.faults.delay_pong_s = 0.25
-    session, quotes = await start(heartbeat_sim)
+    session, quotes = await start_session(heartbeat_sim, watched=WATCHED)
     await deribit.wait_for_tests(5, timeout_s=5)
     assert deribit.connections_total == 1
     assert session.status.reconnects == 0

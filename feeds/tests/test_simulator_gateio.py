@@ -1,5 +1,5 @@
 """The simulated Gate.io speaks Gate's futures WebSocket protocol, and the real ExchangeSession
-copes with its failures: drops, stalls, garbage, error frames, close codes and missed pings."""
+answers its pings (the fault drills every exchange shares are in test_fault_drills.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,7 @@ import aiohttp
 import pytest
 
 from feeds.exchanges import parse_instruments
-from feeds.rest import fetch_instruments
-from feeds.session import ExchangeSession
 from feeds.simulator.server import Simulator
-from feeds.tests.conftest import Collector
 
 SIZE_DECIMAL = {"X-Gate-Size-Decimal": "1"}
 
@@ -27,25 +24,10 @@ async def sim():
 
 
 @pytest.fixture
-async def start_session():
-    """Like conftest's start_session, but the sessions are stopped before the simulator goes:
-    otherwise the simulator's shutdown waits out the client's 2 s close timeout in every test."""
-    tasks = []
-
-    async def start(simulator: Simulator, **options) -> tuple[ExchangeSession, Collector]:
-        endpoints = simulator.endpoints["gateio"]
-        listed = await fetch_instruments("gateio", endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
-        collector = Collector()
-        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession("gateio", instruments, collector, endpoints=endpoints, **{**defaults, **options})
-        tasks.append(asyncio.create_task(session.run()))
-        return session, collector
-
-    yield start
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+async def pinging_sim():
+    """Pings every 0.3 s and drops a client that does not answer."""
+    async with Simulator(["gateio"], step_interval_s=0.02, server_ping_interval_s=0.3) as simulator:
+        yield simulator
 
 
 async def _request(ws: aiohttp.ClientWebSocketResponse, channel: str, event: str = "", payload=None, **extra) -> dict:
@@ -74,60 +56,10 @@ async def test_contract_list_has_what_the_connector_keeps_and_what_it_leaves_out
     assert kept["BTC_USDT"].contract_size == Decimal("0.0001")
 
 
-async def test_session_subscribes_and_streams_quotes_in_base_units(sim, start_session):
-    session, quotes = await start_session(sim)
-    seen = {}
-    while set(seen) != {"BTC_USDT", "ETH_USDT"}:
-        quote = await quotes.next()
-        seen[quote.symbol] = quote
-    assert session.status.state == "connected"
-    btc = seen["BTC_USDT"]
-    assert btc.instrument == "BTC/USDT:USDT"
-    assert btc.bid < btc.ask
+async def test_sizes_come_out_in_base_units(sim, start_session):
+    _, quotes = await start_session(sim, watched=("BTC_USDT",))
+    [btc] = await quotes.first_of("BTC_USDT")
     assert btc.bid_size == btc.bid_contracts * Decimal("0.0001")
-
-
-async def test_dropped_connection_reconnects_and_resubscribes(sim, start_session):
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    sim.exchanges["gateio"].drop_connections()
-    dropped_at = time.time_ns()
-    await sim.exchanges["gateio"].wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(dropped_at)).exchange == "gateio"
-    assert session.status.reconnects == 1
-
-
-async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start_session):
-    gateio = sim.exchanges["gateio"]
-    session, quotes = await start_session(sim, stall_timeout_s=0.3)
-    await quotes.next()
-    gateio.faults.stall = True
-    await gateio.wait_for_connections(2, timeout_s=5)
-    assert "stalled" in session.status.last_error
-    gateio.faults.stall = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "gateio"
-
-
-async def test_garbage_and_error_frames_are_counted_without_dropping_the_connection(sim, start_session):
-    gateio = sim.exchanges["gateio"]
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    gateio.faults.garbage = gateio.faults.error = True
-    await quotes.next_after(time.time_ns())
-    await quotes.next_after(time.time_ns())
-    assert session.status.frame_errors >= 3
-    assert gateio.connections_total == 1
-    gateio.faults.garbage = gateio.faults.error = False
-
-
-async def test_server_close_code_leads_to_reconnect(sim, start_session):
-    gateio = sim.exchanges["gateio"]
-    session, quotes = await start_session(sim)
-    await quotes.next()
-    await gateio.close_connections(1012, "service restart")
-    await gateio.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(time.time_ns())).exchange == "gateio"
-    assert session.status.reconnects >= 1
 
 
 async def test_a_client_that_does_not_answer_pings_is_dropped():
@@ -142,15 +74,14 @@ async def test_a_client_that_does_not_answer_pings_is_dropped():
         assert ws.closed
 
 
-async def test_the_session_answers_pings_and_stays_connected(start_session):
-    async with Simulator(["gateio"], step_interval_s=0.02, server_ping_interval_s=0.3) as sim:
-        session, quotes = await start_session(sim)
+async def test_the_session_answers_pings_and_stays_connected(pinging_sim, start_session):
+    session, quotes = await start_session(pinging_sim)
+    await quotes.next()
+    until = time.monotonic() + 1.5  # five ping intervals
+    while time.monotonic() < until:
         await quotes.next()
-        until = time.monotonic() + 1.5  # five ping intervals
-        while time.monotonic() < until:
-            await quotes.next()
-        assert sim.exchanges["gateio"].connections_total == 1
-        assert session.status.reconnects == 0
+    assert pinging_sim.exchanges["gateio"].connections_total == 1
+    assert session.status.reconnects == 0
 
 
 async def test_futures_ping_is_answered_with_futures_pong_late_when_told(sim):

@@ -1,8 +1,8 @@
-"""The simulated KuCoin Futures speaks KuCoin's protocol, and the real ExchangeSession copes with it."""
+"""The simulated KuCoin Futures speaks KuCoin's protocol, and the real ExchangeSession copes with it
+(the fault drills every exchange shares are in test_fault_drills.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -10,10 +10,7 @@ import aiohttp
 import pytest
 
 from feeds.exchanges import parse_frame, parse_instruments
-from feeds.rest import fetch_instruments
-from feeds.session import ExchangeSession
 from feeds.simulator.server import Simulator
-from feeds.tests.conftest import Collector
 
 WATCHED = ("XBTUSDTM", "XBTUSDM")  # one linear, one inverse
 TICKER_TOPIC = "/contractMarket/tickerV2:"
@@ -31,28 +28,6 @@ async def pinging_sim():
     async with Simulator(["kucoin"], step_interval_s=0.02, seed=7, server_ping_interval_s=0.1) as simulator:
         simulator.exchanges["kucoin"].ping_timeout_s = 0.4
         yield simulator
-
-
-@pytest.fixture
-async def start():
-    """Start a real ExchangeSession on WATCHED; cancelled and awaited before the simulator stops
-    (request this fixture after the simulator's)."""
-    tasks: list[asyncio.Task] = []
-
-    async def start_session(sim: Simulator, **options) -> tuple[ExchangeSession, Collector]:
-        endpoints = sim.endpoints["kucoin"]
-        listed = await fetch_instruments("kucoin", endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.symbol in WATCHED}
-        collector = Collector()
-        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession("kucoin", instruments, collector, endpoints=endpoints, **{**defaults, **options})
-        tasks.append(asyncio.create_task(session.run()))
-        return session, collector
-
-    yield start_session
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _token_url(http: aiohttp.ClientSession, sim: Simulator) -> tuple[str, dict]:
@@ -151,80 +126,37 @@ async def test_a_client_that_does_not_ping_is_dropped(pinging_sim):
         assert ws.closed
 
 
-async def test_session_subscribes_and_streams_linear_and_inverse_quotes(sim, start):
-    session, quotes = await start(sim)
-    seen = {}
-    while {"XBTUSDTM", "XBTUSDM"} - set(seen):
-        quote = await quotes.next()
-        seen[quote.symbol] = quote
-    assert seen["XBTUSDTM"].instrument == "BTC/USDT:USDT"
-    assert seen["XBTUSDM"].instrument == "BTC/USD:BTC"
-    # The same market book through both contract kinds: sizes in BTC of the same order.
-    assert 0 < seen["XBTUSDM"].bid_size < 10
+async def test_linear_and_inverse_sizes_come_out_in_base_units(sim, start_session):
+    _, quotes = await start_session(sim, watched=WATCHED)
+    linear, inverse = await quotes.first_of(*WATCHED)
     lot = sim.exchanges["kucoin"].contracts["XBTUSDTM"].multiplier
-    assert seen["XBTUSDTM"].bid_size == seen["XBTUSDTM"].bid_contracts * lot
-    assert session.status.state == "connected"
+    assert linear.bid_size == linear.bid_contracts * lot
+    # The same market book through both contract kinds: sizes in BTC of the same order.
+    assert 0 < inverse.bid_size < 10
 
 
-async def test_dropped_connection_reconnects_with_a_fresh_token_and_resubscribes(sim, start):
+async def test_every_connection_asks_for_a_fresh_token(sim, start_session):
     kucoin = sim.exchanges["kucoin"]
-    session, quotes = await start(sim)
+    _, quotes = await start_session(sim, watched=WATCHED)
     await quotes.next()
     kucoin.drop_connections()
-    dropped_at = time.time_ns()
     await kucoin.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(dropped_at)).exchange == "kucoin"
-    assert session.status.reconnects == 1
     assert len(kucoin._tokens) == 2
 
 
-async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start):
-    kucoin = sim.exchanges["kucoin"]
-    session, quotes = await start(sim, stall_timeout_s=0.3)
-    await quotes.next()
-    kucoin.faults.stall = True
-    await kucoin.wait_for_connections(2, timeout_s=5)
-    assert "stalled" in session.status.last_error
-    kucoin.faults.stall = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "kucoin"
-
-
-async def test_garbage_and_error_frames_are_counted_without_dropping_the_connection(sim, start):
-    kucoin = sim.exchanges["kucoin"]
-    session, quotes = await start(sim)
-    await quotes.next()
-    kucoin.faults.garbage = kucoin.faults.error = True
-    await quotes.next_after(time.time_ns())
-    await quotes.next_after(time.time_ns())
-    assert session.status.frame_errors >= 3
-    assert "kucoin error 404: topic does not exist" in session.status.last_error  # sent after the garbage
-    assert kucoin.connections_total == 1
-    kucoin.faults.garbage = kucoin.faults.error = False
-
-
-async def test_server_close_code_leads_to_reconnect(sim, start):
-    kucoin = sim.exchanges["kucoin"]
-    session, quotes = await start(sim)
-    await quotes.next()
-    await kucoin.close_connections(1001, "going away")
-    await kucoin.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(time.time_ns())).exchange == "kucoin"
-    assert session.status.reconnects >= 1
-
-
-async def test_session_pings_at_the_tokens_interval_and_stays_connected(pinging_sim, start):
+async def test_session_pings_at_the_tokens_interval_and_stays_connected(pinging_sim, start_session):
     kucoin = pinging_sim.exchanges["kucoin"]
-    session, quotes = await start(pinging_sim)
+    session, quotes = await start_session(pinging_sim, watched=WATCHED)
     await kucoin.wait_for_pings(8, timeout_s=5)  # several 0.1 s ping intervals, well past the 0.5 s cut-off
     assert kucoin.connections_total == 1
     assert session.status.reconnects == 0
     assert (await quotes.next_after(time.time_ns())).exchange == "kucoin"
 
 
-async def test_late_pongs_do_not_cost_the_connection(pinging_sim, start):
+async def test_late_pongs_do_not_cost_the_connection(pinging_sim, start_session):
     kucoin = pinging_sim.exchanges["kucoin"]
     kucoin.faults.delay_pong_s = 0.3
-    session, quotes = await start(pinging_sim)
+    session, quotes = await start_session(pinging_sim, watched=WATCHED)
     await kucoin.wait_for_pings(6, timeout_s=5)
     assert kucoin.pongs_sent < kucoin.pings_received  # the last pongs are still on their way
     assert kucoin.connections_total == 1

@@ -1,4 +1,5 @@
-"""The simulated MEXC speaks MEXC's futures protocol, and the real ExchangeSession keeps a feed from it."""
+"""The simulated MEXC speaks MEXC's futures protocol, and the real ExchangeSession keeps a feed from it
+(the fault drills every exchange shares are in test_fault_drills.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,7 @@ import aiohttp
 import pytest
 
 from feeds.exchanges import parse_frame, parse_instruments
-from feeds.rest import fetch_instruments
-from feeds.session import ExchangeSession
 from feeds.simulator.server import Simulator
-from feeds.tests.conftest import Collector
 
 SUBSCRIBE_BTC = '{"method":"sub.depth.full","param":{"symbol":"BTC_USDT","limit":5},"gzip":false}'
 
@@ -24,28 +22,6 @@ SUBSCRIBE_BTC = '{"method":"sub.depth.full","param":{"symbol":"BTC_USDT","limit"
 async def sim():
     async with Simulator(["mexc"], step_interval_s=0.02, seed=11) as simulator:
         yield simulator
-
-
-@pytest.fixture
-async def start_session(sim):
-    """conftest's start_session, but each session is cancelled and awaited while the simulator still runs:
-    left to finish on its own it would wait 2 s for the close handshake of a stopped server."""
-    tasks: list[asyncio.Task] = []
-
-    async def start(simulator: Simulator, exchange_id: str = "mexc", **options) -> tuple[ExchangeSession, Collector]:
-        endpoints = simulator.endpoints[exchange_id]
-        listed = await fetch_instruments(exchange_id, endpoints.rest_url)
-        instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
-        collector = Collector()
-        defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session = ExchangeSession(exchange_id, instruments, collector, endpoints=endpoints, **{**defaults, **options})
-        tasks.append(asyncio.create_task(session.run()))
-        return session, collector
-
-    yield start
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _text(message: aiohttp.WSMessage) -> str:
@@ -66,76 +42,17 @@ async def _next_json(ws: aiohttp.ClientWebSocketResponse, channel: str, timeout_
 # --- the session against the simulator -----------------------------------------------------
 
 
-async def test_session_subscribes_and_streams_quotes_for_two_instruments(sim, start_session):
-    session, quotes = await start_session(sim, "mexc")
-    assert {"BTC_USDT", "ETH_USDT", "BTC_USD"} <= set(session.instruments)
-    seen: dict[str, object] = {}
-    async with asyncio.timeout(5):
-        while not {"BTC_USDT", "ETH_USDT", "BTC_USD"} <= set(seen):
-            quote = await quotes.next()
-            seen[quote.symbol] = quote
-    btc = seen["BTC_USDT"]
-    assert btc.exchange == "mexc"
-    assert btc.instrument == "BTC/USDT:USDT"
-    assert btc.bid < btc.ask
-    assert btc.bid_size == btc.bid_contracts * Decimal("0.0001")
-    inverse = seen["BTC_USD"]
-    assert inverse.instrument == "BTC/USD:BTC"
+async def test_linear_and_inverse_sizes_come_out_in_base_units(sim, start_session):
+    _, quotes = await start_session(sim, watched=("BTC_USDT", "BTC_USD"))
+    linear, inverse = await quotes.first_of("BTC_USDT", "BTC_USD")
+    assert linear.bid_size == linear.bid_contracts * Decimal("0.0001")
     assert inverse.bid_size == inverse.bid_contracts * 100 / inverse.bid
-    assert session.status.state == "connected"
-    assert session.status.frame_errors == 0
-
-
-async def test_dropped_connection_reconnects_and_resubscribes(sim, start_session):
-    session, quotes = await start_session(sim, "mexc")
-    await quotes.next()
-    sim.exchanges["mexc"].drop_connections()
-    dropped_at = time.time_ns()
-    await sim.exchanges["mexc"].wait_for_connections(2, timeout_s=5)
-    after = await quotes.next_after(dropped_at)
-    assert after.exchange == "mexc"
-    assert session.status.reconnects == 1
-
-
-async def test_stalled_connection_is_replaced_by_the_watchdog(sim, start_session):
-    exchange = sim.exchanges["mexc"]
-    session, quotes = await start_session(sim, "mexc", stall_timeout_s=0.3)
-    await quotes.next()
-    exchange.faults.stall = True
-    await exchange.wait_for_connections(2, timeout_s=5)
-    assert "stalled" in session.status.last_error
-    exchange.faults.stall = False
-    assert (await quotes.next_after(time.time_ns())).exchange == "mexc"
-
-
-async def test_garbage_and_error_frames_are_counted_without_dropping_the_connection(sim, start_session):
-    exchange = sim.exchanges["mexc"]
-    session, quotes = await start_session(sim, "mexc")
-    await quotes.next()
-    exchange.faults.garbage = True
-    exchange.faults.error = True
-    await quotes.next_after(time.time_ns())
-    await quotes.next_after(time.time_ns())
-    assert session.status.frame_errors >= 3
-    assert exchange.connections_total == 1
-    exchange.faults.garbage = exchange.faults.error = False
-
-
-async def test_server_close_code_leads_to_reconnect(sim, start_session):
-    exchange = sim.exchanges["mexc"]
-    session, quotes = await start_session(sim, "mexc")
-    await quotes.next()
-    await exchange.close_connections(1001, "going away")
-    await exchange.wait_for_connections(2, timeout_s=5)
-    assert (await quotes.next_after(time.time_ns())).exchange == "mexc"
-    assert session.status.reconnects >= 1
 
 
 async def test_session_pings_and_stays_connected_across_several_heartbeat_intervals(sim, start_session):
     exchange = sim.exchanges["mexc"]
     exchange.ping_silence_limit_s = 0.5
-    session, quotes = await start_session(sim, "mexc")
-    session.heartbeat_interval_s = 0.1  # before the connection's guard reads it
+    session, quotes = await start_session(sim, heartbeat_interval_s=0.1)
     await quotes.next()
     until = time.monotonic() + 4 * exchange.ping_silence_limit_s
     while time.monotonic() < until:
@@ -148,8 +65,7 @@ async def test_late_pongs_do_not_cost_the_session_its_connection(sim, start_sess
     exchange = sim.exchanges["mexc"]
     exchange.ping_silence_limit_s = 0.5
     exchange.faults.delay_pong_s = 0.7
-    session, quotes = await start_session(sim, "mexc")
-    session.heartbeat_interval_s = 0.1
+    session, quotes = await start_session(sim, heartbeat_interval_s=0.1)
     await quotes.next()
     until = time.monotonic() + 1.0
     while time.monotonic() < until:

@@ -45,6 +45,8 @@ UPDATE_ASK_ONLY = (
     '{"table":"quote","action":"update","data":[{"timestamp":"2026-11-23T10:00:04.000Z","symbol":"XBTUSD",'
     '"askPrice":43252.5,"askSize":500}]}'
 )
+# The generic table protocol again: a delete forgets the symbol's row.
+DELETE = PARTIAL.replace('"action":"partial"', '"action":"delete"')
 UNKNOWN_SYMBOL = PARTIAL.replace("XBTUSD", "NOPEUSD")
 
 INSTRUMENT_ACTIVE = """[
