@@ -30,6 +30,9 @@ export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportun
         case "opportunity_closed":
           onClosed?.(message.data);
           break;
+        case "alert":
+          showToast(message.data);
+          break;
       }
       onMessage?.(message);
     };
@@ -51,4 +54,29 @@ export function formatAge(ms) {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60000)} min`;
+}
+
+// In-app alerts: a toast in the corner of whatever page is open, gone after a while.
+export function showToast(alert) {
+  let box = document.getElementById("toasts");
+  if (!box) {
+    box = document.createElement("div");
+    box.id = "toasts";
+    box.className = "toasts";
+    box.setAttribute("aria-live", "polite");
+    document.body.appendChild(box);
+  }
+  const toast = document.createElement("div");
+  toast.className = "toast";
+  toast.dataset.kind = alert.kind || "";
+  const title = document.createElement("strong");
+  title.textContent = alert.title || "Alert";
+  const text = document.createElement("span");
+  text.textContent = alert.text || "";
+  toast.append(title, text);
+  box.appendChild(toast);
+  setTimeout(() => {
+    toast.classList.add("leaving");
+    setTimeout(() => toast.remove(), 700);
+  }, 12000);
 }
