@@ -3,6 +3,7 @@ alert history. Every lookup goes through accounts.services.visible_*: another us
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -20,6 +21,7 @@ from rest_framework_simplejwt import views as jwt_views
 
 from accounts import serializers as s
 from accounts import services
+from accounts.alerts import delivery, telegram_link
 from accounts.throttles import LoginThrottle
 from arbsite.openapi import ERROR_SCHEMA
 from arbsite.paging import page
@@ -181,6 +183,63 @@ class AlertRuleSecretView(APIView):
         """A new webhook secret for a rule; the old one stops working at once."""
         rule = get_object_or_404(services.visible_alert_rules(request.user), pk=_path_id(rule_id))
         return Response({"webhook_secret": services.rotate_webhook_secret(rule).webhook_secret})
+
+
+@extend_schema(parameters=[_id_parameter("rule_id")])
+class AlertRuleTestView(APIView):
+    @extend_schema(
+        request=s.AlertTestInput,
+        responses={202: s.AlertTestOutput},
+        examples=[OpenApiExample("webhook", value={"channel": "webhook"}, request_only=True)],
+        tags=["me"],
+    )
+    def post(self, request: Request, rule_id: str) -> Response:
+        """Send a test alert, about a made-up opportunity and clearly marked, on one channel of a
+        rule now (queued; the result shows in the alert history). 400 says why a channel cannot."""
+        rule = get_object_or_404(services.visible_alert_rules(request.user), pk=_path_id(rule_id))
+        channel = _valid(s.AlertTestInput, request.data)["channel"]
+        try:
+            test_id = delivery.queue_test_alert(rule, channel)
+        except delivery.AlertTestRefused as exc:
+            raise ValidationError({"channel": [str(exc)]}) from exc
+        return Response(s.AlertTestOutput({"test_id": test_id, "channel": channel}).data, status=202)
+
+
+# --- Telegram --------------------------------------------------------------------------------
+class TelegramLinkView(APIView):
+    @extend_schema(operation_id="alerts_telegram_link_status", responses=s.TelegramLinkStatusOutput, tags=["me"])
+    def get(self, request: Request) -> Response:
+        """Whether my Telegram chat is linked (the bot's new messages are read first)."""
+        link = telegram_link.linked_chat(request.user)
+        if link is None:
+            telegram_link.poll_updates()  # so linking works without celery beat too
+            link = telegram_link.linked_chat(request.user)
+        status_ = {
+            "configured": bool(settings.TELEGRAM_BOT_TOKEN),
+            "linked": link is not None,
+            "username": (link.username or None) if link else None,
+            "linked_at": link.linked_at if link else None,
+        }
+        return Response(s.TelegramLinkStatusOutput(status_).data)
+
+    @extend_schema(
+        request=None,
+        responses={201: s.TelegramLinkCodeOutput, 409: OpenApiResponse(ERROR_SCHEMA, description="No Telegram bot")},
+        tags=["me"],
+    )
+    def post(self, request: Request) -> Response:
+        """A one-time code to link my Telegram chat: send `/start <code>` to the bot (or open `link`)."""
+        try:
+            code = telegram_link.create_link_code(request.user)
+        except telegram_link.TelegramNotConfigured as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(s.TelegramLinkCodeOutput(code).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None}, tags=["me"])
+    def delete(self, request: Request) -> Response:
+        """Stop Telegram alerts to my chat (unlink it)."""
+        telegram_link.unlink(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- alert history ---------------------------------------------------------------------------

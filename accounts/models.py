@@ -52,6 +52,9 @@ class AlertRule(models.Model):
     notify_telegram = models.BooleanField(default=False)
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=64, default=generate_webhook_secret, editable=False)
+    # A webhook that keeps failing is paused (the user is told) until its owner resumes it.
+    webhook_failures = models.PositiveIntegerField(default=0, help_text="Failed deliveries in a row")
+    webhook_paused_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -74,6 +77,7 @@ class AlertEvent(models.Model):
         WEBHOOK = "webhook"
 
     class Outcome(models.TextChoices):
+        PENDING = "pending"  # claimed, being sent
         SENT = "sent"
         FAILED = "failed"
         SKIPPED = "skipped"
@@ -85,6 +89,8 @@ class AlertEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     latency_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Opportunity opened to delivery")
     error = models.TextField(blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1, help_text="Webhooks are retried: 1, 2, ...")
+    test = models.BooleanField(default=False, help_text="A test alert the user asked for")
     # Delivery is exactly-once per key (rule, opportunity, channel, ...): a second worker's
     # insert of the same key fails instead of sending twice.
     idempotency_key = models.CharField(max_length=200)
@@ -97,3 +103,42 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.outcome} for {self.opportunity_id}"
+
+
+class AlertCooldown(models.Model):
+    """When a rule last alerted about a pair (buy exchange and instrument, sell exchange and
+    instrument), across the pair's opportunities: claimed with a conditional update."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="cooldowns")
+    pair_key = models.CharField(max_length=200)
+    last_sent_at = models.DateTimeField()
+    opportunity_id = models.UUIDField(help_text="The opportunity that holds the cooldown")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "pair_key"], name="unique_alert_cooldown")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}: {self.pair_key}"
+
+
+class TelegramLink(models.Model):
+    """The Telegram chat a user's alerts go to, linked with a one-time code sent to the bot."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="telegram_link")
+    chat_id = models.BigIntegerField()
+    username = models.CharField(max_length=64, blank=True, help_text="The Telegram account that linked it")
+    linked_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.chat_id}"
+
+
+class TelegramLinkCode(models.Model):
+    """A one-time code a user sends to the bot (`/start <code>`) to link their chat."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="telegram_codes")
+    code = models.CharField(max_length=32, unique=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: code until {self.expires_at:%H:%M}"

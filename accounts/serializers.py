@@ -103,6 +103,9 @@ class AlertRuleInput(serializers.Serializer):
         allow_blank=True,
         help_text="http(s), public address; null: none",
     )
+    webhook_paused = serializers.BooleanField(
+        required=False, help_text="false resumes a webhook paused after failing; true pauses it"
+    )
     active = serializers.BooleanField(required=False)
 
     def validate_instruments(self, value: list[str]) -> list[str]:
@@ -142,6 +145,10 @@ class AlertRuleOutput(serializers.Serializer):
     notify_telegram = serializers.BooleanField()
     webhook_url = serializers.SerializerMethodField()
     webhook_secret = serializers.CharField(help_text="Signs webhook deliveries; shown to the rule's owner only")
+    webhook_paused_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set when the webhook kept failing (or was paused); null: it is called"
+    )
+    webhook_failures = serializers.IntegerField(help_text="Failed webhook deliveries in a row")
     active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -172,6 +179,8 @@ class AlertEventOutput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=AlertEvent.Outcome.choices)
     latency_ms = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
+    attempt = serializers.IntegerField(help_text="Webhook attempts count 1, 2, ...; 0: a notice about the webhook")
+    test = serializers.BooleanField(help_text="A test alert, about a made-up opportunity")
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -180,6 +189,30 @@ class AlertEventOutput(serializers.Serializer):
 
 
 AlertEventPage = page_serializer(AlertEventOutput, "AlertEventPage")
+
+
+# --- test alerts and Telegram ---------------------------------------------------------------
+class AlertTestInput(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=AlertEvent.Channel.choices)
+
+
+class AlertTestOutput(serializers.Serializer):
+    test_id = serializers.CharField(help_text="The made-up opportunity's id, in the alert and its history row")
+    channel = serializers.ChoiceField(choices=AlertEvent.Channel.choices)
+
+
+class TelegramLinkCodeOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="Send `/start <code>` to the bot; works once")
+    expires_at = serializers.DateTimeField()
+    bot_username = serializers.CharField(allow_null=True)
+    link = serializers.CharField(allow_null=True, help_text="Opens the bot with the code filled in")
+
+
+class TelegramLinkStatusOutput(serializers.Serializer):
+    configured = serializers.BooleanField(help_text="This server has a Telegram bot")
+    linked = serializers.BooleanField()
+    username = serializers.CharField(allow_null=True, help_text="The Telegram account that linked the chat")
+    linked_at = serializers.DateTimeField(allow_null=True)
 
 
 # --- tokens ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import AlertEvent, AlertRule, WatchedInstrument, generate_webhook_secret
 
@@ -59,10 +60,21 @@ def unwatch_instrument(watched: WatchedInstrument) -> None:
 def create_alert_rule(user, **fields) -> AlertRule:
     if visible_alert_rules(user).count() >= MAX_ALERT_RULES:
         raise LimitReached(f"at most {MAX_ALERT_RULES} alert rules")
+    if fields.pop("webhook_paused", False):
+        fields["webhook_paused_at"] = timezone.now()
     return AlertRule.objects.create(user=user, **fields)
 
 
 def update_alert_rule(rule: AlertRule, **fields) -> AlertRule:
+    """Change a rule's fields. `webhook_paused`: False resumes a paused webhook, True pauses it;
+    a new webhook URL starts with a clean slate (not paused, no failures)."""
+    paused = fields.pop("webhook_paused", None)
+    if "webhook_url" in fields and fields["webhook_url"] != rule.webhook_url and paused is None:
+        paused = False
+    if paused is False:
+        rule.webhook_paused_at, rule.webhook_failures = None, 0
+    elif paused and rule.webhook_paused_at is None:
+        rule.webhook_paused_at = timezone.now()
     for name, value in fields.items():
         setattr(rule, name, value)
     rule.save()

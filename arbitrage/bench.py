@@ -64,3 +64,37 @@ def bench_tracker(instruments: int = 500, exchanges: int = 11, ticks: int = 200_
         "closed": closed,
         "open_at_end": len(tracker.open),
     }
+
+
+def bench_with_rules(rules: int = 10_000, instruments: int = 500, ticks: int = 100_000) -> dict:
+    """The tick path with alert matching on every opening, against `rules` active rules."""
+    from arbitrage.rule_matching import RuleIndex, RuleSpec
+
+    rng = random.Random(2)
+    specs = []
+    for n in range(rules):
+        chosen = frozenset({f"C{rng.randrange(instruments)}/USDT:USDT"}) if n % 10 < 7 else frozenset()
+        threshold = Decimal(f"{rng.uniform(0.05, 1.0):.3f}")
+        specs.append(RuleSpec(n, n % 500, chosen, frozenset(), frozenset(), threshold))
+    index = RuleIndex(specs)
+    quotes = synthetic_ticks(instruments, len(EXCHANGES), ticks)
+    tracker = OpportunityTracker({}, {}, default_max_age_ms=10**12)
+    matched = matches = 0
+    match_seconds = 0.0
+    start = time.perf_counter()
+    for quote in quotes:
+        changes = tracker.on_quote(quote, quote.recv_ns // 1_000_000)
+        for opportunity in changes.opened:
+            began = time.perf_counter()
+            matched += len(index.match(opportunity, quote.recv_ns // 1_000_000))
+            match_seconds += time.perf_counter() - began
+            matches += 1
+    elapsed = time.perf_counter() - start
+    return {
+        "rules": rules,
+        "ticks": ticks,
+        "us_per_tick": elapsed / ticks * 1e6,
+        "us_per_match": match_seconds / max(matches, 1) * 1e6,
+        "matches": matches,
+        "rules_matched": matched,
+    }

@@ -14,6 +14,8 @@ import msgspec
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from accounts.alerts.messages import user_group
+from accounts.alerts.transports.in_app import remember_event_loop
 from accounts.ws_auth import (
     BEARER_SUBPROTOCOL,
     CLOSE_AUTH_TIMEOUT,
@@ -50,6 +52,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.ending = False
         self.expires_at: float | None = None  # token-authenticated: epoch seconds
         self._timer: asyncio.Task | None = None
+        self.user_group: str | None = None  # joined once authenticated: the user's alerts
         offered = self.scope.get("subprotocols") or []
         # Accept first: a close code can only be sent on an open socket. Never echo the token.
         await self.accept(BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in offered else None)
@@ -79,6 +82,9 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
                 self._end_after(expires_at - time.time(), CLOSE_TOKEN_REJECTED, "token expired")
             )
         await self.channel_layer.group_add(PRICES_GROUP, self.channel_name)
+        self.user_group = user_group(self.scope["user"].pk)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        remember_event_loop()
         self.connected_ms = int(time.time() * 1000)
         await self.register()
         await self.send_snapshot()
@@ -94,7 +100,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.ending = True
         if error:
             await self._send(Error(error))
-        await self.channel_layer.group_discard(PRICES_GROUP, self.channel_name)
+        await self._leave_groups()
         if hasattr(self, "connected_ms"):  # gone from presence now, not when the client acknowledges
             await presence.registry().remove(self.channel_name)
         await self.close(code=code)
@@ -102,9 +108,14 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self._timer is not None and self._timer is not asyncio.current_task():
             self._timer.cancel()
-        await self.channel_layer.group_discard(PRICES_GROUP, self.channel_name)
+        await self._leave_groups()
         if hasattr(self, "connected_ms"):
             await presence.registry().remove(self.channel_name)
+
+    async def _leave_groups(self) -> None:
+        await self.channel_layer.group_discard(PRICES_GROUP, self.channel_name)
+        if self.user_group is not None:
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
 
     async def register(self) -> None:
         """Tell the engine and other web processes this connection exists and what it watches."""
@@ -182,6 +193,11 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=spliced("arbitrage_opportunities", seq, opened))
         if closed := [text for buy, sell, text in event["closed"] if watches(buy, sell)]:
             await self.send(text_data=spliced("opportunity_closed", seq, closed))
+
+    async def alert_message(self, event: dict) -> None:
+        """An alert for this connection's user, encoded once by the sender (accounts.alerts)."""
+        if not self.ending:
+            await self.send(text_data=event["text"])
 
     async def _send(self, message: msgspec.Struct) -> None:
         await self.send(text_data=encoder.encode(message).decode())

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 
+import msgspec
 from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from arbitrage import presence
+from arbitrage.alerting import enqueue_alerts, load_rule_specs, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.history import close_dangling, opportunity_row, record_opportunities
 from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
@@ -30,6 +32,7 @@ from arbitrage.quote_cache import (
     write_quotes,
     write_spread_histories,
 )
+from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
 from feeds.publish import QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
@@ -43,6 +46,8 @@ RETRY_S = 1.0
 HISTORY_FLUSH_S = 1.0
 PRESENCE_REFRESH_S = 1.0
 SPREAD_SAMPLE_S = 2.0
+ALERT_FLUSH_S = 0.2
+MAX_PENDING_ALERTS = 10_000
 SPREAD_HISTORY_POINTS = 900  # 30 minutes at one point every 2 s
 CONFIG_REFRESH_S = 30.0
 MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond which the oldest go
@@ -92,6 +97,11 @@ class Engine:
         self._cached_rows: dict[str, dict[str, str]] = {}
         self._indexed = 0
         self.channel = ""
+        self.rules = RuleIndex()
+        self._rules_version: tuple[int, str] | None = None
+        self.alert_marks: dict[str, Decimal] = {}  # opportunity id -> net spread last matched at
+        self.alert_growth_step_pct = Decimal(str(settings.ALERT_GROWTH_STEP_PCT))
+        self.pending_alerts: list[tuple[int, dict]] = []
         self.watched: set[str] | None = None  # None: someone watches everything
         self.charted_groups: set[str] = set()  # markets whose spread history a page shows
         self.spread_history: dict[str, deque[tuple[int, float]]] = {}
@@ -114,6 +124,7 @@ class Engine:
                 self.refresh_forever(),
                 self.follow_presence_forever(),
                 self.sample_spreads_forever(),
+                self.alerts_forever(),
             )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
@@ -139,17 +150,35 @@ class Engine:
         for quote in quotes:
             changes = on_quote(quote, at_ms)
             if changes:
-                self.on_changes(changes)
+                self.on_changes(changes, at_ms)
 
-    def on_changes(self, changes: Changes) -> None:
+    def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
         for opportunity in changes.opened + changes.updated:
             self.pending_opportunities[opportunity.id] = opportunity
             self.pending_history[opportunity.id] = (opportunity, None)
+        if self.rules.size:
+            self._match_rules(changes, now_ms() if at_ms is None else at_ms)
         for closed in changes.closed:
             opportunity = closed.opportunity
             self.pending_opportunities.pop(opportunity.id, None)
             self.pending_closed.append(closed)
             self.pending_history[opportunity.id] = (opportunity, closed)
+            self.alert_marks.pop(opportunity.id, None)
+
+    def _match_rules(self, changes: Changes, at_ms: int) -> None:
+        """Match an opening opportunity, and one that grew a step past its last match, against
+        the rules; deliveries are queued off this loop (alerts_forever)."""
+        step = self.alert_growth_step_pct
+        for opportunity in changes.opened + changes.updated:
+            net = opportunity.spread.net_spread_pct
+            mark = self.alert_marks.get(opportunity.id)
+            if mark is not None and net < mark + step:
+                continue
+            self.alert_marks[opportunity.id] = net
+            matched = self.rules.match(opportunity, at_ms)
+            if matched:
+                message = msgspec.to_builtins(OpportunityMessage.from_open(opportunity))
+                self.pending_alerts.extend((rule.id, message) for rule in matched)
 
     def on_message(self, message: dict) -> None:
         kind = message.get("type")
@@ -218,6 +247,30 @@ class Engine:
                 await write_spread_histories(charted)
             except (RedisError, OSError) as exc:
                 logger.warning("spread history not published: %s", exc)
+
+    async def alerts_forever(self) -> None:
+        while True:
+            await asyncio.sleep(ALERT_FLUSH_S)
+            await self.refresh_rules()
+            await self.send_alerts()
+
+    async def refresh_rules(self) -> None:
+        """Rebuild the rule index when rules changed (checked every ALERT_FLUSH_S, cheaply)."""
+        try:
+            version = await database_sync_to_async(rules_version)()
+            if version != self._rules_version:
+                self.rules = RuleIndex(await database_sync_to_async(load_rule_specs)())
+                self._rules_version = version
+        except DatabaseError as exc:
+            logger.warning("alert rules not reloaded, keeping the previous ones: %s", exc)
+
+    async def send_alerts(self) -> None:
+        if not self.pending_alerts:
+            return
+        batch, self.pending_alerts = self.pending_alerts, []
+        left = await database_sync_to_async(enqueue_alerts)(batch)
+        # A broker that is down delays alerts; it does not lose them (bounded).
+        self.pending_alerts = (left + self.pending_alerts)[-MAX_PENDING_ALERTS:]
 
     async def refresh_forever(self) -> None:
         while True:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 
 from arbitrage.history import prune_opportunities
+from arbitrage.models import Opportunity
+from arbitrage.quote_cache import OPPORTUNITIES_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -18,3 +23,33 @@ def prune_opportunity_history() -> int:
     deleted = prune_opportunities(timedelta(days=settings.OPPORTUNITY_RETENTION_DAYS))
     logger.info("pruned %d closed opportunities older than %d days", deleted, settings.OPPORTUNITY_RETENTION_DAYS)
     return deleted
+
+
+@shared_task
+def close_stale_opportunities() -> int:
+    """Close opportunity rows left open that no running engine holds; how many.
+
+    The engine closes an opportunity whose quotes went stale in its memory, and writes that.
+    A row stays open only when that write never came: the engine stopped (the next one closes
+    such rows when it starts: arbitrage.history.close_dangling) or its database was down too
+    long. The engine's open set in the cache is its heartbeat: rewritten on every change, gone
+    an hour after the last one (quote_cache.QUOTE_TTL_S). A row open longer than
+    OPPORTUNITY_STALE_AFTER_S that is not in that set is closed as `stale`.
+    """
+    now = timezone.now()
+    held = {uuid.UUID(str(key)) for key in (cache.get(OPPORTUNITIES_KEY) or {})}
+    candidates = Opportunity.objects.filter(
+        closed_at__isnull=True, opened_at__lt=now - timedelta(seconds=settings.OPPORTUNITY_STALE_AFTER_S)
+    ).values_list("id", "opened_at")
+    closed = 0
+    for opportunity_id, opened_at in candidates:
+        if opportunity_id in held:
+            continue
+        duration_ms = int((now - opened_at).total_seconds() * 1000)
+        # Conditional: a row the engine closed meanwhile keeps its own close.
+        closed += Opportunity.objects.filter(pk=opportunity_id, closed_at__isnull=True).update(
+            closed_at=now, duration_ms=duration_ms, close_reason="stale"
+        )
+    if closed:
+        logger.info("closed %d opportunities no engine holds", closed)
+    return closed

@@ -46,6 +46,8 @@ urlpatterns = [
         accounts_api.AlertRuleSecretView.as_view(),
         name="api-alert-rule-secret",
     ),
+    path("alerts/rules/<str:rule_id>/test", accounts_api.AlertRuleTestView.as_view(), name="api-alert-rule-test"),
+    path("alerts/telegram/link", accounts_api.TelegramLinkView.as_view(), name="api-telegram-link"),
     path("alerts/events", accounts_api.AlertEventsView.as_view(), name="api-alert-events"),
     path("alerts/events/<str:event_id>", accounts_api.AlertEventView.as_view(), name="api-alert-event"),
     # Admin only

@@ -152,6 +152,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "prune-opportunity-history": {"task": "arbitrage.tasks.prune_opportunity_history", "schedule": 3600.0},
+    "close-stale-opportunities": {"task": "arbitrage.tasks.close_stale_opportunities", "schedule": 60.0},
+    "prune-alert-history": {"task": "accounts.tasks.prune_alert_history", "schedule": 3600.0},
+    "refresh-instruments": {"task": "feeds.tasks.refresh_instruments", "schedule": 86400.0},
+    # "poll-telegram-updates" joins below when a bot token is set.
 }
 
 # --- Auth and security -------------------------------------------------------------------
@@ -288,3 +292,41 @@ SPECTACULAR_SETTINGS = {
 }
 # Alert webhooks may target loopback and private networks only when this is on (a lab setup).
 ALERTS_ALLOW_PRIVATE_WEBHOOKS = _env_bool("ARBSITE_ALERTS_ALLOW_PRIVATE_WEBHOOKS")
+
+# --- Alert delivery ------------------------------------------------------------------------
+# Email: Django's backend: SMTP once EMAIL_HOST is set, else the console; EMAIL_BACKEND overrides.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "emails"))  # the file backend's folder
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Arbsite <alerts@localhost>")
+# Telegram Bot API: no token, no Telegram alerts. The API's URL is configurable for tests.
+TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
+TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")  # else asked of the API (getMe)
+TELEGRAM_API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+TELEGRAM_LINK_CODE_TTL_S = int(os.environ.get("ARBSITE_TELEGRAM_LINK_CODE_TTL_S", "900"))
+TELEGRAM_POLL_S = float(os.environ.get("ARBSITE_TELEGRAM_POLL_S", "5"))
+if TELEGRAM_BOT_TOKEN:
+    CELERY_BEAT_SCHEDULE["poll-telegram-updates"] = {
+        "task": "accounts.tasks.poll_telegram_updates",
+        "schedule": TELEGRAM_POLL_S,
+    }
+# Webhooks: each attempt's timeout; attempts per alert, backoff base * 2^(attempt-2) capped at
+# the max; failed deliveries in a row before the rule's webhook is paused.
+ALERTS_WEBHOOK_TIMEOUT_S = float(os.environ.get("ARBSITE_ALERTS_WEBHOOK_TIMEOUT_S", "5"))
+ALERTS_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("ARBSITE_ALERTS_WEBHOOK_MAX_ATTEMPTS", "5"))
+ALERTS_WEBHOOK_RETRY_BASE_S = float(os.environ.get("ARBSITE_ALERTS_WEBHOOK_RETRY_BASE_S", "2"))
+ALERTS_WEBHOOK_RETRY_MAX_S = float(os.environ.get("ARBSITE_ALERTS_WEBHOOK_RETRY_MAX_S", "300"))
+ALERTS_WEBHOOK_PAUSE_AFTER = int(os.environ.get("ARBSITE_ALERTS_WEBHOOK_PAUSE_AFTER", "3"))
+# History: alert events older than this are pruned (celery beat).
+ALERT_RETENTION_DAYS = int(os.environ.get("ARBSITE_ALERT_RETENTION_DAYS", "90"))
+# An opportunity row left open this long that the running engine no longer holds is closed.
+OPPORTUNITY_STALE_AFTER_S = int(os.environ.get("ARBSITE_OPPORTUNITY_STALE_AFTER_S", "900"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from arbitrage.bench import bench_tracker
+from arbitrage.bench import bench_tracker, bench_with_rules
 from feeds.bench import bench_parsers
 
 
@@ -24,4 +24,10 @@ class Command(BaseCommand):
             f"Engine, book + opportunity tracking, {result['instruments']} instruments × {result['exchanges']} "
             f"exchanges, {result['ticks']} ticks: {result['us_per_tick']:.2f} µs/tick, "
             f"{result['ticks_per_s']:,.0f} ticks/s; opened {result['opened']}, closed {result['closed']}"
+        )
+        rules = bench_with_rules(instruments=instruments, ticks=ticks // 2)
+        self.stdout.write(
+            f"Engine with alert matching, {rules['rules']:,} rules: {rules['us_per_tick']:.2f} µs/tick; "
+            f"{rules['us_per_match']:.1f} µs per opening matched ({rules['matches']} openings, "
+            f"{rules['rules_matched']} rule hits)"
         )

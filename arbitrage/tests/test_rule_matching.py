@@ -1,0 +1,87 @@
+from decimal import Decimal
+
+from arbitrage.rule_matching import RuleIndex, RuleSpec
+from arbitrage.tests.factories import make_quote
+from arbitrage.tracker import OpportunityTracker
+
+T0 = 1_700_000_000_000
+FEES = {"binance": Decimal("0.05"), "bybit": Decimal("0.055")}
+
+
+def opportunity(instrument="BTC/USDT:USDT", sell_bid="101", size="1"):
+    tracker = OpportunityTracker(FEES, {})
+    tracker.on_quote(make_quote("binance", instrument=instrument, bid="99.9", ask="100", size=size, ts_ms=T0), T0)
+    [opened] = tracker.on_quote(
+        make_quote("bybit", instrument=instrument, bid=sell_bid, ask="200", size=size, ts_ms=T0), T0
+    ).opened
+    return opened  # net 0.89445 % at sell_bid 101
+
+
+def rule(id, min_net="0.5", instruments=(), buy=(), sell=(), **extra):
+    return RuleSpec(id, 1, frozenset(instruments), frozenset(buy), frozenset(sell), Decimal(min_net), **extra)
+
+
+def ids(found):
+    return sorted(r.id for r in found)
+
+
+def test_a_rule_matches_on_spread_instrument_and_exchanges():
+    index = RuleIndex(
+        [
+            rule(1),
+            rule(2, min_net="0.9"),  # above 0.89445
+            rule(3, instruments={"BTC/USDT:USDT"}),
+            rule(4, instruments={"ETH/USDT:USDT"}),
+            rule(5, buy={"binance"}, sell={"bybit"}),
+            rule(6, buy={"okx"}),
+            rule(7, sell={"binance"}),
+        ]
+    )
+    assert ids(index.match(opportunity(), T0)) == [1, 3, 5]
+
+
+def test_size_profit_and_quote_age_limits():
+    index = RuleIndex(
+        [
+            rule(1, min_size_base=Decimal("2")),
+            rule(2, min_size_base=Decimal("0.5")),
+            rule(3, min_profit_quote=Decimal("1")),  # profit at size 1: 0.89445
+            rule(4, min_profit_quote=Decimal("0.5")),
+            rule(5, max_quote_age_ms=100),
+        ]
+    )
+    assert ids(index.match(opportunity(), T0 + 50)) == [2, 4, 5]  # quotes received at T0 + 5 ms
+    assert ids(index.match(opportunity(), T0 + 500)) == [2, 4]
+
+
+def test_a_rule_on_several_instruments_matches_once():
+    index = RuleIndex([rule(1, instruments={"BTC/USDT:USDT", "BTC/USDC:USDC"})])
+    assert ids(index.match(opportunity(), T0)) == [1]
+
+
+def test_ten_thousand_rules_are_indexed_not_scanned():
+    rules = [rule(n, min_net=str(1 + n / 1000), instruments={f"C{n}/USDT:USDT"}) for n in range(10_000)]
+    rules.append(rule(10_000, min_net="0.8"))
+    index = RuleIndex(rules)
+    assert index.size == 10_001
+    assert ids(index.match(opportunity(), T0)) == [10_000]
+
+
+def test_the_engine_matches_openings_and_growth_past_a_step_only():
+    from channels.layers import get_channel_layer
+
+    from arbitrage.engine import Engine
+
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    engine.tracker.fees_pct = FEES
+    engine.rules = RuleIndex([rule(1, min_net="0.5"), rule(2, min_net="1.5")])
+    engine.alert_growth_step_pct = Decimal("0.5")
+    engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=T0)], at_ms=T0)
+    engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=T0)], at_ms=T0)
+    assert [(rule_id, m["net_spread_pct"]) for rule_id, m in engine.pending_alerts] == [(1, "0.894450")]
+    engine.on_quotes([make_quote("bybit", bid="101.2", ask="101.3", ts_ms=T0 + 1)], at_ms=T0 + 1)
+    assert len(engine.pending_alerts) == 1  # grew by 0.2: under the step
+    engine.on_quotes([make_quote("bybit", bid="102", ask="102.1", ts_ms=T0 + 2)], at_ms=T0 + 2)
+    assert [rule_id for rule_id, _ in engine.pending_alerts] == [1, 1, 2]  # 1.8939 %: both rules
+    engine.on_quotes([make_quote("bybit", bid="100", ask="100.1", ts_ms=T0 + 3)], at_ms=T0 + 3)  # gap gone
+    assert engine.alert_marks == {}
