@@ -8,6 +8,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.db import close_old_connections
 from django.db.models import Count, Max
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
@@ -48,13 +49,22 @@ def load_rule_specs() -> list[RuleSpec]:
     ]
 
 
+def _run_in_process(task, args: tuple) -> None:
+    """An alert task on an eager-pool thread; its database connection is let go after, as a
+    Celery worker does (a pool thread lives on, and would keep it open for good)."""
+    try:
+        task.apply(args=args)
+    finally:
+        close_old_connections()
+
+
 def enqueue_alerts(matches: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
     """Queue one delivery task per (rule id, opportunity); returns what could not be queued."""
     from accounts.tasks import deliver_alert
 
     for position, (rule_id, opportunity) in enumerate(matches):
         if settings.CELERY_TASK_ALWAYS_EAGER:
-            _eager_pool.submit(deliver_alert.apply, args=(rule_id, opportunity))
+            _eager_pool.submit(_run_in_process, deliver_alert, (rule_id, opportunity))
             continue
         try:
             deliver_alert.delay(rule_id, opportunity)

@@ -50,9 +50,9 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def claim_key(rule_id: int, opportunity_id: uuid.UUID, channel: str, attempt: int = 1) -> str:
-    key = f"alert:{rule_id}:{opportunity_id.hex}:{channel}"
-    return key if attempt == 1 else f"{key}:attempt-{attempt}"
+def claim_key(rule_id: int, opportunity_id: uuid.UUID, channel: str) -> str:
+    """The idempotency key of one alert on one channel; attempt n > 1 appends `:attempt-<n>`."""
+    return f"alert:{rule_id}:{opportunity_id.hex}:{channel}"
 
 
 def _rule(rule_id: int) -> AlertRule | None:

@@ -96,6 +96,8 @@ def test_the_admin_sends_test_alerts_for_any_users_rules(admin, alice, bob, clie
             {"action": "send_test_in_app", "_selected_action": [rule.pk for rule in rules]},
         )
     assert answer.status_code == 302
+    assert client.get("/admin/accounts/alertrule/").status_code == 200
+    assert client.get("/admin/accounts/telegramlink/").status_code == 200
     assert sorted(AlertEvent.objects.values_list("user__username", "channel", "test")) == [
         ("alice", "in_app", True),
         ("bob", "in_app", True),

@@ -4,6 +4,7 @@ never sent to loopback or private addresses (checked again at send time)."""
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -184,3 +185,17 @@ def test_the_body_is_the_same_bytes_on_every_attempt(alice, local_hooks):
         bodies = {call.body for call in receiver.calls}
     assert len(receiver.calls) == 3 and len(bodies) == 1
     assert json.loads(bodies.pop())["type"] == "opportunity"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_a_retry_waits_on_a_timer_not_on_the_caller(alice, local_hooks, settings):
+    settings.ALERTS_WEBHOOK_RETRY_BASE_S = 0.2
+    with WebhookReceiver(statuses=(500, 200)) as receiver:
+        rule = webhook_rule(alice, f"{receiver.url}/hook")
+        assert delivery.deliver(rule.id, opportunity()) == {"webhook": "failed"}
+        assert len(receiver.calls) == 1  # the caller (the engine's pool, a worker) is free at once
+        receiver.wait_for("POST", 2, timeout_s=10)
+        for timer in [thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)]:
+            timer.join(10)  # it records attempt 2
+    assert attempts(rule) == [(1, "failed"), (2, "sent")]
+    assert AlertEvent.objects.get(rule=rule, attempt=1).error.endswith("(attempt 1 of 3; next in 0.2 s)")
