@@ -9,10 +9,14 @@ by the consumer with `aauthenticate_token`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.utils.crypto import constant_time_compare
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
@@ -22,6 +26,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 CLOSE_UNAUTHENTICATED = 4401  # no credentials, or a token that is not a valid access token
 CLOSE_TOKEN_REJECTED = 4403  # the token expired (also while connected) or was revoked
 CLOSE_AUTH_TIMEOUT = 4408  # no auth message within settings.WS_AUTH_TIMEOUT_S
+CLOSE_RATE_LIMITED = 4429  # kept sending messages faster than allowed
 
 BEARER_SUBPROTOCOL = "bearer"
 
@@ -59,6 +64,37 @@ def authenticate_token(raw: str) -> TokenAuth:
 aauthenticate_token = database_sync_to_async(authenticate_token)
 
 
+def session_expires_at(session) -> float | None:
+    """When a session-authenticated connection must end (epoch seconds); None without a session."""
+    if session is None or not getattr(session, "session_key", None):
+        return None
+    return session.get_expiry_date().timestamp()
+
+
+def check_still_authorised(scope, access_token: str | None) -> str | None:
+    """Why an open connection may no longer see its user's data, or None while it may: the
+    token revoked, the session logged out, the password changed, the user deactivated."""
+    if access_token is not None:
+        try:
+            authenticate_token(access_token)
+        except TokenRejected as rejected:
+            return rejected.reason
+        return None
+    user = get_user_model().objects.filter(pk=scope["user"].pk).first()
+    if user is None or not user.is_active:
+        return "account deactivated"
+    session_key = getattr(scope.get("session"), "session_key", None)
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load() if session_key else {}
+    if not data:
+        return "logged out"
+    if not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+        return "password changed"
+    return None
+
+
+acheck_still_authorised = database_sync_to_async(check_still_authorised)
+
+
 def token_from_subprotocols(subprotocols: list[str]) -> str | None:
     """`["bearer", "<token>"]` -> the token; None when the client offered none."""
     if BEARER_SUBPROTOCOL not in subprotocols:
@@ -88,6 +124,7 @@ class JWTAuthMiddleware:
                 scope["token_rejected"] = rejected
             else:
                 scope["user"] = auth.user
+                scope["access_token"] = raw
                 scope["token_expires_at"] = auth.expires_at
         return await self.inner(scope, receive, send)
 

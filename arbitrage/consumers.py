@@ -1,16 +1,20 @@
-"""/ws: the live feed for pages and bots. Authenticate, join the group, forward.
+"""/ws: the live feed for pages and bots. Authenticate, join this process's fan-out, forward.
 
 Pages come with their session; programs with a JWT access token, either in
 Sec-WebSocket-Protocol (accounts.ws_auth) or as the first message, within
-settings.WS_AUTH_TIMEOUT_S. A token-authenticated connection ends when its token expires.
+settings.WS_AUTH_TIMEOUT_S. A connection ends when its token or session expires, when its
+session logs out, and, checked every settings.WS_RECHECK_S, when its user is deactivated or
+changes the password.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 
 import msgspec
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -19,40 +23,67 @@ from accounts.alerts.transports.in_app import remember_event_loop
 from accounts.ws_auth import (
     BEARER_SUBPROTOCOL,
     CLOSE_AUTH_TIMEOUT,
+    CLOSE_RATE_LIMITED,
     CLOSE_TOKEN_REJECTED,
     CLOSE_UNAUTHENTICATED,
     TokenRejected,
     aauthenticate_token,
+    acheck_still_authorised,
+    session_expires_at,
 )
-from arbitrage import presence
-from arbitrage.engine import PRICES_GROUP
+from arbitrage.fanout import Subscriber, hub_for
 from arbitrage.messages import (
     Error,
     Subscribe,
     Subscribed,
-    Unsubscribe,
     auth_message_decoder,
     client_message_decoder,
     encoder,
-    snapshot_text,
-    spliced,
+    snapshot_pages,
 )
-from arbitrage.quote_cache import aread_open_opportunities, aread_quote_fragments
+from arbitrage.quote_cache import aread_snapshot
+from arbitrage.socket_backlog import backlog_reader
 
-# Application close codes (4401, 4403, 4408) live in accounts.ws_auth and the README.
+# Application close codes (4401, 4403, 4408, 4429) live in accounts.ws_auth and the README.
 __all__ = ["CLOSE_AUTH_TIMEOUT", "CLOSE_TOKEN_REJECTED", "CLOSE_UNAUTHENTICATED", "LiveFeedConsumer"]
 
-MAX_INSTRUMENTS = 1000
+MAX_INSTRUMENTS = 1000  # per connection, all subscriptions together
+MESSAGES_PER_S = 5  # client messages, sustained; bursts up to MESSAGE_BURST
+MESSAGE_BURST = 20
+MAX_REFUSED_MESSAGES = 50  # over the rate this often, the connection is closed
+
+
+class MessageRate:
+    """A token bucket: `allow()` says whether one more client message may be acted on now."""
+
+    def __init__(self, per_s: float, burst: int) -> None:
+        self.per_s = per_s
+        self.burst = burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+        self.refused = 0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.per_s)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        self.refused += 1
+        return False
 
 
 class LiveFeedConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
-        self.instruments: set[str] = set()  # empty: everything
+        self.instruments: frozenset[str] = frozenset()  # empty: everything
         self.authenticated = False
         self.ending = False
-        self.expires_at: float | None = None  # token-authenticated: epoch seconds
-        self._timer: asyncio.Task | None = None
+        self.access_token: str | None = None  # token-authenticated connections
+        self._timers: list[asyncio.Task] = []
         self.user_group: str | None = None  # joined once authenticated: the user's alerts
+        self.subscriber: Subscriber | None = None
+        self.rate = MessageRate(MESSAGES_PER_S, MESSAGE_BURST)
         offered = self.scope.get("subprotocols") or []
         # Accept first: a close code can only be sent on an open socket. Never echo the token.
         await self.accept(BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in offered else None)
@@ -61,37 +92,54 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             return
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
-            await self.start_feed(self.scope.get("token_expires_at"))
+            await self.start_feed(self.scope.get("access_token"), self.scope.get("token_expires_at"))
         elif self._from_browser():
             # A page without a session: it would not send an auth message.
             await self.end(CLOSE_UNAUTHENTICATED)
         else:
             timeout_s = settings.WS_AUTH_TIMEOUT_S
-            self._timer = asyncio.ensure_future(
-                self._end_after(timeout_s, CLOSE_AUTH_TIMEOUT, f"no auth message within {timeout_s:g} s")
-            )
+            self._after(timeout_s, CLOSE_AUTH_TIMEOUT, f"no auth message within {timeout_s:g} s")
 
     def _from_browser(self) -> bool:
         return any(name == b"origin" for name, _ in self.scope.get("headers", ()))
 
-    async def start_feed(self, expires_at: float | None) -> None:
+    def _after(self, delay_s: float, code: int, error: str) -> None:
+        self._timers.append(asyncio.ensure_future(self._end_after(delay_s, code, error)))
+
+    async def start_feed(self, access_token: str | None, expires_at: float | None) -> None:
         self.authenticated = True
-        self.expires_at = expires_at
+        self.access_token = access_token
+        if expires_at is None:
+            expires_at = await database_sync_to_async(session_expires_at)(self.scope.get("session"))
         if expires_at is not None:
-            self._timer = asyncio.ensure_future(
-                self._end_after(expires_at - time.time(), CLOSE_TOKEN_REJECTED, "token expired")
+            self.expires_at = expires_at
+            self._after(
+                expires_at - time.time(), CLOSE_TOKEN_REJECTED, "token expired" if access_token else "session expired"
             )
-        await self.channel_layer.group_add(PRICES_GROUP, self.channel_name)
-        self.user_group = user_group(self.scope["user"].pk)
+        self._timers.append(asyncio.ensure_future(self._recheck_forever()))
+        user = self.scope["user"]
+        self.user_group = user_group(user.pk)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         remember_event_loop()
-        self.connected_ms = int(time.time() * 1000)
-        await self.register()
-        await self.send_snapshot()
+        self.subscriber = Subscriber(
+            send_text=self._send_text,
+            send_snapshot=self.send_snapshot,
+            backlog_bytes=backlog_reader(self.base_send),
+            user_id=user.pk,
+        )
+        await hub_for(self.channel_layer).join(self.subscriber)
 
     async def _end_after(self, delay_s: float, code: int, error: str) -> None:
         await asyncio.sleep(max(delay_s, 0))
         await self.end(code, error)
+
+    async def _recheck_forever(self) -> None:
+        """Deactivation and password changes made anywhere (admin, CLI) end the connection too."""
+        while not self.ending:
+            await asyncio.sleep(settings.WS_RECHECK_S)
+            reason = await acheck_still_authorised(self.scope, self.access_token)
+            if reason is not None:
+                await self.end(CLOSE_TOKEN_REJECTED, reason)
 
     async def end(self, code: int, error: str | None = None) -> None:
         """Close with an application code, saying why first when there is more to say than the code."""
@@ -100,32 +148,24 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.ending = True
         if error:
             await self._send(Error(error))
-        await self._leave_groups()
-        if hasattr(self, "connected_ms"):  # gone from presence now, not when the client acknowledges
-            await presence.registry().remove(self.channel_name)
+        await self._leave()
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
-        if self._timer is not None and self._timer is not asyncio.current_task():
-            self._timer.cancel()
-        await self._leave_groups()
-        if hasattr(self, "connected_ms"):
-            await presence.registry().remove(self.channel_name)
+        self.ending = True
+        await self._leave()
 
-    async def _leave_groups(self) -> None:
-        await self.channel_layer.group_discard(PRICES_GROUP, self.channel_name)
+    async def _leave(self) -> None:
+        current = asyncio.current_task()
+        for timer in self._timers:
+            if timer is not current:
+                timer.cancel()
+        if self.subscriber is not None:
+            hub_for(self.channel_layer).leave(self.subscriber)
+            self.subscriber = None
         if self.user_group is not None:
             await self.channel_layer.group_discard(self.user_group, self.channel_name)
-
-    async def register(self) -> None:
-        """Tell the engine and other web processes this connection exists and what it watches."""
-        user = self.scope["user"]
-        self.registered_at = time.monotonic()
-        await presence.registry().put(
-            presence.Connection(
-                self.channel_name, user.pk, user.get_username(), sorted(self.instruments), self.connected_ms
-            )
-        )
+            self.user_group = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.ending:
@@ -133,30 +173,39 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         if not self.authenticated:
             await self.authenticate(text_data or bytes_data or b"")
             return
-        if self.expires_at is not None and time.time() >= self.expires_at:
-            await self.end(CLOSE_TOKEN_REJECTED, "token expired")
+        if time.time() >= getattr(self, "expires_at", math.inf):
+            await self.end(CLOSE_TOKEN_REJECTED, "token expired" if self.access_token else "session expired")
+            return
+        if not self.rate.allow():
+            if self.rate.refused >= MAX_REFUSED_MESSAGES:
+                await self.end(CLOSE_RATE_LIMITED, "too many messages")
+            else:
+                await self._send(Error(f"too many messages: at most {MESSAGES_PER_S} a second"))
             return
         try:
             message = client_message_decoder.decode(text_data or bytes_data or b"")
         except msgspec.DecodeError as exc:
             await self._send(Error(f"bad message: {exc}"))
             return
-        if len(message.instruments) > MAX_INSTRUMENTS:
-            await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments"))
+        except RecursionError:
+            await self._send(Error("bad message: nested too deeply"))
             return
         if isinstance(message, Subscribe):
-            self.instruments |= set(message.instruments)
-        elif isinstance(message, Unsubscribe):
-            self.instruments -= set(message.instruments)
-        await self.register()
+            instruments = self.instruments | set(message.instruments)
+        else:
+            instruments = self.instruments - set(message.instruments)
+        if len(instruments) > MAX_INSTRUMENTS:
+            await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments per connection"))
+            return
+        self.instruments = frozenset(instruments)
         await self._send(Subscribed(sorted(self.instruments)))
-        await self.send_snapshot()
+        hub_for(self.channel_layer).resubscribe(self.subscriber, self.instruments)
 
     async def authenticate(self, raw: str | bytes) -> None:
         """The first message of a connection without credentials must be {"type":"auth","token":...}."""
         try:
             token = auth_message_decoder.decode(raw).token
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             await self.end(CLOSE_UNAUTHENTICATED, 'authenticate first: {"type":"auth","token":"<JWT access token>"}')
             return
         try:
@@ -166,38 +215,37 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             return
         if self.ending:  # the timeout fired while the token was being checked
             return
-        if self._timer is not None:
-            self._timer.cancel()
+        for timer in self._timers:
+            timer.cancel()
+        self._timers = []
         self.scope["user"] = auth.user
-        await self.start_feed(auth.expires_at)
+        await self.start_feed(token, auth.expires_at)
 
-    def _watches(self, *instruments: str) -> bool:
-        return not self.instruments or any(instrument in self.instruments for instrument in instruments)
+    def _watches(self, buy: str, sell: str) -> bool:
+        return not self.instruments or buy in self.instruments or sell in self.instruments
 
-    async def send_snapshot(self) -> None:
-        quotes = await aread_quote_fragments(sorted(self.instruments) or None)
-        opportunities = [text for buy, sell, text in await aread_open_opportunities() if self._watches(buy, sell)]
-        await self.send(text_data=snapshot_text(quotes, opportunities))
+    async def send_snapshot(self) -> int:
+        """The cached state this connection watches, in pages; returns the update it reflects."""
+        snapshot = await aread_snapshot(self.instruments or None)
+        opportunities = [text for buy, sell, text in snapshot.opportunities if self._watches(buy, sell)]
+        for text in snapshot_pages(snapshot.seq, snapshot.quotes, opportunities):
+            await self._send_text(text)
+        return snapshot.seq
 
-    async def prices_batch(self, event: dict) -> None:
-        """The engine's coalesced update: forward what this connection watches."""
-        if self.ending:
-            return
-        if time.monotonic() - self.registered_at > presence.REFRESH_S:
-            await self.register()
-        seq = event["seq"]
-        watches = self._watches
-        if quotes := [text for instrument, text in event["items"] if watches(instrument)]:
-            await self.send(text_data=spliced("price_update", seq, quotes))
-        if opened := [text for buy, sell, text in event["opportunities"] if watches(buy, sell)]:
-            await self.send(text_data=spliced("arbitrage_opportunities", seq, opened))
-        if closed := [text for buy, sell, text in event["closed"] if watches(buy, sell)]:
-            await self.send(text_data=spliced("opportunity_closed", seq, closed))
+    async def live_revoked(self, event: dict) -> None:
+        """The user logged out (this session, or everywhere) or lost access."""
+        session = self.scope.get("session")
+        session_key = getattr(session, "session_key", None)
+        if event.get("session_key") in (None, session_key):
+            await self.end(CLOSE_TOKEN_REJECTED, event.get("reason") or "logged out")
 
     async def alert_message(self, event: dict) -> None:
         """An alert for this connection's user, encoded once by the sender (accounts.alerts)."""
         if not self.ending:
-            await self.send(text_data=event["text"])
+            await self._send_text(event["text"])
+
+    async def _send_text(self, text: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": text})
 
     async def _send(self, message: msgspec.Struct) -> None:
-        await self.send(text_data=encoder.encode(message).decode())
+        await self._send_text(encoder.encode(message).decode())

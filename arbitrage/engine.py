@@ -8,6 +8,7 @@ interval, latest wins, so a burst of ticks never queues up behind a slow socket.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -24,14 +25,11 @@ from redis.exceptions import RedisError
 from arbitrage import presence
 from arbitrage.alerting import enqueue_alerts, load_rule_specs, rules_version
 from arbitrage.book import QuoteBook
+from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import close_dangling, opportunity_row, record_opportunities
 from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
-from arbitrage.quote_cache import (
-    CachedOpportunity,
-    write_open_opportunities,
-    write_quotes,
-    write_spread_histories,
-)
+from arbitrage.outages import OutageLog
+from arbitrage.quote_cache import CachedOpportunity, write_live_state, write_spread_histories
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
@@ -40,9 +38,12 @@ from feeds.types import Quote, decode_quotes
 
 logger = logging.getLogger(__name__)
 
-PRICES_GROUP = "prices"
-PRICES_EVENT = "prices.batch"  # handled by LiveFeedConsumer.prices_batch
 RETRY_S = 1.0
+# A fan-out waits this long after the first change, so that one burst of ticks leaves as one update.
+FANOUT_GATHER_S = 0.003
+# The whole live state (instrument index, open opportunities) is written again this often even
+# unchanged: it is the engine's heartbeat, and it refills a cache that restarted empty.
+LIVE_STATE_REFRESH_S = 2.0
 HISTORY_FLUSH_S = 1.0
 PRESENCE_REFRESH_S = 1.0
 SPREAD_SAMPLE_S = 2.0
@@ -91,11 +92,18 @@ class Engine:
         self.pending_closed: list[Closed] = []
         self.pending_history: dict[str, tuple[OpenOpportunity, Closed | None]] = {}
         self.open_fragments: dict[str, CachedOpportunity] = {}
-        self.seq = 0
+        # Rises by one per update and starts from the clock, so that it keeps rising across
+        # restarts and a client can tell an update it has seen from one it has not.
+        self.seq = now_ms()
         self.received_quotes = 0
         self.bad_messages = 0
+        self.failed_fanouts = 0
         self._cached_rows: dict[str, dict[str, str]] = {}
+        self._live_state_written_at = 0.0
         self._indexed = 0
+        self._changed = asyncio.Event()
+        self.layer_outage = OutageLog(logger, "channel layer")
+        self.presence_outage = OutageLog(logger, "/ws presence registry")
         self.channel = ""
         self.rules = RuleIndex()
         self._rules_version: tuple[int, str] | None = None
@@ -145,6 +153,8 @@ class Engine:
         pending = self.pending_quotes
         for quote in self.book.apply(quotes):
             pending[quote.instrument, quote.exchange] = quote
+        if pending:
+            self._changed.set()
         # Every quote, changed or not, refreshes its age in the tracker.
         on_quote = self.tracker.on_quote
         for quote in quotes:
@@ -164,6 +174,8 @@ class Engine:
             self.pending_closed.append(closed)
             self.pending_history[opportunity.id] = (opportunity, closed)
             self.alert_marks.pop(opportunity.id, None)
+        if changes.opened or changes.updated or changes.closed:
+            self._changed.set()
 
     def _match_rules(self, changes: Changes, at_ms: int) -> None:
         """Match an opening opportunity, and one that grew a step past its last match, against
@@ -199,14 +211,24 @@ class Engine:
             try:
                 message = await self.layer.receive(self.channel)
             except (RedisError, OSError) as exc:
-                logger.warning("channel layer unavailable, retrying: %s", exc)
+                self.layer_outage.failed(exc)
                 await asyncio.sleep(RETRY_S)
                 continue
+            self.layer_outage.recovered()
             self.on_message(message)
 
     async def fan_out_forever(self) -> None:
+        """An update leaves soon after a change (FANOUT_GATHER_S), but never sooner than the
+        fan-out interval after the previous one: latest wins in between."""
+        loop = asyncio.get_running_loop()
+        last_at = 0.0
         while True:
-            await asyncio.sleep(self.fanout_interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), LIVE_STATE_REFRESH_S)
+            wake_at = max(loop.time() + FANOUT_GATHER_S, last_at + self.fanout_interval_s)
+            await asyncio.sleep(wake_at - loop.time())
+            self._changed.clear()
+            last_at = loop.time()
             self.on_changes(self.tracker.expire(now_ms()))
             await self.fan_out()
 
@@ -219,12 +241,13 @@ class Engine:
         """Keep `watched` current: instruments nobody watches are not sent to /ws at all."""
         while True:
             try:
-                connections = await presence.registry().active()
-                self.watched = presence.watched_union(connections)
-                self.charted_groups = {units_of(i).group for i in presence.explicitly_watched(connections)}
+                watchers = await presence.registry().active()
+                self.watched = presence.watched_union(watchers)
+                self.charted_groups = {units_of(i).group for i in presence.explicitly_watched(watchers)}
+                self.presence_outage.recovered()
             except (RedisError, OSError) as exc:
-                self.watched = None
-                logger.warning("active connections unknown, sending everything: %s", exc)
+                self.watched = None  # unknown: send everything
+                self.presence_outage.failed(exc)
             await asyncio.sleep(PRESENCE_REFRESH_S)
 
     async def sample_spreads_forever(self) -> None:
@@ -279,22 +302,26 @@ class Engine:
 
     # --- output ------------------------------------------------------------------------------
     async def fan_out(self) -> None:
-        """One coalesced update to every /ws connection, and the cache brought up to date."""
-        if not (self.pending_quotes or self.pending_opportunities or self.pending_closed):
+        """Bring the cache up to date, then send one coalesced update to every web process.
+
+        The cache is written first: a /ws snapshot read from it reflects every update sent
+        before, so a connection can drop the queued updates its snapshot already holds.
+        """
+        heartbeat_due = time.monotonic() - self._live_state_written_at >= LIVE_STATE_REFRESH_S
+        if not (self.pending_quotes or self.pending_opportunities or self.pending_closed or heartbeat_due):
             return
-        quotes, self.pending_quotes = list(self.pending_quotes.values()), {}
-        opened, self.pending_opportunities = list(self.pending_opportunities.values()), {}
+        quotes, self.pending_quotes = self.pending_quotes, {}
+        opened, self.pending_opportunities = self.pending_opportunities, {}
         closed, self.pending_closed = self.pending_closed, []
-        self.seq += 1
         items, rows = [], {}
-        for quote in quotes:
+        for quote in quotes.values():
             text = quote_fragment(quote)
             items.append([quote.instrument, text])
             row = self._cached_rows.setdefault(quote.instrument, {})
             row[quote.exchange] = text
             rows[quote.instrument] = row
         opportunities = []
-        for opportunity in opened:
+        for opportunity in opened.values():
             entry = (
                 opportunity.buy.instrument,
                 opportunity.sell.instrument,
@@ -313,26 +340,38 @@ class Engine:
                     fragment(OpportunityClosedMessage.from_closed(item)),
                 ]
             )
-        index = None
-        if len(self._cached_rows) != self._indexed:
-            index = sorted(self._cached_rows)
-            self._indexed = len(index)
         if self.watched is not None:
             watched = self.watched
             items = [item for item in items if item[0] in watched]
             opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
-        event = {"type": PRICES_EVENT, "seq": self.seq, "items": items, "opportunities": opportunities}
-        event["closed"] = closed_items
+        sending = bool(items or opportunities or closed_items)
+        seq = self.seq + 1 if sending else self.seq
+        heartbeat = heartbeat_due or not self._live_state_written_at
         try:
-            await self.layer.group_send(PRICES_GROUP, event)
-            if rows:
-                await write_quotes(rows, index)
-            if opened or closed:
-                await write_open_opportunities(self.open_fragments)
+            await write_live_state(
+                seq,
+                rows,
+                index=sorted(self._cached_rows) if heartbeat or len(self._cached_rows) != self._indexed else None,
+                open_opportunities=self.open_fragments if heartbeat or opened or closed else None,
+            )
+            # The cache holds this update now: a client whose snapshot shows `seq` has it.
+            self.seq = seq
+            self._indexed = len(self._cached_rows)
+            if heartbeat:
+                self._live_state_written_at = time.monotonic()
+            if sending:
+                event = {"type": PRICES_EVENT, "seq": seq, "items": items, "opportunities": opportunities}
+                event["closed"] = closed_items
+                await self.layer.group_send(PRICES_GROUP, event)
         except (RedisError, OSError) as exc:
-            if index is not None:
-                self._indexed = 0  # write the index again next time
-            logger.warning("fan-out failed, next one carries the latest: %s", exc)
+            # Nothing is lost: what did not leave goes out with the next update, under anything newer.
+            self.pending_quotes = {**quotes, **self.pending_quotes}
+            self.pending_opportunities = {**opened, **self.pending_opportunities}
+            self.pending_closed = closed + self.pending_closed
+            self.failed_fanouts += 1
+            self._live_state_written_at = 0.0  # all of it again: the cache may have restarted empty
+            if self.failed_fanouts in (1, 10) or self.failed_fanouts % 100 == 0:
+                logger.warning("fan-out failed %d times so far, retrying: %s", self.failed_fanouts, exc)
 
     async def write_history(self) -> None:
         if not self.pending_history:

@@ -157,9 +157,14 @@ class OpportunityClosed(msgspec.Struct, frozen=True, tag="opportunity_closed", t
 
 
 class Snapshot(msgspec.Struct, frozen=True, tag="snapshot", tag_field="type"):
-    """Every current quote and open opportunity the connection watches; sent on connect and
-    after (un)subscribe."""
+    """Every current quote and open opportunity the connection watches, replacing what the
+    client holds; sent on connect, after (un)subscribe, and whenever the client must resync
+    (it fell behind, or the engine restarted). Split in `pages` messages: page 1 clears the
+    client's state, the others add to it. Updates with `seq` up to this one's are in it."""
 
+    seq: int
+    page: int
+    pages: int
     data: list[QuoteMessage]
     opportunities: list[OpportunityMessage]
 
@@ -210,6 +215,19 @@ def spliced(message_type: str, seq: int, fragments: list[str]) -> str:
     return f'{{"type":"{message_type}","seq":{seq},"data":[{",".join(fragments)}]}}'
 
 
-def snapshot_text(quote_fragments: list[str], opportunity_fragments: list[str]) -> str:
-    quotes, opportunities = ",".join(quote_fragments), ",".join(opportunity_fragments)
-    return f'{{"type":"snapshot","data":[{quotes}],"opportunities":[{opportunities}]}}'
+SNAPSHOT_PAGE_ITEMS = 500  # quotes (and opportunities) per snapshot message: ~130 KB
+
+
+def snapshot_pages(seq: int, quote_fragments: list[str], opportunity_fragments: list[str]) -> list[str]:
+    """A Snapshot's messages, encoded by splicing the fragments the engine encoded once."""
+    size = SNAPSHOT_PAGE_ITEMS
+    pages = max(1, -(-len(quote_fragments) // size), -(-len(opportunity_fragments) // size))
+    texts = []
+    for page in range(pages):
+        quotes = ",".join(quote_fragments[page * size : (page + 1) * size])
+        opportunities = ",".join(opportunity_fragments[page * size : (page + 1) * size])
+        texts.append(
+            f'{{"type":"snapshot","seq":{seq},"page":{page + 1},"pages":{pages},'
+            f'"data":[{quotes}],"opportunities":[{opportunities}]}}'
+        )
+    return texts

@@ -1,9 +1,10 @@
-"""Who is connected to /ws right now, and what each connection watches.
+"""Who watches the live feed right now: one entry per web process, summing up its /ws connections.
 
-Every /ws connection registers itself on connect, refreshes while alive and leaves on
-disconnect; an entry also expires on its own (PRESENCE_TTL_S), so a crashed web process
-cleans up after itself. In scale-out the registry is in Redis, shared by every web process
-and the engine; embedded, it is this process's memory.
+Each web process's fan-out (arbitrage.fanout) puts its entry when its connections change and
+refreshes it every few seconds; the entry expires on its own (PRESENCE_TTL_S), so a crashed
+process cleans up after itself. The engine reads the entries to leave out of its updates
+what nobody watches. In scale-out the registry is in Redis, shared by every web process and
+the engine; embedded, it is this process's memory.
 """
 
 from __future__ import annotations
@@ -16,57 +17,64 @@ from dataclasses import asdict, dataclass
 import redis.asyncio as aioredis
 from django.conf import settings
 
-PRESENCE_TTL_S = 90
-REFRESH_S = 30
+PRESENCE_TTL_S = 30
+REDIS_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True)
-class Connection:
-    channel: str
-    user_id: int
-    username: str
-    instruments: list[str]  # empty: everything
-    connected_ms: int
+class Watchers:
+    """One web process's /ws connections."""
+
+    channel: str  # the process's fan-out channel
+    connections: int
+    user_ids: list[int]
+    everything: bool  # some connection watches every instrument
+    instruments: list[str]  # instruments some connection chose by name
+    updated_ms: int
 
 
 class _LocalRegistry:
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[float, Connection]] = {}
+        self.entries: dict[str, tuple[float, Watchers]] = {}
 
-    async def put(self, connection: Connection) -> None:
-        self.entries[connection.channel] = (time.time() + PRESENCE_TTL_S, connection)
+    async def put(self, watchers: Watchers) -> None:
+        self.entries[watchers.channel] = (time.time() + PRESENCE_TTL_S, watchers)
 
     async def remove(self, channel: str) -> None:
         self.entries.pop(channel, None)
 
-    async def active(self) -> list[Connection]:
+    async def active(self) -> list[Watchers]:
         now = time.time()
         for channel in [c for c, (expires, _) in self.entries.items() if expires < now]:
             del self.entries[channel]
-        return [connection for _, connection in self.entries.values()]
+        return [watchers for _, watchers in self.entries.values()]
 
 
 class _RedisRegistry:
-    """A sorted set of channel names scored by expiry, plus one expiring key per connection."""
+    """A sorted set of fan-out channels scored by expiry, plus one expiring key per entry."""
 
     def __init__(self, url: str, prefix: str) -> None:
         self.url = url
         self.index_key = f"{prefix}:ws:active"
-        self.entry_prefix = f"{prefix}:ws:conn:"
+        self.entry_prefix = f"{prefix}:ws:watchers:"
         self._clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 
     def _client(self) -> aioredis.Redis:
-        # redis.asyncio connections belong to the loop that made them.
+        # redis.asyncio connections belong to the loop that made them. A blocking pool waits
+        # for a free connection instead of raising when callers outnumber it.
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            client = self._clients[loop] = aioredis.Redis.from_url(self.url, socket_timeout=2)
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=4, timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
+            )
+            client = self._clients[loop] = aioredis.Redis(connection_pool=pool)
         return client
 
-    async def put(self, connection: Connection) -> None:
+    async def put(self, watchers: Watchers) -> None:
         async with self._client().pipeline(transaction=False) as pipe:
-            pipe.zadd(self.index_key, {connection.channel: time.time() + PRESENCE_TTL_S})
-            pipe.set(self.entry_prefix + connection.channel, json.dumps(asdict(connection)), ex=PRESENCE_TTL_S)
+            pipe.zadd(self.index_key, {watchers.channel: time.time() + PRESENCE_TTL_S})
+            pipe.set(self.entry_prefix + watchers.channel, json.dumps(asdict(watchers)), ex=PRESENCE_TTL_S)
             await pipe.execute()
 
     async def remove(self, channel: str) -> None:
@@ -75,14 +83,14 @@ class _RedisRegistry:
             pipe.delete(self.entry_prefix + channel)
             await pipe.execute()
 
-    async def active(self) -> list[Connection]:
+    async def active(self) -> list[Watchers]:
         client = self._client()
         await client.zremrangebyscore(self.index_key, "-inf", time.time())
         channels = [c.decode() for c in await client.zrange(self.index_key, 0, -1)]
         if not channels:
             return []
         found = await client.mget([self.entry_prefix + channel for channel in channels])
-        return [Connection(**json.loads(raw)) for raw in found if raw]
+        return [Watchers(**json.loads(raw)) for raw in found if raw]
 
 
 _registry: _LocalRegistry | _RedisRegistry | None = None
@@ -97,14 +105,14 @@ def registry() -> _LocalRegistry | _RedisRegistry:
     return _registry
 
 
-def explicitly_watched(connections: list[Connection]) -> set[str]:
+def explicitly_watched(entries: list[Watchers]) -> set[str]:
     """Instruments some connection chose by name (an instrument page, a bot's subscription)."""
-    return {instrument for c in connections for instrument in c.instruments}
+    return {instrument for entry in entries for instrument in entry.instruments}
 
 
-def watched_union(connections: list[Connection]) -> set[str] | None:
+def watched_union(entries: list[Watchers]) -> set[str] | None:
     """Every instrument someone watches; None when someone watches everything (or nobody is
-    connected yet, so the cache stays complete for the first page load)."""
-    if not connections or any(not c.instruments for c in connections):
+    connected yet, so the first connection's updates are complete)."""
+    if not entries or any(entry.everything for entry in entries):
         return None
-    return {instrument for c in connections for instrument in c.instruments}
+    return explicitly_watched(entries)

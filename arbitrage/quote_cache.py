@@ -1,25 +1,49 @@
-"""The latest quote per instrument and exchange, in the cache, where web processes read it
-without touching the engine."""
+"""The engine's live state in the cache, where web processes read it without touching the
+engine: the latest quote per instrument and exchange, the open opportunities, the number of the
+last update (`seq`) and when the engine last wrote (its heartbeat)."""
 
 from __future__ import annotations
+
+import time
+from dataclasses import dataclass
 
 import msgspec
 from django.core.cache import cache
 
 INDEX_KEY = "quotes:index"
+SEQ_KEY = "live:seq"
+HEARTBEAT_KEY = "live:written_ms"
 QUOTE_TTL_S = 3600  # a quote nobody refreshes for an hour is gone, not shown forever
+# The engine writes at least every 2 s (engine.LIVE_STATE_REFRESH_S); silent longer than this,
+# it is taken as stopped and its open opportunities are no longer served.
+ENGINE_SILENT_AFTER_MS = 10_000
 
 
 def quotes_key(instrument: str) -> str:
     return f"quotes:{instrument}"
 
 
-async def write_quotes(rows: dict[str, dict[str, str]], index: list[str] | None) -> None:
-    """`rows`: instrument -> exchange -> quote JSON. `index`: every instrument, when it grew."""
+async def write_live_state(
+    seq: int,
+    rows: dict[str, dict[str, str]],
+    index: list[str] | None = None,
+    open_opportunities: dict[str, CachedOpportunity] | None = None,
+) -> None:
+    """In one atomic write: `rows` (instrument -> exchange -> quote JSON) that changed, the
+    instrument index and the open opportunities when given, the update's `seq`, the heartbeat."""
     values: dict[str, object] = {quotes_key(instrument): row for instrument, row in rows.items()}
     if index is not None:
         values[INDEX_KEY] = index
+    if open_opportunities is not None:
+        values[OPPORTUNITIES_KEY] = open_opportunities
+    values[SEQ_KEY] = seq
+    values[HEARTBEAT_KEY] = int(time.time() * 1000)
     await cache.aset_many(values, timeout=QUOTE_TTL_S)
+
+
+def engine_alive(written_ms: int | None, now_ms: int | None = None) -> bool:
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    return written_ms is not None and now_ms - written_ms <= ENGINE_SILENT_AFTER_MS
 
 
 def read_quotes(instruments: list[str] | None = None) -> dict[str, dict[str, dict]]:
@@ -34,31 +58,38 @@ def read_quotes(instruments: list[str] | None = None) -> dict[str, dict[str, dic
     }
 
 
-async def aread_quote_fragments(instruments: list[str] | None = None) -> list[str]:
-    """Every cached quote's JSON, for the snapshot a new /ws connection starts from."""
-    if not instruments:
-        instruments = await cache.aget(INDEX_KEY) or []
-    found = await cache.aget_many([quotes_key(instrument) for instrument in instruments])
-    return [text for row in found.values() for text in row.values()]
-
-
 OPPORTUNITIES_KEY = "opportunities:open"
 
 # An open opportunity in the cache: (buy instrument, sell instrument, its JSON).
 CachedOpportunity = tuple[str, str, str]
 
 
-async def write_open_opportunities(entries: dict[str, CachedOpportunity]) -> None:
-    """Every open opportunity by id; replaced whole on each change."""
-    await cache.aset(OPPORTUNITIES_KEY, entries, timeout=QUOTE_TTL_S)
-
-
 def read_open_opportunities() -> list[dict]:
-    return [msgspec.json.decode(text) for _, _, text in (cache.get(OPPORTUNITIES_KEY) or {}).values()]
+    """The running engine's open opportunities; none when the engine has gone silent."""
+    found = cache.get_many([OPPORTUNITIES_KEY, HEARTBEAT_KEY])
+    if not engine_alive(found.get(HEARTBEAT_KEY)):
+        return []
+    return [msgspec.json.decode(text) for _, _, text in (found.get(OPPORTUNITIES_KEY) or {}).values()]
 
 
-async def aread_open_opportunities() -> list[CachedOpportunity]:
-    return [tuple(entry) for entry in (await cache.aget(OPPORTUNITIES_KEY) or {}).values()]
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """What a /ws connection starts from: JSON fragments, and the update they reflect."""
+
+    seq: int
+    quotes: list[str]
+    opportunities: list[CachedOpportunity]
+
+
+async def aread_snapshot(instruments: frozenset[str] | None = None) -> LiveSnapshot:
+    """The cached quotes of `instruments` (None: all) and every open opportunity, read at once."""
+    names = sorted(instruments) if instruments else (await cache.aget(INDEX_KEY) or [])
+    keys = [SEQ_KEY, HEARTBEAT_KEY, OPPORTUNITIES_KEY, *(quotes_key(name) for name in names)]
+    found = await cache.aget_many(keys)
+    quotes = [text for name in names if (row := found.get(quotes_key(name))) for text in row.values()]
+    alive = engine_alive(found.get(HEARTBEAT_KEY))
+    opportunities = [tuple(entry) for entry in (found.get(OPPORTUNITIES_KEY) or {}).values()] if alive else []
+    return LiveSnapshot(found.get(SEQ_KEY) or 0, quotes, opportunities)
 
 
 SPREAD_HISTORY_TTL_S = 60

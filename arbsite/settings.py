@@ -141,7 +141,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for every instrument's quotes: the default 300 entries would evict some at random.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    }
 
 # --- Celery ------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -274,6 +277,9 @@ SIMPLE_JWT = {
 }
 # /ws: how long a connection without credentials may take to send {"type":"auth","token":...}.
 WS_AUTH_TIMEOUT_S = float(os.environ.get("ARBSITE_WS_AUTH_TIMEOUT_S", "5"))
+# /ws: how often an open connection checks that its user is still active, its session still
+# logged in and its password unchanged (logging out ends the session's connections at once).
+WS_RECHECK_S = float(os.environ.get("ARBSITE_WS_RECHECK_S", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arbsite API",
     "DESCRIPTION": "Perpetual-futures quotes and cross-exchange opportunities, and each user's alert settings. "

@@ -44,14 +44,14 @@ async def test_logged_in_session_gets_snapshot_then_coalesced_updates(alice, log
     communicator, connected, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
     assert connected
     snapshot = await communicator.receive_json_from(timeout=5)
-    assert snapshot["type"] == "snapshot"
+    assert (snapshot["type"], snapshot["page"], snapshot["pages"]) == ("snapshot", 1, 1)
     assert [(q["exchange"], q["bid"]) for q in snapshot["data"]] == [("binance", "100")]
 
     engine.on_quotes([make_quote(bid="100.5", ask="101", ts_ms=2), make_quote(bid="100.7", ask="101", ts_ms=3)])
     await engine.fan_out()
     update = await communicator.receive_json_from(timeout=5)
     assert update["type"] == "price_update"
-    assert update["seq"] == 2
+    assert update["seq"] == snapshot["seq"] + 1
     assert [(q["instrument"], q["bid"], q["ask"], q["ts_ms"]) for q in update["data"]] == [
         ("BTC/USDT:USDT", "100.7", "101", 3)
     ]
@@ -126,3 +126,71 @@ async def test_opportunities_open_and_close_on_the_feed_of_a_watcher_only(alice,
     assert await elsewhere.receive_nothing(timeout=0.3)  # it watches ETH only
     await watcher.disconnect()
     await elsewhere.disconnect()
+
+
+async def test_subscriptions_are_capped_per_connection_not_per_message(alice, login_cookie):
+    from arbitrage.consumers import MAX_INSTRUMENTS
+
+    communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    await communicator.receive_json_from(timeout=5)  # snapshot
+    half = MAX_INSTRUMENTS // 2 + 1
+    await communicator.send_json_to({"type": "subscribe", "instruments": [f"A{i}/USDT:USDT" for i in range(half)]})
+    assert len((await communicator.receive_json_from(timeout=5))["instruments"]) == half
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
+    await communicator.send_json_to({"type": "subscribe", "instruments": [f"B{i}/USDT:USDT" for i in range(half)]})
+    refused = await communicator.receive_json_from(timeout=5)
+    assert refused == {"type": "error", "error": f"at most {MAX_INSTRUMENTS} instruments per connection"}
+    await communicator.send_json_to({"type": "unsubscribe", "instruments": ["A0/USDT:USDT"]})
+    assert len((await communicator.receive_json_from(timeout=5))["instruments"]) == half - 1
+    await communicator.disconnect()
+
+
+async def test_a_message_flood_is_refused_then_closed(alice, login_cookie):
+    from accounts.ws_auth import CLOSE_RATE_LIMITED
+    from arbitrage.consumers import MAX_REFUSED_MESSAGES, MESSAGE_BURST
+
+    communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    await communicator.receive_json_from(timeout=5)  # snapshot
+    for _ in range(MESSAGE_BURST + MAX_REFUSED_MESSAGES):
+        await communicator.send_json_to({"type": "unsubscribe", "instruments": []})
+    errors, kinds = [], set()
+    while True:
+        output = await communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            break
+        message = json.loads(output["text"])
+        kinds.add(message["type"])
+        if message["type"] == "error":
+            errors.append(message["error"])
+    assert output["code"] == CLOSE_RATE_LIMITED
+    assert errors[0].startswith("too many messages") and errors[-1] == "too many messages"
+    assert kinds == {"subscribed", "snapshot", "error"}
+
+
+async def test_a_large_snapshot_comes_in_pages_of_one_update(alice, login_cookie):
+    from arbitrage.messages import SNAPSHOT_PAGE_ITEMS
+
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    count = SNAPSHOT_PAGE_ITEMS * 2 + 7
+    engine.on_quotes([make_quote(instrument=f"C{i}/USDT:USDT", ts_ms=1) for i in range(count)])
+    await engine.fan_out()
+
+    communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    pages = [await communicator.receive_json_from(timeout=5) for _ in range(3)]
+    assert [(p["type"], p["page"], p["pages"], p["seq"]) for p in pages] == [
+        ("snapshot", n, 3, engine.seq) for n in (1, 2, 3)
+    ]
+    assert [len(p["data"]) for p in pages] == [SNAPSHOT_PAGE_ITEMS, SNAPSHOT_PAGE_ITEMS, 7]
+    assert len({q["instrument"] for p in pages for q in p["data"]}) == count
+    await communicator.disconnect()
+
+
+async def test_a_deeply_nested_message_is_an_error_not_a_crash(alice, login_cookie):
+    communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    await communicator.receive_json_from(timeout=5)  # snapshot
+    await communicator.send_to(text_data='{"type":"subscribe","instruments":' + "[" * 1500 + "]" * 1500 + "}")
+    reply = await communicator.receive_json_from(timeout=5)
+    assert reply["type"] == "error"
+    await communicator.send_json_to({"type": "unsubscribe", "instruments": []})
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
+    await communicator.disconnect()

@@ -39,7 +39,9 @@ def test_login_page_logs_in_with_the_standard_form(client, alice):
 
 
 def _cache_opportunity(**overrides):
-    from arbitrage.quote_cache import OPPORTUNITIES_KEY
+    import time
+
+    from arbitrage.quote_cache import HEARTBEAT_KEY, OPPORTUNITIES_KEY
 
     item = {
         "id": "abc",
@@ -63,7 +65,7 @@ def _cache_opportunity(**overrides):
 
     entries = cache.get(OPPORTUNITIES_KEY) or {}
     entries[item["id"]] = (item["buy_instrument"], item["sell_instrument"], json.dumps(item))
-    cache.set(OPPORTUNITIES_KEY, entries)
+    cache.set_many({OPPORTUNITIES_KEY: entries, HEARTBEAT_KEY: int(time.time() * 1000)})
 
 
 def test_opportunities_page_ranks_and_filters(client, alice):

@@ -12,7 +12,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connections
 
-from arbitrage.engine import PRICES_GROUP, Engine
+from arbitrage.engine import Engine
+from arbitrage.fanout import PRICES_GROUP
 from arbitrage.history import summary
 from arbitrage.models import Opportunity
 from arbitrage.quote_cache import read_open_opportunities

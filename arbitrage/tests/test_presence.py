@@ -1,4 +1,5 @@
-"""Active /ws connections in the registry (Redis in CI), and the engine sending only what is watched."""
+"""What each web process's /ws connections watch, in the registry (Redis in CI), and the engine
+sending only what is watched."""
 
 from __future__ import annotations
 
@@ -9,42 +10,59 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from arbitrage import presence
-from arbitrage.engine import PRICES_GROUP, Engine
+from arbitrage.engine import Engine
+from arbitrage.fanout import PRICES_GROUP, hub_for
 from arbitrage.tests.factories import make_quote
 from arbsite.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def _active_for(username: str) -> list[presence.Connection]:
-    return [c for c in await presence.registry().active() if c.username == username]
+async def _registered(hub) -> list[presence.Watchers]:
+    """The registry once the hub has written its next entry."""
+    hub.presence_written.clear()
+    await asyncio.wait_for(hub.presence_written.wait(), 5)
+    return [entry for entry in await presence.registry().active() if entry.channel == hub.channel]
 
 
-async def test_a_connection_registers_updates_and_leaves(alice, login_cookie):
-    communicator = WebsocketCommunicator(
-        application, "/ws", headers=[(b"origin", b"http://localhost"), (b"cookie", await login_cookie(alice))]
-    )
-    await communicator.connect(timeout=5)
-    await communicator.receive_json_from(timeout=5)
-    [connection] = await _active_for("alice")
-    assert connection.user_id == alice.pk and connection.instruments == []
+async def test_a_process_registers_what_its_connections_watch_and_leaves(alice, login_cookie):
+    def connect(cookie):
+        return WebsocketCommunicator(
+            application, "/ws", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+        )
 
-    await communicator.send_json_to({"type": "subscribe", "instruments": ["ETH/USDT:USDT"]})
-    await communicator.receive_json_from(timeout=5)
-    [connection] = await _active_for("alice")
-    assert connection.instruments == ["ETH/USDT:USDT"]
+    cookie = await login_cookie(alice)
+    first, second = connect(cookie), connect(cookie)
+    for communicator in (first, second):
+        await communicator.connect(timeout=5)
+        await communicator.receive_json_from(timeout=5)  # snapshot
+    hub = hub_for(get_channel_layer())
+    [entry] = await _registered(hub)
+    assert (entry.connections, entry.user_ids, entry.everything) == (2, [alice.pk], True)
 
-    await communicator.disconnect()
-    assert await _active_for("alice") == []
+    for communicator in (first, second):
+        await communicator.send_json_to({"type": "subscribe", "instruments": ["ETH/USDT:USDT"]})
+        await communicator.receive_json_from(timeout=5)  # subscribed
+    [entry] = await _registered(hub)
+    assert (entry.everything, entry.instruments) == (False, ["ETH/USDT:USDT"])
+
+    channel = hub.channel
+    await first.disconnect()
+    [entry] = await _registered(hub)
+    assert entry.connections == 1
+    await second.disconnect()  # the last one: the process stops listening and leaves the registry
+    await asyncio.wait_for(hub._forgetting, 5)
+    assert not [entry for entry in await presence.registry().active() if entry.channel == channel]
 
 
 def test_the_union_of_watched_instruments_is_none_when_anyone_watches_all():
-    def conn(*instruments):
-        return presence.Connection("c", 1, "u", list(instruments), 0)
+    def entry(*instruments, everything=False):
+        return presence.Watchers("c", 1, [1], everything, list(instruments), 0)
 
-    assert presence.watched_union([conn("A"), conn("B", "C")]) == {"A", "B", "C"}
-    assert presence.watched_union([conn("A"), conn()]) is None
+    assert presence.watched_union([entry("A"), entry("B", "C")]) == {"A", "B", "C"}
+    assert presence.watched_union([entry("A"), entry(everything=True)]) is None
     assert presence.watched_union([]) is None
+    assert presence.explicitly_watched([entry("A"), entry("B", everything=True)]) == {"A", "B"}
 
 
 async def test_the_engine_does_not_send_what_nobody_watches_but_still_caches_it():

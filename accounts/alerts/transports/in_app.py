@@ -33,10 +33,15 @@ def remember_event_loop() -> None:
 
 def push_to_user(user_id: int, text: str) -> None:
     """Send an encoded `alert` message to every open /ws connection of one user."""
+    send_to_user_connections(user_id, {"type": ALERT_EVENT, "text": text})
+
+
+def send_to_user_connections(user_id: int, message: dict) -> None:
+    """A channel-layer event to every open /ws connection of one user, from synchronous code."""
     layer = get_channel_layer()
     if layer is None:
         raise DeliveryError("no channel layer is configured", retryable=False)
-    group, message = user_group(user_id), {"type": ALERT_EVENT, "text": text}
+    group = user_group(user_id)
     loop = _home_loop
     try:
         if isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running():

@@ -1,0 +1,137 @@
+"""The per-process fan-out: one decode per update, slow clients dropped and resynced, gaps healed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from channels.layers import InMemoryChannelLayer
+
+from arbitrage.fanout import MAX_QUEUED_UPDATES, SEND_BACKLOG_LIMIT_BYTES, FanoutHub, Subscriber, update_texts
+
+
+class FakeConnection:
+    """A /ws connection as the hub sees it: what it was sent, and a settable backlog."""
+
+    def __init__(self, instruments: frozenset[str] = frozenset(), snapshot_seq: int = 0) -> None:
+        self.sent: list[str] = []
+        self.backlog = 0
+        self.snapshot_seq = snapshot_seq
+        self.snapshots = 0
+        self.snapshot_gate: asyncio.Event | None = None  # set: the snapshot read completes
+        self.subscriber = Subscriber(
+            send_text=self.send_text,
+            send_snapshot=self.send_snapshot,
+            backlog_bytes=lambda: self.backlog,
+            user_id=1,
+            instruments=instruments,
+        )
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(text)
+
+    async def send_snapshot(self) -> int:
+        if self.snapshot_gate is not None:
+            await self.snapshot_gate.wait()
+        self.snapshots += 1
+        self.sent.append(f"snapshot@{self.snapshot_seq}")
+        return self.snapshot_seq
+
+
+def _event(seq: int, *instruments: str) -> dict:
+    return {
+        "type": "prices.batch",
+        "seq": seq,
+        "items": [[i, f'{{"instrument":"{i}","seq":{seq}}}'] for i in instruments],
+        "opportunities": [],
+        "closed": [],
+    }
+
+
+async def _joined(hub: FanoutHub, connection: FakeConnection) -> None:
+    hub.subscribers.add(connection.subscriber)
+    hub.resync(connection.subscriber)
+    await asyncio.wait_for(_settled(hub), 5)
+
+
+async def _settled(hub: FanoutHub) -> None:
+    while hub._resyncing:
+        await asyncio.gather(*hub._resyncing)
+
+
+def test_one_update_is_encoded_once_per_subscription_and_filtered():
+    event = _event(7, "BTC/USDT:USDT", "ETH/USDT:USDT")
+    everything = update_texts(event, frozenset())
+    eth_only = update_texts(event, frozenset({"ETH/USDT:USDT"}))
+    assert everything == [
+        '{"type":"price_update","seq":7,"data":[{"instrument":"BTC/USDT:USDT","seq":7},'
+        '{"instrument":"ETH/USDT:USDT","seq":7}]}'
+    ]
+    assert eth_only == ['{"type":"price_update","seq":7,"data":[{"instrument":"ETH/USDT:USDT","seq":7}]}']
+    assert update_texts(event, frozenset({"SOL/USDT:USDT"})) == []
+
+
+async def test_a_slow_client_is_skipped_counted_and_resynced_when_it_drains_while_others_get_everything():
+    hub = FanoutHub(InMemoryChannelLayer())
+    fast, slow = FakeConnection(snapshot_seq=10), FakeConnection(snapshot_seq=10)
+    await _joined(hub, fast)
+    await _joined(hub, slow)
+
+    await hub.on_update(_event(11, "BTC/USDT:USDT"))
+    slow.backlog = SEND_BACKLOG_LIMIT_BYTES + 1  # its reader stopped
+    for seq in (12, 13, 14):
+        await hub.on_update(_event(seq, "BTC/USDT:USDT"))
+    assert [json.loads(text)["seq"] for text in fast.sent[1:]] == [11, 12, 13, 14]
+    assert len(slow.sent) == 2  # snapshot and seq 11: nothing queued behind its socket
+    assert (slow.subscriber.dropped_updates, hub.dropped_updates) == (3, 3)
+
+    slow.backlog = 0  # it caught up: a fresh snapshot replaces what it missed, then it is live
+    slow.snapshot_seq = 14
+    await hub.on_update(_event(15, "BTC/USDT:USDT"))
+    await asyncio.wait_for(_settled(hub), 5)
+    assert slow.sent[2] == "snapshot@14"
+    assert '"seq":15' in slow.sent[3]
+    assert len(fast.sent) == 6
+
+
+async def test_updates_arriving_during_a_snapshot_follow_it_unless_the_snapshot_holds_them():
+    hub = FanoutHub(InMemoryChannelLayer())
+    connection = FakeConnection(snapshot_seq=21)
+    connection.snapshot_gate = asyncio.Event()
+    hub.subscribers.add(connection.subscriber)
+    hub.resync(connection.subscriber)
+    for seq in (20, 21, 22):  # the cache is written before an update leaves: 20 and 21 are in it
+        await hub.on_update(_event(seq, "BTC/USDT:USDT"))
+    assert connection.sent == []
+    connection.snapshot_gate.set()
+    await asyncio.wait_for(_settled(hub), 5)
+    assert connection.sent[0] == "snapshot@21"
+    assert len(connection.sent) == 2 and '"seq":22' in connection.sent[1]
+
+
+async def test_a_snapshot_outrun_by_too_many_updates_is_taken_again():
+    hub = FanoutHub(InMemoryChannelLayer())
+    connection = FakeConnection(snapshot_seq=0)
+    connection.snapshot_gate = asyncio.Event()
+    hub.subscribers.add(connection.subscriber)
+    hub.resync(connection.subscriber)
+    for seq in range(1, MAX_QUEUED_UPDATES + 5):
+        await hub.on_update(_event(seq, "BTC/USDT:USDT"))
+    connection.snapshot_seq = MAX_QUEUED_UPDATES + 4
+    connection.snapshot_gate.set()
+    await asyncio.wait_for(_settled(hub), 5)
+    assert connection.snapshots == 2
+    assert connection.sent == ["snapshot@204", "snapshot@204"]
+
+
+async def test_a_gap_in_updates_resyncs_every_connection():
+    hub = FanoutHub(InMemoryChannelLayer())
+    connection = FakeConnection(snapshot_seq=5)
+    await _joined(hub, connection)
+    await hub.on_update(_event(6, "BTC/USDT:USDT"))
+    connection.snapshot_seq = 1_000_000
+    await hub.on_update(_event(1_000_000, "BTC/USDT:USDT"))  # a restarted engine, or missed updates
+    await asyncio.wait_for(_settled(hub), 5)
+    assert connection.sent[0] == "snapshot@5"
+    assert '"seq":6' in connection.sent[1]
+    assert connection.sent[2:] == ["snapshot@1000000"]  # the update it queued behind is already in it
