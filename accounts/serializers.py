@@ -14,6 +14,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts import tokens
 from accounts.models import AlertEvent, AlertRule
 from accounts.webhooks import WebhookURLError, validate_webhook_url
 from arbsite.paging import PageQuery, page_serializer
@@ -217,8 +218,9 @@ class TelegramLinkStatusOutput(serializers.Serializer):
 
 # --- tokens ---------------------------------------------------------------------------------
 class RevocationAwareRefreshSerializer(TokenRefreshSerializer):
-    """SimpleJWT's refresh, also refusing a token whose user is gone, inactive, or has changed
-    the password since (the access token it would mint could not be used anyway)."""
+    """SimpleJWT's refresh with rotation, also refusing a token whose user is gone, inactive, or
+    has changed the password since (the access token it would mint could not be used anyway),
+    and spending the token atomically: of concurrent refreshes with one token, one succeeds."""
 
     def validate(self, attrs: dict) -> dict:
         refresh = RefreshToken(attrs["refresh"])
@@ -227,4 +229,4 @@ class RevocationAwareRefreshSerializer(TokenRefreshSerializer):
             raise AuthenticationFailed("No active account found for the given token.", "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
             raise AuthenticationFailed("The user's password has been changed.", "password_changed")
-        return super().validate(attrs)
+        return tokens.rotate(refresh)
