@@ -22,7 +22,9 @@ async def _active_for(username: str) -> list[presence.Connection]:
 
 async def test_a_connection_registers_updates_and_leaves(alice, login_cookie):
     communicator = WebsocketCommunicator(
-        application, "/ws", headers=[(b"origin", b"http://localhost"), (b"cookie", await login_cookie(alice))]
+        application,
+        "/ws",
+        headers=[(b"host", b"localhost"), (b"origin", b"http://localhost"), (b"cookie", await login_cookie(alice))],
     )
     await communicator.connect(timeout=5)
     await communicator.receive_json_from(timeout=5)
