@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts import tokens
+from accounts.email_verification import why_no_alert_email
 from accounts.models import AlertEvent, AlertRule
 from accounts.webhooks import WebhookURLError, validate_webhook_url
 from arbsite.paging import PageQuery, page_serializer
@@ -58,7 +59,7 @@ class WatchlistOutput(serializers.Serializer):
 
 # --- alert rules ----------------------------------------------------------------------------
 class AlertRuleInput(serializers.Serializer):
-    """Create with the required fields; PATCH any subset."""
+    """Create with the required fields; PATCH any subset. The context's `user` owns the rule."""
 
     name = serializers.CharField(max_length=100)
     instruments = serializers.ListField(
@@ -120,6 +121,12 @@ class AlertRuleInput(serializers.Serializer):
 
     validate_buy_exchanges = _exchanges
     validate_sell_exchanges = _exchanges
+
+    def validate_notify_email(self, value: bool) -> bool:
+        user = self.context.get("user")
+        if value and user is not None and (reason := why_no_alert_email(user)):
+            raise serializers.ValidationError(reason)
+        return value
 
     def validate_webhook_url(self, value: str | None) -> str:
         if not value:
