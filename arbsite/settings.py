@@ -16,6 +16,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from arbsite.private_files import private_dir, private_file, read_or_create_secret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Files a running instance writes (secret key, SQLite database): never committed.
 VAR_DIR = Path(os.environ.get("ARBSITE_VAR_DIR", BASE_DIR / "var"))
@@ -32,18 +34,15 @@ def _env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# VAR_DIR holds secrets (the generated key, the SQLite database): owner-only, 0700.
+private_dir(VAR_DIR)
+
+
 def _secret_key() -> str:
-    """The key from the environment, else one generated on first run and kept in VAR_DIR."""
+    """The key from the environment, else one generated on first run and kept in VAR_DIR (0600)."""
     if key := os.environ.get("SECRET_KEY"):
         return key
-    path = VAR_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    return read_or_create_secret(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
 
 SECRET_KEY = _secret_key()
@@ -111,6 +110,10 @@ TEMPLATES = [
 
 # --- Storage ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    # Created 0600 before SQLite opens it (SQLite would make it world-readable); its journal
+    # files take the database file's mode.
+    private_file(VAR_DIR / "arbsite.sqlite3")
 DATABASES = {
     # Connections are closed after each request by default: async code reaches the database
     # from a thread pool, where persistent connections pile up unseen.
