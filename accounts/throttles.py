@@ -18,7 +18,7 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, User
 # Scopes (their rates are in REST_FRAMEWORK's DEFAULT_THROTTLE_RATES).
 LOGIN = "login"  # password attempts: /api/token/, the login page and the admin's, together
 SIGNUP = "signup"  # accounts created
-ACCOUNT_EMAIL = "account_email"  # password-reset and verification emails, per sender and per recipient
+ACCOUNT_EMAIL = "account_email"  # password-reset and verification emails, per client address and per recipient
 
 
 class _CurrentRates:

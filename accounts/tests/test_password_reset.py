@@ -44,6 +44,7 @@ def test_the_login_page_offers_reset_only_with_mail_delivery(client, settings):
 
 
 def test_with_mail_delivery_the_link_is_emailed(client, alice, mail_delivered):
+    assert 'name="email"' in client.get("/accounts/password_reset/").content.decode()
     response = ask_reset(client, "alice@example.com")
     assert response.status_code == 302
     [email] = mail.outbox
