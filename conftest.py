@@ -30,20 +30,27 @@ def postgres_url() -> str:
     return settings.DATABASE_URL
 
 
+# The standing users have proven their email addresses (alert emails go only to verified ones).
 @pytest.fixture
 def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", "alice@example.com", "alice-pass-1234")
+    return django_user_model.objects.create_user(
+        "alice", "alice@example.com", "alice-pass-1234", verified_email="alice@example.com"
+    )
 
 
 @pytest.fixture
 def bob(django_user_model):
-    return django_user_model.objects.create_user("bob", "bob@example.com", "bob-pass-1234")
+    return django_user_model.objects.create_user(
+        "bob", "bob@example.com", "bob-pass-1234", verified_email="bob@example.com"
+    )
 
 
 @pytest.fixture
 def admin(django_user_model):
     """A staff superuser, the third of the standing users."""
-    return django_user_model.objects.create_superuser("admin", "admin@example.com", "admin-pass-1234")
+    return django_user_model.objects.create_superuser(
+        "admin", "admin@example.com", "admin-pass-1234", verified_email="admin@example.com"
+    )
 
 
 @pytest.fixture

@@ -3,13 +3,34 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import F
 
 from accounts.alerts import delivery
 from accounts.models import AlertEvent, AlertRule, TelegramLink, User
 from accounts.serializers import AlertRuleInput
 from accounts.services import update_alert_rule
 
-admin.site.register(User, UserAdmin)
+
+@admin.action(description="Mark their email addresses verified")
+def mark_email_verified(modeladmin, request, queryset) -> None:
+    queryset.exclude(email="").update(verified_email=F("email"))
+
+
+@admin.register(User)
+class ArbsiteUserAdmin(UserAdmin):
+    """Django's, plus whether the address was verified: alert emails go only to a verified one."""
+
+    list_display = [*UserAdmin.list_display, "email_verified"]
+    fieldsets = [
+        *UserAdmin.fieldsets[:1],
+        (UserAdmin.fieldsets[1][0], {"fields": [*UserAdmin.fieldsets[1][1]["fields"], "verified_email"]}),
+        *UserAdmin.fieldsets[2:],
+    ]
+    actions = [mark_email_verified]
+
+    @admin.display(boolean=True, description="email verified")
+    def email_verified(self, user: User) -> bool:
+        return user.email_verified
 
 
 class AlertRuleForm(forms.ModelForm):
@@ -43,7 +64,7 @@ class AlertRuleForm(forms.ModelForm):
         cleaned = super().clean()
         checked = {name: cleaned[name] for name in AlertRuleInput().fields if cleaned.get(name) is not None}
         checked.setdefault("name", cleaned.get("name") or "")
-        serializer = AlertRuleInput(data=checked, partial=True)
+        serializer = AlertRuleInput(data=checked, partial=True, context={"user": cleaned.get("user")})
         if not serializer.is_valid():
             for name, errors in serializer.errors.items():
                 self.add_error(name if name in self.fields else None, _messages(errors))

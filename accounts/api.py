@@ -136,7 +136,7 @@ class AlertRulesView(APIView):
     )
     def post(self, request: Request) -> Response:
         """A new alert rule; its webhook secret is generated and shown in the answer."""
-        fields = _valid(s.AlertRuleInput, request.data)
+        fields = _valid(s.AlertRuleInput, request.data, context={"user": request.user})
         try:
             rule = services.create_alert_rule(request.user, **fields)
         except services.LimitReached as exc:
@@ -162,7 +162,7 @@ class AlertRuleView(APIView):
     def patch(self, request: Request, rule_id: str) -> Response:
         """Change some of a rule's fields."""
         rule = self._rule(request, rule_id)
-        fields = _valid(s.AlertRuleInput, request.data, partial=True)
+        fields = _valid(s.AlertRuleInput, request.data, partial=True, context={"user": request.user})
         return Response(s.AlertRuleOutput(services.update_alert_rule(rule, **fields)).data)
 
     @extend_schema(responses={204: None}, tags=["me"])

@@ -10,6 +10,15 @@ from django.db import models
 class User(AbstractUser):
     """Arbsite's user; its own model from the first migration so it can grow without pain."""
 
+    # The address the user proved is theirs by opening a signed link sent to it. Kept as the
+    # address, not a flag, so that changing `email` unverifies it with no code to remember.
+    verified_email = models.EmailField(blank=True, help_text="The address proven by a verification link")
+
+    @property
+    def email_verified(self) -> bool:
+        """Alert emails go only to a verified address."""
+        return bool(self.email) and self.email == self.verified_email
+
 
 def generate_webhook_secret() -> str:
     """The key an alert webhook's receiver checks signatures with; shown to the rule's owner only."""

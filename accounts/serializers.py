@@ -14,6 +14,8 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts import tokens
+from accounts.email_verification import why_no_alert_email
 from accounts.models import AlertEvent, AlertRule
 from accounts.webhooks import WebhookURLError, validate_webhook_url
 from arbsite.paging import PageQuery, page_serializer
@@ -57,7 +59,7 @@ class WatchlistOutput(serializers.Serializer):
 
 # --- alert rules ----------------------------------------------------------------------------
 class AlertRuleInput(serializers.Serializer):
-    """Create with the required fields; PATCH any subset."""
+    """Create with the required fields; PATCH any subset. The context's `user` owns the rule."""
 
     name = serializers.CharField(max_length=100)
     instruments = serializers.ListField(
@@ -119,6 +121,12 @@ class AlertRuleInput(serializers.Serializer):
 
     validate_buy_exchanges = _exchanges
     validate_sell_exchanges = _exchanges
+
+    def validate_notify_email(self, value: bool) -> bool:
+        user = self.context.get("user")
+        if value and user is not None and (reason := why_no_alert_email(user)):
+            raise serializers.ValidationError(reason)
+        return value
 
     def validate_webhook_url(self, value: str | None) -> str:
         if not value:
@@ -217,8 +225,9 @@ class TelegramLinkStatusOutput(serializers.Serializer):
 
 # --- tokens ---------------------------------------------------------------------------------
 class RevocationAwareRefreshSerializer(TokenRefreshSerializer):
-    """SimpleJWT's refresh, also refusing a token whose user is gone, inactive, or has changed
-    the password since (the access token it would mint could not be used anyway)."""
+    """SimpleJWT's refresh with rotation, also refusing a token whose user is gone, inactive, or
+    has changed the password since (the access token it would mint could not be used anyway),
+    and spending the token atomically: of concurrent refreshes with one token, one succeeds."""
 
     def validate(self, attrs: dict) -> dict:
         refresh = RefreshToken(attrs["refresh"])
@@ -227,4 +236,4 @@ class RevocationAwareRefreshSerializer(TokenRefreshSerializer):
             raise AuthenticationFailed("No active account found for the given token.", "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
             raise AuthenticationFailed("The user's password has been changed.", "password_changed")
-        return super().validate(attrs)
+        return tokens.rotate(refresh)

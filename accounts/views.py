@@ -1,54 +1,17 @@
-"""Page views of accounts: log in (rate-limited), sign up, watched instruments, alert rules."""
+"""Page views of accounts: watched instruments and alert rules (getting in: accounts.auth_views)."""
 
 from __future__ import annotations
 
-import math
-
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
-from accounts.forms import SignupForm
 from accounts.serializers import AlertRuleInput, WatchInput
-from accounts.throttles import login_allowed
 from feeds.exchanges import CONNECTORS
 from feeds.models import Instrument
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login page; attempts per client address are counted with /api/token/'s."""
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        allowed, wait_s = login_allowed(request)
-        if not allowed:
-            seconds = math.ceil(wait_s or 1)
-            response = HttpResponse(
-                f"Too many login attempts from your address; try again in {seconds} s.",
-                status=429,
-                content_type="text/plain; charset=utf-8",
-            )
-            response["Retry-After"] = str(seconds)
-            return response
-        return super().post(request, *args, **kwargs)
-
-
-# --- pages: sign up, watched instruments, alert rules ---------------------------------------
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("dashboard")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.get_username()}. Choose what to watch below.")
-        return redirect("settings")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @login_required
@@ -157,7 +120,7 @@ def _invalid(request: HttpRequest) -> int:
 def alert_rules(request: HttpRequest) -> HttpResponse:
     """The user's alert rules, created and edited inline, and the alerts they received."""
     if request.method == "POST":
-        data = AlertRuleInput(data=_rule_input(request.POST))
+        data = AlertRuleInput(data=_rule_input(request.POST), context={"user": request.user})
         errors = data.errors if not data.is_valid() else None
         if errors is None:
             try:
@@ -182,7 +145,7 @@ def alert_rule(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(services.visible_alert_rules(request.user), pk=pk)
     context = {"rule": rule, "exchanges": list(CONNECTORS.items()), "values": _rule_values(rule)}
     if request.method == "POST":
-        data = AlertRuleInput(data=_rule_input(request.POST))
+        data = AlertRuleInput(data=_rule_input(request.POST), context={"user": request.user})
         if not data.is_valid():
             context.update(errors=data.errors, editing=True, values=_posted_values(request.POST))
             return render(request, "accounts/alerts.html#rule_row", context, status=_invalid(request))

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, /ws through Channels (session or JWT, see accounts.ws_auth)."""
+"""ASGI entry point: HTTP through Django, /ws through Channels (session or JWT, see accounts.ws_auth;
+browsers from this site's own origin only, see accounts.ws_origin)."""
 
 from __future__ import annotations
 
@@ -10,29 +11,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arbsite.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import OriginValidator  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddlewareStack  # noqa: E402
+from accounts.ws_origin import SameOriginValidator  # noqa: E402
 from arbitrage.consumers import LiveFeedConsumer  # noqa: E402
-
-
-class BrowserOriginValidator(OriginValidator):
-    """Browsers always send Origin, and it must be one of ALLOWED_HOSTS; programs (bots)
-    send none and authenticate themselves, so a missing Origin is not refused."""
-
-    def valid_origin(self, parsed_origin):
-        return parsed_origin is None or self.validate_origin(parsed_origin)
-
 
 websocket_urlpatterns = [path("ws", LiveFeedConsumer.as_asgi())]
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": BrowserOriginValidator(
-            JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
-        ),
+        "websocket": SameOriginValidator(JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -14,6 +14,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from arbsite.private_files import private_dir, private_file, read_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Files a running instance writes (secret key, SQLite database): never committed.
@@ -31,18 +34,15 @@ def _env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# VAR_DIR holds secrets (the generated key, the SQLite database): owner-only, 0700.
+private_dir(VAR_DIR)
+
+
 def _secret_key() -> str:
-    """The key from the environment, else one generated on first run and kept in VAR_DIR."""
+    """The key from the environment, else one generated on first run and kept in VAR_DIR (0600)."""
     if key := os.environ.get("SECRET_KEY"):
         return key
-    path = VAR_DIR / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
+    return read_or_create_secret(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
 
 SECRET_KEY = _secret_key()
@@ -110,6 +110,10 @@ TEMPLATES = [
 
 # --- Storage ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    # Created 0600 before SQLite opens it (SQLite would make it world-readable); its journal
+    # files take the database file's mode.
+    private_file(VAR_DIR / "arbsite.sqlite3")
 DATABASES = {
     # Connections are closed after each request by default: async code reaches the database
     # from a thread pool, where persistent connections pile up unseen.
@@ -178,6 +182,20 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 X_FRAME_OPTIONS = "DENY"
+
+
+def _signup_open() -> bool:
+    value = os.environ.get("ARBSITE_SIGNUP", "closed").strip().lower()
+    if value not in {"open", "closed"}:
+        raise ImproperlyConfigured(f"ARBSITE_SIGNUP must be open or closed, not {value!r}")
+    return value == "open"
+
+
+# Anyone may create an account only when this is open. Closed by default: a self-hosted monitor
+# serves its operator's people, whom an admin adds (Django admin, createsuperuser).
+SIGNUP_OPEN = _signup_open()
+# How long an email-verification link works.
+EMAIL_VERIFICATION_MAX_AGE_S = int(os.environ.get("ARBSITE_EMAIL_VERIFICATION_S", str(3 * 86400)))
 
 # --- Static files ------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -253,13 +271,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["arbsite.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.AnonThrottle", "accounts.throttles.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("ARBSITE_API_ANON_RATE", "60/min"),
         "user": os.environ.get("ARBSITE_API_USER_RATE", "1200/min"),
         # Password attempts per client address, the token endpoint and the login page together.
         "login": os.environ.get("ARBSITE_LOGIN_RATE", "10/min"),
+        # Accounts created per client address.
+        "signup": os.environ.get("ARBSITE_SIGNUP_RATE", "10/hour"),
+        # Password-reset and verification emails, per client address and per recipient.
+        "account_email": os.environ.get("ARBSITE_ACCOUNT_EMAIL_RATE", "5/hour"),
     },
     # Proxies in front that append to X-Forwarded-For; 0 trusts only the socket's address.
     "NUM_PROXIES": int(os.environ.get("ARBSITE_NUM_PROXIES", "0")),
@@ -314,6 +336,15 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Arbsite <alerts@localhost>")
+# Password reset by an emailed link, only where mail leaves this machine: with the console or
+# file backend the link would land in a log or a folder that others may read. Without it, an
+# admin sets passwords (Django admin, `manage.py changepassword`).
+PASSWORD_RESET_BY_EMAIL = EMAIL_BACKEND not in {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
 # Telegram Bot API: no token, no Telegram alerts. The API's URL is configurable for tests.
 TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "")
 TELEGRAM_BOT_USERNAME = os.environ.get("TELEGRAM_BOT_USERNAME", "")  # else asked of the API (getMe)

@@ -25,7 +25,9 @@ ORIGIN = (b"origin", b"http://localhost:8000")
 
 
 async def open_page(cookie: bytes) -> WebsocketCommunicator:
-    page = WebsocketCommunicator(application, "/ws", headers=[ORIGIN, (b"cookie", cookie)])
+    page = WebsocketCommunicator(
+        application, "/ws", headers=[(b"host", b"localhost:8000"), ORIGIN, (b"cookie", cookie)]
+    )
     connected, _ = await page.connect(timeout=5)
     assert connected
     assert (await page.receive_json_from(timeout=5))["type"] == "snapshot"

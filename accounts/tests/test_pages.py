@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 
 
-def test_sign_up_creates_a_user_and_logs_them_in(client):
+def test_sign_up_creates_a_user_and_logs_them_in(client, settings):
+    settings.SIGNUP_OPEN = True
     response = client.post(
         "/accounts/signup/",
         {
@@ -28,7 +29,8 @@ def test_sign_up_creates_a_user_and_logs_them_in(client):
     assert client.get("/").status_code == 200
 
 
-def test_sign_up_says_what_is_wrong(client):
+def test_sign_up_says_what_is_wrong(client, settings):
+    settings.SIGNUP_OPEN = True
     page = client.post("/accounts/signup/", {"username": "dave", "password1": "x", "password2": "y"}).content.decode()
     assert "didn’t match" in page or "didn't match" in page
     assert not get_user_model().objects.filter(username="dave").exists()

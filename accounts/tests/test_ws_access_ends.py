@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 async def _page_connection(cookie: bytes) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(
-        application, "/ws", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+        application, "/ws", headers=[(b"host", b"localhost"), (b"origin", b"http://localhost"), (b"cookie", cookie)]
     )
     connected, _ = await communicator.connect(timeout=5)
     assert connected

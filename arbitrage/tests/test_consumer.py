@@ -19,7 +19,7 @@ ORIGIN = (b"origin", b"http://localhost:8000")
 
 
 async def _connect(*headers):
-    communicator = WebsocketCommunicator(application, "/ws", headers=list(headers))
+    communicator = WebsocketCommunicator(application, "/ws", headers=[(b"host", b"localhost:8000"), *headers])
     connected, code = await communicator.connect(timeout=5)
     return communicator, connected, code
 

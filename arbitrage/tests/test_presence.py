@@ -28,7 +28,7 @@ async def _registered(hub) -> list[presence.Watchers]:
 async def test_a_process_registers_what_its_connections_watch_and_leaves(alice, login_cookie):
     def connect(cookie):
         return WebsocketCommunicator(
-            application, "/ws", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie)]
+            application, "/ws", headers=[(b"host", b"localhost"), (b"origin", b"http://localhost"), (b"cookie", cookie)]
         )
 
     cookie = await login_cookie(alice)

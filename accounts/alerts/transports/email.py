@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 
 from accounts.alerts.messages import Alert
 from accounts.alerts.transports.base import Attempt, DeliveryError, Transport
+from accounts.email_verification import why_no_alert_email
 from accounts.models import AlertEvent, AlertRule
 
 
@@ -19,7 +20,7 @@ class Email(Transport):
         return rule.notify_email
 
     def unavailable(self, rule: AlertRule) -> str | None:
-        return None if rule.user.email else "your account has no email address"
+        return why_no_alert_email(rule.user)
 
     def send(self, rule: AlertRule, alert: Alert, attempt: Attempt) -> None:
         try:
