@@ -151,7 +151,7 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A task whose worker died is run again (a prefork child at once; a whole worker after
+# A task whose worker died is run again (a prefork child within seconds; a whole worker after
 # TASK_REDELIVERY_AFTER_S): safe, because every alert is claimed in the database before it is
 # sent, so a second run sends only what the first never claimed.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

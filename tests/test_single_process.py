@@ -95,6 +95,7 @@ async def test_sigterm_while_serving_requests_ends_the_process_cleanly_within_se
         took_s = asyncio.get_running_loop().time() - stopped_at
     finally:
         await child.stop()
+    print(f"drill: SIGTERM after {served} requests; exited {returncode} in {took_s:.1f} s")
     assert returncode == 0
     assert took_s < 8, took_s
     assert not [line for line in child.output if "exiting anyway" in line]  # clean, not cut short

@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 Outcome = AlertEvent.Outcome
 WEBHOOK = AlertEvent.Channel.WEBHOOK
-# Outcomes of a run that are no AlertEvent's:
+# Outcomes of a run that no AlertEvent records:
 DUPLICATE = "duplicate"  # claimed by another worker, or by an earlier run of this task
 QUEUED = "queued"  # a webhook, handed to its own task
 DEFERRED = "deferred"  # a webhook whose user had every slot busy: queued again, shortly
@@ -196,7 +196,7 @@ def deliver_on(transport: Transport, rule: AlertRule, alert: Alert, delivery_id:
         return Outcome.FAILED
     except Exception as exc:  # a bug or an error no transport foresaw: this channel's failure only
         logger.exception("alert %s: %s failed unexpectedly", key, transport.channel)
-        _finish(event, Outcome.FAILED, f"not sent: unexpected error {exc!r}")
+        _finish(event, Outcome.FAILED, f"unexpected error: {exc!r}")
         return Outcome.FAILED
     _finish(event, Outcome.SENT, latency_ms=alert.latency_ms(now_ms()))
     if transport.retried:

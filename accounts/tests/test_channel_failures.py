@@ -55,6 +55,6 @@ def test_an_unforeseen_error_in_one_channel_fails_that_channel_only(alice, setti
 
     assert outcomes(rule) == {
         "in_app": ("sent", ""),
-        "email": ("failed", "not sent: unexpected error RuntimeError('a bug in the email channel')"),
+        "email": ("failed", "unexpected error: RuntimeError('a bug in the email channel')"),
         "webhook": ("sent", ""),
     }

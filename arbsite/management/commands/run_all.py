@@ -43,7 +43,8 @@ class Command(BaseCommand):
         credentials = create_first_admin()
         exchange_ids = list(exchange or EXCHANGE_IDS)
         jobs = periodic.check_schedule(settings.CELERY_BEAT_SCHEDULE)
-        twisted_loop.create_task(self._background(exchange_ids, simulate))
+        # Held here: the loop keeps only a weak reference to its tasks.
+        self.background = twisted_loop.create_task(self._background(exchange_ids, simulate))
         server = Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
@@ -61,7 +62,10 @@ class Command(BaseCommand):
 
     async def _background(self, exchange_ids: list[str], simulate: bool) -> None:
         engine = Engine(get_channel_layer(), settings.FANOUT_INTERVAL_MS)
-        schedule = periodic.run_schedule(settings.CELERY_BEAT_SCHEDULE, periodic.queue_celery_task)
+
+        def periodic_jobs():
+            return periodic.run_schedule(settings.CELERY_BEAT_SCHEDULE, periodic.queue_celery_task)
+
         if simulate:
             async with Simulator(exchange_ids) as simulator:
                 for exchange_id, endpoints in simulator.endpoints.items():
@@ -69,9 +73,9 @@ class Command(BaseCommand):
                     self.stdout.write(f"Simulated {exchange_id}: {endpoints.rest_url} {endpoints.ws_url}")
                 self.stdout.flush()
                 worker = FeedWorker(exchange_ids, simulator.endpoints, simulated=True)
-                await asyncio.gather(engine.run(), worker.run(), schedule)
+                await asyncio.gather(engine.run(), worker.run(), periodic_jobs())
         else:
-            await asyncio.gather(engine.run(), FeedWorker(exchange_ids).run(), schedule)
+            await asyncio.gather(engine.run(), FeedWorker(exchange_ids).run(), periodic_jobs())
 
     def _announce(
         self, host: str, port: int, simulate: bool, credentials: tuple[str, str] | None, jobs: list[str]
