@@ -90,6 +90,7 @@ class AlertEvent(models.Model):
         SENT = "sent"
         FAILED = "failed"
         SKIPPED = "skipped"
+        UNKNOWN = "unknown"  # the worker stopped mid-send: it may have arrived; not sent again
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_events")
     rule = models.ForeignKey(AlertRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")

@@ -24,9 +24,10 @@ def deliver_alert(rule_id: int, opportunity: dict) -> dict[str, str]:
 
 
 @shared_task
-def retry_webhook(rule_id: int, opportunity: dict, attempt: int) -> str:
-    """A failed webhook's next attempt, queued with a countdown (exponential backoff)."""
-    return delivery.retry_webhook(rule_id, opportunity, attempt)
+def deliver_webhook(rule_id: int, opportunity: dict, attempt: int = 1) -> str:
+    """An alert's webhook, on the `webhooks` queue: queued by deliver_alert (attempt 1), and
+    after a failure with a countdown (exponential backoff)."""
+    return delivery.deliver_webhook(rule_id, opportunity, attempt)
 
 
 @shared_task
@@ -45,3 +46,12 @@ def prune_alert_history() -> dict[str, int]:
     counts = history.prune_alert_history(timedelta(days=settings.ALERT_RETENTION_DAYS))
     logger.info("alert history pruned (%d days kept): %s", settings.ALERT_RETENTION_DAYS, counts)
     return counts
+
+
+@shared_task
+def mark_abandoned_alerts() -> int:
+    """Deliveries left `pending` by a worker that died mid-send: `unknown` (every minute)."""
+    marked = history.mark_abandoned()
+    if marked:
+        logger.warning("%d alert deliveries left pending by a stopped worker marked unknown", marked)
+    return marked

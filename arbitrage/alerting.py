@@ -5,21 +5,15 @@ the delivery tasks. Matching happens in the engine (arbitrage/rule_matching.py);
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
-from django.conf import settings
-from django.db import close_old_connections
 from django.db.models import Count, Max
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from arbitrage.rule_matching import RuleSpec
+from arbsite.background import queue_task
 
 logger = logging.getLogger(__name__)
-
-# Without a broker (the embedded mode) tasks run in this process: on their own threads, so a
-# slow webhook never holds up the engine or the pages.
-_eager_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="alerts")
 
 
 def rules_version() -> tuple[int, str]:
@@ -49,25 +43,15 @@ def load_rule_specs() -> list[RuleSpec]:
     ]
 
 
-def _run_in_process(task, args: tuple) -> None:
-    """An alert task on an eager-pool thread; its database connection is let go after, as a
-    Celery worker does (a pool thread lives on, and would keep it open for good)."""
-    try:
-        task.apply(args=args)
-    finally:
-        close_old_connections()
-
-
 def enqueue_alerts(matches: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
-    """Queue one delivery task per (rule id, opportunity); returns what could not be queued."""
+    """Queue one delivery task per (rule id, opportunity); returns what could not be queued.
+    Without a broker the tasks run on this process's own threads (arbsite.background), so a
+    slow channel never holds up the engine or the pages."""
     from accounts.tasks import deliver_alert
 
     for position, (rule_id, opportunity) in enumerate(matches):
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            _eager_pool.submit(_run_in_process, deliver_alert, (rule_id, opportunity))
-            continue
         try:
-            deliver_alert.delay(rule_id, opportunity)
+            queue_task(deliver_alert, (rule_id, opportunity))
         except (KombuError, RedisError, OSError) as exc:
             logger.warning("alert deliveries not queued yet (broker unavailable): %s", exc)
             return matches[position:]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from arbsite.private_files import private_dir, private_file, read_or_create_secret
 
@@ -157,10 +158,29 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker died is run again (a prefork child within seconds; a whole worker after
+# TASK_REDELIVERY_AFTER_S): safe, because every alert is claimed in the database before it is
+# sent, so a second run sends only what the first never claimed.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands a task that was never acknowledged to another worker after this long. It must
+# exceed the longest countdown (webhook retries wait up to ALERTS_WEBHOOK_RETRY_MAX_S), or a
+# waiting retry is handed out twice (harmless: its claim lets one through, but wasted).
+TASK_REDELIVERY_AFTER_S = int(os.environ.get("ARBSITE_TASK_REDELIVERY_AFTER_S", "360"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": TASK_REDELIVERY_AFTER_S,
+    # Workers look for such tasks this often (kombu's default scans about every 100 s).
+    "unacked_restore_interval": min(30, max(1, TASK_REDELIVERY_AFTER_S // 2)),
+    "unacked_restore_throttle": 1,
+}
+# Webhooks have their own queue: a slow endpoint never holds up in-app, email and Telegram
+# alerts. A worker started without -Q takes both; `-Q webhooks` runs a worker for them alone.
+CELERY_TASK_QUEUES = [Queue("celery", routing_key="celery"), Queue("webhooks", routing_key="webhooks")]
+CELERY_TASK_ROUTES = {"accounts.tasks.deliver_webhook": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE = {
     "prune-opportunity-history": {"task": "arbitrage.tasks.prune_opportunity_history", "schedule": 3600.0},
     "close-stale-opportunities": {"task": "arbitrage.tasks.close_stale_opportunities", "schedule": 60.0},
     "prune-alert-history": {"task": "accounts.tasks.prune_alert_history", "schedule": 3600.0},
+    "mark-abandoned-alerts": {"task": "accounts.tasks.mark_abandoned_alerts", "schedule": 60.0},
     "refresh-instruments": {"task": "feeds.tasks.refresh_instruments", "schedule": 86400.0},
     # "poll-telegram-updates" joins below when a bot token is set.
 }
@@ -356,13 +376,16 @@ if TELEGRAM_BOT_TOKEN:
         "task": "accounts.tasks.poll_telegram_updates",
         "schedule": TELEGRAM_POLL_S,
     }
-# Webhooks: each attempt's timeout; attempts per alert, backoff base * 2^(attempt-2) capped at
-# the max; failed deliveries in a row before the rule's webhook is paused.
+# Webhooks: each attempt's deadline (connecting, sending, the answer's headers and body, all
+# of it); attempts per alert, backoff base * 2^(attempt-2) capped at the max; failed
+# deliveries in a row before the rule's webhook is paused; how many webhooks of one user are
+# sent at once (the rest wait their turn, so one user's slow endpoints delay no one else).
 ALERTS_WEBHOOK_TIMEOUT_S = float(os.environ.get("ARBSITE_ALERTS_WEBHOOK_TIMEOUT_S", "5"))
 ALERTS_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("ARBSITE_ALERTS_WEBHOOK_MAX_ATTEMPTS", "5"))
 ALERTS_WEBHOOK_RETRY_BASE_S = float(os.environ.get("ARBSITE_ALERTS_WEBHOOK_RETRY_BASE_S", "2"))
 ALERTS_WEBHOOK_RETRY_MAX_S = float(os.environ.get("ARBSITE_ALERTS_WEBHOOK_RETRY_MAX_S", "300"))
 ALERTS_WEBHOOK_PAUSE_AFTER = int(os.environ.get("ARBSITE_ALERTS_WEBHOOK_PAUSE_AFTER", "3"))
+ALERTS_WEBHOOK_PER_USER = int(os.environ.get("ARBSITE_ALERTS_WEBHOOK_PER_USER", "2"))
 # History: alert events older than this are pruned (celery beat).
 ALERT_RETENTION_DAYS = int(os.environ.get("ARBSITE_ALERT_RETENTION_DAYS", "90"))
 # An opportunity row left open this long that the running engine no longer holds is closed.

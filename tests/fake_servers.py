@@ -151,11 +151,13 @@ def _ok(result) -> web.Response:
 
 
 class WebhookReceiver(BackgroundServer):
-    """Records each POST; answers with `statuses` in turn (the last one repeats)."""
+    """Records each POST; answers with `statuses` in turn (the last one repeats). With a
+    `gate`, each call is recorded on arrival and answered only once the gate is set."""
 
-    def __init__(self, statuses: tuple[int, ...] = (200,)) -> None:
+    def __init__(self, statuses: tuple[int, ...] = (200,), gate: threading.Event | None = None) -> None:
         super().__init__()
         self.statuses = list(statuses)
+        self.gate = gate
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -169,8 +171,103 @@ class WebhookReceiver(BackgroundServer):
         except ValueError:
             params = {}
         self.record(Call("POST", params, dict(request.headers), body))
+        if self.gate is not None:
+            await asyncio.to_thread(self.gate.wait, 60)
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         return web.json_response({"received": True}, status=status)
+
+
+class DrippingEndpoint:
+    """An HTTP endpoint that reads the request at once, then answers one byte every
+    `interval_s`: a per-read timeout never fires. Counts connections, how many were open at
+    once, and the ones the client hung up on before the whole answer was out."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nX-Slow: " + b"." * 40 + b"\r\n\r\nok"
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self.port = 0
+        self.opened = 0
+        self.open_now = 0
+        self.most_open = 0
+        self.cut_off: list[int] = []  # bytes written before the client hung up, per connection
+        self._changed = threading.Condition()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def wait_for_cut_offs(self, count: int, timeout_s: float) -> list[int]:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.cut_off) >= count, timeout_s):
+                raise AssertionError(f"{len(self.cut_off)} connections cut off, expected {count}")
+            return list(self.cut_off)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with self._changed:
+            self.opened += 1
+            self.open_now += 1
+            self.most_open = max(self.most_open, self.open_now)
+        written = 0
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
+            await reader.readexactly(length)
+            for byte in self.ANSWER:
+                writer.write(bytes([byte]))
+                await writer.drain()
+                written += 1
+                if reader.at_eof():
+                    break
+                await asyncio.sleep(self.interval_s)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+            with self._changed:
+                self.open_now -= 1
+                if written < len(self.ANSWER):
+                    self.cut_off.append(written)
+                self._changed.notify_all()
+
+    def __enter__(self) -> DrippingEndpoint:
+        ready = threading.Event()
+
+        def serve() -> None:
+            loop = self._loop = asyncio.new_event_loop()
+            server = loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+            loop.run_forever()
+            server.close()
+            connections = asyncio.all_tasks(loop)
+            for connection in connections:
+                connection.cancel()
+
+            async def closed() -> None:
+                await asyncio.gather(*connections, return_exceptions=True)
+                await server.wait_closed()
+
+            loop.run_until_complete(closed())
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="DrippingEndpoint", daemon=True)
+        self._thread.start()
+        assert ready.wait(10), "the dripping endpoint did not start"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
 
 
 def verify_signature(secret: str, headers, body: bytes, tolerance_s: int = 300) -> bool:

@@ -11,21 +11,30 @@ task run twice (a redelivery, a retry), send each alert once:
 - a webhook's retries are further attempts of the same claim, each its own AlertEvent keyed
   `<claim key>:attempt-<n>`, claimed the same way.
 
-A worker that dies between claiming and sending leaves a `pending` row: that alert is not sent
-(at most once beats twice); the periodic prune marks such rows failed.
+Truthful, and one channel never costs another:
+
+- an attempt's row says `sent` the moment its transport returned, before anything else;
+- a failure of one channel, expected or not, is that channel's `failed` row: the other
+  channels of the alert are sent all the same;
+- a worker that dies mid-send leaves a `pending` row; the alert may have arrived or not, so it
+  is not sent again (at most once beats twice) and the periodic sweep marks the row `unknown`
+  (history.mark_abandoned). A redelivered task sends what its predecessor never claimed.
+
+Webhooks are their own task on their own queue (`webhooks`), and at most
+ALERTS_WEBHOOK_PER_USER of one user's are sent at once (webhook_slots): a slow endpoint holds
+up its owner's webhooks only, never anyone's other alerts.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import KombuError
@@ -34,12 +43,18 @@ from redis.exceptions import RedisError
 from accounts.alerts.messages import Alert, Kind, sample_opportunity
 from accounts.alerts.transports import TRANSPORTS, Attempt, DeliveryError, Transport
 from accounts.alerts.transports.in_app import push_to_user
+from accounts.alerts.webhook_slots import BUSY_RETRY_S, webhook_slot
 from accounts.models import AlertCooldown, AlertEvent, AlertRule
+from arbsite.background import WEBHOOK_QUEUE, queue_task
 
 logger = logging.getLogger(__name__)
 
 Outcome = AlertEvent.Outcome
+WEBHOOK = AlertEvent.Channel.WEBHOOK
+# Outcomes of a run that no AlertEvent records:
 DUPLICATE = "duplicate"  # claimed by another worker, or by an earlier run of this task
+QUEUED = "queued"  # a webhook, handed to its own task
+DEFERRED = "deferred"  # a webhook whose user had every slot busy: queued again, shortly
 
 
 class AlertTestRefused(Exception):
@@ -99,15 +114,18 @@ def _claim(rule: AlertRule, alert: Alert, channel: str, key: str, attempt: int) 
 
 
 def _finish(event: AlertEvent, outcome: str, error: str = "", latency_ms: int | None = None) -> None:
-    AlertEvent.objects.filter(pk=event.pk).update(outcome=outcome, error=error[:2000], latency_ms=latency_ms)
+    """The attempt's outcome, committed on its own at once (whatever the caller does next), and
+    over an `unknown` the sweep may have written meanwhile: the truth, come late, wins."""
+    with transaction.atomic():
+        AlertEvent.objects.filter(pk=event.pk).update(outcome=outcome, error=error[:2000], latency_ms=latency_ms)
 
 
 # --- delivering -----------------------------------------------------------------------------
 def deliver(rule_id: int, opportunity: dict) -> dict[str, str]:
     """Tell a rule's owner about an opportunity on each channel the rule asks for, once.
 
-    Returns channel -> outcome (sent, failed, skipped, or duplicate); {} when the rule is gone
-    or paused, or the pair is cooling down.
+    Returns channel -> outcome (sent, failed, skipped, duplicate, or, for the webhook, queued);
+    {} when the rule is gone or paused, or the pair is cooling down.
     """
     rule = _rule(rule_id)
     if rule is None or not rule.active:
@@ -116,21 +134,50 @@ def deliver(rule_id: int, opportunity: dict) -> dict[str, str]:
     if not claim_cooldown(rule, alert):
         logger.debug("rule %s: %s is cooling down", rule.id, alert.pair_key)
         return {}
-    return {
-        channel: deliver_on(transport, rule, alert, claim_key(rule.id, alert.opportunity_id, channel))
-        for channel, transport in TRANSPORTS.items()
-        if transport.wanted(rule)
-    }
+    outcomes = {}
+    for channel, transport in TRANSPORTS.items():
+        if not transport.wanted(rule):
+            continue
+        if channel == WEBHOOK:
+            outcomes[channel] = _queue_webhook(rule.id, opportunity)
+        else:
+            outcomes[channel] = deliver_on(transport, rule, alert, claim_key(rule.id, alert.opportunity_id, channel))
+    return outcomes
 
 
-def retry_webhook(rule_id: int, opportunity: dict, attempt: int) -> str:
-    """Attempt `attempt` (2, 3, ...) of an opportunity's webhook delivery."""
+def _queue_webhook(rule_id: int, opportunity: dict) -> str:
+    from accounts.tasks import deliver_webhook as task
+
+    try:
+        queue_task(task, (rule_id, opportunity, 1))
+    except (KombuError, RedisError, OSError) as exc:  # the broker went away since it handed us this task
+        logger.warning("webhook of rule %s not queued (%s): sending it here", rule_id, exc)
+        return deliver_webhook(rule_id, opportunity)
+    return QUEUED
+
+
+def deliver_webhook(rule_id: int, opportunity: dict, attempt: int = 1) -> str:
+    """Attempt `attempt` (1, 2, ...) of an opportunity's webhook delivery; the outcome."""
     rule = _rule(rule_id)
     if rule is None:
         return Outcome.SKIPPED
     alert = Alert(Kind.OPPORTUNITY, rule.id, rule.name, opportunity)
-    channel = AlertEvent.Channel.WEBHOOK
-    return deliver_on(TRANSPORTS[channel], rule, alert, claim_key(rule.id, alert.opportunity_id, channel), attempt)
+
+    def again() -> None:
+        from accounts.tasks import deliver_webhook as task
+
+        _queue_or_log(task, (rule_id, opportunity, attempt), BUSY_RETRY_S)
+
+    return _send_webhook(rule, alert, claim_key(rule.id, alert.opportunity_id, WEBHOOK), attempt, again)
+
+
+def _send_webhook(rule: AlertRule, alert: Alert, delivery_id: str, number: int, again: Callable[[], None]) -> str:
+    """One webhook attempt in one of its user's slots; with none free, `again` queues it anew."""
+    with webhook_slot(rule.user_id) as free:
+        if not free:
+            again()
+            return DEFERRED
+        return deliver_on(TRANSPORTS[WEBHOOK], rule, alert, delivery_id, number)
 
 
 def deliver_on(transport: Transport, rule: AlertRule, alert: Alert, delivery_id: str, number: int = 1) -> str:
@@ -146,6 +193,10 @@ def deliver_on(transport: Transport, rule: AlertRule, alert: Alert, delivery_id:
         transport.send(rule, alert, Attempt(key, delivery_id, number, now_ms()))
     except DeliveryError as exc:
         _failed(event, transport, rule, alert, exc)
+        return Outcome.FAILED
+    except Exception as exc:  # a bug or an error no transport foresaw: this channel's failure only
+        logger.exception("alert %s: %s failed unexpectedly", key, transport.channel)
+        _finish(event, Outcome.FAILED, f"unexpected error: {exc!r}")
         return Outcome.FAILED
     _finish(event, Outcome.SENT, latency_ms=alert.latency_ms(now_ms()))
     if transport.retried:
@@ -187,33 +238,16 @@ def retry_delay_s(attempt: int) -> float:
 
 
 def _schedule_webhook_retry(rule_id: int, opportunity: dict, attempt: int, delay_s: float) -> None:
-    from accounts.tasks import retry_webhook as task
+    from accounts.tasks import deliver_webhook as task
 
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        # Eager, apply_async would run it at once, ignoring the countdown: wait on a timer
-        # thread instead (never on the engine's loop). A zero delay (tests) runs it now.
-        _run_later(delay_s, lambda: task.apply(args=(rule_id, opportunity, attempt)))
-        return
+    _queue_or_log(task, (rule_id, opportunity, attempt), delay_s)
+
+
+def _queue_or_log(task, args: tuple, countdown_s: float, queue: str | None = None) -> None:
     try:
-        task.apply_async((rule_id, opportunity, attempt), countdown=delay_s)
+        queue_task(task, args, countdown_s=countdown_s, queue=queue)
     except (KombuError, RedisError, OSError) as exc:
-        logger.error("webhook retry %d of rule %s not queued: %s", attempt, rule_id, exc)
-
-
-def _run_later(delay_s: float, run: Callable[[], object]) -> None:
-    if delay_s <= 0:
-        run()
-        return
-
-    def run_then_close() -> None:
-        try:
-            run()
-        finally:
-            connections.close_all()  # this thread's own; it ends here
-
-    timer = threading.Timer(delay_s, run_then_close)
-    timer.daemon = True
-    timer.start()
+        logger.error("%s%r not queued: %s", task.name, args, exc)
 
 
 def _webhook_works(rule: AlertRule) -> None:
@@ -255,7 +289,8 @@ def _webhook_failed(rule: AlertRule, alert: Alert, error: str) -> None:
 
 # --- test alerts ----------------------------------------------------------------------------
 def queue_test_alert(rule: AlertRule, channel: str) -> str:
-    """Queue a clearly marked test alert on one channel of a rule (after the commit); its id."""
+    """Queue a clearly marked test alert on one channel of a rule (after the commit; sent by a
+    worker, never within the request); its id."""
     from accounts.tasks import send_test_alert
 
     transport = TRANSPORTS.get(channel)
@@ -264,8 +299,14 @@ def queue_test_alert(rule: AlertRule, channel: str) -> str:
     if reason := transport.unavailable(rule):
         raise AlertTestRefused(reason)
     test_id = uuid.uuid4().hex
-    transaction.on_commit(lambda: send_test_alert.delay(rule.pk, channel, test_id))
+    args, queue = (rule.pk, channel, test_id), _test_queue(channel)
+    transaction.on_commit(lambda: _queue_or_log(send_test_alert, args, 0, queue))
     return test_id
+
+
+def _test_queue(channel: str) -> str | None:
+    """A test webhook waits in the webhooks' queue, like any webhook."""
+    return WEBHOOK_QUEUE if channel == WEBHOOK else None
 
 
 def send_test(rule_id: int, channel: str, test_id: str | None = None) -> str:
@@ -273,8 +314,17 @@ def send_test(rule_id: int, channel: str, test_id: str | None = None) -> str:
     rule = _rule(rule_id)
     if rule is None or channel not in TRANSPORTS:
         return Outcome.SKIPPED
+    test_id = test_id or uuid.uuid4().hex
     opportunity = sample_opportunity(now_ms())
-    if test_id:
-        opportunity["id"] = uuid.UUID(test_id).hex
+    opportunity["id"] = uuid.UUID(test_id).hex
     alert = Alert(Kind.TEST, rule.id, rule.name, opportunity)
-    return deliver_on(TRANSPORTS[channel], rule, alert, f"test:{rule.id}:{channel}:{alert.opportunity_id.hex}")
+    delivery_id = f"test:{rule.id}:{channel}:{alert.opportunity_id.hex}"
+    if channel != WEBHOOK:
+        return deliver_on(TRANSPORTS[channel], rule, alert, delivery_id)
+
+    def again() -> None:
+        from accounts.tasks import send_test_alert
+
+        _queue_or_log(send_test_alert, (rule_id, channel, test_id), BUSY_RETRY_S, _test_queue(channel))
+
+    return _send_webhook(rule, alert, delivery_id, 1, again)

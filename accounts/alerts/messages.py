@@ -4,6 +4,7 @@ sender, the tests and the README."""
 from __future__ import annotations
 
 import json
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -56,6 +57,13 @@ def _number(value) -> str:
     return text
 
 
+def one_line(text: str) -> str:
+    """`text` without line breaks or control characters: a rule's name is the user's own text,
+    and an email subject (or any header) with a newline in it is refused outright."""
+    spaced = " ".join(str(text).split())
+    return "".join(ch for ch in spaced if unicodedata.category(ch) != "Cc")
+
+
 def _currency(instrument: str) -> str:
     """The quote currency of a canonical instrument: BTC/USDT:USDT -> USDT."""
     return instrument.split("/", 1)[-1].split(":", 1)[0]
@@ -87,12 +95,14 @@ class Alert:
 
     @property
     def title(self) -> str:
+        """One line: an email's subject, a Telegram message's first line."""
+        name = one_line(self.rule_name)
         if self.kind == Kind.WEBHOOK_PAUSED:
-            return f"Webhook paused: {self.rule_name}"
+            return f"Webhook paused: {name}"
         o = self.opportunity
         net = _number(o["net_spread_pct"])
-        title = f"{self.rule_name}: {o['group']} {net} % net, {o['buy_exchange']} → {o['sell_exchange']}"
-        return f"[TEST] {title}" if self.test else title
+        title = f"{name}: {o['group']} {net} % net, {o['buy_exchange']} → {o['sell_exchange']}"
+        return one_line(f"[TEST] {title}" if self.test else title)
 
     @property
     def text(self) -> str:
@@ -106,7 +116,7 @@ class Alert:
             f"Net spread {_number(o['net_spread_pct'])} % after taker fees; "
             f"{_number(o['size_base'])} {coin} executable; "
             f"estimated profit {_number(o['profit_quote'])} {_currency(o['buy_instrument'])}.",
-            f"Alert rule: {self.rule_name}.",
+            f"Alert rule: {one_line(self.rule_name)}.",
         ]
         if self.test:
             lines.insert(0, "TEST ALERT: you asked Arbsite for a test; this opportunity is made up.")

@@ -60,7 +60,8 @@ def test_workers_racing_on_one_opportunity_send_once_per_channel(postgres_url, a
     for item in found:
         results = race(*[(delivery.deliver, rule.id, item)] * WORKERS)
         outcomes = Counter(outcome for result in results for outcome in result.values())
-        assert outcomes == {"sent": 4, "duplicate": 4 * (WORKERS - 1)}, results
+        # Each run queues the webhook (run inline here): those tasks race on its claim in turn.
+        assert outcomes == {"sent": 3, "duplicate": 3 * (WORKERS - 1), "queued": WORKERS}, results
 
     assert len(receiver.calls) == len(found)
     assert len(telegram.sent_to(4242)) == len(found)

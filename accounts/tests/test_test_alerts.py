@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.core import mail
 
@@ -24,6 +26,29 @@ def test_a_test_alert_is_sent_now_and_clearly_marked(alice, api_client, django_c
     event = AlertEvent.objects.get(rule=rule)
     assert (event.channel, event.outcome, event.test) == ("email", "sent", True)
     assert event.opportunity_id.hex == answer.json()["test_id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_test_alert_is_queued_and_sent_after_the_request_not_within_it(
+    alice, admin, api_client, client, settings, background_threads
+):
+    """The request answers 202 while the test webhook is still waiting for its endpoint: the
+    send runs on the webhooks' queue, like a real alert's, never in the web server's request."""
+    settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = True
+    answer_it = threading.Event()
+    with WebhookReceiver(gate=answer_it) as receiver:
+        rule = make_rule(alice, webhook_url=f"{receiver.url}/hook")
+        api_client.force_authenticate(alice)
+        answer = api_client.post(f"/api/alerts/rules/{rule.id}/test", {"channel": "webhook"}, format="json")
+        assert answer.status_code == 202
+        client.force_login(admin)
+        client.post("/admin/accounts/alertrule/", {"action": "send_test_webhook", "_selected_action": [rule.pk]})
+
+        receiver.wait_for("POST", 2, timeout_s=10)  # both arrived, and neither is answered yet
+        assert list(AlertEvent.objects.values_list("outcome", flat=True)) == ["pending", "pending"]
+        answer_it.set()
+        assert background_threads.wait_idle(10)
+    assert list(AlertEvent.objects.values_list("outcome", "test")) == [("sent", True), ("sent", True)]
 
 
 def test_each_test_is_its_own_alert_and_claims_no_cooldown(alice, api_client, django_capture_on_commit_callbacks):

@@ -4,14 +4,13 @@ never sent to loopback or private addresses (checked again at send time)."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
 from accounts.alerts import delivery
 from accounts.alerts.messages import alert_message_decoder
 from accounts.models import AlertEvent, AlertRule
-from accounts.tasks import retry_webhook
+from accounts.tasks import deliver_webhook
 from accounts.tests.alerting import make_rule, opportunity
 from tests.fake_servers import WebhookReceiver
 from tests.fake_servers import verify_signature as verify
@@ -40,7 +39,7 @@ def test_a_webhook_gets_the_opportunity_signed_with_the_rules_secret(alice, loca
     with WebhookReceiver() as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hooks/arbsite?team=1")
         found = opportunity()
-        assert delivery.deliver(rule.id, found) == {"webhook": "sent"}
+        assert delivery.deliver(rule.id, found) == {"webhook": "queued"}  # its own task, run inline here
         [call] = receiver.calls
 
     assert verify(rule.webhook_secret, call.headers, call.body)
@@ -66,7 +65,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_paused_and_the_user_told
     with WebhookReceiver(statuses=(500,)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
         first = opportunity()
-        assert delivery.deliver(rule.id, first) == {"webhook": "failed"}
+        assert delivery.deliver_webhook(rule.id, first) == "failed"
         assert len(receiver.calls) == 3  # ALERTS_WEBHOOK_MAX_ATTEMPTS
         assert attempts(rule) == [(1, "failed"), (2, "failed"), (3, "failed")]
         rule.refresh_from_db()
@@ -88,7 +87,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_paused_and_the_user_told
         assert user_id == alice.pk
         assert told.kind == "webhook_paused" and told.rule_id == rule.id and "HTTP 500" in told.text
 
-        assert delivery.deliver(rule.id, opportunity(sell="okx", buy="bitget")) == {"webhook": "skipped"}
+        assert delivery.deliver_webhook(rule.id, opportunity(sell="okx", buy="bitget")) == "skipped"
         assert len(receiver.calls) == 6  # nothing more once paused
 
     errors = list(AlertEvent.objects.filter(rule=rule, opportunity_id=first["id"]).order_by("attempt"))
@@ -103,7 +102,7 @@ def test_a_retry_that_succeeds_resets_the_failure_count(alice, local_hooks):
     with WebhookReceiver(statuses=(503, 200)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
         AlertRule.objects.filter(pk=rule.pk).update(webhook_failures=1)
-        assert delivery.deliver(rule.id, opportunity()) == {"webhook": "failed"}  # the first attempt's outcome
+        assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"  # the first attempt's outcome
         assert len(receiver.calls) == 2
     assert attempts(rule) == [(1, "failed"), (2, "sent")]
     rule.refresh_from_db()
@@ -114,8 +113,8 @@ def test_a_retried_attempt_run_twice_posts_once(alice, local_hooks):
     with WebhookReceiver() as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
         found = opportunity()
-        assert retry_webhook.apply(args=(rule.id, found, 2)).get() == "sent"
-        assert retry_webhook.apply(args=(rule.id, found, 2)).get() == "duplicate"
+        assert deliver_webhook.apply(args=(rule.id, found, 2)).get() == "sent"
+        assert deliver_webhook.apply(args=(rule.id, found, 2)).get() == "duplicate"
         assert len(receiver.calls) == 1
 
 
@@ -125,17 +124,21 @@ def test_retries_wait_exponentially_longer_capped(settings):
     assert [delivery.retry_delay_s(attempt) for attempt in (2, 3, 4, 5, 6, 7)] == [2, 4, 8, 16, 20, 20]
 
 
-def test_with_a_broker_the_retry_is_queued_with_its_countdown(alice, local_hooks, settings, monkeypatch):
+def test_with_a_broker_the_retry_is_queued_with_its_countdown_on_the_webhooks_queue(
+    alice, local_hooks, settings, monkeypatch
+):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.ALERTS_WEBHOOK_RETRY_BASE_S = 2
     queued = []
-    monkeypatch.setattr(retry_webhook, "apply_async", lambda args, countdown: queued.append((args, countdown)))
+    monkeypatch.setattr(deliver_webhook, "apply_async", lambda *args, **options: queued.append((args, options)))
     with WebhookReceiver(statuses=(500,)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
         found = opportunity()
-        delivery.deliver(rule.id, found)
+        assert delivery.deliver(rule.id, found) == {"webhook": "queued"}
+        assert queued == [(((rule.id, found, 1),), {"countdown": None, "queue": "webhooks"})]
+        delivery.deliver_webhook(rule.id, found)
         assert len(receiver.calls) == 1
-    assert queued == [((rule.id, found, 2), 2)]
+    assert queued[1] == (((rule.id, found, 2),), {"countdown": 2, "queue": "webhooks"})
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "10.20.30.40", "192.168.1.2", "169.254.169.254"])
@@ -146,7 +149,7 @@ def test_a_webhook_that_resolves_to_a_private_address_at_send_time_is_refused(al
     connections = []
     monkeypatch.setattr("socket.create_connection", lambda *args, **kwargs: connections.append(args))
 
-    assert delivery.deliver(rule.id, opportunity()) == {"webhook": "failed"}
+    assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"
 
     [event] = AlertEvent.objects.filter(rule=rule)
     assert event.error.startswith(f"webhook URL refused: hooks.example.com resolves to {address}")
@@ -157,7 +160,7 @@ def test_a_webhook_that_resolves_to_a_private_address_at_send_time_is_refused(al
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://10.0.0.1/hook", "http://[::1]:9/hook"])
 def test_address_literals_of_loopback_and_private_ranges_are_refused(alice, url):
     rule = webhook_rule(alice, url)
-    assert delivery.deliver(rule.id, opportunity()) == {"webhook": "failed"}
+    assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"
     assert "webhook URL refused" in AlertEvent.objects.get(rule=rule).error
 
 
@@ -172,7 +175,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(alice, local_hooks,
     monkeypatch.setattr("accounts.alerts.transports.webhook.resolve_host", resolve)
     with WebhookReceiver() as receiver:
         rule = webhook_rule(alice, f"http://hooks.example.com:{receiver.port}/hook")
-        assert delivery.deliver(rule.id, opportunity()) == {"webhook": "sent"}
+        assert delivery.deliver_webhook(rule.id, opportunity()) == "sent"
         [call] = receiver.calls
     assert lookups == ["hooks.example.com"]
     assert call.headers["Host"] == f"hooks.example.com:{receiver.port}"
@@ -188,14 +191,13 @@ def test_the_body_is_the_same_bytes_on_every_attempt(alice, local_hooks):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_a_broker_a_retry_waits_on_a_timer_not_on_the_caller(alice, local_hooks, settings):
+def test_without_a_broker_a_retry_waits_on_a_timer_not_on_the_caller(alice, local_hooks, settings, background_threads):
     settings.ALERTS_WEBHOOK_RETRY_BASE_S = 0.2
     with WebhookReceiver(statuses=(500, 200)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
-        assert delivery.deliver(rule.id, opportunity()) == {"webhook": "failed"}
-        assert len(receiver.calls) == 1  # the caller (the engine's pool, a worker) is free at once
+        assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"
+        assert len(receiver.calls) == 1  # the caller (the engine's lane, a worker) is free at once
         receiver.wait_for("POST", 2, timeout_s=10)
-        for timer in [thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)]:
-            timer.join(10)  # it records attempt 2
+        assert background_threads.wait_idle(10)  # attempt 2 is recorded
     assert attempts(rule) == [(1, "failed"), (2, "sent")]
     assert AlertEvent.objects.get(rule=rule, attempt=1).error.endswith("(attempt 1 of 3; next in 0.2 s)")

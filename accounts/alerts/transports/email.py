@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 
 from accounts.alerts.messages import Alert
 from accounts.alerts.transports.base import Attempt, DeliveryError, Transport
@@ -27,5 +27,7 @@ class Email(Transport):
             sent = send_mail(alert.title, alert.text, settings.DEFAULT_FROM_EMAIL, [rule.user.email])
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"email not sent: {exc}") from exc
+        except BadHeaderError as exc:
+            raise DeliveryError(f"email not sent: {exc}", retryable=False) from exc
         if not sent:
             raise DeliveryError("the email backend sent nothing")

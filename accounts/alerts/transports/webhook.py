@@ -3,17 +3,22 @@
 The URL is checked again right before each attempt (a name that was public when the rule was
 saved may resolve to 127.0.0.1 today), and the connection goes to the very addresses that were
 checked: no second DNS lookup, so no window for a rebinding trick. Redirects are not followed.
+
+One deadline bounds the whole attempt (connecting, TLS, sending, the answer's headers and
+body): a per-read timeout alone lets an endpoint that drips one byte at a time hold a worker
+for as long as it likes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
-import http.client
 import socket
-import ssl
 from urllib.parse import urlsplit
 
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 from django.conf import settings
 
 from accounts.alerts.messages import Alert
@@ -26,6 +31,7 @@ TIMESTAMP_HEADER = "X-Arbsite-Timestamp"
 DELIVERY_HEADER = "X-Arbsite-Delivery"
 ATTEMPT_HEADER = "X-Arbsite-Attempt"
 USER_AGENT = "Arbsite-Webhook/1"
+MAX_ANSWER_BYTES = 65536  # read (and ignored) so the endpoint sees its answer taken
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -34,26 +40,45 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def _pinned(addresses: list[str]):
-    """socket.create_connection's stand-in that connects to the checked addresses only."""
+class _Pinned(AbstractResolver):
+    """A resolver that answers with the addresses that were checked, and nothing else."""
 
-    def create_connection(address, timeout=None, source_address=None):
-        port, error = address[1], None
-        for ip in addresses:
-            try:
-                return socket.create_connection((ip, port), timeout, source_address)
-            except OSError as exc:
-                error = exc
-        raise error or OSError("no address to connect to")
+    def __init__(self, addresses: list[str]) -> None:
+        self.addresses = addresses
 
-    return create_connection
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+        return [
+            ResolveResult(
+                hostname=host,
+                host=ip,
+                port=port,
+                family=socket.AF_INET6 if ":" in ip else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for ip in self.addresses
+        ]
+
+    async def close(self) -> None:
+        pass
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> int:
-    """POST `body` to a checked address of `url`; the HTTP status, or DeliveryError."""
+async def _post_within(url: str, addresses: list[str], body: bytes, headers: dict[str, str], deadline_s: float):
+    connector = aiohttp.TCPConnector(resolver=_Pinned(addresses), use_dns_cache=False, force_close=True)
+    async with (
+        asyncio.timeout(deadline_s),
+        aiohttp.ClientSession(connector=connector, auto_decompress=False, trust_env=False) as session,
+        session.post(url, data=body, headers=headers, allow_redirects=False) as response,
+    ):
+        await response.content.read(MAX_ANSWER_BYTES)
+        return response.status, response.reason or ""
+
+
+def post(url: str, body: bytes, headers: dict[str, str], deadline_s: float) -> int:
+    """POST `body` to a checked address of `url` within `deadline_s`; the HTTP status, or
+    DeliveryError."""
     parts = urlsplit(url)
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     if not parts.hostname:
         raise DeliveryError("the webhook URL names no host", retryable=False)
     try:
@@ -64,23 +89,12 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> in
         validate_webhook_url(url, resolve=lambda host, port: addresses)
     except WebhookURLError as exc:
         raise DeliveryError(f"webhook URL refused: {exc}", retryable=False) from exc
-    if https:
-        connection = http.client.HTTPSConnection(
-            parts.hostname, port, timeout=timeout_s, context=ssl.create_default_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout_s)
-    connection._create_connection = _pinned(addresses)  # TLS still checks the certificate for the host name
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        response.read(65536)
-        status, reason = response.status, response.reason
-    except (OSError, http.client.HTTPException) as exc:
+        status, reason = asyncio.run(_post_within(url, addresses, body, headers, deadline_s))
+    except TimeoutError:
+        raise DeliveryError(f"the endpoint did not answer within {deadline_s:g} s") from None
+    except (OSError, aiohttp.ClientError) as exc:
         raise DeliveryError(f"the endpoint could not be reached: {exc!r}") from exc
-    finally:
-        connection.close()
     if not 200 <= status < 300:
         raise DeliveryError(f"the endpoint answered HTTP {status} {reason}".rstrip())
     return status

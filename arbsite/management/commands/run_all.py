@@ -1,4 +1,5 @@
-"""Arbsite in one process: web server (HTTP and /ws), feed workers and engine in one event loop."""
+"""Arbsite in one process: web server (HTTP and /ws), feed workers, engine and the periodic
+jobs in one event loop; alert deliveries and periodic jobs on this process's own threads."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.core.management.base import BaseCommand
 
 from accounts.bootstrap import create_first_admin
 from arbitrage.engine import Engine
+from arbsite import periodic, runtime
+from arbsite.background import lanes
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.runner import FeedWorker
 from feeds.simulator.server import Simulator
@@ -39,20 +42,30 @@ class Command(BaseCommand):
         settings.SIMULATED = simulate
         credentials = create_first_admin()
         exchange_ids = list(exchange or EXCHANGE_IDS)
-        background = twisted_loop.create_task(self._background(exchange_ids, simulate))
+        jobs = periodic.check_schedule(settings.CELERY_BEAT_SCHEDULE)
+        # Held here: the loop keeps only a weak reference to its tasks.
+        self.background = twisted_loop.create_task(self._background(exchange_ids, simulate))
         server = Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
             signal_handlers=True,
-            ready_callable=lambda: self._announce(host, port, simulate, credentials),
+            ready_callable=lambda: self._announce(host, port, simulate, credentials, jobs),
         )
         try:
             server.run()
         finally:
-            background.cancel()
+            # Bounded, whatever was in flight: the feeds, the engine and the requests the
+            # server left on its loop end (cancelled); queued alert work is dropped.
+            runtime.wind_down(twisted_loop)
+            lanes.shutdown()
+            runtime.exit_within()
 
     async def _background(self, exchange_ids: list[str], simulate: bool) -> None:
         engine = Engine(get_channel_layer(), settings.FANOUT_INTERVAL_MS)
+
+        def periodic_jobs():
+            return periodic.run_schedule(settings.CELERY_BEAT_SCHEDULE, periodic.queue_celery_task)
+
         if simulate:
             async with Simulator(exchange_ids) as simulator:
                 for exchange_id, endpoints in simulator.endpoints.items():
@@ -60,13 +73,16 @@ class Command(BaseCommand):
                     self.stdout.write(f"Simulated {exchange_id}: {endpoints.rest_url} {endpoints.ws_url}")
                 self.stdout.flush()
                 worker = FeedWorker(exchange_ids, simulator.endpoints, simulated=True)
-                await asyncio.gather(engine.run(), worker.run())
+                await asyncio.gather(engine.run(), worker.run(), periodic_jobs())
         else:
-            await asyncio.gather(engine.run(), FeedWorker(exchange_ids).run())
+            await asyncio.gather(engine.run(), FeedWorker(exchange_ids).run(), periodic_jobs())
 
-    def _announce(self, host: str, port: int, simulate: bool, credentials: tuple[str, str] | None) -> None:
+    def _announce(
+        self, host: str, port: int, simulate: bool, credentials: tuple[str, str] | None, jobs: list[str]
+    ) -> None:
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
         self.stdout.write(f"Arbsite is running: open http://{shown_host}:{port}/")
+        self.stdout.write(f"Periodic jobs (in-process): {', '.join(jobs)}")
         if simulate:
             self.stdout.write("Data source: the built-in exchange SIMULATOR (every page says so).")
         if credentials:
