@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import (
+    MAX_PRICE,
+    MAX_SIZE,
+    MIN_PRICE,
+    FrameError,
+    Instrument,
+    Quote,
+    canonical_name,
+    normalise_asset,
+    split_multiplier,
+)
+
+ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -121,17 +133,28 @@ def build_quote(
     ts_ms: int,
     recv_ns: int,
 ) -> Quote:
-    """A Quote with sizes in base units; a non-finite or negative number is a FrameError."""
-    # is_finite/is_signed read flags, cheaper than comparisons on this per-frame path.
+    """A Quote with sizes in base units; a number no Quote may carry (see feeds.types) is a FrameError."""
+    # The cheapest checks on this per-frame path: is_finite/is_signed read flags, and comparisons
+    # with Decimal bounds avoid converting ints. Finiteness first: comparing a NaN raises.
     if not (bid.is_finite() and ask.is_finite() and bid_contracts.is_finite() and ask_contracts.is_finite()):
         raise FrameError(f"non-finite number in {instrument.exchange} {instrument.symbol} quote")
-    if bid.is_signed() or ask.is_signed() or bid_contracts.is_signed() or ask_contracts.is_signed():
-        raise FrameError(f"negative number in {instrument.exchange} {instrument.symbol} quote")
-    if instrument.linear and instrument.contract_size == 1:
+    if not (MIN_PRICE <= bid < MAX_PRICE and MIN_PRICE <= ask < MAX_PRICE):
+        raise FrameError(f"price out of range in {instrument.exchange} {instrument.symbol} quote: {bid:.6g}/{ask:.6g}")
+    if bid_contracts.is_signed() or ask_contracts.is_signed() or bid_contracts >= MAX_SIZE or ask_contracts >= MAX_SIZE:
+        raise FrameError(
+            f"size out of range in {instrument.exchange} {instrument.symbol} quote: "
+            f"{bid_contracts:.6g}/{ask_contracts:.6g}"
+        )
+    if instrument.linear and instrument.contract_size == ONE:
         bid_size, ask_size = bid_contracts, ask_contracts
     else:
         bid_size = instrument.size_base(bid_contracts, bid)
         ask_size = instrument.size_base(ask_contracts, ask)
+        if bid_size >= MAX_SIZE or ask_size >= MAX_SIZE:
+            raise FrameError(
+                f"size out of range in {instrument.exchange} {instrument.symbol} quote: "
+                f"{bid_size:.6g}/{ask_size:.6g} base units"
+            )
     return Quote(
         instrument.exchange,
         instrument.symbol,

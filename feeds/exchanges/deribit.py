@@ -214,8 +214,8 @@ class Deribit(Connector):
                 return count_unknown_symbol(state)
             bid, bid_amount = data.best_bid_price, data.best_bid_amount
             ask, ask_amount = data.best_ask_price, data.best_ask_amount
-            if not (bid and ask and bid_amount and ask_amount):
-                return []  # an empty side: no half quotes
+            if bid is None or ask is None or not (bid_amount and ask_amount):
+                return []  # an empty side: no half quotes (a zero price is no empty side: build_quote refuses it)
             return [build_quote(instrument, bid, bid_amount, ask, ask_amount, data.timestamp, recv_ns)]
         if frame.error is not None:
             raise FrameError(_error_text(frame.error))
