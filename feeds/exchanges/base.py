@@ -34,6 +34,15 @@ class Endpoints:
     rest_url: str
 
 
+@dataclass(frozen=True)
+class TokenedEndpoint:
+    """Where a connection that needed a token goes, and the heartbeat the exchange asked for with it."""
+
+    ws_url: str
+    heartbeat_interval_s: float | None = None
+    heartbeat_timeout_s: float | None = None
+
+
 class Connector:
     id: ClassVar[str]
     name: ClassVar[str]
@@ -46,6 +55,13 @@ class Connector:
     # Client heartbeat: send `heartbeat_message()` (None: a WebSocket ping frame) this often.
     # None when the server pings and the WebSocket library answers.
     heartbeat_interval_s: ClassVar[float | None] = None
+    # The heartbeat deadline (feeds/deadlines.py): when the client pings, how long the exchange may
+    # take to answer; when it does not, the longest gap between the exchange's own heartbeats.
+    # A connection that misses it is replaced. None: only the data watchdog guards it.
+    heartbeat_timeout_s: ClassVar[float | None] = None
+    # Text in a frame that is the exchange's side of the heartbeat (a pong, a heartbeat message).
+    # WebSocket ping and pong frames, and Engine.IO's pings, count without it.
+    heartbeat_marker: ClassVar[str | None] = None
     # Reconnect before the server's own connection lifetime runs out.
     max_lifetime_s: ClassVar[float | None] = None
     # Headers sent with the WebSocket handshake (Gate.io asks for decimal sizes this way).
@@ -56,8 +72,7 @@ class Connector:
     # rest_url + token_path before every connection and calls `ws_url_from_token`.
     token_path: ClassVar[str | None] = None
 
-    def ws_url_from_token(self, body: str | bytes, ws_url: str) -> tuple[str, float | None]:
-        """The URL to connect to, and the heartbeat interval the exchange asked for (or None)."""
+    def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
@@ -69,6 +84,13 @@ class Connector:
     def control_reply(self, raw: str | bytes) -> str | None:
         """A message the protocol requires in answer to a control frame (a test request)."""
         return None
+
+    def is_heartbeat(self, raw: str | bytes) -> bool:
+        """Whether a frame that gave no quotes is the exchange's side of the heartbeat."""
+        marker = self.heartbeat_marker
+        if marker is None:
+            return False
+        return (marker if isinstance(raw, str) else marker.encode()) in raw
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         raise NotImplementedError

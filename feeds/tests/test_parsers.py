@@ -42,6 +42,9 @@ class Parser:
     numbers: Numbers
     quiet: tuple[str | bytes, ...] = ()  # acks, pongs and notices: no quotes, no error
     errors: tuple[tuple[str, str], ...] = ()  # error frames, and what their FrameError says
+    # The exchange's side of the heartbeat, among the quiet frames (Binance's and CoinDCX's are
+    # WebSocket and Engine.IO pings, below the frames a parser sees).
+    heartbeats: tuple[str, ...] = ()
 
 
 PARSERS = {
@@ -58,6 +61,7 @@ PARSERS = {
         Numbers(bybit.SNAPSHOT, '"43250.1"', '"3.2"'),
         quiet=(bybit.SUBSCRIBE_ACK, bybit.UNSUBSCRIBE_ACK, bybit.PONG, bybit.PRIVATE_STYLE_PONG),
         errors=((bybit.SUBSCRIBE_REFUSED, r"handler not found,topic:orderbook\.1\.NOPEUSDT"),),
+        heartbeats=(bybit.PONG, bybit.PRIVATE_STYLE_PONG),
     ),
     "okx": Parser(
         (okx.INSTRUMENTS,),
@@ -68,6 +72,7 @@ PARSERS = {
             (okx.ERROR_UNKNOWN_INSTRUMENT, r"60018: Wrong URL or channel:bbo-tbt,instId:NOPE-USDT-SWAP"),
             (okx.ERROR_INVALID_REQUEST, r"60012: Invalid request"),
         ),
+        heartbeats=(okx.PONG,),
     ),
     "kucoin": Parser(
         (kucoin.CONTRACTS_ACTIVE,),
@@ -75,6 +80,7 @@ PARSERS = {
         Numbers(kucoin.TICKER_V2, '"86454.5"', "5044"),
         quiet=(kucoin.WELCOME, kucoin.ACK, kucoin.PONG, kucoin.OTHER_SUBJECT),
         errors=((kucoin.ERROR_TOPIC, "404: topic does not exist"), (kucoin.ERROR_JSON, "400")),
+        heartbeats=(kucoin.PONG,),
     ),
     "deribit": Parser(
         (deribit.GET_INSTRUMENTS,),
@@ -91,6 +97,7 @@ PARSERS = {
             (deribit.ERROR_INVALID_PARAMS, r"-32602: Invalid params .*must be an array of strings"),
             (deribit.ERROR_RATE_LIMIT, "10028: too_many_requests"),
         ),
+        heartbeats=(deribit.HEARTBEAT, deribit.TEST_REQUEST),
     ),
     "bitmex": Parser(
         (bitmex.INSTRUMENT_ACTIVE,),
@@ -98,6 +105,7 @@ PARSERS = {
         Numbers(bitmex.INSERT, "43250.3", "3214000"),  # XBTUSDT's last row: the one quoted
         quiet=(bitmex.WELCOME, bitmex.SUBSCRIBE_ACK, bitmex.UNSUBSCRIBE_ACK, bitmex.PONG, bitmex.PONG.encode()),
         errors=((bitmex.ERROR, "Unknown table: quotes"),),
+        heartbeats=(bitmex.PONG,),
     ),
     "gateio": Parser(
         (gateio.CONTRACTS,),
@@ -105,6 +113,7 @@ PARSERS = {
         Numbers(gateio.BOOK_TICKER, '"43250.1"', '"37000"'),
         quiet=(gateio.SUBSCRIBE_ACK, gateio.UNSUBSCRIBE_ACK, gateio.PONG),
         errors=((gateio.ERROR, "unknown contract NOPE_USDT"),),
+        heartbeats=(gateio.PONG,),
     ),
     "mexc": Parser(
         (mexc.CONTRACT_DETAIL,),
@@ -112,6 +121,7 @@ PARSERS = {
         Numbers(mexc.DEPTH_FULL, "43250.1", "31288"),
         quiet=(mexc.SUBSCRIBE_ACK, mexc.UNSUBSCRIBE_ACK, mexc.PONG),
         errors=((mexc.ERROR, "Contract doesn't exist!"), (mexc.REFUSED_ACK, "limit error")),
+        heartbeats=(mexc.PONG,),
     ),
     "bitget": Parser(
         (bitget.CONTRACTS_USDT, bitget.CONTRACTS_USDC, bitget.CONTRACTS_COIN),
@@ -123,6 +133,7 @@ PARSERS = {
             # The code also comes as a string, and without `arg` when the whole request is refused.
             (bitget.ERROR_STRING_CODE, r"30006.*request too many"),
         ),
+        heartbeats=(bitget.PONG,),
     ),
     "phemex": Parser(
         (phemex.PRODUCTS,),
@@ -130,6 +141,7 @@ PARSERS = {
         Numbers(phemex.USDT_SNAPSHOT, '"43250.1"', '"1.622"'),
         quiet=(phemex.SUBSCRIBE_ACK, phemex.PONG),
         errors=((phemex.ERROR, "6001: invalid argument"),),
+        heartbeats=(phemex.PONG,),
     ),
     # CoinDCX's stream has no acks, pongs or error events.
     "coindcx": Parser(
@@ -173,6 +185,15 @@ def test_control_frames_give_no_quotes(exchange_id):
     for frame in PARSERS[exchange_id].quiet:
         assert parse_frame(exchange_id, frame, instruments, {}) == []
         assert parse_frame(exchange_id, frame, instruments, None) == []
+
+
+def test_heartbeat_frames_are_told_from_the_other_quiet_frames(exchange_id):
+    connector, parser = get_connector(exchange_id), PARSERS[exchange_id]
+    assert set(parser.heartbeats) <= set(parser.quiet)
+    for frame in parser.quiet:
+        text = frame if isinstance(frame, str) else frame.decode()
+        assert connector.is_heartbeat(text) == connector.is_heartbeat(text.encode()) == (text in parser.heartbeats)
+    assert not connector.is_heartbeat(parser.numbers.frame)
 
 
 def test_error_frames_raise_frame_error_with_the_exchange_message(exchange_id):
