@@ -20,12 +20,12 @@ from feeds.simulator.server import Simulator
 
 @dataclass(frozen=True)
 class Heartbeat:
-    """The exchange's heartbeat scaled down for the late-heartbeat drill: the session's deadline,
-    its ping interval when the client pings, and how often the simulated exchange pings (KuCoin:
-    the ping interval its token announces) when it does."""
+    """The exchange's heartbeat scaled down for the late-heartbeat drill."""
 
-    timeout_s: float
-    interval_s: float | None = 0.1
+    timeout_s: float  # the session's deadline
+    client_pings: bool = True  # else the exchange does
+    session_ping_interval_s: float | None = 0.1  # None: not set on the session
+    # How often the simulated exchange pings; for KuCoin, the ping interval its token announces.
     server_ping_interval_s: float | None = None
 
 
@@ -46,14 +46,14 @@ class Drill:
     # The server cuts a connection on which the client has been silent (`idle_timeout_s` on the
     # simulator), so the heartbeat alone must keep a connection with no subscriptions open.
     cuts_silent_clients: bool = False
-    heartbeat: Heartbeat = Heartbeat(timeout_s=0.3)
+    heartbeat: Heartbeat = Heartbeat(0.3)
 
 
 DRILLS = {
     "binance": Drill(
         {"BTCUSDT": "BTC/USDT:USDT", "ETHUSDT": "ETH/USDT:USDT"},
         error_says="binance error 2: Invalid request: simulated",
-        heartbeat=Heartbeat(timeout_s=0.4, interval_s=None, server_ping_interval_s=0.1),  # ping frames
+        heartbeat=Heartbeat(0.4, client_pings=False, session_ping_interval_s=None, server_ping_interval_s=0.1),
     ),
     "bybit": Drill(
         {"BTCUSDT": "BTC/USDT:USDT", "BTCPERP": "BTC/USDC:USDC"},
@@ -70,12 +70,12 @@ DRILLS = {
     "kucoin": Drill(
         {"XBTUSDTM": "BTC/USDT:USDT", "XBTUSDM": "BTC/USD:BTC"},
         error_says="kucoin error 404: topic does not exist",
-        heartbeat=Heartbeat(timeout_s=0.3, interval_s=None, server_ping_interval_s=0.1),  # from the token
+        heartbeat=Heartbeat(0.3, session_ping_interval_s=None, server_ping_interval_s=0.1),
     ),
     "deribit": Drill(
         {"BTC-PERPETUAL": "BTC/USD:BTC", "BTC_USDC-PERPETUAL": "BTC/USDC:USDC"},
         error_says="deribit error 10028: too_many_requests",
-        heartbeat=Heartbeat(timeout_s=0.4, interval_s=None, server_ping_interval_s=0.1),  # heartbeat messages
+        heartbeat=Heartbeat(0.4, client_pings=False, session_ping_interval_s=None, server_ping_interval_s=0.1),
     ),
     "bitmex": Drill(
         {"XBTUSDT": "BTC/USDT:USDT", "XBTUSD": "BTC/USD:BTC"},
@@ -108,7 +108,9 @@ DRILLS = {
         error_says="coindcx: unparseable frame: Expected `str`, got `object`",
         # Socket.IO has no close codes: the server ends a client with a disconnect packet.
         closed_says="server disconnect",
-        heartbeat=Heartbeat(timeout_s=0.6, interval_s=None, server_ping_interval_s=0.2),  # Engine.IO pings
+        # Whole seconds: python-engineio announces its ping interval so, and its client gives up
+        # on a server silent for that interval plus the ping timeout.
+        heartbeat=Heartbeat(1.5, client_pings=False, session_ping_interval_s=None, server_ping_interval_s=1.0),
     ),
 }
 
@@ -198,12 +200,12 @@ async def test_a_late_heartbeat_replaces_the_connection_within_its_deadline(
 ):
     heartbeat, exchange = drill.heartbeat, heartbeat_sim.exchanges[exchange_id]
     options = {**drill.session_options, "heartbeat_timeout_s": heartbeat.timeout_s}
-    if heartbeat.interval_s is not None:
-        options["heartbeat_interval_s"] = heartbeat.interval_s
+    if heartbeat.session_ping_interval_s is not None:
+        options["heartbeat_interval_s"] = heartbeat.session_ping_interval_s
     session, quotes = await start_session(heartbeat_sim, exchange_id, watched=drill.watched, **options)
     first = await quotes.next()
     # On time, the heartbeat keeps the connection: wait, on quotes, through several deadlines.
-    await quotes.next_after(first.recv_ns + int(4 * heartbeat.timeout_s * 1e9))
+    await quotes.next_after(first.recv_ns + int(3 * heartbeat.timeout_s * 1e9))
     assert (exchange.connections_total, session.status.heartbeat_timeouts) == (1, 0)
 
     late_from = time.monotonic()
@@ -214,12 +216,12 @@ async def test_a_late_heartbeat_replaces_the_connection_within_its_deadline(
     assert session.status.heartbeat_timeouts >= 1
     assert session.status.last_error == (
         f"no pong within {heartbeat.timeout_s:g} s of a ping"
-        if heartbeat.interval_s is not None or exchange_id == "kucoin"
+        if heartbeat.client_pings
         else f"no heartbeat from the exchange for {heartbeat.timeout_s:g} s"
     )
     # The next ping (or the exchange's last heartbeat) is at most one interval away, the deadline
     # runs from there, the guard looks every quarter deadline, then closes and reconnects at once.
-    last_on_time_s = heartbeat.interval_s or heartbeat.server_ping_interval_s
+    last_on_time_s = heartbeat.session_ping_interval_s or heartbeat.server_ping_interval_s
     assert replaced_after_s <= last_on_time_s + 1.25 * heartbeat.timeout_s + SLACK_S
     assert (await quotes.next_after(time.time_ns())).exchange == exchange_id
 
