@@ -1,7 +1,9 @@
 """One exchange connection kept alive: connect, subscribe, heartbeat, watchdog, reconnect.
 
 Everything exchange-specific comes from the connector (feeds/exchanges/<id>.py); this module
-is the only place that does WebSocket I/O with an exchange.
+is the only place that does WebSocket I/O with an exchange. The guard that keeps a connection's
+deadlines (feeds/deadlines.py: data, heartbeat, lifetime) serves both session kinds; the
+Socket.IO one (feeds/socketio_session.py) only brings another wire.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import aiohttp
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Event
 
 from feeds.backoff import backoff_delay_s
+from feeds.deadlines import NO_HEARTBEAT, ConnectionDeadlines
 from feeds.exchanges import get_connector, parse_frame
 from feeds.exchanges.base import Endpoints
 from feeds.rest import fetch_token
@@ -26,20 +31,38 @@ from feeds.types import FrameError, Instrument, Quote
 logger = logging.getLogger(__name__)
 
 # Close codes the session uses on its own connection, so logs say why it went.
-CLOSE_STALLED = 4000
+CLOSE_DEADLINE_MISSED = 4000  # no data or no heartbeat in time
 CLOSE_ROTATING = 4001
+# How long a close waits for the exchange's close frame; a peer that missed a deadline is
+# likely gone, so it gets hardly any time and the reconnect is not held up.
+CLOSE_TIMEOUT_S = 2.0
+DEAD_PEER_CLOSE_TIMEOUT_S = 0.1
 # A parser sets this key in the connection's state when the exchange announces a close.
 RECONNECT_REQUESTED = "reconnect_requested"
 # A connection that carried data this long counts as healthy: backoff starts over.
 HEALTHY_AFTER_S = 30.0
 
 
-class _Stalled(Exception):
-    pass
+class _DeadlineMissed(Exception):
+    """The guard closed a connection that kept no data or no heartbeat coming in time."""
 
 
 class _ServerClosed(Exception):
     pass
+
+
+class _HeartbeatAwareConnection(ClientConnection):
+    """A client connection that reports the exchange's ping and pong frames: websockets answers
+    pings and matches pongs itself, and offers no hook for either. `process_event` is where
+    websockets (pinned in requirements.txt) hands over every frame; the Binance heartbeat drill
+    fails should that change."""
+
+    on_heartbeat: Callable[[], None] | None = None
+
+    def process_event(self, event: Event) -> None:
+        super().process_event(event)
+        if isinstance(event, Frame) and event.opcode in (Opcode.PING, Opcode.PONG) and self.on_heartbeat:
+            self.on_heartbeat()
 
 
 class ExchangeSession:
@@ -56,13 +79,17 @@ class ExchangeSession:
         status: FeedStatus | None = None,
         rng: random.Random | None = None,
         on_down: Callable[[str, list[str]], None] | None = None,
+        heartbeat_timeout_s: float | None = None,
     ) -> None:
+        """`heartbeat_timeout_s` replaces the heartbeat deadline the exchange announces (KuCoin's
+        token, Engine.IO's handshake) or its connector declares; tests shorten it."""
         self.connector = get_connector(exchange_id)
         self.exchange_id = exchange_id
         self.instruments = dict(instruments)
         self.on_quotes = on_quotes
         self.endpoints = endpoints
         self.heartbeat_interval_s = self.connector.heartbeat_interval_s
+        self.heartbeat_timeout_s = heartbeat_timeout_s
         self.stall_timeout_s = stall_timeout_s
         self.backoff_initial_s = backoff_initial_s
         self.backoff_max_s = backoff_max_s
@@ -71,7 +98,8 @@ class ExchangeSession:
         self.status.subscribed = len(self.instruments)
         self.rng = rng or random.Random()
         self.on_down = on_down
-        self._last_data = 0.0
+        self._deadlines: ConnectionDeadlines | None = None  # the open connection's
+        self._announced_heartbeat_timeout_s: float | None = None
         self._guard_closing = False  # the guard, not the server, is closing this connection
         self._error_log_mark = 0.0
         self._errors_unlogged = 0
@@ -93,12 +121,13 @@ class ExchangeSession:
                 websockets.WebSocketException,
                 aiohttp.ClientError,
                 FrameError,
-                _Stalled,
+                _DeadlineMissed,
                 _ServerClosed,
             ) as exc:
-                own = isinstance(exc, (_Stalled, _ServerClosed))  # their text already says what happened
-                self.status.record_error(str(exc) if own else f"{type(exc).__name__}: {exc}")
-                logger.warning("%s: connection lost: %s", self.exchange_id, exc)
+                if not isinstance(exc, _DeadlineMissed):  # the guard has told of those already
+                    own = isinstance(exc, _ServerClosed)  # its text already says what happened
+                    self.status.record_error(str(exc) if own else f"{type(exc).__name__}: {exc}")
+                    logger.warning("%s: connection lost: %s", self.exchange_id, exc)
             except Exception as exc:
                 # A bug must not silence an exchange for good: log it loudly, then reconnect.
                 self.status.record_error(f"internal error: {type(exc).__name__}: {exc}")
@@ -124,19 +153,31 @@ class ExchangeSession:
         async with connect(
             ws_url,
             additional_headers=self.connector.ws_headers or None,
-            ping_interval=None,
+            ping_interval=None,  # the guard sends the heartbeat the exchange asks for
             open_timeout=10,
-            close_timeout=2,
+            close_timeout=CLOSE_TIMEOUT_S,
             max_size=2**23,
+            create_connection=_HeartbeatAwareConnection,
         ) as ws:
+            ws.on_heartbeat = self._heartbeat_arrived
             self.status.state = "connected"
             self.status.connected_since_ms = int(time.time() * 1000)
-            self._last_data = time.monotonic()
+            deadlines = self._open_deadlines(self.heartbeat_interval_s)
             for message in self.connector.subscribe_messages(sorted(self.instruments)):
                 await ws.send(message)
             state: dict = {}
             self._guard_closing = False
-            guard = asyncio.create_task(self._guard(ws))
+
+            async def send_heartbeat() -> None:
+                message = self.connector.heartbeat_message()
+                await (ws.ping() if message is None else ws.send(message))
+
+            async def close(code: int, reason: str) -> None:
+                if code == CLOSE_DEADLINE_MISSED:
+                    ws.close_timeout = DEAD_PEER_CLOSE_TIMEOUT_S
+                await ws.close(code, reason)
+
+            guard = asyncio.create_task(self._guard(deadlines, send_heartbeat, close))
             try:
                 try:
                     async for raw in ws:
@@ -152,11 +193,11 @@ class ExchangeSession:
                     if not self._guard_closing:
                         raise
                     # The guard closed the socket and the read noticed first: let the guard
-                    # finish, so its reason (stall, rotation) is the one reported.
-                    await asyncio.wait({guard}, timeout=2)
-                # The guard closed the socket: its reason (stall, rotation) is the one to report.
+                    # finish, so its reason (a missed deadline, rotation) is the one reported.
+                    await asyncio.wait({guard}, timeout=CLOSE_TIMEOUT_S)
+                # The guard closed the socket: its reason (a missed deadline, rotation) is the one to report.
                 if guard.done():
-                    return guard.result()  # a rotation, or the watchdog's _Stalled
+                    return guard.result()  # a rotation, or a missed deadline raised
                 raise _ServerClosed(f"closed by the server: code {ws.close_code} {ws.close_reason or ''}".strip())
             finally:
                 guard.cancel()
@@ -167,9 +208,27 @@ class ExchangeSession:
         if self.connector.token_path is None:
             return self.endpoints.ws_url
         body = await fetch_token(self.exchange_id, self.endpoints.rest_url)
-        url, heartbeat_s = self.connector.ws_url_from_token(body, self.endpoints.ws_url)
-        self.heartbeat_interval_s = heartbeat_s or self.connector.heartbeat_interval_s
-        return url
+        endpoint = self.connector.ws_url_from_token(body, self.endpoints.ws_url)
+        self.heartbeat_interval_s = endpoint.heartbeat_interval_s or self.connector.heartbeat_interval_s
+        self._announced_heartbeat_timeout_s = endpoint.heartbeat_timeout_s
+        return endpoint.ws_url
+
+    def _open_deadlines(self, heartbeat_interval_s: float | None) -> ConnectionDeadlines:
+        """The deadlines of a connection opening now; `heartbeat_interval_s` None: the client does not ping."""
+        self._deadlines = ConnectionDeadlines(
+            time.monotonic(),
+            stall_timeout_s=self.stall_timeout_s,
+            heartbeat_interval_s=heartbeat_interval_s,
+            heartbeat_timeout_s=(
+                self.heartbeat_timeout_s or self._announced_heartbeat_timeout_s or self.connector.heartbeat_timeout_s
+            ),
+            lifetime_s=self.connector.max_lifetime_s,
+        )
+        return self._deadlines
+
+    def _heartbeat_arrived(self) -> None:
+        if self._deadlines is not None:
+            self._deadlines.heartbeat_arrived(time.monotonic())
 
     def _on_frame(self, raw: str | bytes, state: dict) -> str | None:
         """Count, parse and deliver one frame; return what the protocol wants sent back, if anything."""
@@ -186,11 +245,13 @@ class ExchangeSession:
         if quotes:
             # Only data counts for the stall watchdog: an exchange that still answers pings
             # but sends no quotes (a subscription silently dropped) must be reconnected too.
-            self._last_data = time.monotonic()
+            self._deadlines.data_arrived(time.monotonic())
             self.status.quotes += len(quotes)
             self.status.latency_ms = round((recv_ns / 1e6) - quotes[-1].ts_ms, 1)
             self.on_quotes(quotes)
             return None
+        if self.connector.is_heartbeat(raw):
+            self._heartbeat_arrived()
         return self.connector.control_reply(raw)
 
     def _log_frame_error(self, exc: FrameError) -> None:
@@ -203,31 +264,36 @@ class ExchangeSession:
         self._error_log_mark = now
         self._errors_unlogged = 0
 
-    async def _guard(self, ws: ClientConnection) -> bool:
-        """Heartbeat, stall watchdog and lifetime rotation for one connection."""
-        connector = self.connector
-        opened = time.monotonic()
-        heartbeat_s = self.heartbeat_interval_s
-        next_beat = opened + heartbeat_s if heartbeat_s else float("inf")
-        tick_s = min(1.0, self.stall_timeout_s / 4, heartbeat_s or 1.0)
+    async def _guard(
+        self,
+        deadlines: ConnectionDeadlines,
+        send_heartbeat: Callable[[], Awaitable[None]] | None,
+        close: Callable[[int, str], Awaitable[None]] | None,
+    ) -> bool:
+        """One connection's heartbeat, deadlines and lifetime, for both session kinds.
+
+        Sends `send_heartbeat()` when due (None: the client does not ping). When a deadline
+        passes, closes the connection and raises _DeadlineMissed; before the lifetime runs out,
+        closes it and returns True. `close` None: the caller closes when the guard ends.
+        """
         while True:
-            await asyncio.sleep(tick_s)
+            await asyncio.sleep(deadlines.tick_s)
             now = time.monotonic()
-            if now - self._last_data > self.stall_timeout_s:
-                self.status.record_error(f"stalled: no data for {self.stall_timeout_s:g} s")
-                logger.warning("%s: stalled, reconnecting", self.exchange_id)
+            missed = deadlines.missed(now)
+            if missed is not None:
+                if missed.kind == NO_HEARTBEAT:
+                    self.status.heartbeat_timeouts += 1
+                self.status.record_error(missed.reason)
+                logger.warning("%s: %s; reconnecting", self.exchange_id, missed.reason)
                 self._guard_closing = True
-                await ws.close(CLOSE_STALLED, "stalled")
-                raise _Stalled(f"stalled: no data for {self.stall_timeout_s:g} s")
-            if connector.max_lifetime_s and now - opened > connector.max_lifetime_s:
+                if close is not None:
+                    await close(CLOSE_DEADLINE_MISSED, missed.kind)
+                raise _DeadlineMissed(missed.reason)
+            if deadlines.lifetime_over(now):
                 logger.info("%s: rotating connection before the server's lifetime limit", self.exchange_id)
                 self._guard_closing = True
-                await ws.close(CLOSE_ROTATING, "rotating")
+                if close is not None:
+                    await close(CLOSE_ROTATING, "rotating")
                 return True
-            if now >= next_beat:
-                next_beat = now + heartbeat_s
-                message = connector.heartbeat_message()
-                if message is None:
-                    await ws.ping()
-                else:
-                    await ws.send(message)
+            if send_heartbeat is not None and deadlines.ping_due(now):
+                await send_heartbeat()

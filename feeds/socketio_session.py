@@ -1,9 +1,10 @@
 """One Socket.IO exchange connection (CoinDCX): the same life as ExchangeSession, another wire.
 
-ExchangeSession keeps the reconnect loop, backoff, status and frame handling; this subclass only
-replaces `_connect_once`. Engine.IO's own ping/pong keeps the socket alive (the client library
-answers the server's pings), so there is no application heartbeat; the stall watchdog and the
-lifetime rotation work as for plain WebSockets, through the same status fields.
+ExchangeSession keeps the reconnect loop, backoff, status, frame handling and the guard of the
+connection's deadlines; this subclass only replaces `_connect_once`. Engine.IO's own ping/pong
+keeps the socket alive (the client library answers the server's pings), so there is no
+application heartbeat: the heartbeat deadline is Engine.IO's, a server ping at least every
+pingInterval + pingTimeout as the handshake announced them.
 
 Each event payload is handed to the pure parser as JSON text, as the exchange sent the event's
 data (`{"event":"depth-snapshot","data":"<JSON string>"}`). The library has already decoded the
@@ -19,16 +20,40 @@ import time
 from collections.abc import Callable
 
 import aiohttp
+import engineio
+import engineio.packet
 import msgspec
 import socketio
 import socketio.exceptions
 
-from feeds.session import ExchangeSession, _ServerClosed, _Stalled
+from feeds.session import ExchangeSession, _ServerClosed
 
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
 DISCONNECT_TIMEOUT_S = 2.0
+
+
+class _PingAwareEngineIOClient(engineio.AsyncClient):
+    """Reports Engine.IO's ping packets, which the library answers without telling anyone.
+
+    `_receive_packet` is python-engineio's own (pinned in requirements.txt), the one place every
+    packet passes; the CoinDCX heartbeat drills fail should it ever move.
+    """
+
+    on_ping: Callable[[], None] | None = None
+
+    async def _receive_packet(self, pkt: engineio.packet.Packet) -> None:
+        if pkt.packet_type == engineio.packet.PING and self.on_ping is not None:
+            self.on_ping()
+        await super()._receive_packet(pkt)
+
+
+class _PingAwareClient(socketio.AsyncClient):
+    """python-socketio builds its Engine.IO client from this method; here, the ping-aware one."""
+
+    def _engineio_client_class(self) -> type[engineio.AsyncClient]:
+        return _PingAwareEngineIOClient
 
 
 class SocketIOSession(ExchangeSession):
@@ -47,9 +72,10 @@ class SocketIOSession(ExchangeSession):
         # Our own HTTP session: closing it always releases the socket, whatever state the
         # Socket.IO client is left in (a dead peer, a cancelled task).
         http = aiohttp.ClientSession()
-        client = socketio.AsyncClient(
+        client = _PingAwareClient(
             reconnection=False, handle_sigint=False, http_session=http, logger=False, engineio_logger=False
         )
+        client.eio.on_ping = self._heartbeat_arrived
         client.on("disconnect", on_disconnect)
         for event in getattr(connector, "socketio_events", ()):
             client.on(event, self._event_handler(event, state))
@@ -68,15 +94,18 @@ class SocketIOSession(ExchangeSession):
                 raise ConnectionError(f"Socket.IO connection failed: {exc}") from exc
             self.status.state = "connected"
             self.status.connected_since_ms = int(time.time() * 1000)
-            self._last_data = time.monotonic()
+            if client.eio.ping_interval is not None and client.eio.ping_timeout is not None:
+                self._announced_heartbeat_timeout_s = client.eio.ping_interval + client.eio.ping_timeout
+            deadlines = self._open_deadlines(None)  # the server pings; the library answers
             join_event = getattr(connector, "socketio_join_event", "join")
             for message in connector.subscribe_messages(sorted(self.instruments)):
                 await client.emit(join_event, json.loads(message))
-            guard = asyncio.create_task(self._guard_socketio())
+            # No close for the guard: the `finally` below closes the client however this ends.
+            guard = asyncio.create_task(self._guard(deadlines, None, None))
             closed = asyncio.create_task(disconnected.wait())
             await asyncio.wait({guard, closed}, return_when=asyncio.FIRST_COMPLETED)
             if guard.done():
-                return guard.result()  # a rotation, or the watchdog's _Stalled
+                return guard.result()  # a rotation, or a missed deadline raised
             reason = disconnect_reasons[0] if disconnect_reasons else "unknown"
             raise _ServerClosed(f"closed by the server: {reason}")
         finally:
@@ -111,19 +140,3 @@ class SocketIOSession(ExchangeSession):
             self._on_frame(raw, state)
 
         return handle
-
-    async def _guard_socketio(self) -> bool:
-        """Stall watchdog and lifetime rotation; Engine.IO already does the heartbeat."""
-        opened = time.monotonic()
-        tick_s = min(1.0, self.stall_timeout_s / 4)
-        while True:
-            await asyncio.sleep(tick_s)
-            now = time.monotonic()
-            if now - self._last_data > self.stall_timeout_s:
-                self.status.record_error(f"stalled: no data for {self.stall_timeout_s:g} s")
-                logger.warning("%s: stalled, reconnecting", self.exchange_id)
-                raise _Stalled(f"stalled: no data for {self.stall_timeout_s:g} s")
-            lifetime_s = self.connector.max_lifetime_s
-            if lifetime_s and now - opened > lifetime_s:
-                logger.info("%s: rotating connection before the server's lifetime limit", self.exchange_id)
-                return True

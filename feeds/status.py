@@ -26,6 +26,7 @@ class FeedStatus:
     frame_errors: int = 0
     unknown_symbols: int = 0
     reconnects: int = 0
+    heartbeat_timeouts: int = 0  # connections replaced because the exchange's heartbeat was late
     last_error: str = ""
     last_error_ms: int | None = None
     subscribed: int = 0
@@ -50,7 +51,16 @@ class FeedStatus:
         return data
 
 
-_SUMMED = ("messages", "quotes", "frame_errors", "unknown_symbols", "reconnects", "subscribed", "messages_per_s")
+_SUMMED = (
+    "messages",
+    "quotes",
+    "frame_errors",
+    "unknown_symbols",
+    "reconnects",
+    "heartbeat_timeouts",
+    "subscribed",
+    "messages_per_s",
+)
 
 
 def merge_snapshots(snapshots: list[dict]) -> dict:

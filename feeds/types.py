@@ -15,6 +15,16 @@ class FrameError(ValueError):
     """A frame that is an exchange error or cannot be parsed; the only exception a parser raises."""
 
 
+# The numbers a Quote may carry; a frame with anything else is broken or hostile, never a market.
+# The dearest perpetual (BTC, in USD) trades near 1e5 and the cheapest raw listings near 1e-8, so
+# prices from 1e-12 up to 1e12 leave four orders of magnitude on either side. Sizes (contracts or
+# base units) stay below 1e15: a top of book of 1e15 units of a 1e-9 coin is a million USD. All
+# three sit far inside a float's range, so the engine's Decimal -> float never gives inf or 0.0.
+MIN_PRICE = Decimal("1e-12")
+MAX_PRICE = Decimal("1e12")
+MAX_SIZE = Decimal("1e15")
+
+
 class Instrument(msgspec.Struct, frozen=True):
     exchange: str
     symbol: str  # the exchange's own name, e.g. BTCUSDT, BTC-USDT-SWAP, XBTUSDTM

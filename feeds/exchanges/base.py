@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from feeds.types import FrameError, Instrument, Quote, canonical_name, normalise_asset, split_multiplier
+from feeds.types import (
+    MAX_PRICE,
+    MAX_SIZE,
+    MIN_PRICE,
+    FrameError,
+    Instrument,
+    Quote,
+    canonical_name,
+    normalise_asset,
+    split_multiplier,
+)
+
+ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,15 @@ class Endpoints:
 
     ws_url: str
     rest_url: str
+
+
+@dataclass(frozen=True)
+class TokenedEndpoint:
+    """Where a connection that needed a token goes, and the heartbeat the exchange asked for with it."""
+
+    ws_url: str
+    heartbeat_interval_s: float | None = None
+    heartbeat_timeout_s: float | None = None
 
 
 class Connector:
@@ -34,6 +55,13 @@ class Connector:
     # Client heartbeat: send `heartbeat_message()` (None: a WebSocket ping frame) this often.
     # None when the server pings and the WebSocket library answers.
     heartbeat_interval_s: ClassVar[float | None] = None
+    # The heartbeat deadline (feeds/deadlines.py): when the client pings, how long the exchange may
+    # take to answer; when it does not, the longest gap between the exchange's own heartbeats.
+    # A connection that misses it is replaced. None: only the data watchdog guards it.
+    heartbeat_timeout_s: ClassVar[float | None] = None
+    # Text in a frame that is the exchange's side of the heartbeat (a pong, a heartbeat message).
+    # WebSocket ping and pong frames, and Engine.IO's pings, count without it.
+    heartbeat_marker: ClassVar[str | None] = None
     # Reconnect before the server's own connection lifetime runs out.
     max_lifetime_s: ClassVar[float | None] = None
     # Headers sent with the WebSocket handshake (Gate.io asks for decimal sizes this way).
@@ -44,8 +72,7 @@ class Connector:
     # rest_url + token_path before every connection and calls `ws_url_from_token`.
     token_path: ClassVar[str | None] = None
 
-    def ws_url_from_token(self, body: str | bytes, ws_url: str) -> tuple[str, float | None]:
-        """The URL to connect to, and the heartbeat interval the exchange asked for (or None)."""
+    def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
@@ -57,6 +84,13 @@ class Connector:
     def control_reply(self, raw: str | bytes) -> str | None:
         """A message the protocol requires in answer to a control frame (a test request)."""
         return None
+
+    def is_heartbeat(self, raw: str | bytes) -> bool:
+        """Whether a frame that gave no quotes is the exchange's side of the heartbeat."""
+        marker = self.heartbeat_marker
+        if marker is None:
+            return False
+        return (marker if isinstance(raw, str) else marker.encode()) in raw
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         raise NotImplementedError
@@ -121,17 +155,28 @@ def build_quote(
     ts_ms: int,
     recv_ns: int,
 ) -> Quote:
-    """A Quote with sizes in base units; a non-finite or negative number is a FrameError."""
-    # is_finite/is_signed read flags, cheaper than comparisons on this per-frame path.
+    """A Quote with sizes in base units; a number no Quote may carry (see feeds.types) is a FrameError."""
+    # The cheapest checks on this per-frame path: is_finite/is_signed read flags, and comparisons
+    # with Decimal bounds avoid converting ints. Finiteness first: comparing a NaN raises.
     if not (bid.is_finite() and ask.is_finite() and bid_contracts.is_finite() and ask_contracts.is_finite()):
         raise FrameError(f"non-finite number in {instrument.exchange} {instrument.symbol} quote")
-    if bid.is_signed() or ask.is_signed() or bid_contracts.is_signed() or ask_contracts.is_signed():
-        raise FrameError(f"negative number in {instrument.exchange} {instrument.symbol} quote")
-    if instrument.linear and instrument.contract_size == 1:
+    if not (MIN_PRICE <= bid < MAX_PRICE and MIN_PRICE <= ask < MAX_PRICE):
+        raise FrameError(f"price out of range in {instrument.exchange} {instrument.symbol} quote: {bid:.6g}/{ask:.6g}")
+    if bid_contracts.is_signed() or ask_contracts.is_signed() or bid_contracts >= MAX_SIZE or ask_contracts >= MAX_SIZE:
+        raise FrameError(
+            f"size out of range in {instrument.exchange} {instrument.symbol} quote: "
+            f"{bid_contracts:.6g}/{ask_contracts:.6g}"
+        )
+    if instrument.linear and instrument.contract_size == ONE:
         bid_size, ask_size = bid_contracts, ask_contracts
     else:
         bid_size = instrument.size_base(bid_contracts, bid)
         ask_size = instrument.size_base(ask_contracts, ask)
+        if bid_size >= MAX_SIZE or ask_size >= MAX_SIZE:
+            raise FrameError(
+                f"size out of range in {instrument.exchange} {instrument.symbol} quote: "
+                f"{bid_size:.6g}/{ask_size:.6g} base units"
+            )
     return Quote(
         instrument.exchange,
         instrument.symbol,

@@ -7,6 +7,8 @@ Docs: https://developers.binance.com/docs/derivatives/usds-margined-futures/webs
   at most 200 streams per connection and 10 incoming messages per second.
 - The server pings every ~3 min and the WebSocket library answers; connections are closed
   after 24 h, so the session rotates earlier.
+- Heartbeat deadline: the client does not ping; the server's ping frames must keep coming. One
+  is due every 3 min, so 4 min (a minute of slack) without one replaces the connection.
 - Errors arrive wrapped: `{"error":{"code":2,"msg":"..."},"id":1}`.
 """
 
@@ -82,6 +84,7 @@ class Binance(Connector):
     # 10 incoming messages/s per connection: few large subscribe messages.
     max_symbols_per_message = 200
     heartbeat_interval_s = None
+    heartbeat_timeout_s = 240.0  # the server's ping frames, due every 3 min
     max_lifetime_s = 23 * 3600
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:

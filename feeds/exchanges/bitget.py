@@ -9,6 +9,8 @@ Checked against Bitget's own docs (via search):
   At most 10 messages per second per connection, the `ping` included (over it: disconnected, repeated: IP ban);
   240 subscribe requests per hour per connection; up to 1000 channels per connection, but "strongly recommended"
   under 50 for stability, hence 50 symbols per connection here.
+- Heartbeat deadline: the pages reached give no time for the `pong`; 10 s after a ping without one replaces the
+  connection (well before the 2-minute limit on our side would matter).
 - Subscribe `{"op":"subscribe","args":[{"instType":"USDT-FUTURES","channel":"books1","instId":"BTCUSDT"}]}`,
   one ack per arg `{"event":"subscribe","arg":{...}}`. Errors `{"event":"error","arg":{...},"code":30001,
   "msg":"... doesn't exist","op":"subscribe"}`; `code` comes as a number or a string (`"30006"`, request too
@@ -132,6 +134,8 @@ class Bitget(Connector):
     max_symbols_per_connection = 50
     max_symbols_per_message = 25
     heartbeat_interval_s = 30.0
+    heartbeat_timeout_s = 10.0
+    heartbeat_marker = "pong"
     max_lifetime_s = 23 * 3600
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:

@@ -19,8 +19,8 @@ welcome/ack/error frames):
   if BitMEX ever sends them here.
 - Heartbeat, in BitMEX's words: when no message arrived for 5 s, send a ping frame or the
   literal string `ping`; expect a pong frame or `pong` within 5 s. The session sends the
-  text `ping` every 5 s (it has no idle timer; sending while data flows is harmless) and the
-  stall watchdog stands in for the 5 s pong deadline.
+  text `ping` every 5 s (it has no idle timer; sending while data flows is harmless) and
+  replaces a connection whose `pong` has not come 5 s after a ping (the heartbeat deadline).
 - Timestamps are ISO 8601 strings (`2026-11-23T10:00:00.123Z`): converted to epoch ms exactly.
 
 Units: inverse (`isInverse`, e.g. XBTUSD) sizes are USD contracts; the face value per
@@ -113,6 +113,8 @@ class Bitmex(Connector):
     max_symbols_per_connection = 1000
     max_symbols_per_message = 100
     heartbeat_interval_s = 5.0
+    heartbeat_timeout_s = 5.0
+    heartbeat_marker = "pong"
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return [

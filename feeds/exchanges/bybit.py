@@ -21,6 +21,8 @@ Checked against those pages (through the search tool's stored copies), in agreem
   the server cuts a connection that saw neither ping-pong nor data for 10 minutes.
 - The public pong is `{"success":true,"ret_msg":"pong","conn_id":...,"op":"ping"}`; the
   private `{"op":"pong","args":[...]}` shape is accepted too. Both give [].
+- Heartbeat deadline: the docs give none for the pong; 10 s, half the ping interval, so a
+  lost pong is noticed before the next ping is due. Missing it replaces the connection.
 - Instrument pages default to 500 entries and there are more than 500 linear symbols; the
   maximum `limit=1000` is asked for, and `next_page_path` follows `nextPageCursor` until it is
   empty. Each page parses on its own.
@@ -131,6 +133,8 @@ class Bybit(Connector):
     # Linear takes any number of args per request: one request per connection.
     max_symbols_per_message = 500
     heartbeat_interval_s = 20.0
+    heartbeat_timeout_s = 10.0
+    heartbeat_marker = '"pong"'  # "ret_msg":"pong", or "op":"pong"
     max_lifetime_s = None
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:

@@ -12,6 +12,8 @@ page, so the protocol below is from exchanges.md, cross-checked against ccxt's c
 
 - Transport: Socket.IO over WebSocket only; feeds/socketio_session.py does the I/O. Engine.IO's
   own ping/pong (25 s / 20 s) keeps the socket alive, so no application heartbeat.
+- Heartbeat deadline: Engine.IO's rule, a server ping within pingInterval + pingTimeout of the
+  last (45 s, read from the handshake), or the connection is replaced.
 - Subscribe: emit `join` with `{"channelName": "B-BTC_USDT@orderbook@20-futures"}` per pair
   (depth 10, 20 or 50). There is no ack and no error: an unknown channel is silence, which the
   session's stall watchdog turns into a reconnect. `subscribe_messages` returns the join payloads.
@@ -120,6 +122,7 @@ class CoinDCX(Connector):
     max_symbols_per_connection = 50
     max_symbols_per_message = 1
     heartbeat_interval_s = None  # Engine.IO pings and the client library answers
+    heartbeat_timeout_s = 45.0  # Engine.IO's pingInterval + pingTimeout, if the handshake names none
     max_lifetime_s = None
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:

@@ -23,6 +23,8 @@ What was checked against those docs, and where they differ from /work/shared/exc
 - `public/set_heartbeat` takes an interval of at least 10 s; the server then sends `heartbeat`
   notifications with `params.type` `heartbeat` or `test_request`, and closes the connection at once if a
   test_request is not answered with a `public/test` request. exchanges.md agrees.
+- Heartbeat deadline: the client does not ping; Deribit's `heartbeat` messages (either type) must
+  come every 15 s as asked, and 30 s (two intervals) without one replaces the connection.
 - get_instruments entries carry `state` (`open`) besides `is_active`; `instrument_type` (`reversed` or
   `linear`) replaces the deprecated `future_type`, which is still read as a fallback. The docs give the
   endpoint a sustained rate of 1 request/s; one `currency=any` call covers everything.
@@ -133,6 +135,8 @@ class Deribit(Connector):
     max_symbols_per_message = 100
     # Deribit sends the heartbeats (after public/set_heartbeat); the client only answers test_requests.
     heartbeat_interval_s = None
+    heartbeat_timeout_s = 2.0 * HEARTBEAT_INTERVAL_S
+    heartbeat_marker = '"heartbeat"'
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         heartbeat = msgspec.json.encode(
@@ -214,8 +218,8 @@ class Deribit(Connector):
                 return count_unknown_symbol(state)
             bid, bid_amount = data.best_bid_price, data.best_bid_amount
             ask, ask_amount = data.best_ask_price, data.best_ask_amount
-            if not (bid and ask and bid_amount and ask_amount):
-                return []  # an empty side: no half quotes
+            if bid is None or ask is None or not (bid_amount and ask_amount):
+                return []  # an empty side: no half quotes (a zero price is no empty side: build_quote refuses it)
             return [build_quote(instrument, bid, bid_amount, ask, ask_amount, data.timestamp, recv_ns)]
         if frame.error is not None:
             raise FrameError(_error_text(frame.error))

@@ -21,6 +21,8 @@ Checked against Gate's own docs through the docs search:
   that does not answer (the WebSocket library does); the application-level
   `{"time":…,"channel":"futures.ping"}` → `futures.pong` is optional and sent every 10 s
   so a silent market still shows the connection alive.
+- Heartbeat deadline: the docs give none for `futures.pong`; 10 s, one ping interval, after
+  which the connection is replaced.
 - Contract list `GET /api/v4/futures/usdt/contracts`: `name` (`BTC_USDT`), `type` (`direct`),
   `quanto_multiplier` (base units per contract), `order_price_round` (tick), `status`
   (`prelaunch`, `trading`, `delisting`, `delisted`, `circuit_breaker`), `in_delisting`, and
@@ -108,6 +110,8 @@ class Gateio(Connector):
     # One unknown contract fails the whole request: small batches limit the damage.
     max_symbols_per_message = 100
     heartbeat_interval_s = 10.0
+    heartbeat_timeout_s = 10.0
+    heartbeat_marker = '"futures.pong"'
     ws_headers = {"X-Gate-Size-Decimal": "1"}
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:

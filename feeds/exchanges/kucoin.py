@@ -15,6 +15,8 @@ What was checked against those docs, and where they differ from /work/shared/exc
 - Heartbeat: `{"id":…,"type":"ping"}` every `pingInterval`, answered by `{"id":…,"type":"pong"}`. The docs
   say the server disconnects a client it has not heard *any message* from for a long time; exchanges.md
   says pings are needed even while data streams. Both agree on the remedy: ping at `pingInterval`.
+- Heartbeat deadline: the pong must come within the token's `pingTimeout` (10 s), or the connection
+  is replaced; 10 s too if a token response ever names none.
 - tickerV2 frames: prices are strings, sizes integer lots (JSON numbers), `ts` in nanoseconds. The current
   page says pushes follow book changes that are "not necessarily ask1/bid1 changes" and, a few lines on,
   that they come only when the top of book changes: repeats are possible and are returned (the engine's
@@ -42,7 +44,7 @@ from decimal import Decimal
 
 import msgspec
 
-from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.exchanges.base import Connector, TokenedEndpoint, batched, build_quote, count_unknown_symbol
 from feeds.types import FrameError, Instrument, Quote
 
 ZERO = Decimal(0)
@@ -98,6 +100,7 @@ _contracts_decoder = msgspec.json.Decoder(_Contracts)
 class _InstanceServer(msgspec.Struct):
     endpoint: str
     pingInterval: int | None = None  # ms
+    pingTimeout: int | None = None  # ms
 
 
 class _Bullet(msgspec.Struct):
@@ -125,10 +128,12 @@ class KuCoin(Connector):
     max_symbols_per_message = 100
     # Used only if the token response names no pingInterval (it normally says 18000 ms).
     heartbeat_interval_s = 18.0
+    heartbeat_timeout_s = 10.0  # likewise for pingTimeout
+    heartbeat_marker = '"pong"'
     # Tokens and connections last 24 h: rotate (with a fresh token) before that.
     max_lifetime_s = 23 * 3600
 
-    def ws_url_from_token(self, body: str | bytes, ws_url: str) -> tuple[str, float | None]:
+    def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         try:
             response = _bullet_decoder.decode(body)
         except msgspec.MsgspecError as exc:
@@ -136,11 +141,14 @@ class KuCoin(Connector):
         if response.code != "200000" or response.data is None:
             raise FrameError(f"kucoin bullet-public error {response.code}: {response.msg}")
         servers = response.data.instanceServers
-        endpoint = servers[0].endpoint if servers else ws_url
-        ping_ms = servers[0].pingInterval if servers else None
+        server = servers[0] if servers else _InstanceServer(endpoint=ws_url)
         # connectId is ours to choose; KuCoin echoes it as the welcome frame's id.
-        url = f"{endpoint}?token={response.data.token}&connectId={uuid.uuid4().hex}"
-        return url, (ping_ms / 1000 if ping_ms else None)
+        url = f"{server.endpoint}?token={response.data.token}&connectId={uuid.uuid4().hex}"
+        return TokenedEndpoint(
+            url,
+            heartbeat_interval_s=server.pingInterval / 1000 if server.pingInterval else None,
+            heartbeat_timeout_s=server.pingTimeout / 1000 if server.pingTimeout else None,
+        )
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return [

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import msgspec
 
-from feeds.types import FrameError
+from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE, FrameError
 
 
 # A Struct, not a class with __init__: one is built per snapshot, on the hot path. gc=False: it
@@ -57,9 +57,12 @@ def merged(side: dict, levels: Iterable[tuple], exchange: str, depth: int = 0, h
     """
     side = dict(side) if side else {}
     for price, size in levels:
-        # Scaled integers are finite; Decimals may be NaN or infinite.
-        if (type(price) is not int and not (price.is_finite() and size.is_finite())) or price <= 0 or size < 0:
-            raise FrameError(f"{exchange}: bad book level {price} {size}")
+        if type(price) is int:  # a scaled integer (Phemex COIN-M): finite, bounded once unscaled
+            sound = price > 0 and size >= 0
+        else:  # a Decimal may be NaN, infinite or absurd: the bounds every Quote keeps (feeds.types)
+            sound = price.is_finite() and size.is_finite() and MIN_PRICE <= price < MAX_PRICE and 0 <= size < MAX_SIZE
+        if not sound:
+            raise FrameError(f"{exchange}: bad book level {price:.6g} {size:.6g}")
         if size:
             side[price] = size
         else:

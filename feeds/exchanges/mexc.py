@@ -5,6 +5,7 @@ sections "Native WS connection address", "Depth" and "Get the contract informati
 Checked against MEXC's own docs (via search):
 - Socket `wss://contract.mexc.com/edge`; `{"method":"ping"}` answered by `{"channel":"pong","data":<ms>}`; "if no
   ping is received within 1 minute the connection will be closed, send a ping every 10-20 seconds".
+- Heartbeat deadline: the docs give none for the pong; 10 s after a ping without one replaces the connection.
 - MEXC has no best bid/ask channel with sizes, so this follows the full depth snapshot:
   `{"method":"sub.depth.full","param":{"symbol":"BTC_USDT","limit":5}}`, limit 5, 10 or 20, one symbol per
   message. `"gzip": false` asks for plain text frames (the docs' ticker example); binary frames, if any come, are
@@ -122,6 +123,8 @@ class Mexc(Connector):
     max_symbols_per_message = 1
     # "Send a ping every 10-20 seconds"; silent for a minute means dropped.
     heartbeat_interval_s = 15.0
+    heartbeat_timeout_s = 10.0
+    heartbeat_marker = '"pong"'
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return [

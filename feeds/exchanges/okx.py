@@ -32,7 +32,9 @@ Checked against stored copies of those pages (through the search tool), in agree
 - REST host: exchanges.md says current docs name `openapi.okx.com`; the stored pages do not
   show a host, so the `www.okx.com` exchanges.md gives as answering is kept.
 - The docs call `ts` the order book's generation time (exchanges.md: push time); either way
-  it is ms and becomes `ts_ms`. No pong within N s is left to the session's stall watchdog.
+  it is ms and becomes `ts_ms`.
+- Heartbeat deadline: the docs ask for a reconnect when no `pong` follows a `ping` within
+  N s, N < 30 of the client's choosing: pings every 20 s, and 10 s for the pong.
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ class OKX(Connector):
     max_symbols_per_message = 200
     # The server drops a connection after 30 s without traffic; ping well inside that.
     heartbeat_interval_s = 20.0
+    heartbeat_timeout_s = 10.0
+    heartbeat_marker = "pong"
     max_lifetime_s = None
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:

@@ -17,6 +17,8 @@ Checked against Phemex's own docs (via `search`):
   `book`: price × 10^priceScale, size in contracts (1 USD each for BTCUSD). `timestamp` is in ns.
 - Heartbeat: the *client* must send `{"id":0,"method":"server.ping","params":[]}` (or a WebSocket
   ping) at least every 30 s, 5 s recommended; the reply is `{"error":null,"id":0,"result":"pong"}`.
+- Heartbeat deadline: the docs give none for the pong; 10 s (two ping intervals) after a ping without
+  one replaces the connection.
 - Instruments: `GET /public/products`, USDⓈ-M in `data.perpProductsV2[]` (type `PerpetualV2`),
   COIN-M in `data.products[]` with `type` `Perpetual`; delisted products say `status` `Delisted`.
 - The price-scale table in the contract docs lists priceScale 4 (10,000) for every COIN-M and
@@ -156,6 +158,8 @@ class Phemex(Connector):
     max_symbols_per_message = 1
     # The client must ping at least every 30 s; the docs recommend 5 s.
     heartbeat_interval_s = 5.0
+    heartbeat_timeout_s = 10.0
+    heartbeat_marker = '"pong"'
     max_lifetime_s = None
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:

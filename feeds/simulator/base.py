@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import time
 from dataclasses import asdict, dataclass, fields
 
-from aiohttp import web
+from aiohttp import WSMessage, WSMsgType, web
 
 from feeds.simulator.market import Market
 
@@ -21,7 +23,28 @@ class Faults:
     stall: bool = False  # keep the socket open, send nothing
     garbage: bool = False  # send bytes that are no frame at all
     error: bool = False  # send the exchange's error frames
-    delay_pong_s: float = 0.0  # answer client heartbeats late
+    # The exchange's side of the heartbeat comes this late: its pongs to client pings, and the
+    # pings or heartbeat messages of exchanges that ping their clients.
+    delay_pong_s: float = 0.0
+
+
+class SimSocket(web.WebSocketResponse):
+    """A server socket that answers pings itself and notes when the client's pongs arrive
+    (aiohttp's autoping answers too, but swallows the pongs unseen)."""
+
+    def __init__(self) -> None:
+        super().__init__(autoping=False)
+        self.last_pong = time.monotonic()
+
+    async def receive(self, timeout: float | None = None) -> WSMessage:  # noqa: ASYNC109 (aiohttp's signature)
+        while True:
+            msg = await super().receive(timeout)
+            if msg.type == WSMsgType.PING:
+                await self.pong(msg.data)
+            elif msg.type == WSMsgType.PONG:
+                self.last_pong = time.monotonic()
+            else:
+                return msg
 
 
 class SimExchange:
@@ -63,21 +86,36 @@ class SimExchange:
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=400, text="WebSocket upgrade required")
-        # aiohttp's heartbeat pings the client and closes when no pong comes back in time,
-        # which is what the exchanges that ping do.
-        ws = web.WebSocketResponse(heartbeat=self.server_ping_interval_s, autoping=True)
+        ws = SimSocket()
         await ws.prepare(request)
         self.connections.add(ws)
         async with self._connection_opened:
             self.connections_total += 1
             self._connection_opened.notify_all()
+        pinger = asyncio.create_task(self._ping(ws)) if self.server_ping_interval_s else None
         try:
             await self.serve_socket(ws)
         finally:
+            if pinger is not None:
+                pinger.cancel()
             self.connections.discard(ws)
             if not ws.closed:
                 await ws.close()
         return ws
+
+    async def _ping(self, ws: SimSocket) -> None:
+        """What the exchanges that ping do: a ping every interval (later under `delay_pong_s`), and
+        the connection closed when the pong has not come back within half an interval."""
+        interval_s = self.server_ping_interval_s
+        with contextlib.suppress(ConnectionError):
+            while not ws.closed:
+                await asyncio.sleep(interval_s)
+                await pong_delay(self.faults)
+                pinged = time.monotonic()
+                await ws.ping()
+                await asyncio.sleep(interval_s / 2)
+                if ws.last_pong < pinged:
+                    await ws.close(code=1000, message=b"pong timeout")
 
     async def wait_for_connections(self, total: int, timeout_s: float) -> None:
         """Until `total` connections have been opened since start (tests, fault drills)."""

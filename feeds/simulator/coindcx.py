@@ -3,9 +3,10 @@ over REST, and a Socket.IO server (python-socketio on the same aiohttp app, /soc
 WebSocket transport only) where clients `join` order-book channels and receive `depth-snapshot`
 then `depth-update` events whose `data` is a JSON string.
 
-Engine.IO does the heartbeat: the server pings every `server_ping_interval_s` (25 s live) and
-drops a client that has not answered within the ping timeout (20 s live). CoinDCX acknowledges
-nothing and reports no errors on the public stream: an unknown channel is simply silent.
+Engine.IO does the heartbeat: the server pings every `server_ping_interval_s` (25 s live),
+`delay_pong_s` later under that fault, and drops a client that has not answered within the ping
+timeout (20 s live). CoinDCX acknowledges nothing and reports no errors on the public stream: an
+unknown channel is simply silent.
 """
 
 from __future__ import annotations
@@ -156,6 +157,8 @@ class CoinDCXSim(SimExchange):
     async def _stream_to(self, sid: str, client: _Client) -> None:
         while sid in self.clients:
             await self.market.next_step()
+            # python-engineio waits its ping_interval before each next ping: late pings, when told.
+            self.sio.eio.ping_interval = self.server_ping_interval_s + self.faults.delay_pong_s
             if self.faults.stall:
                 continue
             if self.faults.garbage:

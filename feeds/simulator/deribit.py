@@ -203,9 +203,11 @@ class DeribitSim(SimExchange):
             await ws.send_str(json.dumps(self._reply(request_id, us_in, result={"version": "1.2.26"})))
 
     async def _heartbeat(self, ws: web.WebSocketResponse, connection: _Connection, period_s: float) -> None:
-        """Every period: a heartbeat and a test_request; an unanswered test_request closes the socket."""
+        """Every period (later under `delay_pong_s`): a heartbeat and a test_request; an unanswered
+        test_request closes the socket."""
         while not ws.closed:
             await asyncio.sleep(period_s)
+            await pong_delay(self.faults)
             if self.faults.stall:
                 continue  # a stalled server sends, and so expects, nothing
             if connection.test_outstanding:

@@ -42,6 +42,7 @@ class _Client:
     subscriptions: dict[str, _Subscription] = field(default_factory=dict)
     last_ping: float = field(default_factory=time.monotonic)
     last_snapshot: float = field(default_factory=time.monotonic)
+    pending_pongs: set[asyncio.Task] = field(default_factory=set)
 
 
 class PhemexSim(SimExchange):
@@ -141,8 +142,8 @@ class PhemexSim(SimExchange):
                 self.messages_received += 1
                 await self._answer(ws, client, msg.data, sequence)
         finally:
-            streamer.cancel()
-            watchdog.cancel()
+            for task in (streamer, watchdog, *client.pending_pongs):
+                task.cancel()
 
     async def _answer(self, ws: web.WebSocketResponse, client: _Client, text: str, sequence: list[int]) -> None:
         try:
@@ -159,8 +160,10 @@ class PhemexSim(SimExchange):
             await ws.send_str(json.dumps({"error": INVALID_ARGUMENT, "id": None, "result": None}))
             return
         if method == "server.ping":
-            await pong_delay(self.faults)
-            await ws.send_str(json.dumps({"error": None, "id": request_id, "result": "pong"}))
+            # Answered from a task, so a delayed pong (Faults.delay_pong_s) holds up nothing else.
+            pong = asyncio.create_task(self._pong(ws, request_id))
+            client.pending_pongs.add(pong)
+            pong.add_done_callback(client.pending_pongs.discard)
             return
         if method in ("orderbook_p.subscribe", "orderbook.subscribe"):
             sub = self._subscription(method, params)
@@ -180,6 +183,11 @@ class PhemexSim(SimExchange):
             await ws.send_str(json.dumps({"error": None, "id": request_id, "result": {"status": "success"}}))
             return
         await ws.send_str(json.dumps({"error": INVALID_ARGUMENT, "id": request_id, "result": None}))
+
+    async def _pong(self, ws: web.WebSocketResponse, request_id: object) -> None:
+        await pong_delay(self.faults)
+        if not ws.closed:
+            await ws.send_str(json.dumps({"error": None, "id": request_id, "result": "pong"}))
 
     async def _drop_when_silent(self, ws: web.WebSocketResponse, client: _Client) -> None:
         while not ws.closed:

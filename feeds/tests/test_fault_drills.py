@@ -1,5 +1,6 @@
 """Fault drills, the same for every exchange: the real session on its simulated exchange streams
-its watched instruments and survives drops, stalls, garbage, error frames and server closes.
+its watched instruments and survives drops, stalls, late heartbeats, garbage, error frames and
+server closes.
 
 What differs between exchanges is data, in DRILLS; their protocol rules (acks, heartbeats, tokens,
 error shapes) are tested in feeds/tests/test_simulator_<exchange>.py.
@@ -15,6 +16,17 @@ import pytest
 
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.simulator.server import Simulator
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """The exchange's heartbeat scaled down for the late-heartbeat drill."""
+
+    timeout_s: float  # the session's deadline
+    client_pings: bool = True  # else the exchange does
+    session_ping_interval_s: float | None = 0.1  # None: not set on the session
+    # How often the simulated exchange pings; for KuCoin, the ping interval its token announces.
+    server_ping_interval_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -34,12 +46,14 @@ class Drill:
     # The server cuts a connection on which the client has been silent (`idle_timeout_s` on the
     # simulator), so the heartbeat alone must keep a connection with no subscriptions open.
     cuts_silent_clients: bool = False
+    heartbeat: Heartbeat = Heartbeat(0.3)
 
 
 DRILLS = {
     "binance": Drill(
         {"BTCUSDT": "BTC/USDT:USDT", "ETHUSDT": "ETH/USDT:USDT"},
         error_says="binance error 2: Invalid request: simulated",
+        heartbeat=Heartbeat(0.4, client_pings=False, session_ping_interval_s=None, server_ping_interval_s=0.1),
     ),
     "bybit": Drill(
         {"BTCUSDT": "BTC/USDT:USDT", "BTCPERP": "BTC/USDC:USDC"},
@@ -56,10 +70,12 @@ DRILLS = {
     "kucoin": Drill(
         {"XBTUSDTM": "BTC/USDT:USDT", "XBTUSDM": "BTC/USD:BTC"},
         error_says="kucoin error 404: topic does not exist",
+        heartbeat=Heartbeat(0.3, session_ping_interval_s=None, server_ping_interval_s=0.1),
     ),
     "deribit": Drill(
         {"BTC-PERPETUAL": "BTC/USD:BTC", "BTC_USDC-PERPETUAL": "BTC/USDC:USDC"},
         error_says="deribit error 10028: too_many_requests",
+        heartbeat=Heartbeat(0.4, client_pings=False, session_ping_interval_s=None, server_ping_interval_s=0.1),
     ),
     "bitmex": Drill(
         {"XBTUSDT": "BTC/USDT:USDT", "XBTUSD": "BTC/USD:BTC"},
@@ -92,6 +108,9 @@ DRILLS = {
         error_says="coindcx: unparseable frame: Expected `str`, got `object`",
         # Socket.IO has no close codes: the server ends a client with a disconnect packet.
         closed_says="server disconnect",
+        # Whole seconds: python-engineio announces its ping interval so, and its client gives up
+        # on a server silent for that interval plus the ping timeout.
+        heartbeat=Heartbeat(1.5, client_pings=False, session_ping_interval_s=None, server_ping_interval_s=1.0),
     ),
 }
 
@@ -157,6 +176,53 @@ async def test_stalled_connection_is_replaced_by_the_watchdog(exchange_id, excha
     await exchange.wait_for_connections(2, timeout_s=5)
     assert "stalled" in session.status.last_error
     exchange.faults.stall = False
+    assert (await quotes.next_after(time.time_ns())).exchange == exchange_id
+
+
+# How late the exchange's side of the heartbeat comes in the drill: far past every deadline above.
+LATE_S = 2.0
+# Room for a loaded machine to close and reconnect once the guard has seen the deadline pass.
+SLACK_S = 0.5
+
+
+@pytest.fixture
+async def heartbeat_sim(exchange_id, drill):
+    async with Simulator(
+        [exchange_id], step_interval_s=0.02, seed=7, server_ping_interval_s=drill.heartbeat.server_ping_interval_s
+    ) as simulator:
+        for name, value in drill.sim_attributes.items():
+            setattr(simulator.exchanges[exchange_id], name, value)
+        yield simulator
+
+
+async def test_a_late_heartbeat_replaces_the_connection_within_its_deadline(
+    exchange_id, drill, heartbeat_sim, start_session
+):
+    heartbeat, exchange = drill.heartbeat, heartbeat_sim.exchanges[exchange_id]
+    options = {**drill.session_options, "heartbeat_timeout_s": heartbeat.timeout_s}
+    if heartbeat.session_ping_interval_s is not None:
+        options["heartbeat_interval_s"] = heartbeat.session_ping_interval_s
+    session, quotes = await start_session(heartbeat_sim, exchange_id, watched=drill.watched, **options)
+    first = await quotes.next()
+    # On time, the heartbeat keeps the connection: wait, on quotes, through several deadlines.
+    await quotes.next_after(first.recv_ns + int(3 * heartbeat.timeout_s * 1e9))
+    assert (exchange.connections_total, session.status.heartbeat_timeouts) == (1, 0)
+
+    late_from = time.monotonic()
+    exchange.faults.delay_pong_s = LATE_S  # data keeps flowing: only the heartbeat is late
+    await exchange.wait_for_connections(2, timeout_s=5)
+    replaced_after_s = time.monotonic() - late_from
+    exchange.faults.delay_pong_s = 0
+    assert session.status.heartbeat_timeouts >= 1
+    assert session.status.last_error == (
+        f"no pong within {heartbeat.timeout_s:g} s of a ping"
+        if heartbeat.client_pings
+        else f"no heartbeat from the exchange for {heartbeat.timeout_s:g} s"
+    )
+    # The next ping (or the exchange's last heartbeat) is at most one interval away, the deadline
+    # runs from there, the guard looks every quarter deadline, then closes and reconnects at once.
+    last_on_time_s = heartbeat.session_ping_interval_s or heartbeat.server_ping_interval_s
+    assert replaced_after_s <= last_on_time_s + 1.25 * heartbeat.timeout_s + SLACK_S
     assert (await quotes.next_after(time.time_ns())).exchange == exchange_id
 
 

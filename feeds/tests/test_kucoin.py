@@ -126,22 +126,24 @@ def test_heartbeat_is_a_json_ping_with_an_id():
     assert isinstance(ping["id"], str) and ping["id"]
 
 
-def test_token_response_gives_the_url_and_the_ping_interval():
-    url, ping_s = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
-    assert url.startswith("wss://ws-api-futures.kucoin.com/?token=2neAiuYvAU61ZDXANAGAsiL4-")
-    assert "==&connectId=" in url
-    assert ping_s == 18.0
+def test_token_response_gives_the_url_the_ping_interval_and_the_pong_deadline():
+    endpoint = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
+    assert endpoint.ws_url.startswith("wss://ws-api-futures.kucoin.com/?token=2neAiuYvAU61ZDXANAGAsiL4-")
+    assert "==&connectId=" in endpoint.ws_url
+    assert (endpoint.heartbeat_interval_s, endpoint.heartbeat_timeout_s) == (18.0, 10.0)
 
 
 def test_each_connection_gets_its_own_connect_id():
-    first, _ = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
-    second, _ = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
-    assert first != second
+    first = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
+    second = KuCoin().ws_url_from_token(frames.BULLET_PUBLIC, "wss://fallback/")
+    assert first.ws_url != second.ws_url
 
 
-def test_token_response_without_servers_falls_back_to_the_configured_url():
+def test_token_response_without_servers_falls_back_to_the_configured_url_and_heartbeat():
     body = '{"code":"200000","data":{"token":"abc","instanceServers":[]}}'
-    assert KuCoin().ws_url_from_token(body, "ws://127.0.0.1:9/")[0].startswith("ws://127.0.0.1:9/?token=abc&")
+    endpoint = KuCoin().ws_url_from_token(body, "ws://127.0.0.1:9/")
+    assert endpoint.ws_url.startswith("ws://127.0.0.1:9/?token=abc&")
+    assert (endpoint.heartbeat_interval_s, endpoint.heartbeat_timeout_s) == (None, None)
 
 
 @pytest.mark.parametrize("body", [frames.BULLET_ERROR, b"<html>403</html>", b'{"code":"200000","data":{}}'])

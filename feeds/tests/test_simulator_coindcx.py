@@ -57,6 +57,17 @@ async def test_the_session_stays_connected_across_ping_intervals(sim, start_sess
     assert session.status.reconnects == 0
 
 
+async def test_a_server_ping_later_than_the_handshake_allows_replaces_the_connection(sim, start_session):
+    coindcx = sim.exchanges["coindcx"]
+    session, quotes = await start_session(sim)
+    await quotes.next()
+    coindcx.faults.delay_pong_s = 5.0
+    await coindcx.wait_for_connections(2, timeout_s=10)
+    # Engine.IO's rule with the handshake's figures: pingInterval + pingTimeout.
+    assert session.status.last_error == f"no heartbeat from the exchange for {2 * PING_INTERVAL_S:g} s"
+    assert session.status.heartbeat_timeouts == 1
+
+
 async def test_instrument_endpoints_answer_in_the_exchange_shapes(sim):
     rest_url = sim.endpoints["coindcx"].rest_url
     async with aiohttp.ClientSession() as http:

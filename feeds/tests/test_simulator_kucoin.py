@@ -153,12 +153,22 @@ async def test_session_pings_at_the_tokens_interval_and_stays_connected(pinging_
     assert (await quotes.next_after(time.time_ns())).exchange == "kucoin"
 
 
-async def test_late_pongs_do_not_cost_the_connection(pinging_sim, start_session):
+async def test_late_pongs_within_the_announced_timeout_do_not_cost_the_connection(pinging_sim, start_session):
     kucoin = pinging_sim.exchanges["kucoin"]
-    kucoin.faults.delay_pong_s = 0.3
+    kucoin.faults.delay_pong_s = 0.2  # the token's pingTimeout is 0.4 s
     session, quotes = await start_session(pinging_sim, watched=WATCHED)
     await kucoin.wait_for_pings(6, timeout_s=5)
     assert kucoin.pongs_sent < kucoin.pings_received  # the last pongs are still on their way
     assert kucoin.connections_total == 1
     assert session.status.reconnects == 0
     assert (await quotes.next_after(time.time_ns())).exchange == "kucoin"
+
+
+async def test_a_pong_later_than_the_announced_timeout_replaces_the_connection(pinging_sim, start_session):
+    kucoin = pinging_sim.exchanges["kucoin"]
+    session, quotes = await start_session(pinging_sim, watched=WATCHED)
+    await quotes.next()
+    kucoin.faults.delay_pong_s = 2.0
+    await kucoin.wait_for_connections(2, timeout_s=5)
+    assert session.status.last_error == "no pong within 0.4 s of a ping"  # the token's pingTimeout
+    assert session.status.heartbeat_timeouts == 1
