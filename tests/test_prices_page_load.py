@@ -230,7 +230,8 @@ async def test_prices_page_keeps_up_with_500_instruments_on_11_exchanges(site, b
         await asyncio.sleep(max(0.0, started + n / RATE_HZ - loop.time()))
         ts_ms = now_ms()
         batch = [
-            make_quote(i, ex, n + 1, ts_ms) for i, ex in cells[n * QUOTES_PER_UPDATE : (n + 1) * QUOTES_PER_UPDATE]
+            make_quote(i, ex, n + 1, ts_ms)
+            for i, ex in (cells[(n * QUOTES_PER_UPDATE + j) % len(cells)] for j in range(QUOTES_PER_UPDATE))
         ]
         for quote in batch:
             latest[INSTRUMENTS.index(quote["instrument"]), quote["exchange"]] = quote
