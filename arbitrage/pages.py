@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Column:
+    """An exchange's column of the price matrix."""
+
+    exchange: str
+    max_quote_age_ms: int  # older quotes are stale: greyed, and out of the best bid and ask
 
 
 @dataclass
@@ -24,24 +33,29 @@ class Row:
     spread_pct: Decimal | None = None  # best bid vs best ask across exchanges, gross
 
 
+def matrix_columns(exchanges: list[str], max_quote_age_ms: Mapping[str, int], default_max_age_ms: int) -> list[Column]:
+    """One column per exchange, with the max quote age the page greys its quotes by."""
+    return [Column(exchange, max_quote_age_ms.get(exchange, default_max_age_ms)) for exchange in exchanges]
+
+
 def price_matrix(
     quotes: dict[str, dict[str, dict]],
-    exchanges: list[str],
+    columns: list[Column],
     watched: set[str],
     now_ms: int,
-    stale_after_ms: int,
 ) -> list[Row]:
-    """Instruments × exchanges; each row's best bid and best ask marked; watched rows first."""
+    """Instruments × exchanges; each row's best bid and best ask among its fresh quotes marked;
+    watched rows first. A quote's age is now − its exchange time (`ts_ms`)."""
     rows = []
     for instrument, by_exchange in quotes.items():
         row = Row(instrument, instrument in watched)
         fresh = []
-        for exchange in exchanges:
-            quote = by_exchange.get(exchange)
-            cell = Cell(exchange, quote)
+        for column in columns:
+            quote = by_exchange.get(column.exchange)
+            cell = Cell(column.exchange, quote)
             if quote is not None:
-                cell.age_ms = max(0, now_ms - quote["recv_ms"])
-                cell.stale = cell.age_ms > stale_after_ms
+                cell.age_ms = max(0, now_ms - quote["ts_ms"])
+                cell.stale = cell.age_ms > column.max_quote_age_ms
                 if not cell.stale:
                     fresh.append(cell)
             row.cells.append(cell)

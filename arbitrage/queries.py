@@ -39,7 +39,8 @@ def prices(instruments: list[str] | None = None, exchanges: set[str] | None = No
     return {instrument: row for instrument, row in narrowed.items() if row}
 
 
-def _max_age_ms() -> dict[str, int]:
+def max_quote_age_ms() -> dict[str, int]:
+    """Each exchange's max quote age (admin → Exchanges); settings.QUOTE_MAX_AGE_MS for others."""
     return dict(Exchange.objects.values_list("id", "max_quote_age_ms"))
 
 
@@ -50,7 +51,7 @@ def _is_stale(quote: dict, max_age_ms: dict[str, int], at_ms: int) -> bool:
 def best_prices(instrument: str) -> dict:
     """The highest bid and the lowest ask across exchanges: sell there, buy there."""
     row = read_quotes([instrument]).get(instrument, {})
-    max_age, at_ms = _max_age_ms(), now_ms()
+    max_age, at_ms = max_quote_age_ms(), now_ms()
 
     def side(quote: dict | None, price: str, size: str) -> dict | None:
         if quote is None:
@@ -116,7 +117,7 @@ def pair_spreads(instrument: str, exchange1: str, exchange2: str) -> PairSpreads
     spreads = []
     if quote1 is not None and quote2 is not None:
         exchanges = {e.id: e for e in Exchange.objects.filter(id__in=[exchange1, exchange2])}
-        max_age, at_ms = _max_age_ms(), now_ms()
+        max_age, at_ms = max_quote_age_ms(), now_ms()
         for buy, sell in ((quote1, quote2), (quote2, quote1)):
             buy_fee, sell_fee = exchanges[buy["exchange"]].taker_fee_pct, exchanges[sell["exchange"]].taker_fee_pct
             if Decimal(buy["ask"]) <= 0:

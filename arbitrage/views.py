@@ -12,7 +12,8 @@ from accounts.services import watched_instruments
 from arbitrage.api import ApiRoot
 from arbitrage.forms import OpportunityFilterForm
 from arbitrage.models import Opportunity
-from arbitrage.pages import price_matrix, spread_chart_svg
+from arbitrage.pages import Column, matrix_columns, price_matrix, spread_chart_svg
+from arbitrage.queries import max_quote_age_ms
 from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
@@ -26,14 +27,20 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _columns(exchanges: list[str]) -> list[Column]:
+    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS)
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The price matrix, instruments by exchange, from the cache; /ws keeps it live."""
     quotes = read_quotes()
     exchanges = sorted({exchange for row in quotes.values() for exchange in row} | set(CONNECTORS))
     watched = watched_instruments(request.user)
-    rows = price_matrix(quotes, exchanges, watched, _now_ms(), settings.QUOTE_MAX_AGE_MS)
-    return render(request, "arbitrage/dashboard.html", {"exchanges": exchanges, "rows": rows})
+    columns = _columns(exchanges)
+    rows = price_matrix(quotes, columns, watched, _now_ms())
+    context = {"columns": columns, "rows": rows, "watched": sorted(watched)}
+    return render(request, "arbitrage/dashboard.html", context)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -76,13 +83,13 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     chart = spread_chart_svg(read_spread_history(group))
     if request.htmx and request.GET.get("part") == "chart":
         return render(request, "arbitrage/instrument.html#chart", {"chart": chart, "instrument": instrument})
-    exchanges = sorted(quotes.get(instrument, {})) or sorted(CONNECTORS)
-    rows = price_matrix(quotes, exchanges, set(), _now_ms(), settings.QUOTE_MAX_AGE_MS)
+    columns = _columns(sorted(quotes.get(instrument, {})) or sorted(CONNECTORS))
+    rows = price_matrix(quotes, columns, set(), _now_ms())
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
     context = {
         "instrument": instrument,
         "group": group,
-        "exchanges": exchanges,
+        "columns": columns,
         "rows": rows,
         "chart": chart,
         "history": history,

@@ -6,22 +6,14 @@ land in test-artifacts/."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import aiohttp
 import pytest
 
-from tests.processes import ROOT, free_port, manage, start
+from tests.chromium import VIEWPORTS, needs_chromium, save_screenshots
+from tests.processes import free_port, manage, start
 
-CHROMIUM = os.environ.get("ARBSITE_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts"
-VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)"),
-]
+pytestmark = [pytest.mark.e2e, needs_chromium]
 
 
 @pytest.fixture
@@ -47,40 +39,11 @@ async def demo(tmp_path):
         await child.stop()
 
 
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        await browser.close()
-
-
-async def _screenshots(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    for label, size in VIEWPORTS.items():
-        await page.set_viewport_size(size)
-        await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
-    await page.set_viewport_size(VIEWPORTS["desktop"])
-
-
 async def test_a_trader_session_in_the_browser(demo, browser):
     page = await browser.new_page(viewport=VIEWPORTS["desktop"])
     await page.goto(demo["url"] + "/")
     assert "/accounts/login/" in page.url
-    await _screenshots(page, "login")
+    await save_screenshots(page, "login")
     await page.fill("input[name=username]", demo["user"])
     await page.fill("input[name=password]", demo["password"])
     await page.click("button[type=submit]")
@@ -100,7 +63,7 @@ async def test_a_trader_session_in_the_browser(demo, browser):
         timeout=20_000,
     )
     await page.wait_for_selector("#live-status[data-state=live]")
-    await _screenshots(page, "dashboard")
+    await save_screenshots(page, "dashboard")
 
     # An injected divergence opens an opportunity on the live table; when it ends, it closes.
     await page.goto(demo["url"] + "/opportunities/")
@@ -113,16 +76,16 @@ async def test_a_trader_session_in_the_browser(demo, browser):
         assert response.status == 200
     row = page.locator(f'table.opportunities tr[data-sell-exchange="{sell_exchange}"]').first
     await row.wait_for(timeout=20_000)
-    await _screenshots(page, "opportunities")
+    await save_screenshots(page, "opportunities")
     await row.wait_for(state="detached", timeout=30_000)
 
     await page.goto(demo["url"] + "/feeds/")
     await page.wait_for_selector('tr[data-exchange="binance"][data-state="connected"]', timeout=20_000)
-    await _screenshots(page, "feeds")
+    await save_screenshots(page, "feeds")
 
     await page.goto(demo["url"] + "/instruments/ETH/USDT:USDT/")
     await page.wait_for_selector("#live-status[data-state=live]")
-    await _screenshots(page, "instrument")
+    await save_screenshots(page, "instrument")
 
     # An alert setting, created inline on the alerts page.
     await page.goto(demo["url"] + "/accounts/alerts/")
@@ -131,12 +94,12 @@ async def test_a_trader_session_in_the_browser(demo, browser):
     await page.fill("#rule-create input[name=instruments]", "ETH/USDT:USDT")
     await page.click("#rule-create button[type=submit]")
     await page.wait_for_selector('article.rule[data-rule="ETH gaps"]', timeout=10_000)
-    await _screenshots(page, "alerts")
+    await save_screenshots(page, "alerts")
     await page.goto(demo["url"] + "/accounts/settings/")
     await page.fill("input[name=instrument]", "ETH/USDT:USDT")
     await page.click("form.inline-form button[type=submit]")
     await page.wait_for_selector('#watchlist li[data-instrument="ETH/USDT:USDT"]', timeout=10_000)
-    await _screenshots(page, "settings")
+    await save_screenshots(page, "settings")
 
     await page.click("text=Log out")
     await page.goto(demo["url"] + "/")

@@ -25,6 +25,20 @@ def test_dashboard_renders_cached_quotes(client, alice):
     assert "SIMULATED DATA" not in page
 
 
+def test_prices_page_gives_each_exchange_column_its_max_quote_age(client, alice):
+    from feeds.models import Exchange
+
+    Exchange.objects.filter(id="okx").update(max_quote_age_ms=1234)
+    ts_ms = 1_700_000_000_000
+    cache.set(INDEX_KEY, ["BTC/USDT:USDT"])
+    cache.set(quotes_key("BTC/USDT:USDT"), {"binance": quote_fragment(make_quote(ts_ms=ts_ms))})
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    assert 'data-exchange="okx" data-max-quote-age-ms="1234"' in page
+    assert 'data-exchange="binance" data-max-quote-age-ms="5000"' in page
+    assert f'data-ts="{ts_ms}"' in page  # the page ages quotes from the exchange time
+
+
 def test_every_page_says_when_data_is_simulated(client, alice):
     cache.set(SIMULATED_KEY, True)
     assert "SIMULATED DATA" in client.get("/accounts/login/").content.decode()

@@ -3,8 +3,9 @@ import { connectFeed } from "./feed.js";
 import { priceMatrix } from "./matrix.js";
 
 const matrix = priceMatrix(document.getElementById("price-matrix"));
-connectFeed({
+const feed = connectFeed({
   instruments: matrix.instruments,
-  onSnapshot: (message) => matrix.applyQuotes(message.data),
-  onQuotes: matrix.applyQuotes,
+  onSnapshot: (snapshot) => matrix.replace(snapshot.data),
+  onQuotes: matrix.update,
 });
+matrix.onFreshness(feed.setFresh);

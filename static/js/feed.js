@@ -1,53 +1,119 @@
-// One /ws connection with reconnect; pages pass handlers for the message types they show.
-export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed, onMessage } = {}) {
-  const statusEl = document.getElementById("live-status");
-  const setStatus = (state, text) => {
-    if (!statusEl) return;
-    statusEl.dataset.state = state;
-    statusEl.textContent = text;
+// One /ws connection with reconnect, shared by every page. A `snapshot` replaces the page's
+// state: it may come at any time (after a reconnect, or when the server dropped frames for a
+// slow page), split in pages, and says which engine update (`seq`) it reflects. Deltas it
+// already holds (seq ≤ the snapshot's) are dropped; deltas that arrive between its pages wait
+// for the last page, so the snapshot's older quotes never overwrite them.
+export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
+  const badge = liveBadge(document.getElementById("live-status"));
+  const deltaHandlers = {
+    price_update: onQuotes,
+    arbitrage_opportunities: onOpportunities,
+    opportunity_closed: onClosed,
   };
   let retryMs = 500;
+
   function open() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+    let snapshotSeq = null; // the last whole snapshot's seq, on this connection
+    let assembling = null; // a snapshot whose pages are still arriving, and the deltas held meanwhile
+
+    function deliver(message) {
+      if (snapshotSeq !== null && message.seq !== undefined && message.seq <= snapshotSeq) return;
+      deltaHandlers[message.type]?.(message.data);
+    }
+
+    function snapshotPage(message) {
+      const page = message.page ?? 1;
+      const pages = message.pages ?? 1;
+      if (page === 1) {
+        assembling = { seq: message.seq ?? null, next: 1, data: [], opportunities: [], held: assembling?.held ?? [] };
+      } else if (!assembling || page !== assembling.next || (message.seq ?? null) !== assembling.seq) {
+        console.warn(`snapshot page ${page}/${pages} out of order: dropped, the next snapshot replaces it`);
+        return;
+      }
+      for (const quote of message.data ?? []) assembling.data.push(quote);
+      for (const opportunity of message.opportunities ?? []) assembling.opportunities.push(opportunity);
+      assembling.next = page + 1;
+      if (page < pages) return;
+      const { seq, data, opportunities, held } = assembling;
+      assembling = null;
+      snapshotSeq = seq;
+      onSnapshot?.({ seq, data, opportunities });
+      held.forEach(deliver);
+      badge.synced();
+    }
+
     socket.onopen = () => {
       retryMs = 500;
-      setStatus("live", "live");
+      badge.connected();
       if (instruments.length) socket.send(JSON.stringify({ type: "subscribe", instruments }));
     };
     socket.onmessage = (event) => {
-      const message = JSON.parse(event.data);
-      switch (message.type) {
-        case "snapshot":
-          onSnapshot?.(message);
-          break;
-        case "price_update":
-          onQuotes?.(message.data);
-          break;
-        case "arbitrage_opportunities":
-          onOpportunities?.(message.data);
-          break;
-        case "opportunity_closed":
-          onClosed?.(message.data);
-          break;
-        case "alert":
-          showToast(message.data);
-          break;
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        console.warn("a /ws message that is not JSON: dropped");
+        return;
       }
-      onMessage?.(message);
+      if (message.type === "snapshot") snapshotPage(message);
+      else if (message.type === "alert") showToast(message.data);
+      else if (assembling) assembling.held.push(message);
+      else deliver(message);
     };
     socket.onclose = (event) => {
       if (event.code >= 4400 && event.code < 4500) {
-        setStatus("down", "signed out");
+        badge.down("signed out");
         location.reload(); // the login page takes over
         return;
       }
-      setStatus("down", "reconnecting…");
+      badge.down("reconnecting…");
       setTimeout(open, retryMs);
       retryMs = Math.min(retryMs * 2, 10000);
     };
   }
   open();
+  return { setFresh: badge.setFresh };
+}
+
+// The badge says "live" only while the socket is up, the page holds a whole snapshot, and the
+// page's quotes are fresh (a page that shows quotes reports that through setFresh).
+function liveBadge(el) {
+  let connection = "connecting"; // connecting | synced | down
+  let fresh = true;
+  let downText = "";
+  function show() {
+    if (!el) return;
+    let state, text;
+    if (connection === "down") [state, text] = ["down", downText];
+    else if (connection === "connecting") [state, text] = ["connecting", "connecting…"];
+    else if (fresh) [state, text] = ["live", "live"];
+    else [state, text] = ["stale", "stale"];
+    if (el.dataset.state === state && el.textContent === text) return;
+    el.dataset.state = state;
+    el.textContent = text;
+    el.title = state === "stale" ? "Connected, but no quote is within its exchange's max age" : "";
+  }
+  return {
+    connected() {
+      connection = "connecting";
+      show();
+    },
+    synced() {
+      connection = "synced";
+      show();
+    },
+    down(text) {
+      connection = "down";
+      downText = text;
+      show();
+    },
+    setFresh(value) {
+      fresh = value;
+      show();
+    },
+  };
 }
 
 export function formatAge(ms) {

@@ -5,13 +5,14 @@ import { opportunityTable } from "./opportunities.js";
 
 const matrix = priceMatrix(document.getElementById("price-matrix"));
 const opportunities = opportunityTable(document.querySelector("table.opportunities"));
-connectFeed({
+const feed = connectFeed({
   instruments: matrix.instruments,
-  onSnapshot: (message) => {
-    matrix.applyQuotes(message.data);
-    opportunities.onOpportunities(message.opportunities);
+  onSnapshot: (snapshot) => {
+    matrix.replace(snapshot.data);
+    opportunities.replace(snapshot.opportunities);
   },
-  onQuotes: matrix.applyQuotes,
+  onQuotes: matrix.update,
   onOpportunities: opportunities.onOpportunities,
   onClosed: opportunities.onClosed,
 });
+matrix.onFreshness(feed.setFresh);

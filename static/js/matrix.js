@@ -1,117 +1,364 @@
-// The price matrix: patch only the cells whose quote changed; mark each row's best bid and ask.
+// The price matrix, instruments × exchanges. Quotes land in a model as they arrive; once per
+// animation frame the rows they touched are patched (the text of cells whose quote changed,
+// class toggles), with no layout read and no re-sort. One timer a second ages every quote
+// (now − ts_ms) against its exchange's max quote age, from the column header: stale quotes are
+// greyed and leave the best bid/ask, and the badge hears whether anything is still fresh.
 import { formatAge } from "./feed.js";
 
-const STALE_MS = 5000;
-
 export function priceMatrix(table) {
-const exchanges = table.dataset.exchanges.split(",");
-
-function rowFor(instrument) {
   const body = table.tBodies[0];
-  let row = body.querySelector(`tr[data-instrument="${CSS.escape(instrument)}"]`);
-  if (row) return row;
-  body.querySelector("tr.empty")?.remove();
-  row = document.createElement("tr");
-  row.dataset.instrument = instrument;
-  row.innerHTML = `<th><a></a></th><td class="spread"></td>`;
-  const link = row.querySelector("a");
-  link.href = `/instruments/${instrument}/`;
-  link.textContent = instrument;
-  for (const exchange of exchanges) {
-    const cell = document.createElement("td");
-    cell.dataset.exchange = exchange;
-    row.appendChild(cell);
-  }
-  const after = [...body.rows].find((r) => !r.dataset.watched && r.dataset.instrument > instrument);
-  body.insertBefore(row, after || null);
-  return row;
-}
+  const headers = [...table.tHead.querySelectorAll("th[data-exchange]")];
+  const exchanges = headers.map((th) => th.dataset.exchange);
+  const maxAgeMs = new Map(headers.map((th) => [th.dataset.exchange, Number(th.dataset.maxQuoteAgeMs)]));
+  const watched = new Set((table.dataset.watched || "").split(",").filter(Boolean));
+  const emptyRow = body.querySelector("tr.empty");
+  const filterInput = document.getElementById("matrix-filter");
+  const sortSelect = document.getElementById("matrix-sort");
 
-function rankRow(row) {
-  const now = Date.now();
-  const cells = [...row.querySelectorAll("td[data-bid]")].filter((c) => now - Number(c.dataset.recv) <= STALE_MS);
-  row.querySelectorAll(".best-bid, .best-ask").forEach((c) => c.classList.remove("best-bid", "best-ask"));
-  if (!cells.length) return;
-  const bestBid = cells.reduce((a, b) => (Number(b.dataset.bid) > Number(a.dataset.bid) ? b : a));
-  const bestAsk = cells.reduce((a, b) => (Number(b.dataset.ask) < Number(a.dataset.ask) ? b : a));
-  bestBid.classList.add("best-bid");
-  bestAsk.classList.add("best-ask");
-  const spread = row.querySelector("td.spread");
-  if (spread && cells.length > 1) {
-    const bid = Number(bestBid.dataset.bid), ask = Number(bestAsk.dataset.ask);
-    spread.textContent = (((bid - ask) / ask) * 100).toFixed(4);
-    spread.classList.toggle("positive", bid > ask);
-  }
-}
+  const rows = new Map(); // instrument -> row model, shown or about to be
+  let order = []; // the shown rows, top to bottom
+  const dirty = new Set(); // rows whose quotes changed since the last frame
+  const changed = new Set(); // cells marked as just changed, until the next tick
+  let frameRequested = false;
+  let fresh = false;
+  let freshnessListener = null;
+  let needle = "";
 
-function applyQuote(q) {
-  const row = rowFor(q.instrument);
-  let cell = row.querySelector(`td[data-exchange="${CSS.escape(q.exchange)}"]`);
-  if (!cell) return; // an exchange this page was not rendered with
-  cell.dataset.recv = q.recv_ms;
-  cell.dataset.bid = q.bid;
-  cell.dataset.ask = q.ask;
-  cell.classList.remove("stale");
-  cell.innerHTML = `<span class="bid"></span><span class="ask"></span><span class="age"></span>`;
-  cell.querySelector(".bid").textContent = q.bid;
-  cell.querySelector(".ask").textContent = q.ask;
-  cell.classList.remove("flash");
-  void cell.offsetWidth; // restart the flash animation
-  cell.classList.add("flash");
-}
-
-function applyQuotes(quotes) {
-  const touched = new Set();
-  for (const q of quotes) {
-    applyQuote(q);
-    touched.add(rowFor(q.instrument));
+  function rowModel(instrument) {
+    const row = {
+      instrument,
+      watched: watched.has(instrument),
+      tr: null,
+      onScreen: true, // until the browser says it skips rendering the row (off screen)
+      spreadEl: null, // the cell, for its class
+      spreadTextEl: null,
+      spreadPct: null,
+      spreadText: "",
+      positive: false,
+      bestBid: null,
+      bestAsk: null,
+      cells: new Map(),
+    };
+    for (const exchange of exchanges) {
+      row.cells.set(exchange, {
+        exchange,
+        maxAgeMs: maxAgeMs.get(exchange),
+        td: null,
+        bidEl: null,
+        askEl: null,
+        ageEl: null,
+        quote: null, // the latest quote, painted or not
+        pending: false, // a quote (or its absence) waits for the next frame
+        bid: NaN,
+        ask: NaN,
+        tsMs: 0,
+        shownBid: "",
+        shownAsk: "",
+        ageText: "",
+        stale: false,
+      });
+    }
+    rows.set(instrument, row);
+    return row;
   }
-  touched.forEach(rankRow);
-}
 
-function tickAges() {
-  const now = Date.now();
-  for (const cell of table.querySelectorAll("td[data-recv]")) {
-    const age = now - Number(cell.dataset.recv);
-    cell.classList.toggle("stale", age > STALE_MS);
-    const ageEl = cell.querySelector(".age");
-    if (ageEl) ageEl.textContent = formatAge(Math.max(0, age));
+  // The server rendered the first state; adopt its rows rather than build them again.
+  for (const tr of body.querySelectorAll("tr[data-instrument]")) {
+    const row = rowModel(tr.dataset.instrument);
+    row.watched ||= Boolean(tr.dataset.watched);
+    row.tr = tr;
+    row.spreadEl = tr.querySelector("td.spread");
+    row.spreadTextEl = row.spreadEl.firstElementChild;
+    row.spreadText = row.spreadTextEl.textContent;
+    row.positive = row.spreadEl.classList.contains("positive");
+    for (const td of tr.querySelectorAll("td[data-exchange]")) {
+      const cell = row.cells.get(td.dataset.exchange);
+      if (!cell) continue;
+      cell.td = td;
+      if (td.classList.contains("best-bid")) row.bestBid = cell;
+      if (td.classList.contains("best-ask")) row.bestAsk = cell;
+      cell.stale = td.classList.contains("stale");
+      if (td.dataset.bid === undefined) continue;
+      cell.quote = { bid: td.dataset.bid, ask: td.dataset.ask, ts_ms: Number(td.dataset.ts) };
+      [cell.bidEl, cell.askEl, cell.ageEl] = td.children;
+      cell.shownBid = cell.quote.bid;
+      cell.shownAsk = cell.quote.ask;
+      cell.bid = Number(cell.quote.bid);
+      cell.ask = Number(cell.quote.ask);
+      cell.tsMs = cell.quote.ts_ms;
+    }
+    order.push(row);
   }
-}
 
-// Filter and sort, client-side: the table is already all here.
-const filterInput = document.getElementById("matrix-filter");
-const sortSelect = document.getElementById("matrix-sort");
-function applyFilter() {
-  const needle = (filterInput?.value || "").trim().toUpperCase();
-  for (const row of table.tBodies[0].rows) {
-    if (!row.dataset.instrument) continue;
-    row.hidden = needle !== "" && !row.dataset.instrument.toUpperCase().includes(needle);
+  function update(quotes) {
+    for (const quote of quotes) {
+      const row = rows.get(quote.instrument) ?? rowModel(quote.instrument);
+      const cell = row.cells.get(quote.exchange);
+      if (!cell) continue; // an exchange this page has no column for
+      cell.quote = quote;
+      cell.pending = true;
+      dirty.add(row);
+    }
+    if (dirty.size && !frameRequested) {
+      frameRequested = true;
+      requestAnimationFrame(render);
+    }
   }
-}
-function applySort() {
-  const by = sortSelect?.value || "watched";
-  const body = table.tBodies[0];
-  const rows = [...body.rows].filter((r) => r.dataset.instrument);
-  const spread = (r) => Number(r.querySelector("td.spread")?.textContent || -Infinity);
-  rows.sort((a, b) => {
-    if (by === "spread") return spread(b) - spread(a);
-    if (by === "watched" && !!a.dataset.watched !== !!b.dataset.watched) return a.dataset.watched ? -1 : 1;
-    return a.dataset.instrument.localeCompare(b.dataset.instrument);
+
+  // A snapshot: these quotes are the whole truth; the rest go.
+  function replace(quotes) {
+    for (const row of rows.values()) {
+      for (const cell of row.cells.values()) {
+        if (cell.quote === null) continue;
+        cell.quote = null;
+        cell.pending = true;
+        dirty.add(row);
+      }
+    }
+    update(quotes);
+  }
+
+  function render() {
+    frameRequested = false;
+    const now = Date.now();
+    for (const row of dirty) {
+      if (!hasQuote(row)) {
+        unmount(row);
+        continue;
+      }
+      if (!row.tr) mount(row);
+      for (const cell of row.cells.values()) if (cell.pending) paint(cell, now, row.onScreen);
+      rank(row);
+    }
+    dirty.clear();
+    if (emptyRow) emptyRow.hidden = order.length > 0;
+    reportFreshness();
+  }
+
+  function hasQuote(row) {
+    for (const cell of row.cells.values()) if (cell.quote) return true;
+    return false;
+  }
+
+  function paint(cell, now, onScreen) {
+    cell.pending = false;
+    const { quote, td } = cell;
+    if (!quote) {
+      td.textContent = "";
+      cell.bidEl = cell.askEl = cell.ageEl = null;
+      cell.shownBid = cell.shownAsk = cell.ageText = "";
+      cell.bid = cell.ask = NaN;
+      setStale(cell, false);
+      return;
+    }
+    if (!cell.bidEl) {
+      cell.bidEl = span("bid");
+      cell.askEl = span("ask");
+      cell.ageEl = span("age");
+      td.append(cell.bidEl, cell.askEl, cell.ageEl);
+    }
+    cell.bid = Number(quote.bid);
+    cell.ask = Number(quote.ask);
+    cell.tsMs = quote.ts_ms;
+    if (quote.bid !== cell.shownBid || quote.ask !== cell.shownAsk) {
+      cell.bidEl.textContent = cell.shownBid = quote.bid;
+      cell.askEl.textContent = cell.shownAsk = quote.ask;
+      // A highlight until the next tick rather than an animation: an animation restyles the
+      // page on every frame it runs.
+      if (onScreen && !changed.has(cell)) {
+        td.classList.add("changed");
+        changed.add(cell);
+      }
+    }
+    age(cell, now, onScreen);
+  }
+
+  function span(className) {
+    const el = document.createElement("span");
+    if (className) el.className = className;
+    return el;
+  }
+
+  // Greys the cell when its quote is stale, and writes its age where it can be seen; true
+  // when the cell turned stale or fresh.
+  function age(cell, now, onScreen) {
+    const ageMs = Math.max(0, now - cell.tsMs);
+    if (onScreen) {
+      const text = formatAge(ageMs);
+      if (text !== cell.ageText) cell.ageEl.textContent = cell.ageText = text;
+    }
+    return setStale(cell, ageMs > cell.maxAgeMs);
+  }
+
+  function setStale(cell, stale) {
+    if (stale === cell.stale) return false;
+    cell.stale = stale;
+    cell.td.classList.toggle("stale", stale);
+    return true;
+  }
+
+  // Each row's best bid and best ask among its fresh quotes, and the gross spread between them.
+  function rank(row) {
+    let bestBid = null;
+    let bestAsk = null;
+    let freshCount = 0;
+    for (const cell of row.cells.values()) {
+      if (!cell.quote || cell.pending || cell.stale) continue;
+      freshCount += 1;
+      if (!bestBid || cell.bid > bestBid.bid) bestBid = cell;
+      if (!bestAsk || cell.ask < bestAsk.ask) bestAsk = cell;
+    }
+    if (bestBid !== row.bestBid) {
+      row.bestBid?.td.classList.remove("best-bid");
+      bestBid?.td.classList.add("best-bid");
+      row.bestBid = bestBid;
+    }
+    if (bestAsk !== row.bestAsk) {
+      row.bestAsk?.td.classList.remove("best-ask");
+      bestAsk?.td.classList.add("best-ask");
+      row.bestAsk = bestAsk;
+    }
+    row.spreadPct = freshCount > 1 && bestAsk.ask > 0 ? ((bestBid.bid - bestAsk.ask) / bestAsk.ask) * 100 : null;
+    const text = row.spreadPct === null ? "" : row.spreadPct.toFixed(4);
+    if (text !== row.spreadText) row.spreadTextEl.textContent = row.spreadText = text;
+    const positive = row.spreadPct !== null && row.spreadPct > 0;
+    if (positive !== row.positive) row.spreadEl.classList.toggle("positive", (row.positive = positive));
+  }
+
+  function mount(row) {
+    const tr = document.createElement("tr");
+    tr.dataset.instrument = row.instrument;
+    if (row.watched) tr.dataset.watched = "1";
+    const th = document.createElement("th");
+    const link = document.createElement("a");
+    link.href = `/instruments/${row.instrument}/`;
+    link.textContent = row.instrument;
+    th.append(link);
+    row.spreadEl = document.createElement("td");
+    row.spreadEl.className = "spread";
+    row.spreadTextEl = span("");
+    row.spreadEl.append(row.spreadTextEl);
+    tr.append(th, row.spreadEl);
+    for (const cell of row.cells.values()) {
+      cell.td = document.createElement("td");
+      cell.td.dataset.exchange = cell.exchange;
+      tr.append(cell.td);
+    }
+    tr.hidden = !matches(row);
+    row.tr = tr;
+    const at = insertionIndex(row);
+    body.insertBefore(tr, order[at]?.tr ?? null);
+    order.splice(at, 0, row);
+  }
+
+  function unmount(row) {
+    rows.delete(row.instrument);
+    if (!row.tr) return;
+    row.tr.remove();
+    order.splice(order.indexOf(row), 1);
+  }
+
+  // Sort and filter, client-side: the table is already all here.
+  function compare(a, b) {
+    const by = sortSelect?.value || "watched";
+    if (by === "spread" && a.spreadPct !== b.spreadPct) {
+      if (a.spreadPct === null) return 1;
+      if (b.spreadPct === null) return -1;
+      return b.spreadPct - a.spreadPct;
+    }
+    if (by === "watched" && a.watched !== b.watched) return a.watched ? -1 : 1;
+    return a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0;
+  }
+
+  function insertionIndex(row) {
+    let low = 0;
+    let high = order.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (compare(order[middle], row) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  // Moves only the rows that are out of place.
+  function sortRows() {
+    const sorted = [...order].sort(compare);
+    if (sorted.every((row, i) => row === order[i])) return;
+    let cursor = order[0].tr;
+    for (const row of sorted) {
+      if (row.tr === cursor) cursor = cursor.nextElementSibling;
+      else body.insertBefore(row.tr, cursor);
+    }
+    order = sorted;
+  }
+
+  function matches(row) {
+    return needle === "" || row.instrument.toUpperCase().includes(needle);
+  }
+
+  filterInput?.addEventListener("input", () => {
+    needle = filterInput.value.trim().toUpperCase();
+    for (const row of order) row.tr.hidden = !matches(row);
   });
-  rows.forEach((r) => body.appendChild(r));
-}
-filterInput?.addEventListener("input", applyFilter);
-sortSelect?.addEventListener("change", applySort);
+  sortSelect?.addEventListener("change", sortRows);
 
-table.querySelectorAll("tbody tr[data-instrument]").forEach(rankRow);
-tickAges();
-setInterval(tickAges, 1000);
-return {
-  instruments: (table.dataset.instruments || "").split(",").filter(Boolean),
-  applyQuotes(quotes) {
-    applyQuotes(quotes);
-    applyFilter();
-  },
-};
+  // Rows off screen skip rendering (content-visibility: auto, in the CSS); the browser says
+  // when that changes. Their highlights and age text wait until they are seen.
+  body.addEventListener(
+    "contentvisibilityautostatechange",
+    (event) => {
+      const row = rows.get(event.target.dataset.instrument);
+      if (!row || row.tr !== event.target) return;
+      row.onScreen = !event.skipped;
+      if (!row.onScreen) return;
+      const now = Date.now();
+      for (const cell of row.cells.values()) if (cell.quote && !cell.pending) age(cell, now, true);
+    },
+    { capture: true }, // the event does not bubble
+  );
+
+  function tick() {
+    const now = Date.now();
+    for (const cell of changed) cell.td.classList.remove("changed");
+    changed.clear();
+    for (const row of order) {
+      let turned = false;
+      for (const cell of row.cells.values()) {
+        if (cell.quote && !cell.pending) turned = age(cell, now, row.onScreen) || turned;
+      }
+      if (turned) rank(row);
+    }
+    if (sortSelect?.value === "spread") sortRows();
+    reportFreshness();
+  }
+
+  function reportFreshness() {
+    let found = false;
+    search: for (const row of order) {
+      for (const cell of row.cells.values()) {
+        if (cell.quote && !cell.pending && !cell.stale) {
+          found = true;
+          break search;
+        }
+      }
+    }
+    if (found === fresh) return;
+    fresh = found;
+    freshnessListener?.(fresh);
+  }
+
+  tick();
+  order.forEach(rank);
+  setInterval(tick, 1000);
+  return {
+    instruments: (table.dataset.instruments || "").split(",").filter(Boolean),
+    update,
+    replace,
+    // The badge's "live" needs a fresh quote on the page: fn(fresh) now and on every change.
+    onFreshness(fn) {
+      freshnessListener = fn;
+      fn(fresh);
+    },
+  };
 }

@@ -70,6 +70,13 @@ export function opportunityTable(table) {
     }
   }
 
+  // A snapshot: these are all the open ones; rows it does not hold go at once.
+  function replace(list) {
+    const open = new Set(list.map((o) => String(o.id)));
+    for (const row of body.querySelectorAll("tr[data-id]")) if (!open.has(row.dataset.id)) row.remove();
+    onOpportunities(list);
+  }
+
   function tick() {
     const now = Date.now();
     for (const row of body.querySelectorAll("tr[data-opened]")) {
@@ -78,7 +85,7 @@ export function opportunityTable(table) {
   }
   setInterval(tick, 1000);
   tick();
-  return { onOpportunities, onClosed };
+  return { onOpportunities, onClosed, replace };
 }
 
 const page = document.getElementById("opportunity-table");
@@ -89,7 +96,7 @@ if (page) {
     handlers = opportunityTable(document.querySelector("#opportunity-table table"));
   });
   connectFeed({
-    onSnapshot: (message) => handlers.onOpportunities(message.opportunities),
+    onSnapshot: (snapshot) => handlers.replace(snapshot.opportunities),
     onOpportunities: (list) => handlers.onOpportunities(list),
     onClosed: (list) => handlers.onClosed(list),
   });

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from arbitrage.pages import Column, matrix_columns, price_matrix
+
+NOW_MS = 1_700_000_010_000
+
+
+def _quote(exchange: str, bid: str, ask: str, ts_ms: int, recv_ms: int | None = None) -> dict:
+    return {"exchange": exchange, "bid": bid, "ask": ask, "ts_ms": ts_ms, "recv_ms": recv_ms or ts_ms + 5}
+
+
+def test_each_quote_is_greyed_by_its_own_exchange_max_age():
+    quotes = {
+        "BTC/USDT:USDT": {
+            "binance": _quote("binance", "100", "101", NOW_MS - 3_000),
+            "okx": _quote("okx", "102", "103", NOW_MS - 3_000),  # the best bid, but past okx's 2 s
+            "bybit": _quote("bybit", "99", "100.5", NOW_MS - 9_000),
+        }
+    }
+    columns = [Column("binance", 5_000), Column("bybit", 60_000), Column("okx", 2_000)]
+
+    [row] = price_matrix(quotes, columns, set(), NOW_MS)
+
+    cells = {cell.exchange: cell for cell in row.cells}
+    assert (cells["binance"].stale, cells["bybit"].stale, cells["okx"].stale) == (False, False, True)
+    assert cells["okx"].age_ms == 3_000
+    assert cells["binance"].best_bid and cells["bybit"].best_ask and not cells["okx"].best_bid
+    assert row.spread_pct == Decimal("-0.4975")  # (100 − 100.5) / 100.5, fresh quotes only
+
+
+def test_a_quote_ages_from_the_exchange_time_not_from_when_it_arrived():
+    quotes = {"ETH/USDT:USDT": {"binance": _quote("binance", "10", "11", NOW_MS - 6_000, recv_ms=NOW_MS - 10)}}
+
+    [row] = price_matrix(quotes, [Column("binance", 5_000)], set(), NOW_MS)
+
+    assert row.cells[0].stale and row.cells[0].age_ms == 6_000
+    assert row.spread_pct is None
+
+
+def test_an_exchange_without_a_setting_gets_the_default_max_age():
+    columns = matrix_columns(["binance", "newex"], {"binance": 2_500}, default_max_age_ms=5_000)
+    assert columns == [Column("binance", 2_500), Column("newex", 5_000)]

@@ -1,0 +1,36 @@
+"""Debian's Chromium, headless, driven by Playwright: what the page tests share."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.processes import ROOT
+
+CHROMIUM = os.environ.get("ARBSITE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+VIEWPORTS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+needs_chromium = pytest.mark.skipif(
+    not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)"
+)
+
+
+async def save_screenshots(page, name: str, full_page: bool = True) -> None:
+    """The page at desktop and phone widths, in test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for label, size in VIEWPORTS.items():
+        await page.set_viewport_size(size)
+        await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=full_page)
+    await page.set_viewport_size(VIEWPORTS["desktop"])
