@@ -103,12 +103,17 @@ class CpuWindow:
         busy_before, total_before = self._machine_before
         busy_after, total_after = machine_cpu_s()
         total = total_after - total_before
+        busy_pct = round((busy_after - busy_before) / total * 100, 1) if total > 0 else None
+        cores = os.cpu_count()
+        ours_pct = sum(row["cpu_pct"] or 0 for row in rows) / cores
         return {
             "window_s": round(wall_s, 3),
             "processes": rows,
             "machine": {
-                "cores": os.cpu_count(),
-                "busy_pct": round((busy_after - busy_before) / total * 100, 1) if total > 0 else None,
+                "cores": cores,
+                "busy_pct": busy_pct,  # all cores together: 100 % is every core busy
+                # Whatever else ran on the machine meanwhile (a shared machine skews every figure).
+                "others_busy_pct": None if busy_pct is None else round(max(busy_pct - ours_pct, 0), 1),
                 "load_average_before": self._load_before,
                 "load_average_after": load_average(),
             },

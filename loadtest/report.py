@@ -99,7 +99,8 @@ def _cpu_lines(cpu: dict) -> list[str]:
     load = " ".join(f"{v:g}" for v in machine["load_average_before"])
     return [
         f"  CPU % of a core: {processes}",
-        f"  machine: {machine['cores']} cores, {machine['busy_pct']:g} % busy; load average before {load}",
+        f"  machine: {machine['cores']} cores, {machine['busy_pct']:g} % busy "
+        f"({machine['others_busy_pct']:g} % by other processes); load average before {load}",
     ]
 
 

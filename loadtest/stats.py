@@ -36,16 +36,22 @@ class Histogram:
         self.max = 0
         self.negative = 0  # values below zero (clocks disagreeing), recorded as 0
 
-    def record(self, value: int) -> None:
+    def record(self, value: int, times: int = 1) -> None:
         if value < 0:
-            self.negative += 1
+            self.negative += times
             value = 0
         bucket = bucket_of(value)
-        self.counts[bucket] = self.counts.get(bucket, 0) + 1
-        self.count += 1
-        self.total += value
+        self.counts[bucket] = self.counts.get(bucket, 0) + times
+        self.count += times
+        self.total += value * times
         if value > self.max:
             self.max = value
+
+    def record_counts(self, counts: dict[int, int], unit_us: int = 1) -> None:
+        """Add values counted elsewhere ({value: times}, in units of `unit_us`): a hot loop
+        counts with collections.Counter, in C, and hands the tally over once."""
+        for value, times in counts.items():
+            self.record(value * unit_us, times)
 
     def merge(self, other: Histogram) -> None:
         for bucket, count in other.counts.items():

@@ -10,6 +10,8 @@ Run by the harness as `python -m loadtest.ws_clients`, talking over stdin/stdout
     stdin  "stop"          the window closes
     stdout "result <path>" the measurements, as JSON at <path>; then the process exits
 
+A quote's latency is its age on arrival: when the message's last frame came off the socket
+(StampedConnection) minus the quote's `ts_ms`, in whole milliseconds like `ts_ms` itself.
 Clients must stay cheap, or on a small machine they take the CPU the server needs: a message
 is identified from its first bytes (type and seq) without decoding the rest, and only every
 `sample_every`-th price update of a connection is decoded for its quotes' timestamps. The
@@ -28,13 +30,14 @@ import json
 import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.frames import DATA_OPCODES, Frame
 
 from loadtest.sequence import SeqCounts, SeqTracker
 from loadtest.stats import Histogram
@@ -44,6 +47,26 @@ UPDATE_TYPES = frozenset({b"price_update", b"arbitrage_opportunities", b"opportu
 _PREFIX = re.compile(rb'\{"type":"([a-z_]+)"(?:,"seq":(\d+))?')
 LOOP_LAG_PROBE_S = 0.1
 CLOSE_TIMEOUT_S = 2
+
+
+class StampedConnection(ClientConnection):
+    """Notes when each message's last frame came off the socket, before the loop gets round to
+    handing the message over: a burst of messages to many connections of this process is then
+    stamped as it arrived, not as late as this process could attend to each one."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals_us: deque[int] = deque()
+
+    def process_event(self, event) -> None:
+        if isinstance(event, Frame) and event.fin and event.opcode in DATA_OPCODES:
+            self.arrivals_us.append(time.time_ns() // 1000)
+        super().process_event(event)
+
+    async def receive(self) -> tuple[bytes, int]:
+        """The next message and when it arrived (µs since the epoch)."""
+        raw = await self.recv(decode=False)
+        return raw, self.arrivals_us.popleft() if self.arrivals_us else time.time_ns() // 1000
 
 
 class _Header(msgspec.Struct):
@@ -87,8 +110,9 @@ class Tally:
     """What this process's connections measured; only within the window, except connecting."""
 
     measuring: bool = False
-    latency_us: Histogram = field(default_factory=Histogram)  # tick → here: receive time − ts_ms
-    server_latency_us: Histogram = field(default_factory=Histogram)  # Arbsite's receive → here
+    # Quote ages on arrival, ms → how many: the quotes' times are whole milliseconds anyway.
+    latency_ms: Counter = field(default_factory=Counter)  # tick → here: arrival − ts_ms
+    server_latency_ms: Counter = field(default_factory=Counter)  # Arbsite's receive → here: arrival − recv_ms
     connect_us: Histogram = field(default_factory=Histogram)  # connecting until the first snapshot
     loop_lag_us: Histogram = field(default_factory=Histogram)  # this process's own lateness
     messages: Counter = field(default_factory=Counter)
@@ -105,7 +129,7 @@ class Client:
         self.tally = tally
         self.sample_every = config.sample_every
         self.seq = SeqTracker()
-        self.ws: ClientConnection | None = None
+        self.ws: StampedConnection | None = None
         self.task: asyncio.Task | None = None
         bearer = config.auth == "bearer" or (config.auth == "mixed" and index % 2 == 0)
         if bearer:  # a program: the token as a subprotocol, no Origin
@@ -122,13 +146,14 @@ class Client:
                 # Like a browser: offers compression, never pings, no proxy.
                 self.ws = await connect(
                     self.url,
+                    create_connection=StampedConnection,
                     ping_interval=None,
                     max_size=None,
                     proxy=None,
                     close_timeout=CLOSE_TIMEOUT_S,
                     **self.connect_kwargs,
                 )
-                while self.on_message(await self.ws.recv(decode=False), time.time_ns() // 1000) != b"snapshot":
+                while self.on_message(*await self.ws.receive()) != b"snapshot":
                     pass
         except TimeoutError:
             self.tally.failed["timeout"] += 1
@@ -149,11 +174,10 @@ class Client:
         return False
 
     async def receive_forever(self) -> None:
-        ws, on_message = self.ws, self.on_message
+        receive, on_message = self.ws.receive, self.on_message
         try:
             while True:
-                raw = await ws.recv(decode=False)
-                on_message(raw, time.time_ns() // 1000)
+                on_message(*await receive())
         except ConnectionClosed as exc:
             self.tally.disconnected[str(exc.rcvd.code) if exc.rcvd else "abnormal"] += 1
 
@@ -193,11 +217,9 @@ class Client:
         except (msgspec.DecodeError, msgspec.ValidationError):
             self.tally.undecodable += 1
             return
-        latency, server_latency = self.tally.latency_us.record, self.tally.server_latency_us.record
-        for quote in quotes:
-            latency(now_us - quote.ts_ms * 1000)
-            if quote.recv_ms is not None:
-                server_latency(now_us - quote.recv_ms * 1000)
+        now_ms = now_us // 1000
+        self.tally.latency_ms.update([now_ms - quote.ts_ms for quote in quotes])
+        self.tally.server_latency_ms.update([now_ms - quote.recv_ms for quote in quotes if quote.recv_ms is not None])
 
     async def close(self) -> None:
         if self.task is not None:
@@ -241,8 +263,8 @@ def result(config: ClientConfig, clients: list[Client], tally: Tally, window_s: 
             "compressed": compressed,
         },
         "connect_us": tally.connect_us.to_json(),
-        "latency_us": tally.latency_us.to_json(),
-        "server_latency_us": tally.server_latency_us.to_json(),
+        "latency_us": _histogram_ms(tally.latency_ms).to_json(),
+        "server_latency_us": _histogram_ms(tally.server_latency_ms).to_json(),
         "loop_lag_us": tally.loop_lag_us.to_json(),
         "messages": {kind.decode(): n for kind, n in tally.messages.items()},
         "bytes": tally.bytes,
@@ -252,6 +274,12 @@ def result(config: ClientConfig, clients: list[Client], tally: Tally, window_s: 
         "seq_at_start": seqs[0],
         "seq_at_stop": seqs[1],
     }
+
+
+def _histogram_ms(counts: Counter) -> Histogram:
+    histogram = Histogram()
+    histogram.record_counts(counts, unit_us=1000)
+    return histogram
 
 
 def latest_seq(clients: list[Client]) -> int | None:

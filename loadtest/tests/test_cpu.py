@@ -47,6 +47,7 @@ def test_a_window_reports_this_process_and_a_vanished_one():
     assert me["cpu_pct"] >= 0 and me["rss_mb"] > 0
     assert gone["cpu_pct"] is None
     assert figures["machine"]["cores"] == os.cpu_count()
+    assert 0 <= figures["machine"]["others_busy_pct"] <= 100
     assert len(figures["machine"]["load_average_before"]) == 3
 
 

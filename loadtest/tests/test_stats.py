@@ -76,3 +76,13 @@ def test_summary_is_in_milliseconds():
     assert summary["p50"] == pytest.approx(2.0, rel=0.008)
     assert summary["max"] == 3.0
     assert summary["mean"] == 2.0
+
+
+def test_counts_from_a_hot_loop_are_added_in_their_unit():
+    histogram = Histogram()
+    histogram.record_counts({12: 3, -1: 1, 40: 1}, unit_us=1000)
+    assert histogram.count == 5
+    assert histogram.negative == 1
+    assert histogram.max == 40_000
+    assert histogram.total == 76_000
+    assert histogram.percentile(50) == pytest.approx(12_000, rel=0.008)
