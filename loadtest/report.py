@@ -38,14 +38,15 @@ def summarize_ws(results: list[dict], window_s: float) -> dict:
     updates = [n for r in results for n in r["updates_per_connection"]]
     starts = [r["seq_at_start"] for r in results if r["seq_at_start"] is not None]
     stops = [r["seq_at_stop"] for r in results if r["seq_at_stop"] is not None]
-    engine_updates = max(stops) - min(starts) if starts and stops else 0
+    # How fast the newest seq any client got advanced: the engine's rate, when clients keep up.
+    newest_updates = max(stops) - min(starts) if starts and stops else 0
     seq = _add([r["seq"] for r in results])
     return {
         "connections": connections,
         "latency_ms": _histogram(results, "latency_us").summary_ms(),
         "server_latency_ms": _histogram(results, "server_latency_us").summary_ms(),
         "updates": {
-            "engine_per_s": round(engine_updates / window_s, 2),
+            "newest_seq_per_s": round(newest_updates / window_s, 2),
             "per_connection_per_s": {
                 "mean": round(sum(updates) / len(updates) / window_s, 2) if updates else 0,
                 "min": round(min(updates) / window_s, 2) if updates else 0,
@@ -104,6 +105,15 @@ def _cpu_lines(cpu: dict) -> list[str]:
     ]
 
 
+def _log_lines(log: dict) -> list[str]:
+    if not log["errors"]:
+        return []
+    kinds = list(log["kinds"].items())
+    shown = [f"    {count} × {kind}" for kind, count in kinds[:3]]
+    more = [f"    ... {len(kinds) - 3} more kinds in the JSON"] if len(kinds) > 3 else []
+    return [f"  server log: {log['errors']} errors, {log['warnings']} warnings", *shown, *more]
+
+
 def ws_table(summary: dict) -> str:
     c, u, m = summary["connections"], summary["updates"], summary["messages"]
     failed = ", ".join(f"{k} {v}" for k, v in c["failed"].items()) or "none"
@@ -115,16 +125,13 @@ def ws_table(summary: dict) -> str:
         f"  tick → client    {_ms(summary['latency_ms'])}  ({summary['latency_ms']['count']:,} quotes, "
         f"1 update in {summary['config']['sample_every']} per connection)",
         f"  Arbsite → client {_ms(summary['server_latency_ms'])}",
-        f"  updates/s: engine {u['engine_per_s']:g}, per connection {u['per_connection_per_s']['mean']:g} "
+        f"  updates/s: newest seq {u['newest_seq_per_s']:g}, per connection {u['per_connection_per_s']['mean']:g} "
         f"(min {u['per_connection_per_s']['min']:g}); messages/s {m['per_s']:,.0f} ({m['mb_per_s']:g} MB/s)",
         f"  lost {u['lost']}, resynced {u['resynced']} in {u['resyncs']} resyncs; "
         f"client loop lag {_ms(summary['client_loop_lag_ms'])}",
         *_cpu_lines(summary["cpu"]),
     ]
-    if summary["server_log"]["errors"]:
-        lines.append(
-            f"  server log: {summary['server_log']['errors']} errors, e.g. {summary['server_log']['last_errors'][-1]}"
-        )
+    lines += _log_lines(summary["server_log"])
     return "\n".join(lines)
 
 
@@ -140,10 +147,7 @@ def rest_table(summary: dict) -> str:
         f"errors {errors}; sender lag {_ms(summary['send_lag_ms'])}",
         *_cpu_lines(summary["cpu"]),
     ]
-    if summary["server_log"]["errors"]:
-        lines.append(
-            f"  server log: {summary['server_log']['errors']} errors, e.g. {summary['server_log']['last_errors'][-1]}"
-        )
+    lines += _log_lines(summary["server_log"])
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from loadtest import server_log
 from loadtest.cpu import Watched
 from loadtest.processes import Child, daphne, free_port, log_in, manage, start
 
@@ -38,8 +39,6 @@ FEEDS_READY_TIMEOUT_S = 60.0
 FEEDS_POLL_S = 0.5
 USERNAME = "loadtest"
 REDIS_PREFIX = "arbsite-loadtest"
-SERVER_ERROR = re.compile(r"\b(ERROR|CRITICAL|Traceback)\b")
-SERVER_WARNING = re.compile(r"\bWARNING\b")
 # The user is created by Django's own shell, so this package never imports Django.
 CREATE_USER = (
     "import os; from django.contrib.auth import get_user_model; "
@@ -69,17 +68,8 @@ class Target:
         return {child.name: len(child.output) for child in self.children}
 
     def log_since(self, marks: dict[str, int]) -> dict:
-        """Error and warning lines the servers printed since `marks` (a server misbehaving under load)."""
-        errors = warnings = 0
-        last: list[str] = []
-        for child in self.children:
-            for line in child.output[marks.get(child.name, 0) :]:
-                if SERVER_ERROR.search(line):
-                    errors += 1
-                    last = [*last[-4:], f"{child.name}: {line[:300]}"]
-                elif SERVER_WARNING.search(line):
-                    warnings += 1
-        return {"errors": errors, "warnings": warnings, "last_errors": last}
+        """What the servers complained about since `marks` (a server misbehaving under load)."""
+        return server_log.summarize({child.name: child.output[marks.get(child.name, 0) :] for child in self.children})
 
 
 def server_environment(token_lifetime_s: int) -> dict[str, str]:

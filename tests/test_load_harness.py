@@ -35,7 +35,7 @@ async def test_the_harness_measures_ws_clients_and_rest_calls_on_a_running_syste
     assert latency["count"] > 0
     assert 0 < latency["p50"] <= latency["p99"] <= latency["max"] < 5_000
     assert ws["updates"]["lost"] == 0
-    assert ws["updates"]["engine_per_s"] > 0
+    assert ws["updates"]["newest_seq_per_s"] > 0
     assert ws["updates"]["per_connection_per_s"]["min"] > 0
     assert ws["messages"]["by_type"]["price_update"] > 0
     assert ws["messages"]["undecodable"] == 0
