@@ -14,6 +14,7 @@ import json
 import math
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,16 @@ class RestRun:
 
     def budget_s(self) -> float:
         return STARTUP_BUDGET_S + self.warmup_s + self.duration_s + self.timeout_s + 3 * COMMAND_TIMEOUT_S
+
+
+def raise_open_files_limit() -> int:
+    """Let this process and the servers and clients it starts hold thousands of sockets (the
+    soft limit up to the hard one); returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def token_lifetime_s(budget_s: float) -> int:
@@ -255,6 +266,7 @@ async def system(spec: SystemSpec, budget_s: float) -> AsyncIterator[Target]:
 async def measure(spec: SystemSpec, run: WsRun | RestRun, json_dir: Path) -> dict:
     """One bounded measurement on a freshly started system (or the external one); the summary,
     also written as JSON (its path in `json_path`)."""
+    open_files = raise_open_files_limit()
     async with asyncio.timeout(run.budget_s()):
         with tempfile.TemporaryDirectory(prefix="arbsite-loadtest-results-") as workdir:
             async with system(spec, run.budget_s()) as target:
@@ -262,6 +274,7 @@ async def measure(spec: SystemSpec, run: WsRun | RestRun, json_dir: Path) -> dic
                     summary = await measure_ws(target, run, Path(workdir))
                 else:
                     summary = await measure_rest(target, run, Path(workdir))
+    summary["open_files_limit"] = open_files
     path = json_path(json_dir, summary)
     summary["json_path"] = str(path)
     write_json(path, summary)
