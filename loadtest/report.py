@@ -106,12 +106,13 @@ def _cpu_lines(cpu: dict) -> list[str]:
 
 
 def _log_lines(log: dict) -> list[str]:
-    if not log["errors"]:
+    if not (log["errors"] or log["warnings"]):
         return []
-    kinds = list(log["kinds"].items())
-    shown = [f"    {count} × {kind}" for kind, count in kinds[:3]]
-    more = [f"    ... {len(kinds) - 3} more kinds in the JSON"] if len(kinds) > 3 else []
-    return [f"  server log: {log['errors']} errors, {log['warnings']} warnings", *shown, *more]
+    top = [*list(log["kinds"].items())[:3], *list(log["warning_kinds"].items())[:1]]
+    return [
+        f"  server log: {log['errors']} errors, {log['warnings']} warnings; most frequent (all in the JSON):",
+        *(f"    {count} × {kind}" for kind, count in top),
+    ]
 
 
 def ws_table(summary: dict) -> str:

@@ -11,7 +11,7 @@ from collections import Counter
 
 # "2026-01-01 12:00:00,123 ERROR daphne.server: Exception inside application: ..."
 _LOGGED = re.compile(r"\b(ERROR|CRITICAL)\b\s*(.*)")
-_WARNING = re.compile(r"\bWARNING\b")
+_WARNING = re.compile(r"\bWARNING\b\s*(.*)")
 _TRACEBACK = "Traceback (most recent call last):"
 _CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
 _DIGITS = re.compile(r"\d+")
@@ -28,7 +28,7 @@ def summarize(lines_by_process: dict[str, list[str]]) -> dict:
     printed right under an error line counts once, as its exception; a chain of tracebacks
     once, as its last)."""
     errors: Counter = Counter()
-    warnings = 0
+    warnings: Counter = Counter()
     for process, lines in lines_by_process.items():
         in_traceback = False
         just_logged: str | None = None  # the error line just before, which a traceback explains
@@ -57,11 +57,12 @@ def summarize(lines_by_process: dict[str, list[str]]) -> dict:
             if match := _LOGGED.search(line):
                 just_logged = f"{process}: {_kind(match[2])}"
                 errors[just_logged] += 1
-            elif _WARNING.search(line):
-                warnings += 1
+            elif match := _WARNING.search(line):
+                warnings[f"{process}: {_kind(match[1])}"] += 1
     errors = +errors  # drop the kinds a traceback took over
     return {
         "errors": sum(errors.values()),
-        "warnings": warnings,
+        "warnings": sum(warnings.values()),
         "kinds": dict(errors.most_common(MAX_KINDS)),
+        "warning_kinds": dict(warnings.most_common(MAX_KINDS)),
     }

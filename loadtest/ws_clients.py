@@ -36,7 +36,7 @@ from pathlib import Path
 
 import msgspec
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidStatus
 from websockets.frames import DATA_OPCODES, Frame
 
 from loadtest.sequence import SeqCounts, SeqTracker
@@ -159,6 +159,8 @@ class Client:
             self.tally.failed["timeout"] += 1
         except InvalidStatus as exc:
             self.tally.failed[f"http {exc.response.status_code}"] += 1
+        except InvalidMessage:
+            self.tally.failed["handshake cut off"] += 1  # closed before answering the upgrade
         except ConnectionClosed as exc:
             self.tally.failed[f"closed {exc.rcvd.code if exc.rcvd else 'abnormally'}"] += 1
         except InvalidHandshake as exc:

@@ -37,10 +37,11 @@ def test_errors_are_grouped_by_the_exception_a_traceback_ends_in():
     }
     assert summary["errors"] == 3
     assert summary["warnings"] == 2
+    assert summary["warning_kinds"]["daphne-1: daphne.ws_protocol: dropping connection to peer tcpN:N.N.N.N:N"] == 1
 
 
 def test_a_quiet_log_has_nothing_to_report():
-    assert summarize({"run_all": ["INFO all good"]}) == {"errors": 0, "warnings": 0, "kinds": {}}
+    assert summarize({"run_all": ["INFO all good"]}) == {"errors": 0, "warnings": 0, "kinds": {}, "warning_kinds": {}}
 
 
 def test_an_error_line_without_traceback_counts_as_itself():
