@@ -39,7 +39,7 @@ def summarize_ws(results: list[dict], window_s: float) -> dict:
     starts = [r["seq_at_start"] for r in results if r["seq_at_start"] is not None]
     stops = [r["seq_at_stop"] for r in results if r["seq_at_stop"] is not None]
     # How fast the newest seq any client got advanced: the engine's rate, when clients keep up.
-    newest_updates = max(stops) - min(starts) if starts and stops else 0
+    newest_updates = max(stops) - max(starts) if starts and stops else 0
     seq = _add([r["seq"] for r in results])
     return {
         "connections": connections,

@@ -45,7 +45,7 @@ def test_processes_add_up_into_one_ws_summary():
     )
     assert summary["connections"]["connected"] == 3
     assert summary["connections"]["failed"] == {"timeout": 3}
-    assert summary["updates"]["newest_seq_per_s"] == 10.1
+    assert summary["updates"]["newest_seq_per_s"] == 9.9
     assert summary["updates"]["per_connection_per_s"] == {"mean": 8.0, "min": 5.0, "max": 10.0}
     assert summary["updates"]["lost"] == 15
     assert summary["latency_ms"]["count"] == 3
