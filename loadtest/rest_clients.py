@@ -45,8 +45,10 @@ class GeneratorConfig:
 
 @dataclass
 class Tally:
-    measuring: bool = False
+    measuring: bool = False  # requests sent now are counted (their answers may come after the window)
+    window_open: bool = False  # between "start" and "stop"
     scheduled: int = 0
+    answered_in_window: int = 0  # 200s that arrived within the window, whenever sent: the throughput
     latency_us: Histogram = field(default_factory=Histogram)  # due → response read
     send_lag_us: Histogram = field(default_factory=Histogram)  # due → sent: this process falling behind
     statuses: Counter = field(default_factory=Counter)
@@ -68,6 +70,8 @@ async def request(http: aiohttp.ClientSession, url: str, due: float, tally: Tall
         if counted:
             tally.errors[type(exc).__name__] += 1
         return
+    if tally.window_open and response.status == 200:
+        tally.answered_in_window += 1
     if counted:
         tally.latency_us.record(int((time.monotonic() - due) * 1e6))
         tally.statuses[str(response.status)] += 1
@@ -94,6 +98,7 @@ def result(config: GeneratorConfig, tally: Tally, window_s: float, unfinished: i
         "name": config.name,
         "window_s": window_s,
         "scheduled": tally.scheduled,
+        "answered_in_window": tally.answered_in_window,
         "statuses": dict(tally.statuses),
         "errors": dict(tally.errors) | ({"unfinished": unfinished} if unfinished else {}),
         "latency_us": tally.latency_us.to_json(),
@@ -114,11 +119,13 @@ async def run(config: GeneratorConfig, commands: asyncio.StreamReader) -> None:
             print("ready", flush=True)
             if (await commands.readline()).strip() != b"start":
                 return
-            tally.measuring, started = True, time.monotonic()
+            tally.measuring = tally.window_open = True
+            started = time.monotonic()
             print("started", flush=True)
             if (await commands.readline()).strip() != b"stop":
                 return
             firing.cancel()
+            tally.window_open = False
             window_s = time.monotonic() - started
             counted = set(in_flight)
             # Requests due in the window but unanswered yet still count: wait for them (bounded).

@@ -51,5 +51,6 @@ async def test_the_harness_measures_ws_clients_and_rest_calls_on_a_running_syste
     assert math.isclose(requests["offered_per_s"], 50, rel_tol=0.1)
     assert rest["latency_ms"]["count"] == requests["scheduled"]
     assert rest["latency_ms"]["p50"] > 0
+    assert requests["answered_200_per_s"] > 0
     assert {row["name"] for row in rest["cpu"]["processes"]} == {"run_all", "rest-clients-1", "harness"}
     json.dumps([ws, rest])  # written as JSON by the command

@@ -58,6 +58,7 @@ def test_rest_summary_counts_statuses_errors_and_the_answered_rate():
     result = {
         "window_s": 10.0,
         "scheduled": 1000,
+        "answered_in_window": 900,
         "statuses": {"200": 900, "429": 50},
         "errors": {"timeout": 50},
         "latency_us": histogram(*([5_000] * 99), 900_000),
