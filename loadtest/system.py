@@ -104,12 +104,15 @@ async def prepare_database(env: dict[str, str], password: str) -> None:
 
 async def credentials(base_url: str, username: str, password: str) -> tuple[str, str]:
     """(JWT access token, session cookie) for the user, each obtained once."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        response = await http.post(f"{base_url}/api/token/", json={"username": username, "password": password})
-        if response.status != 200:
-            raise StartupFailed(f"no token for {username!r}: HTTP {response.status} {await response.text()}")
-        token = (await response.json())["access"]
-        session_id = await log_in(http, base_url, username, password)
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            response = await http.post(f"{base_url}/api/token/", json={"username": username, "password": password})
+            if response.status != 200:
+                raise StartupFailed(f"no token for {username!r}: HTTP {response.status} {await response.text()}")
+            token = (await response.json())["access"]
+            session_id = await log_in(http, base_url, username, password)
+    except aiohttp.ClientError as exc:
+        raise StartupFailed(f"{base_url}: {exc}") from exc
     return token, f"sessionid={session_id}"
 
 
