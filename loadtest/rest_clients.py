@@ -1,12 +1,11 @@
 """One open-loop HTTP load process: GET one URL at a fixed rate, authenticated with a bearer
 token, each request's latency measured from when it was due (loadtest.schedule).
 
-Run by the harness as `python -m loadtest.rest_clients`, with the same stdin/stdout exchange
-as loadtest.ws_clients: a JSON configuration line, then "ready", "start", "started", "stop",
-"result <path>". Requests start at once (the warm-up: connections opened, caches filled);
-only those due between "start" and "stop" are counted. A request still unanswered after
-`timeout_s` counts as a timeout, and at the time it took, so a server that stops answering cannot
-look fast.
+Run by the harness as `python -m loadtest.rest_clients` and driven as loadtest.control says
+(configuration: `GeneratorConfig`). Requests start at once (the warm-up: connections opened,
+caches filled); only those due between "start" and "stop" are counted. A request still
+unanswered after `timeout_s` counts as a timeout, and at the time it took, so a server that
+stops answering cannot look fast.
 
 No Django here.
 """
@@ -16,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
+from loadtest.control import expect, serve
 from loadtest.schedule import due_offsets_s
 from loadtest.stats import Histogram
 
@@ -117,12 +116,12 @@ async def run(config: GeneratorConfig, commands: asyncio.StreamReader) -> None:
         firing = asyncio.create_task(fire(config, http, tally, in_flight))
         try:
             print("ready", flush=True)
-            if (await commands.readline()).strip() != b"start":
+            if not await expect(commands, "start"):
                 return
             tally.measuring = tally.window_open = True
             started = time.monotonic()
             print("started", flush=True)
-            if (await commands.readline()).strip() != b"stop":
+            if not await expect(commands, "stop"):
                 return
             firing.cancel()
             tally.window_open = False
@@ -144,14 +143,5 @@ async def run(config: GeneratorConfig, commands: asyncio.StreamReader) -> None:
                 await asyncio.gather(firing, *in_flight, return_exceptions=True)
 
 
-async def main() -> None:
-    loop = asyncio.get_running_loop()
-    commands = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(commands), sys.stdin)
-    config = GeneratorConfig(**json.loads(await commands.readline()))
-    async with asyncio.timeout(config.max_lifetime_s):
-        await run(config, commands)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    serve(GeneratorConfig, run)

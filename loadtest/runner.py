@@ -151,6 +151,25 @@ async def _measure(
     return results, figures, log
 
 
+async def _load(target: Target, run: WsRun | RestRun, module: str, configs: list[dict], ready_timeout_s: float) -> dict:
+    """Run the load processes through one window; the summary of what they measured."""
+    started_at_s = time.time()
+    load = await _start_load(module, configs)
+    try:
+        results, cpu, log = await _measure(target, load, ready_timeout_s, run.warmup_s, run.duration_s)
+    finally:
+        await asyncio.gather(*(child.stop() for child in load))
+    window_s = min(result["window_s"] for result in results)
+    kind = "ws" if isinstance(run, WsRun) else "rest"
+    return {
+        **_meta(kind, target, run, started_at_s),
+        "window_s": round(window_s, 3),
+        **(summarize_ws if kind == "ws" else summarize_rest)(results, window_s),
+        "cpu": cpu,
+        "server_log": log,
+    }
+
+
 def _meta(kind: str, target: Target, run: WsRun | RestRun, started_at_s: float) -> dict:
     fanout_ms = target.settings.get("ARBSITE_FANOUT_MS") or os.environ.get("ARBSITE_FANOUT_MS") or "100 (default)"
     return {
@@ -165,7 +184,6 @@ def _meta(kind: str, target: Target, run: WsRun | RestRun, started_at_s: float) 
 
 
 async def measure_ws(target: Target, run: WsRun, workdir: Path) -> dict:
-    started_at_s = time.time()
     configs = []
     first = 0
     for n, count in enumerate(_split(run.clients, run.client_processes), 1):
@@ -186,23 +204,10 @@ async def measure_ws(target: Target, run: WsRun, workdir: Path) -> dict:
             }
         )
         first += count
-    load = await _start_load("loadtest.ws_clients", configs)
-    try:
-        results, cpu, log = await _measure(target, load, run.ramp_budget_s(), run.warmup_s, run.duration_s)
-    finally:
-        await asyncio.gather(*(child.stop() for child in load))
-    window_s = min(result["window_s"] for result in results)
-    return {
-        **_meta("ws", target, run, started_at_s),
-        "window_s": round(window_s, 3),
-        **summarize_ws(results, window_s),
-        "cpu": cpu,
-        "server_log": log,
-    }
+    return await _load(target, run, "loadtest.ws_clients", configs, run.ramp_budget_s())
 
 
 async def measure_rest(target: Target, run: RestRun, workdir: Path) -> dict:
-    started_at_s = time.time()
     start_monotonic = time.monotonic() + 1.0  # every process up before the first request is due
     configs = [
         {
@@ -220,20 +225,7 @@ async def measure_rest(target: Target, run: RestRun, workdir: Path) -> dict:
         }
         for n in range(run.processes)
     ]
-    load = await _start_load("loadtest.rest_clients", configs)
-    try:
-        ready_timeout_s = COMMAND_TIMEOUT_S
-        results, cpu, log = await _measure(target, load, ready_timeout_s, run.warmup_s, run.duration_s)
-    finally:
-        await asyncio.gather(*(child.stop() for child in load))
-    window_s = min(result["window_s"] for result in results)
-    return {
-        **_meta("rest", target, run, started_at_s),
-        "window_s": round(window_s, 3),
-        **summarize_rest(results, window_s),
-        "cpu": cpu,
-        "server_log": log,
-    }
+    return await _load(target, run, "loadtest.rest_clients", configs, COMMAND_TIMEOUT_S)
 
 
 @dataclass

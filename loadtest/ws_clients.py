@@ -1,14 +1,9 @@
 """One load process: many logged-in /ws connections, each watching everything, measuring how
 old each quote is when it arrives and which engine updates never did.
 
-Run by the harness as `python -m loadtest.ws_clients`, talking over stdin/stdout:
-
-    stdin  line 1: the configuration (JSON, `ClientConfig`)
-    stdout "ready {...}"   every connection was tried (ramped up in batches)
-    stdin  "start"         the measured window opens: counts start from zero
-    stdout "started"
-    stdin  "stop"          the window closes
-    stdout "result <path>" the measurements, as JSON at <path>; then the process exits
+Run by the harness as `python -m loadtest.ws_clients` and driven as loadtest.control says
+(configuration: `ClientConfig`); "ready" comes once every connection was tried, ramped up in
+batches.
 
 A quote's latency is its age on arrival: when the message's last frame came off the socket
 (StampedConnection) minus the quote's `ts_ms`, in whole milliseconds like `ts_ms` itself.
@@ -28,7 +23,6 @@ import contextlib
 import errno
 import json
 import re
-import sys
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -39,6 +33,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidStatus
 from websockets.frames import DATA_OPCODES, Frame
 
+from loadtest.control import expect, serve
 from loadtest.sequence import SeqCounts, SeqTracker
 from loadtest.stats import Histogram
 
@@ -296,14 +291,14 @@ async def run(config: ClientConfig, commands: asyncio.StreamReader) -> None:
         await ramp_up(clients, config.ramp_batch, config.open_timeout_s)
         connected = sum(1 for c in clients if c.task is not None)
         print("ready", json.dumps({"connected": connected, "failed": dict(tally.failed)}), flush=True)
-        if (await commands.readline()).strip() != b"start":
+        if not await expect(commands, "start"):
             return
         for client in clients:
             client.seq.reset_counts()
         seq_at_start, started = latest_seq(clients), time.monotonic()
         tally.measuring = True
         print("started", flush=True)
-        if (await commands.readline()).strip() != b"stop":
+        if not await expect(commands, "stop"):
             return
         tally.measuring = False
         window_s = time.monotonic() - started
@@ -317,15 +312,5 @@ async def run(config: ClientConfig, commands: asyncio.StreamReader) -> None:
                 await asyncio.gather(*(client.close() for client in clients))
 
 
-async def main() -> None:
-    loop = asyncio.get_running_loop()
-    commands = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(commands), sys.stdin)
-    config = ClientConfig(**json.loads(await commands.readline()))
-    # Never outlive a harness that died without stopping this process.
-    async with asyncio.timeout(config.max_lifetime_s):
-        await run(config, commands)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    serve(ClientConfig, run)
