@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test lint format bench scale-out-check
+.PHONY: install run demo test lint format bench bench-scale scale-out-check
 
 install: $(VENV)/.installed
 
@@ -34,5 +34,15 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Micro-benchmarks, then a short live run against run_all --simulate (about 2 minutes in all).
 bench: install
 	$(BIN)/python manage.py bench
+	$(BIN)/python manage.py bench --live ws --clients 100 --duration 10
+	$(BIN)/python manage.py bench --live rest --rps 100 --duration 10
+
+# The live path at scale, single process and scaled out (needs DATABASE_URL=postgres://...); ~10 minutes.
+bench-scale: install
+	$(BIN)/python manage.py bench --live ws --clients 100,1000 --duration 20
+	$(BIN)/python manage.py bench --live ws --mode scaleout --clients 100,1000 --duration 20
+	$(BIN)/python manage.py bench --live rest --rps 100,500 --duration 20
+	$(BIN)/python manage.py bench --live rest --path /health --rps 500 --duration 20

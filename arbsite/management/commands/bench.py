@@ -1,21 +1,114 @@
-"""`make bench`: prints the figures the notes quote. Measures; asserts nothing."""
+"""`make bench`: prints the figures the notes quote. Measures; asserts nothing.
+
+Without `--live`: parser, engine and alert-matching micro-benchmarks in this process.
+With `--live ws|rest`: the load harness (loadtest/) against a system it starts on loopback
+(or `--url`), one bounded measurement per client count or rate, each printed and written as
+JSON under `--json-dir`.
+"""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from arbitrage.bench import bench_tracker, bench_with_rules
+from arbsite.runtime import run_until_stopped
 from feeds.bench import bench_parsers
+from feeds.exchanges import EXCHANGE_IDS
+from loadtest.processes import ChildFailed
+from loadtest.report import rest_table, ws_table
+from loadtest.runner import RestRun, SystemSpec, WsRun, measure
+from loadtest.system import StartupFailed
+
+
+def _numbers(kind: type) -> Callable[[str], list]:
+    def parse(text: str) -> list:
+        return [kind(item) for item in text.split(",") if item.strip()]
+
+    return parse
 
 
 class Command(BaseCommand):
-    help = "Measure parser, engine and channel-layer throughput on this machine."
+    help = "Measure parser, engine and channel-layer throughput on this machine; with --live, the served system."
 
     def add_arguments(self, parser):
         parser.add_argument("--ticks", type=int, default=200_000)
         parser.add_argument("--instruments", type=int, default=500)
+        live = parser.add_argument_group("live load (loadtest/)")
+        live.add_argument("--live", choices=["ws", "rest"], help="/ws clients or an open-loop REST generator")
+        live.add_argument("--mode", choices=["single", "scaleout"], default="single", help="the system to start")
+        live.add_argument("--clients", type=_numbers(int), default=[100], help="ws: comma-separated, e.g. 100,1000")
+        live.add_argument("--rps", type=_numbers(float), default=[100.0], help="rest: requests/s, comma-separated")
+        live.add_argument("--path", default="/api/prices", help="rest: the path to GET")
+        live.add_argument("--duration", type=float, default=20.0, help="seconds measured (after ramp-up, warm-up)")
+        live.add_argument("--web-workers", type=int, default=1, help="scaleout: daphne processes")
+        live.add_argument("--client-processes", type=int, help="ws: load processes (default one per 500 clients)")
+        live.add_argument("--rest-processes", type=int, help="rest: load processes (default one per 500 req/s)")
+        live.add_argument("--sample-every", type=int, help="ws: decode 1 price update in N per connection")
+        live.add_argument("--auth", choices=["mixed", "bearer", "cookie"], default="mixed", help="ws clients' login")
+        live.add_argument("--url", help="measure this running server instead of starting one")
+        live.add_argument("--username", help="with --url: the user to log in as")
+        live.add_argument("--password", help="with --url")
+        live.add_argument("--server-pid", type=int, action="append", default=[], help="with --url: for CPU figures")
+        live.add_argument("--json-dir", type=Path, default=settings.VAR_DIR / "bench")
 
-    def handle(self, *args, ticks, instruments, **options):
+    def handle(self, *args, live, **options):
+        if live is None:
+            self.micro_benchmarks(options["ticks"], options["instruments"])
+            return
+        spec = self.system_spec(options)
+        if live == "ws":
+            runs = [
+                WsRun(
+                    clients=n,
+                    duration_s=options["duration"],
+                    client_processes=options["client_processes"],
+                    sample_every=options["sample_every"],
+                    auth=options["auth"],
+                )
+                for n in options["clients"]
+            ]
+        else:
+            runs = [
+                RestRun(rate, options["duration"], path=options["path"], processes=options["rest_processes"])
+                for rate in options["rps"]
+            ]
+        failures = []
+        run_until_stopped(self.measure_all(spec, runs, options["json_dir"], failures))
+        if failures:
+            raise CommandError(f"{len(failures)} of {len(runs)} measurements failed")
+
+    def system_spec(self, options: dict) -> SystemSpec:
+        if options["url"]:
+            if not (options["username"] and options["password"]):
+                raise CommandError("--url needs --username and --password")
+            return SystemSpec(
+                "external",
+                EXCHANGE_IDS,
+                url=options["url"],
+                username=options["username"],
+                password=options["password"],
+                server_pids=tuple(options["server_pid"]),
+            )
+        return SystemSpec(
+            options["mode"], EXCHANGE_IDS, web_workers=options["web_workers"], database_url=settings.DATABASE_URL
+        )
+
+    async def measure_all(self, spec: SystemSpec, runs: list, json_dir: Path, failures: list) -> None:
+        for run in runs:
+            try:
+                summary = await measure(spec, run, json_dir)
+            except (StartupFailed, ChildFailed, TimeoutError, OSError) as exc:
+                failures.append(exc)
+                self.stderr.write(f"{run}: failed: {exc or type(exc).__name__}")
+                continue
+            self.stdout.write((ws_table if isinstance(run, WsRun) else rest_table)(summary))
+            self.stdout.flush()
+
+    def micro_benchmarks(self, ticks: int, instruments: int) -> None:
         self.stdout.write("Frame parsing (parse_frame, one core):")
         for row in bench_parsers():
             self.stdout.write(f"  {row['exchange']:<9} {row['us_per_frame']:6.2f} µs/frame  ({row['frame']})")
