@@ -31,6 +31,32 @@ def postgres_url() -> str:
 
 
 @pytest.fixture
+def redis_server():
+    """A Redis of this test's own on a free port, to stop and start in a drill (tests/services.py)."""
+    from tests.services import RedisServer, ServiceUnavailable
+
+    try:
+        server = RedisServer()
+    except ServiceUnavailable as exc:
+        pytest.skip(f"no throwaway Redis: {exc}")
+    with server:
+        yield server
+
+
+@pytest.fixture
+def postgres_server():
+    """A PostgreSQL cluster of this test's own on a free port, to stop and start in a drill."""
+    from tests.services import PostgresServer, ServiceUnavailable
+
+    try:
+        server = PostgresServer()
+    except ServiceUnavailable as exc:
+        pytest.skip(f"no throwaway PostgreSQL: {exc}")
+    with server:
+        yield server
+
+
+@pytest.fixture
 def alice(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", "alice-pass-1234")
 
