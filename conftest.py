@@ -11,9 +11,20 @@ from django.db import connections
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    cache.clear()
+    from accounts.api_auth import forget_users
+    from accounts.throttles import shared_counts
+    from arbitrage.fast_api import prices_cache
+
+    def empty() -> None:
+        cache.clear()
+        # The in-process copies too: user rows, throttle counts, the prices document.
+        forget_users()
+        shared_counts.forget()
+        prices_cache.forget()
+
+    empty()
     yield
-    cache.clear()
+    empty()
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 import msgspec
 from django.core.cache import cache
 
+from arbsite.async_cache import aget, aget_many
+
 INDEX_KEY = "quotes:index"
 QUOTE_TTL_S = 3600  # a quote nobody refreshes for an hour is gone, not shown forever
 
@@ -32,6 +34,13 @@ def read_quotes(instruments: list[str] | None = None) -> dict[str, dict[str, dic
         for instrument in instruments
         if (row := found.get(quotes_key(instrument)))
     }
+
+
+async def aread_quote_rows() -> dict[str, dict[str, str]]:
+    """instrument -> exchange -> quote JSON, undecoded, in the index's order, from async code."""
+    instruments = await aget(INDEX_KEY) or []
+    found = await aget_many([quotes_key(instrument) for instrument in instruments])
+    return {instrument: row for instrument in instruments if (row := found.get(quotes_key(instrument)))}
 
 
 async def aread_quote_fragments(instruments: list[str] | None = None) -> list[str]:

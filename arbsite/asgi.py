@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, /ws through Channels (session or JWT, see accounts.ws_auth)."""
+"""ASGI entry point: HTTP through Django (the hottest GETs first through arbsite.fast_paths), /ws
+through Channels (session or JWT, see accounts.ws_auth)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddlewareStack  # noqa: E402
+from arbitrage import fast_api  # noqa: E402
 from arbitrage.consumers import LiveFeedConsumer  # noqa: E402
+from arbsite.fast_paths import FastPaths  # noqa: E402
 
 
 class BrowserOriginValidator(OriginValidator):
@@ -30,7 +33,7 @@ websocket_urlpatterns = [path("ws", LiveFeedConsumer.as_asgi())]
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": FastPaths(django_asgi_app, {"/api/prices": fast_api.prices}),
         "websocket": BrowserOriginValidator(
             JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
         ),

@@ -73,9 +73,12 @@ INSTALLED_APPS = [
     "arbitrage",
 ]
 
+# Every middleware here runs on the event loop under ASGI (none is synchronous only): a
+# synchronous one made each request hop between the loop and a thread around every layer.
 MIDDLEWARE = [
+    "arbsite.outages.ServiceOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "arbsite.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,12 +114,16 @@ TEMPLATES = [
 # --- Storage ---------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
-    # Connections are closed after each request by default: async code reaches the database
-    # from a thread pool, where persistent connections pile up unseen.
+    # Connections are closed after each request by default: under ASGI each request runs its
+    # synchronous code in a thread of its own, so a kept connection would serve nobody and pile
+    # up unseen. The hot API paths need no database (arbsite.fast_paths).
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "arbsite.sqlite3"}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that is gone is reported (503) within seconds, not after the OS's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -137,6 +144,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            "OPTIONS": {
+                # One pool per process, not one per request (arbsite.redis_clients).
+                "pool_class": "arbsite.redis_clients.SharedConnectionPool",
+                "socket_timeout": 2,
+                "socket_connect_timeout": 2,
+            },
         }
     }
 else:
@@ -246,7 +259,7 @@ ALERT_GROWTH_STEP_PCT = float(os.environ.get("ARBSITE_ALERT_GROWTH_STEP_PCT", "0
 # session (pages, the browsable API). JWT first, so an anonymous call gets 401 + WWW-Authenticate.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.api_auth.CachedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -272,6 +285,15 @@ SIMPLE_JWT = {
     "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY,
     "UPDATE_LAST_LOGIN": True,
 }
+# A bearer token's user row is kept this long in each web process (accounts.api_auth): a
+# password change or deactivation refuses older tokens within it (at once in the saving process).
+API_USER_CACHE_S = float(os.environ.get("ARBSITE_API_USER_CACHE_S", "5"))
+# The fast path's throttle counts reach Redis, and other processes' counts reach it, this often
+# (accounts.throttles): a user spread over N web processes may exceed the rate by what N-1 of
+# them let through in that time.
+API_THROTTLE_SYNC_MS = int(os.environ.get("ARBSITE_API_THROTTLE_SYNC_MS", "100"))
+# /api/prices is rebuilt from the cache at most this often per process (arbitrage.fast_api).
+API_PRICES_CACHE_MS = int(os.environ.get("ARBSITE_API_PRICES_CACHE_MS", "100"))
 # /ws: how long a connection without credentials may take to send {"type":"auth","token":...}.
 WS_AUTH_TIMEOUT_S = float(os.environ.get("ARBSITE_WS_AUTH_TIMEOUT_S", "5"))
 SPECTACULAR_SETTINGS = {
