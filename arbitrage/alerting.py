@@ -14,8 +14,11 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from arbitrage.rule_matching import RuleSpec
+from arbsite.service_watch import ServiceWatch
 
 logger = logging.getLogger(__name__)
+# The engine retries every 0.2 s: the broker's outage is logged when it starts and ends.
+broker = ServiceWatch("the Celery broker", logger)
 
 # Without a broker (the embedded mode) tasks run in this process: on their own threads, so a
 # slow webhook never holds up the engine or the pages.
@@ -69,6 +72,7 @@ def enqueue_alerts(matches: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
         try:
             deliver_alert.delay(rule_id, opportunity)
         except (KombuError, RedisError, OSError) as exc:
-            logger.warning("alert deliveries not queued yet (broker unavailable): %s", exc)
+            broker.failed(exc, "alert deliveries wait")
             return matches[position:]
+    broker.succeeded()
     return []

@@ -35,6 +35,7 @@ from arbitrage.quote_cache import (
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
+from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
 from feeds.publish import QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
 
@@ -105,6 +106,9 @@ class Engine:
         self.watched: set[str] | None = None  # None: someone watches everything
         self.charted_groups: set[str] = set()  # markets whose spread history a page shows
         self.spread_history: dict[str, deque[tuple[int, float]]] = {}
+        # Loops retry every 0.1–2 s: these log an outage when it starts and when it ends.
+        self.redis = ServiceWatch(REDIS, logger)
+        self.database = ServiceWatch(DATABASE, logger)
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -133,8 +137,9 @@ class Engine:
         try:
             config = await database_sync_to_async(load_exchange_config)()
         except DatabaseError as exc:
-            logger.warning("exchange settings not loaded, keeping the previous ones: %s", exc)
+            self.database.failed(exc, "exchange settings not loaded, keeping the previous ones")
             return
+        self.database.succeeded()
         self.tracker.fees_pct = config.fees_pct
         self.tracker.max_age_ms = config.max_age_ms
 
@@ -199,9 +204,10 @@ class Engine:
             try:
                 message = await self.layer.receive(self.channel)
             except (RedisError, OSError) as exc:
-                logger.warning("channel layer unavailable, retrying: %s", exc)
+                self.redis.failed(exc, "channel layer unavailable, retrying")
                 await asyncio.sleep(RETRY_S)
                 continue
+            self.redis.succeeded()
             self.on_message(message)
 
     async def fan_out_forever(self) -> None:
@@ -222,9 +228,10 @@ class Engine:
                 connections = await presence.registry().active()
                 self.watched = presence.watched_union(connections)
                 self.charted_groups = {units_of(i).group for i in presence.explicitly_watched(connections)}
+                self.redis.succeeded()
             except (RedisError, OSError) as exc:
                 self.watched = None
-                logger.warning("active connections unknown, sending everything: %s", exc)
+                self.redis.failed(exc, "active connections unknown, sending everything")
             await asyncio.sleep(PRESENCE_REFRESH_S)
 
     async def sample_spreads_forever(self) -> None:
@@ -245,8 +252,9 @@ class Engine:
         if charted:
             try:
                 await write_spread_histories(charted)
+                self.redis.succeeded()
             except (RedisError, OSError) as exc:
-                logger.warning("spread history not published: %s", exc)
+                self.redis.failed(exc, "spread history not published")
 
     async def alerts_forever(self) -> None:
         while True:
@@ -261,8 +269,9 @@ class Engine:
             if version != self._rules_version:
                 self.rules = RuleIndex(await database_sync_to_async(load_rule_specs)())
                 self._rules_version = version
+            self.database.succeeded()
         except DatabaseError as exc:
-            logger.warning("alert rules not reloaded, keeping the previous ones: %s", exc)
+            self.database.failed(exc, "alert rules not reloaded, keeping the previous ones")
 
     async def send_alerts(self) -> None:
         if not self.pending_alerts:
@@ -329,10 +338,11 @@ class Engine:
                 await write_quotes(rows, index)
             if opened or closed:
                 await write_open_opportunities(self.open_fragments)
+            self.redis.succeeded()
         except (RedisError, OSError) as exc:
             if index is not None:
                 self._indexed = 0  # write the index again next time
-            logger.warning("fan-out failed, next one carries the latest: %s", exc)
+            self.redis.failed(exc, "fan-out failed, next one carries the latest")
 
     async def write_history(self) -> None:
         if not self.pending_history:
@@ -341,8 +351,9 @@ class Engine:
         rows = [opportunity_row(opportunity, closed) for opportunity, closed in batch.values()]
         try:
             await database_sync_to_async(record_opportunities)(rows)
+            self.database.succeeded()
         except DatabaseError as exc:
-            logger.warning("opportunity history not written, retrying with the next batch: %s", exc)
+            self.database.failed(exc, "opportunity history not written, retrying with the next batch")
             # Nothing stored is lost: put the batch back under anything newer, bounded.
             merged = {**batch, **self.pending_history}
             excess = len(merged) - MAX_PENDING_HISTORY
