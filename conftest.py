@@ -14,13 +14,15 @@ def _empty_cache():
     from accounts.api_auth import forget_users
     from accounts.throttles import shared_counts
     from arbitrage.fast_api import prices_cache
+    from arbsite.health import database_check
 
     def empty() -> None:
         cache.clear()
-        # The in-process copies too: user rows, throttle counts, the prices document.
+        # The in-process copies too: user rows, throttle counts, the prices document, /health's check.
         forget_users()
         shared_counts.forget()
         prices_cache.forget()
+        database_check.forget()
 
     empty()
     yield

@@ -19,6 +19,7 @@ from accounts.ws_auth import JWTAuthMiddlewareStack  # noqa: E402
 from arbitrage import fast_api  # noqa: E402
 from arbitrage.consumers import LiveFeedConsumer  # noqa: E402
 from arbsite.fast_paths import FastPaths  # noqa: E402
+from arbsite.health import health  # noqa: E402
 
 
 class BrowserOriginValidator(OriginValidator):
@@ -33,7 +34,7 @@ websocket_urlpatterns = [path("ws", LiveFeedConsumer.as_asgi())]
 
 application = ProtocolTypeRouter(
     {
-        "http": FastPaths(django_asgi_app, {"/api/prices": fast_api.prices}),
+        "http": FastPaths(django_asgi_app, {"/api/prices": fast_api.prices, "/health": health}),
         "websocket": BrowserOriginValidator(
             JWTAuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
         ),

@@ -240,8 +240,12 @@ DEFAULT_WATCHED_INSTRUMENTS = _env_list(
 # engine pushes coalesced updates to browsers (ms): 100 ms = at most 10 Hz per instrument.
 FEED_FLUSH_INTERVAL_MS = int(os.environ.get("ARBSITE_FEED_FLUSH_MS", "20"))
 FANOUT_INTERVAL_MS = int(os.environ.get("ARBSITE_FANOUT_MS", "100"))
-# A connection that delivers nothing for this long is reconnected although it looks open.
+# A connection that delivers nothing for this long is reconnected although it looks open;
+# /health and the Feeds page call a feed down from then on (feeds.freshness).
 FEED_STALL_TIMEOUT_S = float(os.environ.get("ARBSITE_FEED_STALL_S", "30"))
+# A feed's expected cadence: silent (amber on the Feeds page, "degraded" on /health) past this
+# long without data, or when its worker has not reported (it does every second) for this long.
+FEED_SILENT_S = float(os.environ.get("ARBSITE_FEED_SILENT_S", "5"))
 FEED_BACKOFF_INITIAL_S = float(os.environ.get("ARBSITE_BACKOFF_INITIAL_S", "1"))
 FEED_BACKOFF_MAX_S = float(os.environ.get("ARBSITE_BACKOFF_MAX_S", "60"))
 # Opportunities. A quote older than its exchange's max age (admin; this is the fallback)
