@@ -72,10 +72,13 @@ class _DatabaseCheck:
 database_check = _DatabaseCheck()
 
 
-async def _layer_ok() -> bool:
-    """The channel layer is the in-memory one, always there, or Redis, which must answer."""
+async def _layer_ok(cache_ok: bool) -> bool:
+    """The channel layer is the in-memory one, always there, or Redis, which must answer
+    (the cache's answer says so when both are the same server, as settings make them)."""
     if not settings.REDIS_URL:
         return True
+    if settings.CACHES["default"].get("LOCATION") == settings.REDIS_URL:
+        return cache_ok
     try:
         return bool(await async_client().ping())
     except (RedisError, OSError):
@@ -90,9 +93,8 @@ async def _statuses() -> tuple[dict[str, dict], bool]:
 
 
 async def health_report() -> tuple[dict, int]:
-    (statuses, cache_ok), layer_ok, database_ok = await asyncio.gather(
-        _statuses(), _layer_ok(), database_check.ok_now()
-    )
+    (statuses, cache_ok), database_ok = await asyncio.gather(_statuses(), database_check.ok_now())
+    layer_ok = await _layer_ok(cache_ok)
     now_ms = time.time_ns() // 1_000_000
     silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
     exchanges = {}
