@@ -9,6 +9,7 @@ Each caller gets its own copy of the row, so nothing one request caches on it re
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import time
 
@@ -30,11 +31,13 @@ _rows: dict[str, tuple[float, object]] = {}  # str(user id) -> (expires, monoton
 # Tokens whose signature and claims were checked: a client presents the same one until it
 # expires, and checking it again (base64, JSON, HMAC) cost more than the rest of the call.
 _tokens: dict[bytes, Token] = {}
+_loading: dict[str, asyncio.Future] = {}  # str(user id) -> the row being loaded for async callers
 
 
 def forget_users() -> None:
     _rows.clear()
     _tokens.clear()
+    _loading.clear()
 
 
 def _forget_user(sender, instance, **kwargs) -> None:
@@ -70,6 +73,20 @@ def _load_outside_a_request(user_id):
         return _load(user_id)
     finally:
         close_old_connections()
+
+
+async def _aload(user_id):
+    """`_load` from async code, once for all the calls that need the same row at the same time
+    (when a row expires under load, hundreds of calls would each query the database)."""
+    key = str(user_id)
+    loading = _loading.get(key)
+    if loading is None or loading.get_loop() is not asyncio.get_running_loop():
+        loading = _loading[key] = asyncio.ensure_future(
+            sync_to_async(_load_outside_a_request, thread_sensitive=False)(user_id)
+        )
+        loading.add_done_callback(lambda done: _loading.pop(key) if _loading.get(key) is done else None)
+    user = await asyncio.shield(loading)
+    return copy.copy(user) if user is not None else None
 
 
 def token_user(user, validated_token: Token):
@@ -127,7 +144,7 @@ async def abearer_user(authorization: bytes | None):
     try:
         validated_token = authentication.get_validated_token(raw_token)
         user_id = _user_id(validated_token)
-        user = _cached(user_id) or await sync_to_async(_load_outside_a_request, thread_sensitive=False)(user_id)
+        user = _cached(user_id) or await _aload(user_id)
         return token_user(user, validated_token)
     except (InvalidToken, TokenError, AuthenticationFailed):
         return None
