@@ -41,6 +41,9 @@ def drill_env(redis_server, postgres_server, tmp_path) -> dict[str, str]:
         "DJANGO_SUPERUSER_USERNAME": USERNAME,
         "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
         "DJANGO_SUPERUSER_EMAIL": "drill@example.com",
+        # The fast path may answer from its in-process copies for 100 ms after Redis dies: not here.
+        "ARBSITE_API_PRICES_CACHE_MS": "0",
+        "ARBSITE_API_THROTTLE_SYNC_MS": "0",
     }
 
 
