@@ -1,8 +1,8 @@
 """The body of `GET /api/prices`, spliced from the quote JSON the engine caches. Pure.
 
 The engine stores each quote already encoded (arbitrage.messages.quote_fragment). Decoding
-every quote and encoding it again per request was most of the endpoint's work; here each
-instrument's entry is joined once per document and a request only splices entries together.
+every quote and encoding it again per request was most of the endpoint's work; here the
+quotes are joined once per document and a request only adds its timestamp.
 The bytes are those DRF renders for the same data (compact JSON, UTF-8).
 """
 
@@ -21,21 +21,14 @@ def _entry(instrument: str, row: dict[str, str]) -> bytes:
 
 
 class PricesDocument:
-    """instrument -> exchange -> quote JSON, in the order served (exchanges sorted in each row)."""
+    """Built from instrument -> exchange -> quote JSON, in the order served (exchanges sorted)."""
 
     def __init__(self, rows: dict[str, dict[str, str]]) -> None:
-        self.rows = {instrument: dict(sorted(row.items())) for instrument, row in rows.items() if row}
-        self._entries = [_entry(instrument, row) for instrument, row in self.rows.items()]
-        self._all = b"{" + b",".join(self._entries) + b"}"
+        entries = [_entry(instrument, dict(sorted(row.items()))) for instrument, row in rows.items() if row]
+        self.count = len(entries)
+        self._prices = b"{" + b",".join(entries) + b"}"
 
     def render(self, timestamp: str) -> bytes:
         """`{"prices": ..., "count": ..., "timestamp": ...}`."""
-        return (
-            b'{"prices":'
-            + self._all
-            + b',"count":'
-            + str(len(self._entries)).encode()
-            + b',"timestamp":'
-            + _string(timestamp)
-            + b"}"
-        )
+        count = str(self.count).encode()
+        return b'{"prices":' + self._prices + b',"count":' + count + b',"timestamp":' + _string(timestamp) + b"}"
