@@ -43,30 +43,28 @@ def postgres_url() -> str:
     return settings.DATABASE_URL
 
 
-@pytest.fixture
-def redis_server():
-    """A Redis of this test's own on a free port, to stop and start in a drill (tests/services.py)."""
-    from tests.services import RedisServer, ServiceUnavailable
+def _throwaway(kind: str):
+    """A server of tests/services.py, started for one test and removed after it."""
+    from tests import services
 
     try:
-        server = RedisServer()
-    except ServiceUnavailable as exc:
-        pytest.skip(f"no throwaway Redis: {exc}")
+        server = getattr(services, kind)()
+    except services.ServiceUnavailable as exc:
+        pytest.skip(f"no throwaway {kind}: {exc}")
     with server:
         yield server
+
+
+@pytest.fixture
+def redis_server():
+    """A Redis of this test's own on a free port, to stop and start in a drill."""
+    yield from _throwaway("RedisServer")
 
 
 @pytest.fixture
 def postgres_server():
     """A PostgreSQL cluster of this test's own on a free port, to stop and start in a drill."""
-    from tests.services import PostgresServer, ServiceUnavailable
-
-    try:
-        server = PostgresServer()
-    except ServiceUnavailable as exc:
-        pytest.skip(f"no throwaway PostgreSQL: {exc}")
-    with server:
-        yield server
+    yield from _throwaway("PostgresServer")
 
 
 @pytest.fixture

@@ -10,9 +10,6 @@ older than the cache's, which the engine refreshes every `ARBSITE_FANOUT_MS`.
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -25,36 +22,14 @@ from arbitrage.api import PricesView
 from arbitrage.prices_document import PricesDocument
 from arbitrage.quote_cache import aread_quote_rows
 from arbsite.fast_paths import allowed_methods, json_response, wants_json
+from arbsite.refreshed import Refreshed
 
 
-class _PricesCache:
-    def __init__(self) -> None:
-        self.document: PricesDocument | None = None
-        self.built_at = 0.0  # monotonic s
-        self.building: asyncio.Future | None = None
-
-    def forget(self) -> None:
-        self.document, self.building = None, None
-
-    async def current(self) -> PricesDocument:
-        if self.document is not None and time.monotonic() - self.built_at < settings.API_PRICES_CACHE_MS / 1000:
-            return self.document
-        building = self.building
-        if building is None or building.get_loop() is not asyncio.get_running_loop():
-            building = self.building = asyncio.ensure_future(self._build())
-        return await asyncio.shield(building)
-
-    async def _build(self) -> PricesDocument:
-        started = time.monotonic()
-        try:
-            document = PricesDocument(await aread_quote_rows())
-        finally:
-            self.building = None
-        self.document, self.built_at = document, started
-        return document
+async def _build_document() -> PricesDocument:
+    return PricesDocument(await aread_quote_rows())
 
 
-prices_cache = _PricesCache()
+prices_cache: Refreshed[PricesDocument] = Refreshed(_build_document, lambda: settings.API_PRICES_CACHE_MS / 1000)
 _ALLOW = allowed_methods(PricesView)
 _timestamp = serializers.DateTimeField()
 
@@ -71,5 +46,5 @@ async def prices(request: HttpRequest) -> HttpResponse | None:
     user = await abearer_user(_authorization(request))
     if user is None or not await auser_allowed(user):
         return None
-    document = await prices_cache.current()
+    document = await prices_cache.get()
     return json_response(document.render(_timestamp.to_representation(timezone.now())), allow=_ALLOW)

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 
 from arbsite.async_cache import aget_many
 from arbsite.redis_clients import async_client
+from arbsite.refreshed import Refreshed
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.freshness import UNAVAILABLE, judge_feed, overall
 from feeds.status import status_key
@@ -41,35 +42,12 @@ def _check_database() -> bool:
         close_old_connections()  # outside a request cycle nobody else lets this connection go
 
 
-class _DatabaseCheck:
-    def __init__(self) -> None:
-        self.forget()
-
-    def forget(self) -> None:
-        self.ok = False
-        self.checked_at = float("-inf")  # monotonic s
-        self.checking: asyncio.Future | None = None
-
-    async def ok_now(self) -> bool:
-        if time.monotonic() - self.checked_at < DATABASE_CHECK_S:
-            return self.ok
-        checking = self.checking
-        if checking is None or checking.get_loop() is not asyncio.get_running_loop():
-            checking = self.checking = asyncio.ensure_future(self._check())
-        return await asyncio.shield(checking)
-
-    async def _check(self) -> bool:
-        started = time.monotonic()
-        try:
-            # Not the caller's thread: a test's open transaction must not be closed under it.
-            self.ok = await sync_to_async(_check_database, thread_sensitive=False)()
-        finally:
-            self.checking = None
-        self.checked_at = started
-        return self.ok
+async def _database_ok() -> bool:
+    # Not the caller's thread: a test's open transaction must not be closed under it.
+    return await sync_to_async(_check_database, thread_sensitive=False)()
 
 
-database_check = _DatabaseCheck()
+database_check: Refreshed[bool] = Refreshed(_database_ok, lambda: DATABASE_CHECK_S)
 
 
 async def _layer_ok(cache_ok: bool) -> bool:
@@ -93,7 +71,7 @@ async def _statuses() -> tuple[dict[str, dict], bool]:
 
 
 async def health_report() -> tuple[dict, int]:
-    (statuses, cache_ok), database_ok = await asyncio.gather(_statuses(), database_check.ok_now())
+    (statuses, cache_ok), database_ok = await asyncio.gather(_statuses(), database_check.get())
     layer_ok = await _layer_ok(cache_ok)
     now_ms = time.time_ns() // 1_000_000
     silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
