@@ -11,9 +11,22 @@ from django.db import connections
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    cache.clear()
+    from accounts.api_auth import forget_users
+    from accounts.throttles import shared_counts
+    from arbitrage.fast_api import prices_cache
+    from arbsite.health import database_check
+
+    def empty() -> None:
+        cache.clear()
+        # The in-process copies too: user rows, throttle counts, the prices document, /health's check.
+        forget_users()
+        shared_counts.forget()
+        prices_cache.forget()
+        database_check.forget()
+
+    empty()
     yield
-    cache.clear()
+    empty()
 
 
 @pytest.fixture
@@ -28,6 +41,30 @@ def postgres_url() -> str:
     if not settings.DATABASE_URL.startswith(("postgres://", "postgresql://")):
         pytest.skip("DATABASE_URL names no PostgreSQL server for this run (.ci/run sets it)")
     return settings.DATABASE_URL
+
+
+def _throwaway(kind: str):
+    """A server of tests/services.py, started for one test and removed after it."""
+    from tests import services
+
+    try:
+        server = getattr(services, kind)()
+    except services.ServiceUnavailable as exc:
+        pytest.skip(f"no throwaway {kind}: {exc}")
+    with server:
+        yield server
+
+
+@pytest.fixture
+def redis_server():
+    """A Redis of this test's own on a free port, to stop and start in a drill."""
+    yield from _throwaway("RedisServer")
+
+
+@pytest.fixture
+def postgres_server():
+    """A PostgreSQL cluster of this test's own on a free port, to stop and start in a drill."""
+    yield from _throwaway("PostgresServer")
 
 
 # The standing users have proven their email addresses (alert emails go only to verified ones).

@@ -12,8 +12,11 @@ from redis.exceptions import RedisError
 
 from arbitrage.rule_matching import RuleSpec
 from arbsite.background import queue_task
+from arbsite.service_watch import ServiceWatch
 
 logger = logging.getLogger(__name__)
+# The engine retries every 0.2 s: the broker's outage is logged when it starts and ends.
+broker = ServiceWatch("the Celery broker", logger)
 
 
 def rules_version() -> tuple[int, str]:
@@ -53,6 +56,7 @@ def enqueue_alerts(matches: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
         try:
             queue_task(deliver_alert, (rule_id, opportunity))
         except (KombuError, RedisError, OSError) as exc:
-            logger.warning("alert deliveries not queued yet (broker unavailable): %s", exc)
+            broker.failed(exc, "alert deliveries wait")
             return matches[position:]
+    broker.succeeded()
     return []

@@ -28,11 +28,11 @@ from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import close_dangling, opportunity_row, record_opportunities
 from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
-from arbitrage.outages import OutageLog
 from arbitrage.quote_cache import CachedOpportunity, write_live_state, write_spread_histories
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
+from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
 from feeds.publish import QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
 
@@ -102,8 +102,6 @@ class Engine:
         self._live_state_written_at = 0.0
         self._indexed = 0
         self._changed = asyncio.Event()
-        self.layer_outage = OutageLog(logger, "channel layer")
-        self.presence_outage = OutageLog(logger, "/ws presence registry")
         self.channel = ""
         self.rules = RuleIndex()
         self._rules_version: tuple[int, str] | None = None
@@ -113,6 +111,9 @@ class Engine:
         self.watched: set[str] | None = None  # None: someone watches everything
         self.charted_groups: set[str] = set()  # markets whose spread history a page shows
         self.spread_history: dict[str, deque[tuple[int, float]]] = {}
+        # Loops retry every 0.1–2 s: these log an outage when it starts and when it ends.
+        self.redis = ServiceWatch(REDIS, logger)
+        self.database = ServiceWatch(DATABASE, logger)
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -141,8 +142,9 @@ class Engine:
         try:
             config = await database_sync_to_async(load_exchange_config)()
         except DatabaseError as exc:
-            logger.warning("exchange settings not loaded, keeping the previous ones: %s", exc)
+            self.database.failed(exc, "exchange settings not loaded, keeping the previous ones")
             return
+        self.database.succeeded()
         self.tracker.fees_pct = config.fees_pct
         self.tracker.max_age_ms = config.max_age_ms
 
@@ -211,10 +213,10 @@ class Engine:
             try:
                 message = await self.layer.receive(self.channel)
             except (RedisError, OSError) as exc:
-                self.layer_outage.failed(exc)
+                self.redis.failed(exc, "channel layer unavailable, retrying")
                 await asyncio.sleep(RETRY_S)
                 continue
-            self.layer_outage.recovered()
+            self.redis.succeeded()
             self.on_message(message)
 
     async def fan_out_forever(self) -> None:
@@ -244,10 +246,10 @@ class Engine:
                 watchers = await presence.registry().active()
                 self.watched = presence.watched_union(watchers)
                 self.charted_groups = {units_of(i).group for i in presence.explicitly_watched(watchers)}
-                self.presence_outage.recovered()
+                self.redis.succeeded()
             except (RedisError, OSError) as exc:
                 self.watched = None  # unknown: send everything
-                self.presence_outage.failed(exc)
+                self.redis.failed(exc, "/ws watchers unknown, sending everything")
             await asyncio.sleep(PRESENCE_REFRESH_S)
 
     async def sample_spreads_forever(self) -> None:
@@ -268,8 +270,9 @@ class Engine:
         if charted:
             try:
                 await write_spread_histories(charted)
+                self.redis.succeeded()
             except (RedisError, OSError) as exc:
-                logger.warning("spread history not published: %s", exc)
+                self.redis.failed(exc, "spread history not published")
 
     async def alerts_forever(self) -> None:
         while True:
@@ -284,8 +287,9 @@ class Engine:
             if version != self._rules_version:
                 self.rules = RuleIndex(await database_sync_to_async(load_rule_specs)())
                 self._rules_version = version
+            self.database.succeeded()
         except DatabaseError as exc:
-            logger.warning("alert rules not reloaded, keeping the previous ones: %s", exc)
+            self.database.failed(exc, "alert rules not reloaded, keeping the previous ones")
 
     async def send_alerts(self) -> None:
         if not self.pending_alerts:
@@ -380,8 +384,9 @@ class Engine:
         rows = [opportunity_row(opportunity, closed) for opportunity, closed in batch.values()]
         try:
             await database_sync_to_async(record_opportunities)(rows)
+            self.database.succeeded()
         except DatabaseError as exc:
-            logger.warning("opportunity history not written, retrying with the next batch: %s", exc)
+            self.database.failed(exc, "opportunity history not written, retrying with the next batch")
             # Nothing stored is lost: put the batch back under anything newer, bounded.
             merged = {**batch, **self.pending_history}
             excess = len(merged) - MAX_PENDING_HISTORY

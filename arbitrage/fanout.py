@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from arbitrage import presence
 from arbitrage.messages import spliced
-from arbitrage.outages import OutageLog
+from arbsite.service_watch import REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +91,7 @@ class FanoutHub:
         self._tasks: list[asyncio.Task] = []
         self._resyncing: set[asyncio.Task] = set()
         self._forgetting: asyncio.Future | None = None  # the layer and registry told we left
-        self.layer_outage = OutageLog(logger, "channel layer (/ws updates)")
-        self.registry_outage = OutageLog(logger, "/ws presence registry")
+        self.layer_watch = ServiceWatch(REDIS, logger)
 
     # --- membership --------------------------------------------------------------------------
     async def join(self, subscriber: Subscriber) -> None:
@@ -178,10 +177,11 @@ class FanoutHub:
             try:
                 event = await self.layer.receive(self.channel)
             except (RedisError, OSError) as exc:
-                self.layer_outage.failed(exc)
+                self.layer_watch.failed(exc, "/ws updates paused")
                 await asyncio.sleep(RETRY_S)
                 continue
-            if self.layer_outage.recovered():
+            if self.layer_watch.down:
+                self.layer_watch.succeeded()
                 self.resync_all()  # updates were missed meanwhile
             if event.get("type") == PRICES_EVENT:
                 await self.on_update(event)
@@ -262,9 +262,8 @@ class FanoutHub:
                 # The in-memory layer forgets members after its group expiry: join again.
                 await self.layer.group_add(PRICES_GROUP, self.channel)
             except (RedisError, OSError) as exc:
-                self.registry_outage.failed(exc)
+                self.layer_watch.failed(exc, "/ws watchers not registered")
             else:
-                self.registry_outage.recovered()
                 self.presence_written.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._membership_changed.wait(), PRESENCE_REFRESH_S)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import msgspec
 from django.core.cache import cache
 
+from arbsite.async_cache import aget, aget_many
+
 INDEX_KEY = "quotes:index"
 SEQ_KEY = "live:seq"
 HEARTBEAT_KEY = "live:written_ms"
@@ -58,6 +60,13 @@ def read_quotes(instruments: list[str] | None = None) -> dict[str, dict[str, dic
     }
 
 
+async def aread_quote_rows() -> dict[str, dict[str, str]]:
+    """instrument -> exchange -> quote JSON, undecoded, in the index's order, from async code."""
+    instruments = await aget(INDEX_KEY) or []
+    found = await aget_many([quotes_key(instrument) for instrument in instruments])
+    return {instrument: row for instrument in instruments if (row := found.get(quotes_key(instrument)))}
+
+
 OPPORTUNITIES_KEY = "opportunities:open"
 
 # An open opportunity in the cache: (buy instrument, sell instrument, its JSON).
@@ -83,9 +92,9 @@ class LiveSnapshot:
 
 async def aread_snapshot(instruments: frozenset[str] | None = None) -> LiveSnapshot:
     """The cached quotes of `instruments` (None: all) and every open opportunity, read at once."""
-    names = sorted(instruments) if instruments else (await cache.aget(INDEX_KEY) or [])
+    names = sorted(instruments) if instruments else (await aget(INDEX_KEY) or [])
     keys = [SEQ_KEY, HEARTBEAT_KEY, OPPORTUNITIES_KEY, *(quotes_key(name) for name in names)]
-    found = await cache.aget_many(keys)
+    found = await aget_many(keys)
     quotes = [text for name in names if (row := found.get(quotes_key(name))) for text in row.values()]
     alive = engine_alive(found.get(HEARTBEAT_KEY))
     opportunities = [tuple(entry) for entry in (found.get(OPPORTUNITIES_KEY) or {}).values()] if alive else []

@@ -1,64 +1,104 @@
-"""/health: what an operator or a load balancer needs to know, cheaply."""
+"""/health: what an operator or a load balancer needs to know, cheaply.
+
+The answer reflects whether data is live, not only whether processes are up: each exchange's
+feed is judged by how recently data arrived and its worker reported (feeds.freshness).
+HTTP 200 with `"status": "ok"` when the database, the cache and the channel layer answer and
+every running feed is fresh; 200 `"degraded"` when some feed is silent or down; 503 `"down"`
+when a dependency fails or no feed is fresh at all.
+
+Served before Django's request cycle (arbsite.fast_paths) and as a plain async view (HEAD,
+tests); the database is asked at most once per `DATABASE_CHECK_S` per process.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
-import redis
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, close_old_connections, connection
 from django.http import HttpRequest, JsonResponse
 from redis.exceptions import RedisError
 
+from arbsite.async_cache import aget_many
+from arbsite.redis_clients import async_client
+from arbsite.refreshed import Refreshed
 from feeds.exchanges import EXCHANGE_IDS
+from feeds.freshness import UNAVAILABLE, judge_feed, overall
 from feeds.status import status_key
 
+DATABASE_CHECK_S = 1.0
 
-def _database_ok() -> bool:
+
+def _check_database() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
     except DatabaseError:
         return False
+    finally:
+        close_old_connections()  # outside a request cycle nobody else lets this connection go
 
 
-def _layer_ok() -> bool:
-    """The channel layer is the in-memory one, always there, or Redis, which must answer."""
+async def _database_ok() -> bool:
+    # Not the caller's thread: a test's open transaction must not be closed under it.
+    return await sync_to_async(_check_database, thread_sensitive=False)()
+
+
+database_check: Refreshed[bool] = Refreshed(_database_ok, lambda: DATABASE_CHECK_S)
+
+
+async def _layer_ok(cache_ok: bool) -> bool:
+    """The channel layer is the in-memory one, always there, or Redis, which must answer
+    (the cache's answer says so when both are the same server, as settings make them)."""
     if not settings.REDIS_URL:
         return True
+    if settings.CACHES["default"].get("LOCATION") == settings.REDIS_URL:
+        return cache_ok
     try:
-        with redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2) as client:
-            return bool(client.ping())
+        return bool(await async_client().ping())
     except (RedisError, OSError):
         return False
 
 
-def health(request: HttpRequest) -> JsonResponse:
+async def _statuses() -> tuple[dict[str, dict], bool]:
     try:
-        statuses = cache.get_many([status_key(eid) for eid in EXCHANGE_IDS])
-        cache_ok = True
+        return await aget_many([status_key(eid) for eid in EXCHANGE_IDS]), True
     except (RedisError, OSError):
-        statuses, cache_ok = {}, False
-    now_ms = int(time.time() * 1000)
+        return {}, False
+
+
+async def health_report() -> tuple[dict, int]:
+    (statuses, cache_ok), database_ok = await asyncio.gather(_statuses(), database_check.get())
+    layer_ok = await _layer_ok(cache_ok)
+    now_ms = time.time_ns() // 1_000_000
+    silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
     exchanges = {}
     for eid in EXCHANGE_IDS:
         status = statuses.get(status_key(eid))
-        if status is None:
-            exchanges[eid] = {"state": "not running"}
-            continue
-        age = now_ms - status["last_message_ms"] if status.get("last_message_ms") else None
-        exchanges[eid] = {
-            "state": status["state"],
-            "last_message_age_ms": age,
-            "messages_per_s": status["messages_per_s"],
-            "reconnects": status["reconnects"],
-            "last_error": status["last_error"],
-        }
-    checks = {"database": _database_ok(), "channel_layer": _layer_ok(), "cache": cache_ok}
-    ok = all(checks.values())
-    return JsonResponse(
-        {"status": "ok" if ok else "degraded", **checks, "exchanges": exchanges, "timestamp_ms": now_ms},
-        status=200 if ok else 503,
-    )
+        freshness = judge_feed(status, now_ms, silent_after_ms, down_after_ms)
+        report = {"freshness": freshness.level, "reason": freshness.reason}
+        if status is not None:
+            report |= {
+                "state": status["state"],
+                "last_message_age_ms": freshness.last_message_age_ms,
+                "messages_per_s": status["messages_per_s"],
+                "reconnects": status["reconnects"],
+                "last_error": status["last_error"],
+                "last_error_ms": status.get("last_error_ms"),
+            }
+        exchanges[eid] = report
+    checks = {"database": database_ok, "channel_layer": layer_ok, "cache": cache_ok}
+    status = overall([report["freshness"] for report in exchanges.values()], all(checks.values()))
+    body = {"status": status, **checks, "exchanges": exchanges, "timestamp_ms": now_ms}
+    return body, 503 if status == UNAVAILABLE else 200
+
+
+async def health(request: HttpRequest) -> JsonResponse:
+    body, status = await health_report()
+    response = JsonResponse(body, status=status)
+    # A 503 here is the report, not a failed request: not logged at every poll (Django logs 5xx).
+    response._has_been_logged = True
+    return response

@@ -4,10 +4,18 @@ shared with REST), and the error answers every operation may give."""
 from __future__ import annotations
 
 import msgspec
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from arbitrage.messages import OpportunityMessage, QuoteMessage
+
+
+class CachedJWTScheme(SimpleJWTScheme):
+    """The bearer JWT, documented as SimpleJWT's (accounts.api_auth caches what it looks up)."""
+
+    target_class = "accounts.api_auth.CachedJWTAuthentication"
+
 
 # msgspec Structs documented as components, straight from their one definition.
 STRUCTS = [QuoteMessage, OpportunityMessage]

@@ -74,9 +74,12 @@ INSTALLED_APPS = [
     "arbitrage",
 ]
 
+# Every middleware here runs on the event loop under ASGI (none is synchronous only): a
+# synchronous one made each request hop between the loop and a thread around every layer.
 MIDDLEWARE = [
+    "arbsite.outages.ServiceOutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "arbsite.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -116,12 +119,16 @@ if not DATABASE_URL:
     # files take the database file's mode.
     private_file(VAR_DIR / "arbsite.sqlite3")
 DATABASES = {
-    # Connections are closed after each request by default: async code reaches the database
-    # from a thread pool, where persistent connections pile up unseen.
+    # Connections are closed after each request by default: under ASGI each request runs its
+    # synchronous code in a thread of its own, so a kept connection would serve nobody and pile
+    # up unseen. The hot API paths need no database (arbsite.fast_paths).
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "arbsite.sqlite3"}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that is gone is reported (503) within seconds, not after the OS's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -142,6 +149,12 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            "OPTIONS": {
+                # One pool per process, not one per request (arbsite.redis_clients).
+                "pool_class": "arbsite.redis_clients.SharedConnectionPool",
+                "socket_timeout": 2,
+                "socket_connect_timeout": 2,
+            },
         }
     }
 else:
@@ -268,8 +281,12 @@ DEFAULT_WATCHED_INSTRUMENTS = _env_list(
 # engine pushes coalesced updates to browsers (ms): 100 ms = at most 10 Hz per instrument.
 FEED_FLUSH_INTERVAL_MS = int(os.environ.get("ARBSITE_FEED_FLUSH_MS", "20"))
 FANOUT_INTERVAL_MS = int(os.environ.get("ARBSITE_FANOUT_MS", "100"))
-# A connection that delivers nothing for this long is reconnected although it looks open.
+# A connection that delivers nothing for this long is reconnected although it looks open;
+# /health and the Feeds page call a feed down from then on (feeds.freshness).
 FEED_STALL_TIMEOUT_S = float(os.environ.get("ARBSITE_FEED_STALL_S", "30"))
+# A feed's expected cadence: silent (amber on the Feeds page, "degraded" on /health) past this
+# long without data, or when its worker has not reported (it does every second) for this long.
+FEED_SILENT_S = float(os.environ.get("ARBSITE_FEED_SILENT_S", "5"))
 FEED_BACKOFF_INITIAL_S = float(os.environ.get("ARBSITE_BACKOFF_INITIAL_S", "1"))
 FEED_BACKOFF_MAX_S = float(os.environ.get("ARBSITE_BACKOFF_MAX_S", "60"))
 # Opportunities. A quote older than its exchange's max age (admin; this is the fallback)
@@ -287,7 +304,7 @@ ALERT_GROWTH_STEP_PCT = float(os.environ.get("ARBSITE_ALERT_GROWTH_STEP_PCT", "0
 # session (pages, the browsable API). JWT first, so an anonymous call gets 401 + WWW-Authenticate.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.api_auth.CachedJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -317,6 +334,15 @@ SIMPLE_JWT = {
     "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY,
     "UPDATE_LAST_LOGIN": True,
 }
+# A bearer token's user row is kept this long in each web process (accounts.api_auth): a
+# password change or deactivation refuses older tokens within it (at once in the saving process).
+API_USER_CACHE_S = float(os.environ.get("ARBSITE_API_USER_CACHE_S", "5"))
+# The fast path's throttle counts reach Redis, and other processes' counts reach it, this often
+# (accounts.throttles): a user spread over N web processes may exceed the rate by what N-1 of
+# them let through in that time.
+API_THROTTLE_SYNC_MS = int(os.environ.get("ARBSITE_API_THROTTLE_SYNC_MS", "100"))
+# /api/prices is rebuilt from the cache at most this often per process (arbitrage.fast_api).
+API_PRICES_CACHE_MS = int(os.environ.get("ARBSITE_API_PRICES_CACHE_MS", "100"))
 # /ws: how long a connection without credentials may take to send {"type":"auth","token":...}.
 WS_AUTH_TIMEOUT_S = float(os.environ.get("ARBSITE_WS_AUTH_TIMEOUT_S", "5"))
 # /ws: how often an open connection checks that its user is still active, its session still

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from redis.exceptions import RedisError
 
+from arbsite.service_watch import REDIS, ServiceWatch
 from feeds.backoff import backoff_delay_s
 from feeds.exchanges import get_connector
 from feeds.exchanges.base import Endpoints, batched
@@ -120,6 +121,7 @@ class FeedWorker:
         await asyncio.gather(*(session.run() for session in sessions))
 
     async def _report_status(self) -> None:
+        cache_watch = ServiceWatch(REDIS, logger)  # logged when it goes and when it is back
         while True:
             await asyncio.sleep(STATUS_INTERVAL_S)
             snapshot: dict[str, object] = {
@@ -130,5 +132,6 @@ class FeedWorker:
                 snapshot[SIMULATED_KEY] = True
             try:
                 await cache.aset_many(snapshot, timeout=STATUS_TTL_S)
+                cache_watch.succeeded()
             except (RedisError, OSError) as exc:
-                logger.warning("feed status not published: %s", exc)
+                cache_watch.failed(exc, "feed status not published")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 
-STATUS_TTL_S = 30  # a worker that stops publishing disappears from the status page
+# A worker that stops reporting (killed) leaves its last status behind, judged down by its age
+# (feeds.freshness) for a day rather than vanishing as if it had never run.
+STATUS_TTL_S = 86400
 # Present while any worker streams from the simulator: every page then says so.
 SIMULATED_KEY = "feeds:simulated"
 

@@ -1,35 +1,49 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from feeds.exchanges import CONNECTORS
+from feeds.freshness import judge_feed
 from feeds.status import status_key
 
 
 @login_required
 def status(request: HttpRequest) -> HttpResponse:
-    """Each exchange's feed as its worker last reported it; the table refreshes itself."""
+    """Each exchange's feed as its worker last reported it, judged by how recently data arrived
+    (feeds.freshness: amber while silent, red when down); the table refreshes itself."""
     found = cache.get_many([status_key(eid) for eid in CONNECTORS])
     now_ms = time.time_ns() // 1_000_000
+    silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
     rows = []
     for exchange_id, connector in CONNECTORS.items():
-        status = found.get(status_key(exchange_id)) or {"state": "not running"}
-        last = status.get("last_message_ms")
+        reported = found.get(status_key(exchange_id))
+        status = reported or {"state": "not running"}
+        last, error_ms = status.get("last_message_ms"), status.get("last_error_ms")
         rows.append(
             {
                 "id": exchange_id,
                 "name": connector.name,
                 "status": status,
+                "freshness": judge_feed(reported, now_ms, silent_after_ms, down_after_ms),
                 "last_message_age_s": round((now_ms - last) / 1000, 1) if last else None,
                 "connected_for_s": round((now_ms - status["connected_since_ms"]) / 1000)
                 if status.get("connected_since_ms")
                 else None,
+                "last_error_at": datetime.fromtimestamp(error_ms / 1000, UTC) if error_ms else None,
+                "last_error_age_s": round((now_ms - error_ms) / 1000) if error_ms else None,
             }
         )
     template = "feeds/status.html#table" if request.htmx else "feeds/status.html"
-    return render(request, template, {"rows": rows})
+    context = {
+        "rows": rows,
+        "silent_after_s": f"{settings.FEED_SILENT_S:g}",
+        "down_after_s": f"{settings.FEED_STALL_TIMEOUT_S:g}",
+    }
+    return render(request, template, context)

@@ -1,0 +1,42 @@
+"""The Feeds page warns while a feed is silent (amber) or down (red), with its last error and when."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.core.cache import cache
+
+from feeds.status import FeedStatus, status_key
+
+pytestmark = pytest.mark.django_db
+
+
+def report(exchange: str, data_age_s: float, error: str = "") -> None:
+    status = FeedStatus(exchange, state="connected")
+    status.last_message_ms = time.time_ns() // 1_000_000 - int(data_age_s * 1000)
+    if error:
+        status.record_error(error)
+        status.last_error_ms -= 12_000
+    cache.set(status_key(exchange), status.snapshot())
+
+
+def row(page: str, exchange: str) -> str:
+    return re.search(rf'<tr data-exchange="{exchange}".*?</tr>', page, re.S).group(0)
+
+
+def test_silent_and_down_feeds_are_marked_with_why(client, alice):
+    report("binance", data_age_s=0.2)
+    report("bybit", data_age_s=8)
+    report("okx", data_age_s=45, error="stalled: no data for 30 s")
+    client.force_login(alice)
+    page = client.get("/feeds/").content.decode()
+
+    assert 'data-freshness="fresh" class="feed-fresh"' in row(page, "binance")
+    silent = row(page, "bybit")
+    assert 'class="feed-silent"' in silent and "no data for 8 s" in silent
+    down = row(page, "okx")
+    assert 'class="feed-down"' in down and "no data for 45 s" in down
+    assert "stalled: no data for 30 s" in down and "12 s ago" in down
+    assert 'data-freshness="not-running"' in row(page, "kucoin")
