@@ -10,9 +10,10 @@ PORT ?= 8000
 install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	@echo "Setting up $(VENV) (first run only, about two minutes): every package is listed as it installs."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install -r requirements-dev.txt
 	touch $@
 
 # Live exchanges.
