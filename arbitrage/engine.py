@@ -374,8 +374,9 @@ class Engine:
             self.pending_closed = closed + self.pending_closed
             self.failed_fanouts += 1
             self._live_state_written_at = 0.0  # all of it again: the cache may have restarted empty
-            if self.failed_fanouts in (1, 10) or self.failed_fanouts % 100 == 0:
-                logger.warning("fan-out failed %d times so far, retrying: %s", self.failed_fanouts, exc)
+            self.redis.failed(exc, "fan-out failed, next one carries the latest")
+        else:
+            self.redis.succeeded()
 
     async def write_history(self) -> None:
         if not self.pending_history:
