@@ -42,7 +42,7 @@ from arbitrage.messages import (
     snapshot_pages,
 )
 from arbitrage.quote_cache import aread_snapshot
-from arbitrage.socket_backlog import backlog_reader
+from arbitrage.socket_writer import frame_writer
 
 # Application close codes (4401, 4403, 4408, 4429) live in accounts.ws_auth and the README.
 __all__ = ["CLOSE_AUTH_TIMEOUT", "CLOSE_TOKEN_REJECTED", "CLOSE_UNAUTHENTICATED", "LiveFeedConsumer"]
@@ -51,6 +51,11 @@ MAX_INSTRUMENTS = 1000  # per connection, all subscriptions together
 MESSAGES_PER_S = 5  # client messages, sustained; bursts up to MESSAGE_BURST
 MESSAGE_BURST = 20
 MAX_REFUSED_MESSAGES = 50  # over the rate this often, the connection is closed
+
+
+def _backlog_unknown() -> int:
+    """Without a socket to read (another server than daphne), the backlog is taken as 0."""
+    return 0
 
 
 class MessageRate:
@@ -121,11 +126,13 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.user_group = user_group(user.pk)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         remember_event_loop()
+        writer = frame_writer(self.base_send)
         self.subscriber = Subscriber(
             send_text=self._send_text,
             send_snapshot=self.send_snapshot,
-            backlog_bytes=backlog_reader(self.base_send),
+            backlog_bytes=writer.backlog_bytes if writer else _backlog_unknown,
             user_id=user.pk,
+            write_frame=writer.write if writer else None,
         )
         await hub_for(self.channel_layer).join(self.subscriber)
 

@@ -135,3 +135,35 @@ async def test_a_gap_in_updates_resyncs_every_connection():
     assert connection.sent[0] == "snapshot@5"
     assert '"seq":6' in connection.sent[1]
     assert connection.sent[2:] == ["snapshot@1000000"]  # the update it queued behind is already in it
+
+
+async def test_connections_with_a_socket_get_each_message_framed_once_for_all_of_them():
+    from arbitrage.socket_writer import text_frame
+
+    hub = FanoutHub(InMemoryChannelLayer())
+    frames_written: list[list[bytes]] = [[], []]
+    connections = [FakeConnection(snapshot_seq=10), FakeConnection(snapshot_seq=10)]
+    for connection, written in zip(connections, frames_written, strict=True):
+        connection.subscriber.write_frame = lambda frame, written=written: written.append(frame) or True
+        await _joined(hub, connection)
+
+    await hub.on_update(_event(11, "BTC/USDT:USDT"))
+
+    expected = text_frame(b'{"type":"price_update","seq":11,"data":[{"instrument":"BTC/USDT:USDT","seq":11}]}')
+    assert frames_written == [[expected], [expected]]
+    assert frames_written[0][0] is frames_written[1][0]  # framed once
+    assert [c.sent for c in connections] == [["snapshot@10"], ["snapshot@10"]]  # no text path
+    assert hub.delivered == 2
+
+
+async def test_a_connection_closing_under_the_writer_is_skipped_without_error():
+    hub = FanoutHub(InMemoryChannelLayer())
+    closing, open_ = FakeConnection(snapshot_seq=10), FakeConnection(snapshot_seq=10)
+    closing.subscriber.write_frame = lambda frame: False
+    await _joined(hub, closing)
+    await _joined(hub, open_)
+
+    await hub.on_update(_event(11, "BTC/USDT:USDT"))
+
+    assert open_.sent[-1].startswith('{"type":"price_update","seq":11')
+    assert hub.delivered == 1
