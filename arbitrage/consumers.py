@@ -231,9 +231,12 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
     def _watches(self, buy: str, sell: str) -> bool:
         return not self.instruments or buy in self.instruments or sell in self.instruments
 
-    async def send_snapshot(self) -> int:
-        """The cached state this connection watches, in pages; returns the update it reflects."""
+    async def send_snapshot(self, min_seq: int = 0) -> int | None:
+        """The cached state this connection watches, in pages, if it reflects update `min_seq`
+        or later; returns the update it reflects (None: the cache is older, nothing sent)."""
         snapshot = await aread_snapshot(self.instruments or None)
+        if snapshot.seq < min_seq:
+            return None
         opportunities = [text for buy, sell, text in snapshot.opportunities if self._watches(buy, sell)]
         for text in snapshot_pages(snapshot.seq, snapshot.quotes, opportunities):
             await self._send_text(text)

@@ -350,11 +350,12 @@ class Engine:
             opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
         sending = bool(items or opportunities or closed_items)
         seq = self.seq + 1 if sending else self.seq
-        heartbeat = heartbeat_due or not self._live_state_written_at
+        restoring = not self._live_state_written_at  # the first write, or the cache may have restarted empty
+        heartbeat = heartbeat_due or restoring
         try:
             await write_live_state(
                 seq,
-                rows,
+                self._cached_rows if restoring else rows,
                 index=sorted(self._cached_rows) if heartbeat or len(self._cached_rows) != self._indexed else None,
                 open_opportunities=self.open_fragments if heartbeat or opened or closed else None,
             )

@@ -39,6 +39,10 @@ PRICES_EVENT = "prices.batch"
 SEND_BACKLOG_LIMIT_BYTES = 1 << 20  # a client this far behind gets deltas no more
 RESUME_BACKLOG_BYTES = 64 << 10  # ... until it has drained to this, then a snapshot
 MAX_QUEUED_UPDATES = 200  # updates held for a connection while its snapshot is read
+# A cache older than the updates already seen (a Redis restarted empty, not yet rewritten by
+# the engine) would blank the client: wait for the engine, but not for ever (a dead engine).
+SNAPSHOT_RETRY_S = 0.1
+SNAPSHOT_WAIT_S = 5.0
 PRESENCE_REFRESH_S = 10.0
 RETRY_S = 1.0
 
@@ -48,7 +52,9 @@ class Subscriber:
     """One /ws connection as the fan-out sees it; the consumer supplies the I/O."""
 
     send_text: Callable[[str], Awaitable[None]]
-    send_snapshot: Callable[[], Awaitable[int]]  # sends one; returns the seq it reflects
+    # Sends a snapshot reflecting at least update `min_seq`; returns the seq it reflects, or
+    # None (nothing sent) while the cache is older than that.
+    send_snapshot: Callable[[int], Awaitable[int | None]]
     backlog_bytes: Callable[[], int]
     user_id: int
     # Writes a frame made by socket_writer.text_frame; False when the connection is closing.
@@ -147,7 +153,7 @@ class FanoutHub:
     async def _resync(self, subscriber: Subscriber) -> None:
         try:
             while True:
-                seq = await subscriber.send_snapshot()
+                seq = await self._send_current_snapshot(subscriber)
                 self.resyncs += 1
                 queued, subscriber.queued = subscriber.queued, []
                 overflowed = len(queued) >= MAX_QUEUED_UPDATES
@@ -157,11 +163,23 @@ class FanoutHub:
                             for text in texts:
                                 await subscriber.send_text(text)
                     return
+        except (RedisError, OSError) as exc:
+            # The cache is out of reach: every connection resyncs once the layer delivers again.
+            self.layer_watch.failed(exc, "/ws snapshots not sent")
         except Exception:
             # The connection stays: it resyncs again when it next falls behind or resubscribes.
             logger.exception("snapshot not sent")
         finally:
             subscriber.syncing = False
+
+    async def _send_current_snapshot(self, subscriber: Subscriber) -> int:
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + SNAPSHOT_WAIT_S
+        while (seq := await subscriber.send_snapshot(self.last_seq or 0)) is None:
+            if loop.time() >= give_up_at:
+                return await subscriber.send_snapshot(0)
+            await asyncio.sleep(SNAPSHOT_RETRY_S)
+        return seq
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:

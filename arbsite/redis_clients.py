@@ -15,7 +15,10 @@ import weakref
 
 import redis
 import redis.asyncio
+import redis.exceptions
 from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 # Redis answers in microseconds: a command that takes this long means it is gone or stuck.
 SOCKET_TIMEOUT_S = 2.0
@@ -60,6 +63,9 @@ def async_client(url: str | None = None) -> redis.asyncio.Redis:
             timeout=SOCKET_TIMEOUT_S,
             socket_timeout=SOCKET_TIMEOUT_S,
             socket_connect_timeout=SOCKET_TIMEOUT_S,
+            # After a Redis restart every pooled connection is dead: each is replaced on its
+            # first use instead of failing that command (timeouts are not retried: not twice 2 s).
+            retry=Retry(NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,)),
         )
         client = clients[url] = redis.asyncio.Redis(connection_pool=pool)
     return client

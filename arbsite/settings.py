@@ -252,7 +252,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A library retrying while Redis or the database is down logs its traceback once per outage.
+    "filters": {"outage_repeats": {"()": "arbsite.log_filters.OutageRepeats"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["outage_repeats"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # INFO says where daphne listens; request logging is daphne's --access-log, off.

@@ -13,6 +13,7 @@ from channels.exceptions import ChannelFull
 from channels.layers import BaseChannelLayer
 from redis.exceptions import RedisError
 
+from arbsite.service_watch import REDIS, ServiceWatch
 from feeds.types import Quote, encode_quotes
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ class QuotePublisher:
         self.sent_quotes = 0
         self.dropped_batches = 0
         self.down: list[dict] = []
+        # An outage is logged when it starts and ends, not once per flush (every 20 ms).
+        self.layer_watch = ServiceWatch(REDIS, logger)
 
     def add(self, quotes: list[Quote]) -> None:
         pending = self.pending
@@ -43,8 +46,10 @@ class QuotePublisher:
         while self.down:
             try:
                 await self.layer.group_send(QUOTES_GROUP, self.down[0])
-            except (ChannelFull, RedisError, OSError) as exc:
-                logger.warning("connection-down notice not sent yet: %s", exc)
+            except ChannelFull:
+                break  # the engine is behind; the notice goes with a later flush
+            except (RedisError, OSError) as exc:
+                self.layer_watch.failed(exc, "quote batches dropped until it is back")
                 break
             self.down.pop(0)
         if not self.pending:
@@ -53,11 +58,17 @@ class QuotePublisher:
         self.pending = {}
         try:
             await self.layer.group_send(QUOTES_GROUP, {"type": QUOTES_MESSAGE_TYPE, "quotes": encode_quotes(batch)})
-        except (ChannelFull, RedisError, OSError) as exc:
+        except ChannelFull:
             # Quotes are ephemeral: the next batch supersedes this one, so drop and count.
             self.dropped_batches += 1
-            logger.warning("quote batch dropped (%d so far): %s", self.dropped_batches, exc)
+            if self.dropped_batches in (1, 10) or self.dropped_batches % 1000 == 0:
+                logger.warning("quote batch dropped, the engine is behind (%d so far)", self.dropped_batches)
             return
+        except (RedisError, OSError) as exc:
+            self.dropped_batches += 1
+            self.layer_watch.failed(exc, "quote batches dropped until it is back")
+            return
+        self.layer_watch.succeeded()
         self.sent_batches += 1
         self.sent_quotes += len(batch)
 

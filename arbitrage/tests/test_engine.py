@@ -106,3 +106,31 @@ async def test_a_failed_fan_out_loses_nothing_and_the_next_one_carries_it(monkey
     await layer.group_discard(PRICES_GROUP, listener)
     assert len(carried["closed"]) == 1 and carried["seq"] == opened["seq"] + 1
     assert read_open_opportunities() == []
+
+
+async def test_after_a_failed_write_the_engine_rewrites_every_row_a_restarted_cache_lost(monkeypatch):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from arbitrage import engine as engine_module
+
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    engine.on_quotes([make_quote("binance", bid="100", ask="101", ts_ms=1)])
+    engine.on_quotes([make_quote("bybit", instrument="ETH/USDT:USDT", bid="10", ask="11", ts_ms=1)])
+    await engine.fan_out()
+    real_write = engine_module.write_live_state
+
+    async def redis_down(*args, **kwargs):
+        raise RedisConnectionError("Redis restarting")
+
+    monkeypatch.setattr(engine_module, "write_live_state", redis_down)
+    engine.on_quotes([make_quote("binance", bid="100.5", ask="101", ts_ms=2)])
+    await engine.fan_out()
+    cache.clear()  # Redis came back empty
+    monkeypatch.setattr(engine_module, "write_live_state", real_write)
+    await engine.fan_out()  # only BTC changed since, yet ETH is back too
+
+    quotes = read_quotes()
+    assert set(quotes) == {"BTC/USDT:USDT", "ETH/USDT:USDT"}
+    assert quotes["BTC/USDT:USDT"]["binance"]["bid"] == "100.5"
+    assert quotes["ETH/USDT:USDT"]["bybit"]["ask"] == "11"

@@ -19,6 +19,7 @@ class FakeConnection:
         self.snapshot_seq = snapshot_seq
         self.snapshots = 0
         self.snapshot_gate: asyncio.Event | None = None  # set: the snapshot read completes
+        self.snapshot_asked = asyncio.Event()  # set on every read
         self.subscriber = Subscriber(
             send_text=self.send_text,
             send_snapshot=self.send_snapshot,
@@ -30,9 +31,12 @@ class FakeConnection:
     async def send_text(self, text: str) -> None:
         self.sent.append(text)
 
-    async def send_snapshot(self) -> int:
+    async def send_snapshot(self, min_seq: int = 0) -> int | None:
+        self.snapshot_asked.set()
         if self.snapshot_gate is not None:
             await self.snapshot_gate.wait()
+        if self.snapshot_seq < min_seq:
+            return None
         self.snapshots += 1
         self.sent.append(f"snapshot@{self.snapshot_seq}")
         return self.snapshot_seq
@@ -86,12 +90,13 @@ async def test_a_slow_client_is_skipped_counted_and_resynced_when_it_drains_whil
     assert (slow.subscriber.dropped_updates, hub.dropped_updates) == (3, 3)
 
     slow.backlog = 0  # it caught up: a fresh snapshot replaces what it missed, then it is live
-    slow.snapshot_seq = 14
+    slow.snapshot_seq = 15  # the cache is written before an update leaves
     await hub.on_update(_event(15, "BTC/USDT:USDT"))
     await asyncio.wait_for(_settled(hub), 5)
-    assert slow.sent[2] == "snapshot@14"
-    assert '"seq":15' in slow.sent[3]
-    assert len(fast.sent) == 6
+    await hub.on_update(_event(16, "BTC/USDT:USDT"))
+    assert slow.sent[2] == "snapshot@15"
+    assert len(slow.sent) == 4 and '"seq":16' in slow.sent[3]
+    assert len(fast.sent) == 7
 
 
 async def test_updates_arriving_during_a_snapshot_follow_it_unless_the_snapshot_holds_them():
@@ -100,6 +105,7 @@ async def test_updates_arriving_during_a_snapshot_follow_it_unless_the_snapshot_
     connection.snapshot_gate = asyncio.Event()
     hub.subscribers.add(connection.subscriber)
     hub.resync(connection.subscriber)
+    await asyncio.wait_for(connection.snapshot_asked.wait(), 5)  # the read began
     for seq in (20, 21, 22):  # the cache is written before an update leaves: 20 and 21 are in it
         await hub.on_update(_event(seq, "BTC/USDT:USDT"))
     assert connection.sent == []
@@ -167,3 +173,76 @@ async def test_a_connection_closing_under_the_writer_is_skipped_without_error():
 
     assert open_.sent[-1].startswith('{"type":"price_update","seq":11')
     assert hub.delivered == 1
+
+
+async def test_a_resync_waits_for_a_cache_as_new_as_the_updates_seen_then_sends_it(monkeypatch):
+    from arbitrage import fanout
+
+    monkeypatch.setattr(fanout, "SNAPSHOT_RETRY_S", 0.001)
+    hub = FanoutHub(InMemoryChannelLayer())
+    connection = FakeConnection(snapshot_seq=10)
+    await _joined(hub, connection)
+    await hub.on_update(_event(11, "BTC/USDT:USDT"))
+    connection.snapshot_seq = 0  # Redis restarted empty: the cache knows no update yet
+
+    connection.snapshot_asked.clear()
+    hub.resync_all()
+    for _ in range(2):  # asked, found too old; asked again
+        await asyncio.wait_for(connection.snapshot_asked.wait(), 5)
+        connection.snapshot_asked.clear()
+    assert connection.sent[-1].startswith('{"type":"price_update","seq":11')  # nothing blanked it
+    connection.snapshot_seq = 12  # the engine rewrote the cache
+    await asyncio.wait_for(_settled(hub), 5)
+
+    assert connection.sent[-1] == "snapshot@12"
+    assert connection.snapshots == 2
+
+
+async def test_a_resync_gives_up_waiting_for_a_newer_cache_after_a_while(monkeypatch):
+    from arbitrage import fanout
+
+    monkeypatch.setattr(fanout, "SNAPSHOT_RETRY_S", 0.001)
+    monkeypatch.setattr(fanout, "SNAPSHOT_WAIT_S", 0.01)
+    hub = FanoutHub(InMemoryChannelLayer())
+    connection = FakeConnection(snapshot_seq=10)
+    await _joined(hub, connection)
+    await hub.on_update(_event(11, "BTC/USDT:USDT"))
+    connection.snapshot_seq = 3  # an engine whose clock went back, say
+
+    hub.resync_all()
+    await asyncio.wait_for(_settled(hub), 5)
+
+    assert connection.sent[-1] == "snapshot@3"
+
+
+async def test_a_snapshot_the_cache_could_not_give_is_sent_once_updates_flow_again():
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    hub = FanoutHub(InMemoryChannelLayer())
+    connection = FakeConnection(snapshot_seq=10)
+    await _joined(hub, connection)
+    real_snapshot = connection.subscriber.send_snapshot
+
+    async def cache_gone(min_seq: int = 0) -> int | None:
+        raise RedisConnectionError("Connection closed by server.")
+
+    connection.subscriber.send_snapshot = cache_gone
+    hub.resync_all()  # e.g. Redis restarted: a resync whose snapshot read fails
+    await asyncio.wait_for(_settled(hub), 5)
+    assert hub.layer_watch.down and not connection.subscriber.syncing
+
+    connection.subscriber.send_snapshot = real_snapshot
+    connection.snapshot_seq = 12
+    hub.channel = await hub.layer.new_channel("fanout.")
+    receiving = asyncio.ensure_future(hub._receive_forever())
+    try:
+        await hub.layer.send(hub.channel, _event(12, "BTC/USDT:USDT"))
+        while connection.snapshots < 2:
+            await asyncio.wait_for(connection.snapshot_asked.wait(), 5)
+            connection.snapshot_asked.clear()
+        await asyncio.wait_for(_settled(hub), 5)
+    finally:
+        receiving.cancel()
+
+    assert connection.sent[-1] == "snapshot@12"
+    assert not hub.layer_watch.down
