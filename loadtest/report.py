@@ -154,7 +154,9 @@ def rest_table(summary: dict) -> str:
 
 def json_path(directory: Path, summary: dict) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(summary["started_at_s"]))
-    if summary["kind"] == "ws":
+    if "drill" in summary:
+        name = f"{stamp}-drill-{summary['drill']['drill']}-{summary['config']['clients']}"
+    elif summary["kind"] == "ws":
         name = f"{stamp}-ws-{summary['target']['mode']}-{summary['config']['clients']}"
     else:
         path = re.sub(r"[^a-z0-9]+", "-", summary["config"]["path"].lower()).strip("-")

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -129,9 +129,15 @@ async def _each(children: list[Child], command: str | None, reply: str, timeout_
 
 
 async def _measure(
-    target: Target, load: list[Child], ready_timeout_s: float, warmup_s: float, duration_s: float
-) -> tuple[list[dict], dict, dict]:
-    """Ready, warm-up, the window; returns (each load process's result, CPU figures, server log)."""
+    target: Target,
+    load: list[Child],
+    ready_timeout_s: float,
+    warmup_s: float,
+    duration_s: float,
+    during: Callable[[Target], Awaitable[dict]] | None = None,
+) -> tuple[list[dict], dict, dict, dict | None]:
+    """Ready, warm-up, the window (with `during` run in it, e.g. a fault drill); returns (each
+    load process's result, CPU figures, server log, what `during` returned)."""
     await _each(load, None, r"^ready", ready_timeout_s)
     await asyncio.sleep(warmup_s)
     watched = [
@@ -143,20 +149,33 @@ async def _measure(
     await _each(load, "start", r"^started", COMMAND_TIMEOUT_S)
     cpu.open(time.monotonic())
     marks = target.log_marks()
-    await asyncio.sleep(duration_s)
+    if during is None:
+        await asyncio.sleep(duration_s)
+        happened = None
+    else:
+        happened = await during(target)
     figures = cpu.close(time.monotonic())
     log = target.log_since(marks)
     replies = await _each(load, "stop", r"^result (\S+)", COMMAND_TIMEOUT_S)
     results = [_load_json(reply[1]) for reply in replies]
-    return results, figures, log
+    return results, figures, log, happened
 
 
-async def _load(target: Target, run: WsRun | RestRun, module: str, configs: list[dict], ready_timeout_s: float) -> dict:
+async def _load(
+    target: Target,
+    run: WsRun | RestRun,
+    module: str,
+    configs: list[dict],
+    ready_timeout_s: float,
+    during: Callable[[Target], Awaitable[dict]] | None = None,
+) -> dict:
     """Run the load processes through one window; the summary of what they measured."""
     started_at_s = time.time()
     load = await _start_load(module, configs)
     try:
-        results, cpu, log = await _measure(target, load, ready_timeout_s, run.warmup_s, run.duration_s)
+        results, cpu, log, happened = await _measure(
+            target, load, ready_timeout_s, run.warmup_s, run.duration_s, during
+        )
     finally:
         await asyncio.gather(*(child.stop() for child in load))
     window_s = min(result["window_s"] for result in results)
@@ -167,6 +186,7 @@ async def _load(target: Target, run: WsRun | RestRun, module: str, configs: list
         **(summarize_ws if kind == "ws" else summarize_rest)(results, window_s),
         "cpu": cpu,
         "server_log": log,
+        **({"drill": happened} if happened is not None else {}),
     }
 
 
@@ -183,7 +203,9 @@ def _meta(kind: str, target: Target, run: WsRun | RestRun, started_at_s: float) 
     }
 
 
-async def measure_ws(target: Target, run: WsRun, workdir: Path) -> dict:
+async def measure_ws(
+    target: Target, run: WsRun, workdir: Path, during: Callable[[Target], Awaitable[dict]] | None = None
+) -> dict:
     configs = []
     first = 0
     for n, count in enumerate(_split(run.clients, run.client_processes), 1):
@@ -204,7 +226,7 @@ async def measure_ws(target: Target, run: WsRun, workdir: Path) -> dict:
             }
         )
         first += count
-    return await _load(target, run, "loadtest.ws_clients", configs, run.ramp_budget_s())
+    return await _load(target, run, "loadtest.ws_clients", configs, run.ramp_budget_s(), during)
 
 
 async def measure_rest(target: Target, run: RestRun, workdir: Path) -> dict:
@@ -255,15 +277,20 @@ async def system(spec: SystemSpec, budget_s: float) -> AsyncIterator[Target]:
         yield await external(spec.url, spec.username, spec.password, list(spec.server_pids))
 
 
-async def measure(spec: SystemSpec, run: WsRun | RestRun, json_dir: Path) -> dict:
+async def measure(
+    spec: SystemSpec,
+    run: WsRun | RestRun,
+    json_dir: Path,
+    during: Callable[[Target], Awaitable[dict]] | None = None,
+) -> dict:
     """One bounded measurement on a freshly started system (or the external one); the summary,
-    also written as JSON (its path in `json_path`)."""
+    also written as JSON (its path in `json_path`). `during` (ws only) runs in the window."""
     open_files = raise_open_files_limit()
     async with asyncio.timeout(run.budget_s()):
         with tempfile.TemporaryDirectory(prefix="arbsite-loadtest-results-") as workdir:
             async with system(spec, run.budget_s()) as target:
                 if isinstance(run, WsRun):
-                    summary = await measure_ws(target, run, Path(workdir))
+                    summary = await measure_ws(target, run, Path(workdir), during)
                 else:
                     summary = await measure_rest(target, run, Path(workdir))
     summary["open_files_limit"] = open_files

@@ -59,6 +59,7 @@ class Target:
     processes: list[Watched] = field(default_factory=list)  # the servers' processes, for CPU figures
     children: list[Child] = field(default_factory=list)  # the servers we started, for their logs
     settings: dict[str, str] = field(default_factory=dict)  # environment they were started with
+    redis: RedisServer | None = None  # scale-out: the run's own Redis
 
     @property
     def ws_urls(self) -> list[str]:
@@ -214,20 +215,38 @@ async def scratch_database(database_url: str) -> AsyncIterator[str]:
         await asyncio.to_thread(execute, drop)
 
 
+class RedisServer:
+    """A Redis of the run's own on a free port; it can be stopped and started again, empty,
+    on the same port (the Redis restart drill)."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise StartupFailed("the scale-out run starts its own Redis: redis-server is not installed")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.args = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.args += ["--dir", str(workdir)]
+        self.child: Child | None = None
+
+    async def start(self) -> None:
+        self.child = await start("redis", self.args, {})
+        await self.child.wait_for_line(r"Ready to accept connections", STARTUP_TIMEOUT_S)
+        self.child.drain()
+
+    async def stop(self) -> None:
+        if self.child is not None:
+            await self.child.stop()
+
+
 @contextlib.asynccontextmanager
-async def redis_server(workdir: Path) -> AsyncIterator[tuple[str, Child]]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise StartupFailed("the scale-out run starts its own Redis: redis-server is not installed")
-    port = free_port()
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    child = await start("redis", [*args, "--dir", str(workdir)], {})
+async def redis_server(workdir: Path) -> AsyncIterator[RedisServer]:
+    redis = RedisServer(workdir)
     try:
-        await child.wait_for_line(r"Ready to accept connections", STARTUP_TIMEOUT_S)
-        child.drain()
-        yield f"redis://127.0.0.1:{port}/0", child
+        await redis.start()
+        yield redis
     finally:
-        await child.stop()
+        await redis.stop()
 
 
 @contextlib.asynccontextmanager
@@ -241,12 +260,12 @@ async def scale_out(
     """Simulator, one feed worker, the engine and `web_workers` daphne processes, each its own process."""
     workdir = Path(tempfile.mkdtemp(prefix="arbsite-loadtest-"))
     try:
-        async with scratch_database(database_url) as scratch_url, redis_server(workdir) as (redis_url, redis):
+        async with scratch_database(database_url) as scratch_url, redis_server(workdir) as redis:
             env = {
                 **server_environment(token_lifetime_s),
                 "ARBSITE_VAR_DIR": str(workdir),
                 "DATABASE_URL": scratch_url,
-                "REDIS_URL": redis_url,
+                "REDIS_URL": redis.url,
                 "REDIS_PREFIX": REDIS_PREFIX,
                 **(extra_env or {}),
             }
@@ -257,7 +276,8 @@ async def scale_out(
                 target = await _start_scale_out(env, exchanges, web_workers, children)
                 token, cookie = await credentials(target.base_urls[0], USERNAME, password)
                 target.token, target.cookie = token, cookie
-                target.processes.append(Watched("redis", "server", redis.pid))
+                target.processes.append(Watched("redis", "server", redis.child.pid))
+                target.redis = redis
                 yield target
             finally:
                 await _stop_all(children)
