@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -110,10 +108,6 @@ class RedisRestartDrill:
             sampler.cancel()
             await asyncio.gather(*(probe.close() for probe in probes), return_exceptions=True)
         recovered = [probe.first_update_after(up_s) for probe in probes]
-        if os.environ.get("LOADTEST_DRILL_TRACE"):
-            for n, probe in enumerate(probes):
-                for arrived_s, kind, seq in probe.arrivals:
-                    print(f"{n} {arrived_s - down_s:8.3f} {kind.decode()} {seq}", file=sys.stderr)
         return {
             "drill": "redis-restart",
             "outage_s": round(up_s - down_s, 2),
