@@ -8,6 +8,7 @@ by the consumer with `aauthenticate_token`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import import_module
 
@@ -16,11 +17,13 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 # Application close codes (4000–4999), documented in the README's /ws section.
 CLOSE_UNAUTHENTICATED = 4401  # no credentials, or a token that is not a valid access token
@@ -44,20 +47,42 @@ class TokenRejected(Exception):
         self.reason = reason
 
 
-def authenticate_token(raw: str) -> TokenAuth:
-    """The user an access token stands for, or TokenRejected with the close code to send."""
+def _token_refusal(token: AccessToken, user) -> str | None:
+    """The HTTP API's checks (JWTAuthentication.get_user) on a token's user: it exists, is
+    active, and has not changed the password since the token was issued."""
+    if user is None or (jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active):
+        return "token revoked"
+    if jwt_settings.CHECK_REVOKE_TOKEN and token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(
+        user.password
+    ):
+        return "token revoked"
+    return None
+
+
+def _decoded(raw: str) -> AccessToken:
     try:
-        token = AccessToken(raw)
+        return AccessToken(raw)
     except ExpiredTokenError as exc:
         raise TokenRejected(CLOSE_TOKEN_REJECTED, "token expired") from exc
     except TokenError as exc:
         raise TokenRejected(CLOSE_UNAUTHENTICATED, "not a valid access token") from exc
-    try:
-        # The same checks as the HTTP API: the user exists, is active, and has not changed
-        # the password since the token was issued.
-        user = JWTAuthentication().get_user(token)
-    except AuthenticationFailed as exc:
-        raise TokenRejected(CLOSE_TOKEN_REJECTED, "token revoked") from exc
+
+
+def _users(ids: set) -> dict[str, object]:
+    """str(id) -> user: tokens carry the id as a string, sessions as the model's type."""
+    if not ids:
+        return {}
+    found = get_user_model().objects.in_bulk({str(i) for i in ids}, field_name=jwt_settings.USER_ID_FIELD)
+    return {str(key): user for key, user in found.items()}
+
+
+def authenticate_token(raw: str) -> TokenAuth:
+    """The user an access token stands for, or TokenRejected with the close code to send."""
+    token = _decoded(raw)
+    user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    user = _users({user_id}).get(str(user_id)) if user_id is not None else None
+    if (reason := _token_refusal(token, user)) is not None:
+        raise TokenRejected(CLOSE_TOKEN_REJECTED, reason)
     return TokenAuth(user, float(token["exp"]))
 
 
@@ -71,28 +96,68 @@ def session_expires_at(session) -> float | None:
     return session.get_expiry_date().timestamp()
 
 
-def check_still_authorised(scope, access_token: str | None) -> str | None:
-    """Why an open connection may no longer see its user's data, or None while it may: the
-    token revoked, the session logged out, the password changed, the user deactivated."""
-    if access_token is not None:
+@dataclass(frozen=True)
+class AccessClaim:
+    """What an open /ws connection stands on: a program's access token, or a page's session."""
+
+    user_id: int
+    access_token: str | None = None
+    session_key: str | None = None
+
+
+def refusals(claims: Sequence[AccessClaim]) -> list[str | None]:
+    """Why each connection may no longer see its user's data, or None while it may: the token
+    revoked or expired, the session logged out, the password changed, the user deactivated.
+    One query for all the users and one for all the sessions, however many connections."""
+    tokens: dict[int, AccessToken | str] = {}  # claim index -> decoded token, or why it is refused
+    user_ids = set()
+    for index, claim in enumerate(claims):
+        if claim.access_token is None:
+            user_ids.add(claim.user_id)
+            continue
         try:
-            authenticate_token(access_token)
+            token = tokens[index] = _decoded(claim.access_token)
+            user_ids.add(token.get(jwt_settings.USER_ID_CLAIM))
         except TokenRejected as rejected:
-            return rejected.reason
-        return None
-    user = get_user_model().objects.filter(pk=scope["user"].pk).first()
+            tokens[index] = rejected.reason
+    users = _users(user_ids - {None})
+    sessions = _sessions([claim.session_key for claim in claims if claim.access_token is None and claim.session_key])
+    reasons: list[str | None] = []
+    for index, claim in enumerate(claims):
+        token = tokens.get(index)
+        if isinstance(token, str):
+            reasons.append(token)
+        elif token is not None:
+            reasons.append(_token_refusal(token, users.get(str(token.get(jwt_settings.USER_ID_CLAIM)))))
+        else:
+            reasons.append(_session_refusal(users.get(str(claim.user_id)), sessions.get(claim.session_key)))
+    return reasons
+
+
+def _session_refusal(user, session_data: dict | None) -> str | None:
     if user is None or not user.is_active:
         return "account deactivated"
-    session_key = getattr(scope.get("session"), "session_key", None)
-    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load() if session_key else {}
-    if not data:
+    if not session_data:
         return "logged out"
-    if not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
+    if not constant_time_compare(session_data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
         return "password changed"
     return None
 
 
-acheck_still_authorised = database_sync_to_async(check_still_authorised)
+def _sessions(keys: list[str]) -> dict[str, dict]:
+    """Session key -> data of the sessions still valid, in one query with database sessions."""
+    if not keys:
+        return {}
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+        rows = Session.objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+        return {row.session_key: row.get_decoded() for row in rows}
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return {key: data for key in keys if (data := store(key).load())}
+
+
+def claim_of(scope, access_token: str | None) -> AccessClaim:
+    session_key = None if access_token else getattr(scope.get("session"), "session_key", None)
+    return AccessClaim(scope["user"].pk, access_token, session_key)
 
 
 def token_from_subprotocols(subprotocols: list[str]) -> str | None:

@@ -3,8 +3,8 @@
 Pages come with their session; programs with a JWT access token, either in
 Sec-WebSocket-Protocol (accounts.ws_auth) or as the first message, within
 settings.WS_AUTH_TIMEOUT_S. A connection ends when its token or session expires, when its
-session logs out, and, checked every settings.WS_RECHECK_S, when its user is deactivated or
-changes the password.
+session logs out, and, checked with all of the process's connections every
+settings.WS_RECHECK_S (accounts.live_access), when its user is deactivated or changes the password.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.conf import settings
 
 from accounts.alerts.messages import user_group
 from accounts.alerts.transports.in_app import remember_event_loop
+from accounts.live_access import WatchedAccess, access_watch
 from accounts.ws_auth import (
     BEARER_SUBPROTOCOL,
     CLOSE_AUTH_TIMEOUT,
@@ -28,7 +29,7 @@ from accounts.ws_auth import (
     CLOSE_UNAUTHENTICATED,
     TokenRejected,
     aauthenticate_token,
-    acheck_still_authorised,
+    claim_of,
     session_expires_at,
 )
 from arbitrage.fanout import Subscriber, hub_for
@@ -88,6 +89,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self._timers: list[asyncio.Task] = []
         self.user_group: str | None = None  # joined once authenticated: the user's alerts
         self.subscriber: Subscriber | None = None
+        self.access: WatchedAccess | None = None
         self.rate = MessageRate(MESSAGES_PER_S, MESSAGE_BURST)
         offered = self.scope.get("subprotocols") or []
         # Accept first: a close code can only be sent on an open socket. Never echo the token.
@@ -121,7 +123,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             self._after(
                 expires_at - time.time(), CLOSE_TOKEN_REJECTED, "token expired" if access_token else "session expired"
             )
-        self._timers.append(asyncio.ensure_future(self._recheck_forever()))
+        self.access = WatchedAccess(claim_of(self.scope, access_token), self._refused)
+        access_watch().add(self.access)
         user = self.scope["user"]
         self.user_group = user_group(user.pk)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
@@ -140,13 +143,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         await asyncio.sleep(max(delay_s, 0))
         await self.end(code, error)
 
-    async def _recheck_forever(self) -> None:
-        """Deactivation and password changes made anywhere (admin, CLI) end the connection too."""
-        while not self.ending:
-            await asyncio.sleep(settings.WS_RECHECK_S)
-            reason = await acheck_still_authorised(self.scope, self.access_token)
-            if reason is not None:
-                await self.end(CLOSE_TOKEN_REJECTED, reason)
+    async def _refused(self, reason: str) -> None:
+        await self.end(CLOSE_TOKEN_REJECTED, reason)
 
     async def end(self, code: int, error: str | None = None) -> None:
         """Close with an application code, saying why first when there is more to say than the code."""
@@ -167,6 +165,9 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         for timer in self._timers:
             if timer is not current:
                 timer.cancel()
+        if self.access is not None:
+            access_watch().discard(self.access)
+            self.access = None
         if self.subscriber is not None:
             hub_for(self.channel_layer).leave(self.subscriber)
             self.subscriber = None
