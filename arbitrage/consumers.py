@@ -42,6 +42,7 @@ from arbitrage.messages import (
     encoder,
     snapshot_pages,
 )
+from arbitrage.queries import resolve_instruments
 from arbitrage.quote_cache import aread_snapshot
 from arbitrage.socket_writer import frame_writer
 
@@ -198,10 +199,14 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         except RecursionError:
             await self._send(Error("bad message: nested too deeply"))
             return
-        if isinstance(message, Subscribe):
-            instruments = self.instruments | set(message.instruments)
-        else:
-            instruments = self.instruments - set(message.instruments)
+        if len(message.instruments) > MAX_INSTRUMENTS:
+            await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments per connection"))
+            return
+        named, unknown = await database_sync_to_async(resolve_instruments)(message.instruments)
+        if unknown:
+            await self._send(Error("; ".join(unknown)))
+        changing = set(named)
+        instruments = self.instruments | changing if isinstance(message, Subscribe) else self.instruments - changing
         if len(instruments) > MAX_INSTRUMENTS:
             await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments per connection"))
             return

@@ -18,6 +18,7 @@ from arbitrage.quote_cache import INDEX_KEY, read_open_opportunities, read_quote
 from arbitrage.spreads import HUNDRED, exact_spread
 from arbitrage.tracker import rank
 from feeds.models import Exchange
+from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
 from feeds.types import Quote
 
 
@@ -28,6 +29,23 @@ def now_ms() -> int:
 def known_instruments() -> set[str]:
     """Canonical names known beyond the instrument lists: quoted now, or watched by default."""
     return set(cache.get(INDEX_KEY) or []) | set(settings.DEFAULT_WATCHED_INSTRUMENTS)
+
+
+def resolve_instruments(names: list[str]) -> tuple[list[str], list[str]]:
+    """The canonical instruments `names` give, in any form REST accepts (canonical, URL-safe,
+    an exchange's own symbol), and why each of the others was not understood. A canonical
+    name is taken as it is, known or not yet: a feed may list it later."""
+    known = known_instruments()
+    resolved, unknown = [], []
+    for name in dict.fromkeys(names):
+        if is_canonical(name):  # the common case, with no query
+            resolved.append(name)
+            continue
+        try:
+            resolved.append(resolve_symbol(name, known))
+        except UnknownSymbol as exc:
+            unknown.append(str(exc))
+    return resolved, unknown
 
 
 def prices(instruments: list[str] | None = None, exchanges: set[str] | None = None) -> dict[str, dict[str, dict]]:

@@ -194,3 +194,32 @@ async def test_a_deeply_nested_message_is_an_error_not_a_crash(alice, login_cook
     await communicator.send_json_to({"type": "unsubscribe", "instruments": []})
     assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
     await communicator.disconnect()
+
+
+async def test_subscribe_takes_the_symbol_forms_rest_takes_and_names_what_it_cannot(alice, login_cookie):
+    from asgiref.sync import sync_to_async
+
+    from feeds.models import Instrument
+
+    await sync_to_async(Instrument.objects.create)(
+        exchange="binance",
+        symbol="ETHUSDT",
+        instrument="ETH/USDT:USDT",
+        base="ETH",
+        quote="USDT",
+        settle="USDT",
+        linear=True,
+        contract_size=1,
+        tick_size="0.01",
+    )
+    communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
+    await communicator.receive_json_from(timeout=5)  # snapshot
+    await communicator.send_json_to({"type": "subscribe", "instruments": ["ETHUSDT", "btc-usdt-usdt", "NOPE"]})
+
+    error = await communicator.receive_json_from(timeout=5)
+    assert error["type"] == "error" and error["error"].startswith("unknown symbol 'NOPE'")
+    assert await communicator.receive_json_from(timeout=5) == {
+        "type": "subscribed",
+        "instruments": ["BTC/USDT:USDT", "ETH/USDT:USDT"],
+    }
+    await communicator.disconnect()
