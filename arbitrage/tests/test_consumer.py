@@ -10,12 +10,21 @@ from channels.testing import WebsocketCommunicator
 
 from arbitrage.consumers import CLOSE_UNAUTHENTICATED
 from arbitrage.engine import Engine
+from arbitrage.messages import server_message_decoder
 from arbitrage.tests.factories import make_quote
 from arbsite.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://localhost:8000")
+
+
+async def _received(communicator: WebsocketCommunicator) -> dict:
+    """The next message, which must also decode as one of the documented server messages
+    (arbitrage.messages.ServerMessage): what is sent is what the schema says."""
+    text = await communicator.receive_from(timeout=5)
+    server_message_decoder.decode(text)
+    return json.loads(text)
 
 
 async def _connect(*headers):
@@ -43,13 +52,13 @@ async def test_logged_in_session_gets_snapshot_then_coalesced_updates(alice, log
 
     communicator, connected, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
     assert connected
-    snapshot = await communicator.receive_json_from(timeout=5)
+    snapshot = await _received(communicator)
     assert (snapshot["type"], snapshot["page"], snapshot["pages"]) == ("snapshot", 1, 1)
     assert [(q["exchange"], q["bid"]) for q in snapshot["data"]] == [("binance", "100")]
 
     engine.on_quotes([make_quote(bid="100.5", ask="101", ts_ms=2), make_quote(bid="100.7", ask="101", ts_ms=3)])
     await engine.fan_out()
-    update = await communicator.receive_json_from(timeout=5)
+    update = await _received(communicator)
     assert update["type"] == "price_update"
     assert update["seq"] == snapshot["seq"] + 1
     assert [(q["instrument"], q["bid"], q["ask"], q["ts_ms"]) for q in update["data"]] == [
@@ -61,10 +70,10 @@ async def test_logged_in_session_gets_snapshot_then_coalesced_updates(alice, log
 async def test_subscribe_narrows_updates_to_the_chosen_instruments(alice, login_cookie):
     engine = Engine(get_channel_layer(), fanout_interval_ms=100)
     communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
-    await communicator.receive_json_from(timeout=5)  # snapshot
+    await _received(communicator)  # snapshot
     await communicator.send_json_to({"type": "subscribe", "instruments": ["ETH/USDT:USDT"]})
-    assert await communicator.receive_json_from(timeout=5) == {"type": "subscribed", "instruments": ["ETH/USDT:USDT"]}
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
+    assert await _received(communicator) == {"type": "subscribed", "instruments": ["ETH/USDT:USDT"]}
+    assert (await _received(communicator))["type"] == "snapshot"
 
     engine.on_quotes(
         [
@@ -73,7 +82,7 @@ async def test_subscribe_narrows_updates_to_the_chosen_instruments(alice, login_
         ]
     )
     await engine.fan_out()
-    update = await communicator.receive_json_from(timeout=5)
+    update = await _received(communicator)
     assert [q["instrument"] for q in update["data"]] == ["ETH/USDT:USDT"]
     await communicator.disconnect()
 
@@ -84,13 +93,13 @@ async def test_subscribe_narrows_updates_to_the_chosen_instruments(alice, login_
 )
 async def test_bad_client_messages_get_an_error_and_the_connection_stays(alice, login_cookie, message):
     communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
-    await communicator.receive_json_from(timeout=5)  # snapshot
+    await _received(communicator)  # snapshot
     await communicator.send_to(text_data=message)
-    reply = await communicator.receive_json_from(timeout=5)
+    reply = await _received(communicator)
     assert reply["type"] == "error"
     assert reply["error"]
     await communicator.send_json_to({"type": "unsubscribe", "instruments": []})
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
+    assert (await _received(communicator))["type"] == "subscribed"
     await communicator.disconnect()
 
 
@@ -99,16 +108,16 @@ async def test_opportunities_open_and_close_on_the_feed_of_a_watcher_only(alice,
     watcher, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
     elsewhere, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
     for communicator in (watcher, elsewhere):
-        await communicator.receive_json_from(timeout=5)  # snapshot
+        await _received(communicator)  # snapshot
     await elsewhere.send_json_to({"type": "subscribe", "instruments": ["ETH/USDT:USDT"]})
-    await elsewhere.receive_json_from(timeout=5)  # subscribed
-    await elsewhere.receive_json_from(timeout=5)  # snapshot
+    await _received(elsewhere)  # subscribed
+    await _received(elsewhere)  # snapshot
 
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=1)], at_ms=1)
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=1)], at_ms=1)
     await engine.fan_out()
-    assert (await watcher.receive_json_from(timeout=5))["type"] == "price_update"
-    opened = await watcher.receive_json_from(timeout=5)
+    assert (await _received(watcher))["type"] == "price_update"
+    opened = await _received(watcher)
     assert opened["type"] == "arbitrage_opportunities"
     [opportunity] = opened["data"]
     assert (opportunity["buy_exchange"], opportunity["sell_exchange"], opportunity["profitable"]) == (
@@ -119,8 +128,8 @@ async def test_opportunities_open_and_close_on_the_feed_of_a_watcher_only(alice,
 
     engine.on_quotes([make_quote("bybit", bid="100", ask="100.1", ts_ms=2)], at_ms=2)
     await engine.fan_out()
-    assert (await watcher.receive_json_from(timeout=5))["type"] == "price_update"
-    closed = await watcher.receive_json_from(timeout=5)
+    assert (await _received(watcher))["type"] == "price_update"
+    closed = await _received(watcher)
     assert closed["type"] == "opportunity_closed"
     assert closed["data"][0]["id"] == opportunity["id"]
     assert await elsewhere.receive_nothing(timeout=0.3)  # it watches ETH only
@@ -132,16 +141,16 @@ async def test_subscriptions_are_capped_per_connection_not_per_message(alice, lo
     from arbitrage.consumers import MAX_INSTRUMENTS
 
     communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
-    await communicator.receive_json_from(timeout=5)  # snapshot
+    await _received(communicator)  # snapshot
     half = MAX_INSTRUMENTS // 2 + 1
     await communicator.send_json_to({"type": "subscribe", "instruments": [f"A{i}/USDT:USDT" for i in range(half)]})
-    assert len((await communicator.receive_json_from(timeout=5))["instruments"]) == half
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
+    assert len((await _received(communicator))["instruments"]) == half
+    assert (await _received(communicator))["type"] == "snapshot"
     await communicator.send_json_to({"type": "subscribe", "instruments": [f"B{i}/USDT:USDT" for i in range(half)]})
-    refused = await communicator.receive_json_from(timeout=5)
+    refused = await _received(communicator)
     assert refused == {"type": "error", "error": f"at most {MAX_INSTRUMENTS} instruments per connection"}
     await communicator.send_json_to({"type": "unsubscribe", "instruments": ["A0/USDT:USDT"]})
-    assert len((await communicator.receive_json_from(timeout=5))["instruments"]) == half - 1
+    assert len((await _received(communicator))["instruments"]) == half - 1
     await communicator.disconnect()
 
 
@@ -150,7 +159,7 @@ async def test_a_message_flood_is_refused_then_closed(alice, login_cookie):
     from arbitrage.consumers import MAX_REFUSED_MESSAGES, MESSAGE_BURST
 
     communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
-    await communicator.receive_json_from(timeout=5)  # snapshot
+    await _received(communicator)  # snapshot
     for _ in range(MESSAGE_BURST + MAX_REFUSED_MESSAGES):
         await communicator.send_json_to({"type": "unsubscribe", "instruments": []})
     errors, kinds = [], set()
@@ -176,7 +185,7 @@ async def test_a_large_snapshot_comes_in_pages_of_one_update(alice, login_cookie
     await engine.fan_out()
 
     communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
-    pages = [await communicator.receive_json_from(timeout=5) for _ in range(3)]
+    pages = [await _received(communicator) for _ in range(3)]
     assert [(p["type"], p["page"], p["pages"], p["seq"]) for p in pages] == [
         ("snapshot", n, 3, engine.seq) for n in (1, 2, 3)
     ]
@@ -187,12 +196,12 @@ async def test_a_large_snapshot_comes_in_pages_of_one_update(alice, login_cookie
 
 async def test_a_deeply_nested_message_is_an_error_not_a_crash(alice, login_cookie):
     communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
-    await communicator.receive_json_from(timeout=5)  # snapshot
+    await _received(communicator)  # snapshot
     await communicator.send_to(text_data='{"type":"subscribe","instruments":' + "[" * 1500 + "]" * 1500 + "}")
-    reply = await communicator.receive_json_from(timeout=5)
+    reply = await _received(communicator)
     assert reply["type"] == "error"
     await communicator.send_json_to({"type": "unsubscribe", "instruments": []})
-    assert (await communicator.receive_json_from(timeout=5))["type"] == "subscribed"
+    assert (await _received(communicator))["type"] == "subscribed"
     await communicator.disconnect()
 
 
@@ -213,12 +222,12 @@ async def test_subscribe_takes_the_symbol_forms_rest_takes_and_names_what_it_can
         tick_size="0.01",
     )
     communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
-    await communicator.receive_json_from(timeout=5)  # snapshot
+    await _received(communicator)  # snapshot
     await communicator.send_json_to({"type": "subscribe", "instruments": ["ETHUSDT", "btc-usdt-usdt", "NOPE"]})
 
-    error = await communicator.receive_json_from(timeout=5)
+    error = await _received(communicator)
     assert error["type"] == "error" and error["error"].startswith("unknown symbol 'NOPE'")
-    assert await communicator.receive_json_from(timeout=5) == {
+    assert await _received(communicator) == {
         "type": "subscribed",
         "instruments": ["BTC/USDT:USDT", "ETH/USDT:USDT"],
     }
