@@ -1,4 +1,5 @@
-"""Every environment variable arbsite/settings.py reads has a row in README's settings table."""
+"""What the README and the Makefile promise exists: every environment variable the settings
+read has a row in README's settings table; every make target named has a recipe."""
 
 from __future__ import annotations
 
@@ -34,3 +35,27 @@ def test_every_variable_the_settings_read_is_in_the_readme():
     assert {"DATABASE_URL", "ARBSITE_SIMULATED", "EMAIL_USE_TLS", "ARBSITE_ALERTS_WEBHOOK_MAX_ATTEMPTS"} <= names
     rows = settings_table()
     assert sorted(name for name in names if not documented(name, rows)) == []
+
+
+def make_targets() -> dict[str, list[str]]:
+    """target -> its recipe lines, from the Makefile."""
+    targets: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line.startswith("\t"):
+            current.append(line.strip())
+        elif match := re.match(r"^([\w./-]+):(?!=)", line):
+            current = targets.setdefault(match.group(1), [])
+    return targets
+
+
+def test_every_phony_target_and_every_target_the_readme_names_does_something():
+    makefile = (ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY:(.*)$", makefile, re.MULTILINE).group(1).split()
+    # `make x` in prose, or a line of a shell block that starts with it
+    named = re.findall(r"(?:`|^)make ([a-z][\w-]*)", (ROOT / "README.md").read_text(), re.MULTILINE)
+    targets = make_targets()
+    assert {"install", "test", "lint", "bench"} <= set(phony) and {"test", "bench-scale"} <= set(named)
+    # `install` has no recipe of its own: it names the file whose recipe builds the venv.
+    empty = sorted(t for t in {*phony, *named} if not targets.get(t) and t != "install")
+    assert empty == []
