@@ -12,8 +12,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from accounts.alerts import delivery
 from accounts.alerts.messages import alert_message_decoder
+from accounts.tasks import deliver_alert
 from accounts.tests.alerting import make_rule, opportunity
 from arbitrage.engine import Engine
 from arbitrage.tests.factories import make_quote
@@ -54,7 +54,7 @@ async def test_an_alert_reaches_every_open_page_of_its_user_and_no_one_else(alic
     bobs_page = await open_page(await login_cookie(bob))  # one test client: log bob in after
     found = opportunity()
 
-    assert await in_a_worker_thread(delivery.deliver, rule.id, found) == {"in_app": "sent"}
+    assert await in_a_worker_thread(deliver_alert, rule.id, found) == {"in_app": "sent"}
 
     for page in pages:
         message = alert_message_decoder.decode(await page.receive_from(timeout=5))
@@ -72,7 +72,7 @@ async def test_a_closed_page_no_longer_gets_alerts(alice, login_cookie):
     page = await open_page(await login_cookie(alice))
     await page.disconnect()
     open_again = await open_page(await login_cookie(alice))
-    await in_a_worker_thread(delivery.deliver, rule.id, opportunity())
+    await in_a_worker_thread(deliver_alert, rule.id, opportunity())
     assert alert_message_decoder.decode(await open_again.receive_from(timeout=5)).data.kind == "opportunity"
     assert await page.receive_nothing(timeout=0.2)
     await open_again.disconnect()

@@ -1,0 +1,45 @@
+"""The road does not bend back on itself: who may import whom, read from the source (every
+import, at the top of a module or inside a function)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imports_of(relative: str) -> set[str]:
+    """Every module a file imports, by its full dotted name (`from a import b` counts a and a.b)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse((ROOT / relative).read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def sources(*folders: str) -> list[str]:
+    return sorted(
+        str(path.relative_to(ROOT))
+        for folder in folders
+        for path in (ROOT / folder).rglob("*.py")
+        if "tests" not in path.relative_to(ROOT).parts
+    )
+
+
+def importing(files: list[str], *modules: str) -> dict[str, list[str]]:
+    """file -> the `modules` (or their submodules) it imports, for the files that import any."""
+    found = {}
+    for relative in files:
+        hits = sorted(name for name in imports_of(relative) if name.startswith(modules))
+        if hits:
+            found[relative] = hits
+    return found
+
+
+def test_alert_delivery_imports_no_task():
+    """accounts.tasks calls the delivery service and hands it the queue: never the reverse."""
+    assert importing(sources("accounts/alerts"), "accounts.tasks") == {}
