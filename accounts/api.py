@@ -24,8 +24,8 @@ from accounts import services
 from accounts.alerts import delivery, telegram_link
 from accounts.tasks import alert_queue
 from accounts.throttles import LoginThrottle
-from arbsite.openapi import ERROR_SCHEMA
-from arbsite.paging import page
+from lib.openapi import ERROR_SCHEMA
+from lib.paging import page
 
 RULE_EXAMPLE = OpenApiExample(
     "BTC and ETH, bought on Binance or OKX",

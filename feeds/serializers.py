@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from arbsite.paging import PageQuery, page_serializer
 from feeds.models import Exchange, Instrument
+from lib.paging import PageQuery, page_serializer
 
 
 class ExchangeOutput(serializers.ModelSerializer):

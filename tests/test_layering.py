@@ -43,3 +43,12 @@ def importing(files: list[str], *modules: str) -> dict[str, list[str]]:
 def test_alert_delivery_imports_no_task():
     """accounts.tasks calls the delivery service and hands it the queue: never the reverse."""
     assert importing(sources("accounts/alerts"), "accounts.tasks") == {}
+
+
+def test_lib_imports_no_app_and_not_the_project():
+    assert importing(sources("lib"), "accounts", "arbitrage", "feeds", "arbsite", "loadtest") == {}
+
+
+def test_apps_take_paging_schema_pieces_and_the_runtime_from_lib_not_the_project():
+    apps = sources("accounts", "arbitrage", "feeds", "loadtest")
+    assert importing(apps, "arbsite.paging", "arbsite.openapi", "arbsite.runtime") == {}

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from arbitrage.bench import bench_tracker, bench_with_rules
-from arbsite.runtime import run_until_stopped
 from feeds.bench import bench_parsers
 from feeds.exchanges import EXCHANGE_IDS
+from lib.runtime import run_until_stopped
 from loadtest.processes import ChildFailed
 from loadtest.report import rest_table, ws_table
 from loadtest.runner import RestRun, SystemSpec, WsRun, measure

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from arbsite.runtime import run_until_stopped
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.runner import FeedWorker
 from feeds.simulator.server import Simulator
+from lib.runtime import run_until_stopped
 
 
 class Command(BaseCommand):
