@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -19,12 +17,9 @@ from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
 from feeds.exchanges import CONNECTORS
 from feeds.models import Instrument
+from lib import clock
 
 api_root = ApiRoot.as_view()
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _columns(exchanges: list[str]) -> list[Column]:
@@ -38,7 +33,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     exchanges = sorted({exchange for row in quotes.values() for exchange in row} | set(CONNECTORS))
     watched = watched_instruments(request.user)
     columns = _columns(exchanges)
-    rows = price_matrix(quotes, columns, watched, _now_ms())
+    rows = price_matrix(quotes, columns, watched, clock.now_ms())
     context = {"columns": columns, "rows": rows, "watched": sorted(watched)}
     return render(request, "arbitrage/dashboard.html", context)
 
@@ -69,7 +64,7 @@ def opportunities(request: HttpRequest) -> HttpResponse:
         instruments=set(filters.get("instruments") or ()),
     )
     template = "arbitrage/opportunities.html#table" if request.htmx else "arbitrage/opportunities.html"
-    return render(request, template, {"form": form, "opportunities": ranked, "now_ms": _now_ms()})
+    return render(request, template, {"form": form, "opportunities": ranked, "now_ms": clock.now_ms()})
 
 
 @login_required
@@ -84,7 +79,7 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     if request.htmx and request.GET.get("part") == "chart":
         return render(request, "arbitrage/instrument.html#chart", {"chart": chart, "instrument": instrument})
     columns = _columns(sorted(quotes.get(instrument, {})) or sorted(CONNECTORS))
-    rows = price_matrix(quotes, columns, set(), _now_ms())
+    rows = price_matrix(quotes, columns, set(), clock.now_ms())
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
     context = {
         "instrument": instrument,

@@ -13,7 +13,6 @@ tests); the database is asked at most once per `DATABASE_CHECK_S` per process.
 from __future__ import annotations
 
 import asyncio
-import time
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -27,6 +26,7 @@ from arbsite.refreshed import Refreshed
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.freshness import UNAVAILABLE, judge_feed, overall
 from feeds.status import status_key
+from lib import clock
 
 DATABASE_CHECK_S = 1.0
 
@@ -73,7 +73,7 @@ async def _statuses() -> tuple[dict[str, dict], bool]:
 async def health_report() -> tuple[dict, int]:
     (statuses, cache_ok), database_ok = await asyncio.gather(_statuses(), database_check.get())
     layer_ok = await _layer_ok(cache_ok)
-    now_ms = time.time_ns() // 1_000_000
+    now_ms = clock.now_ms()
     silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
     exchanges = {}
     for eid in EXCHANGE_IDS:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.shortcuts import render
 from feeds.exchanges import CONNECTORS
 from feeds.freshness import judge_feed
 from feeds.status import status_key
+from lib import clock
 
 
 @login_required
@@ -19,7 +19,7 @@ def status(request: HttpRequest) -> HttpResponse:
     """Each exchange's feed as its worker last reported it, judged by how recently data arrived
     (feeds.freshness: amber while silent, red when down); the table refreshes itself."""
     found = cache.get_many([status_key(eid) for eid in CONNECTORS])
-    now_ms = time.time_ns() // 1_000_000
+    now_ms = clock.now_ms()
     silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
     rows = []
     for exchange_id, connector in CONNECTORS.items():

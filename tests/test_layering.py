@@ -52,3 +52,14 @@ def test_lib_imports_no_app_and_not_the_project():
 def test_apps_take_paging_schema_pieces_and_the_runtime_from_lib_not_the_project():
     apps = sources("accounts", "arbitrage", "feeds", "loadtest")
     assert importing(apps, "arbsite.paging", "arbsite.openapi", "arbsite.runtime") == {}
+
+
+def test_the_clock_in_ms_is_defined_once():
+    """lib.clock.now_ms; the engine's own copy goes when the engine is split by job (issue 16)."""
+    defined = set()
+    for folder in ("accounts", "arbitrage", "feeds", "arbsite", "lib", "loadtest", "tests"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") == "now_ms":
+                    defined.add(str(path.relative_to(ROOT)))
+    assert defined - {"arbitrage/engine.py"} == {"lib/clock.py"}

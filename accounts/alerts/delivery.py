@@ -32,7 +32,6 @@ it, never the other way round.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -50,6 +49,7 @@ from accounts.alerts.transports import TRANSPORTS, Attempt, DeliveryError, Trans
 from accounts.alerts.transports.in_app import push_to_user
 from accounts.alerts.webhook_slots import BUSY_RETRY_S, webhook_slot
 from accounts.models import AlertCooldown, AlertEvent, AlertRule
+from lib import clock
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +74,6 @@ class AlertQueue(Protocol):
 
     def test(self, rule_id: int, channel: str, test_id: str, countdown_s: float = 0.0) -> None:
         """A test alert on one channel of a rule, `countdown_s` from now."""
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def claim_key(rule_id: int, opportunity_id: uuid.UUID, channel: str) -> str:
@@ -209,7 +205,7 @@ def deliver_on(
         _finish(event, Outcome.SKIPPED, reason)
         return Outcome.SKIPPED
     try:
-        transport.send(rule, alert, Attempt(key, delivery_id, number, now_ms()))
+        transport.send(rule, alert, Attempt(key, delivery_id, number, clock.now_ms()))
     except DeliveryError as exc:
         _failed(event, transport, rule, alert, exc, queue)
         return Outcome.FAILED
@@ -217,7 +213,7 @@ def deliver_on(
         logger.exception("alert %s: %s failed unexpectedly", key, transport.channel)
         _finish(event, Outcome.FAILED, f"unexpected error: {exc!r}")
         return Outcome.FAILED
-    _finish(event, Outcome.SENT, latency_ms=alert.latency_ms(now_ms()))
+    _finish(event, Outcome.SENT, latency_ms=alert.latency_ms(clock.now_ms()))
     if transport.retried:
         _webhook_works(rule)
     return Outcome.SENT
@@ -292,7 +288,7 @@ def _webhook_failed(rule: AlertRule, alert: Alert, error: str) -> None:
     event = _claim(rule, notice, AlertEvent.Channel.WEBHOOK, key, 0)
     if event is not None:
         _finish(event, Outcome.FAILED, detail)
-    text = notice.ws_text(now_ms())
+    text = notice.ws_text(clock.now_ms())
 
     def push() -> None:
         try:
@@ -324,7 +320,7 @@ def send_test(rule_id: int, channel: str, test_id: str | None = None, *, queue: 
     if rule is None or channel not in TRANSPORTS:
         return Outcome.SKIPPED
     test_id = test_id or uuid.uuid4().hex
-    opportunity = sample_opportunity(now_ms())
+    opportunity = sample_opportunity(clock.now_ms())
     opportunity["id"] = uuid.UUID(test_id).hex
     alert = Alert(Kind.TEST, rule.id, rule.name, opportunity)
     delivery_id = f"test:{rule.id}:{channel}:{alert.opportunity_id.hex}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from arbitrage.alerting import load_rule_specs
 from arbitrage.engine import Engine
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.tests.factories import make_quote
+from lib import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +125,7 @@ async def test_the_engine_queues_exactly_the_rules_an_opportunity_matches(alice,
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.05")}
     engine.rules = RuleIndex(await sync_to_async(load_rule_specs)())
 
-    t0 = time.time_ns() // 1_000_000
+    t0 = clock.now_ms()
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=t0)], at_ms=t0)
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=t0)], at_ms=t0)
     engine.on_quotes([make_quote("bybit", bid="101.01", ask="101.1", ts_ms=t0 + 1)], at_ms=t0 + 1)  # no step

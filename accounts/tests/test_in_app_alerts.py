@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from accounts.tests.alerting import make_rule, opportunity
 from arbitrage.engine import Engine
 from arbitrage.tests.factories import make_quote
 from arbsite.asgi import application
+from lib import clock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,7 +87,7 @@ async def test_single_process_mode_engine_match_reaches_the_open_page(alice, log
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.05")}
     await engine.refresh_rules()
 
-    now = time.time_ns() // 1_000_000
+    now = clock.now_ms()
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=now)], at_ms=now)
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=now)], at_ms=now)
     await engine.send_alerts()
