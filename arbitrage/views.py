@@ -15,7 +15,7 @@ from arbitrage.queries import max_quote_age_ms
 from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
-from feeds.exchanges import CONNECTORS
+from feeds.configuration import exchange_names
 from feeds.models import Instrument
 from lib import clock
 
@@ -30,7 +30,10 @@ def _columns(exchanges: list[str]) -> list[Column]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The price matrix, instruments by exchange, from the cache; /ws keeps it live."""
     quotes = read_quotes()
-    exchanges = sorted({exchange for row in quotes.values() for exchange in row} | set(CONNECTORS))
+    # Every exchange running or expected to: those quoted, and those not switched off.
+    exchanges = sorted(
+        {exchange for row in quotes.values() for exchange in row} | set(exchange_names(enabled_only=True))
+    )
     watched = watched_instruments(request.user)
     columns = _columns(exchanges)
     rows = price_matrix(quotes, columns, watched, clock.now_ms())
@@ -78,7 +81,7 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     chart = spread_chart_svg(read_spread_history(group))
     if request.htmx and request.GET.get("part") == "chart":
         return render(request, "arbitrage/instrument.html#chart", {"chart": chart, "instrument": instrument})
-    columns = _columns(sorted(quotes.get(instrument, {})) or sorted(CONNECTORS))
+    columns = _columns(sorted(quotes.get(instrument, {})) or sorted(exchange_names(enabled_only=True)))
     rows = price_matrix(quotes, columns, set(), clock.now_ms())
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
     context = {

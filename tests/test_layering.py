@@ -63,3 +63,15 @@ def test_the_clock_in_ms_is_defined_once():
                 if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") == "now_ms":
                     defined.add(str(path.relative_to(ROOT)))
     assert defined - {"arbitrage/engine.py"} == {"lib/clock.py"}
+
+
+def test_pages_forms_and_health_read_exchange_rows_not_the_connectors():
+    """Which exchanges exist and which run is the database's (admin → Exchanges): what reads
+    for people and load balancers never asks the connector package."""
+    readers = [
+        relative
+        for relative in sources("accounts", "arbitrage", "feeds", "arbsite")
+        if Path(relative).name in {"views.py", "forms.py", "api.py", "serializers.py", "pages.py", "queries.py"}
+    ]
+    assert "arbitrage/forms.py" in readers and "feeds/views.py" in readers
+    assert importing([*readers, "arbsite/health.py"], "feeds.exchanges") == {}

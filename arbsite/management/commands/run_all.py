@@ -30,7 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--simulate", action="store_true", help="use the built-in exchange simulator")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--exchange", action="append", choices=EXCHANGE_IDS, help="default all")
+        parser.add_argument(
+            "--exchange", action="append", choices=EXCHANGE_IDS, help="default all (not those switched off in admin)"
+        )
 
     def handle(self, *args, simulate, host, port, exchange, **options):
         # Imported here: daphne.server installs Twisted's asyncio reactor on import.
