@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test lint format bench bench-scale scale-out-check
+.PHONY: install run demo test lint format bench bench-scale
 
 install: $(VENV)/.installed
 

@@ -99,6 +99,17 @@ def api_client():
 
 
 @pytest.fixture
+def as_user(api_client):
+    """`as_user(alice).get(...)`: the API client, authenticated as that user from now on."""
+
+    def login(user):
+        api_client.force_authenticate(user=user)
+        return api_client
+
+    return login
+
+
+@pytest.fixture
 def login_cookie(client):
     """The Cookie header of a logged-in browser session for a user."""
 

@@ -9,6 +9,7 @@ from accounts.alerts import delivery
 from accounts.models import AlertEvent, AlertRule, TelegramLink, User
 from accounts.serializers import AlertRuleInput
 from accounts.services import update_alert_rule
+from accounts.tasks import alert_queue
 
 
 @admin.action(description="Mark their email addresses verified")
@@ -88,7 +89,7 @@ def _test_action(channel: str, label: str):
     def action(modeladmin, request, queryset) -> None:
         for rule in queryset:
             try:
-                delivery.queue_test_alert(rule, channel)
+                delivery.queue_test_alert(rule, channel, alert_queue)
             except delivery.AlertTestRefused as exc:
                 modeladmin.message_user(request, f"{rule}: {exc}", messages.WARNING)
             else:

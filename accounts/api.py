@@ -22,9 +22,10 @@ from rest_framework_simplejwt import views as jwt_views
 from accounts import serializers as s
 from accounts import services
 from accounts.alerts import delivery, telegram_link
+from accounts.tasks import alert_queue
 from accounts.throttles import LoginThrottle
-from arbsite.openapi import ERROR_SCHEMA
-from arbsite.paging import page
+from lib.openapi import ERROR_SCHEMA
+from lib.paging import page
 
 RULE_EXAMPLE = OpenApiExample(
     "BTC and ETH, bought on Binance or OKX",
@@ -199,7 +200,7 @@ class AlertRuleTestView(APIView):
         rule = get_object_or_404(services.visible_alert_rules(request.user), pk=_path_id(rule_id))
         channel = _valid(s.AlertTestInput, request.data)["channel"]
         try:
-            test_id = delivery.queue_test_alert(rule, channel)
+            test_id = delivery.queue_test_alert(rule, channel, alert_queue)
         except delivery.AlertTestRefused as exc:
             raise ValidationError({"channel": [str(exc)]}) from exc
         return Response(s.AlertTestOutput({"test_id": test_id, "channel": channel}).data, status=202)

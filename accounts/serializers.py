@@ -18,8 +18,8 @@ from accounts import tokens
 from accounts.email_verification import why_no_alert_email
 from accounts.models import AlertEvent, AlertRule
 from accounts.webhooks import WebhookURLError, validate_webhook_url
-from arbsite.paging import PageQuery, page_serializer
 from feeds.symbols import UnknownExchange, UnknownSymbol, canonical_form, resolve_exchange, resolve_symbol
+from lib.paging import PageQuery, page_serializer
 
 
 def canonical_instrument(value: str) -> str:

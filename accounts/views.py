@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.serializers import AlertRuleInput, WatchInput
-from feeds.exchanges import CONNECTORS
+from feeds.configuration import exchange_names
 from feeds.models import Instrument
 
 
@@ -97,6 +97,12 @@ def _posted_values(post) -> dict:
     return values
 
 
+def _exchanges() -> list[tuple[str, str]]:
+    """(id, name) of every exchange a rule may name, switched off or not, as the API accepts:
+    a rule outlives a switch, and ticking it off here would drop it from the rule unasked."""
+    return list(exchange_names().items())
+
+
 NEW_RULE_VALUES = {"min_net_spread_pct": "0.2", "cooldown_s": 300, "notify_in_app": True}
 
 
@@ -104,7 +110,7 @@ def _rules_context(request: HttpRequest, **extra) -> dict:
     return {
         "rules": services.visible_alert_rules(request.user),
         "events": services.visible_alert_events(request.user)[:50],
-        "exchanges": list(CONNECTORS.items()),
+        "exchanges": _exchanges(),
         "values": NEW_RULE_VALUES,
         **extra,
     }
@@ -143,7 +149,7 @@ def alert_rules(request: HttpRequest) -> HttpResponse:
 def alert_rule(request: HttpRequest, pk: int) -> HttpResponse:
     """One rule's row: GET ?edit=1 gives its form; POST saves it; either answers the row."""
     rule = get_object_or_404(services.visible_alert_rules(request.user), pk=pk)
-    context = {"rule": rule, "exchanges": list(CONNECTORS.items()), "values": _rule_values(rule)}
+    context = {"rule": rule, "exchanges": _exchanges(), "values": _rule_values(rule)}
     if request.method == "POST":
         data = AlertRuleInput(data=_rule_input(request.POST), context={"user": request.user})
         if not data.is_valid():
@@ -160,7 +166,7 @@ def alert_rule(request: HttpRequest, pk: int) -> HttpResponse:
 def toggle_alert_rule(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(services.visible_alert_rules(request.user), pk=pk)
     services.update_alert_rule(rule, active=not rule.active)
-    return render(request, "accounts/alerts.html#rule_row", {"rule": rule, "exchanges": list(CONNECTORS.items())})
+    return render(request, "accounts/alerts.html#rule_row", {"rule": rule, "exchanges": _exchanges()})
 
 
 @login_required

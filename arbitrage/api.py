@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from arbitrage import queries
 from arbitrage import serializers as s
-from arbsite.paging import page
 from feeds.symbols import FORMS_HELP, UnknownExchange, UnknownSymbol, resolve_exchange, resolve_symbol
+from lib.paging import page
 
 SYMBOL_PARAMETER = OpenApiParameter(
     "symbol",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from feeds.exchanges import CONNECTORS
+from feeds.configuration import exchange_names
 
 
 class OpportunityFilterForm(forms.Form):
@@ -16,7 +16,7 @@ class OpportunityFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["exchanges"].choices = [(eid, connector.name) for eid, connector in CONNECTORS.items()]
+        self.fields["exchanges"].choices = list(exchange_names(enabled_only=True).items())
 
     def clean_instruments(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["instruments"].split(",") if name.strip()]

@@ -3,7 +3,6 @@ database. Never the engine's memory."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,10 +19,7 @@ from arbitrage.tracker import rank
 from feeds.models import Exchange
 from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
 from feeds.types import Quote
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+from lib import clock
 
 
 def known_instruments() -> set[str]:
@@ -69,7 +65,7 @@ def _is_stale(quote: dict, max_age_ms: dict[str, int], at_ms: int) -> bool:
 def best_prices(instrument: str) -> dict:
     """The highest bid and the lowest ask across exchanges: sell there, buy there."""
     row = read_quotes([instrument]).get(instrument, {})
-    max_age, at_ms = max_quote_age_ms(), now_ms()
+    max_age, at_ms = max_quote_age_ms(), clock.now_ms()
 
     def side(quote: dict | None, price: str, size: str) -> dict | None:
         if quote is None:
@@ -135,7 +131,7 @@ def pair_spreads(instrument: str, exchange1: str, exchange2: str) -> PairSpreads
     spreads = []
     if quote1 is not None and quote2 is not None:
         exchanges = {e.id: e for e in Exchange.objects.filter(id__in=[exchange1, exchange2])}
-        max_age, at_ms = max_quote_age_ms(), now_ms()
+        max_age, at_ms = max_quote_age_ms(), clock.now_ms()
         for buy, sell in ((quote1, quote2), (quote2, quote1)):
             buy_fee, sell_fee = exchanges[buy["exchange"]].taker_fee_pct, exchanges[sell["exchange"]].taker_fee_pct
             if Decimal(buy["ask"]) <= 0:

@@ -4,13 +4,13 @@ last update (`seq`) and when the engine last wrote (its heartbeat)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import msgspec
 from django.core.cache import cache
 
 from arbsite.async_cache import aget, aget_many
+from lib import clock
 
 INDEX_KEY = "quotes:index"
 SEQ_KEY = "live:seq"
@@ -39,12 +39,12 @@ async def write_live_state(
     if open_opportunities is not None:
         values[OPPORTUNITIES_KEY] = open_opportunities
     values[SEQ_KEY] = seq
-    values[HEARTBEAT_KEY] = int(time.time() * 1000)
+    values[HEARTBEAT_KEY] = clock.now_ms()
     await cache.aset_many(values, timeout=QUOTE_TTL_S)
 
 
 def engine_alive(written_ms: int | None, now_ms: int | None = None) -> bool:
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    now_ms = clock.now_ms() if now_ms is None else now_ms
     return written_ms is not None and now_ms - written_ms <= ENGINE_SILENT_AFTER_MS
 
 

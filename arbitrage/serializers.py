@@ -9,9 +9,9 @@ from rest_framework import serializers
 from arbitrage.messages import OpportunityMessage, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.queries import known_instruments
-from arbsite.openapi import struct_field
-from arbsite.paging import PageQuery, page_serializer
 from feeds.symbols import UnknownExchange, UnknownSymbol, canonical_form, resolve_exchange, resolve_symbol
+from lib.openapi import struct_field
+from lib.paging import PageQuery, page_serializer
 
 QuoteField = struct_field(QuoteMessage)
 NullableQuoteField = struct_field(QuoteMessage, nullable=True)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -17,14 +15,11 @@ from arbitrage.queries import max_quote_age_ms
 from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
-from feeds.exchanges import CONNECTORS
+from feeds.configuration import exchange_names
 from feeds.models import Instrument
+from lib import clock
 
 api_root = ApiRoot.as_view()
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def _columns(exchanges: list[str]) -> list[Column]:
@@ -35,10 +30,13 @@ def _columns(exchanges: list[str]) -> list[Column]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The price matrix, instruments by exchange, from the cache; /ws keeps it live."""
     quotes = read_quotes()
-    exchanges = sorted({exchange for row in quotes.values() for exchange in row} | set(CONNECTORS))
+    # Every exchange running or expected to: those quoted, and those not switched off.
+    exchanges = sorted(
+        {exchange for row in quotes.values() for exchange in row} | set(exchange_names(enabled_only=True))
+    )
     watched = watched_instruments(request.user)
     columns = _columns(exchanges)
-    rows = price_matrix(quotes, columns, watched, _now_ms())
+    rows = price_matrix(quotes, columns, watched, clock.now_ms())
     context = {"columns": columns, "rows": rows, "watched": sorted(watched)}
     return render(request, "arbitrage/dashboard.html", context)
 
@@ -69,7 +67,7 @@ def opportunities(request: HttpRequest) -> HttpResponse:
         instruments=set(filters.get("instruments") or ()),
     )
     template = "arbitrage/opportunities.html#table" if request.htmx else "arbitrage/opportunities.html"
-    return render(request, template, {"form": form, "opportunities": ranked, "now_ms": _now_ms()})
+    return render(request, template, {"form": form, "opportunities": ranked, "now_ms": clock.now_ms()})
 
 
 @login_required
@@ -83,8 +81,8 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     chart = spread_chart_svg(read_spread_history(group))
     if request.htmx and request.GET.get("part") == "chart":
         return render(request, "arbitrage/instrument.html#chart", {"chart": chart, "instrument": instrument})
-    columns = _columns(sorted(quotes.get(instrument, {})) or sorted(CONNECTORS))
-    rows = price_matrix(quotes, columns, set(), _now_ms())
+    columns = _columns(sorted(quotes.get(instrument, {})) or sorted(exchange_names(enabled_only=True)))
+    rows = price_matrix(quotes, columns, set(), clock.now_ms())
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
     context = {
         "instrument": instrument,

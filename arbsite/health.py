@@ -2,8 +2,9 @@
 
 The answer reflects whether data is live, not only whether processes are up: each exchange's
 feed is judged by how recently data arrived and its worker reported (feeds.freshness).
-HTTP 200 with `"status": "ok"` when the database, the cache and the channel layer answer and
-every running feed is fresh; 200 `"degraded"` when some feed is silent or down; 503 `"down"`
+The exchanges expected are those not switched off (admin → Exchanges), read with the database
+check. HTTP 200 with `"status": "ok"` when the database, the cache and the channel layer answer
+and every running feed is fresh; 200 `"degraded"` when some feed is silent or down; 503 `"down"`
 when a dependency fails or no feed is fresh at all.
 
 Served before Django's request cycle (arbsite.fast_paths) and as a plain async view (HEAD,
@@ -12,42 +13,51 @@ tests); the database is asked at most once per `DATABASE_CHECK_S` per process.
 
 from __future__ import annotations
 
-import asyncio
-import time
+from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, close_old_connections
 from django.http import HttpRequest, JsonResponse
 from redis.exceptions import RedisError
 
 from arbsite.async_cache import aget_many
 from arbsite.redis_clients import async_client
 from arbsite.refreshed import Refreshed
-from feeds.exchanges import EXCHANGE_IDS
+from feeds.configuration import exchange_names
 from feeds.freshness import UNAVAILABLE, judge_feed, overall
 from feeds.status import status_key
+from lib import clock
 
 DATABASE_CHECK_S = 1.0
 
 
-def _check_database() -> bool:
+@dataclass(frozen=True)
+class DatabaseCheck:
+    ok: bool
+    exchange_ids: list[str]  # the exchanges expected to run: as last read, when the database fails
+
+
+def _expected_exchanges() -> list[str] | None:
+    """The exchanges not switched off, which also proves the database answers; None if not."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
+        return list(exchange_names(enabled_only=True))
     except DatabaseError:
-        return False
+        return None
     finally:
         close_old_connections()  # outside a request cycle nobody else lets this connection go
 
 
-async def _database_ok() -> bool:
+async def _check_database() -> DatabaseCheck:
     # Not the caller's thread: a test's open transaction must not be closed under it.
-    return await sync_to_async(_check_database, thread_sensitive=False)()
+    exchange_ids = await sync_to_async(_expected_exchanges, thread_sensitive=False)()
+    if exchange_ids is None:
+        last = database_check.value  # the check before this one, still kept while this runs
+        return DatabaseCheck(False, last.exchange_ids if last else [])
+    return DatabaseCheck(True, exchange_ids)
 
 
-database_check: Refreshed[bool] = Refreshed(_database_ok, lambda: DATABASE_CHECK_S)
+database_check: Refreshed[DatabaseCheck] = Refreshed(_check_database, lambda: DATABASE_CHECK_S)
 
 
 async def _layer_ok(cache_ok: bool) -> bool:
@@ -63,20 +73,21 @@ async def _layer_ok(cache_ok: bool) -> bool:
         return False
 
 
-async def _statuses() -> tuple[dict[str, dict], bool]:
+async def _statuses(exchange_ids: list[str]) -> tuple[dict[str, dict], bool]:
     try:
-        return await aget_many([status_key(eid) for eid in EXCHANGE_IDS]), True
+        return await aget_many([status_key(eid) for eid in exchange_ids]), True
     except (RedisError, OSError):
         return {}, False
 
 
 async def health_report() -> tuple[dict, int]:
-    (statuses, cache_ok), database_ok = await asyncio.gather(_statuses(), database_check.get())
+    database = await database_check.get()
+    statuses, cache_ok = await _statuses(database.exchange_ids)
     layer_ok = await _layer_ok(cache_ok)
-    now_ms = time.time_ns() // 1_000_000
+    now_ms = clock.now_ms()
     silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
     exchanges = {}
-    for eid in EXCHANGE_IDS:
+    for eid in database.exchange_ids:
         status = statuses.get(status_key(eid))
         freshness = judge_feed(status, now_ms, silent_after_ms, down_after_ms)
         report = {"freshness": freshness.level, "reason": freshness.reason}
@@ -90,7 +101,7 @@ async def health_report() -> tuple[dict, int]:
                 "last_error_ms": status.get("last_error_ms"),
             }
         exchanges[eid] = report
-    checks = {"database": database_ok, "channel_layer": layer_ok, "cache": cache_ok}
+    checks = {"database": database.ok, "channel_layer": layer_ok, "cache": cache_ok}
     status = overall([report["freshness"] for report in exchanges.values()], all(checks.values()))
     body = {"status": status, **checks, "exchanges": exchanges, "timestamp_ms": now_ms}
     return body, 503 if status == UNAVAILABLE else 200

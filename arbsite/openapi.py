@@ -1,14 +1,14 @@
-"""OpenAPI details drf-spectacular cannot infer: the /ws message types (one msgspec definition,
-shared with REST), and the error answers every operation may give."""
+"""OpenAPI details drf-spectacular cannot infer, for the whole API: the /ws message types (one
+msgspec definition, shared with REST) as components, and the error answers every operation may
+give. The pieces the apps' serializers use are in lib.openapi."""
 
 from __future__ import annotations
 
 import msgspec
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
 
 from arbitrage.messages import OpportunityMessage, QuoteMessage
+from lib.openapi import ERROR_COMPONENT, ERROR_SCHEMA, REF_TEMPLATE
 
 
 class CachedJWTScheme(SimpleJWTScheme):
@@ -19,31 +19,6 @@ class CachedJWTScheme(SimpleJWTScheme):
 
 # msgspec Structs documented as components, straight from their one definition.
 STRUCTS = [QuoteMessage, OpportunityMessage]
-_REF = "#/components/schemas/{name}"
-
-ERROR_COMPONENT = {
-    "type": "object",
-    "description": 'An error: {"detail": "..."} or, for invalid input, {"field": ["message", ...], ...}',
-    "additionalProperties": True,
-}
-ERROR_SCHEMA = {"$ref": _REF.format(name="Error")}
-
-
-def struct_ref(struct: type[msgspec.Struct], nullable: bool = False) -> dict:
-    ref = {"$ref": _REF.format(name=struct.__name__)}
-    return {"allOf": [ref], "nullable": True} if nullable else ref
-
-
-def struct_field(struct: type[msgspec.Struct], nullable: bool = False) -> type[serializers.Field]:
-    """A serializer field for a value that already has the struct's shape (a cached dict)."""
-
-    @extend_schema_field(struct_ref(struct, nullable))
-    class StructField(serializers.Field):
-        def to_representation(self, value):
-            return value
-
-    StructField.__name__ = f"{struct.__name__}Field"
-    return StructField
 
 
 def _error(description: str) -> dict:
@@ -52,7 +27,7 @@ def _error(description: str) -> dict:
 
 def document_common_responses(result: dict, generator, request, public) -> dict:
     """Postprocessing hook: add the struct components and the answers any call may get."""
-    _, components = msgspec.json.schema_components(STRUCTS, ref_template=_REF)
+    _, components = msgspec.json.schema_components(STRUCTS, ref_template=REF_TEMPLATE)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(components)
     schemas["Error"] = ERROR_COMPONENT

@@ -136,8 +136,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "arbsite")
 
 if REDIS_URL:
-    # Quotes are ephemeral and latest-wins: the pub/sub layer suits them and measures
-    # several times the throughput of the list-based core layer (see performance.md).
+    # Quotes are ephemeral and latest-wins: the pub/sub layer suits them. It keeps no
+    # per-channel lists, so a slow engine never makes a worker's send raise ChannelFull, and
+    # it measured several times the calls/s of the list-based core layer (~11 k against
+    # 1.3-2.6 k, one producer and one consumer process, when the layer was chosen).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

@@ -10,11 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from arbsite.paging import page
 from feeds import configuration
 from feeds import serializers as s
 from feeds.models import Exchange, Instrument
 from feeds.symbols import UnknownExchange, resolve_exchange
+from lib.paging import page
 
 
 def _exchange(exchange_id: str) -> Exchange:

@@ -1,5 +1,6 @@
-"""Admin changes to exchange and instrument settings, through the API (Django admin edits the
-same rows). The engine and feed workers pick them up on their next refresh."""
+"""Exchange and instrument settings: what an admin changes through the API (Django admin edits
+the same rows; the engine and feed workers pick them up on their next refresh), and the reads
+that pages, forms and /health share instead of asking the connectors (feeds.exchanges)."""
 
 from __future__ import annotations
 
@@ -18,3 +19,16 @@ def set_instrument_enabled(instrument: Instrument, enabled: bool) -> Instrument:
     instrument.enabled = enabled
     instrument.save(update_fields=["enabled", "updated_at"])
     return instrument
+
+
+def exchange_names(*, enabled_only: bool = False) -> dict[str, str]:
+    """id -> name of each exchange (admin → Exchanges), by id; `enabled_only`: those an admin
+    has not switched off, which the feed workers run and the pages and /health expect."""
+    rows = Exchange.objects.filter(enabled=True) if enabled_only else Exchange.objects.all()
+    return dict(rows.order_by("id").values_list("id", "name"))
+
+
+def disabled_exchange_ids() -> set[str]:
+    """The exchanges an admin switched off: no feed worker runs them. An exchange with no row
+    is not switched off: it runs with the default settings."""
+    return set(Exchange.objects.filter(enabled=False).values_list("id", flat=True))

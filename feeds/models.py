@@ -47,7 +47,8 @@ class Instrument(models.Model):
 
 
 class Exchange(models.Model):
-    """Per-exchange settings an admin tunes: taker fee and how old a quote may be to count."""
+    """Per-exchange settings an admin tunes: whether it runs at all (`enabled`: feeds.runner
+    follows it), its taker fee and how old a quote may be to count."""
 
     id = models.CharField(primary_key=True, max_length=20)
     name = models.CharField(max_length=40)

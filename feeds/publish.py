@@ -1,7 +1,8 @@
 """Quotes leave a feed worker in batches: one channel-layer message per flush interval.
 
-The layer is the narrow pipe (performance.md): one message per tick would spend it on
-envelope overhead. Within a batch the latest quote per symbol wins.
+The layer is the narrowest pipe on a tick's road (arbsite/settings.py says why the pub/sub
+one): one message per tick would spend it on envelope overhead. Within a batch the latest
+quote per symbol wins.
 """
 
 from __future__ import annotations

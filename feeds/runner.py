@@ -1,4 +1,10 @@
-"""A feed worker: one session per exchange, one publisher, one status reporter, one event loop."""
+"""A feed worker: one session per exchange, one publisher, one status reporter, one event loop.
+
+It runs the exchanges it was given that an admin has not switched off (admin → Exchanges),
+and follows the switch while it runs: an exchange switched off is stopped within
+ENABLED_REFRESH_S, its quotes declared down (the engine stops counting them and closes what
+they fed, as for a lost connection); one switched back on is started.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,12 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from arbsite.service_watch import REDIS, ServiceWatch
+from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
 from feeds.backoff import backoff_delay_s
+from feeds.configuration import disabled_exchange_ids
 from feeds.exchanges import get_connector
 from feeds.exchanges.base import Endpoints, batched
 from feeds.instruments import disabled_symbols, load_instruments
@@ -25,6 +33,7 @@ from feeds.watchlist import current_watchlist
 logger = logging.getLogger(__name__)
 
 STATUS_INTERVAL_S = 1.0
+ENABLED_REFRESH_S = 5.0
 
 
 def configured_endpoints(exchange_id: str) -> Endpoints:
@@ -57,22 +66,67 @@ class FeedWorker:
         self.simulated = simulated
         self.endpoints = {eid: (endpoints or {}).get(eid) or configured_endpoints(eid) for eid in self.exchange_ids}
         self.publisher = QuotePublisher(get_channel_layer(), settings.FEED_FLUSH_INTERVAL_MS)
-        # One status per connection; an exchange whose symbols exceed one connection's limit
-        # gets several, merged for the status page.
-        self.statuses: dict[str, list[FeedStatus]] = {
-            eid: [FeedStatus(eid, url=self.endpoints[eid].ws_url)] for eid in self.exchange_ids
-        }
+        # One status per connection of each exchange running; an exchange whose symbols exceed
+        # one connection's limit gets several, merged for the status page.
+        self.statuses: dict[str, list[FeedStatus]] = {}
         self.sessions: dict[str, list[ExchangeSession]] = {}
+        self.running: dict[str, asyncio.Task] = {}
+        self.disabled: set[str] = set()  # switched off by an admin, as last read
 
     async def run(self) -> None:
-        tasks = [asyncio.create_task(self._run_exchange(eid), name=f"feed-{eid}") for eid in self.exchange_ids]
-        tasks.append(asyncio.create_task(self.publisher.run(), name="feed-publisher"))
-        tasks.append(asyncio.create_task(self._report_status(), name="feed-status"))
+        tasks = [
+            asyncio.create_task(self._follow_switches(), name="feed-switches"),
+            asyncio.create_task(self.publisher.run(), name="feed-publisher"),
+            asyncio.create_task(self._report_status(), name="feed-status"),
+        ]
         try:
             await asyncio.gather(*tasks)
         finally:
-            for task in tasks:
+            for task in [*tasks, *self.running.values()]:
                 task.cancel()
+
+    async def _follow_switches(self) -> None:
+        """Run what is switched on, stop what is switched off; a crashed exchange task ends the
+        worker, as it always has (sessions catch what a connection can throw: this is a bug)."""
+        database = ServiceWatch(DATABASE, logger)
+        while True:
+            try:
+                disabled = await database_sync_to_async(disabled_exchange_ids)()
+                database.succeeded()
+            except DatabaseError as exc:  # keep running what runs; the first time, all of them
+                database.failed(exc, "exchanges switched on or off in admin are followed once it is back")
+                disabled = self.disabled
+            for exchange_id in self.exchange_ids:
+                if exchange_id in disabled and exchange_id not in self.disabled:
+                    logger.info("%s: switched off (admin → Exchanges): not running", exchange_id)
+                if exchange_id in disabled and exchange_id in self.running:
+                    await self._stop(exchange_id)
+                elif exchange_id not in disabled and exchange_id not in self.running:
+                    self._start(exchange_id)
+            self.disabled = disabled
+            if not self.running:
+                await asyncio.sleep(ENABLED_REFRESH_S)
+                continue
+            done, _ = await asyncio.wait(
+                self.running.values(), timeout=ENABLED_REFRESH_S, return_when=asyncio.FIRST_EXCEPTION
+            )
+            for task in done:
+                task.result()
+            self.running = {eid: task for eid, task in self.running.items() if not task.done()}
+
+    def _start(self, exchange_id: str) -> None:
+        self.statuses[exchange_id] = [FeedStatus(exchange_id, url=self.endpoints[exchange_id].ws_url)]
+        self.running[exchange_id] = asyncio.create_task(self._run_exchange(exchange_id), name=f"feed-{exchange_id}")
+
+    async def _stop(self, exchange_id: str) -> None:
+        task = self.running.pop(exchange_id)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        sessions = self.sessions.pop(exchange_id, [])
+        instruments = sorted({i.instrument for session in sessions for i in session.instruments.values()})
+        if instruments:
+            self.publisher.connection_down(exchange_id, instruments)
+        self.statuses.pop(exchange_id, None)  # no longer reported: nobody expects it
 
     async def _run_exchange(self, exchange_id: str) -> None:
         status = self.statuses[exchange_id][0]

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from arbsite.paging import PageQuery, page_serializer
 from feeds.models import Exchange, Instrument
+from lib.paging import PageQuery, page_serializer
 
 
 class ExchangeOutput(serializers.ModelSerializer):
@@ -19,7 +19,9 @@ class ExchangeOutput(serializers.ModelSerializer):
 
 class ExchangePatch(serializers.Serializer):
     name = serializers.CharField(max_length=40, required=False)
-    enabled = serializers.BooleanField(required=False)
+    enabled = serializers.BooleanField(
+        required=False, help_text="Off: no feed worker runs it, and the pages and /health do not expect it"
+    )
     taker_fee_pct = serializers.DecimalField(
         max_digits=8,
         decimal_places=5,

@@ -27,6 +27,7 @@ from feeds.exchanges.base import Endpoints
 from feeds.rest import fetch_token
 from feeds.status import FeedStatus
 from feeds.types import FrameError, Instrument, Quote
+from lib import clock
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class ExchangeSession:
         ) as ws:
             ws.on_heartbeat = self._heartbeat_arrived
             self.status.state = "connected"
-            self.status.connected_since_ms = int(time.time() * 1000)
+            self.status.connected_since_ms = clock.now_ms()
             deadlines = self._open_deadlines(self.heartbeat_interval_s)
             for message in self.connector.subscribe_messages(sorted(self.instruments)):
                 await ws.send(message)

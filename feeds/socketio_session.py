@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Callable
 
 import aiohttp
@@ -27,6 +26,7 @@ import socketio
 import socketio.exceptions
 
 from feeds.session import ExchangeSession, _ServerClosed
+from lib import clock
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class SocketIOSession(ExchangeSession):
                 # ConnectionError is an OSError: the reconnect loop counts it like a refused socket.
                 raise ConnectionError(f"Socket.IO connection failed: {exc}") from exc
             self.status.state = "connected"
-            self.status.connected_since_ms = int(time.time() * 1000)
+            self.status.connected_since_ms = clock.now_ms()
             if client.eio.ping_interval is not None and client.eio.ping_timeout is not None:
                 self._announced_heartbeat_timeout_s = client.eio.ping_interval + client.eio.ping_timeout
             deadlines = self._open_deadlines(None)  # the server pings; the library answers

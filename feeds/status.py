@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 
+from lib import clock
+
 # A worker that stops reporting (killed) leaves its last status behind, judged down by its age
 # (feeds.freshness) for a day rather than vanishing as if it had never run.
 STATUS_TTL_S = 86400
@@ -38,7 +40,7 @@ class FeedStatus:
 
     def record_error(self, message: str) -> None:
         self.last_error = message[:500]
-        self.last_error_ms = int(time.time() * 1000)
+        self.last_error_ms = clock.now_ms()
 
     def snapshot(self) -> dict:
         """A plain dict for the cache, with messages/s since the previous snapshot."""
@@ -49,7 +51,7 @@ class FeedStatus:
         self._rate_mark = (now, self.messages)
         data = asdict(self)
         data.pop("_rate_mark")
-        data["published_ms"] = int(time.time() * 1000)
+        data["published_ms"] = clock.now_ms()
         return data
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -9,27 +8,30 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from feeds.exchanges import CONNECTORS
+from feeds.configuration import exchange_names
 from feeds.freshness import judge_feed
 from feeds.status import status_key
+from lib import clock
 
 
 @login_required
 def status(request: HttpRequest) -> HttpResponse:
     """Each exchange's feed as its worker last reported it, judged by how recently data arrived
-    (feeds.freshness: amber while silent, red when down); the table refreshes itself."""
-    found = cache.get_many([status_key(eid) for eid in CONNECTORS])
-    now_ms = time.time_ns() // 1_000_000
+    (feeds.freshness: amber while silent, red when down); the table refreshes itself. An
+    exchange switched off (admin → Exchanges) is not listed: nobody expects it to run."""
+    exchanges = exchange_names(enabled_only=True)
+    found = cache.get_many([status_key(eid) for eid in exchanges])
+    now_ms = clock.now_ms()
     silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
     rows = []
-    for exchange_id, connector in CONNECTORS.items():
+    for exchange_id, name in exchanges.items():
         reported = found.get(status_key(exchange_id))
         status = reported or {"state": "not running"}
         last, error_ms = status.get("last_message_ms"), status.get("last_error_ms")
         rows.append(
             {
                 "id": exchange_id,
-                "name": connector.name,
+                "name": name,
                 "status": status,
                 "freshness": judge_feed(reported, now_ms, silent_after_ms, down_after_ms),
                 "last_message_age_s": round((now_ms - last) / 1000, 1) if last else None,

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from arbsite.celery import app
 from feeds.exchanges import EXCHANGE_IDS
+from feeds.models import Exchange
 from feeds.tasks import refresh_instruments
 
 
@@ -19,7 +20,10 @@ def test_every_scheduled_task_is_registered():
         assert entry["task"] in app.tasks, name
 
 
-def test_instrument_lists_are_refreshed_for_every_exchange(monkeypatch):
+@pytest.mark.django_db
+def test_instrument_lists_are_refreshed_for_every_exchange_not_switched_off(monkeypatch):
+    Exchange.objects.filter(id="okx").update(enabled=False)
+    expected = [exchange_id for exchange_id in EXCHANGE_IDS if exchange_id != "okx"]
     asked = []
 
     async def load(exchange_id, rest_url):
@@ -28,8 +32,8 @@ def test_instrument_lists_are_refreshed_for_every_exchange(monkeypatch):
 
     monkeypatch.setattr("feeds.tasks.load_instruments", load)
     monkeypatch.setitem(settings.EXCHANGE_URL_OVERRIDES, "binance_rest_url", "http://127.0.0.1:9/binance")
-    assert refresh_instruments.apply().get() == dict.fromkeys(EXCHANGE_IDS, 3)
-    assert [exchange for exchange, _ in asked] == list(EXCHANGE_IDS)
+    assert refresh_instruments.apply().get() == dict.fromkeys(expected, 3)
+    assert [exchange for exchange, _ in asked] == expected
     assert ("binance", "http://127.0.0.1:9/binance") in asked
 
 

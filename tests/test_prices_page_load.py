@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from decimal import Decimal
 
 import aiohttp
@@ -25,6 +24,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from feeds.exchanges import EXCHANGE_IDS
+from lib import clock
 from tests.chromium import VIEWPORTS, needs_chromium, save_screenshots
 from tests.processes import free_port, manage, start
 
@@ -72,10 +72,6 @@ SHOWS_BIDS = """(expected) => expected.every(([instrument, exchange, bid]) => {
   const row = document.querySelector(`#price-matrix tr[data-instrument="${CSS.escape(instrument)}"]`);
   return row?.querySelector(`td[data-exchange="${exchange}"] .bid`)?.textContent === bid;
 })"""
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 def make_quote(index: int, exchange: str, version: int, ts_ms: int) -> dict:
@@ -208,7 +204,7 @@ async def test_prices_page_keeps_up_with_500_instruments_on_11_exchanges(site, b
     socket = await feed.next_connection()
 
     # A snapshot 3 s old, in two pages: every cell filled, okx's already past its 2 s.
-    snapshot_ts = now_ms() - SNAPSHOT_AGE_MS
+    snapshot_ts = clock.now_ms() - SNAPSHOT_AGE_MS
     latest = {(i, ex): make_quote(i, ex, 0, snapshot_ts) for i in range(len(INSTRUMENTS)) for ex in EXCHANGES}
     loop = asyncio.get_running_loop()
     sent_snapshot = loop.time()
@@ -228,7 +224,7 @@ async def test_prices_page_keeps_up_with_500_instruments_on_11_exchanges(site, b
     for n in range(UPDATES):
         # Pacing the feed at its real rate, not waiting for the page.
         await asyncio.sleep(max(0.0, started + n / RATE_HZ - loop.time()))
-        ts_ms = now_ms()
+        ts_ms = clock.now_ms()
         batch = [
             make_quote(i, ex, n + 1, ts_ms)
             for i, ex in (cells[(n * QUOTES_PER_UPDATE + j) % len(cells)] for j in range(QUOTES_PER_UPDATE))
@@ -282,10 +278,10 @@ async def test_prices_page_keeps_up_with_500_instruments_on_11_exchanges(site, b
     # A new snapshot replaces everything: 10 instruments, 70 s old, so all stale (even
     # deribit's 60 s). A delta it already holds (seq 1000) is ignored; a later one (1001),
     # sent between its pages, is applied once the last page is in, not overwritten by it.
-    old_ts = now_ms() - 70_000
+    old_ts = clock.now_ms() - 70_000
     replaced = {(i, ex): make_quote(i, ex, 500, old_ts) for i in range(10) for ex in EXCHANGES}
-    ignored = make_quote(0, "bybit", 600, now_ms())
-    held = make_quote(7, "binance", 700, now_ms())
+    ignored = make_quote(0, "bybit", 600, clock.now_ms())
+    held = make_quote(7, "binance", 700, clock.now_ms())
     await _send_snapshot(
         socket,
         1000,
@@ -313,7 +309,7 @@ async def test_prices_page_keeps_up_with_500_instruments_on_11_exchanges(site, b
     await _send(socket, {"type": "snapshot", "seq": 1002, "data": list(replaced.values()), "opportunities": []})
     await page.wait_for_selector("#live-status[data-state=stale]", timeout=5_000)
     await save_screenshots(page, "prices-stale", full_page=False)
-    fresh = make_quote(3, "okx", 800, now_ms())
+    fresh = make_quote(3, "okx", 800, clock.now_ms())
     await _send(socket, {"type": "price_update", "seq": 1003, "data": [fresh]})
     await page.wait_for_selector("#live-status[data-state=live]", timeout=5_000)
     cell = page.locator(f'tr[data-instrument="{INSTRUMENTS[3]}"] td[data-exchange="okx"]')

@@ -23,15 +23,19 @@ Truthful, and one channel never costs another:
 Webhooks are their own task on their own queue (`webhooks`), and at most
 ALERTS_WEBHOOK_PER_USER of one user's are sent at once (webhook_slots): a slow endpoint holds
 up its owner's webhooks only, never anyone's other alerts.
+
+What is left for later (a webhook, its retry, a test alert) goes to the `AlertQueue` the caller
+passes: accounts.tasks passes the Celery one. This module imports no task: the tasks import
+it, never the other way round.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -45,7 +49,7 @@ from accounts.alerts.transports import TRANSPORTS, Attempt, DeliveryError, Trans
 from accounts.alerts.transports.in_app import push_to_user
 from accounts.alerts.webhook_slots import BUSY_RETRY_S, webhook_slot
 from accounts.models import AlertCooldown, AlertEvent, AlertRule
-from arbsite.background import WEBHOOK_QUEUE, queue_task
+from lib import clock
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +65,15 @@ class AlertTestRefused(Exception):
     """A test alert that cannot be sent on that channel; the message says why, for the user."""
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+class AlertQueue(Protocol):
+    """Where delivery hands the work it leaves for later. Either may raise the broker's errors
+    (KombuError, RedisError, OSError)."""
+
+    def webhook(self, rule_id: int, opportunity: dict, attempt: int, countdown_s: float = 0.0) -> None:
+        """Attempt `attempt` of an opportunity's webhook, `countdown_s` from now."""
+
+    def test(self, rule_id: int, channel: str, test_id: str, countdown_s: float = 0.0) -> None:
+        """A test alert on one channel of a rule, `countdown_s` from now."""
 
 
 def claim_key(rule_id: int, opportunity_id: uuid.UUID, channel: str) -> str:
@@ -121,7 +132,7 @@ def _finish(event: AlertEvent, outcome: str, error: str = "", latency_ms: int | 
 
 
 # --- delivering -----------------------------------------------------------------------------
-def deliver(rule_id: int, opportunity: dict) -> dict[str, str]:
+def deliver(rule_id: int, opportunity: dict, queue: AlertQueue) -> dict[str, str]:
     """Tell a rule's owner about an opportunity on each channel the rule asks for, once.
 
     Returns channel -> outcome (sent, failed, skipped, duplicate, or, for the webhook, queued);
@@ -139,24 +150,23 @@ def deliver(rule_id: int, opportunity: dict) -> dict[str, str]:
         if not transport.wanted(rule):
             continue
         if channel == WEBHOOK:
-            outcomes[channel] = _queue_webhook(rule.id, opportunity)
+            outcomes[channel] = _queue_webhook(rule.id, opportunity, queue)
         else:
-            outcomes[channel] = deliver_on(transport, rule, alert, claim_key(rule.id, alert.opportunity_id, channel))
+            key = claim_key(rule.id, alert.opportunity_id, channel)
+            outcomes[channel] = deliver_on(transport, rule, alert, key, queue=queue)
     return outcomes
 
 
-def _queue_webhook(rule_id: int, opportunity: dict) -> str:
-    from accounts.tasks import deliver_webhook as task
-
+def _queue_webhook(rule_id: int, opportunity: dict, queue: AlertQueue) -> str:
     try:
-        queue_task(task, (rule_id, opportunity, 1))
+        queue.webhook(rule_id, opportunity, 1)
     except (KombuError, RedisError, OSError) as exc:  # the broker went away since it handed us this task
         logger.warning("webhook of rule %s not queued (%s): sending it here", rule_id, exc)
-        return deliver_webhook(rule_id, opportunity)
+        return deliver_webhook(rule_id, opportunity, queue=queue)
     return QUEUED
 
 
-def deliver_webhook(rule_id: int, opportunity: dict, attempt: int = 1) -> str:
+def deliver_webhook(rule_id: int, opportunity: dict, attempt: int = 1, *, queue: AlertQueue) -> str:
     """Attempt `attempt` (1, 2, ...) of an opportunity's webhook delivery; the outcome."""
     rule = _rule(rule_id)
     if rule is None:
@@ -164,24 +174,29 @@ def deliver_webhook(rule_id: int, opportunity: dict, attempt: int = 1) -> str:
     alert = Alert(Kind.OPPORTUNITY, rule.id, rule.name, opportunity)
 
     def again() -> None:
-        from accounts.tasks import deliver_webhook as task
+        what = f"webhook of rule {rule_id}, attempt {attempt}"
+        _queue_or_log(lambda: queue.webhook(rule_id, opportunity, attempt, BUSY_RETRY_S), what)
 
-        _queue_or_log(task, (rule_id, opportunity, attempt), BUSY_RETRY_S)
+    key = claim_key(rule.id, alert.opportunity_id, WEBHOOK)
+    return _send_webhook(rule, alert, key, attempt, again, queue)
 
-    return _send_webhook(rule, alert, claim_key(rule.id, alert.opportunity_id, WEBHOOK), attempt, again)
 
-
-def _send_webhook(rule: AlertRule, alert: Alert, delivery_id: str, number: int, again: Callable[[], None]) -> str:
+def _send_webhook(
+    rule: AlertRule, alert: Alert, delivery_id: str, number: int, again: Callable[[], None], queue: AlertQueue
+) -> str:
     """One webhook attempt in one of its user's slots; with none free, `again` queues it anew."""
     with webhook_slot(rule.user_id) as free:
         if not free:
             again()
             return DEFERRED
-        return deliver_on(TRANSPORTS[WEBHOOK], rule, alert, delivery_id, number)
+        return deliver_on(TRANSPORTS[WEBHOOK], rule, alert, delivery_id, number, queue=queue)
 
 
-def deliver_on(transport: Transport, rule: AlertRule, alert: Alert, delivery_id: str, number: int = 1) -> str:
-    """Claim one attempt of one delivery, send it, record the outcome; the outcome."""
+def deliver_on(
+    transport: Transport, rule: AlertRule, alert: Alert, delivery_id: str, number: int = 1, *, queue: AlertQueue
+) -> str:
+    """Claim one attempt of one delivery, send it, record the outcome; the outcome. A retried
+    transport's failure queues the next attempt on `queue`."""
     key = delivery_id if number == 1 else f"{delivery_id}:attempt-{number}"
     event = _claim(rule, alert, transport.channel, key, number)
     if event is None:
@@ -190,15 +205,15 @@ def deliver_on(transport: Transport, rule: AlertRule, alert: Alert, delivery_id:
         _finish(event, Outcome.SKIPPED, reason)
         return Outcome.SKIPPED
     try:
-        transport.send(rule, alert, Attempt(key, delivery_id, number, now_ms()))
+        transport.send(rule, alert, Attempt(key, delivery_id, number, clock.now_ms()))
     except DeliveryError as exc:
-        _failed(event, transport, rule, alert, exc)
+        _failed(event, transport, rule, alert, exc, queue)
         return Outcome.FAILED
     except Exception as exc:  # a bug or an error no transport foresaw: this channel's failure only
         logger.exception("alert %s: %s failed unexpectedly", key, transport.channel)
         _finish(event, Outcome.FAILED, f"unexpected error: {exc!r}")
         return Outcome.FAILED
-    _finish(event, Outcome.SENT, latency_ms=alert.latency_ms(now_ms()))
+    _finish(event, Outcome.SENT, latency_ms=alert.latency_ms(clock.now_ms()))
     if transport.retried:
         _webhook_works(rule)
     return Outcome.SENT
@@ -216,7 +231,9 @@ def _why_not(transport: Transport, rule: AlertRule, alert: Alert) -> str | None:
     return None
 
 
-def _failed(event: AlertEvent, transport: Transport, rule: AlertRule, alert: Alert, error: DeliveryError) -> None:
+def _failed(
+    event: AlertEvent, transport: Transport, rule: AlertRule, alert: Alert, error: DeliveryError, queue: AlertQueue
+) -> None:
     """Record a failed attempt, then what follows: a retry later, or one more failed delivery."""
     if not transport.retried or alert.test:
         _finish(event, Outcome.FAILED, str(error))
@@ -225,7 +242,8 @@ def _failed(event: AlertEvent, transport: Transport, rule: AlertRule, alert: Ale
     if error.retryable and number < attempts:
         delay_s = retry_delay_s(number + 1)
         _finish(event, Outcome.FAILED, f"{error} (attempt {number} of {attempts}; next in {delay_s:g} s)")
-        _schedule_webhook_retry(rule.id, alert.opportunity, number + 1, delay_s)
+        what = f"webhook of rule {rule.id}, attempt {number + 1}"
+        _queue_or_log(lambda: queue.webhook(rule.id, alert.opportunity, number + 1, delay_s), what)
         return
     _finish(event, Outcome.FAILED, f"{error} (attempt {number}; giving up)")
     _webhook_failed(rule, alert, str(error))
@@ -237,17 +255,11 @@ def retry_delay_s(attempt: int) -> float:
     return min(settings.ALERTS_WEBHOOK_RETRY_BASE_S * 2 ** max(attempt - 2, 0), settings.ALERTS_WEBHOOK_RETRY_MAX_S)
 
 
-def _schedule_webhook_retry(rule_id: int, opportunity: dict, attempt: int, delay_s: float) -> None:
-    from accounts.tasks import deliver_webhook as task
-
-    _queue_or_log(task, (rule_id, opportunity, attempt), delay_s)
-
-
-def _queue_or_log(task, args: tuple, countdown_s: float, queue: str | None = None) -> None:
+def _queue_or_log(put: Callable[[], None], what: str) -> None:
     try:
-        queue_task(task, args, countdown_s=countdown_s, queue=queue)
+        put()
     except (KombuError, RedisError, OSError) as exc:
-        logger.error("%s%r not queued: %s", task.name, args, exc)
+        logger.error("%s not queued: %s", what, exc)
 
 
 def _webhook_works(rule: AlertRule) -> None:
@@ -276,7 +288,7 @@ def _webhook_failed(rule: AlertRule, alert: Alert, error: str) -> None:
     event = _claim(rule, notice, AlertEvent.Channel.WEBHOOK, key, 0)
     if event is not None:
         _finish(event, Outcome.FAILED, detail)
-    text = notice.ws_text(now_ms())
+    text = notice.ws_text(clock.now_ms())
 
     def push() -> None:
         try:
@@ -288,43 +300,35 @@ def _webhook_failed(rule: AlertRule, alert: Alert, error: str) -> None:
 
 
 # --- test alerts ----------------------------------------------------------------------------
-def queue_test_alert(rule: AlertRule, channel: str) -> str:
+def queue_test_alert(rule: AlertRule, channel: str, queue: AlertQueue) -> str:
     """Queue a clearly marked test alert on one channel of a rule (after the commit; sent by a
     worker, never within the request); its id."""
-    from accounts.tasks import send_test_alert
-
     transport = TRANSPORTS.get(channel)
     if transport is None:
         raise AlertTestRefused(f"unknown channel {channel!r}; one of {', '.join(TRANSPORTS)}")
     if reason := transport.unavailable(rule):
         raise AlertTestRefused(reason)
     test_id = uuid.uuid4().hex
-    args, queue = (rule.pk, channel, test_id), _test_queue(channel)
-    transaction.on_commit(lambda: _queue_or_log(send_test_alert, args, 0, queue))
+    what = f"test alert {test_id} of rule {rule.pk} on {channel}"
+    transaction.on_commit(lambda: _queue_or_log(lambda: queue.test(rule.pk, channel, test_id), what))
     return test_id
 
 
-def _test_queue(channel: str) -> str | None:
-    """A test webhook waits in the webhooks' queue, like any webhook."""
-    return WEBHOOK_QUEUE if channel == WEBHOOK else None
-
-
-def send_test(rule_id: int, channel: str, test_id: str | None = None) -> str:
+def send_test(rule_id: int, channel: str, test_id: str | None = None, *, queue: AlertQueue) -> str:
     """Send a test alert now, about a made-up opportunity, claiming no real one; the outcome."""
     rule = _rule(rule_id)
     if rule is None or channel not in TRANSPORTS:
         return Outcome.SKIPPED
     test_id = test_id or uuid.uuid4().hex
-    opportunity = sample_opportunity(now_ms())
+    opportunity = sample_opportunity(clock.now_ms())
     opportunity["id"] = uuid.UUID(test_id).hex
     alert = Alert(Kind.TEST, rule.id, rule.name, opportunity)
     delivery_id = f"test:{rule.id}:{channel}:{alert.opportunity_id.hex}"
     if channel != WEBHOOK:
-        return deliver_on(TRANSPORTS[channel], rule, alert, delivery_id)
+        return deliver_on(TRANSPORTS[channel], rule, alert, delivery_id, queue=queue)
 
     def again() -> None:
-        from accounts.tasks import send_test_alert
+        what = f"test alert {test_id} of rule {rule_id} on {channel}"
+        _queue_or_log(lambda: queue.test(rule_id, channel, test_id, BUSY_RETRY_S), what)
 
-        _queue_or_log(send_test_alert, (rule_id, channel, test_id), BUSY_RETRY_S, _test_queue(channel))
-
-    return _send_webhook(rule, alert, delivery_id, 1, again)
+    return _send_webhook(rule, alert, delivery_id, 1, again, queue)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from accounts.alerts.messages import sample_opportunity
 from accounts.models import AlertRule
+from lib import clock
 
 
 def opportunity(buy="binance", sell="bybit", instrument="BTC/USDT:USDT", **fields) -> dict:
     """An OpportunityMessage as a JSON-able dict (what deliver_alert receives), opened 150 ms ago."""
-    now_ms = time.time_ns() // 1_000_000
+    now_ms = clock.now_ms()
     message = sample_opportunity(now_ms - 150)
     message.update(
         id=uuid.uuid4().hex,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,7 +10,6 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.core import mail
 
-from accounts.alerts import delivery
 from accounts.models import AlertCooldown, AlertEvent, AlertRule
 from accounts.tasks import deliver_alert
 from accounts.tests.alerting import make_rule, opportunity
@@ -19,6 +17,7 @@ from arbitrage.alerting import load_rule_specs
 from arbitrage.engine import Engine
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.tests.factories import make_quote
+from lib import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ def test_an_opportunity_is_delivered_once_on_each_channel_the_rule_asks_for(alic
     rule = make_rule(alice, notify_email=True)
     found = opportunity()
 
-    assert delivery.deliver(rule.id, found) == {"in_app": "sent", "email": "sent"}
+    assert deliver_alert(rule.id, found) == {"in_app": "sent", "email": "sent"}
 
     assert events(rule) == [("email", "sent", 1), ("in_app", "sent", 1)]
     [email] = mail.outbox
@@ -47,10 +46,10 @@ def test_the_same_opportunity_again_sends_nothing(alice):
     """A redelivered task, or the engine matching an opportunity that grew another step."""
     rule = make_rule(alice, notify_email=True)
     found = opportunity()
-    delivery.deliver(rule.id, found)
+    deliver_alert(rule.id, found)
 
     again = dict(found, net_spread_pct="0.9", updated_ms=found["updated_ms"] + 5000)
-    assert delivery.deliver(rule.id, again) == {"in_app": "duplicate", "email": "duplicate"}
+    assert deliver_alert(rule.id, again) == {"in_app": "duplicate", "email": "duplicate"}
     assert deliver_alert.apply(args=(rule.id, found)).get() == {"in_app": "duplicate", "email": "duplicate"}
 
     assert len(mail.outbox) == 1
@@ -62,17 +61,17 @@ def test_cooldown_spaces_out_the_lives_of_one_pair_per_rule(alice, bob):
     other_rule = make_rule(bob, cooldown_s=300)
     first, second = opportunity(), opportunity()  # two lives of binance -> bybit BTC
 
-    assert delivery.deliver(rule.id, first) == {"in_app": "sent"}
-    assert delivery.deliver(rule.id, second) == {}  # cooling down: nothing sent, nothing recorded
-    assert delivery.deliver(other_rule.id, second) == {"in_app": "sent"}  # each rule its own cooldown
-    assert delivery.deliver(rule.id, opportunity(sell="okx")) == {"in_app": "sent"}  # another pair
-    assert delivery.deliver(rule.id, opportunity(instrument="ETH/USDT:USDT")) == {"in_app": "sent"}
+    assert deliver_alert(rule.id, first) == {"in_app": "sent"}
+    assert deliver_alert(rule.id, second) == {}  # cooling down: nothing sent, nothing recorded
+    assert deliver_alert(other_rule.id, second) == {"in_app": "sent"}  # each rule its own cooldown
+    assert deliver_alert(rule.id, opportunity(sell="okx")) == {"in_app": "sent"}  # another pair
+    assert deliver_alert(rule.id, opportunity(instrument="ETH/USDT:USDT")) == {"in_app": "sent"}
 
     # 300 s later the pair may alert again.
     cooldown = AlertCooldown.objects.get(rule=rule, opportunity_id=first["id"])
     AlertCooldown.objects.filter(pk=cooldown.pk).update(last_sent_at=cooldown.last_sent_at - timedelta(seconds=300))
     third = opportunity()
-    assert delivery.deliver(rule.id, third) == {"in_app": "sent"}
+    assert deliver_alert(rule.id, third) == {"in_app": "sent"}
     alerted = {event.opportunity_id.hex for event in AlertEvent.objects.filter(rule=rule)}
     assert first["id"] in alerted and third["id"] in alerted and second["id"] not in alerted
     assert len(alerted) == AlertEvent.objects.filter(rule=rule).count() == 4
@@ -80,13 +79,13 @@ def test_cooldown_spaces_out_the_lives_of_one_pair_per_rule(alice, bob):
 
 def test_a_zero_cooldown_alerts_every_life(alice):
     rule = make_rule(alice, cooldown_s=0)
-    assert [delivery.deliver(rule.id, opportunity()) for _ in range(3)] == [{"in_app": "sent"}] * 3
+    assert [deliver_alert(rule.id, opportunity()) for _ in range(3)] == [{"in_app": "sent"}] * 3
 
 
 def test_a_paused_or_deleted_rule_sends_nothing(alice):
     paused = make_rule(alice, active=False, notify_email=True)
-    assert delivery.deliver(paused.id, opportunity()) == {}
-    assert delivery.deliver(10**9, opportunity()) == {}
+    assert deliver_alert(paused.id, opportunity()) == {}
+    assert deliver_alert(10**9, opportunity()) == {}
     assert not mail.outbox and not AlertEvent.objects.exists()
 
 
@@ -95,7 +94,7 @@ def test_a_channel_that_cannot_deliver_is_recorded_as_skipped_with_the_reason(dj
     carol = django_user_model.objects.create_user("carol", "", "carol-pass-1234")  # no email address
     rule = make_rule(carol, notify_in_app=False, notify_email=True, notify_telegram=True)
 
-    assert delivery.deliver(rule.id, opportunity()) == {"email": "skipped", "telegram": "skipped"}
+    assert deliver_alert(rule.id, opportunity()) == {"email": "skipped", "telegram": "skipped"}
 
     assert dict(AlertEvent.objects.filter(rule=rule).values_list("channel", "error")) == {
         "email": "your account has no email address",
@@ -106,7 +105,7 @@ def test_a_channel_that_cannot_deliver_is_recorded_as_skipped_with_the_reason(dj
 
 def test_history_shows_each_user_their_own_deliveries(alice, bob, api_client):
     rule = make_rule(alice, notify_email=True)
-    delivery.deliver(rule.id, opportunity())
+    deliver_alert(rule.id, opportunity())
     api_client.force_authenticate(bob)
     assert api_client.get("/api/alerts/events").json()["count"] == 0
     api_client.force_authenticate(alice)
@@ -126,7 +125,7 @@ async def test_the_engine_queues_exactly_the_rules_an_opportunity_matches(alice,
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.05")}
     engine.rules = RuleIndex(await sync_to_async(load_rule_specs)())
 
-    t0 = time.time_ns() // 1_000_000
+    t0 = clock.now_ms()
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=t0)], at_ms=t0)
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=t0)], at_ms=t0)
     engine.on_quotes([make_quote("bybit", bid="101.01", ask="101.1", ts_ms=t0 + 1)], at_ms=t0 + 1)  # no step

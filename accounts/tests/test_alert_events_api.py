@@ -13,15 +13,6 @@ from accounts.models import AlertEvent, AlertRule
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.force_authenticate(user=user)
-        return api_client
-
-    return login
-
-
 def deliver(user, rule=None, channel="in_app", outcome="sent") -> AlertEvent:
     return AlertEvent.objects.create(
         user=user,

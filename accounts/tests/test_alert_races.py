@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.db import connections
 
-from accounts.alerts import delivery
 from accounts.models import AlertEvent, TelegramLink
+from accounts.tasks import deliver_alert
 from accounts.tests.alerting import make_rule, opportunity
 from tests.fake_servers import FakeTelegram, WebhookReceiver
 
@@ -58,7 +58,7 @@ def test_workers_racing_on_one_opportunity_send_once_per_channel(postgres_url, a
     found = [opportunity() for _ in range(5)]
 
     for item in found:
-        results = race(*[(delivery.deliver, rule.id, item)] * WORKERS)
+        results = race(*[(deliver_alert, rule.id, item)] * WORKERS)
         outcomes = Counter(outcome for result in results for outcome in result.values())
         # Each run queues the webhook (run inline here): those tasks race on its claim in turn.
         assert outcomes == {"sent": 3, "duplicate": 3 * (WORKERS - 1), "queued": WORKERS}, results
@@ -74,7 +74,7 @@ def test_lives_of_one_pair_racing_within_the_cooldown_send_once(postgres_url, al
     rule = make_rule(alice, notify_email=True, cooldown_s=300)
     lives = [opportunity() for _ in range(WORKERS)]  # one pair, several lives at once
 
-    results = race(*[(delivery.deliver, rule.id, life) for life in lives])
+    results = race(*[(deliver_alert, rule.id, life) for life in lives])
 
     assert sorted(results, key=len) == [{}] * (WORKERS - 1) + [{"in_app": "sent", "email": "sent"}]
     assert len(mail.outbox) == 1

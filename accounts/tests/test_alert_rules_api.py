@@ -27,15 +27,6 @@ def btc_listed():
     )
 
 
-@pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.force_authenticate(user=user)
-        return api_client
-
-    return login
-
-
 def make_rule(user, **fields) -> AlertRule:
     return AlertRule.objects.create(user=user, name=fields.pop("name", "mine"), min_net_spread_pct="0.5", **fields)
 

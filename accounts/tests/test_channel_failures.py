@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from accounts.alerts import delivery
 from accounts.alerts.transports.email import Email
 from accounts.models import AlertEvent
+from accounts.tasks import deliver_alert
 from accounts.tests.alerting import make_rule, opportunity
 from tests.fake_servers import WebhookReceiver
 
@@ -26,7 +26,7 @@ def test_a_newline_in_the_rule_name_cannot_reach_the_email_headers(alice, settin
         rule = make_rule(
             alice, name="eth\r\nBcc: someone@example.com", notify_email=True, webhook_url=f"{receiver.url}/hook"
         )
-        assert delivery.deliver(rule.id, opportunity()) == {"in_app": "sent", "email": "sent", "webhook": "queued"}
+        assert deliver_alert(rule.id, opportunity()) == {"in_app": "sent", "email": "sent", "webhook": "queued"}
         [call] = receiver.calls
 
     [email] = mail.outbox
@@ -50,7 +50,7 @@ def test_an_unforeseen_error_in_one_channel_fails_that_channel_only(alice, setti
     monkeypatch.setattr(Email, "send", broken)
     with WebhookReceiver() as receiver:
         rule = make_rule(alice, notify_email=True, webhook_url=f"{receiver.url}/hook")
-        assert delivery.deliver(rule.id, opportunity()) == {"in_app": "sent", "email": "failed", "webhook": "queued"}
+        assert deliver_alert(rule.id, opportunity()) == {"in_app": "sent", "email": "failed", "webhook": "queued"}
         assert len(receiver.calls) == 1
 
     assert outcomes(rule) == {

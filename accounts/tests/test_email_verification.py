@@ -10,8 +10,8 @@ from django.core import mail, signing
 from django.core.mail import EmailMessage
 
 from accounts import email_verification
-from accounts.alerts import delivery
 from accounts.models import AlertEvent
+from accounts.tasks import deliver_alert
 from accounts.tests.alerting import make_rule, opportunity
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_the_rule_form_says_so_too(client, carol):
 def test_alert_emails_to_an_unverified_address_are_skipped_with_the_reason(carol):
     rule = make_rule(carol, notify_email=True)  # made before the address changed, say
 
-    assert delivery.deliver(rule.id, opportunity()) == {"in_app": "sent", "email": "skipped"}
+    assert deliver_alert(rule.id, opportunity()) == {"in_app": "sent", "email": "skipped"}
 
     assert AlertEvent.objects.get(rule=rule, channel="email").error == UNVERIFIED
     assert not mail.outbox
@@ -70,7 +70,7 @@ def test_after_verifying_alert_emails_go_out(client, carol):
     assert client.post("/accounts/verify-email/").status_code == 302  # "send the link" on Settings
     assert client.get(link_in(mail.outbox[0])).status_code == 200
     rule = make_rule(carol, notify_email=True)
-    assert delivery.deliver(rule.id, opportunity())["email"] == "sent"
+    assert deliver_alert(rule.id, opportunity())["email"] == "sent"
     assert mail.outbox[-1].to == ["carol@example.com"]
 
 

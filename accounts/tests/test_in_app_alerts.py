@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -12,12 +11,13 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from accounts.alerts import delivery
 from accounts.alerts.messages import alert_message_decoder
+from accounts.tasks import deliver_alert
 from accounts.tests.alerting import make_rule, opportunity
 from arbitrage.engine import Engine
 from arbitrage.tests.factories import make_quote
 from arbsite.asgi import application
+from lib import clock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +54,7 @@ async def test_an_alert_reaches_every_open_page_of_its_user_and_no_one_else(alic
     bobs_page = await open_page(await login_cookie(bob))  # one test client: log bob in after
     found = opportunity()
 
-    assert await in_a_worker_thread(delivery.deliver, rule.id, found) == {"in_app": "sent"}
+    assert await in_a_worker_thread(deliver_alert, rule.id, found) == {"in_app": "sent"}
 
     for page in pages:
         message = alert_message_decoder.decode(await page.receive_from(timeout=5))
@@ -72,7 +72,7 @@ async def test_a_closed_page_no_longer_gets_alerts(alice, login_cookie):
     page = await open_page(await login_cookie(alice))
     await page.disconnect()
     open_again = await open_page(await login_cookie(alice))
-    await in_a_worker_thread(delivery.deliver, rule.id, opportunity())
+    await in_a_worker_thread(deliver_alert, rule.id, opportunity())
     assert alert_message_decoder.decode(await open_again.receive_from(timeout=5)).data.kind == "opportunity"
     assert await page.receive_nothing(timeout=0.2)
     await open_again.disconnect()
@@ -87,7 +87,7 @@ async def test_single_process_mode_engine_match_reaches_the_open_page(alice, log
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.05")}
     await engine.refresh_rules()
 
-    now = time.time_ns() // 1_000_000
+    now = clock.now_ms()
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=now)], at_ms=now)
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=now)], at_ms=now)
     await engine.send_alerts()

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.alerts import delivery, telegram_link
+from accounts.alerts import telegram_link
 from accounts.models import AlertEvent, TelegramLink, TelegramLinkCode
-from accounts.tasks import poll_telegram_updates
+from accounts.tasks import deliver_alert, poll_telegram_updates
 from accounts.tests.alerting import make_rule, opportunity
 from tests.fake_servers import FakeTelegram
 
@@ -82,7 +82,7 @@ def test_without_a_bot_token_linking_is_refused_clearly(alice, api_client, setti
 def test_an_alert_goes_to_the_linked_chat(alice, telegram):
     TelegramLink.objects.create(user=alice, chat_id=4242)
     rule = make_rule(alice, notify_in_app=False, notify_telegram=True)
-    assert delivery.deliver(rule.id, opportunity()) == {"telegram": "sent"}
+    assert deliver_alert(rule.id, opportunity()) == {"telegram": "sent"}
     [text] = telegram.sent_to(4242)
     assert text.startswith("majors: BTC/USD 0.289206 % net, binance → bybit\n\nBuy BTC/USDT:USDT on binance")
     assert TOKEN not in AlertEvent.objects.get(rule=rule).error
@@ -92,7 +92,7 @@ def test_a_bot_api_error_is_recorded_without_the_token(alice, telegram):
     TelegramLink.objects.create(user=alice, chat_id=4242)
     telegram.fail_send = (403, "Forbidden: bot was blocked by the user")
     rule = make_rule(alice, notify_in_app=False, notify_telegram=True)
-    assert delivery.deliver(rule.id, opportunity()) == {"telegram": "failed"}
+    assert deliver_alert(rule.id, opportunity()) == {"telegram": "failed"}
     error = AlertEvent.objects.get(rule=rule).error
     assert error == "Telegram: sendMessage: Forbidden: bot was blocked by the user"
 
@@ -102,5 +102,5 @@ def test_unlinking_stops_telegram_alerts(alice, api_client, telegram):
     api_client.force_authenticate(alice)
     assert api_client.delete("/api/alerts/telegram/link").status_code == 204
     rule = make_rule(alice, notify_in_app=False, notify_telegram=True)
-    assert delivery.deliver(rule.id, opportunity()) == {"telegram": "skipped"}
+    assert deliver_alert(rule.id, opportunity()) == {"telegram": "skipped"}
     assert telegram.sent_to(4242) == []

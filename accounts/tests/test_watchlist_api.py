@@ -10,15 +10,6 @@ from accounts.services import watched_instruments
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.force_authenticate(user=user)
-        return api_client
-
-    return login
-
-
 def test_watch_list_and_unwatch(as_user, alice):
     response = as_user(alice).post("/api/watchlist", {"instrument": "ETHUSDT"}, format="json")
     assert response.status_code == 400  # an exchange form nobody lists

@@ -10,7 +10,7 @@ import pytest
 from accounts.alerts import delivery
 from accounts.alerts.messages import alert_message_decoder
 from accounts.models import AlertEvent, AlertRule
-from accounts.tasks import deliver_webhook
+from accounts.tasks import deliver_alert, deliver_webhook
 from accounts.tests.alerting import make_rule, opportunity
 from tests.fake_servers import WebhookReceiver
 from tests.fake_servers import verify_signature as verify
@@ -39,7 +39,7 @@ def test_a_webhook_gets_the_opportunity_signed_with_the_rules_secret(alice, loca
     with WebhookReceiver() as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hooks/arbsite?team=1")
         found = opportunity()
-        assert delivery.deliver(rule.id, found) == {"webhook": "queued"}  # its own task, run inline here
+        assert deliver_alert(rule.id, found) == {"webhook": "queued"}  # its own task, run inline here
         [call] = receiver.calls
 
     assert verify(rule.webhook_secret, call.headers, call.body)
@@ -65,7 +65,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_paused_and_the_user_told
     with WebhookReceiver(statuses=(500,)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
         first = opportunity()
-        assert delivery.deliver_webhook(rule.id, first) == "failed"
+        assert deliver_webhook(rule.id, first) == "failed"
         assert len(receiver.calls) == 3  # ALERTS_WEBHOOK_MAX_ATTEMPTS
         assert attempts(rule) == [(1, "failed"), (2, "failed"), (3, "failed")]
         rule.refresh_from_db()
@@ -77,7 +77,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_paused_and_the_user_told
 
         second = opportunity(sell="okx")
         with django_capture_on_commit_callbacks(execute=True):
-            delivery.deliver(rule.id, second)  # the second failed delivery in a row: paused
+            deliver_alert(rule.id, second)  # the second failed delivery in a row: paused
         rule.refresh_from_db()
         assert rule.webhook_failures == 2 and rule.webhook_paused_at is not None
         notice = AlertEvent.objects.get(idempotency_key=f"alert:{rule.id}:{second['id']}:webhook:paused")
@@ -87,7 +87,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_paused_and_the_user_told
         assert user_id == alice.pk
         assert told.kind == "webhook_paused" and told.rule_id == rule.id and "HTTP 500" in told.text
 
-        assert delivery.deliver_webhook(rule.id, opportunity(sell="okx", buy="bitget")) == "skipped"
+        assert deliver_webhook(rule.id, opportunity(sell="okx", buy="bitget")) == "skipped"
         assert len(receiver.calls) == 6  # nothing more once paused
 
     errors = list(AlertEvent.objects.filter(rule=rule, opportunity_id=first["id"]).order_by("attempt"))
@@ -102,7 +102,7 @@ def test_a_retry_that_succeeds_resets_the_failure_count(alice, local_hooks):
     with WebhookReceiver(statuses=(503, 200)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
         AlertRule.objects.filter(pk=rule.pk).update(webhook_failures=1)
-        assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"  # the first attempt's outcome
+        assert deliver_webhook(rule.id, opportunity()) == "failed"  # the first attempt's outcome
         assert len(receiver.calls) == 2
     assert attempts(rule) == [(1, "failed"), (2, "sent")]
     rule.refresh_from_db()
@@ -134,9 +134,9 @@ def test_with_a_broker_the_retry_is_queued_with_its_countdown_on_the_webhooks_qu
     with WebhookReceiver(statuses=(500,)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
         found = opportunity()
-        assert delivery.deliver(rule.id, found) == {"webhook": "queued"}
+        assert deliver_alert(rule.id, found) == {"webhook": "queued"}
         assert queued == [(((rule.id, found, 1),), {"countdown": None, "queue": "webhooks"})]
-        delivery.deliver_webhook(rule.id, found)
+        deliver_webhook(rule.id, found)
         assert len(receiver.calls) == 1
     assert queued[1] == (((rule.id, found, 2),), {"countdown": 2, "queue": "webhooks"})
 
@@ -149,7 +149,7 @@ def test_a_webhook_that_resolves_to_a_private_address_at_send_time_is_refused(al
     connections = []
     monkeypatch.setattr("socket.create_connection", lambda *args, **kwargs: connections.append(args))
 
-    assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"
+    assert deliver_webhook(rule.id, opportunity()) == "failed"
 
     [event] = AlertEvent.objects.filter(rule=rule)
     assert event.error.startswith(f"webhook URL refused: hooks.example.com resolves to {address}")
@@ -160,7 +160,7 @@ def test_a_webhook_that_resolves_to_a_private_address_at_send_time_is_refused(al
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/hook", "http://10.0.0.1/hook", "http://[::1]:9/hook"])
 def test_address_literals_of_loopback_and_private_ranges_are_refused(alice, url):
     rule = webhook_rule(alice, url)
-    assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"
+    assert deliver_webhook(rule.id, opportunity()) == "failed"
     assert "webhook URL refused" in AlertEvent.objects.get(rule=rule).error
 
 
@@ -175,7 +175,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(alice, local_hooks,
     monkeypatch.setattr("accounts.alerts.transports.webhook.resolve_host", resolve)
     with WebhookReceiver() as receiver:
         rule = webhook_rule(alice, f"http://hooks.example.com:{receiver.port}/hook")
-        assert delivery.deliver_webhook(rule.id, opportunity()) == "sent"
+        assert deliver_webhook(rule.id, opportunity()) == "sent"
         [call] = receiver.calls
     assert lookups == ["hooks.example.com"]
     assert call.headers["Host"] == f"hooks.example.com:{receiver.port}"
@@ -184,7 +184,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(alice, local_hooks,
 def test_the_body_is_the_same_bytes_on_every_attempt(alice, local_hooks):
     with WebhookReceiver(statuses=(500, 500, 200)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
-        delivery.deliver(rule.id, opportunity())
+        deliver_alert(rule.id, opportunity())
         bodies = {call.body for call in receiver.calls}
     assert len(receiver.calls) == 3 and len(bodies) == 1
     assert json.loads(bodies.pop())["type"] == "opportunity"
@@ -195,7 +195,7 @@ def test_without_a_broker_a_retry_waits_on_a_timer_not_on_the_caller(alice, loca
     settings.ALERTS_WEBHOOK_RETRY_BASE_S = 0.2
     with WebhookReceiver(statuses=(500, 200)) as receiver:
         rule = webhook_rule(alice, f"{receiver.url}/hook")
-        assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"
+        assert deliver_webhook(rule.id, opportunity()) == "failed"
         assert len(receiver.calls) == 1  # the caller (the engine's lane, a worker) is free at once
         receiver.wait_for("POST", 2, timeout_s=10)
         assert background_threads.wait_idle(10)  # attempt 2 is recorded

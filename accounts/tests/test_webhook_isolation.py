@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.alerts import delivery
 from accounts.models import AlertEvent
+from accounts.tasks import deliver_webhook
 from accounts.tests.alerting import make_rule, opportunity
 from arbitrage.alerting import enqueue_alerts
 from tests.fake_servers import DrippingEndpoint, WebhookReceiver
@@ -23,7 +23,7 @@ def test_an_endpoint_dripping_its_answer_is_cut_off_at_the_deadline(alice, local
     settings.ALERTS_WEBHOOK_TIMEOUT_S = 1
     with DrippingEndpoint(interval_s=0.1) as endpoint:  # each byte well within a per-read timeout
         rule = make_rule(alice, notify_in_app=False, webhook_url=endpoint.url)
-        assert delivery.deliver_webhook(rule.id, opportunity()) == "failed"
+        assert deliver_webhook(rule.id, opportunity()) == "failed"
         [written] = endpoint.wait_for_cut_offs(1, timeout_s=5)
     assert written < len(DrippingEndpoint.ANSWER)  # hung up on mid-answer
     event = AlertEvent.objects.get(rule=rule)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from arbitrage.engine import Engine, load_exchange_config
 from arbitrage.models import Opportunity
 from arbitrage.tests.factories import make_quote
 from feeds.models import Instrument
+from lib import clock
 
 # (exchange, symbol, canonical): the exchange forms a caller may use.
 LISTED = [
@@ -47,7 +47,7 @@ def list_instruments() -> None:
 
 def quote_market() -> None:
     """binance BTC 99.9/100, bybit BTC 101/101.1 (buy binance, sell bybit pays), binance ETH."""
-    now_ms = time.time_ns() // 1_000_000
+    now_ms = clock.now_ms()
     # Fees read here, on the test's own connection (the engine's async read would close it).
     engine = Engine(get_channel_layer(), fanout_interval_ms=100, config=load_exchange_config())
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", size="2", ts_ms=now_ms)], at_ms=now_ms)

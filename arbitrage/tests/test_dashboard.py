@@ -5,6 +5,7 @@ from arbitrage.messages import quote_fragment
 from arbitrage.quote_cache import INDEX_KEY, quotes_key
 from arbitrage.tests.factories import make_quote
 from feeds.status import SIMULATED_KEY
+from lib import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,6 @@ def test_login_page_logs_in_with_the_standard_form(client, alice):
 
 
 def _cache_opportunity(**overrides):
-    import time
 
     from arbitrage.quote_cache import HEARTBEAT_KEY, OPPORTUNITIES_KEY
 
@@ -79,7 +79,7 @@ def _cache_opportunity(**overrides):
 
     entries = cache.get(OPPORTUNITIES_KEY) or {}
     entries[item["id"]] = (item["buy_instrument"], item["sell_instrument"], json.dumps(item))
-    cache.set_many({OPPORTUNITIES_KEY: entries, HEARTBEAT_KEY: int(time.time() * 1000)})
+    cache.set_many({OPPORTUNITIES_KEY: entries, HEARTBEAT_KEY: clock.now_ms()})
 
 
 def test_opportunities_page_ranks_and_filters(client, alice):

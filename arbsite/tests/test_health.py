@@ -4,7 +4,6 @@ recently each feed delivered, and whether the database, cache and channel layer 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from django.core.cache import cache
@@ -12,13 +11,14 @@ from django.core.cache import cache
 from arbsite.asgi import application
 from arbsite.tests.asgi_calls import django_requests, get
 from feeds.status import FeedStatus, status_key
+from lib import clock
 
 pytestmark = pytest.mark.django_db
 
 
 def report(exchange: str, *, data_age_s: float = 0.1, report_age_s: float = 0.5, state: str = "connected") -> None:
     """A status as a feed worker publishes it, `report_age_s` ago, data last seen `data_age_s` ago."""
-    now_ms = time.time_ns() // 1_000_000
+    now_ms = clock.now_ms()
     status = FeedStatus(exchange, state=state)
     status.last_message_ms = now_ms - int(data_age_s * 1000)
     status.reconnects = 1

@@ -37,7 +37,6 @@ that symbol (never a half quote).
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
@@ -46,6 +45,7 @@ import msgspec
 
 from feeds.exchanges.base import Connector, TokenedEndpoint, batched, build_quote, count_unknown_symbol
 from feeds.types import FrameError, Instrument, Quote
+from lib import clock
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -166,7 +166,7 @@ class KuCoin(Connector):
 
     def heartbeat_message(self) -> str:
         # The id only has to be unique per connection; KuCoin's own examples use ms timestamps.
-        return f'{{"id":"{time.time_ns() // 1_000_000}","type":"ping"}}'
+        return f'{{"id":"{clock.now_ms()}","type":"ping"}}'
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         response = _contracts_decoder.decode(body)

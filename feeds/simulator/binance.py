@@ -11,6 +11,7 @@ from collections import deque
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange
+from lib import clock
 
 MAX_MESSAGES_PER_S = 10
 MAX_STREAMS = 200
@@ -56,7 +57,7 @@ class BinanceSim(SimExchange):
         # A dated future and a stock perpetual, which a connector must leave out.
         symbols.append({**symbols[0], "symbol": "BTCUSDT_261225", "contractType": "CURRENT_QUARTER"})
         symbols.append({**symbols[0], "symbol": "TSLAUSDT", "baseAsset": "TSLA", "contractType": "TRADIFI_PERPETUAL"})
-        return web.json_response({"timezone": "UTC", "serverTime": int(time.time() * 1000), "symbols": symbols})
+        return web.json_response({"timezone": "UTC", "serverTime": clock.now_ms(), "symbols": symbols})
 
     def _coin_of_stream(self, stream: str) -> str | None:
         symbol, _, channel = stream.partition("@")
@@ -75,7 +76,7 @@ class BinanceSim(SimExchange):
         async def send_books() -> None:
             if self.faults.error:
                 await ws.send_str(json.dumps({"error": {"code": 2, "msg": "Invalid request: simulated"}, "id": 0}))
-            now_ms = int(time.time() * 1000)
+            now_ms = clock.now_ms()
             for coin in list(subscribed.values()):
                 if coin is None:
                     continue

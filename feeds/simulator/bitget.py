@@ -14,6 +14,7 @@ from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
 from feeds.simulator.market import Book
+from lib import clock
 
 # Bitget closes a connection that sent no `ping` for 2 minutes; tests shorten this per simulator.
 PING_SILENCE_LIMIT_S = 120.0
@@ -59,7 +60,7 @@ class BitgetSim(SimExchange):
         product_type = request.query.get("productType", "").upper()
         if product_type not in ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES"):
             return web.json_response(
-                {"code": "40020", "msg": "Parameter productType error", "requestTime": _now_ms(), "data": None},
+                {"code": "40020", "msg": "Parameter productType error", "requestTime": clock.now_ms(), "data": None},
                 status=400,
             )
         data = [self._contract(item) for item in self.listings.values() if item.inst_type == product_type]
@@ -69,7 +70,7 @@ class BitgetSim(SimExchange):
             data.append({**btc, "symbol": "BTCUSDT0327", "symbolType": "delivery", "deliveryTime": "1774598400000"})
             data.append({**btc, "symbol": "OLDUSDT", "baseCoin": "OLD", "symbolStatus": "off", "offTime": "1"})
             data.append({**btc, "symbol": "AAPLUSDT", "baseCoin": "AAPL", "isRwa": "YES"})
-        return web.json_response({"code": "00000", "msg": "success", "requestTime": _now_ms(), "data": data})
+        return web.json_response({"code": "00000", "msg": "success", "requestTime": clock.now_ms(), "data": data})
 
     def _contract(self, listing: Listing) -> dict:
         price_place = -self.market.coins[listing.coin].tick.as_tuple().exponent
@@ -113,7 +114,7 @@ class BitgetSim(SimExchange):
         seq = [0]
 
         async def send_books() -> None:
-            now_ms = _now_ms()
+            now_ms = clock.now_ms()
             if self.faults.error:
                 await ws.send_str(json.dumps({"event": "error", "code": 30016, "msg": "simulated error"}))
             for listing in list(subscribed.values()):
@@ -217,7 +218,3 @@ class BitgetSim(SimExchange):
             "ts": now_ms,
         }
         return json.dumps(frame, separators=(",", ":"))
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
 from feeds.simulator.market import Book, Coin, Market
+from lib import clock
 
 WELCOME_VERSION = "2026-11-20T09:00:00.000Z"
 POOL = "Primary"
@@ -115,7 +116,7 @@ class BitmexSim(SimExchange):
             "quoteToSettleMultiplier": None if inverse else 1_000_000,
             "isQuanto": False,
             "isInverse": inverse,
-            "timestamp": _iso(int(time.time() * 1000)),
+            "timestamp": _iso(clock.now_ms()),
         }
 
     # --- socket -------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ class BitmexSim(SimExchange):
             bid_contracts = _lots(Decimal(repr(book.bid_size)) * multiplier, 1)
             ask_contracts = _lots(Decimal(repr(book.ask_size)) * multiplier, 1)
         return {
-            "timestamp": _iso(book.ts_ms or int(time.time() * 1000)),
+            "timestamp": _iso(book.ts_ms or clock.now_ms()),
             "symbol": symbol,
             "bidSize": bid_contracts,
             "bidPrice": book.bid,
@@ -145,7 +146,7 @@ class BitmexSim(SimExchange):
                 {
                     "info": "Welcome to the BitMEX Realtime API.",
                     "version": WELCOME_VERSION,
-                    "timestamp": _iso(int(time.time() * 1000)),
+                    "timestamp": _iso(clock.now_ms()),
                     "docs": "https://www.bitmex.com/app/wsAPI",
                     "heartbeatEnabled": False,
                     "limit": {"remaining": 59},

@@ -20,6 +20,7 @@ from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
 from feeds.simulator.market import Market
+from lib import clock
 
 TOPIC_PREFIX = "orderbook.1."
 MAX_PAGE = 1000
@@ -108,11 +109,11 @@ class BybitSim(SimExchange):
             "nextPageCursor": f"cursor-{offset + limit}" if more else "",
         }
         return web.json_response(
-            {"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": int(time.time() * 1000)}
+            {"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": clock.now_ms()}
         )
 
     def _rest_error(self, code: int, message: str) -> web.Response:
-        body = {"retCode": code, "retMsg": message, "result": {}, "retExtInfo": {}, "time": int(time.time() * 1000)}
+        body = {"retCode": code, "retMsg": message, "result": {}, "retExtInfo": {}, "time": clock.now_ms()}
         return web.json_response(body)
 
     def _row(self, listing: Listing) -> dict:
@@ -250,7 +251,7 @@ class BybitSim(SimExchange):
         book = self.market.book(self.id, coin)
         step = QTY_STEP.get(coin, Decimal("0.01"))
         self._seq += 1
-        now_ms = int(time.time() * 1000)
+        now_ms = clock.now_ms()
         return {
             "topic": TOPIC_PREFIX + symbol,
             "ts": now_ms,

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from feeds.simulator.base import SimExchange
 from feeds.simulator.market import Book, Market
+from lib import clock
 
 SOCKETIO_PATH = "socket.io"
 DEPTHS = (10, 20, 50)
@@ -187,7 +188,7 @@ class CoinDCXSim(SimExchange):
         channel.held = (bids, asks)
         channel.vs += 1
         inner = {
-            "ts": int(time.time() * 1000),
+            "ts": clock.now_ms(),
             "vs": channel.vs,
             "asks": ask_changes,
             "bids": bid_changes,

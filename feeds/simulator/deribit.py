@@ -13,6 +13,7 @@ from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
 from feeds.simulator.market import Market
+from lib import clock
 
 MIN_HEARTBEAT_S = 10  # the docs' floor for public/set_heartbeat
 # Inverse perps: USD face value per contract. Linear USDC perps: base-coin amount step.
@@ -235,7 +236,7 @@ class DeribitSim(SimExchange):
             bid_amount = self._in_steps(Decimal(repr(book.bid_size)) * book.bid, perpetual.contract_size)
             ask_amount = self._in_steps(Decimal(repr(book.ask_size)) * book.ask, perpetual.contract_size)
         data = {
-            "timestamp": int(time.time() * 1000),
+            "timestamp": clock.now_ms(),
             "instrument_name": perpetual.name,
             "best_bid_price": float(book.bid),
             "best_bid_amount": float(bid_amount),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from contextvars import ContextVar
 from decimal import ROUND_DOWN, Decimal
 
@@ -21,6 +20,7 @@ from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
 from feeds.simulator.market import Market
+from lib import clock
 
 CHANNEL = "futures.book_ticker"
 # Base units per contract, and whether the contract takes fractional sizes (enable_decimal).
@@ -130,7 +130,7 @@ class GateioSim(SimExchange):
     def _update_frame(self, name: str, update_id: int, size_decimal: bool) -> str:
         coin = self.coins[name]
         book = self.market.book(self.id, coin)
-        now_ms = int(time.time() * 1000)
+        now_ms = clock.now_ms()
         return json.dumps(
             {
                 "time": now_ms // 1000,
@@ -190,7 +190,7 @@ def _size(coin: str, base_size: float, size_decimal: bool) -> str | int:
 def _reply(
     request_id: int | None, channel: str, event: str, result: object, payload: list | None = None, **extra: object
 ) -> str:
-    now_ms = int(time.time() * 1000)
+    now_ms = clock.now_ms()
     body: dict[str, object] = {"time": now_ms // 1000, "time_ms": now_ms}
     if request_id is not None:
         body["id"] = request_id

@@ -15,6 +15,7 @@ from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
 from feeds.simulator.market import Book
+from lib import clock
 
 # MEXC closes a connection that sent no ping for a minute; tests shorten this per simulator.
 PING_SILENCE_LIMIT_S = 60.0
@@ -141,7 +142,7 @@ class MexcSim(SimExchange):
         pongs: set[asyncio.Task] = set()
 
         async def send_books() -> None:
-            now_ms = int(time.time() * 1000)
+            now_ms = clock.now_ms()
             if self.faults.error:
                 await ws.send_str(_json({"channel": "rs.error", "data": "simulated error", "ts": now_ms}).decode())
             for sub in list(subscriptions.values()):
@@ -180,7 +181,7 @@ class MexcSim(SimExchange):
     async def _pong(self, ws: web.WebSocketResponse) -> None:
         await pong_delay(self.faults)
         if not ws.closed:
-            await ws.send_str(_json({"channel": "pong", "data": int(time.time() * 1000)}).decode())
+            await ws.send_str(_json({"channel": "pong", "data": clock.now_ms()}).decode())
 
     async def _drop_when_silent(self, ws: web.WebSocketResponse, last_ping: list[float]) -> None:
         while not ws.closed:
@@ -190,7 +191,7 @@ class MexcSim(SimExchange):
                 return
 
     def _answer(self, request: dict, subscriptions: dict[str, _Subscription]) -> dict:
-        now_ms = int(time.time() * 1000)
+        now_ms = clock.now_ms()
         method = request.get("method")
         param = request.get("param") if isinstance(request.get("param"), dict) else {}
         symbol = param.get("symbol")

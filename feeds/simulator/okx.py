@@ -20,6 +20,7 @@ from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
 from feeds.simulator.market import Market
+from lib import clock
 
 CHANNEL = "bbo-tbt"
 MAX_REQUEST_BYTES = 64 * 1024
@@ -290,7 +291,7 @@ class OKXSim(SimExchange):
                 {
                     "asks": [[str(book.ask), _contracts(swap, book.ask_size, book.ask), "0", str(orders)]],
                     "bids": [[str(book.bid), _contracts(swap, book.bid_size, book.bid), "0", str(orders + 1)]],
-                    "ts": str(int(time.time() * 1000)),
+                    "ts": str(clock.now_ms()),
                     "seqId": self._seq,
                 }
             ],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -23,6 +22,7 @@ from feeds.simulator.market import Market
 from feeds.simulator.mexc import MexcSim
 from feeds.simulator.okx import OKXSim
 from feeds.simulator.phemex import PhemexSim
+from lib import clock
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class Simulator:
     async def _step_forever(self) -> None:
         while True:
             await asyncio.sleep(self.step_interval_s)
-            self.market.step(now_ms=int(time.time() * 1000))
+            self.market.step(now_ms=clock.now_ms())
 
     async def stop(self) -> None:
         if self._stepper:

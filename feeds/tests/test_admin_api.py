@@ -12,15 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.force_authenticate(user=user)
-        return api_client
-
-    return login
-
-
-@pytest.fixture
 def listed():
     return Instrument.objects.create(
         exchange="binance",

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django.core.cache import cache
 
 from feeds.status import FeedStatus, status_key
+from lib import clock
 
 pytestmark = pytest.mark.django_db
 
 
 def report(exchange: str, data_age_s: float, error: str = "") -> None:
     status = FeedStatus(exchange, state="connected")
-    status.last_message_ms = time.time_ns() // 1_000_000 - int(data_age_s * 1000)
+    status.last_message_ms = clock.now_ms() - int(data_age_s * 1000)
     if error:
         status.record_error(error)
         status.last_error_ms -= 12_000

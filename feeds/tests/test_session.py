@@ -1,15 +1,29 @@
-"""ExchangeSession's own rules (backoff, data watchdog); the per-exchange fault drills are in
+"""The sessions' own rules (backoff, data watchdog), for both kinds: plain WebSocket
+(ExchangeSession) and Socket.IO (SocketIOSession); the per-exchange fault drills are in
 test_fault_drills.py."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from feeds.exchanges.base import Endpoints
 from feeds.session import ExchangeSession
+from feeds.socketio_session import SocketIOSession
 
 
-async def test_refused_connections_back_off_and_keep_trying():
+@pytest.mark.parametrize(
+    ("exchange_id", "session_class", "ws_path", "min_attempts", "min_reconnects", "error_says"),
+    [
+        pytest.param("binance", ExchangeSession, "/public/ws", 3, 2, "InvalidMessage", id="websocket"),
+        # aiohttp may retry a refused handshake once itself: several TCP attempts per connection.
+        pytest.param("coindcx", SocketIOSession, "", 5, 1, "Socket.IO connection failed", id="socketio"),
+    ],
+)
+async def test_refused_connections_are_counted_and_retried_with_backoff(
+    exchange_id, session_class, ws_path, min_attempts, min_reconnects, error_says
+):
     attempts = 0
     attempted = asyncio.Condition()
 
@@ -22,12 +36,12 @@ async def test_refused_connections_back_off_and_keep_trying():
 
     server = await asyncio.start_server(refuse, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    collected = []
-    session = ExchangeSession(
-        "binance",
+    collected: list = []
+    session = session_class(
+        exchange_id,
         {},
         collected.extend,
-        endpoints=Endpoints(ws_url=f"ws://127.0.0.1:{port}/public/ws", rest_url=f"http://127.0.0.1:{port}"),
+        endpoints=Endpoints(ws_url=f"ws://127.0.0.1:{port}{ws_path}", rest_url=f"http://127.0.0.1:{port}"),
         stall_timeout_s=1,
         backoff_initial_s=0.01,
         backoff_max_s=0.02,
@@ -35,12 +49,12 @@ async def test_refused_connections_back_off_and_keep_trying():
     task = asyncio.create_task(session.run())
     try:
         async with asyncio.timeout(5), attempted:
-            await attempted.wait_for(lambda: attempts >= 3)
+            await attempted.wait_for(lambda: attempts >= min_attempts)
     finally:
         task.cancel()
         server.close()
-    assert session.status.reconnects >= 2
-    assert session.status.last_error
+    assert session.status.reconnects >= min_reconnects
+    assert error_says in session.status.last_error
     assert collected == []
 
 

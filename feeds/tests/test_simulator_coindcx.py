@@ -11,7 +11,6 @@ import pytest
 import socketio
 
 from feeds.exchanges import parse_frame, parse_instruments
-from feeds.exchanges.base import Endpoints
 from feeds.exchanges.coindcx import CoinDCX
 from feeds.runner import session_class_for
 from feeds.simulator.server import Simulator
@@ -104,39 +103,3 @@ async def test_join_gives_a_snapshot_then_updates_and_unknown_channels_stay_sile
         assert parse_frame("coindcx", json.dumps(payload), instruments, state)[0].symbol == "B-SOL_USDT"
     finally:
         await client.disconnect()
-
-
-async def test_refused_connections_are_counted_and_retried():
-    attempts = 0
-    attempted = asyncio.Condition()
-
-    async def refuse(reader, writer):
-        nonlocal attempts
-        writer.close()  # accept TCP, then hang up before the WebSocket handshake
-        async with attempted:
-            attempts += 1
-            attempted.notify_all()
-
-    server = await asyncio.start_server(refuse, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    collected: list = []
-    session = SocketIOSession(
-        "coindcx",
-        {},
-        collected.extend,
-        endpoints=Endpoints(ws_url=f"ws://127.0.0.1:{port}", rest_url=f"http://127.0.0.1:{port}"),
-        stall_timeout_s=1,
-        backoff_initial_s=0.01,
-        backoff_max_s=0.02,
-    )
-    task = asyncio.create_task(session.run())
-    try:
-        async with asyncio.timeout(5), attempted:
-            # aiohttp may retry a refused handshake once itself: several TCP attempts per connection.
-            await attempted.wait_for(lambda: attempts >= 5)
-    finally:
-        task.cancel()
-        server.close()
-    assert session.status.reconnects >= 1
-    assert "Socket.IO connection failed" in session.status.last_error
-    assert collected == []

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from arbitrage.engine import Engine
-from arbsite.runtime import run_until_stopped
+from lib.runtime import run_until_stopped
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""`make bench`: prints the figures the notes quote. Measures; asserts nothing.
+"""`make bench`: prints the figures README's "Measuring" quotes. Measures; asserts nothing.
 
 Without `--live`: parser, engine and alert-matching micro-benchmarks in this process.
 With `--live ws|rest`: the load harness (loadtest/) against a system it starts on loopback
@@ -15,9 +15,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from arbitrage.bench import bench_tracker, bench_with_rules
-from arbsite.runtime import run_until_stopped
 from feeds.bench import bench_parsers
 from feeds.exchanges import EXCHANGE_IDS
+from lib.runtime import run_until_stopped
 from loadtest.processes import ChildFailed
 from loadtest.report import rest_table, ws_table
 from loadtest.runner import RestRun, SystemSpec, WsRun, measure
@@ -32,7 +32,7 @@ def _numbers(kind: type) -> Callable[[str], list]:
 
 
 class Command(BaseCommand):
-    help = "Measure parser, engine and channel-layer throughput on this machine; with --live, the served system."
+    help = "Measure parser and engine (with alert matching) throughput on this machine; with --live, the served system."
 
     def add_arguments(self, parser):
         parser.add_argument("--ticks", type=int, default=200_000)

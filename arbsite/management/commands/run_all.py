@@ -13,11 +13,12 @@ from django.core.management.base import BaseCommand
 
 from accounts.bootstrap import create_first_admin
 from arbitrage.engine import Engine
-from arbsite import periodic, runtime
+from arbsite import periodic
 from arbsite.background import lanes
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.runner import FeedWorker
 from feeds.simulator.server import Simulator
+from lib import runtime
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--simulate", action="store_true", help="use the built-in exchange simulator")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--exchange", action="append", choices=EXCHANGE_IDS, help="default all")
+        parser.add_argument(
+            "--exchange", action="append", choices=EXCHANGE_IDS, help="default all (not those switched off in admin)"
+        )
 
     def handle(self, *args, simulate, host, port, exchange, **options):
         # Imported here: daphne.server installs Twisted's asyncio reactor on import.

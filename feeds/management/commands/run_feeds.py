@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from arbsite.runtime import run_until_stopped
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.runner import FeedWorker
 from feeds.simulator.server import Simulator
+from lib.runtime import run_until_stopped
 
 
 class Command(BaseCommand):
     help = "Stream best bid/ask from exchanges into the channel layer."
 
     def add_arguments(self, parser):
-        parser.add_argument("--exchange", action="append", choices=EXCHANGE_IDS, help="repeat for several; default all")
+        parser.add_argument(
+            "--exchange",
+            action="append",
+            choices=EXCHANGE_IDS,
+            help="repeat for several; default all (those switched off in admin do not run)",
+        )
         parser.add_argument("--simulate", action="store_true", help="use the built-in exchange simulator")
 
     def handle(self, *args, exchange, simulate, **options):

@@ -6,8 +6,8 @@ import asyncio
 
 from django.core.management.base import BaseCommand
 
-from arbsite.runtime import run_until_stopped
 from feeds.simulator.server import SIMULATED_EXCHANGE_IDS, Simulator
+from lib.runtime import run_until_stopped
 
 
 class Command(BaseCommand):

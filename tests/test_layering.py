@@ -1,0 +1,77 @@
+"""The road does not bend back on itself: who may import whom, read from the source (every
+import, at the top of a module or inside a function)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def imports_of(relative: str) -> set[str]:
+    """Every module a file imports, by its full dotted name (`from a import b` counts a and a.b)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse((ROOT / relative).read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def sources(*folders: str) -> list[str]:
+    return sorted(
+        str(path.relative_to(ROOT))
+        for folder in folders
+        for path in (ROOT / folder).rglob("*.py")
+        if "tests" not in path.relative_to(ROOT).parts
+    )
+
+
+def importing(files: list[str], *modules: str) -> dict[str, list[str]]:
+    """file -> the `modules` (or their submodules) it imports, for the files that import any."""
+    found = {}
+    for relative in files:
+        hits = sorted(name for name in imports_of(relative) if name.startswith(modules))
+        if hits:
+            found[relative] = hits
+    return found
+
+
+def test_alert_delivery_imports_no_task():
+    """accounts.tasks calls the delivery service and hands it the queue: never the reverse."""
+    assert importing(sources("accounts/alerts"), "accounts.tasks") == {}
+
+
+def test_lib_imports_no_app_and_not_the_project():
+    assert importing(sources("lib"), "accounts", "arbitrage", "feeds", "arbsite", "loadtest") == {}
+
+
+def test_apps_take_paging_schema_pieces_and_the_runtime_from_lib_not_the_project():
+    apps = sources("accounts", "arbitrage", "feeds", "loadtest")
+    assert importing(apps, "arbsite.paging", "arbsite.openapi", "arbsite.runtime") == {}
+
+
+def test_the_clock_in_ms_is_defined_once():
+    """lib.clock.now_ms; the engine's own copy goes when the engine is split by job (issue 16)."""
+    defined = set()
+    for folder in ("accounts", "arbitrage", "feeds", "arbsite", "lib", "loadtest", "tests"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") == "now_ms":
+                    defined.add(str(path.relative_to(ROOT)))
+    assert defined - {"arbitrage/engine.py"} == {"lib/clock.py"}
+
+
+def test_pages_forms_and_health_read_exchange_rows_not_the_connectors():
+    """Which exchanges exist and which run is the database's (admin → Exchanges): what reads
+    for people and load balancers never asks the connector package."""
+    readers = [
+        relative
+        for relative in sources("accounts", "arbitrage", "feeds", "arbsite")
+        if Path(relative).name in {"views.py", "forms.py", "api.py", "serializers.py", "pages.py", "queries.py"}
+    ]
+    assert "arbitrage/forms.py" in readers and "feeds/views.py" in readers
+    assert importing([*readers, "arbsite/health.py"], "feeds.exchanges") == {}
