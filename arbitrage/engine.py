@@ -35,6 +35,7 @@ from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTrack
 from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
 from feeds.publish import QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
+from lib.clock import now_ms
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,6 @@ def load_exchange_config() -> ExchangeConfig:
         fees_pct={row.id: row.taker_fee_pct for row in rows},
         max_age_ms={row.id: row.max_quote_age_ms for row in rows},
     )
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class Engine:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ from arbitrage import presence
 from arbitrage.messages import spliced
 from arbitrage.socket_writer import text_frame
 from arbsite.service_watch import REDIS, ServiceWatch
+from lib.clock import now_ms
 
 logger = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ class FanoutHub:
             user_ids=sorted({s.user_id for s in self.subscribers}),
             everything=everything,
             instruments=named,
-            updated_ms=int(time.time() * 1000),
+            updated_ms=now_ms(),
         )
 
     async def _register_forever(self) -> None:

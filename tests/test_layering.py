@@ -55,14 +55,14 @@ def test_apps_take_paging_schema_pieces_and_the_runtime_from_lib_not_the_project
 
 
 def test_the_clock_in_ms_is_defined_once():
-    """lib.clock.now_ms; the engine's own copy goes when the engine is split by job (issue 16)."""
+    """lib.clock.now_ms, nowhere else."""
     defined = set()
     for folder in ("accounts", "arbitrage", "feeds", "arbsite", "lib", "loadtest", "tests"):
         for path in (ROOT / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.FunctionDef) and node.name.lstrip("_") == "now_ms":
                     defined.add(str(path.relative_to(ROOT)))
-    assert defined - {"arbitrage/engine.py"} == {"lib/clock.py"}
+    assert defined == {"lib/clock.py"}
 
 
 def test_pages_forms_and_health_read_exchange_rows_not_the_connectors():

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from arbsite.runtime import run_until_stopped
 from feeds.exchanges import EXCHANGE_IDS
+from lib.runtime import run_until_stopped
 from loadtest.drill import RedisRestartDrill, drill_table
 from loadtest.processes import ChildFailed
 from loadtest.runner import SystemSpec, WsRun, measure
