@@ -30,6 +30,12 @@ CLOSE_RATE_LIMITED = 4429  # kept sending messages faster than allowed
 
 BEARER_SUBPROTOCOL = "bearer"
 
+# Why a user's open connection ended, said in its last `error` message (also by
+# accounts.live_connections, which ends them at once).
+LOGGED_OUT = "logged out"
+PASSWORD_CHANGED = "password changed"
+DEACTIVATED = "account deactivated"
+
 
 @dataclass(frozen=True)
 class TokenAuth:
@@ -82,13 +88,13 @@ def check_still_authorised(scope, access_token: str | None) -> str | None:
         return None
     user = get_user_model().objects.filter(pk=scope["user"].pk).first()
     if user is None or not user.is_active:
-        return "account deactivated"
+        return DEACTIVATED
     session_key = getattr(scope.get("session"), "session_key", None)
     data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load() if session_key else {}
     if not data:
-        return "logged out"
+        return LOGGED_OUT
     if not constant_time_compare(data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
-        return "password changed"
+        return PASSWORD_CHANGED
     return None
 
 

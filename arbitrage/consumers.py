@@ -2,9 +2,9 @@
 
 Pages come with their session; programs with a JWT access token, either in
 Sec-WebSocket-Protocol (accounts.ws_auth) or as the first message, within
-settings.WS_AUTH_TIMEOUT_S. A connection ends when its token or session expires, when its
-session logs out, and, checked every settings.WS_RECHECK_S, when its user is deactivated or
-changes the password.
+settings.WS_AUTH_TIMEOUT_S. A connection ends when its token or session expires, and at once
+when its session logs out or its user changes the password or is deactivated
+(accounts.live_connections); a check every settings.WS_RECHECK_S catches what that misses.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         await self.end(code, error)
 
     async def _recheck_forever(self) -> None:
-        """Deactivation and password changes made anywhere (admin, CLI) end the connection too."""
+        """Deactivation and password changes the push missed (a write past `save`, the layer down)."""
         while not self.ending:
             await asyncio.sleep(settings.WS_RECHECK_S)
             reason = await acheck_still_authorised(self.scope, self.access_token)
