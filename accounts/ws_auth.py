@@ -33,6 +33,12 @@ CLOSE_RATE_LIMITED = 4429  # kept sending messages faster than allowed
 
 BEARER_SUBPROTOCOL = "bearer"
 
+# Why a user's open connection ended, said in its last `error` message (also by
+# accounts.live_connections, which ends them at once).
+LOGGED_OUT = "logged out"
+PASSWORD_CHANGED = "password changed"
+DEACTIVATED = "account deactivated"
+
 
 @dataclass(frozen=True)
 class TokenAuth:
@@ -136,11 +142,11 @@ def refusals(claims: Sequence[AccessClaim]) -> list[str | None]:
 
 def _session_refusal(user, session_data: dict | None) -> str | None:
     if user is None or not user.is_active:
-        return "account deactivated"
+        return DEACTIVATED
     if not session_data:
-        return "logged out"
+        return LOGGED_OUT
     if not constant_time_compare(session_data.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()):
-        return "password changed"
+        return PASSWORD_CHANGED
     return None
 
 

@@ -2,9 +2,10 @@
 
 Pages come with their session; programs with a JWT access token, either in
 Sec-WebSocket-Protocol (accounts.ws_auth) or as the first message, within
-settings.WS_AUTH_TIMEOUT_S. A connection ends when its token or session expires, when its
-session logs out, and, checked with all of the process's connections every
-settings.WS_RECHECK_S (accounts.live_access), when its user is deactivated or changes the password.
+settings.WS_AUTH_TIMEOUT_S. A connection ends when its token or session expires, and at once
+when its session logs out or its user changes the password or is deactivated
+(accounts.live_connections); a check of all the process's connections together every
+settings.WS_RECHECK_S (accounts.live_access) catches what that misses.
 """
 
 from __future__ import annotations

@@ -26,12 +26,12 @@ from arbitrage import presence
 from arbitrage.alerting import enqueue_alerts, load_rule_specs, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
-from arbitrage.history import close_dangling, opportunity_row, record_opportunities
+from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
 from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
 from arbitrage.quote_cache import CachedOpportunity, write_live_state, write_spread_histories
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
-from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
+from arbitrage.tracker import Changes, Closed, LeftOpen, OpenOpportunity, OpportunityTracker
 from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
 from feeds.publish import QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
@@ -53,6 +53,12 @@ MAX_PENDING_ALERTS = 10_000
 SPREAD_HISTORY_POINTS = 900  # 30 minutes at one point every 2 s
 CONFIG_REFRESH_S = 30.0
 MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond which the oldest go
+# A life the previous engine left open is resumed when its pair is seen open again within this
+# long of its last sighting: enough for a restart (a process up again and its feeds' first ticks
+# in ~5–10 s), plus the flush interval its last sighting may be behind by. A longer gap is two
+# lives: with nobody looking, the gap may well have closed and opened again in between.
+RESUME_GRACE_MS = 15_000
+LEFT_OPEN_REASON = "engine stopped"
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class Engine:
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
         self.pending_history: dict[str, tuple[OpenOpportunity, Closed | None]] = {}
+        self.pending_unresumed: list[LeftOpen] = []  # to close at their last sighting
         self.open_fragments: dict[str, CachedOpportunity] = {}
         # Rises by one per update and starts from the clock, so that it keeps rising across
         # restarts and a client can tell an update it has seen from one it has not.
@@ -119,7 +126,7 @@ class Engine:
         await self.layer.group_add(QUOTES_GROUP, self.channel)
 
     async def run(self) -> None:
-        await database_sync_to_async(close_dangling)()
+        await self.take_over()
         await self.refresh_config()
         await self.start()
         try:
@@ -134,6 +141,12 @@ class Engine:
             )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
+
+    async def take_over(self) -> None:
+        """Expect the lives the previous engine left open: each is resumed if its pair opens
+        again within RESUME_GRACE_MS of its last sighting, and closed then otherwise."""
+        self.tracker.expect(await database_sync_to_async(open_lives)(), RESUME_GRACE_MS)
+        await self.write_history()  # those whose grace has passed already
 
     async def refresh_config(self) -> None:
         try:
@@ -377,8 +390,22 @@ class Engine:
             self.redis.succeeded()
 
     async def write_history(self) -> None:
-        if not self.pending_history:
-            return
+        """Write every life that changed since the last call (its last sighting with it), and
+        close the lives left open that were not resumed in time."""
+        self.pending_unresumed += self.tracker.unresumed(now_ms())
+        if self.pending_history:
+            await self._write_lives()
+        if self.pending_unresumed:
+            try:
+                await database_sync_to_async(close_at_last_seen)(
+                    [life.id for life in self.pending_unresumed], LEFT_OPEN_REASON
+                )
+                self.database.succeeded()
+                self.pending_unresumed = []
+            except DatabaseError as exc:
+                self.database.failed(exc, "lives left open not closed, retrying with the next batch")
+
+    async def _write_lives(self) -> None:
         batch, self.pending_history = self.pending_history, {}
         rows = [opportunity_row(opportunity, closed) for opportunity, closed in batch.values()]
         try:

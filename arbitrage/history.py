@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import statistics
+import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Count, Max
 
 from arbitrage.models import Opportunity
-from arbitrage.tracker import Closed, OpenOpportunity
+from arbitrage.spreads import Spread
+from arbitrage.tracker import Closed, LeftOpen, OpenOpportunity
 
 _UPSERT_FIELDS = [
     "closed_at",
+    "last_seen_at",
     "duration_ms",
     "close_reason",
     "ticks",
@@ -28,6 +33,10 @@ def _at(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+def _ms(at: datetime) -> int:
+    return round(at.timestamp() * 1000)
+
+
 def opportunity_row(opportunity: OpenOpportunity, closed: Closed | None = None) -> Opportunity:
     peak = opportunity.peak
     return Opportunity(
@@ -39,6 +48,7 @@ def opportunity_row(opportunity: OpenOpportunity, closed: Closed | None = None) 
         sell_instrument=opportunity.sell.instrument,
         opened_at=_at(opportunity.opened_ms),
         closed_at=_at(closed.closed_ms) if closed else None,
+        last_seen_at=_at(closed.closed_ms if closed else opportunity.updated_ms),
         duration_ms=closed.closed_ms - opportunity.opened_ms if closed else None,
         close_reason=closed.reason if closed else "",
         ticks=opportunity.ticks,
@@ -66,11 +76,44 @@ def prune_opportunities(retention: timedelta) -> int:
     return deleted
 
 
-def close_dangling(now: datetime | None = None) -> int:
-    """Close lives left open by an engine that stopped; a new engine starts from a clean slate."""
-    return Opportunity.objects.filter(closed_at__isnull=True).update(
-        closed_at=now or datetime.now(tz=UTC), close_reason="engine stopped"
-    )
+def open_lives() -> list[LeftOpen]:
+    """The lives left open by an engine that stopped, for the next one to resume or close."""
+    return [
+        LeftOpen(
+            id=row.id.hex,
+            key=(row.buy_exchange, row.buy_instrument, row.sell_exchange, row.sell_instrument),
+            opened_ms=_ms(row.opened_at),
+            last_seen_ms=_ms(row.last_seen_at),
+            ticks=row.ticks,
+            first_net_spread_pct=row.open_net_spread_pct,
+            peak=Spread(
+                buy_price=row.peak_buy_price,
+                sell_price=row.peak_sell_price,
+                gross_spread_pct=row.peak_gross_spread_pct,
+                net_spread_pct=row.peak_net_spread_pct,
+                size_base=row.peak_size_base,
+                profit_quote=row.peak_profit_quote,
+                basis_risk=row.basis_risk,
+            ),
+        )
+        for row in Opportunity.objects.filter(closed_at__isnull=True).order_by()
+    ]
+
+
+def close_at_last_seen(ids: Iterable[str | uuid.UUID], reason: str) -> int:
+    """Close these open lives at their last sighting, with its duration; how many closed.
+
+    Conditional, row by row: a life closed meanwhile (by its engine, by another closer) keeps
+    its own close.
+    """
+    closed = 0
+    with transaction.atomic():
+        rows = Opportunity.objects.filter(pk__in=list(ids), closed_at__isnull=True)
+        for pk, opened_at, last_seen_at in rows.values_list("pk", "opened_at", "last_seen_at"):
+            closed += Opportunity.objects.filter(pk=pk, closed_at__isnull=True).update(
+                closed_at=last_seen_at, duration_ms=_ms(last_seen_at) - _ms(opened_at), close_reason=reason
+            )
+    return closed
 
 
 def summary(since: datetime | None = None, group: str | None = None, limit: int = 200) -> list[dict]:

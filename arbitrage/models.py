@@ -16,6 +16,9 @@ class Opportunity(models.Model):
     sell_instrument = models.CharField(max_length=64)
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Written with every batch while open, so that a life left open by an engine that died is
+    # closed (or resumed) from its last sighting, not from whenever someone noticed.
+    last_seen_at = models.DateTimeField(help_text="The last tick that saw it; a closed life closed then")
     duration_ms = models.PositiveBigIntegerField(null=True, blank=True)
     close_reason = models.CharField(max_length=20, blank=True)
     ticks = models.PositiveIntegerField(default=1)
@@ -34,6 +37,17 @@ class Opportunity(models.Model):
             models.Index(fields=["opened_at"]),
             models.Index(fields=["group", "buy_exchange", "sell_exchange"]),
             models.Index(fields=["buy_instrument", "opened_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True, duration_ms__isnull=True)
+                | models.Q(closed_at__isnull=False, duration_ms__isnull=False),
+                name="opportunity_closed_with_duration",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True) | models.Q(closed_at=models.F("last_seen_at")),
+                name="opportunity_closed_when_last_seen",
+            ),
         ]
         verbose_name_plural = "opportunities"
 

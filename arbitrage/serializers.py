@@ -219,6 +219,7 @@ class OpportunityRecordSerializer(serializers.ModelSerializer):
             "sell_instrument",
             "opened_at",
             "closed_at",
+            "last_seen_at",
             "duration_ms",
             "close_reason",
             "ticks",

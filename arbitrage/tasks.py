@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from arbitrage.history import prune_opportunities
+from arbitrage.history import close_at_last_seen, prune_opportunities
 from arbitrage.models import Opportunity
 from arbitrage.quote_cache import OPPORTUNITIES_KEY
 
@@ -30,26 +30,18 @@ def close_stale_opportunities() -> int:
     """Close opportunity rows left open that no running engine holds; how many.
 
     The engine closes an opportunity whose quotes went stale in its memory, and writes that.
-    A row stays open only when that write never came: the engine stopped (the next one closes
-    such rows when it starts: arbitrage.history.close_dangling) or its database was down too
-    long. The engine's open set in the cache is its heartbeat: rewritten on every change, gone
-    an hour after the last one (quote_cache.QUOTE_TTL_S). A row open longer than
-    OPPORTUNITY_STALE_AFTER_S that is not in that set is closed as `stale`.
+    A row stays open only when that write never came: the engine stopped (the next one resumes
+    or closes such rows when it starts: Engine.take_over) or its database was down too long.
+    The engine's open set in the cache is its heartbeat: rewritten on every change, gone an hour
+    after the last one (quote_cache.QUOTE_TTL_S). A row not seen for OPPORTUNITY_STALE_AFTER_S
+    that is not in that set is closed as `stale`, at its last sighting.
     """
     now = timezone.now()
     held = {uuid.UUID(str(key)) for key in (cache.get(OPPORTUNITIES_KEY) or {})}
     candidates = Opportunity.objects.filter(
-        closed_at__isnull=True, opened_at__lt=now - timedelta(seconds=settings.OPPORTUNITY_STALE_AFTER_S)
-    ).values_list("id", "opened_at")
-    closed = 0
-    for opportunity_id, opened_at in candidates:
-        if opportunity_id in held:
-            continue
-        duration_ms = int((now - opened_at).total_seconds() * 1000)
-        # Conditional: a row the engine closed meanwhile keeps its own close.
-        closed += Opportunity.objects.filter(pk=opportunity_id, closed_at__isnull=True).update(
-            closed_at=now, duration_ms=duration_ms, close_reason="stale"
-        )
+        closed_at__isnull=True, last_seen_at__lt=now - timedelta(seconds=settings.OPPORTUNITY_STALE_AFTER_S)
+    ).values_list("id", flat=True)
+    closed = close_at_last_seen((pk for pk in candidates if pk not in held), "stale")
     if closed:
         logger.info("closed %d opportunities no engine holds", closed)
     return closed

@@ -54,8 +54,35 @@ class OpenOpportunity:
 @dataclass(frozen=True)
 class Closed:
     opportunity: OpenOpportunity
-    closed_ms: int
+    closed_ms: int  # the last tick that saw it: the one that saw it end, or its last sighting
     reason: str  # "spread" (gap gone), "stale", "invalid" (crossed/empty), "disconnected"
+
+
+# Ends the tracker only infers, with no tick that saw them: the opportunity is closed at the
+# last tick that saw it alive, so its duration holds no time in which nobody looked.
+INFERRED_ENDS = frozenset({"stale", "disconnected"})
+
+
+@dataclass(frozen=True)
+class LeftOpen:
+    """A life an earlier engine left open, as its last write saw it: resumed (same id, opened
+    time, ticks and peak) when its pair opens again in time, else closed at `last_seen_ms`."""
+
+    id: str
+    key: PairKey
+    opened_ms: int
+    last_seen_ms: int
+    ticks: int
+    first_net_spread_pct: Decimal
+    peak: Spread
+
+    def resume(self, opened: OpenOpportunity) -> None:
+        opened.id = self.id
+        opened.opened_ms = self.opened_ms
+        opened.ticks += self.ticks
+        opened.first_net_spread_pct = self.first_net_spread_pct
+        if self.peak.net_spread_pct > opened.peak.net_spread_pct:
+            opened.peak = self.peak
 
 
 @dataclass
@@ -97,6 +124,10 @@ class OpportunityTracker:
         self.open: dict[PairKey, OpenOpportunity] = {}
         # (exchange, instrument) -> keys of open opportunities it is a leg of
         self._legs: dict[tuple[str, str], set[PairKey]] = {}
+        # Lives an earlier engine left open, waiting to be resumed (see `expect`).
+        self.left_open: dict[PairKey, LeftOpen] = {}
+        self._outlived: list[LeftOpen] = []  # left open beside a later life of the same pair
+        self.resume_grace_ms = 0
 
     def fee_pct(self, exchange: str) -> Decimal:
         return self.fees_pct.get(exchange, self.default_fee_pct)
@@ -153,6 +184,24 @@ class OpportunityTracker:
             changes.extend(self._close_legs(leg, now_ms, "disconnected"))
         return changes
 
+    def expect(self, lives: list[LeftOpen], grace_ms: int) -> None:
+        """Resume each life if its pair opens again within `grace_ms` of its last sighting."""
+        self.resume_grace_ms = grace_ms
+        # One pair, one life to resume: the latest seen. An older one was over before it.
+        for life in sorted(lives, key=lambda life: life.last_seen_ms):
+            if (earlier := self.left_open.get(life.key)) is not None:
+                self._outlived.append(earlier)
+            self.left_open[life.key] = life
+
+    def unresumed(self, now_ms: int) -> list[LeftOpen]:
+        """The lives left open whose grace has passed by `now_ms`: they are no longer expected."""
+        gone = [life for life in self.left_open.values() if now_ms - life.last_seen_ms > self.resume_grace_ms]
+        for life in gone:
+            del self.left_open[life.key]
+        gone += self._outlived
+        self._outlived = []
+        return gone
+
     def best_net_spread_pct(self, group: str, now_ms: int) -> float | None:
         """The best net spread across the market's fresh quotes, buying on one exchange and
         selling on another; negative when no pair pays for its fees. None under two exchanges."""
@@ -187,6 +236,10 @@ class OpportunityTracker:
         spread = exact_spread(buy.quote, sell.quote, self.fee_pct(key[0]), self.fee_pct(key[2]))
         if current is None:
             opened = OpenOpportunity(uuid.uuid4().hex, group, buy.quote, sell.quote, spread, now_ms, now_ms)
+            earlier = self.left_open.get(key)
+            if earlier is not None and now_ms - earlier.last_seen_ms <= self.resume_grace_ms:
+                del self.left_open[key]
+                earlier.resume(opened)
             self.open[key] = opened
             self._legs.setdefault(key[:2], set()).add(key)
             self._legs.setdefault(key[2:], set()).add(key)
@@ -213,7 +266,7 @@ class OpportunityTracker:
                 keys.discard(key)
                 if not keys:
                     del self._legs[leg]
-        return Closed(opportunity, now_ms, reason)
+        return Closed(opportunity, opportunity.updated_ms if reason in INFERRED_ENDS else now_ms, reason)
 
 
 def rank(

@@ -58,7 +58,11 @@ def quote_market() -> None:
     async_to_sync(engine.fan_out)()
 
 
-def record_life(buy: str, sell: str, opened: datetime, *, closed: bool = True, net: str = "0.5") -> Opportunity:
+def record_life(
+    buy: str, sell: str, opened: datetime, *, closed: bool = True, net: str = "0.5", seen_for_s: float = 3
+) -> Opportunity:
+    """A life seen for `seen_for_s` after it opened: closed then, or still open."""
+    last_seen = opened + timedelta(seconds=seen_for_s)
     return Opportunity.objects.create(
         group="BTC/USD",
         buy_exchange=buy,
@@ -66,8 +70,9 @@ def record_life(buy: str, sell: str, opened: datetime, *, closed: bool = True, n
         sell_exchange=sell,
         sell_instrument="BTC/USDT:USDT",
         opened_at=opened,
-        closed_at=opened + timedelta(seconds=3) if closed else None,
-        duration_ms=3000 if closed else None,
+        closed_at=last_seen if closed else None,
+        last_seen_at=last_seen,
+        duration_ms=round(seen_for_s * 1000) if closed else None,
         close_reason="spread" if closed else "",
         open_net_spread_pct=Decimal(net),
         peak_net_spread_pct=Decimal(net),

@@ -77,6 +77,7 @@ def _life(opened_at, duration_ms, peak, buy="binance", sell="bybit", group="BTC/
         sell_instrument="BTC/USDT:USDT",
         opened_at=opened_at,
         closed_at=opened_at + timedelta(milliseconds=duration_ms),
+        last_seen_at=opened_at + timedelta(milliseconds=duration_ms),
         duration_ms=duration_ms,
         open_net_spread_pct=peak,
         peak_net_spread_pct=peak,

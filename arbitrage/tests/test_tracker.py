@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from arbitrage.spreads import Spread
 from arbitrage.tests.factories import make_quote
-from arbitrage.tracker import OpportunityTracker, rank
+from arbitrage.tracker import LeftOpen, OpportunityTracker, rank
 
 FEES = {"binance": Decimal("0.05"), "bybit": Decimal("0.055"), "okx": Decimal("0.05")}
 T0 = 1_700_000_000_000
@@ -47,11 +48,12 @@ def test_updates_count_ticks_and_keep_the_peak_then_close_when_the_gap_goes(trac
     assert tracker.open == {}
 
 
-def test_stale_quotes_take_no_part_and_close_what_they_fed(tracker):
+def test_stale_quotes_take_no_part_and_close_what_they_fed_when_last_seen(tracker):
     tracker.on_quote(quote("okx", "99.9", "100"), T0)  # okx quotes live 1 s
     assert tracker.on_quote(quote("bybit", "101", "101.1", T0), T0).opened
+    assert tracker.on_quote(quote("bybit", "101.2", "101.3", T0 + 300), T0 + 300).updated
     [closed] = tracker.expire(T0 + 1006).closed  # received at T0 + 5 ms
-    assert closed.reason == "stale"
+    assert (closed.reason, closed.closed_ms) == ("stale", T0 + 300)  # not when noticed: nobody saw it after
     assert not tracker.on_quote(quote("bybit", "101", "101.1", T0 + 1007), T0 + 1007)
 
 
@@ -71,8 +73,9 @@ def test_crossed_or_empty_books_never_take_part(tracker, bid, ask):
 def test_a_disconnected_exchange_closes_its_opportunities_at_once(tracker):
     tracker.on_quote(quote("binance", "99.9", "100"), T0)
     tracker.on_quote(quote("bybit", "101", "101.1"), T0)
+    tracker.on_quote(quote("bybit", "101", "101.1", T0 + 2), T0 + 2)
     [closed] = tracker.disconnect("bybit", ["BTC/USDT:USDT"], T0 + 5).closed
-    assert closed.reason == "disconnected"
+    assert (closed.reason, closed.closed_ms) == ("disconnected", T0 + 2)
 
 
 def test_one_exchange_is_never_paired_with_itself(tracker):
@@ -133,3 +136,44 @@ def test_best_net_spread_of_a_market_pairs_different_exchanges_only(tracker):
     tracker.on_quote(quote("bybit", "99.95", "100.05", T0 + 1), T0 + 1)
     # no pair pays for its fees: the least bad one, negative
     assert tracker.best_net_spread_pct("BTC/USD", T0 + 1) < 0
+
+
+def _left_open(last_seen_ms, peak_net="2.5", life_id="a" * 32):
+    peak = Spread(Decimal(100), Decimal(103), Decimal(3), Decimal(peak_net), Decimal(1), Decimal("2.5"), False)
+    key = ("binance", "BTC/USDT:USDT", "bybit", "BTC/USDT:USDT")
+    return LeftOpen(life_id, key, T0 - 60_000, last_seen_ms, 40, Decimal("0.7"), peak)
+
+
+def test_a_life_left_open_is_resumed_when_its_pair_opens_within_the_grace(tracker):
+    tracker.expect([_left_open(T0 - 10_000)], grace_ms=15_000)
+    tracker.on_quote(quote("binance", "99.9", "100"), T0)
+    [resumed] = tracker.on_quote(quote("bybit", "101", "101.1"), T0).opened
+    assert (resumed.id, resumed.opened_ms, resumed.updated_ms, resumed.ticks) == ("a" * 32, T0 - 60_000, T0, 41)
+    assert (resumed.first_net_spread_pct, resumed.peak.net_spread_pct) == (Decimal("0.7"), Decimal("2.5"))
+    assert tracker.left_open == {} and tracker.unresumed(T0 + 60_000) == []
+
+
+def test_a_resumed_life_keeps_the_higher_peak(tracker):
+    tracker.expect([_left_open(T0, peak_net="0.1")], grace_ms=15_000)
+    tracker.on_quote(quote("binance", "99.9", "100"), T0)
+    [resumed] = tracker.on_quote(quote("bybit", "101", "101.1"), T0).opened
+    assert resumed.peak.net_spread_pct == Decimal("0.89445")
+
+
+def test_a_life_left_open_past_its_grace_is_not_resumed_and_is_given_back(tracker):
+    life = _left_open(T0 - 15_001)
+    tracker.expect([life], grace_ms=15_000)
+    assert tracker.unresumed(T0 - 1) == []
+    tracker.on_quote(quote("binance", "99.9", "100"), T0)
+    [opened] = tracker.on_quote(quote("bybit", "101", "101.1"), T0).opened
+    assert (opened.id != life.id, opened.opened_ms, opened.ticks) == (True, T0, 1)
+    assert tracker.unresumed(T0) == [life]
+    assert tracker.left_open == {}
+
+
+def test_of_two_lives_left_open_for_one_pair_the_later_is_resumed_and_the_other_given_back(tracker):
+    older, later = _left_open(T0 - 9_000, life_id="b" * 32), _left_open(T0 - 1_000)
+    tracker.expect([later, older], grace_ms=15_000)
+    assert tracker.unresumed(T0) == [older]
+    tracker.on_quote(quote("binance", "99.9", "100"), T0)
+    assert tracker.on_quote(quote("bybit", "101", "101.1"), T0).opened[0].id == later.id
