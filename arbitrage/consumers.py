@@ -41,10 +41,9 @@ from arbitrage.messages import (
     auth_message_decoder,
     client_message_decoder,
     encoder,
-    snapshot_pages,
 )
 from arbitrage.queries import resolve_instruments
-from arbitrage.quote_cache import aread_snapshot
+from arbitrage.snapshots import snapshot_reader
 from arbitrage.socket_writer import frame_writer
 
 # Application close codes (4401, 4403, 4408, 4429) live in accounts.ws_auth and the README.
@@ -235,17 +234,13 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.scope["user"] = auth.user
         await self.start_feed(token, auth.expires_at)
 
-    def _watches(self, buy: str, sell: str) -> bool:
-        return not self.instruments or buy in self.instruments or sell in self.instruments
-
     async def send_snapshot(self, min_seq: int = 0) -> int | None:
         """The cached state this connection watches, in pages, if it reflects update `min_seq`
         or later; returns the update it reflects (None: the cache is older, nothing sent)."""
-        snapshot = await aread_snapshot(self.instruments or None)
+        snapshot = await snapshot_reader().read(self.instruments, min_seq)
         if snapshot.seq < min_seq:
             return None
-        opportunities = [text for buy, sell, text in snapshot.opportunities if self._watches(buy, sell)]
-        for text in snapshot_pages(snapshot.seq, snapshot.quotes, opportunities):
+        for text in snapshot.texts:
             await self._send_text(text)
         return snapshot.seq
 
