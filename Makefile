@@ -41,9 +41,12 @@ bench: install
 	$(BIN)/python manage.py bench --live ws --clients 100 --duration 10
 	$(BIN)/python manage.py bench --live rest --rps 100 --duration 10
 
-# The live path at scale, single process and scaled out (needs DATABASE_URL=postgres://...); ~10 minutes.
+# The live path at scale, single process and scaled out, and the Redis restart drill
+# (needs DATABASE_URL=postgres://...); ~15 minutes.
 bench-scale: install
 	$(BIN)/python manage.py bench --live ws --clients 100,1000 --duration 20
 	$(BIN)/python manage.py bench --live ws --mode scaleout --clients 100,1000 --duration 20
+	$(BIN)/python manage.py bench --live ws --mode scaleout --web-workers 2 --clients 5000 --duration 20
 	$(BIN)/python manage.py bench --live rest --rps 100,500 --duration 20
 	$(BIN)/python manage.py bench --live rest --path /health --rps 500 --duration 20
+	$(BIN)/python manage.py drill redis-restart --clients 1000 --outage 10 --after 60

@@ -191,7 +191,7 @@ async def _load(
 
 
 def _meta(kind: str, target: Target, run: WsRun | RestRun, started_at_s: float) -> dict:
-    fanout_ms = target.settings.get("ARBSITE_FANOUT_MS") or os.environ.get("ARBSITE_FANOUT_MS") or "100 (default)"
+    fanout_ms = target.settings.get("ARBSITE_FANOUT_MS") or os.environ.get("ARBSITE_FANOUT_MS") or "25 (default)"
     return {
         "kind": kind,
         "started_at_s": started_at_s,
