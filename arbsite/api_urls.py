@@ -11,6 +11,7 @@ from accounts import api as accounts_api
 from accounts.urls import browsable_api_urlpatterns
 from arbitrage import api as arbitrage_api
 from feeds import api as feeds_api
+from paper import api as paper_api
 
 
 def no_such_endpoint(request: HttpRequest, *args, **kwargs) -> JsonResponse:
@@ -37,6 +38,8 @@ urlpatterns = [
     ),
     path("opportunities", arbitrage_api.OpportunityHistoryView.as_view(), name="api-opportunities"),
     # The user's own resources
+    path("paper/wallets", paper_api.WalletsView.as_view(), name="api-paper-wallets"),
+    path("paper/executions", paper_api.ExecutionsView.as_view(), name="api-paper-executions"),
     path("watchlist", accounts_api.WatchlistView.as_view(), name="api-watchlist"),
     path("watchlist/<str:watched_id>", accounts_api.WatchedInstrumentView.as_view(), name="api-watched"),
     path("alerts/rules", accounts_api.AlertRulesView.as_view(), name="api-alert-rules"),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accounts",
     "feeds",
     "arbitrage",
+    "paper",
 ]
 
 # Every middleware here runs on the event loop under ASGI (none is synchronous only): a

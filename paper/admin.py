@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from paper.models import PaperExecution, PaperFill, PaperWallet
+
+
+@admin.register(PaperWallet)
+class PaperWalletAdmin(admin.ModelAdmin):
+    list_display = ("user", "exchange", "currency", "balance")
+    list_filter = ("exchange", "currency")
+    search_fields = ("user__username",)
+
+
+class PaperFillInline(admin.TabularInline):
+    model = PaperFill
+    extra = 0
+    can_delete = False
+    readonly_fields = ("exchange", "instrument", "side", "price", "size_base", "notional", "fee", "currency")
+
+
+@admin.register(PaperExecution)
+class PaperExecutionAdmin(admin.ModelAdmin):
+    list_display = ("user", "buy_exchange", "sell_exchange", "size_base", "executed_at")
+    readonly_fields = ("user", "idempotency_key", "buy_exchange", "sell_exchange", "size_base", "executed_at")
+    inlines = [PaperFillInline]

@@ -1,0 +1,57 @@
+"""/api/paper/: a user's paper wallets and executions (JWT or session, own data only)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lib.openapi import ERROR_SCHEMA
+from paper import serializers as s
+from paper.execution import InsufficientBalance, execute_pair, set_balance
+from paper.fills import NotFillable
+from paper.models import PaperExecution, PaperWallet
+
+
+class WalletsView(APIView):
+    @extend_schema(operation_id="paper_wallets_list", responses=s.WalletSerializer(many=True), tags=["paper"])
+    def get(self, request: Request) -> Response:
+        """My paper balances, per exchange and settle currency."""
+        wallets = PaperWallet.objects.filter(user=request.user).order_by("exchange", "currency")
+        return Response(s.WalletSerializer(wallets, many=True).data)
+
+    @extend_schema(request=s.WalletInput, responses=s.WalletSerializer, tags=["paper"])
+    def put(self, request: Request) -> Response:
+        """Set (or reset) one balance."""
+        given = s.WalletInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        wallet = set_balance(request.user, **given.validated_data)
+        return Response(s.WalletSerializer(wallet).data)
+
+
+class ExecutionsView(APIView):
+    @extend_schema(operation_id="paper_executions_list", responses=s.ExecutionSerializer(many=True), tags=["paper"])
+    def get(self, request: Request) -> Response:
+        """My paper executions, newest first (the latest 100)."""
+        executions = PaperExecution.objects.filter(user=request.user).prefetch_related("fills").order_by("-id")[:100]
+        return Response(s.ExecutionSerializer(executions, many=True).data)
+
+    @extend_schema(
+        request=s.ExecutionInput,
+        responses={201: s.ExecutionSerializer, 200: s.ExecutionSerializer, 409: ERROR_SCHEMA},
+        tags=["paper"],
+    )
+    def post(self, request: Request) -> Response:
+        """Buy on one exchange and sell on the other at the books of this moment, both legs or
+        neither (201). A retried idempotency key returns the first execution (200). 409 says
+        why nothing was filled: a stale or missing quote, too large a size, too small a wallet."""
+        given = s.ExecutionInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            execution, filled = execute_pair(request.user, **given.validated_data)
+        except (NotFillable, InsufficientBalance) as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        code = status.HTTP_201_CREATED if filled else status.HTTP_200_OK
+        return Response(s.ExecutionSerializer(execution).data, status=code)

@@ -1,0 +1,111 @@
+"""Executing a pair on paper: read the books, fill both legs, debit both wallets, atomically.
+
+An execution is all or nothing: both legs' wallets are debited in one transaction, and the
+database refuses a negative balance, so two executions racing for one wallet cannot both
+spend it. A request carries an idempotency key; a retry with the same key returns the first
+execution and fills nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from arbitrage.quote_cache import read_quotes
+from feeds.models import Exchange, Instrument
+from lib.clock import now_ms
+from paper.fills import Book, LegFill, NotFillable, fill_pair
+from paper.models import PaperExecution, PaperFill, PaperWallet
+
+
+class InsufficientBalance(Exception):
+    """A leg's wallet lacks what the leg ties up; nothing is filled."""
+
+
+def _book(exchange_id: str, instrument: str) -> Book:
+    quote = read_quotes([instrument]).get(instrument, {}).get(exchange_id)
+    if quote is None:
+        raise NotFillable(f"no quote for {instrument} on {exchange_id}")
+    exchange = Exchange.objects.filter(id=exchange_id, enabled=True).first()
+    if exchange is None:
+        raise NotFillable(f"exchange {exchange_id} is not enabled")
+    listed = Instrument.objects.filter(exchange=exchange_id, instrument=instrument).first()
+    return Book(
+        exchange=exchange_id,
+        instrument=instrument,
+        bid=Decimal(quote["bid"]),
+        ask=Decimal(quote["ask"]),
+        bid_size=Decimal(quote["bid_size"]),
+        ask_size=Decimal(quote["ask_size"]),
+        ts_ms=int(quote["ts_ms"]),
+        # Sizes arrive in base units; one contract is the smallest step we know of.
+        lot_base=listed.contract_size * listed.multiplier if listed else Decimal("0.000001"),
+        taker_fee_pct=exchange.taker_fee_pct,
+        max_age_ms=exchange.max_quote_age_ms,
+    )
+
+
+def execute_pair(
+    user, buy_exchange: str, sell_exchange: str, instrument: str, size_base: Decimal, idempotency_key: str
+) -> tuple[PaperExecution, bool]:
+    """(the execution, True) when filled now; (the earlier one, False) for a retried key.
+    NotFillable or InsufficientBalance when nothing could be filled."""
+    earlier = PaperExecution.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    if earlier is not None:
+        return earlier, False
+    if buy_exchange == sell_exchange:
+        raise NotFillable("the two legs must be on different exchanges")
+    legs = fill_pair(_book(buy_exchange, instrument), _book(sell_exchange, instrument), size_base, now_ms())
+    try:
+        with transaction.atomic():
+            execution = PaperExecution.objects.create(
+                user=user,
+                idempotency_key=idempotency_key,
+                buy_exchange=buy_exchange,
+                sell_exchange=sell_exchange,
+                size_base=legs[0].size_base,
+            )
+            for leg in legs:
+                _debit(user, leg)
+                PaperFill.objects.create(execution=execution, **_fill_fields(leg))
+    except IntegrityError:
+        earlier = PaperExecution.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if earlier is not None:  # the same key won a race: one execution only
+            return earlier, False
+        raise
+    return execution, True
+
+
+def _debit(user, leg: LegFill) -> None:
+    wallets = PaperWallet.objects.filter(user=user, exchange=leg.exchange, currency=leg.currency)
+    try:
+        with transaction.atomic():
+            updated = wallets.update(balance=F("balance") - leg.cost)
+    except IntegrityError as exc:  # the never-negative constraint
+        raise InsufficientBalance(
+            f"{leg.exchange} {leg.currency} wallet holds less than the {leg.cost:.2f} this leg needs"
+        ) from exc
+    if not updated:
+        raise InsufficientBalance(f"no {leg.currency} wallet on {leg.exchange}: set its balance first")
+
+
+def _fill_fields(leg: LegFill) -> dict:
+    return {
+        "exchange": leg.exchange,
+        "instrument": leg.instrument,
+        "side": leg.side,
+        "price": leg.price,
+        "size_base": leg.size_base,
+        "notional": leg.notional,
+        "fee": leg.fee,
+        "currency": leg.currency,
+    }
+
+
+def set_balance(user, exchange: str, currency: str, balance: Decimal) -> PaperWallet:
+    wallet, _ = PaperWallet.objects.update_or_create(
+        user=user, exchange=exchange, currency=currency, defaults={"balance": balance}
+    )
+    return wallet

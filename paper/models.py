@@ -1,0 +1,62 @@
+"""Paper wallets and what was filled against them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+MONEY = {"max_digits": 30, "decimal_places": 12}
+
+
+class PaperWallet(models.Model):
+    """A user's paper balance on one exchange in one settle currency, set by the user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_wallets")
+    exchange = models.CharField(max_length=20)
+    currency = models.CharField(max_length=16)
+    balance = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "exchange", "currency"], name="one_wallet_per_exchange_currency"),
+            # The database, not the code, guarantees that concurrent executions never overdraw.
+            models.CheckConstraint(condition=models.Q(balance__gte=0), name="paper_wallet_never_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.exchange} {self.balance} {self.currency}"
+
+
+class PaperExecution(models.Model):
+    """Both legs of one pair, filled together or not at all."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_executions")
+    idempotency_key = models.CharField(max_length=80)
+    buy_exchange = models.CharField(max_length=20)
+    sell_exchange = models.CharField(max_length=20)
+    size_base = models.DecimalField(**MONEY)
+    executed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A retried request (same key) finds the first execution instead of filling twice.
+            models.UniqueConstraint(fields=["user", "idempotency_key"], name="one_execution_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} long {self.buy_exchange} short {self.sell_exchange} {self.size_base}"
+
+
+class PaperFill(models.Model):
+    execution = models.ForeignKey(PaperExecution, on_delete=models.CASCADE, related_name="fills")
+    exchange = models.CharField(max_length=20)
+    instrument = models.CharField(max_length=64)
+    side = models.CharField(max_length=4, choices=[("buy", "buy"), ("sell", "sell")])
+    price = models.DecimalField(**MONEY)
+    size_base = models.DecimalField(**MONEY)
+    notional = models.DecimalField(**MONEY)
+    fee = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=16)
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.size_base} {self.instrument} on {self.exchange} at {self.price}"

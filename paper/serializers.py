@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from arbitrage.queries import known_instruments
+from feeds.symbols import UnknownExchange, UnknownSymbol, resolve_exchange, resolve_symbol
+from paper.models import PaperExecution, PaperFill, PaperWallet
+
+MONEY = {"max_digits": 30, "decimal_places": 12}
+
+
+class WalletSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaperWallet
+        fields = ["exchange", "currency", "balance"]
+
+
+class WalletInput(serializers.Serializer):
+    exchange = serializers.CharField(max_length=20)
+    currency = serializers.RegexField(r"^[A-Z0-9]{2,16}$")
+    balance = serializers.DecimalField(min_value=0, **MONEY)
+
+    def validate_exchange(self, value: str) -> str:
+        try:
+            return resolve_exchange(value)
+        except UnknownExchange as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class ExecutionInput(serializers.Serializer):
+    buy_exchange = serializers.CharField(max_length=20)
+    sell_exchange = serializers.CharField(max_length=20)
+    instrument = serializers.CharField(max_length=64, help_text="Any form the market endpoints take")
+    size_base = serializers.DecimalField(min_value=0, **MONEY)
+    idempotency_key = serializers.CharField(
+        max_length=80, help_text="Chosen by the client; a retry with the same key never fills twice"
+    )
+
+    def validate_buy_exchange(self, value: str) -> str:
+        return self._exchange(value)
+
+    def validate_sell_exchange(self, value: str) -> str:
+        return self._exchange(value)
+
+    def validate_instrument(self, value: str) -> str:
+        try:
+            return resolve_symbol(value, known_instruments())
+        except UnknownSymbol as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    @staticmethod
+    def _exchange(value: str) -> str:
+        try:
+            return resolve_exchange(value)
+        except UnknownExchange as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class FillSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PaperFill
+        fields = ["exchange", "instrument", "side", "price", "size_base", "notional", "fee", "currency"]
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    fills = FillSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PaperExecution
+        fields = ["id", "idempotency_key", "buy_exchange", "sell_exchange", "size_base", "executed_at", "fills"]

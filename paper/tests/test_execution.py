@@ -1,0 +1,146 @@
+"""Paper executions through the API: both legs or neither, own wallets only, never twice,
+never overdrawn (the database refuses it, also under concurrent executions)."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal as D
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.db import connections
+
+from arbitrage.messages import quote_fragment
+from arbitrage.quote_cache import write_live_state
+from arbitrage.tests.factories import make_quote
+from lib.clock import now_ms
+from paper.execution import InsufficientBalance, execute_pair, set_balance
+from paper.models import PaperExecution, PaperWallet
+
+pytestmark = pytest.mark.django_db
+
+INSTRUMENT = "ETH/USDT:USDT"
+
+
+def quoted(*quotes) -> None:
+    rows: dict[str, dict[str, str]] = {}
+    for quote in quotes:
+        rows.setdefault(quote.instrument, {})[quote.exchange] = quote_fragment(quote)
+    async_to_sync(write_live_state)(1, rows, index=sorted(rows))
+
+
+@pytest.fixture
+def market():
+    at = now_ms()
+    quoted(
+        make_quote("binance", INSTRUMENT, bid="2315.10", ask="2315.20", size="5", ts_ms=at),
+        make_quote("bybit", INSTRUMENT, bid="2330.40", ask="2330.50", size="5", ts_ms=at),
+    )
+
+
+def order(key: str = "k1", size: str = "1") -> dict:
+    return {
+        "buy_exchange": "binance",
+        "sell_exchange": "bybit",
+        "instrument": "ETH-USDT-USDT",  # any form the market endpoints take
+        "size_base": size,
+        "idempotency_key": key,
+    }
+
+
+def test_an_execution_fills_both_legs_and_debits_both_wallets(alice, as_user, market):
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("10000"))
+
+    answer = as_user(alice).post("/api/paper/executions", order(), format="json")
+
+    assert answer.status_code == 201, answer.content
+    fills = {fill["side"]: fill for fill in answer.json()["fills"]}
+    assert (fills["buy"]["exchange"], D(fills["buy"]["price"])) == ("binance", D("2315.20"))
+    assert (fills["sell"]["exchange"], D(fills["sell"]["price"])) == ("bybit", D("2330.40"))
+    balances = dict(PaperWallet.objects.filter(user=alice).values_list("exchange", "balance"))
+    # Each leg ties up its notional and its exchange's taker fee (the seeded default tiers).
+    assert D(fills["buy"]["fee"]) == D("2315.20") * D("0.05") / 100
+    assert D(fills["sell"]["fee"]) == D("2330.40") * D("0.055") / 100
+    assert balances["binance"] == D("10000") - D("2315.20") - D(fills["buy"]["fee"])
+    assert balances["bybit"] == D("10000") - D("2330.40") - D(fills["sell"]["fee"])
+
+
+def test_a_retried_key_returns_the_first_execution_and_fills_nothing_more(alice, as_user, market):
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("10000"))
+    client = as_user(alice)
+
+    first = client.post("/api/paper/executions", order("same"), format="json")
+    again = client.post("/api/paper/executions", order("same"), format="json")
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    assert PaperExecution.objects.count() == 1
+
+
+def test_one_poor_wallet_fills_neither_leg(alice, as_user, market):
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("100"))  # the short leg needs ~2,332
+
+    answer = as_user(alice).post("/api/paper/executions", order(), format="json")
+
+    assert answer.status_code == 409
+    assert "bybit USDT wallet holds less" in answer.json()["detail"]
+    assert PaperExecution.objects.count() == 0
+    assert PaperWallet.objects.get(user=alice, exchange="binance").balance == D("10000")  # rolled back
+
+
+def test_a_stale_leg_fills_nothing(alice, as_user):
+    quoted(
+        make_quote("binance", INSTRUMENT, bid="2315.10", ask="2315.20", ts_ms=now_ms() - 60_000),
+        make_quote("bybit", INSTRUMENT, bid="2330.40", ask="2330.50", ts_ms=now_ms()),
+    )
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("10000"))
+
+    answer = as_user(alice).post("/api/paper/executions", order(), format="json")
+
+    assert answer.status_code == 409 and "quote is 60" in answer.json()["detail"]
+    assert PaperExecution.objects.count() == 0
+
+
+def test_wallets_are_each_users_own(alice, bob, as_user):
+    set_balance(bob, "binance", "USDT", D("5"))
+    client = as_user(alice)
+
+    put = client.put("/api/paper/wallets", {"exchange": "Binance", "currency": "USDT", "balance": "250"}, format="json")
+    listed = client.get("/api/paper/wallets")
+
+    assert put.status_code == 200
+    assert listed.json() == [{"exchange": "binance", "currency": "USDT", "balance": "250.000000000000"}]
+    assert client.get("/api/paper/executions").json() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_executions_never_overdraw_a_wallet(alice, market, postgres_url):
+    set_balance(alice, "binance", "USDT", D("7000"))  # enough for three 1-ETH longs at 2,315.20 + fee
+    set_balance(alice, "bybit", "USDT", D("100000"))
+    racers = 8
+    start = threading.Barrier(racers, timeout=10)
+    outcomes: list[str] = []
+
+    def execute(number: int) -> None:
+        try:
+            start.wait()
+            execute_pair(alice, "binance", "bybit", INSTRUMENT, D("1"), f"race-{number}")
+            outcomes.append("filled")
+        except InsufficientBalance:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=execute, args=(n,)) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["filled"] * 3 + ["refused"] * 5
+    assert PaperWallet.objects.get(user=alice, exchange="binance").balance >= 0
+    assert PaperExecution.objects.filter(user=alice).count() == 3

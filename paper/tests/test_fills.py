@@ -1,0 +1,70 @@
+"""Both legs filled at the books' prices with exact numbers, or refused saying why."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from paper.fills import Book, NotFillable, fill_pair
+
+NOW_MS = 1_000_000
+
+
+def book(exchange: str, bid: str, ask: str, size: str = "5", lot: str = "0.001", fee: str = "0.05", **kw) -> Book:
+    return Book(
+        exchange=exchange,
+        instrument=kw.get("instrument", "ETH/USDT:USDT"),
+        bid=D(bid),
+        ask=D(ask),
+        bid_size=D(size),
+        ask_size=D(size),
+        ts_ms=kw.get("ts_ms", NOW_MS - 100),
+        lot_base=D(lot),
+        taker_fee_pct=D(fee),
+        max_age_ms=5000,
+    )
+
+
+def test_long_at_the_ask_short_at_the_bid_with_each_exchange_fee_and_size_rounded_down_to_the_lot():
+    buy, sell = fill_pair(
+        book("binance", "2315.10", "2315.20", lot="0.001", fee="0.05"),
+        book("bybit", "2330.40", "2330.50", lot="0.01", fee="0.055"),
+        D("1.2345"),
+        NOW_MS,
+    )
+    assert (buy.side, buy.price, buy.size_base) == ("buy", D("2315.20"), D("1.23"))
+    assert buy.notional == D("2847.696") and buy.fee == D("1.423848")
+    assert (sell.side, sell.price, sell.size_base) == ("sell", D("2330.40"), D("1.23"))
+    assert sell.notional == D("2866.392") and sell.fee == D("1.5765156")
+    assert buy.cost == D("2849.119848") and buy.currency == "USDT"
+
+
+@pytest.mark.parametrize(
+    ("buy", "sell", "size", "why"),
+    [
+        (
+            book("binance", "1", "1.1", ts_ms=NOW_MS - 7200),
+            book("bybit", "2", "2.1"),
+            "1",
+            "binance's ETH/USDT:USDT quote is 7.2 s old",
+        ),
+        (
+            book("binance", "1", "1.1"),
+            book("bybit", "2.2", "2.1"),
+            "1",
+            "bybit's ETH/USDT:USDT book is empty or crossed",
+        ),
+        (
+            book("binance", "1", "1.1"),
+            book("bybit", "2", "2.1"),
+            "6",
+            "exceeds the top of the books (5 available on both)",
+        ),
+        (book("binance", "1", "1.1"), book("bybit", "2", "2.1"), "0.0001", "below one lot"),
+        (book("binance", "1", "1.1", instrument="BTC/USD:BTC"), book("bybit", "2", "2.1"), "1", "inverse contract"),
+    ],
+)
+def test_nothing_is_filled_when_a_leg_cannot_be(buy, sell, size, why):
+    with pytest.raises(NotFillable, match=why.replace("(", r"\(").replace(")", r"\)")):
+        fill_pair(buy, sell, D(size), NOW_MS)
