@@ -40,6 +40,7 @@ urlpatterns = [
     # The user's own resources
     path("paper/wallets", paper_api.WalletsView.as_view(), name="api-paper-wallets"),
     path("paper/executions", paper_api.ExecutionsView.as_view(), name="api-paper-executions"),
+    path("paper/positions", paper_api.PositionsView.as_view(), name="api-paper-positions"),
     path("watchlist", accounts_api.WatchlistView.as_view(), name="api-watchlist"),
     path("watchlist/<str:watched_id>", accounts_api.WatchedInstrumentView.as_view(), name="api-watched"),
     path("alerts/rules", accounts_api.AlertRulesView.as_view(), name="api-alert-rules"),

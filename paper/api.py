@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from lib.openapi import ERROR_SCHEMA
 from paper import serializers as s
-from paper.execution import InsufficientBalance, execute_pair, set_balance
+from paper.execution import InsufficientBalance, execute_pair, marked_positions, set_balance
 from paper.fills import NotFillable
 from paper.models import PaperExecution, PaperWallet
 
@@ -55,3 +55,10 @@ class ExecutionsView(APIView):
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         code = status.HTTP_201_CREATED if filled else status.HTTP_200_OK
         return Response(s.ExecutionSerializer(execution).data, status=code)
+
+
+class PositionsView(APIView):
+    @extend_schema(operation_id="paper_positions_list", responses=s.PositionSerializer(many=True), tags=["paper"])
+    def get(self, request: Request) -> Response:
+        """My open paper positions, marked at each exchange's mid now."""
+        return Response(s.PositionSerializer(marked_positions(request.user), many=True).data)

@@ -1,9 +1,10 @@
 """Executing a pair on paper: read the books, fill both legs, debit both wallets, atomically.
 
-An execution is all or nothing: both legs' wallets are debited in one transaction, and the
-database refuses a negative balance, so two executions racing for one wallet cannot both
-spend it. A request carries an idempotency key; a retry with the same key returns the first
-execution and fills nothing.
+An execution is all or nothing: both legs' positions and wallets change in one transaction,
+and the database refuses a negative balance, so two executions racing for one wallet cannot
+both spend it. Executing the reverse pair (buy where you sold, sell where you bought) closes
+the positions and releases their margin with the PnL. A request carries an idempotency key:
+a retry with the same key returns the first execution and fills nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from arbitrage.quote_cache import read_quotes
 from feeds.models import Exchange, Instrument
 from lib.clock import now_ms
 from paper.fills import Book, LegFill, NotFillable, fill_pair
-from paper.models import PaperExecution, PaperFill, PaperWallet
+from paper.models import PaperExecution, PaperFill, PaperPosition, PaperWallet
+from paper.positions import Position, apply_fill
 
 
 class InsufficientBalance(Exception):
@@ -68,7 +70,7 @@ def execute_pair(
                 size_base=legs[0].size_base,
             )
             for leg in legs:
-                _debit(user, leg)
+                _book_fill(user, leg)
                 PaperFill.objects.create(execution=execution, **_fill_fields(leg))
     except IntegrityError:
         earlier = PaperExecution.objects.filter(user=user, idempotency_key=idempotency_key).first()
@@ -78,14 +80,31 @@ def execute_pair(
     return execution, True
 
 
-def _debit(user, leg: LegFill) -> None:
+def _book_fill(user, leg: LegFill) -> None:
+    """The leg's effect on its position and wallet: margin tied up or released, PnL realised,
+    the fee paid. The position row is locked, so concurrent executions apply in turn."""
+    row, _ = PaperPosition.objects.get_or_create(
+        user=user,
+        exchange=leg.exchange,
+        instrument=leg.instrument,
+        defaults={"size_base": 0, "entry_price": 0, "realised_pnl": 0, "currency": leg.currency},
+    )
+    row = PaperPosition.objects.select_for_update().get(pk=row.pk)
+    change = apply_fill(Position(row.size_base, row.entry_price, row.realised_pnl), leg.side, leg.price, leg.size_base)
+    row.size_base, row.entry_price, row.realised_pnl = (
+        change.position.size_base,
+        change.position.entry_price,
+        change.position.realised_pnl,
+    )
+    row.save(update_fields=["size_base", "entry_price", "realised_pnl"])
+    delta = change.margin_released + change.realised_pnl - change.margin_used - leg.fee
     wallets = PaperWallet.objects.filter(user=user, exchange=leg.exchange, currency=leg.currency)
     try:
         with transaction.atomic():
-            updated = wallets.update(balance=F("balance") - leg.cost)
+            updated = wallets.update(balance=F("balance") + delta)
     except IntegrityError as exc:  # the never-negative constraint
         raise InsufficientBalance(
-            f"{leg.exchange} {leg.currency} wallet holds less than the {leg.cost:.2f} this leg needs"
+            f"{leg.exchange} {leg.currency} wallet holds less than the {-delta:.2f} this leg needs"
         ) from exc
     if not updated:
         raise InsufficientBalance(f"no {leg.currency} wallet on {leg.exchange}: set its balance first")
@@ -109,3 +128,27 @@ def set_balance(user, exchange: str, currency: str, balance: Decimal) -> PaperWa
         user=user, exchange=exchange, currency=currency, defaults={"balance": balance}
     )
     return wallet
+
+
+def marked_positions(user) -> list[dict]:
+    """The user's open positions, each marked at its exchange's current mid (None: no quote)."""
+    rows = list(PaperPosition.objects.filter(user=user).exclude(size_base=0).order_by("instrument", "exchange"))
+    quotes = read_quotes(sorted({row.instrument for row in rows})) if rows else {}
+    marked = []
+    for row in rows:
+        quote = quotes.get(row.instrument, {}).get(row.exchange)
+        mark = (Decimal(quote["bid"]) + Decimal(quote["ask"])) / 2 if quote else None
+        position = Position(row.size_base, row.entry_price, row.realised_pnl)
+        marked.append(
+            {
+                "exchange": row.exchange,
+                "instrument": row.instrument,
+                "size_base": row.size_base,
+                "entry_price": row.entry_price,
+                "mark_price": mark,
+                "unrealised_pnl": position.unrealised_pnl(mark) if mark is not None else None,
+                "realised_pnl": row.realised_pnl,
+                "currency": row.currency,
+            }
+        )
+    return marked

@@ -2,9 +2,9 @@
 
 A paper execution buys on one exchange at its ask and sells on the other at its bid, both as
 market orders. Only the top of each book is known today, so a size above what either top
-level offers is refused rather than filled at a price nobody quoted. Margin is 1x: each leg
-ties up its notional plus its taker fee in that exchange's wallet, in the settle currency.
-Linear contracts only (settled in the quote currency); inverse ones are refused, said so.
+level offers is refused rather than filled at a price nobody quoted. What a fill does to a
+position and its wallet is paper.positions'. Linear contracts only (settled in the quote
+currency); inverse ones are refused, said so.
 """
 
 from __future__ import annotations
@@ -51,11 +51,6 @@ class LegFill:
     notional: Decimal  # price × size, settle currency
     fee: Decimal  # taker fee, settle currency
     currency: str
-
-    @property
-    def cost(self) -> Decimal:
-        """What the leg ties up in its wallet: margin at 1x plus the fee."""
-        return self.notional + self.fee
 
 
 def _round_to_lot(size: Decimal, lot: Decimal) -> Decimal:

@@ -60,3 +60,23 @@ class PaperFill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.side} {self.size_base} {self.instrument} on {self.exchange} at {self.price}"
+
+
+class PaperPosition(models.Model):
+    """A user's open size on one exchange and instrument (long > 0, short < 0)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_positions")
+    exchange = models.CharField(max_length=20)
+    instrument = models.CharField(max_length=64)
+    size_base = models.DecimalField(**MONEY)
+    entry_price = models.DecimalField(**MONEY)
+    realised_pnl = models.DecimalField(**MONEY)  # settle currency, fees not included
+    currency = models.CharField(max_length=16)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "exchange", "instrument"], name="one_position_per_instrument")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.size_base} {self.instrument} on {self.exchange}"

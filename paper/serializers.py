@@ -68,3 +68,14 @@ class ExecutionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PaperExecution
         fields = ["id", "idempotency_key", "buy_exchange", "sell_exchange", "size_base", "executed_at", "fills"]
+
+
+class PositionSerializer(serializers.Serializer):
+    exchange = serializers.CharField()
+    instrument = serializers.CharField()
+    size_base = serializers.DecimalField(help_text="Long > 0, short < 0", **MONEY)
+    entry_price = serializers.DecimalField(**MONEY)
+    mark_price = serializers.DecimalField(allow_null=True, help_text="The exchange's mid now", **MONEY)
+    unrealised_pnl = serializers.DecimalField(allow_null=True, **MONEY)
+    realised_pnl = serializers.DecimalField(help_text="Fees not included", **MONEY)
+    currency = serializers.CharField()

@@ -144,3 +144,30 @@ def test_concurrent_executions_never_overdraw_a_wallet(alice, market, postgres_u
     assert sorted(outcomes) == ["filled"] * 3 + ["refused"] * 5
     assert PaperWallet.objects.get(user=alice, exchange="binance").balance >= 0
     assert PaperExecution.objects.filter(user=alice).count() == 3
+
+
+def test_the_reverse_pair_closes_both_positions_and_the_wallets_get_margin_and_pnl_back(alice, as_user, market):
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("10000"))
+    client = as_user(alice)
+    assert client.post("/api/paper/executions", order("open"), format="json").status_code == 201
+    opened = {p["exchange"]: p for p in client.get("/api/paper/positions").json()}
+    assert (D(opened["binance"]["size_base"]), D(opened["bybit"]["size_base"])) == (D("1"), D("-1"))
+    assert D(opened["binance"]["unrealised_pnl"]) == D("2315.15") - D("2315.20")  # marked at the mid
+
+    at = now_ms()  # the gap closed: binance rose, bybit fell
+    quoted(
+        make_quote("binance", INSTRUMENT, bid="2325.00", ask="2325.10", size="5", ts_ms=at),
+        make_quote("bybit", INSTRUMENT, bid="2324.90", ask="2325.00", size="5", ts_ms=at),
+    )
+    closing = {**order("close"), "buy_exchange": "bybit", "sell_exchange": "binance"}
+    assert client.post("/api/paper/executions", closing, format="json").status_code == 201
+
+    assert client.get("/api/paper/positions").json() == []
+    balances = dict(PaperWallet.objects.filter(user=alice).values_list("exchange", "balance"))
+    fee = D("0.05") / 100  # binance's seeded taker fee
+    fee_bybit = D("0.055") / 100
+    # binance: long 1 at 2315.20, sold at 2325.00: +9.80, two fees
+    assert balances["binance"] == D("10000") + D("9.80") - D("2315.20") * fee - D("2325.00") * fee
+    # bybit: short 1 at 2330.40, bought back at 2325.00: +5.40, two fees
+    assert balances["bybit"] == D("10000") + D("5.40") - D("2330.40") * fee_bybit - D("2325.00") * fee_bybit
