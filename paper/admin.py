@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from paper.models import PaperExecution, PaperFill, PaperWallet
+from paper.models import PaperExecution, PaperFill, PaperLimits, PaperWallet
 
 
 @admin.register(PaperWallet)
@@ -22,3 +22,8 @@ class PaperExecutionAdmin(admin.ModelAdmin):
     list_display = ("user", "buy_exchange", "sell_exchange", "size_base", "executed_at")
     readonly_fields = ("user", "idempotency_key", "buy_exchange", "sell_exchange", "size_base", "executed_at")
     inlines = [PaperFillInline]
+
+
+@admin.register(PaperLimits)
+class PaperLimitsAdmin(admin.ModelAdmin):
+    list_display = ("user", "max_pair_notional", "max_exchange_notional")

@@ -12,7 +12,7 @@ from lib.openapi import ERROR_SCHEMA
 from paper import serializers as s
 from paper.execution import InsufficientBalance, execute_pair, marked_positions, set_balance
 from paper.fills import NotFillable
-from paper.models import PaperExecution, PaperWallet
+from paper.models import PaperExecution, PaperLimits, PaperWallet
 
 
 class WalletsView(APIView):
@@ -62,3 +62,20 @@ class PositionsView(APIView):
     def get(self, request: Request) -> Response:
         """My open paper positions, marked at each exchange's mid now."""
         return Response(s.PositionSerializer(marked_positions(request.user), many=True).data)
+
+
+class LimitsView(APIView):
+    @extend_schema(operation_id="paper_limits_get", responses=s.LimitsSerializer, tags=["paper"])
+    def get(self, request: Request) -> Response:
+        """How large my paper trades may grow (null: no limit), in settle currency."""
+        limits, _ = PaperLimits.objects.get_or_create(user=request.user)
+        return Response(s.LimitsSerializer(limits).data)
+
+    @extend_schema(request=s.LimitsSerializer, responses=s.LimitsSerializer, tags=["paper"])
+    def put(self, request: Request) -> Response:
+        """Set both limits: per pair (each leg's notional) and per exchange (open positions at entry)."""
+        limits, _ = PaperLimits.objects.get_or_create(user=request.user)
+        given = s.LimitsSerializer(limits, data=request.data)
+        given.is_valid(raise_exception=True)
+        given.save()
+        return Response(given.data)

@@ -18,7 +18,7 @@ from arbitrage.quote_cache import read_quotes
 from feeds.models import Exchange, Instrument
 from lib.clock import now_ms
 from paper.fills import Book, LegFill, NotFillable, fill_pair
-from paper.models import PaperExecution, PaperFill, PaperPosition, PaperWallet
+from paper.models import PaperExecution, PaperFill, PaperLimits, PaperPosition, PaperWallet
 from paper.positions import Position, apply_fill
 
 
@@ -60,6 +60,10 @@ def execute_pair(
     if buy_exchange == sell_exchange:
         raise NotFillable("the two legs must be on different exchanges")
     legs = fill_pair(_book(buy_exchange, instrument), _book(sell_exchange, instrument), size_base, now_ms())
+    limits = PaperLimits.objects.filter(user=user).first()
+    pair_notional = max(leg.notional for leg in legs)
+    if limits and limits.max_pair_notional is not None and pair_notional > limits.max_pair_notional:
+        raise NotFillable(f"{pair_notional:.2f} per leg is above your limit of {limits.max_pair_notional} per pair")
     try:
         with transaction.atomic():
             execution = PaperExecution.objects.create(
@@ -97,6 +101,7 @@ def _book_fill(user, leg: LegFill) -> None:
         change.position.realised_pnl,
     )
     row.save(update_fields=["size_base", "entry_price", "realised_pnl"])
+    _within_exchange_limit(user, leg.exchange)
     delta = change.margin_released + change.realised_pnl - change.margin_used - leg.fee
     wallets = PaperWallet.objects.filter(user=user, exchange=leg.exchange, currency=leg.currency)
     try:
@@ -108,6 +113,16 @@ def _book_fill(user, leg: LegFill) -> None:
         ) from exc
     if not updated:
         raise InsufficientBalance(f"no {leg.currency} wallet on {leg.exchange}: set its balance first")
+
+
+def _within_exchange_limit(user, exchange: str) -> None:
+    limit = PaperLimits.objects.filter(user=user).values_list("max_exchange_notional", flat=True).first()
+    if limit is None:
+        return
+    rows = PaperPosition.objects.filter(user=user, exchange=exchange).values_list("size_base", "entry_price")
+    held = sum((abs(size) * entry for size, entry in rows), Decimal(0))
+    if held > limit:
+        raise NotFillable(f"{held:.2f} open on {exchange} would be above your limit of {limit} per exchange")
 
 
 def _fill_fields(leg: LegFill) -> dict:

@@ -80,3 +80,16 @@ class PaperPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.size_base} {self.instrument} on {self.exchange}"
+
+
+class PaperLimits(models.Model):
+    """How large a user lets their paper trades grow (empty: no limit), in settle currency."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_limits")
+    max_pair_notional = models.DecimalField(null=True, blank=True, **MONEY)
+    max_exchange_notional = models.DecimalField(
+        null=True, blank=True, help_text="Open positions on one exchange, at entry", **MONEY
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: pair {self.max_pair_notional}, exchange {self.max_exchange_notional}"

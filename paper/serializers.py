@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from arbitrage.queries import known_instruments
 from feeds.symbols import UnknownExchange, UnknownSymbol, resolve_exchange, resolve_symbol
-from paper.models import PaperExecution, PaperFill, PaperWallet
+from paper.models import PaperExecution, PaperFill, PaperLimits, PaperWallet
 
 MONEY = {"max_digits": 30, "decimal_places": 12}
 
@@ -79,3 +79,12 @@ class PositionSerializer(serializers.Serializer):
     unrealised_pnl = serializers.DecimalField(allow_null=True, **MONEY)
     realised_pnl = serializers.DecimalField(help_text="Fees not included", **MONEY)
     currency = serializers.CharField()
+
+
+class LimitsSerializer(serializers.ModelSerializer):
+    max_pair_notional = serializers.DecimalField(min_value=0, allow_null=True, **MONEY)
+    max_exchange_notional = serializers.DecimalField(min_value=0, allow_null=True, **MONEY)
+
+    class Meta:
+        model = PaperLimits
+        fields = ["max_pair_notional", "max_exchange_notional"]

@@ -171,3 +171,22 @@ def test_the_reverse_pair_closes_both_positions_and_the_wallets_get_margin_and_p
     assert balances["binance"] == D("10000") + D("9.80") - D("2315.20") * fee - D("2325.00") * fee
     # bybit: short 1 at 2330.40, bought back at 2325.00: +5.40, two fees
     assert balances["bybit"] == D("10000") + D("5.40") - D("2330.40") * fee_bybit - D("2325.00") * fee_bybit
+
+
+def test_sizing_limits_per_pair_and_per_exchange_refuse_what_would_exceed_them(alice, as_user, market):
+    set_balance(alice, "binance", "USDT", D("100000"))
+    set_balance(alice, "bybit", "USDT", D("100000"))
+    client = as_user(alice)
+    limits = {"max_pair_notional": "3000", "max_exchange_notional": "5000"}
+    assert client.put("/api/paper/limits", limits, format="json").status_code == 200
+
+    too_big = client.post("/api/paper/executions", order("big", size="1.5"), format="json")
+    first = client.post("/api/paper/executions", order("first"), format="json")
+    second = client.post("/api/paper/executions", order("second"), format="json")
+    third = client.post("/api/paper/executions", order("third"), format="json")
+
+    assert too_big.status_code == 409 and "per pair" in too_big.json()["detail"]
+    assert (first.status_code, second.status_code) == (201, 201)  # 2 × ~2,330 on bybit: 4,660
+    assert third.status_code == 409 and "per exchange" in third.json()["detail"]
+    assert PaperExecution.objects.count() == 2
+    assert PaperWallet.objects.get(user=alice, exchange="binance").balance > D("100000") - 2 * D("2316.5")
