@@ -3,9 +3,8 @@ from django.core.cache import cache
 
 from arbitrage.messages import quote_fragment
 from arbitrage.quote_cache import INDEX_KEY, quotes_key
-from arbitrage.tests.factories import make_quote
+from arbitrage.tests.factories import cache_opportunity, make_quote
 from feeds.status import SIMULATED_KEY
-from lib import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -53,38 +52,9 @@ def test_login_page_logs_in_with_the_standard_form(client, alice):
     assert client.get("/").status_code == 200
 
 
-def _cache_opportunity(**overrides):
-
-    from arbitrage.quote_cache import HEARTBEAT_KEY, OPPORTUNITIES_KEY
-
-    item = {
-        "id": "abc",
-        "group": "BTC/USD",
-        "symbol": "BTC/USDT:USDT",
-        "buy_exchange": "binance",
-        "buy_instrument": "BTC/USDT:USDT",
-        "buy_price": "100",
-        "sell_exchange": "bybit",
-        "sell_instrument": "BTC/USDT:USDT",
-        "sell_price": "101",
-        "gross_spread_pct": "1.000000",
-        "net_spread_pct": "0.894450",
-        "size_base": "0.5",
-        "profit_quote": "0.44722500",
-        "basis_risk": False,
-        "opened_ms": 1,
-        **overrides,
-    }
-    import json
-
-    entries = cache.get(OPPORTUNITIES_KEY) or {}
-    entries[item["id"]] = (item["buy_instrument"], item["sell_instrument"], json.dumps(item))
-    cache.set_many({OPPORTUNITIES_KEY: entries, HEARTBEAT_KEY: clock.now_ms()})
-
-
 def test_opportunities_page_ranks_and_filters(client, alice):
-    _cache_opportunity()
-    _cache_opportunity(id="def", net_spread_pct="0.100000", buy_exchange="okx")
+    cache_opportunity()
+    cache_opportunity(id="def", net_spread_pct="0.100000", buy_exchange="okx")
     client.force_login(alice)
     page = client.get("/opportunities/").content.decode()
     assert page.index('data-id="abc"') < page.index('data-id="def"')
