@@ -192,6 +192,7 @@ export function opportunityTable(table) {
       if (!pair) {
         pair = { o, tr: document.createElement("tr"), closing: false };
         pair.tr.className = "pair opening";
+        pair.tr.addEventListener("animationend", (event) => event.target.classList.remove("opening"), { once: true });
         group.pairs.set(o.id, pair);
       }
       pair.o = o;
