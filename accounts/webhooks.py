@@ -70,5 +70,9 @@ def validate_webhook_url(url: str, resolve: Resolver | None = None) -> str:
         raise WebhookURLError(f"the host {parts.hostname!r} does not resolve")
     for address in addresses:
         if reason := _refused(address):
-            raise WebhookURLError(f"{parts.hostname} resolves to {address}, a {reason} address; use a public one")
+            raise WebhookURLError(
+                f"{parts.hostname} resolves to {address}, a {reason} address; use a public one "
+                "(for a receiver on this machine or network, an operator sets "
+                "ARBSITE_ALERTS_ALLOW_PRIVATE_WEBHOOKS=1)"
+            )
     return url

@@ -9,6 +9,12 @@ class OpportunityFilterForm(forms.Form):
     min_net_spread_pct = forms.DecimalField(
         label="Min net spread %", required=False, min_value=-100, max_value=100, decimal_places=6
     )
+    min_profit_quote = forms.DecimalField(
+        label="Min est. profit", required=False, min_value=0, decimal_places=8, help_text="In the quote currency"
+    )
+    min_size_base = forms.DecimalField(
+        label="Min size", required=False, min_value=0, decimal_places=12, help_text="Coin units"
+    )
     exchanges = forms.MultipleChoiceField(required=False, choices=[], widget=forms.CheckboxSelectMultiple)
     instruments = forms.CharField(
         required=False, help_text="Canonical names, comma-separated (BTC/USDT:USDT, ETH/USDT:USDT)"

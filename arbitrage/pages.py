@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from arbitrage.spreads import units_of
+from lib.numbers import tick_decimals
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,25 @@ class Row:
     watched: bool
     cells: list[Cell] = field(default_factory=list)
     spread_pct: Decimal | None = None  # best bid vs best ask across exchanges, gross
+    price_decimals: int | None = None  # from the finest tick among the exchanges listing it
+
+
+def price_decimals(ticks: Iterable[tuple[str, Decimal]]) -> dict[str, dict[str, int]]:
+    """How many decimals the pages show prices with, from (instrument, tick size) listings:
+    per instrument, the finest tick among its exchanges (so no exchange's last digit is lost);
+    per group ("BTC/USD"), the same for prices per coin, as opportunities quote them
+    (1000PEPE's tick is per thousand coins: three more decimals)."""
+    instruments: dict[str, int] = {}
+    groups: dict[str, int] = {}
+    for instrument, tick in ticks:
+        decimals = tick_decimals(tick)
+        if decimals is None:
+            continue
+        instruments[instrument] = max(decimals, instruments.get(instrument, 0))
+        units = units_of(instrument)
+        per_coin = decimals + max(len(str(int(units.multiplier))) - 1, 0)
+        groups[units.group] = max(per_coin, groups.get(units.group, 0))
+    return {"instruments": instruments, "groups": groups}
 
 
 def matrix_columns(exchanges: list[str], max_quote_age_ms: Mapping[str, int], default_max_age_ms: int) -> list[Column]:
@@ -43,12 +65,13 @@ def price_matrix(
     columns: list[Column],
     watched: set[str],
     now_ms: int,
+    decimals: Mapping[str, int] | None = None,
 ) -> list[Row]:
     """Instruments × exchanges; each row's best bid and best ask among its fresh quotes marked;
     watched rows first. A quote's age is now − its exchange time (`ts_ms`)."""
     rows = []
     for instrument, by_exchange in quotes.items():
-        row = Row(instrument, instrument in watched)
+        row = Row(instrument, instrument in watched, price_decimals=(decimals or {}).get(instrument))
         fresh = []
         for column in columns:
             quote = by_exchange.get(column.exchange)
@@ -71,30 +94,65 @@ def price_matrix(
     return rows
 
 
-def spread_chart_svg(points: list[tuple[int, float]], width: int = 720, height: int = 180) -> str:
-    """The best net spread over time as an inline SVG polyline, zero line included."""
-    if len(points) < 2:
-        return ""
-    pad = 4
-    t0, t1 = points[0][0], points[-1][0]
-    values = [value for _, value in points]
-    low, high = min(min(values), 0.0), max(max(values), 0.0)
-    span_t = max(t1 - t0, 1)
-    span_v = max(high - low, 1e-9)
+@dataclass
+class OpportunityGroup:
+    """One market event: the open pairs of one coin and quote family, best net spread first."""
 
-    def x(t: int) -> float:
-        return pad + (t - t0) / span_t * (width - 2 * pad)
+    group: str
+    pairs: list[dict]
+    price_decimals: int | None = None  # per coin, for the pairs' prices
 
-    def y(v: float) -> float:
-        return pad + (high - v) / span_v * (height - 2 * pad)
+    @property
+    def coin(self) -> str:
+        return self.group.partition("/")[0]
 
-    line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points)
-    zero = y(0.0)
-    return (
-        f'<svg class="spread-chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="Best net spread over time, from {low:.4f} % to {high:.4f} %">'
-        f'<line class="zero" x1="{pad}" x2="{width - pad}" y1="{zero:.1f}" y2="{zero:.1f}"/>'
-        f'<polyline points="{line}"/>'
-        f'<text x="{pad}" y="12">{high:.4f} %</text><text x="{pad}" y="{height - 4}">{low:.4f} %</text>'
-        "</svg>"
-    )
+    @property
+    def best(self) -> dict:
+        return self.pairs[0]
+
+    @property
+    def open_for_ms(self) -> int:
+        return max(pair["open_for_ms"] for pair in self.pairs)
+
+
+def group_opportunities(
+    ranked: list[dict], now_ms: int, group_decimals: Mapping[str, int] | None = None
+) -> list[OpportunityGroup]:
+    """Open opportunities (best net first, as `rank` leaves them) as one group per market event,
+    the group of the best pair first; each pair gains `open_for_ms`."""
+    groups: dict[str, OpportunityGroup] = {}
+    decimals = group_decimals or {}
+    for item in ranked:
+        pair = {
+            **item,
+            "open_for_ms": max(0, now_ms - int(item["opened_ms"])),
+            "profit_currency": units_of(item["buy_instrument"]).quote,
+        }
+        group = groups.get(item["group"])
+        if group is None:
+            group = groups[item["group"]] = OpportunityGroup(item["group"], [], decimals.get(item["group"]))
+        group.pairs.append(pair)
+    return list(groups.values())
+
+
+def spread_points(points: list[tuple[int, float]]) -> list[list[float]]:
+    """The best net spread over time for the chart: [[seconds since the epoch, %], ...]."""
+    return [[t_ms / 1000, round(value, 6)] for t_ms, value in points]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One closed (or still open) life of an opportunity, as the instrument page lists it."""
+
+    opportunity: object  # arbitrage.models.Opportunity; this module imports no model
+    price_decimals: int | None
+    coin: str
+    currency: str
+
+
+def history_rows(history, group_decimals: Mapping[str, int]) -> list[HistoryRow]:
+    """Each recorded opportunity with what the page needs to write its numbers."""
+    return [
+        HistoryRow(h, group_decimals.get(h.group), units_of(h.buy_instrument).coin, units_of(h.buy_instrument).quote)
+        for h in history
+    ]

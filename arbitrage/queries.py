@@ -11,12 +11,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
+from arbitrage import pages
 from arbitrage.history import summary
 from arbitrage.models import Opportunity
 from arbitrage.quote_cache import INDEX_KEY, read_open_opportunities, read_quotes
 from arbitrage.spreads import HUNDRED, exact_spread
 from arbitrage.tracker import rank
-from feeds.models import Exchange
+from feeds.configuration import exchange_names
+from feeds.models import Exchange, Instrument
 from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
 from feeds.types import Quote
 from lib import clock
@@ -229,3 +231,14 @@ def opportunity_history(
     elif state == "closed":
         rows = rows.filter(closed_at__isnull=False)
     return rows.order_by("-opened_at", "id")
+
+
+def price_decimals() -> dict[str, dict[str, int]]:
+    """The decimals pages show prices with, per instrument and per group, from the listings' ticks."""
+    return pages.price_decimals(Instrument.objects.filter(enabled=True).values_list("instrument", "tick_size"))
+
+
+def listing_exchanges(instrument: str) -> set[str]:
+    """The exchanges, switched on, that list `instrument` and may quote it."""
+    listed = Instrument.objects.filter(instrument=instrument, enabled=True, listed=True).values_list("exchange")
+    return {exchange for (exchange,) in listed} & set(exchange_names(enabled_only=True))

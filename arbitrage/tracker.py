@@ -274,6 +274,7 @@ def rank(
     *,
     min_spread_pct: Decimal | None = None,
     min_size_base: Decimal | None = None,
+    min_profit_quote: Decimal | None = None,
     instruments: set[str] | None = None,
     exchanges: set[str] | None = None,
     limit: int | None = None,
@@ -284,6 +285,7 @@ def rank(
         for item in opportunities
         if (min_spread_pct is None or Decimal(item["net_spread_pct"]) >= min_spread_pct)
         and (min_size_base is None or Decimal(item["size_base"]) >= min_size_base)
+        and (min_profit_quote is None or Decimal(item["profit_quote"]) >= min_profit_quote)
         and (not instruments or item["buy_instrument"] in instruments or item["sell_instrument"] in instruments)
         and (not exchanges or item["buy_exchange"] in exchanges or item["sell_exchange"] in exchanges)
     ]

@@ -3,15 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from accounts.services import watched_instruments
 from arbitrage.api import ApiRoot
 from arbitrage.forms import OpportunityFilterForm
 from arbitrage.models import Opportunity
-from arbitrage.pages import Column, matrix_columns, price_matrix, spread_chart_svg
-from arbitrage.queries import max_quote_age_ms
+from arbitrage.pages import Column, group_opportunities, history_rows, matrix_columns, price_matrix, spread_points
+from arbitrage.queries import listing_exchanges, max_quote_age_ms, price_decimals
 from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
@@ -36,8 +36,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     watched = watched_instruments(request.user)
     columns = _columns(exchanges)
-    rows = price_matrix(quotes, columns, watched, clock.now_ms())
-    context = {"columns": columns, "rows": rows, "watched": sorted(watched)}
+    decimals = price_decimals()
+    rows = price_matrix(quotes, columns, watched, clock.now_ms(), decimals["instruments"])
+    context = {"columns": columns, "rows": rows, "watched": sorted(watched), "price_decimals": decimals}
     return render(request, "arbitrage/dashboard.html", context)
 
 
@@ -63,34 +64,53 @@ def opportunities(request: HttpRequest) -> HttpResponse:
     ranked = rank(
         read_open_opportunities(),
         min_spread_pct=filters.get("min_net_spread_pct"),
+        min_size_base=filters.get("min_size_base"),
+        min_profit_quote=filters.get("min_profit_quote"),
         exchanges=set(filters.get("exchanges") or ()),
         instruments=set(filters.get("instruments") or ()),
     )
+    decimals = price_decimals()
+    context = {
+        "form": form,
+        "filters": filters,
+        "opportunities": ranked,
+        "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
+        "price_decimals": decimals,
+        "empty_text": "No open opportunity matches. New ones appear here as they open.",
+    }
     template = "arbitrage/opportunities.html#table" if request.htmx else "arbitrage/opportunities.html"
-    return render(request, template, {"form": form, "opportunities": ranked, "now_ms": clock.now_ms()})
+    return render(request, template, context)
 
 
 @login_required
 def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     """One instrument: each exchange's quote, the best net spread over time, its history."""
     quotes = read_quotes([instrument])
-    known = quotes or Instrument.objects.filter(instrument=instrument).exists()
-    if not known:
+    listing = listing_exchanges(instrument)
+    if not quotes and not listing and not Instrument.objects.filter(instrument=instrument).exists():
         raise Http404(f"No instrument {instrument!r} is listed or quoted")
     group = units_of(instrument).group
-    chart = spread_chart_svg(read_spread_history(group))
-    if request.htmx and request.GET.get("part") == "chart":
-        return render(request, "arbitrage/instrument.html#chart", {"chart": chart, "instrument": instrument})
-    columns = _columns(sorted(quotes.get(instrument, {})) or sorted(exchange_names(enabled_only=True)))
-    rows = price_matrix(quotes, columns, set(), clock.now_ms())
+    points = spread_points(read_spread_history(group))
+    if request.GET.get("part") == "chart":
+        return JsonResponse({"points": points})
+    # Every exchange that quotes it now or lists it (and may quote it once connected).
+    exchanges = set(quotes.get(instrument, {})) | listing
+    columns = _columns(sorted(exchanges) or sorted(exchange_names(enabled_only=True)))
+    decimals = price_decimals()
+    rows = price_matrix(quotes, columns, set(), clock.now_ms(), decimals["instruments"])
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
+    ranked = rank(read_open_opportunities(), instruments={instrument})
     context = {
         "instrument": instrument,
         "group": group,
         "columns": columns,
         "rows": rows,
-        "chart": chart,
-        "history": history,
-        "open": rank(read_open_opportunities(), instruments={instrument}),
+        "chart_points": points,
+        "history": history_rows(history, decimals["groups"]),
+        "opportunities": ranked,
+        "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
+        "filters": {"instruments": [instrument]},
+        "price_decimals": decimals,
+        "empty_text": "None open.",
     }
     return render(request, "arbitrage/instrument.html", context)

@@ -4,6 +4,11 @@ from django.urls import include, path
 from accounts.auth_views import limit_password_attempts
 from arbsite.health import health
 
+# The admin's pages and its login carry the site's name, not Django's.
+admin.site.site_header = "Arbsite administration"
+admin.site.site_title = "Arbsite admin"
+admin.site.index_title = "Exchanges, instruments, users and alerts"
+
 urlpatterns = [
     path("health", health, name="health"),
     path("accounts/", include("accounts.urls")),

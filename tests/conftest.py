@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.chromium import CHROMIUM, LAUNCH_ARGS
+from tests.processes import free_port, manage, start
 
 
 @pytest.fixture
@@ -15,3 +16,27 @@ async def browser():
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser
         await browser.close()
+
+
+@pytest.fixture
+async def demo(tmp_path):
+    """`run_all --simulate` on a free port: its URL, the first admin's login and the simulators."""
+    port = free_port()
+    env = {"ARBSITE_VAR_DIR": str(tmp_path), "DATABASE_URL": "", "REDIS_URL": ""}
+    child = await start("run_all", manage("run_all", "--simulate", "--port", str(port)), env)
+    try:
+        await child.wait_for_line(r"Arbsite is running", timeout_s=60)
+        credentials = await child.wait_for_line(r"Log in as: (\S+)\s+password: (\S+)", timeout_s=10)
+        simulators = {}
+        while len(simulators) < 2:
+            found = await child.wait_for_line(r"Simulated (\w+): (\S+) ", timeout_s=30)
+            simulators[found[1]] = found[2]
+        child.drain()
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "user": credentials[1],
+            "password": credentials[2],
+            "sims": simulators,
+        }
+    finally:
+        await child.stop()

@@ -11,32 +11,8 @@ import aiohttp
 import pytest
 
 from tests.chromium import VIEWPORTS, needs_chromium, save_screenshots
-from tests.processes import free_port, manage, start
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
-
-
-@pytest.fixture
-async def demo(tmp_path):
-    port = free_port()
-    env = {"ARBSITE_VAR_DIR": str(tmp_path), "DATABASE_URL": "", "REDIS_URL": ""}
-    child = await start("run_all", manage("run_all", "--simulate", "--port", str(port)), env)
-    try:
-        await child.wait_for_line(r"Arbsite is running", timeout_s=60)
-        credentials = await child.wait_for_line(r"Log in as: (\S+)\s+password: (\S+)", timeout_s=10)
-        simulators = {}
-        while len(simulators) < 2:
-            found = await child.wait_for_line(r"Simulated (\w+): (\S+) ", timeout_s=30)
-            simulators[found[1]] = found[2]
-        child.drain()
-        yield {
-            "url": f"http://127.0.0.1:{port}",
-            "user": credentials[1],
-            "password": credentials[2],
-            "sims": simulators,
-        }
-    finally:
-        await child.stop()
 
 
 async def test_a_trader_session_in_the_browser(demo, browser):

@@ -69,3 +69,11 @@ def test_private_addresses_may_be_allowed_for_a_lab(settings):
     assert validate_webhook_url("http://127.0.0.1:9000/hook") == "http://127.0.0.1:9000/hook"
     with pytest.raises(WebhookURLError):
         validate_webhook_url("gopher://127.0.0.1/")
+
+
+def test_the_private_address_refusal_names_the_setting_that_allows_it():
+    """A bot on the same machine is a common first receiver: the message says how to allow it."""
+    with pytest.raises(WebhookURLError) as refused:
+        validate_webhook_url("http://127.0.0.1:9000/hook")
+    assert "a loopback address" in str(refused.value)
+    assert "ARBSITE_ALERTS_ALLOW_PRIVATE_WEBHOOKS=1" in str(refused.value)

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
+from django.core.cache import cache
+
+from arbitrage.quote_cache import HEARTBEAT_KEY, OPPORTUNITIES_KEY
 from feeds.types import Quote
+from lib import clock
 
 
 def make_quote(
@@ -27,3 +32,29 @@ def make_quote(
         ts_ms,
         ts_ms * 1_000_000 + 5_000_000,
     )
+
+
+def cache_opportunity(**overrides) -> dict:
+    """An open opportunity in the cache, as the engine writes it, with a live heartbeat."""
+    item = {
+        "id": "abc",
+        "group": "BTC/USD",
+        "symbol": "BTC/USDT:USDT",
+        "buy_exchange": "binance",
+        "buy_instrument": "BTC/USDT:USDT",
+        "buy_price": "100",
+        "sell_exchange": "bybit",
+        "sell_instrument": "BTC/USDT:USDT",
+        "sell_price": "101",
+        "gross_spread_pct": "1.000000",
+        "net_spread_pct": "0.894450",
+        "size_base": "0.5",
+        "profit_quote": "0.44722500",
+        "basis_risk": False,
+        "opened_ms": 1,
+        **overrides,
+    }
+    entries = cache.get(OPPORTUNITIES_KEY) or {}
+    entries[item["id"]] = (item["buy_instrument"], item["sell_instrument"], json.dumps(item))
+    cache.set_many({OPPORTUNITIES_KEY: entries, HEARTBEAT_KEY: clock.now_ms()})
+    return item

@@ -3,9 +3,8 @@ from django.core.cache import cache
 
 from arbitrage.messages import quote_fragment
 from arbitrage.quote_cache import INDEX_KEY, quotes_key
-from arbitrage.tests.factories import make_quote
+from arbitrage.tests.factories import cache_opportunity, make_quote
 from feeds.status import SIMULATED_KEY
-from lib import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def test_dashboard_renders_cached_quotes(client, alice):
     client.force_login(alice)
     page = client.get("/").content.decode()
     assert 'data-instrument="BTC/USDT:USDT"' in page
-    assert '<span class="bid">43250.1</span>' in page
+    assert '<span class="bid">43,250.1</span>' in page  # no listing yet: the quote's own digits
     assert "SIMULATED DATA" not in page
 
 
@@ -53,38 +52,9 @@ def test_login_page_logs_in_with_the_standard_form(client, alice):
     assert client.get("/").status_code == 200
 
 
-def _cache_opportunity(**overrides):
-
-    from arbitrage.quote_cache import HEARTBEAT_KEY, OPPORTUNITIES_KEY
-
-    item = {
-        "id": "abc",
-        "group": "BTC/USD",
-        "symbol": "BTC/USDT:USDT",
-        "buy_exchange": "binance",
-        "buy_instrument": "BTC/USDT:USDT",
-        "buy_price": "100",
-        "sell_exchange": "bybit",
-        "sell_instrument": "BTC/USDT:USDT",
-        "sell_price": "101",
-        "gross_spread_pct": "1.000000",
-        "net_spread_pct": "0.894450",
-        "size_base": "0.5",
-        "profit_quote": "0.44722500",
-        "basis_risk": False,
-        "opened_ms": 1,
-        **overrides,
-    }
-    import json
-
-    entries = cache.get(OPPORTUNITIES_KEY) or {}
-    entries[item["id"]] = (item["buy_instrument"], item["sell_instrument"], json.dumps(item))
-    cache.set_many({OPPORTUNITIES_KEY: entries, HEARTBEAT_KEY: clock.now_ms()})
-
-
 def test_opportunities_page_ranks_and_filters(client, alice):
-    _cache_opportunity()
-    _cache_opportunity(id="def", net_spread_pct="0.100000", buy_exchange="okx")
+    cache_opportunity()
+    cache_opportunity(id="def", net_spread_pct="0.100000", buy_exchange="okx")
     client.force_login(alice)
     page = client.get("/opportunities/").content.decode()
     assert page.index('data-id="abc"') < page.index('data-id="def"')
@@ -111,10 +81,12 @@ def test_instrument_page_shows_quotes_history_and_chart(client, alice):
     cache.set(spread_history_key("BTC/USD"), [(1, -0.1), (2, 0.05), (3, 0.02)])
     client.force_login(alice)
     page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
-    assert "43250.1" in page
-    assert "<polyline" in page
-    chart = client.get("/instruments/BTC/USDT:USDT/", {"part": "chart"}, headers={"HX-Request": "true"})
-    assert chart.content.decode().strip().startswith('<div id="spread-chart"')
+    assert "43,250.1" in page
+    # The chart's points, seconds and %, for the vendored uPlot (served from static/, no CDN).
+    assert '<script id="spread-points" type="application/json">[[0.001, -0.1], [0.002, 0.05], [0.003, 0.02]]' in page
+    assert "/static/vendor/uplot/uPlot.min.css" in page
+    chart = client.get("/instruments/BTC/USDT:USDT/", {"part": "chart"})
+    assert chart.json() == {"points": [[0.001, -0.1], [0.002, 0.05], [0.003, 0.02]]}
 
 
 def test_unknown_instrument_is_a_404(client, alice):

@@ -3,11 +3,18 @@
 // slow page), split in pages, and says which engine update (`seq`) it reflects. Deltas it
 // already holds (seq ≤ the snapshot's) are dropped; deltas that arrive between its pages wait
 // for the last page, so the snapshot's older quotes never overwrite them.
+import { showToast } from "./toasts.js";
+
 export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
+  // A page of some instruments keeps to them even if a snapshot sent before the server heard
+  // its subscription holds every instrument.
+  const only = instruments.length ? new Set(instruments) : null;
+  const ownQuotes = (quotes) => (only ? quotes.filter((q) => only.has(q.instrument)) : quotes);
+  const ownOpportunities = (list) => (only ? list.filter((o) => only.has(o.buy_instrument) || only.has(o.sell_instrument)) : list);
   const deltaHandlers = {
-    price_update: onQuotes,
-    arbitrage_opportunities: onOpportunities,
+    price_update: onQuotes && ((data) => onQuotes(ownQuotes(data))),
+    arbitrage_opportunities: onOpportunities && ((data) => onOpportunities(ownOpportunities(data))),
     opportunity_closed: onClosed,
   };
   let retryMs = 500;
@@ -39,7 +46,7 @@ export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportun
       const { seq, data, opportunities, held } = assembling;
       assembling = null;
       snapshotSeq = seq;
-      onSnapshot?.({ seq, data, opportunities });
+      onSnapshot?.({ seq, data: ownQuotes(data), opportunities: ownOpportunities(opportunities) });
       held.forEach(deliver);
       badge.synced();
     }
@@ -114,35 +121,4 @@ function liveBadge(el) {
       show();
     },
   };
-}
-
-export function formatAge(ms) {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60000)} min`;
-}
-
-// In-app alerts: a toast in the corner of whatever page is open, gone after a while.
-export function showToast(alert) {
-  let box = document.getElementById("toasts");
-  if (!box) {
-    box = document.createElement("div");
-    box.id = "toasts";
-    box.className = "toasts";
-    box.setAttribute("aria-live", "polite");
-    document.body.appendChild(box);
-  }
-  const toast = document.createElement("div");
-  toast.className = "toast";
-  toast.dataset.kind = alert.kind || "";
-  const title = document.createElement("strong");
-  title.textContent = alert.title || "Alert";
-  const text = document.createElement("span");
-  text.textContent = alert.text || "";
-  toast.append(title, text);
-  box.appendChild(toast);
-  setTimeout(() => {
-    toast.classList.add("leaving");
-    setTimeout(() => toast.remove(), 700);
-  }, 12000);
 }

@@ -3,7 +3,7 @@
 // class toggles), with no layout read and no re-sort. One timer a second ages every quote
 // (now − ts_ms) against its exchange's max quote age, from the column header: stale quotes are
 // greyed and leave the best bid/ask, and the badge hears whether anything is still fresh.
-import { formatAge } from "./feed.js";
+import { formatBps, formatDuration, formatPct, formatPrice, priceDecimals } from "./format.js";
 
 export function priceMatrix(table) {
   const body = table.tBodies[0];
@@ -32,6 +32,7 @@ export function priceMatrix(table) {
       onScreen: true, // until the browser says it skips rendering the row (off screen)
       spreadEl: null, // the cell, for its class
       spreadTextEl: null,
+      spreadBpsEl: null,
       spreadPct: null,
       spreadText: "",
       positive: false,
@@ -39,9 +40,11 @@ export function priceMatrix(table) {
       bestAsk: null,
       cells: new Map(),
     };
+    const decimals = priceDecimals(instrument);
     for (const exchange of exchanges) {
       row.cells.set(exchange, {
         exchange,
+        decimals, // the instrument's tick precision, for the prices shown
         maxAgeMs: maxAgeMs.get(exchange),
         td: null,
         bidEl: null,
@@ -68,7 +71,7 @@ export function priceMatrix(table) {
     row.watched ||= Boolean(tr.dataset.watched);
     row.tr = tr;
     row.spreadEl = tr.querySelector("td.spread");
-    row.spreadTextEl = row.spreadEl.firstElementChild;
+    [row.spreadTextEl, row.spreadBpsEl] = row.spreadEl.children;
     row.spreadText = row.spreadTextEl.textContent;
     row.positive = row.spreadEl.classList.contains("positive");
     for (const td of tr.querySelectorAll("td[data-exchange]")) {
@@ -161,8 +164,8 @@ export function priceMatrix(table) {
     cell.ask = Number(quote.ask);
     cell.tsMs = quote.ts_ms;
     if (quote.bid !== cell.shownBid || quote.ask !== cell.shownAsk) {
-      cell.bidEl.textContent = cell.shownBid = quote.bid;
-      cell.askEl.textContent = cell.shownAsk = quote.ask;
+      cell.bidEl.textContent = formatPrice((cell.shownBid = quote.bid), cell.decimals);
+      cell.askEl.textContent = formatPrice((cell.shownAsk = quote.ask), cell.decimals);
       // A highlight until the next tick rather than an animation: an animation restyles the
       // page on every frame it runs.
       if (onScreen && !changed.has(cell)) {
@@ -184,7 +187,7 @@ export function priceMatrix(table) {
   function age(cell, now, onScreen) {
     const ageMs = Math.max(0, now - cell.tsMs);
     if (onScreen) {
-      const text = formatAge(ageMs);
+      const text = formatDuration(ageMs);
       if (text !== cell.ageText) cell.ageEl.textContent = cell.ageText = text;
     }
     return setStale(cell, ageMs > cell.maxAgeMs);
@@ -219,8 +222,11 @@ export function priceMatrix(table) {
       row.bestAsk = bestAsk;
     }
     row.spreadPct = freshCount > 1 && bestAsk.ask > 0 ? ((bestBid.bid - bestAsk.ask) / bestAsk.ask) * 100 : null;
-    const text = row.spreadPct === null ? "" : row.spreadPct.toFixed(4);
-    if (text !== row.spreadText) row.spreadTextEl.textContent = row.spreadText = text;
+    const text = row.spreadPct === null ? "" : formatPct(row.spreadPct);
+    if (text !== row.spreadText) {
+      row.spreadTextEl.textContent = row.spreadText = text;
+      row.spreadBpsEl.textContent = row.spreadPct === null ? "" : formatBps(row.spreadPct);
+    }
     const positive = row.spreadPct !== null && row.spreadPct > 0;
     if (positive !== row.positive) row.spreadEl.classList.toggle("positive", (row.positive = positive));
   }
@@ -237,7 +243,8 @@ export function priceMatrix(table) {
     row.spreadEl = document.createElement("td");
     row.spreadEl.className = "spread";
     row.spreadTextEl = span("");
-    row.spreadEl.append(row.spreadTextEl);
+    row.spreadBpsEl = document.createElement("small");
+    row.spreadEl.append(row.spreadTextEl, row.spreadBpsEl);
     tr.append(th, row.spreadEl);
     for (const cell of row.cells.values()) {
       cell.td = document.createElement("td");

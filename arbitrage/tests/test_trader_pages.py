@@ -1,0 +1,151 @@
+"""The pages a trader reads: numbers written one way, one group per market event, an
+instrument page of its own instrument, the admin named and marked simulated."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from arbitrage.messages import quote_fragment
+from arbitrage.models import Opportunity
+from arbitrage.quote_cache import INDEX_KEY, quotes_key
+from arbitrage.tests.factories import cache_opportunity, make_quote
+from feeds.models import Instrument
+from feeds.status import SIMULATED_KEY
+from lib import clock
+
+pytestmark = pytest.mark.django_db
+
+
+def _list(exchange: str, instrument: str, tick: str) -> None:
+    base, _, rest = instrument.partition("/")
+    quote, _, settle = rest.partition(":")
+    Instrument.objects.create(
+        exchange=exchange,
+        symbol=f"{exchange}-{instrument}",
+        instrument=instrument,
+        base=base,
+        quote=quote,
+        settle=settle,
+        linear=quote == settle,
+        contract_size=1,
+        tick_size=Decimal(tick),
+    )
+
+
+def test_prices_show_the_instrument_tick_and_thousands_separators(client, alice):
+    _list("binance", "BTC/USDT:USDT", "0.10")
+    _list("okx", "BTC/USDT:USDT", "0.01")  # the finer tick wins: no exchange loses a digit
+    cache.set(INDEX_KEY, ["BTC/USDT:USDT"])
+    cache.set(quotes_key("BTC/USDT:USDT"), {"binance": quote_fragment(make_quote(bid="43250.1", ask="43250.2"))})
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    assert '<span class="bid">43,250.10</span><span class="ask">43,250.20</span>' in page
+    assert '"instruments": {"BTC/USDT:USDT": 2}' in page  # for static/js/format.js
+
+
+def test_opportunities_are_one_group_per_market_event_expandable_into_its_pairs(client, alice):
+    opened_ms = clock.now_ms() - 75_000
+    cache_opportunity(id="a", net_spread_pct="0.894450", opened_ms=opened_ms)
+    cache_opportunity(id="b", net_spread_pct="0.300000", buy_exchange="okx", opened_ms=opened_ms + 5_000)
+    cache_opportunity(
+        id="c",
+        group="ETH/USD",
+        buy_instrument="ETH/USDT:USDT",
+        sell_instrument="ETH/USDT:USDT",
+        net_spread_pct="0.500000",
+        buy_price="2316.640000000000",
+        size_base="12.3456789012345678901234567",
+        profit_quote="157.5234",
+        opened_ms=opened_ms,
+    )
+    client.force_login(alice)
+    page = client.get("/opportunities/").content.decode()
+    groups = re.findall(r'<tbody class="group" data-group="([^"]+)">', page)
+    assert groups == ["BTC/USD", "ETH/USD"]  # best pair first
+    btc = page[page.index('data-group="BTC/USD"') : page.index('data-group="ETH/USD"')]
+    assert "2 pairs" in btc
+    assert btc.count('class="pair"') == 2 and btc.count('class="group-head"') == 1
+    assert re.search(r'<tr class="pair" data-id="b"[^>]*hidden>', btc)  # until expanded
+    eth = page[page.index('data-group="ETH/USD"') :]
+    shown = re.sub(r"<script.*?</script>", "", page, flags=re.S)  # the JSON the script starts from is exact
+    assert "2,316.64" in eth and "2316.640000000000" not in shown
+    assert "12.35 ETH" in eth and "12.3456789" not in shown
+    assert "157.52 USDT" in eth
+    assert "0.500 %" in eth and "50.0 bps" in eth
+    # "Open for" is written by the server, never left for the script to fill in.
+    assert re.search(r'<td class="open-for">1 min 1\d s</td>', btc)
+    assert '<td class="open-for"></td>' not in page
+
+
+def test_min_profit_and_min_size_filters(client, alice):
+    cache_opportunity(id="small", size_base="0.01", profit_quote="0.5")
+    cache_opportunity(id="big", size_base="3", profit_quote="40")
+    client.force_login(alice)
+    by_profit = client.get("/opportunities/", {"min_profit_quote": "10"}).content.decode()
+    assert 'data-id="big"' in by_profit and 'data-id="small"' not in by_profit
+    assert 'data-min-profit="10"' in by_profit  # live rows are narrowed the same way
+    by_size = client.get("/opportunities/", {"min_size_base": "0.5"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-id="big"' in by_size and 'data-id="small"' not in by_size
+    assert 'data-min-size="0.5"' in by_size
+
+
+def test_instrument_page_has_a_column_for_every_exchange_listing_it_and_only_its_instrument(client, alice):
+    _list("binance", "BTC/USD:BTC", "0.1")
+    _list("deribit", "BTC/USD:BTC", "0.5")  # listed, no quote yet
+    cache.set(INDEX_KEY, ["BTC/USD:BTC", "ETH/USDT:USDT"])
+    cache.set(quotes_key("BTC/USD:BTC"), {"binance": quote_fragment(make_quote(instrument="BTC/USD:BTC"))})
+    cache.set(quotes_key("ETH/USDT:USDT"), {"binance": quote_fragment(make_quote(instrument="ETH/USDT:USDT"))})
+    client.force_login(alice)
+    page = client.get("/instruments/BTC/USD:BTC/").content.decode()
+    headers = re.findall(r'<th data-exchange="(\w+)"', page)
+    assert headers == ["binance", "deribit"]
+    assert re.findall(r'<tr data-instrument="([^"]+)"', page) == ["BTC/USD:BTC"]
+    assert 'data-instruments="BTC/USD:BTC"' in page  # what the page subscribes to over /ws
+
+
+def test_instrument_history_humanises_durations_and_shows_profit(client, alice):
+    now = timezone.now()
+    Opportunity.objects.create(
+        group="BTC/USD",
+        buy_exchange="binance",
+        buy_instrument="BTC/USDT:USDT",
+        sell_exchange="bybit",
+        sell_instrument="BTC/USDT:USDT",
+        opened_at=now - timedelta(seconds=200),
+        closed_at=now,
+        last_seen_at=now,
+        duration_ms=192_000,
+        close_reason="spread",
+        open_net_spread_pct=Decimal("0.1"),
+        peak_net_spread_pct=Decimal("0.2"),
+        peak_gross_spread_pct=Decimal("0.3"),
+        peak_size_base=Decimal("0.123456789012"),
+        peak_profit_quote=Decimal("12.345678901234"),
+        peak_buy_price=Decimal("43250.100000000000"),
+        peak_sell_price=Decimal("43350.200000000000"),
+    )
+    _list("binance", "BTC/USDT:USDT", "0.1")
+    client.force_login(alice)
+    page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
+    assert '<td class="lasted">3 min 12 s</td>' in page
+    assert '<td class="profit">12.35 USDT</td>' in page
+    assert "0.1235 BTC" in page and "43,250.1" in page
+    assert "43250.100000000000" not in page
+
+
+def test_admin_carries_the_site_name_and_the_simulated_banner(client, admin):
+    client.force_login(admin)
+    page = client.get("/admin/").content.decode()
+    assert "Arbsite administration" in page and "Django administration" not in page
+    assert "SIMULATED DATA" not in page
+    cache.set(SIMULATED_KEY, True)
+    page = client.get("/admin/feeds/exchange/").content.decode()
+    assert "SIMULATED DATA" in page
+    client.logout()
+    assert "Arbsite administration" in client.get("/admin/login/").content.decode()
