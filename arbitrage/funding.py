@@ -19,10 +19,14 @@ rate × 24 / interval_h events a day on each leg, the short's minus the long's, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import permutations
 
+from arbitrage.spreads import exact_spread, units_of
 from feeds.funding import HOUR_MS, Funding
+from feeds.types import Quote
 
 HUNDRED = Decimal(100)
 DAYS_PER_YEAR = 365
@@ -115,3 +119,43 @@ def funding_edge(
         net_spread_pct=net_spread_pct,
         edge_pct=None if net_spread_pct is None else net_spread_pct + funding_pct,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FundingPair:
+    market: str  # coin and quote family, e.g. "BTC/USD"
+    edge: FundingEdge
+    basis_risk: bool  # the legs are quoted in different currencies
+
+
+def funding_pairs(
+    funding: Mapping[str, Mapping[str, Funding]],
+    quotes: Mapping[tuple[str, str], Quote],
+    fees_pct: Mapping[str, Decimal],
+    now_ms: int,
+    hours: int = DEFAULT_HOLDING_H,
+) -> list[FundingPair]:
+    """Every way of going long on one exchange and short on another in one market that earns
+    funding (a positive differential per day), best per day first. `funding` is instrument ->
+    exchange -> record; `quotes` (instrument, exchange) -> Quote gives each pair its entry, the
+    net spread of buying the long leg at its ask and selling the short leg at its bid."""
+    by_market: dict[str, list[Funding]] = {}
+    for row in funding.values():
+        for record in row.values():
+            by_market.setdefault(units_of(record.instrument).group, []).append(record)
+    pairs = []
+    for market, records in by_market.items():
+        for long, short in permutations(records, 2):
+            if long.exchange == short.exchange or daily_rate_pct(short) <= daily_rate_pct(long):
+                continue
+            buy, sell = quotes.get((long.instrument, long.exchange)), quotes.get((short.instrument, short.exchange))
+            net = None
+            if buy is not None and sell is not None and buy.ask > 0:
+                zero = Decimal(0)
+                spread = exact_spread(buy, sell, fees_pct.get(long.exchange, zero), fees_pct.get(short.exchange, zero))
+                net = spread.net_spread_pct
+            edge = funding_edge(long, short, now_ms, hours, net)
+            basis_risk = units_of(long.instrument).quote != units_of(short.instrument).quote
+            pairs.append(FundingPair(market, edge, basis_risk))
+    pairs.sort(key=lambda pair: (-pair.edge.daily_pct, pair.market, pair.edge.long.exchange, pair.edge.short.exchange))
+    return pairs

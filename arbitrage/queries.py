@@ -11,9 +11,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
+from arbitrage.funding import FundingPair, funding_pairs
 from arbitrage.history import summary
 from arbitrage.models import Opportunity
-from arbitrage.quote_cache import INDEX_KEY, read_open_opportunities, read_quotes
+from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quotes
 from arbitrage.spreads import HUNDRED, exact_spread
 from arbitrage.tracker import rank
 from feeds.models import Exchange
@@ -229,3 +230,23 @@ def opportunity_history(
     elif state == "closed":
         rows = rows.filter(closed_at__isnull=False)
     return rows.order_by("-opened_at", "id")
+
+
+def funding_ranking(
+    *, hours: int, exchanges: set[str] | None = None, limit: int | None = None
+) -> tuple[list[FundingPair], int, int]:
+    """Long/short pairs that earn funding, best per day first; how many matched before the
+    limit; and the time (ms) the countdowns count from."""
+    funding = read_funding()
+    quoted = read_quotes(list(funding))
+    quotes = {
+        (instrument, exchange): _as_quote(message)
+        for instrument, row in quoted.items()
+        for exchange, message in row.items()
+    }
+    fees = dict(Exchange.objects.values_list("id", "taker_fee_pct"))
+    at_ms = clock.now_ms()
+    pairs = funding_pairs(funding, quotes, fees, at_ms, hours)
+    if exchanges:
+        pairs = [p for p in pairs if p.edge.long.exchange in exchanges or p.edge.short.exchange in exchanges]
+    return (pairs[:limit] if limit else pairs), len(pairs), at_ms

@@ -36,6 +36,7 @@ urlpatterns = [
         name="api-spread",
     ),
     path("opportunities", arbitrage_api.OpportunityHistoryView.as_view(), name="api-opportunities"),
+    path("funding", arbitrage_api.FundingView.as_view(), name="api-funding"),
     # The user's own resources
     path("watchlist", accounts_api.WatchlistView.as_view(), name="api-watchlist"),
     path("watchlist/<str:watched_id>", accounts_api.WatchedInstrumentView.as_view(), name="api-watched"),

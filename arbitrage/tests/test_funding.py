@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from arbitrage.funding import daily_rate_pct, events_within, funding_edge, next_event_ms
+from arbitrage.funding import daily_rate_pct, events_within, funding_edge, funding_pairs, next_event_ms
+from arbitrage.tests.factories import make_quote
 from feeds.funding import Funding
 
 H = 3_600_000
 NOW = 1_700_000_000_000
 
 
-def record(exchange: str, rate: str, interval_h: int, next_in_ms: int) -> Funding:
-    return Funding(exchange, "BTCUSDT", "BTC/USDT:USDT", Decimal(rate), interval_h, NOW + next_in_ms, NOW)
+def record(exchange: str, rate: str, interval_h: int, next_in_ms: int, instrument: str = "BTC/USDT:USDT") -> Funding:
+    return Funding(exchange, "X", instrument, Decimal(rate), interval_h, NOW + next_in_ms, NOW)
 
 
 def test_long_8h_short_4h_over_8h_counts_each_legs_events():
@@ -67,3 +68,34 @@ def test_same_rates_same_interval_cancel():
     edge = funding_edge(record("a", "0.0002", 8, H), record("b", "0.0002", 8, 3 * H), NOW)
     assert edge.funding_pct == 0
     assert edge.daily_pct == 0
+
+
+def test_pairs_in_one_market_ranked_by_funding_per_day_with_the_spread_as_entry():
+    funding = {
+        "BTC/USDT:USDT": {
+            "binance": record("binance", "0.0001", 8, 2 * H),  # 0.03 %/day
+            "bybit": record("bybit", "0.0003", 4, 1 * H),  # 0.18 %/day
+        },
+        "BTC/USDC:USDC": {"okx": record("okx", "-0.00005", 1, H // 2, "BTC/USDC:USDC")},
+        "ETH/USDT:USDT": {"binance": record("binance", "0.0005", 8, H, "ETH/USDT:USDT")},
+    }
+    quotes = {
+        ("BTC/USDT:USDT", "binance"): make_quote(exchange="binance", bid="99.9", ask="100"),
+        ("BTC/USDT:USDT", "bybit"): make_quote(exchange="bybit", bid="100.05", ask="100.2"),
+    }
+    fees = {"binance": Decimal("0.01"), "bybit": Decimal("0.01")}
+    pairs = funding_pairs(funding, quotes, fees, NOW, hours=8)
+    legs = [(p.edge.long.exchange, p.edge.short.exchange, p.edge.daily_pct) for p in pairs]
+    # okx pays longs 0.12 %/day; each pair once, in the direction that earns; ETH has one exchange only.
+    assert legs == [
+        ("okx", "bybit", Decimal("0.30")),
+        ("binance", "bybit", Decimal("0.15")),
+        ("okx", "binance", Decimal("0.15")),
+    ]
+    okx_bybit, binance_bybit, _ = pairs
+    assert okx_bybit.basis_risk and okx_bybit.edge.net_spread_pct is None  # no okx quote: no entry
+    assert not binance_bybit.basis_risk
+    # Buy binance at 100 (+0.01 %), sell bybit at 100.05 (-0.01 %): 100.039995 - 100.01 = 0.029995.
+    assert binance_bybit.edge.net_spread_pct == Decimal("0.029995")
+    assert binance_bybit.edge.funding_pct == Decimal("0.05")
+    assert binance_bybit.edge.edge_pct == Decimal("0.079995")
