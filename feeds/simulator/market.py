@@ -38,6 +38,7 @@ FUNDING_INTERVAL_H = {
     ("bybit", "DOGE"): 1,
     ("okx", "XRP"): 4,
     ("okx", "DOGE"): 1,
+    ("gateio", "SOL"): 4,
 }
 HOUR_MS = 3_600_000
 
