@@ -4,6 +4,7 @@ the data comes from the cache and the database, never from the engine's memory."
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -75,6 +76,7 @@ ROOT_ENDPOINTS = {
     "symbol_arbitrage": "/api/arbitrage/{symbol}",
     "spread": "/api/spread/{symbol}/{exchange1}/{exchange2}",
     "opportunity_history": "/api/opportunities",
+    "funding": "/api/funding",
     "token": "/api/token/",
     "token_refresh": "/api/token/refresh/",
     "token_blacklist": "/api/token/blacklist/",
@@ -163,6 +165,47 @@ class ArbitrageView(APIView):
             limit=params["limit"],
         )
         return Response(s.OpportunitiesSerializer({"opportunities": found, "count": count, "timestamp": _now()}).data)
+
+
+EIGHT_PLACES = Decimal("1e-8")
+
+
+def _pct(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(EIGHT_PLACES)
+
+
+def _funding_leg(leg) -> dict:
+    return {**{name: getattr(leg, name) for name in leg.__slots__}, "funding_pct": _pct(leg.funding_pct)}
+
+
+class FundingView(APIView):
+    @extend_schema(
+        operation_id="funding_list", parameters=[s.FundingQuery], responses=s.FundingSerializer, tags=["market"]
+    )
+    def get(self, request: Request) -> Response:
+        """Long on one exchange and short on another, ranked by funding earned per day, with the
+        current spread as the entry cost and the edge after fees and funding over `hours`."""
+        params = query(s.FundingQuery, request)
+        pairs, count, at_ms = queries.funding_ranking(
+            hours=params["hours"], exchanges=params.get("exchange"), limit=params["limit"]
+        )
+        rows = [
+            {
+                "market": pair.market,
+                "long": _funding_leg(pair.edge.long),
+                "short": _funding_leg(pair.edge.short),
+                "hours": pair.edge.hours,
+                "funding_pct": _pct(pair.edge.funding_pct),
+                "daily_pct": _pct(pair.edge.daily_pct),
+                "annual_pct": _pct(pair.edge.annual_pct),
+                "entry_net_spread_pct": _pct(pair.edge.net_spread_pct),
+                "edge_pct": _pct(pair.edge.edge_pct),
+                "basis_risk": pair.basis_risk,
+            }
+            for pair in pairs
+        ]
+        data = {"pairs": rows, "count": count, "hours": params["hours"], "now_ms": at_ms, "timestamp": _now()}
+        return Response(s.FundingSerializer(data).data)
 
 
 class SymbolArbitrageView(APIView):

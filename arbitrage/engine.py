@@ -28,12 +28,19 @@ from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
 from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
-from arbitrage.quote_cache import CachedOpportunity, write_live_state, write_spread_histories
+from arbitrage.quote_cache import (
+    CachedOpportunity,
+    encode_funding_row,
+    write_funding,
+    write_live_state,
+    write_spread_histories,
+)
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, LeftOpen, OpenOpportunity, OpportunityTracker
 from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
-from feeds.publish import QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
+from feeds.funding import Funding, decode_funding
+from feeds.publish import FUNDING_MESSAGE_TYPE, QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
 from lib.clock import now_ms
 
@@ -58,6 +65,7 @@ MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond w
 # in ~5–10 s), plus the flush interval its last sighting may be behind by. A longer gap is two
 # lives: with nobody looking, the gap may well have closed and opened again in between.
 RESUME_GRACE_MS = 15_000
+FUNDING_WRITE_S = 1.0
 LEFT_OPEN_REASON = "engine stopped"
 
 
@@ -91,6 +99,9 @@ class Engine:
             allow_cross_quote=settings.ALLOW_CROSS_QUOTE,
         )
         self.pending_quotes: dict[tuple[str, str], Quote] = {}
+        # Funding: instrument -> exchange -> record JSON, as cached; what changed since the last write.
+        self.funding_rows: dict[str, dict[str, str]] = {}
+        self.pending_funding: set[str] = set()
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
         self.pending_history: dict[str, tuple[OpenOpportunity, Closed | None]] = {}
@@ -138,6 +149,7 @@ class Engine:
                 self.follow_presence_forever(),
                 self.sample_spreads_forever(),
                 self.alerts_forever(),
+                self.write_funding_forever(),
             )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
@@ -173,6 +185,11 @@ class Engine:
             changes = on_quote(quote, at_ms)
             if changes:
                 self.on_changes(changes, at_ms)
+
+    def on_funding(self, records: list[Funding]) -> None:
+        for record in records:
+            self.funding_rows.setdefault(record.instrument, {})[record.exchange] = encode_funding_row(record)
+            self.pending_funding.add(record.instrument)
 
     def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
         for opportunity in changes.opened + changes.updated:
@@ -210,6 +227,9 @@ class Engine:
             if kind == QUOTES_MESSAGE_TYPE:
                 self.on_quotes(decode_quotes(message["quotes"]))
                 return
+            if kind == FUNDING_MESSAGE_TYPE:
+                self.on_funding(decode_funding(message["funding"]))
+                return
             if kind == QUOTES_DOWN_TYPE:
                 self.on_changes(self.tracker.disconnect(message["exchange"], list(message["instruments"]), now_ms()))
                 return
@@ -228,6 +248,22 @@ class Engine:
                 continue
             self.redis.succeeded()
             self.on_message(message)
+
+    async def write_funding_forever(self) -> None:
+        """Funding into the cache, at most once a second: it changes every half minute or so."""
+        while True:
+            await asyncio.sleep(FUNDING_WRITE_S)
+            await self.write_funding()
+
+    async def write_funding(self) -> None:
+        if not self.pending_funding:
+            return
+        changed, self.pending_funding = self.pending_funding, set()
+        try:
+            await write_funding({name: self.funding_rows[name] for name in changed}, sorted(self.funding_rows))
+        except (RedisError, OSError) as exc:
+            self.pending_funding |= changed  # written with the next round
+            self.redis.failed(exc, "funding not written to the cache, retrying")
 
     async def fan_out_forever(self) -> None:
         """An update leaves soon after a change (FANOUT_GATHER_S), but never sooner than the

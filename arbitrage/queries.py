@@ -12,9 +12,10 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from arbitrage import pages
+from arbitrage.funding import FundingPair, funding_pairs
 from arbitrage.history import summary
 from arbitrage.models import Opportunity
-from arbitrage.quote_cache import INDEX_KEY, read_open_opportunities, read_quotes
+from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quotes
 from arbitrage.spreads import HUNDRED, exact_spread
 from arbitrage.tracker import rank
 from feeds.configuration import exchange_names
@@ -242,3 +243,23 @@ def listing_exchanges(instrument: str) -> set[str]:
     """The exchanges, switched on, that list `instrument` and may quote it."""
     listed = Instrument.objects.filter(instrument=instrument, enabled=True, listed=True).values_list("exchange")
     return {exchange for (exchange,) in listed} & set(exchange_names(enabled_only=True))
+
+
+def funding_ranking(
+    *, hours: int, exchanges: set[str] | None = None, limit: int | None = None
+) -> tuple[list[FundingPair], int, int]:
+    """Long/short pairs that earn funding, best per day first; how many matched before the
+    limit; and the time (ms) the countdowns count from."""
+    funding = read_funding()
+    quoted = read_quotes(list(funding))
+    quotes = {
+        (instrument, exchange): _as_quote(message)
+        for instrument, row in quoted.items()
+        for exchange, message in row.items()
+    }
+    fees = dict(Exchange.objects.values_list("id", "taker_fee_pct"))
+    at_ms = clock.now_ms()
+    pairs = funding_pairs(funding, quotes, fees, at_ms, hours)
+    if exchanges:
+        pairs = [p for p in pairs if p.edge.long.exchange in exchanges or p.edge.short.exchange in exchanges]
+    return (pairs[:limit] if limit else pairs), len(pairs), at_ms

@@ -10,6 +10,7 @@ import msgspec
 from django.core.cache import cache
 
 from arbsite.async_cache import aget, aget_many
+from feeds.funding import Funding
 from lib import clock
 
 INDEX_KEY = "quotes:index"
@@ -117,3 +118,36 @@ async def write_spread_histories(histories: dict[str, list[tuple[int, float]]]) 
 
 def read_spread_history(group: str) -> list[tuple[int, float]]:
     return [tuple(point) for point in cache.get(spread_history_key(group)) or []]
+
+
+FUNDING_INDEX_KEY = "funding:index"
+# Funding is polled every half minute or so; a record nobody refreshed for an hour is gone.
+FUNDING_TTL_S = 3600
+_funding_decoder = msgspec.json.Decoder(Funding)
+
+
+def funding_key(instrument: str) -> str:
+    return f"funding:{instrument}"
+
+
+async def write_funding(rows: dict[str, dict[str, str]], index: list[str]) -> None:
+    """`rows` (instrument -> exchange -> funding JSON) that changed, and every instrument with funding."""
+    values: dict[str, object] = {funding_key(instrument): row for instrument, row in rows.items()}
+    values[FUNDING_INDEX_KEY] = index
+    await cache.aset_many(values, timeout=FUNDING_TTL_S)
+
+
+def encode_funding_row(record: Funding) -> str:
+    return msgspec.json.encode(record).decode()
+
+
+def read_funding(instruments: list[str] | None = None) -> dict[str, dict[str, Funding]]:
+    """instrument -> exchange -> the latest Funding record."""
+    if instruments is None:
+        instruments = cache.get(FUNDING_INDEX_KEY) or []
+    found = cache.get_many([funding_key(instrument) for instrument in instruments])
+    return {
+        instrument: {exchange: _funding_decoder.decode(text) for exchange, text in sorted(row.items())}
+        for instrument in instruments
+        if (row := found.get(funding_key(instrument)))
+    }

@@ -75,6 +75,14 @@ class ArbitrageQuery(serializers.Serializer):
         return Decimal(str(value))
 
 
+class FundingQuery(serializers.Serializer):
+    hours = serializers.IntegerField(
+        required=False, default=8, min_value=1, max_value=720, help_text="Holding period, hours (default 8)"
+    )
+    exchange = ExchangesField()
+    limit = _limit(100)
+
+
 class SummaryQuery(serializers.Serializer):
     since = serializers.DateTimeField(required=False, help_text="History from this time (ISO 8601); default 24 h ago")
     limit = _limit(200)
@@ -245,4 +253,43 @@ class ApiRootSerializer(serializers.Serializer):
     websocket = serializers.CharField()
     docs = serializers.CharField()
     schema = serializers.CharField()
+    timestamp = serializers.DateTimeField()
+
+
+def _exact(help_text: str = "", **kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=None, decimal_places=None, help_text=help_text, **kwargs)
+
+
+class FundingLegSerializer(serializers.Serializer):
+    exchange = serializers.CharField()
+    instrument = serializers.CharField()
+    rate = _exact("Per funding event, as a fraction; positive: longs pay shorts")
+    interval_h = serializers.IntegerField(help_text="Hours between this instrument's funding events")
+    next_funding_ms = serializers.IntegerField(help_text="The next funding event, Unix ms")
+    countdown_ms = serializers.IntegerField(help_text="Until the next funding event")
+    events = serializers.IntegerField(help_text="Funding events in the holding period")
+    funding_pct = _exact("What this leg earns over the holding period, percent (negative: pays)")
+
+
+class FundingPairSerializer(serializers.Serializer):
+    market = serializers.CharField(help_text="Coin and quote family, e.g. BTC/USD")
+    long = FundingLegSerializer(help_text="Bought, held long")
+    short = FundingLegSerializer(help_text="Sold, held short")
+    hours = serializers.IntegerField()
+    funding_pct = _exact("Both legs over the holding period, percent of the position")
+    daily_pct = _exact("Funding differential per day at the current rates, percent")
+    annual_pct = _exact("daily_pct × 365")
+    entry_net_spread_pct = _exact(
+        "Entry cost: buy the long leg at its ask, sell the short at its bid, after taker fees; null when unquoted",
+        allow_null=True,
+    )
+    edge_pct = _exact("entry_net_spread_pct + funding_pct; null when unquoted", allow_null=True)
+    basis_risk = serializers.BooleanField(help_text="The legs are quoted in different currencies")
+
+
+class FundingSerializer(serializers.Serializer):
+    pairs = FundingPairSerializer(many=True, help_text="Best funding per day first")
+    count = serializers.IntegerField(help_text="Matched, before the limit")
+    hours = serializers.IntegerField()
+    now_ms = serializers.IntegerField(help_text="What the countdowns count from")
     timestamp = serializers.DateTimeField()

@@ -37,6 +37,7 @@ urlpatterns = [
         name="api-spread",
     ),
     path("opportunities", arbitrage_api.OpportunityHistoryView.as_view(), name="api-opportunities"),
+    path("funding", arbitrage_api.FundingView.as_view(), name="api-funding"),
     # The user's own resources
     path("paper/wallets", paper_api.WalletsView.as_view(), name="api-paper-wallets"),
     path("paper/executions", paper_api.ExecutionsView.as_view(), name="api-paper-executions"),

@@ -15,6 +15,7 @@ from channels.layers import BaseChannelLayer
 from redis.exceptions import RedisError
 
 from arbsite.service_watch import REDIS, ServiceWatch
+from feeds.funding import Funding, encode_funding
 from feeds.types import Quote, encode_quotes
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ QUOTES_GROUP = "arbitrage.quotes"
 QUOTES_MESSAGE_TYPE = "quotes.batch"
 # A connection went down: its instruments' quotes stop counting at once.
 QUOTES_DOWN_TYPE = "quotes.down"
+# Funding records (feeds/funding.py) travel the same road, in their own message.
+FUNDING_MESSAGE_TYPE = "funding.batch"
 
 
 class QuotePublisher:
@@ -31,6 +34,7 @@ class QuotePublisher:
         self.layer = layer
         self.flush_interval_s = flush_interval_ms / 1000
         self.pending: dict[tuple[str, str], Quote] = {}
+        self.pending_funding: dict[tuple[str, str], Funding] = {}
         self.sent_batches = 0
         self.sent_quotes = 0
         self.dropped_batches = 0
@@ -43,7 +47,14 @@ class QuotePublisher:
         for quote in quotes:
             pending[quote.exchange, quote.symbol] = quote
 
+    def add_funding(self, records: list[Funding]) -> None:
+        pending = self.pending_funding
+        for record in records:
+            pending[record.exchange, record.symbol] = record
+
     async def flush(self) -> None:
+        if self.pending_funding:
+            await self._flush_funding()
         while self.down:
             try:
                 await self.layer.group_send(QUOTES_GROUP, self.down[0])
@@ -72,6 +83,20 @@ class QuotePublisher:
         self.layer_watch.succeeded()
         self.sent_batches += 1
         self.sent_quotes += len(batch)
+
+    async def _flush_funding(self) -> None:
+        """Funding is polled every half minute or so: a batch the layer refused goes with the next flush."""
+        batch = list(self.pending_funding.values())
+        try:
+            await self.layer.group_send(QUOTES_GROUP, {"type": FUNDING_MESSAGE_TYPE, "funding": encode_funding(batch)})
+        except ChannelFull:
+            return
+        except (RedisError, OSError) as exc:
+            self.layer_watch.failed(exc, "funding batches kept until it is back")
+            return
+        for record in batch:
+            if self.pending_funding.get((record.exchange, record.symbol)) is record:
+                del self.pending_funding[record.exchange, record.symbol]
 
     def connection_down(self, exchange_id: str, instruments: list[str]) -> None:
         """Queue the news that a connection's quotes no longer hold; sent before the next batch."""

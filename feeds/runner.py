@@ -24,6 +24,7 @@ from feeds.backoff import backoff_delay_s
 from feeds.configuration import disabled_exchange_ids
 from feeds.exchanges import get_connector
 from feeds.exchanges.base import Endpoints, batched
+from feeds.funding_poll import FundingPoller, covers_funding
 from feeds.instruments import disabled_symbols, load_instruments
 from feeds.publish import QuotePublisher
 from feeds.session import ExchangeSession
@@ -172,7 +173,19 @@ class FeedWorker:
             for chunk, chunk_status in zip(chunks, statuses, strict=True)
         ]
         self.sessions[exchange_id] = sessions
-        await asyncio.gather(*(session.run() for session in sessions))
+        runs = [session.run() for session in sessions]
+        if covers_funding(exchange_id):
+            poller = FundingPoller(
+                exchange_id,
+                endpoints.rest_url,
+                chosen,
+                self.publisher.add_funding,
+                on_error=status.record_error,
+                backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
+                backoff_max_s=settings.FEED_BACKOFF_MAX_S,
+            )
+            runs.append(poller.run())
+        await asyncio.gather(*runs)
 
     async def _report_status(self) -> None:
         cache_watch = ServiceWatch(REDIS, logger)  # logged when it goes and when it is back

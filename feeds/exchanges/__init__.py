@@ -2,6 +2,7 @@
 
     parse_instruments(exchange_id, body) -> list[Instrument]
     parse_frame(exchange_id, raw, instruments, state=None) -> list[Quote]
+    parse_funding(exchange_id, bodies, instruments, recv_ms) -> list[Funding]
 
 `FrameError` is the one exception any input may produce.
 """
@@ -26,6 +27,7 @@ from feeds.exchanges.kucoin import KuCoin
 from feeds.exchanges.mexc import Mexc
 from feeds.exchanges.okx import OKX
 from feeds.exchanges.phemex import Phemex
+from feeds.funding import Funding
 from feeds.types import FrameError, Instrument, Quote
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "Quote",
     "get_connector",
     "parse_frame",
+    "parse_funding",
     "parse_instruments",
 ]
 
@@ -98,3 +101,16 @@ def parse_frame(
         raise
     except _BAD_INPUT as exc:
         raise FrameError(f"{exchange_id}: unparseable frame: {exc}") from exc
+
+
+def parse_funding(
+    exchange_id: str, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int
+) -> list[Funding]:
+    """The funding records in the answers to the connector's `funding_paths()`, in that order."""
+    connector = get_connector(exchange_id)
+    try:
+        return connector.parse_funding(bodies, instruments, recv_ms)
+    except FrameError:
+        raise
+    except _BAD_INPUT as exc:
+        raise FrameError(f"{exchange_id}: unparseable funding answer: {exc}") from exc

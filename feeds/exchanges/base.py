@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
+from feeds.funding import Funding
 from feeds.types import (
     MAX_PRICE,
     MAX_SIZE,
@@ -71,6 +72,11 @@ class Connector:
     # Exchanges that hand out a connection token first (KuCoin): the session POSTs to
     # rest_url + token_path before every connection and calls `ws_url_from_token`.
     token_path: ClassVar[str | None] = None
+    # Funding, polled over REST (feeds/funding_poll.py): every `funding_poll_interval_s`, the GETs
+    # `funding_paths()` names, `funding_request_gap_s` apart (per-instrument endpoints stay
+    # within their rate limits), parsed together by `parse_funding`. No paths: not covered yet.
+    funding_poll_interval_s: ClassVar[float] = 30.0
+    funding_request_gap_s: ClassVar[float] = 0.0
 
     def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError
@@ -126,6 +132,14 @@ class Connector:
     def coin_and_multiplier(self, base: str) -> tuple[str, Decimal]:
         """The coin a base asset counts and how many per unit: `1000PEPE` -> ("PEPE", 1000)."""
         return split_multiplier(base)
+
+    def funding_paths(self, symbols: list[str]) -> list[str]:
+        """The REST paths whose answers hold the funding of `symbols` (sorted exchange symbols)."""
+        return []
+
+    def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
+        """The funding records in the answers to `funding_paths()`, in that order; unknown symbols left out."""
+        raise NotImplementedError
 
     def next_page_path(self, path: str, body: str | bytes) -> str | None:
         """For instrument lists split over pages (Bybit's cursor): the next page's path, or None."""

@@ -32,6 +32,12 @@ Checked against those pages (through the search tool's stored copies), in agreem
 
 A quote with an empty side is not returned: the symbol gives nothing until both sides are
 known again.
+
+Funding (polled): https://bybit-exchange.github.io/docs/v5/market/tickers
+- `GET /v5/market/tickers?category=linear` answers every linear symbol in one call:
+  `fundingRate`, `nextFundingTime` (ms) and `fundingIntervalHour`, all strings; the body's
+  `time` is when. Dated futures answer `fundingRate` "": left out. The same fields come on the
+  `tickers.SYMBOL` socket channel; one REST call every 30 s is far cheaper than 500 more topics.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
 from feeds.exchanges.levels import kept_books, merged
+from feeds.funding import Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote, split_multiplier
 
 logger = logging.getLogger(__name__)
@@ -110,6 +117,27 @@ class _InstrumentsBody(msgspec.Struct):
 _instruments_decoder = msgspec.json.Decoder(_InstrumentsBody)
 
 
+class _Ticker(msgspec.Struct):
+    symbol: str
+    fundingRate: str = ""
+    nextFundingTime: str = ""
+    fundingIntervalHour: str = ""
+
+
+class _TickersResult(msgspec.Struct):
+    tickers: list[_Ticker] = msgspec.field(name="list", default_factory=list)
+
+
+class _TickersBody(msgspec.Struct):
+    retCode: int = 0
+    retMsg: str = ""
+    result: _TickersResult = msgspec.field(default_factory=_TickersResult)
+    time: int = 0
+
+
+_tickers_decoder = msgspec.json.Decoder(_TickersBody)
+
+
 def _moved(top: Level | tuple | None, changes: list[Level], highest_first: bool) -> tuple | None:
     """A side's top (price, size) after a delta: size "0" removes a price, any other size sets it.
 
@@ -154,6 +182,29 @@ class Bybit(Connector):
         if multiplier == 1 and base.endswith("1000") and base[:-4].isalpha():
             return base[:-4], Decimal(1000)
         return coin, multiplier
+
+    def funding_paths(self, symbols: list[str]) -> list[str]:
+        return ["/v5/market/tickers?category=linear"]
+
+    def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
+        decoded = _tickers_decoder.decode(bodies[0])
+        if decoded.retCode != 0:
+            raise FrameError(f"bybit error {decoded.retCode}: {decoded.retMsg}")
+        records = []
+        for row in decoded.result.tickers:
+            instrument = instruments.get(row.symbol)
+            if instrument is None or not row.fundingRate:
+                continue
+            records.append(
+                build_funding(
+                    instrument,
+                    Decimal(row.fundingRate),
+                    int(row.fundingIntervalHour),
+                    int(row.nextFundingTime),
+                    decoded.time or recv_ms,
+                )
+            )
+        return records
 
     def next_page_path(self, path: str, body: str | bytes) -> str | None:
         try:

@@ -34,6 +34,14 @@ What was checked against those docs, and where they differ from /work/shared/exc
 
 A `null` price or a zero amount means that side of the book is empty: such a frame yields no quote
 for that instrument (never a half quote).
+
+Funding (polled): https://docs.deribit.com/api-reference/market-data/public-get_book_summary_by_currency
+- `GET /api/v2/public/get_book_summary_by_currency?currency=any&kind=future`: every future in one
+  call; perpetuals carry `funding_8h` (the funding of the last 8 h as a fraction) and
+  `current_funding`; `creation_timestamp` ms. Deribit has no funding interval: funding accrues
+  continuously and its own history (`get_funding_rate_history`) reports it hour by hour
+  (`interest_1h`). So a Deribit perpetual is modelled as paying `funding_8h` / 8 every hour, at
+  the next full hour: within an hour of continuous accrual over any holding period.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.funding import HOUR_MS, Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote
 
 ZERO = Decimal(0)
@@ -120,6 +129,21 @@ class _Instruments(msgspec.Struct):
 _instruments_decoder = msgspec.json.Decoder(_Instruments)
 
 
+class _Summary(msgspec.Struct):
+    instrument_name: str
+    funding_8h: Decimal | None = None
+    creation_timestamp: int = 0
+
+
+class _Summaries(msgspec.Struct):
+    result: list[_Summary] | None = None
+    error: _RpcError | None = None
+
+
+_summaries_decoder = msgspec.json.Decoder(_Summaries)
+EIGHT = Decimal(8)
+
+
 def _error_text(error: _RpcError) -> str:
     detail = f" ({bytes(error.data).decode(errors='replace')})" if error.data else ""
     return f"deribit error {error.code}: {error.message}{detail}"
@@ -159,6 +183,23 @@ class Deribit(Connector):
             for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=HEARTBEAT_REQUEST_ID + 1)
         ]
         return [heartbeat, *subscribes]
+
+    def funding_paths(self, symbols: list[str]) -> list[str]:
+        return ["/api/v2/public/get_book_summary_by_currency?currency=any&kind=future"]
+
+    def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
+        response = _summaries_decoder.decode(bodies[0])
+        if response.error is not None:
+            raise FrameError(_error_text(response.error))
+        records = []
+        for row in response.result or []:
+            instrument = instruments.get(row.instrument_name)
+            if instrument is None or row.funding_8h is None:
+                continue
+            ts_ms = row.creation_timestamp or recv_ms
+            next_hour_ms = (ts_ms // HOUR_MS + 1) * HOUR_MS
+            records.append(build_funding(instrument, row.funding_8h / EIGHT, 1, next_hour_ms, ts_ms))
+        return records
 
     def control_reply(self, raw: str | bytes) -> str | None:
         # Called for every frame without quotes: a substring test keeps acks and pongs cheap.

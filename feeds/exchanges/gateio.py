@@ -40,6 +40,11 @@ Empty side: a frame with `b` or `a` empty yields no quote for that symbol (never
 Left out: the BTC-settled inverse `BTC_USD` (BTC/USD:BTC) lives on another socket
 (`/v4/ws/btc`) and another list (`/futures/btc/contracts`); a connector has one socket URL.
 The futures API settles in `usdt` and `btc` only, so there is no USDC perpetual to serve.
+
+Funding (polled): the contract list itself, `GET /api/v4/futures/usdt/contracts`, carries each
+contract's `funding_rate` (string), `funding_interval` (seconds) and `funding_next_apply` (Unix
+seconds): one call for all, every 30 s. It states no time of its own: records carry the
+receive time.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote
 
 CHANNEL = "futures.book_ticker"
@@ -100,6 +106,16 @@ class _Contract(msgspec.Struct):
 _contracts_decoder = msgspec.json.Decoder(list[_Contract])
 
 
+class _ContractFunding(msgspec.Struct):
+    name: str
+    funding_rate: str = ""
+    funding_interval: int = 0
+    funding_next_apply: float = 0
+
+
+_funding_decoder = msgspec.json.Decoder(list[_ContractFunding])
+
+
 class Gateio(Connector):
     id = "gateio"
     name = "Gate.io"
@@ -125,6 +141,20 @@ class Gateio(Connector):
 
     def heartbeat_message(self) -> str | None:
         return msgspec.json.encode({"time": int(time.time()), "channel": "futures.ping"}).decode()
+
+    def funding_paths(self, symbols: list[str]) -> list[str]:
+        return list(self.instruments_paths)
+
+    def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
+        records = []
+        for row in _funding_decoder.decode(bodies[0]):
+            instrument = instruments.get(row.name)
+            if instrument is None or not row.funding_rate:
+                continue
+            interval_h = interval_hours_from_ms(row.funding_interval * 1000)
+            next_ms = round(row.funding_next_apply * 1000)
+            records.append(build_funding(instrument, Decimal(row.funding_rate), interval_h, next_ms, recv_ms))
+        return records
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         instruments = []

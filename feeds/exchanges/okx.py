@@ -35,6 +35,14 @@ Checked against stored copies of those pages (through the search tool), in agree
   it is ms and becomes `ts_ms`.
 - Heartbeat deadline: the docs ask for a reconnect when no `pong` follows a `ping` within
   N s, N < 30 of the client's choosing: pings every 20 s, and 10 s for the pong.
+
+Funding (polled): https://www.okx.com/docs-v5/en/#public-data-rest-api-get-funding-rate
+- `GET /api/v5/public/funding-rate?instId=…`, one instrument per call, rate-limited per IP and
+  instrument (so many instruments may be asked one after another; 50 ms apart here). `fundingRate`
+  is the rate of the coming settlement at `fundingTime`; `nextFundingTime` is the one after, so
+  the instrument's interval is their difference (OKX moves some swaps to 4 h, 2 h or 1 h and
+  says so only through these times). All strings; `ts` ms. The same record comes on the
+  `funding-rate` socket channel (every 30–90 s); polling keeps the quote sockets as they are.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 logger = logging.getLogger(__name__)
@@ -105,6 +114,23 @@ class _InstrumentsBody(msgspec.Struct):
 _instruments_decoder = msgspec.json.Decoder(_InstrumentsBody)
 
 
+class _FundingRow(msgspec.Struct):
+    instId: str
+    fundingRate: str = ""
+    fundingTime: str = ""
+    nextFundingTime: str = ""
+    ts: str = ""
+
+
+class _FundingBody(msgspec.Struct):
+    code: str = "0"
+    msg: str = ""
+    data: list[_FundingRow] = []
+
+
+_funding_decoder = msgspec.json.Decoder(_FundingBody)
+
+
 class OKX(Connector):
     id = "okx"
     name = "OKX"
@@ -130,6 +156,27 @@ class OKX(Connector):
 
     def heartbeat_message(self) -> str:
         return "ping"
+
+    funding_request_gap_s = 0.05
+
+    def funding_paths(self, symbols: list[str]) -> list[str]:
+        return [f"/api/v5/public/funding-rate?instId={symbol}" for symbol in symbols]
+
+    def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
+        records = []
+        for body in bodies:
+            decoded = _funding_decoder.decode(body)
+            if decoded.code != "0":
+                raise FrameError(f"okx error {decoded.code}: {decoded.msg}")
+            for row in decoded.data:
+                instrument = instruments.get(row.instId)
+                if instrument is None:
+                    continue
+                funding_ms, next_ms = int(row.fundingTime), int(row.nextFundingTime)
+                interval_h = interval_hours_from_ms(next_ms - funding_ms)
+                rate = Decimal(row.fundingRate)
+                records.append(build_funding(instrument, rate, interval_h, funding_ms, int(row.ts or recv_ms)))
+        return records
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         decoded = _instruments_decoder.decode(body)

@@ -1,5 +1,6 @@
-"""Binance USDⓈ-M futures as the simulator serves it: /fapi/v1/exchangeInfo and the Public
-bookTicker socket, with Binance's subscribe acks, error wrapper, ping rule and limits."""
+"""Binance USDⓈ-M futures as the simulator serves it: /fapi/v1/exchangeInfo, the Public
+bookTicker socket, with Binance's subscribe acks, error wrapper, ping rule and limits, and
+funding: /fapi/v1/premiumIndex and /fapi/v1/fundingInfo (which lists adjusted symbols only)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections import deque
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange
+from feeds.simulator.market import funding_state
 from lib import clock
 
 MAX_MESSAGES_PER_S = 10
@@ -27,7 +29,52 @@ class BinanceSim(SimExchange):
     default_server_ping_s = 180.0
 
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/fapi/v1/exchangeInfo", self.exchange_info)]
+        return [
+            web.get("/fapi/v1/exchangeInfo", self.exchange_info),
+            web.get("/fapi/v1/premiumIndex", self.premium_index),
+            web.get("/fapi/v1/fundingInfo", self.funding_info),
+        ]
+
+    async def premium_index(self, request: web.Request) -> web.Response:
+        now_ms = clock.now_ms()
+        rows = []
+        for coin in self.market.coins:
+            book, funding = self.market.book(self.id, coin), funding_state(self.id, coin, now_ms)
+            mark = str((book.bid + book.ask) / 2)
+            rows.append(
+                {
+                    "symbol": _symbol(coin),
+                    "markPrice": mark,
+                    "indexPrice": mark,
+                    "estimatedSettlePrice": mark,
+                    "lastFundingRate": f"{funding.rate:.8f}",
+                    "interestRate": "0.00010000",
+                    "nextFundingTime": funding.next_funding_ms,
+                    "time": now_ms,
+                }
+            )
+        symbol = request.query.get("symbol")
+        if symbol is None:
+            return web.json_response(rows)
+        found = next((row for row in rows if row["symbol"] == symbol), None)
+        if found is None:
+            return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=400)
+        return web.json_response(found)
+
+    async def funding_info(self, request: web.Request) -> web.Response:
+        now_ms = clock.now_ms()
+        adjusted = [
+            {
+                "symbol": _symbol(coin),
+                "adjustedFundingRateCap": "0.02500000",
+                "adjustedFundingRateFloor": "-0.02500000",
+                "fundingIntervalHours": funding.interval_h,
+                "disclaimer": False,
+            }
+            for coin in self.market.coins
+            if (funding := funding_state(self.id, coin, now_ms)).interval_h != 8
+        ]
+        return web.json_response(adjusted)
 
     async def exchange_info(self, request: web.Request) -> web.Response:
         symbols = [

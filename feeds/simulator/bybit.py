@@ -19,7 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market
+from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 TOPIC_PREFIX = "orderbook.1."
@@ -85,7 +85,35 @@ class BybitSim(SimExchange):
 
     # --- REST ---------------------------------------------------------------------------------
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/v5/market/instruments-info", self.instruments_info)]
+        return [
+            web.get("/v5/market/instruments-info", self.instruments_info),
+            web.get("/v5/market/tickers", self.tickers),
+        ]
+
+    async def tickers(self, request: web.Request) -> web.Response:
+        """Funding fields of /v5/market/tickers (prices come over the socket): every trading symbol."""
+        if request.query.get("category") != "linear":
+            return self._rest_error(10001, "Illegal category")
+        now_ms = clock.now_ms()
+        rows = []
+        for listing in self.listings:
+            if listing.status != "Trading" or listing.coin not in self.market.coins:
+                continue
+            book = self.market.book(self.id, listing.coin)
+            row = {"symbol": listing.symbol, "lastPrice": str(book.bid), "markPrice": str(book.bid)}
+            if listing.contract_type == "LinearPerpetual":
+                funding = funding_state(self.id, listing.coin, now_ms, symbol=listing.symbol)
+                row |= {
+                    "fundingRate": f"{funding.rate:.8f}".rstrip("0").rstrip("."),
+                    "nextFundingTime": str(funding.next_funding_ms),
+                    "fundingIntervalHour": str(funding.interval_h),
+                    "fundingCap": "0.005",
+                }
+            else:  # dated futures have no funding
+                row |= {"fundingRate": "", "nextFundingTime": "0", "fundingIntervalHour": "", "fundingCap": ""}
+            rows.append(row)
+        result = {"category": "linear", "list": rows}
+        return web.json_response({"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": now_ms})
 
     async def instruments_info(self, request: web.Request) -> web.Response:
         query = request.query

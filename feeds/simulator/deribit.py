@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market
+from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 MIN_HEARTBEAT_S = 10  # the docs' floor for public/set_heartbeat
@@ -67,7 +67,37 @@ class DeribitSim(SimExchange):
 
     # --- REST -----------------------------------------------------------------------------------
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/api/v2/public/get_instruments", self.get_instruments)]
+        return [
+            web.get("/api/v2/public/get_instruments", self.get_instruments),
+            web.get("/api/v2/public/get_book_summary_by_currency", self.book_summary),
+        ]
+
+    async def book_summary(self, request: web.Request) -> web.Response:
+        """Every perpetual's summary with its `funding_8h` (the rest of the summary trimmed)."""
+        us_in = _us()
+        currency = request.query.get("currency")
+        if currency not in ("any", "BTC", "ETH", "USDC"):
+            return web.json_response(self._invalid_params(None, us_in, "wrong format", "currency"), status=400)
+        now_ms = us_in // 1000
+        rows = []
+        for perpetual in self.perpetuals.values():
+            settlement = "USDC" if perpetual.linear else perpetual.coin
+            if currency not in ("any", settlement):
+                continue
+            book = self.market.book(self.id, perpetual.coin)
+            funding = funding_state(self.id, perpetual.coin, now_ms, symbol=perpetual.name, interval_h=8)
+            rows.append(
+                {
+                    "instrument_name": perpetual.name,
+                    "base_currency": perpetual.coin,
+                    "quote_currency": "USDC" if perpetual.linear else "USD",
+                    "mark_price": float(book.bid),
+                    "funding_8h": float(funding.rate),
+                    "current_funding": 0.0,
+                    "creation_timestamp": now_ms,
+                }
+            )
+        return web.json_response(self._reply(None, us_in, result=rows))
 
     async def get_instruments(self, request: web.Request) -> web.Response:
         us_in = _us()

@@ -19,7 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market
+from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 CHANNEL = "futures.book_ticker"
@@ -71,6 +71,7 @@ class GateioSim(SimExchange):
     def _contract_row(self, name: str, coin: str) -> dict:
         multiplier, enable_decimal = CONTRACTS.get(coin, (Decimal(1), False))
         book = self.market.book(self.id, coin)
+        funding = funding_state(self.id, coin, clock.now_ms(), symbol=name)
         return {
             "name": name,
             "type": "direct",
@@ -86,8 +87,9 @@ class GateioSim(SimExchange):
             "taker_fee_rate": "0.00075",
             "order_price_round": str(self.market.coins[coin].tick),
             "mark_price_round": str(self.market.coins[coin].tick),
-            "funding_rate": "0.0001",
-            "funding_interval": 28800,
+            "funding_rate": f"{funding.rate:.8f}",
+            "funding_interval": funding.interval_h * 3600,
+            "funding_next_apply": funding.next_funding_ms // 1000,
             "order_size_min": str(DECIMAL_STEP) if enable_decimal else "1",
             "order_size_max": "1000000",
             "enable_decimal": enable_decimal,

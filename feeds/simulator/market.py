@@ -30,6 +30,40 @@ COINS = (
 )
 
 
+# Funding intervals other than the common 8 h, as venues move volatile coins to shorter ones;
+# every simulated exchange that lists funding reads its interval from here, per instrument.
+FUNDING_INTERVAL_H = {
+    ("binance", "DOGE"): 4,
+    ("bybit", "SOL"): 4,
+    ("bybit", "DOGE"): 1,
+    ("okx", "XRP"): 4,
+    ("okx", "DOGE"): 1,
+    ("gateio", "SOL"): 4,
+}
+HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True)
+class FundingState:
+    rate: Decimal  # per funding event, positive: longs pay shorts
+    interval_h: int
+    next_funding_ms: int
+
+
+def funding_state(
+    exchange: str, coin: str, now_ms: int, *, symbol: str = "", interval_h: int | None = None
+) -> FundingState:
+    """One exchange's funding of one coin (of one of its symbols, when it lists several) now: a
+    steady level of its own, from a generator seeded by the names (so the market's own random
+    sequence, and the prices, stay as reproducible as before), and a slow hourly swing."""
+    level = random.Random(f"funding:{exchange}:{symbol or coin}").uniform(-0.0001, 0.0004)
+    swing = 0.00005 * math.sin(2 * math.pi * now_ms / HOUR_MS)
+    rate = Decimal(repr(level + swing)).quantize(Decimal("1e-8"))
+    interval_h = interval_h or FUNDING_INTERVAL_H.get((exchange, coin), 8)
+    interval_ms = interval_h * HOUR_MS
+    return FundingState(rate, interval_h, (now_ms // interval_ms + 1) * interval_ms)
+
+
 @dataclass(frozen=True)
 class Book:
     bid: Decimal

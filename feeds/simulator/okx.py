@@ -19,7 +19,7 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market
+from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 CHANNEL = "bbo-tbt"
@@ -107,7 +107,38 @@ class OKXSim(SimExchange):
 
     # --- REST ---------------------------------------------------------------------------------
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/api/v5/public/instruments", self.instruments)]
+        return [
+            web.get("/api/v5/public/instruments", self.instruments),
+            web.get("/api/v5/public/funding-rate", self.funding_rate),
+        ]
+
+    async def funding_rate(self, request: web.Request) -> web.Response:
+        """One swap's funding: `fundingTime` is the coming settlement, `nextFundingTime` the one after."""
+        swap = self.books.get(request.query.get("instId", ""))
+        if swap is None or swap.inst_type != "SWAP":
+            return web.json_response({"code": "51001", "msg": "Instrument ID does not exist", "data": []})
+        now_ms = clock.now_ms()
+        funding = funding_state(self.id, swap.coin, now_ms, symbol=swap.inst_id)
+        rate = f"{funding.rate:.8f}"
+        row = {
+            "formulaType": "noRate",
+            "fundingRate": rate,
+            "fundingTime": str(funding.next_funding_ms),
+            "impactValue": "",
+            "instId": swap.inst_id,
+            "instType": "SWAP",
+            "interestRate": "",
+            "maxFundingRate": "0.00375",
+            "method": "current_period",
+            "minFundingRate": "-0.00375",
+            "nextFundingRate": "",
+            "nextFundingTime": str(funding.next_funding_ms + funding.interval_h * 3_600_000),
+            "premium": rate,
+            "settFundingRate": rate,
+            "settState": "settled",
+            "ts": str(now_ms),
+        }
+        return web.json_response({"code": "0", "msg": "", "data": [row]})
 
     async def instruments(self, request: web.Request) -> web.Response:
         inst_type = request.query.get("instType", "")

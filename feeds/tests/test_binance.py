@@ -7,7 +7,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.binance import Binance
 from feeds.tests.frames import binance as frames
 
@@ -76,3 +76,24 @@ def test_subscribe_messages_are_batched_lowercase_streams():
     assert messages == ['{"method":"SUBSCRIBE","params":["btcusdt@bookTicker","ethusdt@bookTicker"],"id":1}']
     many = Binance().subscribe_messages([f"S{n}USDT" for n in range(450)])
     assert len(many) == 3
+
+
+def test_funding_joins_premium_index_and_funding_info():
+    records = parse_funding(
+        "binance", [frames.PREMIUM_INDEX.encode(), frames.FUNDING_INFO.encode()], INSTRUMENTS, 1597370495100
+    )
+    by_symbol = {r.symbol: r for r in records}
+    assert set(by_symbol) == {"BTCUSDT", "1000PEPEUSDT"}  # the dated future and unknown symbols left out
+    btc = by_symbol["BTCUSDT"]
+    assert (btc.instrument, btc.rate, btc.interval_h) == ("BTC/USDT:USDT", Decimal("0.00038246"), 8)
+    assert (btc.next_funding_ms, btc.ts_ms) == (1597392000000, 1597370495002)
+    pepe = by_symbol["1000PEPEUSDT"]
+    assert (pepe.rate, pepe.interval_h) == (Decimal("-0.00012500"), 4)  # adjusted: fundingInfo lists it
+
+
+def test_funding_with_a_broken_rate_is_a_frame_error():
+    broken = frames.PREMIUM_INDEX.replace('"0.00038246"', '"lots"')
+    with pytest.raises(FrameError):
+        parse_funding("binance", [broken.encode(), b"[]"], INSTRUMENTS, 0)
+    with pytest.raises(FrameError):
+        parse_funding("binance", [b'{"code":-1003,"msg":"Too many requests"}', b"[]"], INSTRUMENTS, 0)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.bybit import Bybit
 from feeds.tests.frames import bybit as frames
 
@@ -173,3 +173,21 @@ def test_a_full_connection_stays_inside_bybit_args_limit():
 def test_heartbeat_is_a_json_ping_every_20_seconds():
     assert json.loads(Bybit().heartbeat_message()) == {"op": "ping"}
     assert Bybit.heartbeat_interval_s == 20
+
+
+def test_funding_from_linear_tickers_with_each_symbols_interval():
+    records = {r.symbol: r for r in parse_funding("bybit", [frames.TICKERS.encode()], INSTRUMENTS, 1)}
+    assert set(records) == {"BTCUSDT", "BTCPERP"}  # the dated future and unknown symbols left out
+    btc = records["BTCUSDT"]
+    assert (btc.rate, btc.interval_h, btc.next_funding_ms, btc.ts_ms) == (
+        Decimal("0.0001"),
+        8,
+        1700006400000,
+        1700000000321,
+    )
+    assert (records["BTCPERP"].rate, records["BTCPERP"].interval_h) == (Decimal("-0.00002"), 1)
+
+
+def test_funding_error_answer_is_a_frame_error():
+    with pytest.raises(FrameError, match="10001"):
+        parse_funding("bybit", [frames.TICKERS_ERROR.encode()], INSTRUMENTS, 1)

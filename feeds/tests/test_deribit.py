@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.deribit import Deribit
 from feeds.tests.frames import deribit as frames
 
@@ -123,3 +123,20 @@ def test_declared_endpoints():
     assert connector.ws_url == "wss://www.deribit.com/ws/api/v2"
     assert connector.instruments_paths == ("/api/v2/public/get_instruments?currency=any&kind=future",)
     assert connector.heartbeat_interval_s is None  # Deribit sends the heartbeats
+
+
+def test_funding_is_the_8h_figure_paid_hourly_from_the_next_full_hour():
+    records = {r.symbol: r for r in parse_funding("deribit", [frames.BOOK_SUMMARY.encode()], INSTRUMENTS, 1)}
+    assert set(records) == {"BTC-PERPETUAL", "BTC_USDC-PERPETUAL"}  # no dated futures, no unknown names
+    inverse = records["BTC-PERPETUAL"]
+    assert (inverse.instrument, inverse.rate, inverse.interval_h) == ("BTC/USD:BTC", Decimal("0.000015"), 1)
+    assert (inverse.next_funding_ms, inverse.ts_ms) == (1700002800000, 1700000000123)
+    # Exactly on the hour: the next one is an hour later.
+    assert records["BTC_USDC-PERPETUAL"].next_funding_ms == 1700006400000
+    assert records["BTC_USDC-PERPETUAL"].rate == Decimal("-0.0000005")
+
+
+def test_funding_error_answer_is_a_frame_error():
+    body = '{"jsonrpc":"2.0","error":{"code":10028,"message":"too_many_requests"},"testnet":false}'
+    with pytest.raises(FrameError, match="10028"):
+        parse_funding("deribit", [body.encode()], INSTRUMENTS, 1)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.gateio import Gateio
 from feeds.tests.frames import gateio as frames
 
@@ -139,3 +139,23 @@ def test_handshake_asks_for_decimal_sizes_and_heartbeat_is_futures_ping():
     ping = json.loads(Gateio().heartbeat_message())
     assert ping["channel"] == "futures.ping"
     assert isinstance(ping["time"], int)
+
+
+def test_funding_from_the_contract_list_with_each_contracts_interval():
+    records = {r.symbol: r for r in parse_funding("gateio", [frames.CONTRACTS_WITH_FUNDING.encode()], INSTRUMENTS, 7)}
+    assert set(records) == {"BTC_USDT", "SOL_USDT"}
+    btc = records["BTC_USDT"]
+    assert (btc.instrument, btc.rate, btc.interval_h, btc.next_funding_ms, btc.ts_ms) == (
+        "BTC/USDT:USDT",
+        Decimal("0.000063"),
+        8,
+        1700006400000,
+        7,  # the list states no time: the receive time
+    )
+    assert (records["SOL_USDT"].rate, records["SOL_USDT"].interval_h) == (Decimal("-0.0002"), 4)
+
+
+def test_funding_interval_of_no_whole_hours_is_a_frame_error():
+    broken = frames.CONTRACTS_WITH_FUNDING.replace('"funding_interval":28800', '"funding_interval":1000')
+    with pytest.raises(FrameError):
+        parse_funding("gateio", [broken.encode()], INSTRUMENTS, 7)

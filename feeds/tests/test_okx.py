@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.okx import OKX
 from feeds.tests.frames import okx as frames
 
@@ -158,3 +158,33 @@ def test_subscribe_messages_put_many_args_in_one_request():
 def test_heartbeat_is_the_text_ping_inside_30_seconds():
     assert OKX().heartbeat_message() == "ping"
     assert OKX.heartbeat_interval_s < 30
+
+
+def test_funding_interval_is_the_gap_between_this_and_the_next_funding_time():
+    bodies = [frames.FUNDING_RATE.encode(), frames.FUNDING_RATE_HOURLY.encode()]
+    records = {r.symbol: r for r in parse_funding("okx", bodies, INSTRUMENTS, 1)}
+    btc = records["BTC-USDT-SWAP"]
+    assert (btc.instrument, btc.rate, btc.interval_h) == ("BTC/USDT:USDT", Decimal("0.0000792386885340"), 8)
+    assert (btc.next_funding_ms, btc.ts_ms) == (1703088000000, 1703070685309)
+    inverse = records["BTC-USD-SWAP"]
+    assert (inverse.instrument, inverse.rate, inverse.interval_h) == ("BTC/USD:BTC", Decimal("-0.0000125"), 1)
+
+
+def test_funding_paths_ask_one_instrument_each():
+    assert OKX().funding_paths(["BTC-USDT-SWAP", "ETH-USDT-SWAP"]) == [
+        "/api/v5/public/funding-rate?instId=BTC-USDT-SWAP",
+        "/api/v5/public/funding-rate?instId=ETH-USDT-SWAP",
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        frames.FUNDING_RATE_ERROR,
+        frames.FUNDING_RATE.replace("1703116800000", "1703100000000"),  # 3 h 20 min: no whole hours
+        frames.FUNDING_RATE.replace('"0.0000792386885340"', '"2"'),  # 200 % a settlement
+    ],
+)
+def test_broken_funding_answers_are_frame_errors(body):
+    with pytest.raises(FrameError):
+        parse_funding("okx", [body.encode()], INSTRUMENTS, 1)

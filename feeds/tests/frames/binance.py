@@ -27,3 +27,20 @@ EXCHANGE_INFO = """{"timezone":"UTC","serverTime":1700000000000,"symbols":[
  {"symbol":"NEWUSDT","pair":"NEWUSDT","contractType":"PERPETUAL","status":"PENDING_TRADING","baseAsset":"NEW",
   "quoteAsset":"USDT","marginAsset":"USDT","filters":[]}
 ]}"""
+
+# GET /fapi/v1/premiumIndex (no symbol) and GET /fapi/v1/fundingInfo, as the docs show them.
+PREMIUM_INDEX = """[
+ {"symbol":"BTCUSDT","markPrice":"11793.63104562","indexPrice":"11781.80495970",
+  "estimatedSettlePrice":"11781.16138815","lastFundingRate":"0.00038246","interestRate":"0.00010000",
+  "nextFundingTime":1597392000000,"time":1597370495002},
+ {"symbol":"1000PEPEUSDT","markPrice":"0.0120","indexPrice":"0.0119","estimatedSettlePrice":"0.0119",
+  "lastFundingRate":"-0.00012500","interestRate":"0.00010000","nextFundingTime":1597384800000,"time":1597370495002},
+ {"symbol":"BTCUSDT_261225","markPrice":"12077.01","indexPrice":"11781.8","estimatedSettlePrice":"11781.1",
+  "lastFundingRate":"","interestRate":"","nextFundingTime":0,"time":1597370495002},
+ {"symbol":"NOPEUSDT","markPrice":"1","indexPrice":"1","estimatedSettlePrice":"1",
+  "lastFundingRate":"0.0001","interestRate":"0.0001","nextFundingTime":1597392000000,"time":1597370495002}
+]"""
+FUNDING_INFO = """[
+ {"symbol":"1000PEPEUSDT","adjustedFundingRateCap":"0.02500000","adjustedFundingRateFloor":"-0.02500000",
+  "fundingIntervalHours":4,"disclaimer":false}
+]"""

@@ -91,3 +91,15 @@ INVERSE_PAGE = """{"retCode":0,"retMsg":"OK","result":{"category":"inverse","nex
 ]},"retExtInfo":{},"time":1700000000000}"""
 
 INSTRUMENTS_ERROR = '{"retCode":10001,"retMsg":"Illegal category","result":{},"retExtInfo":{},"time":1700000000000}'
+
+# GET /v5/market/tickers?category=linear (fields trimmed to the ones that matter, as documented).
+TICKERS = """{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[
+ {"symbol":"BTCUSDT","lastPrice":"43250.1","markPrice":"43251.0","fundingRate":"0.0001",
+  "nextFundingTime":"1700006400000","fundingIntervalHour":"8","fundingCap":"0.005","bid1Price":"43250.1"},
+ {"symbol":"BTCPERP","lastPrice":"43250.3","markPrice":"43251.0","fundingRate":"-0.00002",
+  "nextFundingTime":"1700003600000","fundingIntervalHour":"1","fundingCap":"0.005"},
+ {"symbol":"BTCUSDT-26DEC25","lastPrice":"44000","markPrice":"44001","fundingRate":"","nextFundingTime":"0",
+  "fundingIntervalHour":""},
+ {"symbol":"NOPEUSDT","fundingRate":"0.0001","nextFundingTime":"1700006400000","fundingIntervalHour":"4"}
+]},"retExtInfo":{},"time":1700000000321}"""
+TICKERS_ERROR = '{"retCode":10001,"retMsg":"Illegal category","result":{},"retExtInfo":{},"time":1700000000321}'

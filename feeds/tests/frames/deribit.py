@@ -58,3 +58,12 @@ GET_INSTRUMENTS_ERROR = (
     '{"jsonrpc":"2.0","error":{"message":"Invalid params","data":{"reason":"wrong format","param":"currency"},'
     '"code":-32602},"testnet":false,"usIn":1,"usOut":2,"usDiff":1}'
 )
+
+# GET /api/v2/public/get_book_summary_by_currency?currency=any&kind=future (fields trimmed).
+BOOK_SUMMARY = """{"jsonrpc":"2.0","result":[
+ {"instrument_name":"BTC-PERPETUAL","base_currency":"BTC","quote_currency":"USD","funding_8h":0.00012,
+  "current_funding":0.00001,"mark_price":43250.5,"creation_timestamp":1700000000123},
+ {"instrument_name":"BTC_USDC-PERPETUAL","funding_8h":-0.000004,"current_funding":0,"creation_timestamp":1700002800000},
+ {"instrument_name":"BTC-29SEP23","mark_price":43500.0,"creation_timestamp":1700000000123},
+ {"instrument_name":"NOPE-PERPETUAL","funding_8h":0.0001,"creation_timestamp":1700000000123}
+],"usIn":1700000000123000,"usOut":1700000000124000,"usDiff":1000,"testnet":false}"""

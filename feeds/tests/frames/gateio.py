@@ -49,3 +49,13 @@ CONTRACTS = """[
  {"name":"NEW_USDT","type":"direct","quanto_multiplier":"1","order_price_round":"0.0001",
   "order_size_min":"1","in_delisting":false,"status":"prelaunch","contract_type":""}
 ]"""
+
+# The same contract list, with the funding fields the docs give every contract.
+CONTRACTS_WITH_FUNDING = """[
+ {"name":"BTC_USDT","type":"direct","quanto_multiplier":"0.0001","order_price_round":"0.1","status":"trading",
+  "funding_rate":"0.000063","funding_interval":28800,"funding_next_apply":1700006400,"funding_rate_indicative":"0.0001"},
+ {"name":"SOL_USDT","type":"direct","quanto_multiplier":"1","order_price_round":"0.001","status":"trading",
+  "funding_rate":"-0.0002","funding_interval":14400,"funding_next_apply":1700006400.0},
+ {"name":"NOPE_USDT","type":"direct","quanto_multiplier":"1","order_price_round":"0.001","status":"trading",
+  "funding_rate":"0.0001","funding_interval":28800,"funding_next_apply":1700006400}
+]"""

@@ -92,3 +92,17 @@ def _body(rows: list[dict]) -> str:
 INSTRUMENTS = _body(SWAP_ROWS)
 FUTURES_INSTRUMENTS = _body([FUTURES_ROW])
 INSTRUMENTS_ERROR = '{"code":"51000","msg":"Parameter instType error","data":[]}'
+
+# GET /api/v5/public/funding-rate?instId=…, one answer per instrument, as the docs show it.
+FUNDING_RATE = """{"code":"0","msg":"","data":[{"formulaType":"noRate","fundingRate":"0.0000792386885340",
+ "fundingTime":"1703088000000","impactValue":"","instId":"BTC-USDT-SWAP","instType":"SWAP","interestRate":"",
+ "maxFundingRate":"0.00375","method":"current_period","minFundingRate":"-0.00375","nextFundingRate":"",
+ "nextFundingTime":"1703116800000","premium":"0.0001233824646391","settFundingRate":"0.0001418433662153",
+ "settState":"settled","ts":"1703070685309"}]}"""
+# An inverse swap moved to hourly funding: the interval is the gap between the two times.
+FUNDING_RATE_HOURLY = (
+    FUNDING_RATE.replace("BTC-USDT-SWAP", "BTC-USD-SWAP")
+    .replace("1703116800000", "1703091600000")
+    .replace('"0.0000792386885340"', '"-0.0000125"')
+)
+FUNDING_RATE_ERROR = '{"code":"51001","msg":"Instrument ID does not exist","data":[]}'

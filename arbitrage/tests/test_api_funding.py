@@ -1,0 +1,89 @@
+"""GET /api/funding: pairs ranked by funding per day, the spread as entry, exact figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from arbitrage.engine import Engine
+from arbitrage.tests.api_market import list_instruments, quote_market
+from feeds.funding import Funding
+from feeds.models import Exchange
+from lib import clock
+
+pytestmark = pytest.mark.django_db
+H = 3_600_000
+
+
+@pytest.fixture
+def api(api_client, alice):
+    api_client.force_authenticate(user=alice)
+    return api_client
+
+
+@pytest.fixture
+def funded_market():
+    Exchange.objects.filter(id__in=["binance", "bybit"]).update(taker_fee_pct=Decimal("0.05"))
+    list_instruments()
+    quote_market()  # BTC: binance 99.9/100, bybit 101/101.1
+    now_ms = clock.now_ms()
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    engine.on_funding(
+        [
+            Funding("binance", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0001"), 8, now_ms + 2 * H, now_ms),
+            Funding("bybit", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0003"), 4, now_ms + H, now_ms),
+            Funding("okx", "BTC-USDT-SWAP", "BTC/USDT:USDT", Decimal("0.0001"), 8, now_ms + 3 * H, now_ms),
+        ]
+    )
+    async_to_sync(engine.write_funding)()
+    return now_ms
+
+
+def test_pairs_ranked_by_funding_per_day_with_entry_and_edge(api, funded_market):
+    body = api.get("/api/funding").json()
+    assert body["hours"] == 8
+    # Long binance or okx (0.03 %/day) against short bybit (0.18 %/day); binance and okx cancel.
+    assert [(p["long"]["exchange"], p["short"]["exchange"]) for p in body["pairs"]] == [
+        ("binance", "bybit"),
+        ("okx", "bybit"),
+    ]
+    assert body["count"] == 2
+    best = body["pairs"][0]
+    assert best["market"] == "BTC/USD"
+    assert (best["daily_pct"], best["annual_pct"]) == ("0.15000000", "54.75000000")
+    assert (best["long"]["events"], best["short"]["events"]) == (1, 2)
+    assert (best["long"]["funding_pct"], best["short"]["funding_pct"]) == ("-0.01000000", "0.06000000")
+    assert best["funding_pct"] == "0.05000000"
+    # Buy binance at 100 (+0.05 %), sell bybit at 101 (-0.05 %): (100.9495 - 100.05) / 100.
+    assert best["entry_net_spread_pct"] == "0.89950000"
+    assert best["edge_pct"] == "0.94950000"
+    assert (best["long"]["interval_h"], best["short"]["interval_h"]) == (8, 4)
+    assert best["long"]["next_funding_ms"] == funded_market + 2 * H
+    assert 2 * H - 60_000 < best["long"]["countdown_ms"] <= 2 * H
+    assert best["basis_risk"] is False
+    # okx has no quote: no entry, no edge, funding still ranked.
+    assert body["pairs"][1]["entry_net_spread_pct"] is None and body["pairs"][1]["edge_pct"] is None
+
+
+def test_holding_period_changes_the_events_counted_not_the_daily_rate(api, funded_market):
+    best = api.get("/api/funding?hours=24").json()["pairs"][0]
+    assert (best["long"]["events"], best["short"]["events"]) == (3, 6)  # +2, +10, +18 h; +1 ... +21 h
+    assert best["funding_pct"] == "0.15000000"
+    assert best["daily_pct"] == "0.15000000"
+
+
+def test_filter_limit_and_bad_input(api, funded_market):
+    assert [p["long"]["exchange"] for p in api.get("/api/funding?exchange=okx").json()["pairs"]] == ["okx"]
+    limited = api.get("/api/funding?limit=1").json()
+    assert (len(limited["pairs"]), limited["count"]) == (1, 2)
+    assert api.get("/api/funding?hours=0").status_code == 400
+    assert api.get("/api/funding?exchange=nasdaq").status_code == 400
+
+
+def test_funding_needs_a_user_and_is_listed_in_the_root(api_client, api, funded_market):
+    assert api.get("/api/").json()["endpoints"]["funding"] == "/api/funding"
+    api_client.force_authenticate(user=None)
+    assert api_client.get("/api/funding").status_code == 401

@@ -1,0 +1,93 @@
+"""Funding polled over REST: every exchange's funding of the watched instruments, within its limits.
+
+Funding changes slowly (a rate per 1–8 h, restated every few seconds at most), so one poll per
+`funding_poll_interval_s` (30 s by default) of the connector's bulk endpoint, or of its
+per-instrument one `funding_request_gap_s` apart, keeps it as fresh as it matters and leaves the
+quote sockets as they are. The connector says where and how to parse (feeds/exchanges/<id>.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+
+import aiohttp
+
+from feeds.backoff import backoff_delay_s
+from feeds.exchanges import get_connector, parse_funding
+from feeds.funding import Funding
+from feeds.rest import FETCH_TIMEOUT_S
+from feeds.types import FrameError, Instrument
+from lib import clock
+
+logger = logging.getLogger(__name__)
+
+
+def covers_funding(exchange_id: str) -> bool:
+    return bool(get_connector(exchange_id).funding_paths(["X"]))
+
+
+async def fetch_funding(exchange_id: str, rest_url: str, instruments: Mapping[str, Instrument]) -> list[Funding]:
+    """One poll: the exchange's current funding of `instruments`; raises OSError/aiohttp errors/FrameError."""
+    connector = get_connector(exchange_id)
+    paths = connector.funding_paths(sorted(instruments))
+    bodies = []
+    timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        for index, path in enumerate(paths):
+            if index and connector.funding_request_gap_s:
+                await asyncio.sleep(connector.funding_request_gap_s)
+            async with http.get(rest_url.rstrip("/") + path) as response:
+                # Exchanges answer errors with a JSON body the parser names; a body is read either way.
+                bodies.append(await response.read())
+    return parse_funding(exchange_id, bodies, instruments, clock.now_ms())
+
+
+class FundingPoller:
+    """Polls one exchange's funding until cancelled; each poll's records go to `on_funding`."""
+
+    def __init__(
+        self,
+        exchange_id: str,
+        rest_url: str,
+        instruments: Mapping[str, Instrument],
+        on_funding: Callable[[list[Funding]], None],
+        *,
+        on_error: Callable[[str], None] | None = None,
+        backoff_initial_s: float = 1.0,
+        backoff_max_s: float = 60.0,
+    ) -> None:
+        self.exchange_id = exchange_id
+        self.rest_url = rest_url
+        self.instruments = dict(instruments)
+        self.on_funding = on_funding
+        self.on_error = on_error  # told of each failed poll (the feed status records it)
+        self.interval_s = get_connector(exchange_id).funding_poll_interval_s
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self.polls = 0
+        self.failures = 0
+        self.last_error = ""
+
+    async def run(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                records = await fetch_funding(self.exchange_id, self.rest_url, self.instruments)
+            except (OSError, TimeoutError, aiohttp.ClientError, FrameError) as exc:
+                self.failures += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                if self.on_error is not None:
+                    self.on_error(f"funding: {self.last_error}")
+                if attempt == 0:  # once per outage, not once per retry
+                    logger.warning("%s: funding poll failed, retrying: %s", self.exchange_id, exc)
+                delay = min(backoff_delay_s(attempt, self.backoff_initial_s, self.backoff_max_s), self.interval_s)
+                attempt += 1
+                await asyncio.sleep(delay)
+                continue
+            attempt = 0
+            self.polls += 1
+            if records:
+                self.on_funding(records)
+            await asyncio.sleep(self.interval_s)
