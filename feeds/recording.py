@@ -172,17 +172,16 @@ def read_period(
     directory = Path(directory)
     chosen = list(exchanges) if exchanges else recorded_exchanges(directory)
     first, last = day_of_ns(from_ns), day_of_ns(max(to_ns - 1, from_ns))
-    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-    streams = [_exchange_events(directory, exchange, days, from_ns, to_ns, stats) for exchange in chosen]
+    streams = [_exchange_events(directory / exchange, first, last, from_ns, to_ns, stats) for exchange in chosen]
     return heapq.merge(*streams, key=event_ns)
 
 
 def _exchange_events(
-    directory: Path, exchange: str, days: list[dt.date], from_ns: int, to_ns: int, stats: ReadStats | None
+    folder: Path, first: dt.date, last: dt.date, from_ns: int, to_ns: int, stats: ReadStats | None
 ) -> Iterator[Event]:
-    for day in days:
-        path = file_path(directory, exchange, day)
-        if not path.exists():
+    days = sorted((day, path) for path in folder.glob(f"*{SUFFIX}") if (day := _day_of_path(path)) is not None)
+    for day, path in days:
+        if not first <= day <= last:
             continue
         for record in read_file(path, stats):
             # Sorted per record: a worker's several connections may hand in quotes slightly out
