@@ -16,6 +16,7 @@ the file for a reader, which counts it and stops there.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import logging
@@ -39,8 +40,10 @@ DOWN = b"D"
 _HEAD = struct.Struct(">cI")
 FILE_MODE = 0o600
 DIR_MODE = 0o700
-# Level 3 is zstd's default: ~6x smaller than the msgpack at a few µs per batch of 100 quotes.
-COMPRESSION_LEVEL = 3
+# Level 1: measured on the simulated market, 4.2x smaller than the msgpack (~23 bytes a quote)
+# for 0.15 µs a quote; zstd's default (3) saves 3 % more space for 40 % more time.
+COMPRESSION_LEVEL = 1
+NS_PER_DAY = 86_400 * 10**9
 
 
 class Down(msgspec.Struct, frozen=True):
@@ -57,12 +60,19 @@ _down_encoder = msgspec.msgpack.Encoder()
 _down_decoder = msgspec.msgpack.Decoder(Down)
 
 
+EPOCH = dt.date(1970, 1, 1)
+
+
 def day_of_ns(at_ns: int) -> dt.date:
-    return dt.datetime.fromtimestamp(at_ns / 1e9, tz=dt.UTC).date()
+    return EPOCH + dt.timedelta(days=at_ns // NS_PER_DAY)
 
 
 def event_ns(event: Event) -> int:
     return event.recv_ns if isinstance(event, Quote) else event.at_ns
+
+
+def _recv_ns(quote: Quote) -> int:
+    return quote.recv_ns
 
 
 def file_path(directory: Path, exchange: str, day: dt.date) -> Path:
@@ -83,14 +93,27 @@ class RecordingWriter:
         self.bytes_written = 0
 
     def write(self, quotes: list[Quote], downs: Iterable[Down] = ()) -> None:
-        by_file: dict[tuple[str, dt.date], list[Quote]] = {}
+        """Quotes of any exchanges, in receive order per exchange, and down notices."""
+        by_exchange: dict[str, list[Quote]] = {}
         for quote in quotes:
-            by_file.setdefault((quote.exchange, day_of_ns(quote.recv_ns)), []).append(quote)
-        for (exchange, day), batch in by_file.items():
-            self._append(exchange, day, QUOTES, encode_quotes(batch))
-            self.quotes += len(batch)
+            by_exchange.setdefault(quote.exchange, []).append(quote)
+        for exchange, batch in by_exchange.items():
+            self.write_exchange(exchange, batch)
         for down in downs:
             self._append(down.exchange, day_of_ns(down.at_ns), DOWN, _down_encoder.encode(down))
+
+    def write_exchange(self, exchange: str, quotes: list[Quote]) -> None:
+        """One exchange's quotes in receive order: one record per day they span (the feed
+        worker's path: nothing here looks at each quote, which is what keeps it cheap)."""
+        while quotes:
+            days = quotes[0].recv_ns // NS_PER_DAY
+            cut = len(quotes)
+            if quotes[-1].recv_ns // NS_PER_DAY != days:
+                next_day_ns = (days + 1) * NS_PER_DAY
+                cut = bisect.bisect_left(quotes, next_day_ns, key=_recv_ns)
+            self._append(exchange, EPOCH + dt.timedelta(days=days), QUOTES, encode_quotes(quotes[:cut]))
+            self.quotes += cut
+            quotes = quotes[cut:]
 
     def _append(self, exchange: str, day: dt.date, kind: bytes, payload: bytes) -> None:
         if self.latest_day is None or day > self.latest_day:

@@ -92,4 +92,4 @@ async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_onl
     recorded = list(read_period(tmp_path, 0, 2**62))
     assert recorded[:5] == ticks  # every tick is recorded
     assert isinstance(recorded[5], Down) and recorded[5].instruments == ["BTC/USDT:USDT"]
-    assert recorder.buffer == [] and recorder.writer.quotes == 5
+    assert recorder.buffered == 0 and recorder.writer.quotes == 5
