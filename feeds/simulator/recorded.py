@@ -3,9 +3,10 @@
 - `RecordedMarket` plays a recording as the market every simulated exchange reads its books
   from, so each simulated exchange sends the recorded prices in its own wire format (all 11:
   they all render `Market.book`). Each exchange's book of a coin is its recorded quote of
-  `<COIN>/USDT:USDT`; the simulators' USDC and inverse listings of BTC and ETH show that same
-  book. Until an exchange's first recorded quote of a coin, it shows the coin's first recorded
-  price. Down notices are not played.
+  `<COIN>/USDT:USDT` (of `<COIN>/USDC:USDC` where it has none: Deribit); every listing of the
+  coin on a simulated exchange (USDT, USDC, inverse) shows that same book. Until an exchange's
+  first recorded quote of a coin, it shows the coin's first recorded price. Down notices are
+  not played.
 - `market_quotes` / `write_synthetic_recording`: the simulated market written as a recording,
   for tests and `manage.py bench` (an hour of all 11 exchanges without waiting an hour).
 """
@@ -26,18 +27,20 @@ from feeds.types import Quote
 DEFAULT_SPEED = 1.0
 
 
-def _usdt_coin(quote: Quote) -> str | None:
+def _linear_coin(quote: Quote) -> tuple[str, str] | None:
+    """(coin, quote currency) of a USDT or USDC linear perpetual, else None."""
     base, _, rest = quote.instrument.partition("/")
-    return base if rest == "USDT:USDT" else None
+    return (base, rest[:4]) if rest in ("USDT:USDT", "USDC:USDC") else None
 
 
 def recorded_coins(events: Iterable[Event]) -> tuple[Coin, ...]:
-    """The coins a recording quotes in USDT, each at its first price and with the finest price
+    """The coins a recording quotes in USDT or USDC, each at its first price and with the finest price
     step seen in its first quotes (the simulated instrument lists need both)."""
     coins: dict[str, Coin] = {}
     for event in events:
-        if not isinstance(event, Quote) or (name := _usdt_coin(event)) is None or name in coins:
+        if not isinstance(event, Quote) or (linear := _linear_coin(event)) is None or linear[0] in coins:
             continue
+        name = linear[0]
         exponent = min(event.bid.as_tuple().exponent, event.ask.as_tuple().exponent, -1)
         size = float(event.bid_size + event.ask_size) / 2 or 1.0
         coins[name] = Coin(name, event.bid, Decimal(1).scaleb(exponent), size)
@@ -56,6 +59,7 @@ class RecordedMarket(Market):
         self.speed = speed
         self._origin: tuple[int, int] | None = None  # (wall ms, recorded ms) at the first step
         self.played = 0
+        self._usdt_seen: set[tuple[str, str]] = set()  # (exchange, coin) quoted in USDT
 
     @property
     def finished(self) -> bool:
@@ -77,9 +81,15 @@ class RecordedMarket(Market):
         self._stepped = asyncio.Event()
 
     def _play(self, event: Event, now_ms: int) -> None:
-        if not isinstance(event, Quote) or (coin := _usdt_coin(event)) is None:
+        if not isinstance(event, Quote) or (linear := _linear_coin(event)) is None:
             return
-        if (event.exchange, coin) in self.books:
+        coin, currency = linear
+        key = (event.exchange, coin)
+        if currency == "USDT":
+            self._usdt_seen.add(key)
+        elif key in self._usdt_seen:
+            return  # the USDT book is the one shown; USDC stands in only where there is none
+        if key in self.books:
             # Stamped now: the simulators send books with their own clock, like a live exchange.
             self.books[event.exchange, coin] = Book(
                 event.bid, event.ask, float(event.bid_size), float(event.ask_size), now_ms

@@ -9,20 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from arbitrage.replay import ReplayReport, paced, replay_period, summarise, user_rules
-
-
-def moment_ms(text: str, *, end: bool = False) -> int:
-    """ISO date or date-time, UTC unless it says otherwise; a bare date as TO takes in that day."""
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text) + dt.timedelta(days=1 if end else 0)
-            at = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-        else:
-            at = dt.datetime.fromisoformat(text)
-            at = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
-    except ValueError as exc:
-        raise CommandError(f"{text!r}: expected 2026-12-04 or 2026-12-04T06:00[:00][+00:00]") from exc
-    return int(at.timestamp() * 1000)
+from lib.moments import moment_ms
 
 
 def when(at_ms: int) -> str:
@@ -42,7 +29,10 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=20, help="opportunities listed, most profitable first")
 
     def handle(self, *args, start, end, speed, user, rule, exchange, limit, **options):
-        from_ms, to_ms = moment_ms(start), moment_ms(end, end=True)
+        try:
+            from_ms, to_ms = moment_ms(start), moment_ms(end, end=True)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         if to_ms <= from_ms:
             raise CommandError("TO must come after FROM")
         pace = None
