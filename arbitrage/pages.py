@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
 
@@ -98,3 +99,25 @@ def spread_chart_svg(points: list[tuple[int, float]], width: int = 720, height: 
         f'<text x="{pad}" y="12">{high:.4f} %</text><text x="{pad}" y="{height - 4}">{low:.4f} %</text>'
         "</svg>"
     )
+
+
+# --- the Replay page ---------------------------------------------------------------------------
+REPLAY_ROWS = 200  # the most profitable lives listed; the summary counts them all
+
+
+def _at(at_ms: int) -> datetime:
+    return datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+
+
+def replay_context(report, summary, rules: list) -> dict:
+    """The Replay page's table and alerts from a ReplayReport and its summary (arbitrage/replay.py)."""
+    best = sorted(report.opportunities, key=lambda o: o.peak_profit_quote, reverse=True)[:REPLAY_ROWS]
+    rows = [{"o": o, "opened": _at(o.opened_ms), "duration_s": o.duration_ms / 1000} for o in best]
+    fired = [
+        {
+            "rule": rule,
+            "alerts": [{"alert": a, "at": _at(a.at_ms)} for a in report.alerts if a.rule_id == rule.spec.id],
+        }
+        for rule in rules
+    ]
+    return {"report": report, "summary": summary, "rows": rows, "fired": fired, "rules": rules}

@@ -133,3 +133,34 @@ def test_the_command_reports_opportunities_and_the_users_alerts(tmp_path, settin
     assert "binance:BTC/USDT:USDT>bybit:BTC/USDT:USDT (spread)" in text
     assert "btc gaps (#" in text and "): 1\n" in text and "too high (#" in text and "): 0\n" in text
     assert Opportunity.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_period_s_opportunities_and_the_chosen_rule_s_alerts(
+    tmp_path, settings, client, alice, bob, no_live_writes
+):
+    from accounts.models import AlertRule
+
+    settings.RECORDING_DIR = tmp_path
+    RecordingWriter(tmp_path, retention_days=10_000).write(gap(T0_MS + 2000, T0_MS + 5000))
+    mine = AlertRule.objects.create(user=alice, name="btc gaps", min_net_spread_pct="0.3")
+    AlertRule.objects.create(user=alice, name="other rule", min_net_spread_pct="0.1")
+    theirs = AlertRule.objects.create(user=bob, name="bob's", min_net_spread_pct="0.1")
+    client.force_login(alice)
+    period = {"start": "2026-01-01T00:00", "end": "2026-01-01T00:10"}
+
+    page = client.get("/replay/", {**period, "rule": mine.id}).content.decode()
+
+    assert "1 opportunity" in page and "200 recorded quotes" in page
+    assert "binance BTC/USDT:USDT" in page and "bybit BTC/USDT:USDT" in page and "3.00 s" in page
+    assert "btc gaps: 1 alert" in page and "other rule" not in page.split("<h2>Alerts</h2>")[1]
+    # Another user's rule is not a choice; a period past an hour is refused, nothing replayed.
+    refused = client.get("/replay/", {**period, "rule": theirs.id}).content.decode()
+    assert "Select a valid choice" in refused and "replay-result" not in refused
+    too_long = client.get("/replay/", {"start": "2026-01-01T00:00", "end": "2026-01-01T02:00"}).content.decode()
+    assert "At most an hour" in too_long and "replay-result" not in too_long
+    assert Opportunity.objects.count() == 0
+
+
+def test_the_page_needs_a_login(client):
+    assert client.get("/replay/").status_code == 302
