@@ -93,3 +93,31 @@ async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_onl
     assert recorded[:5] == ticks  # every tick is recorded
     assert isinstance(recorded[5], Down) and recorded[5].instruments == ["BTC/USDT:USDT"]
     assert recorder.buffered == 0 and recorder.writer.quotes == 5
+
+
+def test_a_feed_worker_records_only_when_recording_is_on(settings, tmp_path):
+    from feeds.runner import FeedWorker
+
+    settings.RECORDING_DIR = tmp_path
+    settings.RECORDING_RETENTION_DAYS = 3
+    assert FeedWorker(["binance"]).publisher.recorder is None  # off by default
+
+    settings.RECORDING = True
+    worker = FeedWorker(["binance"])
+
+    assert worker.publisher.recorder is worker.recorder
+    assert (worker.recorder.writer.directory, worker.recorder.writer.retention_days) == (tmp_path, 3)
+
+
+async def test_the_recorder_writes_what_is_left_when_it_stops(tmp_path):
+    import asyncio
+
+    recorder = QuoteRecorder(tmp_path, retention_days=7, flush_interval_s=3600)
+    task = asyncio.create_task(recorder.run())
+    await asyncio.sleep(0)  # running, waiting for its first flush
+    now_ms = time.time_ns() // 1_000_000
+    recorder.add([at("okx", now_ms)])
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    assert list(read_period(tmp_path, 0, 2**62)) == [at("okx", now_ms)]
