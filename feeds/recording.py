@@ -122,7 +122,10 @@ class RecordingWriter:
         compressed = self.compressor.compress(payload)
         record = _HEAD.pack(kind, len(compressed)) + compressed
         path = file_path(self.directory, exchange, day)
-        path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            # Each level made 0700 itself: mkdir(parents=True) gives the parents the umask's mode.
+            self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
         # O_APPEND and one write per record: two writers of one exchange never interleave a record.
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
         try:

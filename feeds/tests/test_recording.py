@@ -22,7 +22,8 @@ def at(exchange: str, ms: int, bid: str = "100"):
 
 
 def test_quotes_come_back_exactly_and_merged_in_receive_order(tmp_path):
-    writer = RecordingWriter(tmp_path, retention_days=7)
+    writer = RecordingWriter(tmp_path / "recordings", retention_days=7)
+    tmp_path = tmp_path / "recordings"
     binance = [at("binance", T0_MS + n * 10, bid=f"100.{n}") for n in range(0, 50, 2)]
     bybit = [at("bybit", T0_MS + n * 10) for n in range(1, 50, 2)]
     writer.write(binance[:10])
@@ -38,6 +39,7 @@ def test_quotes_come_back_exactly_and_merged_in_receive_order(tmp_path):
     path = file_path(tmp_path, "binance", dt.date(2026, 1, 1))
     assert path.read_bytes().startswith(MAGIC)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path).st_mode) == stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
 
 
 def test_a_period_reads_only_its_own_quotes_across_day_files(tmp_path):
