@@ -258,17 +258,19 @@ def replay_period(
     return Replay(load_exchange_config(), rules, pace=pace).run(events)
 
 
-def paced(speed: float) -> Callable[[int], None]:
+def paced(
+    speed: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+) -> Callable[[int], None]:
     """A pace that keeps recorded time `speed` times faster than the wall clock."""
     start: list[float] = []
 
     def pace(at_ms: int) -> None:
         if not start:
-            start[:] = [time.monotonic(), at_ms]
+            start[:] = [clock(), at_ms]
             return
-        ahead_s = start[0] + (at_ms - start[1]) / 1000 / speed - time.monotonic()
+        ahead_s = start[0] + (at_ms - start[1]) / 1000 / speed - clock()
         if ahead_s > 0:
-            time.sleep(ahead_s)
+            sleep(ahead_s)
 
     return pace
 

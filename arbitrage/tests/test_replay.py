@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from arbitrage.engine import ExchangeConfig
 from arbitrage.models import Opportunity
-from arbitrage.replay import OPEN_AT_END, ReplayRule, replay, summarise
+from arbitrage.replay import OPEN_AT_END, ReplayRule, paced, replay, summarise
 from arbitrage.rule_matching import RuleSpec
 from arbitrage.tests.factories import make_quote
 from feeds.recording import Down, RecordingWriter, read_period
@@ -164,3 +164,37 @@ def test_the_page_shows_the_period_s_opportunities_and_the_chosen_rule_s_alerts(
 
 def test_the_page_needs_a_login(client):
     assert client.get("/replay/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        (["2026-01-02", "2026-01-01"], "TO must come after FROM"),
+        (["yesterday", "2026-01-01"], "expected 2026-12-04"),
+        (["2026-01-01", "2026-01-01", "--speed", "0"], "--speed takes a number above 0"),
+        (["2026-01-01", "2026-01-01", "--rule", "3"], "--rule needs --user"),
+    ],
+)
+def test_the_command_refuses_what_it_cannot_replay(arguments, error):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=error):
+        call_command("replay", *arguments)
+
+
+def test_a_paced_replay_keeps_recorded_time_n_times_faster_than_the_wall_clock():
+    now = [100.0]
+    slept = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    pace = paced(10, clock=lambda: now[0], sleep=sleep)
+    for at_ms in (T0_MS, T0_MS + 1000, T0_MS + 1500):
+        pace(at_ms)
+    now[0] += 1.0  # the engine fell behind: no sleep until recorded time is ahead again
+    pace(T0_MS + 2000)
+    pace(T0_MS + 12_000)
+
+    assert slept == [0.1, 0.05, 0.05]  # the last: 12 s recorded is 1.2 s wall, of which 1.15 s went

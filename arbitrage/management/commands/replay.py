@@ -38,9 +38,14 @@ class Command(BaseCommand):
         pace = None
         if speed != "max":
             try:
-                pace = paced(float(speed))
-            except ValueError as exc:
-                raise CommandError("--speed takes a number or max") from exc
+                factor = float(speed)
+            except ValueError:
+                factor = 0.0
+            if not factor > 0:
+                raise CommandError("--speed takes a number above 0, or max")
+            pace = paced(factor)
+        if rule and not user:
+            raise CommandError("--rule needs --user")
         rules = []
         if user:
             owner = get_user_model().objects.filter(username=user).first()
