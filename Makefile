@@ -35,7 +35,8 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Micro-benchmarks, then a short live run against run_all --simulate (about 2 minutes in all).
+# Micro-benchmarks (recording's cost and an hour replayed among them), then a short live run
+# against run_all --simulate (about 4 minutes in all).
 bench: install
 	$(BIN)/python manage.py bench
 	$(BIN)/python manage.py bench --live ws --clients 100 --duration 10

@@ -30,20 +30,22 @@ def rules_version() -> tuple[int, str]:
 def load_rule_specs() -> list[RuleSpec]:
     from accounts.models import AlertRule
 
-    return [
-        RuleSpec(
-            id=rule.id,
-            user_id=rule.user_id,
-            instruments=frozenset(rule.instruments),
-            buy_exchanges=frozenset(rule.buy_exchanges),
-            sell_exchanges=frozenset(rule.sell_exchanges),
-            min_net_spread_pct=rule.min_net_spread_pct,
-            min_size_base=rule.min_size_base,
-            min_profit_quote=rule.min_profit_quote,
-            max_quote_age_ms=rule.max_quote_age_ms,
-        )
-        for rule in AlertRule.objects.filter(active=True)
-    ]
+    return [rule_spec(rule) for rule in AlertRule.objects.filter(active=True)]
+
+
+def rule_spec(rule) -> RuleSpec:
+    """What the engine matches of an AlertRule row."""
+    return RuleSpec(
+        id=rule.id,
+        user_id=rule.user_id,
+        instruments=frozenset(rule.instruments),
+        buy_exchanges=frozenset(rule.buy_exchanges),
+        sell_exchanges=frozenset(rule.sell_exchanges),
+        min_net_spread_pct=rule.min_net_spread_pct,
+        min_size_base=rule.min_size_base,
+        min_profit_quote=rule.min_profit_quote,
+        max_quote_age_ms=rule.max_quote_age_ms,
+    )
 
 
 def enqueue_alerts(matches: list[tuple[int, dict]]) -> list[tuple[int, dict]]:

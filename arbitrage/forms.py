@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 
 from feeds.configuration import exchange_names
@@ -26,3 +28,28 @@ class OpportunityFilterForm(forms.Form):
 
     def clean_instruments(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["instruments"].split(",") if name.strip()]
+
+
+class ReplayForm(forms.Form):
+    """A recorded period (UTC) and, optionally, one of the user's alert rules to replay with."""
+
+    # A replay runs inside the request: longer periods go to `manage.py replay`.
+    MAX_PERIOD = timedelta(hours=1)
+
+    start = forms.DateTimeField(label="From (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    end = forms.DateTimeField(label="To (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    rule = forms.ModelChoiceField(queryset=None, required=False, empty_label="All my active rules")
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = user.alert_rules.all()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end <= start:
+                raise forms.ValidationError("“To” must come after “From”.")
+            if end - start > self.MAX_PERIOD:
+                raise forms.ValidationError("At most an hour here; `manage.py replay` takes any period.")
+        return cleaned

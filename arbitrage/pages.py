@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from arbitrage.spreads import units_of
@@ -156,3 +157,25 @@ def history_rows(history, group_decimals: Mapping[str, int]) -> list[HistoryRow]
         HistoryRow(h, group_decimals.get(h.group), units_of(h.buy_instrument).coin, units_of(h.buy_instrument).quote)
         for h in history
     ]
+
+
+# --- the Replay page ---------------------------------------------------------------------------
+REPLAY_ROWS = 200  # the most profitable lives listed; the summary counts them all
+
+
+def _at(at_ms: int) -> datetime:
+    return datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+
+
+def replay_context(report, summary, rules: list) -> dict:
+    """The Replay page's table and alerts from a ReplayReport and its summary (arbitrage/replay.py)."""
+    best = sorted(report.opportunities, key=lambda o: o.peak_profit_quote, reverse=True)[:REPLAY_ROWS]
+    rows = [{"o": o, "opened": _at(o.opened_ms), "duration_s": o.duration_ms / 1000} for o in best]
+    fired = [
+        {
+            "rule": rule,
+            "alerts": [{"alert": a, "at": _at(a.at_ms)} for a in report.alerts if a.rule_id == rule.spec.id],
+        }
+        for rule in rules
+    ]
+    return {"report": report, "summary": summary, "rows": rows, "fired": fired, "rules": rules}

@@ -8,11 +8,20 @@ from django.shortcuts import render
 
 from accounts.services import watched_instruments
 from arbitrage.api import ApiRoot
-from arbitrage.forms import OpportunityFilterForm
+from arbitrage.forms import OpportunityFilterForm, ReplayForm
 from arbitrage.models import Opportunity
-from arbitrage.pages import Column, group_opportunities, history_rows, matrix_columns, price_matrix, spread_points
+from arbitrage.pages import (
+    Column,
+    group_opportunities,
+    history_rows,
+    matrix_columns,
+    price_matrix,
+    replay_context,
+    spread_points,
+)
 from arbitrage.queries import listing_exchanges, max_quote_age_ms, price_decimals
 from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
+from arbitrage.replay import replay_period, summarise, user_rules
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
 from feeds.configuration import exchange_names
@@ -114,3 +123,17 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         "empty_text": "None open.",
     }
     return render(request, "arbitrage/instrument.html", context)
+
+
+@login_required
+def replay(request: HttpRequest) -> HttpResponse:
+    """A recorded period through the engine with the user's rules: what opened, for how long,
+    for what profit, and which rules would have alerted (arbitrage/replay.py)."""
+    form = ReplayForm(request.GET or None, user=request.user)
+    context: dict = {"form": form}
+    if form.is_valid():
+        start, end, rule = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["rule"]
+        rules = user_rules(request.user, [rule.id] if rule else None)
+        report = replay_period(int(start.timestamp() * 1000), int(end.timestamp() * 1000), rules=rules)
+        context.update(replay_context(report, summarise(report), rules))
+    return render(request, "arbitrage/replay.html", context)

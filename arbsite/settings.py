@@ -302,6 +302,11 @@ QUOTE_MAX_AGE_MS = int(os.environ.get("ARBSITE_QUOTE_MAX_AGE_MS", "5000"))
 MIN_NET_SPREAD_PCT = float(os.environ.get("ARBSITE_MIN_NET_SPREAD_PCT", "0"))
 ALLOW_CROSS_QUOTE = _env_bool("ARBSITE_ALLOW_CROSS_QUOTE")
 OPPORTUNITY_RETENTION_DAYS = int(os.environ.get("ARBSITE_OPPORTUNITY_RETENTION_DAYS", "30"))
+# Recording (README, "Record and replay"): feed workers append every quote to daily files per
+# exchange under RECORDING_DIR; day files older than the retention are deleted by the recorder.
+RECORDING = _env_bool("ARBSITE_RECORDING")
+RECORDING_DIR = Path(os.environ.get("ARBSITE_RECORDING_DIR", VAR_DIR / "recordings"))
+RECORDING_RETENTION_DAYS = int(os.environ.get("ARBSITE_RECORDING_RETENTION_DAYS", "7"))
 # An open opportunity is matched against alert rules again when its net spread grows by this much.
 ALERT_GROWTH_STEP_PCT = float(os.environ.get("ARBSITE_ALERT_GROWTH_STEP_PCT", "0.1"))
 

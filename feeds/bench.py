@@ -35,7 +35,8 @@ def bench_parsers(number: int = 20_000) -> list[dict]:
         frames = importlib.import_module(f"feeds.tests.frames.{exchange_id}")
         frame = getattr(frames, frame_name)
         instruments = {i.symbol: i for i in parse_instruments(exchange_id, getattr(frames, body_name))}
-        if not parse_frame(exchange_id, frame, instruments, {}, 0):
+        quotes = len(parse_frame(exchange_id, frame, instruments, {}, 0))
+        if not quotes:
             raise RuntimeError(f"{exchange_id}: {frame_name} gives no quote")
         seconds = min(
             timeit.repeat(
@@ -44,5 +45,151 @@ def bench_parsers(number: int = 20_000) -> list[dict]:
                 repeat=3,
             )
         )
-        rows.append({"exchange": exchange_id, "us_per_frame": seconds / number * 1e6, "frame": frame_name})
+        rows.append(
+            {"exchange": exchange_id, "us_per_frame": seconds / number * 1e6, "frame": frame_name, "quotes": quotes}
+        )
     return rows
+
+
+def bench_socket_ingest(frames: int = 40_000, frames_per_s: float | None = None) -> dict:
+    """A feed worker's CPU per quote, socket to publisher: Binance bookTicker frames over a
+    loopback WebSocket (no TLS, so lower than live), read by `websockets` and handed to the
+    session's own frame handler (count, parse, deadlines) and the publisher (10 ms flushes).
+    The sending server runs on another thread; only the reading thread's CPU counts.
+
+    `frames_per_s` None: as fast as the socket goes, many frames per read (a floor). A rate:
+    frames sent evenly (every ms), so each read brings a few, as from live exchanges."""
+    import asyncio
+    import threading
+    import time
+
+    from websockets.asyncio.client import connect
+    from websockets.asyncio.server import serve
+
+    from feeds.exchanges.base import Endpoints
+    from feeds.publish import QuotePublisher
+    from feeds.session import ExchangeSession
+    from feeds.tests.frames import binance
+
+    frame = binance.BOOK_TICKER
+    instruments = {i.symbol: i for i in parse_instruments("binance", binance.EXCHANGE_INFO)}
+    ready, url = threading.Event(), []
+
+    def server() -> None:
+        async def blast(ws) -> None:
+            per_ms = max(1, round(frames_per_s / 1000)) if frames_per_s else frames
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            for sent in range(0, frames, per_ms):
+                for _ in range(min(per_ms, frames - sent)):
+                    await ws.send(frame)
+                if frames_per_s:
+                    await asyncio.sleep(max(0.0, started + (sent + per_ms) / frames_per_s - loop.time()))
+            await ws.close()
+
+        async def main() -> None:
+            async with serve(blast, "127.0.0.1", 0) as running:
+                url.append(f"ws://127.0.0.1:{running.sockets[0].getsockname()[1]}")
+                ready.set()
+                await running.wait_closed()
+
+        asyncio.run(main())
+
+    class NoLayer:
+        async def group_send(self, group: str, message: dict) -> None:
+            pass
+
+    async def read() -> tuple[int, float]:
+        publisher = QuotePublisher(NoLayer(), flush_interval_ms=10)
+        session = ExchangeSession(
+            "binance",
+            instruments,
+            publisher.add,
+            endpoints=Endpoints(url[0], ""),
+            stall_timeout_s=30,
+            backoff_initial_s=1,
+            backoff_max_s=1,
+        )
+        session._open_deadlines(None)
+        flusher = asyncio.create_task(publisher.run())
+        state: dict = {}
+        async with connect(url[0], max_queue=64) as ws:
+            began = time.thread_time()
+            async for raw in ws:
+                session._on_frame(raw, state)
+            spent = time.thread_time() - began
+        flusher.cancel()
+        return session.status.quotes, spent
+
+    thread = threading.Thread(target=server, daemon=True)
+    thread.start()
+    ready.wait(10)
+    quotes, spent_s = asyncio.run(read())
+    return {
+        "frames": frames,
+        "frames_per_s": frames_per_s,
+        "quotes": quotes,
+        "us_per_quote": spent_s / max(quotes, 1) * 1e6,
+    }
+
+
+def bench_recording(ingest_us_per_quote: float, parse_us_per_quote: float, quotes: int = 200_000) -> dict:
+    """What recording adds to a feed worker, per quote, against what ingest costs already:
+    `QuoteRecorder.add` on the tick path plus its once-a-second write (msgpack, zstd level 1,
+    append), all on one core (the live recorder writes on a thread, the CPU is the same).
+    Against `ingest_us_per_quote` (bench_socket_ingest) and, as a worst case, against the
+    parser plus the publisher alone."""
+    import asyncio
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from feeds.publish import QuotePublisher
+    from feeds.recorder import QuoteRecorder
+    from feeds.simulator.market import Market
+    from feeds.simulator.recorded import market_quotes
+    from feeds.simulator.server import SIMULATED_EXCHANGE_IDS
+
+    market = Market(list(SIMULATED_EXCHANGE_IDS), seed=3)
+    steps = max(1, quotes // (len(SIMULATED_EXCHANGE_IDS) * len(market.coins)))
+    stream = list(market_quotes(market, 1_767_225_600_000, steps / 10))
+    per_step = len(stream) // steps  # quotes per 100 ms: ten 10 ms publisher flushes each
+    chunks = [stream[n : n + per_step // 10 or 1] for n in range(0, len(stream), per_step // 10 or 1)]
+
+    class NoLayer:
+        async def group_send(self, group: str, message: dict) -> None:
+            pass
+
+    async def publish() -> float:
+        publisher = QuotePublisher(NoLayer(), flush_interval_ms=10)
+        began = time.process_time()
+        for chunk in chunks:
+            for quote in chunk:
+                publisher.add([quote])
+            await publisher.flush()
+        return time.process_time() - began
+
+    publish_s = asyncio.run(publish())
+    with tempfile.TemporaryDirectory() as directory:
+        recorder = QuoteRecorder(Path(directory), retention_days=10_000)
+        per_second = per_step * 10
+        began = time.process_time()
+        for start in range(0, len(stream), per_second):
+            for quote in stream[start : start + per_second]:
+                recorder.add([quote])
+            buffers, recorder.buffers = recorder.buffers, {}
+            recorder._write(buffers, [])
+        record_s = time.process_time() - began
+        written = recorder.writer.bytes_written
+    count = len(stream)
+    parse_publish_us = parse_us_per_quote + publish_s / count * 1e6
+    record_us = record_s / count * 1e6
+    return {
+        "quotes": count,
+        "ingest_us_per_quote": ingest_us_per_quote,
+        "parse_publish_us_per_quote": parse_publish_us,
+        "record_us_per_quote": record_us,
+        "record_pct_of_ingest": record_us / ingest_us_per_quote * 100,
+        "record_pct_of_parse_publish": record_us / parse_publish_us * 100,
+        "bytes_per_quote": written / count,
+    }

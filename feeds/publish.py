@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from channels.exceptions import ChannelFull
 from channels.layers import BaseChannelLayer
@@ -16,6 +17,7 @@ from redis.exceptions import RedisError
 
 from arbsite.service_watch import REDIS, ServiceWatch
 from feeds.funding import Funding, encode_funding
+from feeds.recorder import QuoteRecorder
 from feeds.types import Quote, encode_quotes
 
 logger = logging.getLogger(__name__)
@@ -30,8 +32,9 @@ FUNDING_MESSAGE_TYPE = "funding.batch"
 
 
 class QuotePublisher:
-    def __init__(self, layer: BaseChannelLayer, flush_interval_ms: int) -> None:
+    def __init__(self, layer: BaseChannelLayer, flush_interval_ms: int, recorder: QuoteRecorder | None = None) -> None:
         self.layer = layer
+        self.recorder = recorder  # every quote, before the latest-per-symbol coalescing
         self.flush_interval_s = flush_interval_ms / 1000
         self.pending: dict[tuple[str, str], Quote] = {}
         self.pending_funding: dict[tuple[str, str], Funding] = {}
@@ -39,10 +42,12 @@ class QuotePublisher:
         self.sent_quotes = 0
         self.dropped_batches = 0
         self.down: list[dict] = []
-        # An outage is logged when it starts and ends, not once per flush (every 20 ms).
+        # An outage is logged when it starts and ends, not once per flush (every 10 ms).
         self.layer_watch = ServiceWatch(REDIS, logger)
 
     def add(self, quotes: list[Quote]) -> None:
+        if self.recorder is not None:
+            self.recorder.add(quotes)
         pending = self.pending
         for quote in quotes:
             pending[quote.exchange, quote.symbol] = quote
@@ -101,6 +106,8 @@ class QuotePublisher:
     def connection_down(self, exchange_id: str, instruments: list[str]) -> None:
         """Queue the news that a connection's quotes no longer hold; sent before the next batch."""
         self.down.append({"type": QUOTES_DOWN_TYPE, "exchange": exchange_id, "instruments": instruments})
+        if self.recorder is not None:
+            self.recorder.connection_down(exchange_id, instruments, time.time_ns())
 
     async def run(self) -> None:
         while True:

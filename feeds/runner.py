@@ -27,6 +27,7 @@ from feeds.exchanges.base import Endpoints, batched
 from feeds.funding_poll import FundingPoller, covers_funding
 from feeds.instruments import disabled_symbols, load_instruments
 from feeds.publish import QuotePublisher
+from feeds.recorder import QuoteRecorder
 from feeds.session import ExchangeSession
 from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
 from feeds.watchlist import current_watchlist
@@ -66,7 +67,10 @@ class FeedWorker:
         self.exchange_ids = list(exchange_ids)
         self.simulated = simulated
         self.endpoints = {eid: (endpoints or {}).get(eid) or configured_endpoints(eid) for eid in self.exchange_ids}
-        self.publisher = QuotePublisher(get_channel_layer(), settings.FEED_FLUSH_INTERVAL_MS)
+        self.recorder = (
+            QuoteRecorder(settings.RECORDING_DIR, settings.RECORDING_RETENTION_DAYS) if settings.RECORDING else None
+        )
+        self.publisher = QuotePublisher(get_channel_layer(), settings.FEED_FLUSH_INTERVAL_MS, self.recorder)
         # One status per connection of each exchange running; an exchange whose symbols exceed
         # one connection's limit gets several, merged for the status page.
         self.statuses: dict[str, list[FeedStatus]] = {}
@@ -80,6 +84,8 @@ class FeedWorker:
             asyncio.create_task(self.publisher.run(), name="feed-publisher"),
             asyncio.create_task(self._report_status(), name="feed-status"),
         ]
+        if self.recorder is not None:
+            tasks.append(asyncio.create_task(self.recorder.run(), name="feed-recorder"))
         try:
             await asyncio.gather(*tasks)
         finally:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import web
 
 from feeds.exchanges.base import Endpoints
+from feeds.recording import read_period
 from feeds.simulator.base import SimExchange
 from feeds.simulator.binance import BinanceSim
 from feeds.simulator.bitget import BitgetSim
@@ -22,6 +24,7 @@ from feeds.simulator.market import Market
 from feeds.simulator.mexc import MexcSim
 from feeds.simulator.okx import OKXSim
 from feeds.simulator.phemex import PhemexSim
+from feeds.simulator.recorded import RecordedMarket, recorded_coins
 from lib import clock
 
 logger = logging.getLogger(__name__)
@@ -44,6 +47,23 @@ SIMULATORS: dict[str, type[SimExchange]] = {sim.id: sim for sim in _ALL}
 SIMULATED_EXCHANGE_IDS = tuple(SIMULATORS)
 
 
+@dataclass(frozen=True)
+class Playback:
+    """Play what was recorded from `from_ms` to `to_ms` (README, "Record and replay")."""
+
+    directory: Path
+    from_ms: int
+    to_ms: int
+    speed: float = 1.0
+
+    def market(self, exchange_ids: list[str]) -> RecordedMarket:
+        def events():
+            return read_period(self.directory, self.from_ms * 1_000_000, self.to_ms * 1_000_000, exchange_ids)
+
+        # Two reads: the coins first (the instrument lists need them before anything plays).
+        return RecordedMarket(exchange_ids, recorded_coins(events()), events(), self.speed)
+
+
 @dataclass
 class Simulator:
     exchange_ids: list[str]
@@ -52,6 +72,7 @@ class Simulator:
     step_interval_s: float = 0.1
     seed: int | None = None
     server_ping_interval_s: float | None = None  # None: each exchange's own default
+    playback: Playback | None = None  # a recording instead of the random market
     market: Market = field(init=False)
     exchanges: dict[str, SimExchange] = field(init=False, default_factory=dict)
     endpoints: dict[str, Endpoints] = field(init=False, default_factory=dict)
@@ -62,7 +83,9 @@ class Simulator:
         unknown = set(self.exchange_ids) - set(SIMULATORS)
         if unknown:
             raise ValueError(f"no simulator for {', '.join(sorted(unknown))}")
-        self.market = Market(self.exchange_ids, seed=self.seed)
+        self.market = (
+            self.playback.market(self.exchange_ids) if self.playback else Market(self.exchange_ids, seed=self.seed)
+        )
 
     async def start(self) -> dict[str, Endpoints]:
         for index, exchange_id in enumerate(self.exchange_ids):

@@ -14,8 +14,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from arbitrage.bench import bench_tracker, bench_with_rules
-from feeds.bench import bench_parsers
+from arbitrage.bench import bench_replay, bench_tracker, bench_with_rules
+from feeds.bench import bench_parsers, bench_recording, bench_socket_ingest
 from feeds.exchanges import EXCHANGE_IDS
 from lib.runtime import run_until_stopped
 from loadtest.processes import ChildFailed
@@ -37,6 +37,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--ticks", type=int, default=200_000)
         parser.add_argument("--instruments", type=int, default=500)
+        parser.add_argument(
+            "--replay-seconds", type=float, default=3600, help="recorded time replayed (default an hour)"
+        )
         live = parser.add_argument_group("live load (loadtest/)")
         live.add_argument("--live", choices=["ws", "rest"], help="/ws clients or an open-loop REST generator")
         live.add_argument("--mode", choices=["single", "scaleout"], default="single", help="the system to start")
@@ -58,6 +61,7 @@ class Command(BaseCommand):
     def handle(self, *args, live, **options):
         if live is None:
             self.micro_benchmarks(options["ticks"], options["instruments"])
+            self.record_and_replay(options["replay_seconds"])
             return
         spec = self.system_spec(options)
         if live == "ws":
@@ -110,7 +114,8 @@ class Command(BaseCommand):
 
     def micro_benchmarks(self, ticks: int, instruments: int) -> None:
         self.stdout.write("Frame parsing (parse_frame, one core):")
-        for row in bench_parsers():
+        self.parsers = bench_parsers()
+        for row in self.parsers:
             self.stdout.write(f"  {row['exchange']:<9} {row['us_per_frame']:6.2f} µs/frame  ({row['frame']})")
         result = bench_tracker(instruments=instruments, ticks=ticks)
         self.stdout.write(
@@ -123,4 +128,28 @@ class Command(BaseCommand):
             f"Engine with alert matching, {rules['rules']:,} rules: {rules['us_per_tick']:.2f} µs/tick; "
             f"{rules['us_per_match']:.1f} µs per opening matched ({rules['matches']} openings, "
             f"{rules['rules_matched']} rule hits)"
+        )
+
+    def record_and_replay(self, replay_seconds: float) -> None:
+        out = self.stdout.write
+        parse_us = sum(row["us_per_frame"] / row["quotes"] for row in self.parsers) / len(self.parsers)
+        out("Recording (ARBSITE_RECORDING) against a feed worker's ingest CPU, socket to publisher:")
+        for frames_per_s in (2000, 5000, None):
+            ingest = bench_socket_ingest(frames=10_000 if frames_per_s else 40_000, frames_per_s=frames_per_s)
+            cost = bench_recording(ingest["us_per_quote"], parse_us)
+            pace = f"{frames_per_s:,} frames/s" if frames_per_s else "back to back"
+            out(
+                f"  ingest {pace:<14} {ingest['us_per_quote']:6.2f} µs/quote; recording "
+                f"{cost['record_us_per_quote']:.2f} µs/quote = {cost['record_pct_of_ingest']:.1f} % of it"
+            )
+        out(
+            f"  (parser + publisher alone {cost['parse_publish_us_per_quote']:.2f} µs/quote: recording "
+            f"{cost['record_pct_of_parse_publish']:.0f} % of that); {cost['bytes_per_quote']:.1f} bytes/quote on disk"
+        )
+        result = bench_replay(replay_seconds)
+        out(
+            f"Replay, {result['recorded_s'] / 60:.0f} min of {result['exchanges']} exchanges recorded "
+            f"({result['quotes']:,} quotes, {result['bytes'] / 1e6:.1f} MB), max speed: {result['wall_s']:.1f} s "
+            f"({result['cpu_s']:.1f} s CPU, {result['quotes_per_s']:,.0f} quotes/s); "
+            f"{result['opportunities']} opportunities"
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
-from feeds.simulator.server import SIMULATED_EXCHANGE_IDS, Simulator
+from feeds.simulator.server import SIMULATED_EXCHANGE_IDS, Playback, Simulator
+from lib.moments import moment_ms
 from lib.runtime import run_until_stopped
 
 
@@ -18,13 +20,29 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=9400, help="first port; one port per exchange (0: any free)")
         parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument(
+            "--play", nargs=2, metavar=("FROM", "TO"), help="play this recorded period (UTC) instead of random prices"
+        )
+        parser.add_argument("--speed", type=float, default=1.0, help="with --play: N times real time")
 
-    def handle(self, *args, exchange, host, port, seed, **options):
-        simulator = Simulator(list(exchange or SIMULATED_EXCHANGE_IDS), host=host, base_port=port, seed=seed)
+    def handle(self, *args, exchange, host, port, seed, play, speed, **options):
+        playback = None
+        if play:
+            try:
+                period = moment_ms(play[0]), moment_ms(play[1], end=True)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            playback = Playback(settings.RECORDING_DIR, *period, speed)
+        simulator = Simulator(
+            list(exchange or SIMULATED_EXCHANGE_IDS), host=host, base_port=port, seed=seed, playback=playback
+        )
         run_until_stopped(self._serve(simulator))
 
     async def _serve(self, simulator: Simulator) -> None:
         async with simulator:
+            if simulator.playback is not None:
+                coins = ", ".join(simulator.market.coins) or "none: nothing recorded in that period"
+                self.stdout.write(f"Playing the recording at {simulator.playback.speed}x; coins: {coins}")
             self.stdout.write("Simulated exchanges are up. Point workers at them with:")
             for exchange_id, endpoints in simulator.endpoints.items():
                 upper = exchange_id.upper()

@@ -1,0 +1,87 @@
+"""A feed worker's recorder: every quote the worker's sessions hand in, written to the day files
+of feeds/recording.py about once a second.
+
+`add` is all the tick path pays (a list append); encoding, compressing and writing happen on a
+thread, once per flush, so a slow disk delays the recording, never the quotes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from feeds.recording import Down, RecordingWriter
+from feeds.types import Quote
+
+logger = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_S = 1.0
+# Beyond this many quotes waiting (a disk that stopped answering), the oldest are dropped.
+MAX_BUFFERED_QUOTES = 2_000_000
+
+
+class QuoteRecorder:
+    def __init__(self, directory: Path, retention_days: int, flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
+        self.writer = RecordingWriter(directory, retention_days)
+        self.flush_interval_s = flush_interval_s
+        self.buffers: dict[str, list[Quote]] = {}  # per exchange, in receive order
+        self.downs: list[Down] = []
+        self.dropped_quotes = 0
+        self.failed_writes = 0
+
+    @property
+    def buffered(self) -> int:
+        return sum(map(len, self.buffers.values()))
+
+    def add(self, quotes: list[Quote]) -> None:
+        """A session's quotes, all of one exchange (one frame's)."""
+        if quotes:
+            buffer = self.buffers.get(quotes[0].exchange)
+            if buffer is None:
+                self.buffers[quotes[0].exchange] = list(quotes)
+            else:
+                buffer += quotes
+
+    def connection_down(self, exchange_id: str, instruments: list[str], at_ns: int) -> None:
+        self.downs.append(Down(exchange_id, list(instruments), at_ns))
+
+    async def flush(self) -> None:
+        if not (self.buffers or self.downs):
+            return
+        buffers, self.buffers = self.buffers, {}
+        downs, self.downs = self.downs, []
+        try:
+            await asyncio.to_thread(self._write, buffers, downs)
+        except OSError as exc:
+            # Kept for the next flush, bounded: a full disk must not eat the worker's memory.
+            self.failed_writes += 1
+            if self.failed_writes in (1, 10) or self.failed_writes % 100 == 0:
+                logger.warning("recording not written (%d failures so far): %s", self.failed_writes, exc)
+            for exchange, quotes in self.buffers.items():
+                buffers[exchange] = buffers.get(exchange, []) + quotes
+            self.buffers, self.downs = buffers, downs + self.downs
+            excess = self.buffered - MAX_BUFFERED_QUOTES
+            if excess > 0:
+                for quotes in self.buffers.values():
+                    dropped = min(excess, len(quotes))
+                    del quotes[:dropped]
+                    self.dropped_quotes += dropped
+                    excess -= dropped
+
+    def _write(self, buffers: dict[str, list[Quote]], downs: list[Down]) -> None:
+        # A failure part-way writes some exchanges twice on the retry: a replay sees a few
+        # quotes again, which the book ignores; losing them silently would be worse.
+        for exchange, quotes in buffers.items():
+            self.writer.write_exchange(exchange, quotes)
+        self.writer.write([], downs)
+
+    async def run(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(self.flush_interval_s)
+                await self.flush()
+        finally:
+            # What the last second held, also on a graceful stop (on this thread: the loop is ending).
+            buffers, downs, self.buffers, self.downs = self.buffers, self.downs, {}, []
+            self._write(buffers, downs)

@@ -1,0 +1,125 @@
+"""Recordings: what goes in comes back, merged across exchanges in time order; days rotate and
+old days are deleted; a record cut short ends its file without losing what came before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import time
+
+from arbitrage.tests.factories import make_quote
+from feeds.publish import QuotePublisher
+from feeds.recorder import QuoteRecorder
+from feeds.recording import MAGIC, Down, ReadStats, RecordingWriter, file_path, read_file, read_period
+
+DAY_MS = 86_400_000
+T0_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+
+
+def at(exchange: str, ms: int, bid: str = "100"):
+    return make_quote(exchange=exchange, bid=bid, ask="101", ts_ms=ms)  # recv_ns = ts + 5 ms
+
+
+def test_quotes_come_back_exactly_and_merged_in_receive_order(tmp_path):
+    writer = RecordingWriter(tmp_path / "recordings", retention_days=7)
+    tmp_path = tmp_path / "recordings"
+    binance = [at("binance", T0_MS + n * 10, bid=f"100.{n}") for n in range(0, 50, 2)]
+    bybit = [at("bybit", T0_MS + n * 10) for n in range(1, 50, 2)]
+    writer.write(binance[:10])
+    writer.write(bybit + binance[10:], [Down("bybit", ["BTC/USDT:USDT"], T0_MS * 10**6 + 10**9)])
+
+    events = list(read_period(tmp_path, T0_MS * 10**6, (T0_MS + DAY_MS) * 10**6))
+
+    quotes = [e for e in events if not isinstance(e, Down)]
+    assert quotes == sorted(binance + bybit, key=lambda q: q.recv_ns)
+    assert [e for e in events if isinstance(e, Down)] == [Down("bybit", ["BTC/USDT:USDT"], T0_MS * 10**6 + 10**9)]
+    assert events.index(Down("bybit", ["BTC/USDT:USDT"], T0_MS * 10**6 + 10**9)) == len(events) - 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["binance", "bybit"]
+    path = file_path(tmp_path, "binance", dt.date(2026, 1, 1))
+    assert path.read_bytes().startswith(MAGIC)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path).st_mode) == stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+
+
+def test_a_period_reads_only_its_own_quotes_across_day_files(tmp_path):
+    writer = RecordingWriter(tmp_path, retention_days=7)
+    late, early = at("okx", T0_MS - 1000), at("okx", T0_MS + 1000)
+    writer.write([late, early])  # one batch across midnight: two day files
+
+    assert sorted(p.name for p in (tmp_path / "okx").iterdir()) == ["2025-12-31.arbrec", "2026-01-01.arbrec"]
+    assert list(read_period(tmp_path, T0_MS * 10**6, (T0_MS + 60_000) * 10**6)) == [early]
+    assert list(read_period(tmp_path, (T0_MS - 60_000) * 10**6, (T0_MS + 60_000) * 10**6)) == [late, early]
+
+
+def test_a_new_day_deletes_the_days_past_retention(tmp_path):
+    writer = RecordingWriter(tmp_path, retention_days=2)
+    for day in range(4):
+        writer.write([at("binance", T0_MS + day * DAY_MS)])
+
+    # Written on days 1..4; on day 4, with two days kept, days 3 and 4 remain.
+    assert sorted(p.name for p in (tmp_path / "binance").iterdir()) == ["2026-01-03.arbrec", "2026-01-04.arbrec"]
+
+
+def test_a_record_cut_short_ends_the_file_and_is_counted(tmp_path):
+    writer = RecordingWriter(tmp_path, retention_days=7)
+    writer.write([at("binance", T0_MS)])
+    writer.write([at("binance", T0_MS + 10)])
+    path = file_path(tmp_path, "binance", dt.date(2026, 1, 1))
+    path.write_bytes(path.read_bytes()[:-3])
+    stats = ReadStats()
+
+    assert [q for record in read_file(path, stats) for q in record] == [at("binance", T0_MS)]
+    assert (stats.records, stats.truncated) == (1, 1)
+
+
+async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_only_what_it_sends(tmp_path):
+    class Layer:
+        sent: list = []
+
+        async def group_send(self, group, message):
+            self.sent.append(message)
+
+    recorder = QuoteRecorder(tmp_path, retention_days=7)
+    publisher = QuotePublisher(Layer(), flush_interval_ms=10, recorder=recorder)
+    now_ms = time.time_ns() // 1_000_000  # the down notice is stamped now: same day, nothing pruned
+    ticks = [at("binance", now_ms - 100 + n, bid=f"100.{n}") for n in range(5)]
+    for tick in ticks:
+        publisher.add([tick])
+    publisher.connection_down("binance", ["BTC/USDT:USDT"])
+    await publisher.flush()
+    await recorder.flush()
+
+    assert publisher.sent_quotes == 1  # latest per symbol leaves for the engine
+    recorded = list(read_period(tmp_path, 0, 2**62))
+    assert recorded[:5] == ticks  # every tick is recorded
+    assert isinstance(recorded[5], Down) and recorded[5].instruments == ["BTC/USDT:USDT"]
+    assert recorder.buffered == 0 and recorder.writer.quotes == 5
+
+
+def test_a_feed_worker_records_only_when_recording_is_on(settings, tmp_path):
+    from feeds.runner import FeedWorker
+
+    settings.RECORDING_DIR = tmp_path
+    settings.RECORDING_RETENTION_DAYS = 3
+    assert FeedWorker(["binance"]).publisher.recorder is None  # off by default
+
+    settings.RECORDING = True
+    worker = FeedWorker(["binance"])
+
+    assert worker.publisher.recorder is worker.recorder
+    assert (worker.recorder.writer.directory, worker.recorder.writer.retention_days) == (tmp_path, 3)
+
+
+async def test_the_recorder_writes_what_is_left_when_it_stops(tmp_path):
+    import asyncio
+
+    recorder = QuoteRecorder(tmp_path, retention_days=7, flush_interval_s=3600)
+    task = asyncio.create_task(recorder.run())
+    await asyncio.sleep(0)  # running, waiting for its first flush
+    now_ms = time.time_ns() // 1_000_000
+    recorder.add([at("okx", now_ms)])
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    assert list(read_period(tmp_path, 0, 2**62)) == [at("okx", now_ms)]
