@@ -178,4 +178,26 @@ def replay_context(report, summary, rules: list) -> dict:
         }
         for rule in rules
     ]
-    return {"report": report, "summary": summary, "rows": rows, "fired": fired, "rules": rules}
+    return {
+        "report": report,
+        "summary": summary,
+        "rows": rows,
+        "fired": fired,
+        "rules": rules,
+        "chart": replay_chart(report.opportunities),
+    }
+
+
+def replay_chart(opportunities) -> dict[str, list[float]]:
+    """For the Replay page's chart, in open-time order: seconds since the epoch, each
+    opportunity's peak net spread (%), and the peak profit summed so far (quote currency)."""
+    ordered = sorted(opportunities, key=lambda o: o.opened_ms)
+    total, summed = Decimal(0), []
+    for o in ordered:
+        total += o.peak_profit_quote
+        summed.append(float(total))
+    return {
+        "t": [o.opened_ms / 1000 for o in ordered],
+        "peak_net_pct": [float(o.peak_net_spread_pct) for o in ordered],
+        "profit_summed": summed,
+    }

@@ -4,6 +4,7 @@ their durations and profits, and the alerts a user's rules would have sent; noth
 from __future__ import annotations
 
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -154,6 +155,10 @@ def test_the_page_shows_the_period_s_opportunities_and_the_chosen_rule_s_alerts(
     assert "1 opportunity" in page and "200 recorded quotes" in page
     assert "binance BTC/USDT:USDT" in page and "bybit BTC/USDT:USDT" in page and "3.00 s" in page
     assert "btc gaps: 1 alert" in page and "other rule" not in page.split("<h2>Alerts</h2>")[1]
+    chart = json.loads(page.split('<script id="replay-points" type="application/json">')[1].split("</script>")[0])
+    assert len(chart["t"]) == 1 and T0_MS / 1000 <= chart["t"][0] <= (T0_MS + 5000) / 1000  # the one opportunity
+    assert len(chart["peak_net_pct"]) == len(chart["profit_summed"]) == 1 and chart["profit_summed"][0] > 0
+    assert "js/replay.js" in page
     # Another user's rule is not a choice; a period past an hour is refused, nothing replayed.
     refused = client.get("/replay/", {**period, "rule": theirs.id}).content.decode()
     assert "Select a valid choice" in refused and "replay-result" not in refused
