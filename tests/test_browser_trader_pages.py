@@ -110,14 +110,17 @@ async def test_numbers_groups_instrument_page_and_toasts(demo, browser):
     assert await size_heading.get_attribute("aria-sort") == "descending"
     await size_heading.locator("button").click()
     assert await size_heading.get_attribute("aria-sort") == "ascending"
-    sizes = await page.evaluate(
-        # Read in a frame, after the table's own frame: live updates re-sort once per frame.
-        """() => new Promise((resolve) => requestAnimationFrame(() => resolve(
-            [...document.querySelectorAll('tbody.group[data-group="ETH/USD"] tr.pair:not(.closing)')]
-                .map((tr) => tr.querySelector('td.size').textContent))))"""
+    # Live updates keep arriving and re-sort once per frame: the rows must settle smallest first
+    # (a pair that closed meanwhile fades at the end of its group, outside the order).
+    await page.wait_for_function(
+        """() => {
+            const rows = [...document.querySelectorAll('tbody.group[data-group="ETH/USD"] tr.pair:not(.closing)')];
+            const size = (tr) => Number(tr.querySelector('td.size').textContent.split(' ')[0].replaceAll(',', ''));
+            const sizes = rows.map(size);
+            return sizes.length > 1 && sizes.every((size, i) => i === 0 || sizes[i - 1] <= size);
+        }""",
+        timeout=10_000,
     )
-    values = [float(text.split()[0].replace(",", "")) for text in sizes]
-    assert values == sorted(values)
 
     # Toasts: three alerts of one market are one toast; it can be dismissed.
     alert = {"kind": "opportunity", "title": "ETH/USD gap", "text": "0.7 %", "opportunity": {"group": "ETH/USD"}}
