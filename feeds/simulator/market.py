@@ -39,6 +39,7 @@ FUNDING_INTERVAL_H = {
     ("okx", "XRP"): 4,
     ("okx", "DOGE"): 1,
     ("gateio", "SOL"): 4,
+    ("kucoin", "DOGE"): 4,
 }
 HOUR_MS = 3_600_000
 
