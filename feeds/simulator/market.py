@@ -40,6 +40,7 @@ FUNDING_INTERVAL_H = {
     ("okx", "DOGE"): 1,
     ("gateio", "SOL"): 4,
     ("kucoin", "DOGE"): 4,
+    ("bitmex", "XRP"): 4,
 }
 HOUR_MS = 3_600_000
 
