@@ -41,6 +41,7 @@ FUNDING_INTERVAL_H = {
     ("gateio", "SOL"): 4,
     ("kucoin", "DOGE"): 4,
     ("bitmex", "XRP"): 4,
+    ("mexc", "SOL"): 4,
 }
 HOUR_MS = 3_600_000
 
