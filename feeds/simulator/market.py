@@ -42,6 +42,7 @@ FUNDING_INTERVAL_H = {
     ("kucoin", "DOGE"): 4,
     ("bitmex", "XRP"): 4,
     ("mexc", "SOL"): 4,
+    ("bitget", "XRP"): 4,
 }
 HOUR_MS = 3_600_000
 
