@@ -189,3 +189,10 @@ def test_funding_one_contract_per_answer_with_each_contracts_interval():
 def test_a_refused_or_incomplete_funding_answer_is_a_frame_error(broken):
     with pytest.raises(FrameError):
         parse_funding("mexc", [frames.FUNDING_RATE_PEPE.encode(), broken.encode()], INSTRUMENTS, 1_700_000_000_500)
+
+
+def test_funding_paths_ask_one_contract_each():
+    assert Mexc().funding_paths(["BTC_USDT", "ETH_USDT"]) == [
+        "/api/v1/contract/funding_rate/BTC_USDT",
+        "/api/v1/contract/funding_rate/ETH_USDT",
+    ]
