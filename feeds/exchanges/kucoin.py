@@ -33,6 +33,20 @@ What was checked against those docs, and where they differ from /work/shared/exc
 
 An empty book side comes as a zero or missing price or a zero size: such a frame yields no quote for
 that symbol (never a half quote).
+
+Funding (polled): the contract list itself, `GET /api/v1/contracts/active`, carries each contract's
+`fundingFeeRate` (a JSON number, decoded exactly from its text; null on dated futures), its interval as
+`fundingRateGranularity` (ms, e.g. 28800000) and the next funding: one call for all, every 30 s. KuCoin's
+own page could not be reached through the `search` tool; the field names and meanings come from copies
+of it in client libraries and SDK types, which are unclear in two places:
+- Interval: newer copies add `currentFundingRateGranularity` beside `fundingRateGranularity` (and an
+  `effectiveFundingRateCycleStartTime`), without saying which is in force today when an interval change
+  is scheduled. The current one is read when present (it is what the next funding uses), else
+  `fundingRateGranularity`; neither present is a FrameError, never an assumed 8 h.
+- Next time: `nextFundingRateDateTime` is the next funding's Unix time (ms); `nextFundingRateTime`,
+  which older copies carry alone, is the time *left* until it (ms, e.g. 20022985), counted here from
+  the receive time.
+The list states no time of its own: records carry the receive time.
 """
 
 from __future__ import annotations
@@ -44,6 +58,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.exchanges.base import Connector, TokenedEndpoint, batched, build_quote, count_unknown_symbol
+from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote
 from lib import clock
 
@@ -95,6 +110,24 @@ class _Contracts(msgspec.Struct):
 
 
 _contracts_decoder = msgspec.json.Decoder(_Contracts)
+
+
+class _ContractFunding(msgspec.Struct):
+    symbol: str
+    fundingFeeRate: Decimal | None = None
+    fundingRateGranularity: int | None = None  # ms
+    currentFundingRateGranularity: int | None = None  # ms, newer copies of the docs
+    nextFundingRateDateTime: int | None = None  # Unix ms
+    nextFundingRateTime: int | None = None  # ms left until the next funding
+
+
+class _ContractsFunding(msgspec.Struct):
+    code: str = ""
+    msg: str = ""
+    data: list[_ContractFunding] | None = None
+
+
+_funding_decoder = msgspec.json.Decoder(_ContractsFunding)
 
 
 class _InstanceServer(msgspec.Struct):
@@ -167,6 +200,32 @@ class KuCoin(Connector):
     def heartbeat_message(self) -> str:
         # The id only has to be unique per connection; KuCoin's own examples use ms timestamps.
         return f'{{"id":"{clock.now_ms()}","type":"ping"}}'
+
+    def funding_paths(self, symbols: list[str]) -> list[str]:
+        return list(self.instruments_paths)
+
+    def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
+        response = _funding_decoder.decode(bodies[0])
+        if response.code != "200000" or response.data is None:
+            raise FrameError(f"kucoin contracts error {response.code}: {response.msg}")
+        records = []
+        for row in response.data:
+            instrument = instruments.get(row.symbol)
+            if instrument is None or row.fundingFeeRate is None:
+                continue
+            granularity_ms = row.currentFundingRateGranularity or row.fundingRateGranularity
+            if not granularity_ms:
+                raise FrameError(f"kucoin {row.symbol}: no funding interval")
+            if row.nextFundingRateDateTime:
+                next_ms = row.nextFundingRateDateTime
+            elif row.nextFundingRateTime is not None:
+                next_ms = recv_ms + row.nextFundingRateTime
+            else:
+                next_ms = 0  # build_funding refuses it
+            records.append(
+                build_funding(instrument, row.fundingFeeRate, interval_hours_from_ms(granularity_ms), next_ms, recv_ms)
+            )
+        return records
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         response = _contracts_decoder.decode(body)

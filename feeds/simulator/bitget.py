@@ -1,5 +1,6 @@
-"""Bitget v2 futures as the simulator serves it: /api/v2/mix/market/contracts per product type and the v2 public
-socket with `books1`, Bitget's acks and error events, the text ping rule and the 10-messages-a-second limit."""
+"""Bitget v2 futures as the simulator serves it: /api/v2/mix/market/contracts and current-fund-rate (each
+contract's rate, interval in hours and next funding) per product type, and the v2 public socket with `books1`,
+Bitget's acks and error events, the text ping rule and the 10-messages-a-second limit."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Book
+from feeds.simulator.market import Book, funding_state
 from lib import clock
 
 # Bitget closes a connection that sent no `ping` for 2 minutes; tests shorten this per simulator.
@@ -54,7 +55,38 @@ class BitgetSim(SimExchange):
 
     # --- REST ---------------------------------------------------------------------------------
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/api/v2/mix/market/contracts", self.contracts)]
+        return [
+            web.get("/api/v2/mix/market/contracts", self.contracts),
+            web.get("/api/v2/mix/market/current-fund-rate", self.current_fund_rate),
+        ]
+
+    async def current_fund_rate(self, request: web.Request) -> web.Response:
+        """Every contract of the product type, or only `symbol` when one is named; strings throughout."""
+        now_ms = clock.now_ms()
+        product_type = request.query.get("productType", "").upper()
+        symbol = request.query.get("symbol", "").upper()
+        listings = [item for item in self.listings.values() if item.inst_type == product_type]
+        if symbol:
+            listings = [item for item in listings if item.symbol == symbol]
+        if product_type not in ("USDT-FUTURES", "USDC-FUTURES", "COIN-FUTURES") or (symbol and not listings):
+            code, msg = (
+                ("40034", "Parameter symbol does not exist") if symbol else ("40020", "Parameter productType error")
+            )
+            return web.json_response({"code": code, "msg": msg, "requestTime": now_ms, "data": None}, status=400)
+        data = []
+        for listing in listings:
+            funding = funding_state(self.id, listing.coin, now_ms, symbol=listing.symbol)
+            data.append(
+                {
+                    "symbol": listing.symbol,
+                    "fundingRate": f"{funding.rate.normalize():f}",
+                    "fundingRateInterval": str(funding.interval_h),
+                    "nextUpdate": str(funding.next_funding_ms),
+                    "minFundingRate": "-0.003",
+                    "maxFundingRate": "0.003",
+                }
+            )
+        return web.json_response({"code": "00000", "msg": "success", "requestTime": now_ms, "data": data})
 
     async def contracts(self, request: web.Request) -> web.Response:
         product_type = request.query.get("productType", "").upper()

@@ -1,4 +1,6 @@
-"""BitMEX as the simulator serves it: /api/v1/instrument/active and the /realtime socket.
+"""BitMEX as the simulator serves it: /api/v1/instrument/active (with each perpetual's funding rate,
+next funding time and interval, written as BitMEX writes it: a time since 2000-01-01) and the
+/realtime socket.
 
 The socket greets with BitMEX's welcome, answers `{"op":"subscribe"|"unsubscribe","args":[…]}`
 with one ack per topic (carrying `pool`), sends a `partial` per new quote topic and then one
@@ -22,9 +24,10 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Book, Coin, Market
+from feeds.simulator.market import HOUR_MS, Book, Coin, Market, funding_state
 from lib import clock
 
+INTERVAL_ORIGIN_MS = 946_684_800_000  # 2000-01-01T00:00:00Z: fundingInterval counts from it
 WELCOME_VERSION = "2026-11-20T09:00:00.000Z"
 POOL = "Primary"
 # Contracts per base unit of each linear contract (underlyingToPositionMultiplier).
@@ -78,6 +81,7 @@ class BitmexSim(SimExchange):
             btc = self.market.coins["BTC"]
             # What a connector must leave out: a dated future, a quanto perpetual, a closed one.
             dated = {"symbol": "XBTZ26", "typ": "FFCCSX", "expiry": "2026-12-25T12:00:00.000Z"}
+            dated |= {"fundingRate": None, "fundingTimestamp": None, "fundingInterval": None}
             rows.append({**self._instrument("XBTUSDT", "BTC", 1_000_000), **dated})
             rows.append(
                 {
@@ -97,6 +101,8 @@ class BitmexSim(SimExchange):
     def _instrument(self, symbol: str, coin_name: str, multiplier: int | None) -> dict:
         coin: Coin = self.market.coins[coin_name]
         inverse = multiplier is None
+        now_ms = clock.now_ms()
+        funding = funding_state(self.id, coin_name, now_ms, symbol=symbol)
         return {
             "symbol": symbol,
             "rootSymbol": _root(coin_name),
@@ -116,7 +122,11 @@ class BitmexSim(SimExchange):
             "quoteToSettleMultiplier": None if inverse else 1_000_000,
             "isQuanto": False,
             "isInverse": inverse,
-            "timestamp": _iso(clock.now_ms()),
+            "fundingTimestamp": _iso(funding.next_funding_ms),
+            "fundingInterval": _iso(INTERVAL_ORIGIN_MS + funding.interval_h * HOUR_MS),
+            "fundingRate": funding.rate,
+            "indicativeFundingRate": funding.rate,
+            "timestamp": _iso(now_ms),
         }
 
     # --- socket -------------------------------------------------------------------------------

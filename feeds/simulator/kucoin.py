@@ -1,5 +1,6 @@
-"""KuCoin Futures as the simulator serves it: contracts/active, bullet-public tokens, and the classic
-socket with its welcome, JSON ping/pong, tickerV2 pushes in integer lots, acks and error frames.
+"""KuCoin Futures as the simulator serves it: contracts/active (with each contract's funding rate,
+interval and next funding), bullet-public tokens, and the classic socket with its welcome, JSON
+ping/pong, tickerV2 pushes in integer lots, acks and error frames.
 
 KuCoin's docs say a client the server has not heard from "for a long time" is disconnected (observed:
 about 60 s, even while data streams). The simulator makes that precise and configurable: no client
@@ -18,7 +19,8 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market
+from feeds.simulator.market import Market, funding_state
+from lib import clock
 
 TICKER_TOPIC = "/contractMarket/tickerV2:"
 MAX_TOPICS_PER_SUBSCRIBE = 100
@@ -100,6 +102,8 @@ class KuCoinSim(SimExchange):
         btc = self._contract_json(self.contracts["XBTUSDTM"])
         # A dated future and a paused perpetual, which a connector must leave out.
         dated = {"symbol": "XBTMH26", "type": "FFICSX", "expireDate": 1774598400000, "isInverse": True}
+        dated |= {"fundingFeeRate": None, "predictedFundingFeeRate": None, "fundingRateGranularity": None}
+        dated |= {"currentFundingRateGranularity": None, "nextFundingRateTime": None, "nextFundingRateDateTime": None}
         data.append({**btc, **dated, "quoteCurrency": "USD", "settleCurrency": "XBT", "multiplier": -1.0})
         data.append({**btc, "symbol": "NEWUSDTM", "baseCurrency": "NEW", "rootSymbol": "USDT", "status": "Paused"})
         return web.json_response({"code": "200000", "data": data})
@@ -108,6 +112,9 @@ class KuCoinSim(SimExchange):
         coin = self.market.coins[contract.coin]
         code = _kucoin_code(contract.coin)
         quote = "USD" if contract.inverse else contract.symbol[len(code) : -1]
+        now_ms = clock.now_ms()
+        funding = funding_state(self.id, contract.coin, now_ms, symbol=contract.symbol)
+        interval_ms = funding.interval_h * 3_600_000
         return {
             "symbol": contract.symbol,
             "rootSymbol": code if contract.inverse else quote,
@@ -129,6 +136,12 @@ class KuCoinSim(SimExchange):
             "isInverse": contract.inverse,
             "markMethod": "FairPrice",
             "status": "Open",
+            "fundingFeeRate": float(funding.rate),  # a JSON number, as KuCoin sends it
+            "predictedFundingFeeRate": float(funding.rate),
+            "fundingRateGranularity": interval_ms,
+            "currentFundingRateGranularity": interval_ms,
+            "nextFundingRateTime": funding.next_funding_ms - now_ms,  # the time left
+            "nextFundingRateDateTime": funding.next_funding_ms,
         }
 
     async def bullet_public(self, request: web.Request) -> web.Response:

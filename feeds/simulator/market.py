@@ -39,6 +39,10 @@ FUNDING_INTERVAL_H = {
     ("okx", "XRP"): 4,
     ("okx", "DOGE"): 1,
     ("gateio", "SOL"): 4,
+    ("kucoin", "DOGE"): 4,
+    ("bitmex", "XRP"): 4,
+    ("mexc", "SOL"): 4,
+    ("bitget", "XRP"): 4,
 }
 HOUR_MS = 3_600_000
 

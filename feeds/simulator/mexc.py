@@ -1,5 +1,6 @@
-"""MEXC futures as the simulator serves it: /api/v1/contract/detail and the /edge socket with `sub.depth.full`,
-MEXC's symbol-less acks and `rs.error` frames, the client-ping rule and gzip binary pushes."""
+"""MEXC futures as the simulator serves it: /api/v1/contract/detail, /api/v1/contract/funding_rate/{symbol} (one
+contract's rate, interval in hours and next settlement) and the /edge socket with `sub.depth.full`, MEXC's
+symbol-less acks and `rs.error` frames, the client-ping rule and gzip binary pushes."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Book
+from feeds.simulator.market import Book, funding_state
 from lib import clock
 
 # MEXC closes a connection that sent no ping for a minute; tests shorten this per simulator.
@@ -95,7 +96,28 @@ class MexcSim(SimExchange):
 
     # --- REST ---------------------------------------------------------------------------------
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/api/v1/contract/detail", self.contract_detail)]
+        return [
+            web.get("/api/v1/contract/detail", self.contract_detail),
+            web.get("/api/v1/contract/funding_rate/{symbol}", self.funding_rate),
+        ]
+
+    async def funding_rate(self, request: web.Request) -> web.Response:
+        listing = self.listings.get(request.match_info["symbol"])
+        if listing is None:
+            body = {"success": False, "code": 1001, "message": "Contract does not exist"}
+            return web.Response(body=_json(body), content_type="application/json")
+        now_ms = clock.now_ms()
+        funding = funding_state(self.id, listing.coin, now_ms, symbol=listing.symbol)
+        data = {
+            "symbol": listing.symbol,
+            "fundingRate": funding.rate.normalize(),
+            "maxFundingRate": Decimal("0.003"),
+            "minFundingRate": Decimal("-0.003"),
+            "collectCycle": funding.interval_h,
+            "nextSettleTime": funding.next_funding_ms,
+            "timestamp": now_ms,
+        }
+        return web.Response(body=_json({"success": True, "code": 0, "data": data}), content_type="application/json")
 
     async def contract_detail(self, request: web.Request) -> web.Response:
         contracts = [self._contract(listing) for listing in self.listings.values()]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.bitget import Bitget, inst_type
 from feeds.tests.frames import bitget as frames
 
@@ -152,3 +152,40 @@ def test_instruments_are_frozen_values_the_linear_view_does_not_change():
     parse_frame("bitget", frames.INVERSE_BOOKS1, INSTRUMENTS, state)
     assert INSTRUMENTS["BTCUSD"].linear is False
     assert msgspec.structs.asdict(INSTRUMENTS["BTCUSD"])["contract_size"] == 1
+
+
+def test_funding_one_answer_per_product_type_with_each_contracts_interval():
+    assert Bitget().funding_paths(["BTCUSDT"]) == [
+        "/api/v2/mix/market/current-fund-rate?productType=USDT-FUTURES",
+        "/api/v2/mix/market/current-fund-rate?productType=USDC-FUTURES",
+        "/api/v2/mix/market/current-fund-rate?productType=COIN-FUTURES",
+    ]
+    bodies = [f.encode() for f in (frames.FUND_RATE_USDT, frames.FUND_RATE_USDC, frames.FUND_RATE_COIN)]
+    records = {r.symbol: r for r in parse_funding("bitget", bodies, INSTRUMENTS, 1_700_000_000_500)}
+    assert set(records) == {"BTCUSDT", "BTCPERP", "BTCUSD"}
+    btc = records["BTCUSDT"]
+    assert (btc.instrument, btc.rate, btc.interval_h, btc.next_funding_ms, btc.ts_ms) == (
+        "BTC/USDT:USDT",
+        Decimal("0.0001"),
+        8,
+        1_700_006_400_000,
+        1_700_000_000_123,  # the answer's requestTime
+    )
+    assert (records["BTCPERP"].rate, records["BTCPERP"].interval_h) == (Decimal("-0.000025"), 4)
+    assert (records["BTCUSD"].interval_h, records["BTCUSD"].next_funding_ms) == (1, 1_700_003_600_000)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        frames.FUND_RATE_REFUSED,
+        frames.FUND_RATE_USDT.replace('"fundingRateInterval":"8",', "", 1),
+        frames.FUND_RATE_USDT.replace('"fundingRateInterval":"8"', '"fundingRateInterval":""', 1),
+        frames.FUND_RATE_USDT.replace('"fundingRateInterval":"8"', '"fundingRateInterval":"0"', 1),
+        frames.FUND_RATE_USDT.replace('"nextUpdate":"1700006400000",', "", 1),
+        frames.FUND_RATE_USDT.replace('"fundingRate":"0.0001"', '"fundingRate":"NaN"', 1),
+    ],
+)
+def test_a_refused_or_incomplete_funding_answer_is_a_frame_error(broken):
+    with pytest.raises(FrameError):
+        parse_funding("bitget", [broken.encode()], INSTRUMENTS, 1_700_000_000_500)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.bitmex import Bitmex
 from feeds.tests.frames import bitmex as frames
 
@@ -144,3 +144,42 @@ def test_subscribe_messages_name_quote_topics_in_batches():
 def test_heartbeat_is_the_text_ping_every_five_seconds():
     assert Bitmex().heartbeat_message() == "ping"
     assert Bitmex.heartbeat_interval_s == 5
+
+
+def test_funding_from_the_instrument_list_with_each_instruments_interval():
+    recv_ms = 1_700_000_000_500
+    body = frames.INSTRUMENT_FUNDING.encode()
+    records = {r.symbol: r for r in parse_funding("bitmex", [body], INSTRUMENTS, recv_ms)}
+    assert set(records) == {"XBTUSD", "XBTUSDT"}
+    inverse = records["XBTUSD"]
+    assert (inverse.instrument, inverse.rate, inverse.interval_h, inverse.next_funding_ms, inverse.ts_ms) == (
+        "BTC/USD:BTC",
+        Decimal("0.0001"),  # exactly, not through float
+        8,
+        1_700_020_800_000,  # 2023-11-15T04:00:00Z
+        1_700_000_000_000,  # the row's own timestamp
+    )
+    linear = records["XBTUSDT"]
+    # 2000-01-01T04:00 is 4 h; a row without a timestamp carries the receive time.
+    assert (linear.rate, linear.interval_h, linear.next_funding_ms, linear.ts_ms) == (
+        Decimal("-0.000123"),
+        4,
+        1_700_006_400_000,
+        recv_ms,
+    )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        frames.INSTRUMENT_FUNDING.replace("2000-01-01T04:00:00.000Z", "2000-01-01T04:30:00.000Z"),
+        frames.INSTRUMENT_FUNDING.replace('"fundingInterval":"2000-01-01T08:00:00.000Z",', "", 1),
+        frames.INSTRUMENT_FUNDING.replace('"fundingTimestamp":"2023-11-15T00:00:00.000Z",', ""),
+        frames.INSTRUMENT_FUNDING.replace("2000-01-01T08:00:00.000Z", "1999-12-31T16:00:00.000Z", 1),
+        frames.INSTRUMENT_FUNDING.replace("2023-11-15T04:00:00.000Z", "2023-11-15T04:00:00", 1),
+        frames.ERROR,
+    ],
+)
+def test_funding_without_a_whole_hour_interval_or_a_next_time_is_a_frame_error(broken):
+    with pytest.raises(FrameError):
+        parse_funding("bitmex", [broken.encode()], INSTRUMENTS, 1_700_000_000_500)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.kucoin import KuCoin
 from feeds.tests.frames import kucoin as frames
 
@@ -159,3 +159,36 @@ def test_declared_limits_and_endpoints():
     assert connector.instruments_paths == ("/api/v1/contracts/active",)
     assert connector.max_symbols_per_message == 100
     assert connector.max_lifetime_s < 24 * 3600
+
+
+def test_funding_from_the_contract_list_with_each_contracts_interval():
+    recv_ms = 1_700_000_000_000
+    body = frames.CONTRACTS_WITH_FUNDING.encode()
+    records = {r.symbol: r for r in parse_funding("kucoin", [body], INSTRUMENTS, recv_ms)}
+    assert set(records) == {"XBTUSDTM", "XBTUSDM"}
+    btc = records["XBTUSDTM"]
+    assert (btc.instrument, btc.rate, btc.interval_h, btc.next_funding_ms, btc.ts_ms) == (
+        "BTC/USDT:USDT",
+        Decimal("0.000297"),  # exactly, not through float
+        8,
+        recv_ms + 20022985,  # the time left, from the receive time
+        recv_ms,  # the list states no time: the receive time
+    )
+    inverse = records["XBTUSDM"]
+    # The interval in force now, and the next funding's own time when the row gives it.
+    assert (inverse.rate, inverse.interval_h, inverse.next_funding_ms) == (Decimal("-0.0001"), 4, 1700006400000)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        frames.CONTRACTS_WITH_FUNDING.replace('"fundingRateGranularity":28800000,"next', '"next', 1),
+        frames.CONTRACTS_WITH_FUNDING.replace("28800000", "1000", 1),
+        frames.CONTRACTS_WITH_FUNDING.replace('"nextFundingRateTime":20022985', '"x":0'),
+        frames.CONTRACTS_ERROR,
+        "[]",
+    ],
+)
+def test_funding_without_an_interval_or_a_next_time_is_a_frame_error(broken):
+    with pytest.raises(FrameError):
+        parse_funding("kucoin", [broken.encode()], INSTRUMENTS, 1_700_000_000_000)

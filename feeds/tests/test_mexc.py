@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.mexc import Mexc
 from feeds.tests.frames import mexc as frames
 
@@ -156,3 +156,43 @@ def test_subscribe_messages_are_one_symbol_each_with_limit_5_and_plain_text():
 def test_heartbeat_is_a_json_ping_every_10_to_20_seconds():
     assert json.loads(Mexc().heartbeat_message()) == {"method": "ping"}
     assert 10 <= Mexc.heartbeat_interval_s <= 20
+
+
+def test_funding_one_contract_per_answer_with_each_contracts_interval():
+    bodies = [f.encode() for f in (frames.FUNDING_RATE_PEPE, frames.FUNDING_RATE_BTC, frames.FUNDING_RATE_UNKNOWN)]
+    records = {r.symbol: r for r in parse_funding("mexc", bodies, INSTRUMENTS, 1_700_000_000_500)}
+    assert set(records) == {"BTC_USDT", "1000PEPE_USDT"}
+    btc = records["BTC_USDT"]
+    assert (btc.instrument, btc.rate, btc.interval_h, btc.next_funding_ms, btc.ts_ms) == (
+        "BTC/USDT:USDT",
+        Decimal("0.000036"),  # exactly, not through float
+        8,
+        1_700_006_400_000,
+        1_700_000_000_123,  # the answer's own timestamp
+    )
+    pepe = records["1000PEPE_USDT"]
+    # An answer without a timestamp carries the receive time.
+    assert (pepe.rate, pepe.interval_h, pepe.ts_ms) == (Decimal("-0.00015"), 4, 1_700_000_000_500)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        frames.FUNDING_RATE_REFUSED,
+        frames.FUNDING_RATE_BTC.replace('"collectCycle":8,', ""),
+        frames.FUNDING_RATE_BTC.replace('"collectCycle":8', '"collectCycle":0'),
+        frames.FUNDING_RATE_BTC.replace('"collectCycle":8', '"collectCycle":48'),
+        frames.FUNDING_RATE_BTC.replace('"nextSettleTime":1700006400000,', ""),
+        frames.FUNDING_RATE_BTC.replace("0.000036", "1.5"),
+    ],
+)
+def test_a_refused_or_incomplete_funding_answer_is_a_frame_error(broken):
+    with pytest.raises(FrameError):
+        parse_funding("mexc", [frames.FUNDING_RATE_PEPE.encode(), broken.encode()], INSTRUMENTS, 1_700_000_000_500)
+
+
+def test_funding_paths_ask_one_contract_each():
+    assert Mexc().funding_paths(["BTC_USDT", "ETH_USDT"]) == [
+        "/api/v1/contract/funding_rate/BTC_USDT",
+        "/api/v1/contract/funding_rate/ETH_USDT",
+    ]

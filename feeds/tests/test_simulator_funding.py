@@ -12,7 +12,7 @@ from feeds.simulator.market import FUNDING_INTERVAL_H
 from feeds.simulator.server import Simulator
 from lib import clock
 
-COVERED = ("binance", "bybit", "okx", "deribit", "gateio")
+COVERED = ("binance", "bybit", "okx", "deribit", "gateio", "kucoin", "bitmex", "mexc", "bitget")
 HOUR_MS = 3_600_000
 
 

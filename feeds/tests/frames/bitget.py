@@ -52,3 +52,20 @@ CONTRACTS_COIN = """{"code":"00000","msg":"success","requestTime":1700000000000,
   "symbolType":"delivery","symbolStatus":"normal"}
 ]}"""
 CONTRACTS_REFUSED = '{"code":"40020","msg":"Parameter productType error","requestTime":1700000000000,"data":null}'
+
+# GET /api/v2/mix/market/current-fund-rate?productType=…: every contract of the product type, all strings.
+FUND_RATE_USDT = """{"code":"00000","msg":"success","requestTime":1700000000123,"data":[
+ {"symbol":"BTCUSDT","fundingRate":"0.0001","fundingRateInterval":"8","nextUpdate":"1700006400000",
+  "minFundingRate":"-0.003","maxFundingRate":"0.003"},
+ {"symbol":"NOPEUSDT","fundingRate":"0.0005","fundingRateInterval":"4","nextUpdate":"1700006400000",
+  "minFundingRate":"-0.02","maxFundingRate":"0.02"}
+]}"""
+FUND_RATE_USDC = """{"code":"00000","msg":"success","requestTime":1700000000124,"data":[
+ {"symbol":"BTCPERP","fundingRate":"-0.000025","fundingRateInterval":"4","nextUpdate":"1700006400000",
+  "minFundingRate":"-0.003","maxFundingRate":"0.003"}
+]}"""
+FUND_RATE_COIN = """{"code":"00000","msg":"success","requestTime":1700000000125,"data":[
+ {"symbol":"BTCUSD","fundingRate":"0.00005","fundingRateInterval":"1","nextUpdate":"1700003600000",
+  "minFundingRate":"-0.003","maxFundingRate":"0.003"}
+]}"""
+FUND_RATE_REFUSED = '{"code":"40034","msg":"Parameter symbol does not exist","requestTime":1700000000000,"data":null}'

@@ -80,3 +80,18 @@ INSTRUMENT_ACTIVE = """[
   "quoteCurrency":"USDT","settlCurrency":"USDt","lotSize":1000,"tickSize":0.0001,"multiplier":1,
   "underlyingToPositionMultiplier":10000,"isQuanto":false,"isInverse":false}
 ]"""
+
+# Funding fields of instrument/active (the rest of each row trimmed), as BitMEX's examples write them:
+# the interval as a time since 2000-01-01, the next funding as `fundingTimestamp`.
+INSTRUMENT_FUNDING = """[
+ {"symbol":"XBTUSD","typ":"FFWCSX","state":"Open","fundingBaseSymbol":".XBTBON8H",
+  "fundingQuoteSymbol":".USDBON8H","fundingPremiumSymbol":".XBTUSDPI8H","fundingTimestamp":"2023-11-15T04:00:00.000Z",
+  "fundingInterval":"2000-01-01T08:00:00.000Z","fundingRate":0.0001,"indicativeFundingRate":0.000105,
+  "timestamp":"2023-11-14T22:13:20.000Z"},
+ {"symbol":"XBTUSDT","typ":"FFWCSX","state":"Open","fundingTimestamp":"2023-11-15T00:00:00.000Z",
+  "fundingInterval":"2000-01-01T04:00:00.000Z","fundingRate":-0.000123,"indicativeFundingRate":-0.0001},
+ {"symbol":"XBTZ26","typ":"FFCCSX","state":"Open","fundingTimestamp":null,"fundingInterval":null,
+  "fundingRate":null,"timestamp":"2023-11-14T22:13:20.000Z"},
+ {"symbol":"NOPEUSDT","typ":"FFWCSX","state":"Open","fundingTimestamp":"2023-11-15T04:00:00.000Z",
+  "fundingInterval":"2000-01-01T08:00:00.000Z","fundingRate":0.0001}
+]"""

@@ -57,3 +57,18 @@ CONTRACTS_ACTIVE = """{"code":"200000","data":[
   "settleCurrency":"USDT","lotSize":1,"tickSize":0.0001,"multiplier":1,"isInverse":false,"status":"Paused"}
 ]}"""
 CONTRACTS_ERROR = '{"code":"400100","msg":"Parameter error"}'
+
+# Funding fields of contracts/active (the rest of each row trimmed): the documented XBTUSDTM example
+# (an older copy: `nextFundingRateTime` only, the ms left), a newer row with the next funding's time and
+# a current interval of 4 h, a dated future (no funding) and a contract nobody watches.
+CONTRACTS_WITH_FUNDING = """{"code":"200000","data":[
+ {"symbol":"XBTUSDTM","type":"FFWCSX","status":"Open","fundingFeeRate":0.000297,
+  "predictedFundingFeeRate":0.000327,"fundingRateGranularity":28800000,"nextFundingRateTime":20022985},
+ {"symbol":"XBTUSDM","type":"FFWCSX","status":"Open","fundingFeeRate":-0.0001,"fundingRateGranularity":28800000,
+  "currentFundingRateGranularity":14400000,"effectiveFundingRateCycleStartTime":1700000000000,
+  "nextFundingRateTime":1200000,"nextFundingRateDateTime":1700006400000},
+ {"symbol":"XBTMH26","type":"FFICSX","status":"Open","fundingFeeRate":null,"fundingRateGranularity":null,
+  "nextFundingRateTime":null},
+ {"symbol":"NOPEUSDTM","type":"FFWCSX","status":"Open","fundingFeeRate":0.0001,"fundingRateGranularity":28800000,
+  "nextFundingRateDateTime":1700006400000}
+]}"""

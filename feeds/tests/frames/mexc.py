@@ -61,3 +61,12 @@ CONTRACT_DETAIL = """{"success":true,"code":0,"data":[
   "contractSize":0.01,"priceUnit":0.01,"state":0,"conceptPlate":["mc-trade-zone-tradfi"]}
 ]}"""
 CONTRACT_DETAIL_REFUSED = '{"success":false,"code":510,"message":"Requests are too frequent"}'
+
+# GET /api/v1/contract/funding_rate/{symbol}: one contract per answer, the rate a JSON number.
+FUNDING_RATE_BTC = """{"success":true,"code":0,"data":{"symbol":"BTC_USDT","fundingRate":0.000036,
+ "maxFundingRate":0.003,"minFundingRate":-0.003,"collectCycle":8,"nextSettleTime":1700006400000,
+ "timestamp":1700000000123}}"""
+FUNDING_RATE_PEPE = """{"success":true,"code":0,"data":{"symbol":"1000PEPE_USDT","fundingRate":-1.5E-4,
+ "maxFundingRate":0.02,"minFundingRate":-0.02,"collectCycle":4,"nextSettleTime":1700006400000}}"""
+FUNDING_RATE_UNKNOWN = FUNDING_RATE_BTC.replace("BTC_USDT", "NOPE_USDT")
+FUNDING_RATE_REFUSED = '{"success":false,"code":1001,"message":"Contract does not exist"}'
