@@ -31,6 +31,7 @@ from feeds.types import Quote
 HUNDRED = Decimal(100)
 DAYS_PER_YEAR = 365
 DEFAULT_HOLDING_H = 8
+MAX_HOLDING_H = 720  # 30 days: further out, today's rate says little
 
 
 def next_event_ms(funding: Funding, now_ms: int) -> int:
@@ -66,6 +67,11 @@ class FundingLeg:
     countdown_ms: int  # until then
     events: int  # in the holding period
     funding_pct: Decimal  # what this leg earns over the holding period (negative: pays)
+
+    @property
+    def rate_pct(self) -> Decimal:
+        """The rate per funding event in percent, as exchanges show it."""
+        return self.rate * HUNDRED
 
 
 @dataclass(frozen=True, slots=True)

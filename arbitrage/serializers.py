@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from arbitrage.funding import DEFAULT_HOLDING_H, MAX_HOLDING_H
 from arbitrage.messages import OpportunityMessage, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.queries import known_instruments
@@ -77,7 +78,11 @@ class ArbitrageQuery(serializers.Serializer):
 
 class FundingQuery(serializers.Serializer):
     hours = serializers.IntegerField(
-        required=False, default=8, min_value=1, max_value=720, help_text="Holding period, hours (default 8)"
+        required=False,
+        default=DEFAULT_HOLDING_H,
+        min_value=1,
+        max_value=MAX_HOLDING_H,
+        help_text=f"Holding period, hours (default {DEFAULT_HOLDING_H})",
     )
     exchange = ExchangesField()
     limit = _limit(100)
