@@ -165,3 +165,18 @@ def funding_pairs(
             pairs.append(FundingPair(market, edge, basis_risk))
     pairs.sort(key=lambda pair: (-pair.edge.daily_pct, pair.market, pair.edge.long.exchange, pair.edge.short.exchange))
     return pairs
+
+
+def opportunity_edge(
+    opportunity: Mapping[str, object],
+    funding: Mapping[str, Mapping[str, Funding]],
+    now_ms: int,
+    hours: int = DEFAULT_HOLDING_H,
+) -> FundingEdge | None:
+    """The funding leg of an open opportunity as the cache holds it (long where it buys, short
+    where it sells, its net spread as the entry); None unless both legs have a funding record."""
+    long = funding.get(str(opportunity["buy_instrument"]), {}).get(str(opportunity["buy_exchange"]))
+    short = funding.get(str(opportunity["sell_instrument"]), {}).get(str(opportunity["sell_exchange"]))
+    if long is None or short is None:
+        return None
+    return funding_edge(long, short, now_ms, hours, Decimal(str(opportunity["net_spread_pct"])))
