@@ -156,7 +156,7 @@ class ArbitrageView(APIView):
         tags=["market"],
     )
     def get(self, request: Request) -> Response:
-        """Open opportunities, best net spread first."""
+        """Open opportunities, best net spread first, each with its funding leg over `hours`."""
         params = query(s.ArbitrageQuery, request)
         found, count = queries.open_opportunities(
             exchanges=params.get("exchange"),
@@ -164,6 +164,7 @@ class ArbitrageView(APIView):
             min_size_base=params.get("min_size"),
             limit=params["limit"],
         )
+        found = queries.with_funding(found, params["hours"])
         return Response(s.OpportunitiesSerializer({"opportunities": found, "count": count, "timestamp": _now()}).data)
 
 
@@ -223,6 +224,7 @@ class SymbolArbitrageView(APIView):
             min_size_base=params.get("min_size"),
             limit=params["limit"],
         )
+        found = queries.with_funding(found, params["hours"])
         data = {"symbol": instrument, "opportunities": found, "count": count, "timestamp": _now()}
         return Response(s.SymbolOpportunitiesSerializer(data).data)
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 
+from arbitrage.funding import DEFAULT_HOLDING_H, MAX_HOLDING_H
 from feeds.configuration import exchange_names
 
 
@@ -53,3 +54,16 @@ class ReplayForm(forms.Form):
             if end - start > self.MAX_PERIOD:
                 raise forms.ValidationError("At most an hour here; `manage.py replay` takes any period.")
         return cleaned
+
+
+class FundingForm(forms.Form):
+    """The holding period the Funding page counts funding events over, bounded as the API's."""
+
+    hours = forms.IntegerField(
+        label="Holding period (h)", required=False, min_value=1, max_value=MAX_HOLDING_H, initial=DEFAULT_HOLDING_H
+    )
+
+    def holding_h(self) -> int:
+        """The hours asked for when valid, the default otherwise (the form shows why)."""
+        hours = self.cleaned_data.get("hours") if self.is_valid() else None
+        return hours or DEFAULT_HOLDING_H

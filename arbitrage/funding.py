@@ -31,6 +31,7 @@ from feeds.types import Quote
 HUNDRED = Decimal(100)
 DAYS_PER_YEAR = 365
 DEFAULT_HOLDING_H = 8
+MAX_HOLDING_H = 720  # 30 days: further out, today's rate says little
 
 
 def next_event_ms(funding: Funding, now_ms: int) -> int:
@@ -66,6 +67,11 @@ class FundingLeg:
     countdown_ms: int  # until then
     events: int  # in the holding period
     funding_pct: Decimal  # what this leg earns over the holding period (negative: pays)
+
+    @property
+    def rate_pct(self) -> Decimal:
+        """The rate per funding event in percent, as exchanges show it."""
+        return self.rate * HUNDRED
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +165,18 @@ def funding_pairs(
             pairs.append(FundingPair(market, edge, basis_risk))
     pairs.sort(key=lambda pair: (-pair.edge.daily_pct, pair.market, pair.edge.long.exchange, pair.edge.short.exchange))
     return pairs
+
+
+def opportunity_edge(
+    opportunity: Mapping[str, object],
+    funding: Mapping[str, Mapping[str, Funding]],
+    now_ms: int,
+    hours: int = DEFAULT_HOLDING_H,
+) -> FundingEdge | None:
+    """The funding leg of an open opportunity as the cache holds it (long where it buys, short
+    where it sells, its net spread as the entry); None unless both legs have a funding record."""
+    long = funding.get(str(opportunity["buy_instrument"]), {}).get(str(opportunity["buy_exchange"]))
+    short = funding.get(str(opportunity["sell_instrument"]), {}).get(str(opportunity["sell_exchange"]))
+    if long is None or short is None:
+        return None
+    return funding_edge(long, short, now_ms, hours, Decimal(str(opportunity["net_spread_pct"])))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import msgspec
 
+from arbitrage.funding import FundingEdge, FundingLeg
 from arbitrage.tracker import Closed, OpenOpportunity
 from feeds.types import Quote
 
@@ -134,6 +135,46 @@ class OpportunityClosedMessage(msgspec.Struct, frozen=True):
             reason=closed.reason,
             peak_net_spread_pct=opportunity.peak.net_spread_pct.quantize(_PCT),
             ticks=opportunity.ticks,
+        )
+
+
+_FUNDING_PCT = Decimal("1e-8")
+
+
+class OpportunityFundingLeg(msgspec.Struct, frozen=True):
+    exchange: str
+    rate_pct: Decimal  # per funding event; positive: longs pay shorts
+    interval_h: int  # hours between this instrument's funding events
+    next_funding_ms: int  # the leg's next funding event after now, Unix ms
+
+    @classmethod
+    def from_leg(cls, leg: FundingLeg) -> OpportunityFundingLeg:
+        return cls(leg.exchange, leg.rate_pct.quantize(_FUNDING_PCT), leg.interval_h, leg.next_funding_ms)
+
+
+class OpportunityFunding(msgspec.Struct, frozen=True):
+    """An opportunity's funding leg held `hours` from now, long where it buys and short where it
+    sells (arbitrage/funding.py), as GET /api/arbitrage gives it: one definition for when /ws
+    carries it too."""
+
+    long: OpportunityFundingLeg
+    short: OpportunityFundingLeg
+    hours: int  # the holding period
+    funding_pct: Decimal  # both legs' funding events in the holding period, percent of the position
+    per_day_pct: Decimal  # the funding differential per day at the current rates
+    edge_pct: Decimal  # the net spread + funding_pct
+
+    @classmethod
+    def from_edge(cls, edge: FundingEdge) -> OpportunityFunding:
+        if edge.edge_pct is None:
+            raise ValueError("an opportunity's funding leg needs its net spread")
+        return cls(
+            long=OpportunityFundingLeg.from_leg(edge.long),
+            short=OpportunityFundingLeg.from_leg(edge.short),
+            hours=edge.hours,
+            funding_pct=edge.funding_pct.quantize(_FUNDING_PCT),
+            per_day_pct=edge.daily_pct.quantize(_FUNDING_PCT),
+            edge_pct=edge.edge_pct.quantize(_FUNDING_PCT),
         )
 
 

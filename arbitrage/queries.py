@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+import msgspec
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from arbitrage import pages
-from arbitrage.funding import FundingPair, funding_pairs
+from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
 from arbitrage.history import summary
+from arbitrage.messages import OpportunityFunding
 from arbitrage.models import Opportunity
 from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quotes
 from arbitrage.spreads import HUNDRED, exact_spread
@@ -181,6 +183,20 @@ def open_opportunities(
         exchanges=exchanges,
     )
     return matched[:limit] if limit else matched, len(matched)
+
+
+def with_funding(opportunities: list[dict], hours: int) -> list[dict]:
+    """Each opportunity with its `funding` leg held `hours` from now (OpportunityFunding), or
+    None when either leg has no funding record."""
+    instruments = sorted({o[leg] for o in opportunities for leg in ("buy_instrument", "sell_instrument")})
+    funding = read_funding(instruments) if instruments else {}
+    now_ms = clock.now_ms()
+    found = []
+    for opportunity in opportunities:
+        edge = opportunity_edge(opportunity, funding, now_ms, hours)
+        leg = None if edge is None else msgspec.to_builtins(OpportunityFunding.from_edge(edge))
+        found.append({**opportunity, "funding": leg})
+    return found
 
 
 def market_summary(since: datetime, history_limit: int) -> dict:

@@ -4,19 +4,46 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from arbitrage.messages import OpportunityMessage, QuoteMessage
+from arbitrage.funding import DEFAULT_HOLDING_H, MAX_HOLDING_H
+from arbitrage.messages import OpportunityFunding, OpportunityMessage, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.queries import known_instruments
 from feeds.symbols import UnknownExchange, UnknownSymbol, canonical_form, resolve_exchange, resolve_symbol
-from lib.openapi import struct_field
+from lib.openapi import struct_field, struct_ref
 from lib.paging import PageQuery, page_serializer
 
 QuoteField = struct_field(QuoteMessage)
 NullableQuoteField = struct_field(QuoteMessage, nullable=True)
 OpportunityField = struct_field(OpportunityMessage)
 NullableOpportunityField = struct_field(OpportunityMessage, nullable=True)
+
+
+@extend_schema_field(
+    {
+        "allOf": [
+            struct_ref(OpportunityMessage),
+            {
+                "type": "object",
+                "required": ["funding"],
+                "properties": {
+                    "funding": {
+                        **struct_ref(OpportunityFunding, nullable=True),
+                        "description": "Long where it buys, short where it sells, held `hours`; "
+                        "null unless both legs have a funding record",
+                    }
+                },
+            },
+        ]
+    }
+)
+class OpportunityWithFundingField(serializers.Field):
+    """An open opportunity as the cache holds it, with its `funding` leg (arbitrage.queries.with_funding)."""
+
+    def to_representation(self, value):
+        return value
 
 
 # --- query parameters -------------------------------------------------------------------------
@@ -49,6 +76,16 @@ def _limit(default: int) -> serializers.IntegerField:
     )
 
 
+def _holding_h(what: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False,
+        default=DEFAULT_HOLDING_H,
+        min_value=1,
+        max_value=MAX_HOLDING_H,
+        help_text=f"Holding period, hours (default {DEFAULT_HOLDING_H}){' ' + what if what else ''}",
+    )
+
+
 class PricesQuery(serializers.Serializer):
     exchange = ExchangesField()
     limit = serializers.IntegerField(
@@ -67,6 +104,7 @@ class ArbitrageQuery(serializers.Serializer):
     )
     exchange = ExchangesField()
     limit = _limit(100)
+    hours = _holding_h("for each opportunity's funding leg")
 
     def validate_min_spread(self, value: float) -> Decimal:
         return Decimal(str(value))
@@ -76,9 +114,7 @@ class ArbitrageQuery(serializers.Serializer):
 
 
 class FundingQuery(serializers.Serializer):
-    hours = serializers.IntegerField(
-        required=False, default=8, min_value=1, max_value=720, help_text="Holding period, hours (default 8)"
-    )
+    hours = _holding_h("")
     exchange = ExchangesField()
     limit = _limit(100)
 
@@ -178,7 +214,9 @@ class SummarySerializer(serializers.Serializer):
 
 
 class OpportunitiesSerializer(serializers.Serializer):
-    opportunities = serializers.ListField(child=OpportunityField(), help_text="Best net spread first")
+    opportunities = serializers.ListField(
+        child=OpportunityWithFundingField(), help_text="Best net spread first, each with its funding leg"
+    )
     count = serializers.IntegerField(help_text="Matched, before the limit")
     timestamp = serializers.DateTimeField()
 

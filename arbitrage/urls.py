@@ -7,6 +7,7 @@ from arbitrage import views
 urlpatterns = [
     path("", views.home, name="dashboard"),  # the API root to API clients
     path("opportunities/", views.opportunities, name="opportunities"),
+    path("funding/", views.funding, name="funding"),
     path("replay/", views.replay, name="replay"),
     # Canonical names hold "/" and ":": the path converter takes them as they are.
     path("instruments/<path:instrument>/", views.instrument, name="instrument"),

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from accounts.services import watched_instruments
 from arbitrage.api import ApiRoot
-from arbitrage.forms import OpportunityFilterForm, ReplayForm
+from arbitrage.forms import FundingForm, OpportunityFilterForm, ReplayForm
 from arbitrage.models import Opportunity
 from arbitrage.pages import (
     Column,
@@ -19,7 +19,7 @@ from arbitrage.pages import (
     replay_context,
     spread_points,
 )
-from arbitrage.queries import listing_exchanges, max_quote_age_ms, price_decimals
+from arbitrage.queries import funding_ranking, listing_exchanges, max_quote_age_ms, price_decimals
 from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
 from arbitrage.replay import replay_period, summarise, user_rules
 from arbitrage.spreads import units_of
@@ -123,6 +123,17 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         "empty_text": "None open.",
     }
     return render(request, "arbitrage/instrument.html", context)
+
+
+@login_required
+def funding(request: HttpRequest) -> HttpResponse:
+    """Long on one exchange, short on another, ranked by funding earned per day, with the
+    current net spread as the entry and the edge over the holding period asked for."""
+    form = FundingForm(request.GET or None)
+    hours = form.holding_h()
+    pairs, count, now_ms = funding_ranking(hours=hours)
+    context = {"form": form, "hours": hours, "pairs": pairs, "count": count, "now_ms": now_ms}
+    return render(request, "arbitrage/funding.html", context)
 
 
 @login_required

@@ -7,7 +7,7 @@ from __future__ import annotations
 import msgspec
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 
-from arbitrage.messages import OpportunityMessage, QuoteMessage
+from arbitrage.messages import OpportunityFunding, OpportunityMessage, QuoteMessage
 from lib.openapi import ERROR_COMPONENT, ERROR_SCHEMA, REF_TEMPLATE
 
 
@@ -18,7 +18,7 @@ class CachedJWTScheme(SimpleJWTScheme):
 
 
 # msgspec Structs documented as components, straight from their one definition.
-STRUCTS = [QuoteMessage, OpportunityMessage]
+STRUCTS = [QuoteMessage, OpportunityMessage, OpportunityFunding]
 
 
 def _error(description: str) -> dict:

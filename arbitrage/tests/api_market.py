@@ -11,7 +11,8 @@ from channels.layers import get_channel_layer
 from arbitrage.engine import Engine, load_exchange_config
 from arbitrage.models import Opportunity
 from arbitrage.tests.factories import make_quote
-from feeds.models import Instrument
+from feeds.funding import Funding
+from feeds.models import Exchange, Instrument
 from lib import clock
 
 # (exchange, symbol, canonical): the exchange forms a caller may use.
@@ -56,6 +57,29 @@ def quote_market() -> None:
         [make_quote("binance", instrument="ETH/USDT:USDT", bid="2300", ask="2300.5", ts_ms=now_ms)], at_ms=now_ms
     )
     async_to_sync(engine.fan_out)()
+
+
+H = 3_600_000
+
+
+def fund_market() -> int:
+    """BTC funding on binance (0.01 % every 8 h, next in 2 h), bybit (0.03 % every 4 h, next in
+    1 h) and okx (0.01 % every 8 h, next in 3 h, unquoted) over quote_market() with 0.05 % taker
+    fees on binance and bybit; returns the time (ms) the next fundings count from."""
+    Exchange.objects.filter(id__in=["binance", "bybit"]).update(taker_fee_pct=Decimal("0.05"))
+    list_instruments()
+    quote_market()  # BTC: binance 99.9/100, bybit 101/101.1
+    now_ms = clock.now_ms()
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    engine.on_funding(
+        [
+            Funding("binance", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0001"), 8, now_ms + 2 * H, now_ms),
+            Funding("bybit", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0003"), 4, now_ms + H, now_ms),
+            Funding("okx", "BTC-USDT-SWAP", "BTC/USDT:USDT", Decimal("0.0001"), 8, now_ms + 3 * H, now_ms),
+        ]
+    )
+    async_to_sync(engine.write_funding)()
+    return now_ms
 
 
 def record_life(

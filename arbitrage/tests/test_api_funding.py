@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
-from arbitrage.engine import Engine
-from arbitrage.tests.api_market import list_instruments, quote_market
-from feeds.funding import Funding
-from feeds.models import Exchange
-from lib import clock
+from arbitrage.tests.api_market import H, fund_market
 
 pytestmark = pytest.mark.django_db
-H = 3_600_000
 
 
 @pytest.fixture
@@ -26,20 +17,7 @@ def api(api_client, alice):
 
 @pytest.fixture
 def funded_market():
-    Exchange.objects.filter(id__in=["binance", "bybit"]).update(taker_fee_pct=Decimal("0.05"))
-    list_instruments()
-    quote_market()  # BTC: binance 99.9/100, bybit 101/101.1
-    now_ms = clock.now_ms()
-    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
-    engine.on_funding(
-        [
-            Funding("binance", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0001"), 8, now_ms + 2 * H, now_ms),
-            Funding("bybit", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0003"), 4, now_ms + H, now_ms),
-            Funding("okx", "BTC-USDT-SWAP", "BTC/USDT:USDT", Decimal("0.0001"), 8, now_ms + 3 * H, now_ms),
-        ]
-    )
-    async_to_sync(engine.write_funding)()
-    return now_ms
+    return fund_market()
 
 
 def test_pairs_ranked_by_funding_per_day_with_entry_and_edge(api, funded_market):

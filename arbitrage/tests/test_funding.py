@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from arbitrage.funding import daily_rate_pct, events_within, funding_edge, funding_pairs, next_event_ms
+from arbitrage.funding import (
+    daily_rate_pct,
+    events_within,
+    funding_edge,
+    funding_pairs,
+    next_event_ms,
+    opportunity_edge,
+)
 from arbitrage.tests.factories import make_quote
 from feeds.funding import Funding
 
@@ -99,3 +106,25 @@ def test_pairs_in_one_market_ranked_by_funding_per_day_with_the_spread_as_entry(
     assert binance_bybit.edge.net_spread_pct == Decimal("0.029995")
     assert binance_bybit.edge.funding_pct == Decimal("0.05")
     assert binance_bybit.edge.edge_pct == Decimal("0.079995")
+
+
+def test_an_opportunity_is_long_where_it_buys_and_short_where_it_sells():
+    funding = {
+        "BTC/USDT:USDT": {"binance": record("binance", "0.0001", 8, 2 * H)},
+        "BTC/USD:USD": {"phemex": record("phemex", "0.0003", 4, H, instrument="BTC/USD:USD")},
+    }
+    opportunity = {
+        "buy_exchange": "binance",
+        "buy_instrument": "BTC/USDT:USDT",
+        "sell_exchange": "phemex",
+        "sell_instrument": "BTC/USD:USD",
+        "net_spread_pct": "0.899500",  # as the cache holds it: a string
+    }
+    edge = opportunity_edge(opportunity, funding, NOW, hours=8)
+    assert (edge.long.exchange, edge.short.exchange) == ("binance", "phemex")
+    assert (edge.funding_pct, edge.edge_pct) == (Decimal("0.05"), Decimal("0.9495"))
+    assert edge.long.rate_pct == Decimal("0.01")
+    # The other way round neither leg has a record where the opportunity trades.
+    reverse = {**opportunity, "buy_exchange": "phemex", "sell_exchange": "binance"}
+    assert opportunity_edge(reverse, funding, NOW) is None
+    assert opportunity_edge({**opportunity, "sell_exchange": "okx"}, funding, NOW) is None

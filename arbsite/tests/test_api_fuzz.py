@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import AlertEvent, AlertRule, WatchedInstrument
-from arbitrage.tests.api_market import hours_ago, list_instruments, quote_market, record_life
+from arbitrage.tests.api_market import fund_market, hours_ago, record_life
 from arbsite.wsgi import application
 from feeds.models import Instrument
 
@@ -64,8 +64,7 @@ def _fuzz_world(admin, alice, settings, monkeypatch):
     }
     # Webhook hosts the fuzzer invents are checked without asking DNS.
     monkeypatch.setattr("accounts.webhooks.resolve_host", lambda host, port: ["93.184.215.14"])
-    list_instruments()
-    quote_market()
+    fund_market()  # listed, quoted, funded: opportunities carry a funding leg
     record_life("binance", "bybit", hours_ago(1))
     rule = AlertRule.objects.create(user=admin, name="seeded", min_net_spread_pct="0.5")
     watched = WatchedInstrument.objects.create(user=admin, instrument="BTC/USDT:USDT")
