@@ -30,11 +30,6 @@ page, so the protocol below is from exchanges.md, cross-checked against ccxt's c
   pair; a per-pair detail body (`{"instrument": {...}}`) is parsed too, with its tick size and its
   `kind`/`status`/`is_inverse`/`is_quanto` filters, for callers that fetch details.
 - A book with an empty side gives no quote for that symbol, never half a quote.
-- Funding: not read yet. No documented public source for the rate, the interval and the next
-  funding time could be found through `search` (docs.coindcx.com is not in it beyond its opening
-  page); clients read an undocumented `public.coindcx.com/market_data/v3/current_prices/futures/rt`
-  map and a `funding_frequency` on the instrument detail, neither of which is specified anywhere
-  we could check.
 """
 
 from __future__ import annotations
