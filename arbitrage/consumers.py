@@ -137,6 +137,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             backlog_bytes=writer.backlog_bytes if writer else _backlog_unknown,
             user_id=user.pk,
             write_frame=writer.write if writer else None,
+            deflate=writer.deflate if writer else False,
         )
         await hub_for(self.channel_layer).join(self.subscriber)
 

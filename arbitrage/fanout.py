@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from arbitrage import presence
 from arbitrage.messages import spliced
-from arbitrage.socket_writer import text_frame
+from arbitrage.socket_writer import deflate_frame, text_frame
 from arbsite.service_watch import REDIS, ServiceWatch
 from lib.clock import now_ms
 
@@ -57,9 +57,11 @@ class Subscriber:
     send_snapshot: Callable[[int], Awaitable[int | None]]
     backlog_bytes: Callable[[], int]
     user_id: int
-    # Writes a frame made by socket_writer.text_frame; False when the connection is closing.
-    # None where the server gives no socket: texts go through `send_text`.
+    # Writes a frame made by socket_writer.text_frame, or deflate_frame when `deflate`; False
+    # when the connection is closing. None where the server gives no socket: texts go through
+    # `send_text`.
     write_frame: Callable[[bytes], bool] | None = None
+    deflate: bool = False
     instruments: frozenset[str] = frozenset()  # empty: everything
     syncing: bool = False
     behind: bool = False
@@ -89,15 +91,21 @@ def update_texts(event: dict, instruments: frozenset[str]) -> list[str]:
 
 
 class Messages:
-    """One update's messages for one subscription: texts, and their frames made on first use."""
+    """One update's messages for one subscription: texts, and their frames (compressed or not)
+    made on first use, once for every connection of the subscription."""
 
-    __slots__ = ("_frames", "texts")
+    __slots__ = ("_deflated", "_frames", "texts")
 
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
         self._frames: list[bytes] | None = None
+        self._deflated: list[bytes] | None = None
 
-    def frames(self) -> list[bytes]:
+    def frames(self, deflate: bool = False) -> list[bytes]:
+        if deflate:
+            if self._deflated is None:
+                self._deflated = [deflate_frame(text.encode()) for text in self.texts]
+            return self._deflated
         if self._frames is None:
             self._frames = [text_frame(text.encode()) for text in self.texts]
         return self._frames
@@ -263,7 +271,7 @@ class FanoutHub:
             return
         try:
             if subscriber.write_frame is not None:
-                for frame in messages.frames():
+                for frame in messages.frames(subscriber.deflate):
                     if not subscriber.write_frame(frame):
                         return  # closing
             else:

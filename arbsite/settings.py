@@ -287,6 +287,9 @@ DEFAULT_WATCHED_INSTRUMENTS = _env_list(
 # 10/25 gives tick -> browser p99 61 ms where 20/100 gave 153 ms, for ~8 % more of a core.
 FEED_FLUSH_INTERVAL_MS = int(os.environ.get("ARBSITE_FEED_FLUSH_MS", "10"))
 FANOUT_INTERVAL_MS = int(os.environ.get("ARBSITE_FANOUT_MS", "25"))
+# permessage-deflate on /ws, each update compressed once for every connection
+# (arbitrage.socket_writer); 0 turns it off.
+WS_COMPRESSION = os.environ.get("ARBSITE_WS_COMPRESSION", "1") != "0"
 # A connection that delivers nothing for this long is reconnected although it looks open;
 # /health and the Feeds page call a feed down from then on (feeds.freshness).
 FEED_STALL_TIMEOUT_S = float(os.environ.get("ARBSITE_FEED_STALL_S", "30"))
