@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from arbitrage import presence
 from arbitrage.messages import spliced
-from arbitrage.socket_writer import deflate_frame, text_frame
+from arbitrage.socket_writer import SharedMessages
 from arbsite.service_watch import REDIS, ServiceWatch
 from lib.clock import now_ms
 
@@ -88,27 +88,6 @@ def update_texts(event: dict, instruments: frozenset[str]) -> list[str]:
     if closed:
         texts.append(spliced("opportunity_closed", seq, closed))
     return texts
-
-
-class Messages:
-    """One update's messages for one subscription: texts, and their frames (compressed or not)
-    made on first use, once for every connection of the subscription."""
-
-    __slots__ = ("_deflated", "_frames", "texts")
-
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
-        self._frames: list[bytes] | None = None
-        self._deflated: list[bytes] | None = None
-
-    def frames(self, deflate: bool = False) -> list[bytes]:
-        if deflate:
-            if self._deflated is None:
-                self._deflated = [deflate_frame(text.encode()) for text in self.texts]
-            return self._deflated
-        if self._frames is None:
-            self._frames = [text_frame(text.encode()) for text in self.texts]
-        return self._frames
 
 
 class FanoutHub:
@@ -242,16 +221,16 @@ class FanoutHub:
             # Updates were missed (a layer outage) or the engine restarted: nobody's state holds.
             self.resync_all()
         self.last_seq = seq
-        messages_by_subscription: dict[frozenset[str], Messages] = {}
+        messages_by_subscription: dict[frozenset[str], SharedMessages] = {}
         for subscriber in list(self.subscribers):
             messages = messages_by_subscription.get(subscriber.instruments)
             if messages is None:
-                messages = Messages(update_texts(event, subscriber.instruments))
+                messages = SharedMessages(update_texts(event, subscriber.instruments))
                 messages_by_subscription[subscriber.instruments] = messages
             if messages.texts:
                 await self._deliver(subscriber, seq, messages)
 
-    async def _deliver(self, subscriber: Subscriber, seq: int, messages: Messages) -> None:
+    async def _deliver(self, subscriber: Subscriber, seq: int, messages: SharedMessages) -> None:
         texts = messages.texts
         if subscriber.syncing:
             if len(subscriber.queued) < MAX_QUEUED_UPDATES:

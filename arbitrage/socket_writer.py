@@ -70,6 +70,27 @@ def deflate_frame(payload: bytes) -> bytes:
     return _frame(_FIN_RSV1_TEXT, compressed.removesuffix(_SYNC_FLUSH_TAIL))
 
 
+class SharedMessages:
+    """Texts sent to many connections (an update, a snapshot's pages): framed, and compressed,
+    once on first use for all of them."""
+
+    __slots__ = ("_deflated", "_framed", "texts")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self._framed: list[bytes] | None = None
+        self._deflated: list[bytes] | None = None
+
+    def frames(self, deflate: bool = False) -> list[bytes]:
+        if deflate:
+            if self._deflated is None:
+                self._deflated = [deflate_frame(text.encode()) for text in self.texts]
+            return self._deflated
+        if self._framed is None:
+            self._framed = [text_frame(text.encode()) for text in self.texts]
+        return self._framed
+
+
 def accept_deflate(offers: list) -> object | None:
     """daphne's answer to a client's permessage-deflate offers: the first one that lets the
     server use a full window, with server_no_context_takeover; none (no compression) otherwise."""
