@@ -330,6 +330,8 @@ REST_FRAMEWORK = {
         "signup": os.environ.get("ARBSITE_SIGNUP_RATE", "10/hour"),
         # Password-reset and verification emails, per client address and per recipient.
         "account_email": os.environ.get("ARBSITE_ACCOUNT_EMAIL_RATE", "5/hour"),
+        # Test alerts a user may ask for (the alerts page and the API together).
+        "alert_test": os.environ.get("ARBSITE_ALERT_TEST_RATE", "10/min"),
     },
     # Proxies in front that append to X-Forwarded-For; 0 trusts only the socket's address.
     "NUM_PROXIES": int(os.environ.get("ARBSITE_NUM_PROXIES", "0")),
