@@ -64,6 +64,11 @@ def max_quote_age_ms() -> dict[str, int]:
     return dict(Exchange.objects.values_list("id", "max_quote_age_ms"))
 
 
+def taker_fees_pct() -> dict[str, Decimal]:
+    """Each exchange's taker fee, percent (admin → Exchanges)."""
+    return dict(Exchange.objects.values_list("id", "taker_fee_pct"))
+
+
 def _is_stale(quote: dict, max_age_ms: dict[str, int], at_ms: int) -> bool:
     return at_ms - quote["recv_ms"] > max_age_ms.get(quote["exchange"], settings.QUOTE_MAX_AGE_MS)
 
@@ -197,7 +202,7 @@ def near_misses(
     """Pairs of the cached quotes at or below break-even within `within_bps` of it, closest
     first (NearMissSerializer's fields), and how many matched before the limit."""
     quotes = [_as_quote(message) for row in read_quotes().values() for message in row.values()]
-    fees = dict(Exchange.objects.values_list("id", "taker_fee_pct"))
+    fees = taker_fees_pct()
     at_ms = clock.now_ms()
     found = []
     for miss in find_near_misses(

@@ -19,7 +19,14 @@ from arbitrage.pages import (
     replay_context,
     spread_points,
 )
-from arbitrage.queries import funding_ranking, listing_exchanges, max_quote_age_ms, near_misses, price_decimals
+from arbitrage.queries import (
+    funding_ranking,
+    listing_exchanges,
+    max_quote_age_ms,
+    near_misses,
+    price_decimals,
+    taker_fees_pct,
+)
 from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
 from arbitrage.replay import replay_period, summarise, user_rules
 from arbitrage.spreads import units_of
@@ -33,7 +40,7 @@ NEAR_MISS_ROWS = 100  # the closest ones; the API pages through more
 
 
 def _columns(exchanges: list[str]) -> list[Column]:
-    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS)
+    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS, taker_fees_pct())
 
 
 @login_required

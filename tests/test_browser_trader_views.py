@@ -1,5 +1,6 @@
 """More of the trader's pages in the browser against `run_all --simulate`: the near-miss view
-of the Opportunities page, refreshed on its own while the live table keeps running.
+of the Opportunities page, refreshed on its own while the live table keeps running; the
+Prices page's best net spread per row and its best bid and ask.
 Screenshots at desktop and phone sizes land in test-artifacts/."""
 
 from __future__ import annotations
@@ -41,4 +42,58 @@ async def test_near_misses_toggle(demo, browser):
 
     await page.uncheck("input[name=near_misses]")
     await page.locator("#near-misses").wait_for(state="hidden", timeout=10_000)
+    assert errors == []
+
+
+async def test_prices_net_spread_and_best_quotes(demo, browser):
+    page = await browser.new_page(viewport=VIEWPORTS["desktop"])
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await _log_in(page, demo)
+    row = page.locator('#price-matrix tr[data-instrument="BTC/USDT:USDT"]')
+    await row.locator("td.best-bid .bid").wait_for(timeout=20_000)
+    await row.locator("td.best-ask .ask").wait_for(timeout=20_000)
+    await page.wait_for_function(
+        """() => document.querySelector('tr[data-instrument="BTC/USDT:USDT"] td.net-spread small.route')
+            ?.textContent.includes('→')""",
+        timeout=20_000,
+    )
+    net = await row.locator("td.net-spread").inner_text()
+    assert re.fullmatch(r"-?\d+\.\d{3} %\s+-?\d+\.\d bps\s+\w+ → \w+", net.strip()), net
+
+    # The same maths as the server's, on quotes of our own, in a copy of the table.
+    shown = await page.evaluate(
+        r"""async () => {
+            const { priceMatrix } = await import('/static/js/matrix.js');
+            const table = document.querySelector('#price-matrix').cloneNode(true);
+            table.id = 'copy';
+            table.tBodies[0].replaceChildren();
+            for (const th of table.tHead.querySelectorAll('th[data-exchange]')) {
+                th.dataset.takerFeePct = { binance: '0.05', bybit: '0.1' }[th.dataset.exchange] ?? '0.06';
+            }
+            document.body.append(table);
+            const matrix = priceMatrix(table);
+            const now = Date.now();
+            const quote = (exchange, bid, ask) => ({ exchange, instrument: 'ZZZ/USDT:USDT', bid, ask, ts_ms: now });
+            matrix.update([quote('binance', '99.9', '100'), quote('bybit', '100.6', '100.7')]);
+            await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+            const tr = table.querySelector('tr[data-instrument="ZZZ/USDT:USDT"]');
+            const result = {
+                net: tr.querySelector('td.net-spread').innerText.replace(/\s+/g, ' ').trim(),
+                positive: tr.querySelector('td.net-spread').classList.contains('positive'),
+                bestBid: tr.querySelector('td.best-bid').dataset.exchange,
+                bestAsk: tr.querySelector('td.best-ask').dataset.exchange,
+            };
+            table.remove();
+            return result;
+        }"""
+    )
+    # (100.6 × 0.999 − 100 × 1.0005) / 100 × 100, as arbitrage.pages.best_net_spread counts it
+    assert shown == {
+        "net": "0.449 % 44.9 bps binance → bybit",
+        "positive": True,
+        "bestBid": "bybit",
+        "bestAsk": "binance",
+    }
+    await save_screenshots(page, "prices-net-spread", full_page=False)
     assert errors == []
