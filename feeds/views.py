@@ -40,6 +40,7 @@ def status(request: HttpRequest) -> HttpResponse:
                 else None,
                 "last_error_at": datetime.fromtimestamp(error_ms / 1000, UTC) if error_ms else None,
                 "last_error_age_s": round((now_ms - error_ms) / 1000) if error_ms else None,
+                "last_error_age_ms": max(0, now_ms - error_ms) if error_ms else None,
             }
         )
     template = "feeds/status.html#table" if request.htmx else "feeds/status.html"

@@ -1,12 +1,15 @@
 """More of the trader's pages in the browser against `run_all --simulate`: the near-miss view
 of the Opportunities page, refreshed on its own while the live table keeps running; the
-Prices page's best net spread per row and its best bid and ask.
+Prices page's best net spread per row and its best bid and ask; the Feeds page turning amber
+when a feed goes silent, and showing the last error with its time.
 Screenshots at desktop and phone sizes land in test-artifacts/."""
 
 from __future__ import annotations
 
+import json
 import re
 
+import aiohttp
 import pytest
 
 from tests.chromium import VIEWPORTS, needs_chromium, save_screenshots
@@ -97,3 +100,31 @@ async def test_prices_net_spread_and_best_quotes(demo, browser):
     }
     await save_screenshots(page, "prices-net-spread", full_page=False)
     assert errors == []
+
+
+async def _faults(demo, exchange: str, **faults) -> None:
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(demo["sims"][exchange] + "/_sim/faults", data=json.dumps(faults))
+        assert response.status == 200
+
+
+async def test_feeds_amber_when_silent_and_the_last_error_with_its_time(demo, browser):
+    page = await browser.new_page(viewport=VIEWPORTS["desktop"])
+    await _log_in(page, demo)
+    exchange = sorted(demo["sims"])[0]
+    await page.goto(demo["url"] + "/feeds/")
+    row = f'#feed-status tr[data-exchange="{exchange}"]'
+    await page.wait_for_selector(f'{row}[data-freshness="fresh"]', timeout=20_000)
+
+    await _faults(demo, exchange, stall=True)  # the socket stays open and nothing comes
+    await page.wait_for_selector(f'{row}[data-freshness="silent"]', timeout=20_000)
+    reason = await page.locator(f"{row} td.freshness-cell .reason").inner_text()
+    assert re.fullmatch(r"no data for \d+ s", reason), reason
+    await save_screenshots(page, "feeds-silent")
+
+    await _faults(demo, exchange, stall=False, close_code=1011)  # the exchange closes on us
+    await page.wait_for_selector(f"{row} td.error-text time", timeout=30_000)
+    shown = await page.locator(f"{row} td.error-text time").inner_text()
+    assert re.fullmatch(r"\d\d:\d\d:\d\d UTC, [\d.]+ (ms|s) ago", shown), shown
+    assert (await page.locator(f"{row} td.error-text .error-message").inner_text()).strip()
+    await page.wait_for_selector(f'{row}[data-freshness="fresh"]', timeout=30_000)
