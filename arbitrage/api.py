@@ -77,6 +77,7 @@ ROOT_ENDPOINTS = {
     "spread": "/api/spread/{symbol}/{exchange1}/{exchange2}",
     "opportunity_history": "/api/opportunities",
     "funding": "/api/funding",
+    "websocket_messages": "/api/asyncapi.json",
     "token": "/api/token/",
     "token_refresh": "/api/token/refresh/",
     "token_blacklist": "/api/token/blacklist/",

@@ -364,7 +364,10 @@ WS_RECHECK_S = float(os.environ.get("ARBSITE_WS_RECHECK_S", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arbsite API",
     "DESCRIPTION": "Perpetual-futures quotes and cross-exchange opportunities, and each user's alert settings. "
-    "Authenticate with a JWT from /api/token/ (Authorization: Bearer ...) or a logged-in session.",
+    "Authenticate with a JWT from /api/token/ (Authorization: Bearer ...) or a logged-in session. "
+    "The live feed's messages (/ws) are described by an AsyncAPI 3.0 document: "
+    "[/api/asyncapi.json](/api/asyncapi.json).",
+    "EXTERNAL_DOCS": {"description": "The /ws messages (AsyncAPI 3.0)", "url": "/api/asyncapi.json"},
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
