@@ -42,3 +42,15 @@ def test_silent_and_down_feeds_are_marked_with_why(client, alice):
     # The last error's time of day (UTC) and how long ago, in words.
     assert re.search(r"<time [^>]*>\d\d:\d\d:\d\d UTC, 12\.\d s ago</time>", down)
     assert 'data-freshness="not-running"' in row(page, "kucoin")
+
+
+def test_silence_is_judged_by_each_exchanges_expected_cadence(client, alice):
+    from feeds.models import Exchange
+
+    Exchange.objects.filter(id="okx").update(max_quote_age_ms=20_000)  # quotes usable for 20 s
+    report("bybit", data_age_s=8)
+    report("okx", data_age_s=8)
+    client.force_login(alice)
+    page = client.get("/feeds/").content.decode()
+    assert 'class="feed-silent"' in row(page, "bybit")
+    assert 'class="feed-fresh"' in row(page, "okx")
