@@ -45,6 +45,24 @@ async def test_near_misses_toggle(demo, browser):
 
     await page.uncheck("input[name=near_misses]")
     await page.locator("#near-misses").wait_for(state="hidden", timeout=10_000)
+
+    # "Open for" is never blank, even for a pair whose opening time is not known.
+    open_for = await page.evaluate(
+        """async () => {
+            const { opportunityTable } = await import('/static/js/opportunities.js');
+            const table = document.querySelector('#opportunity-table table').cloneNode(true);
+            document.body.append(table);
+            const live = opportunityTable(table);
+            live.replace([{ id: 'y1', group: 'BTC/USD', buy_exchange: 'binance', sell_exchange: 'okx',
+              buy_instrument: 'BTC/USDT:USDT', sell_instrument: 'BTC/USDT:USDT', buy_price: '100',
+              sell_price: '101', gross_spread_pct: '1', net_spread_pct: '0.5', size_base: '1', profit_quote: '1' }]);
+            const cells = table.querySelectorAll('tbody.group[data-group="BTC/USD"] td.open-for');
+            const texts = [...cells].map((td) => td.textContent);
+            table.remove();
+            return texts;
+        }"""
+    )
+    assert open_for == ["just opened", "just opened"]
     assert errors == []
 
 
