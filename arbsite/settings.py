@@ -333,6 +333,8 @@ REST_FRAMEWORK = {
         "signup": os.environ.get("ARBSITE_SIGNUP_RATE", "10/hour"),
         # Password-reset and verification emails, per client address and per recipient.
         "account_email": os.environ.get("ARBSITE_ACCOUNT_EMAIL_RATE", "5/hour"),
+        # Test alerts a user may ask for (the alerts page and the API together).
+        "alert_test": os.environ.get("ARBSITE_ALERT_TEST_RATE", "10/min"),
     },
     # Proxies in front that append to X-Forwarded-For; 0 trusts only the socket's address.
     "NUM_PROXIES": int(os.environ.get("ARBSITE_NUM_PROXIES", "0")),
@@ -365,7 +367,10 @@ WS_RECHECK_S = float(os.environ.get("ARBSITE_WS_RECHECK_S", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arbsite API",
     "DESCRIPTION": "Perpetual-futures quotes and cross-exchange opportunities, and each user's alert settings. "
-    "Authenticate with a JWT from /api/token/ (Authorization: Bearer ...) or a logged-in session.",
+    "Authenticate with a JWT from /api/token/ (Authorization: Bearer ...) or a logged-in session. "
+    "The live feed's messages (/ws) are described by an AsyncAPI 3.0 document: "
+    "[/api/asyncapi.json](/api/asyncapi.json).",
+    "EXTERNAL_DOCS": {"description": "The /ws messages (AsyncAPI 3.0)", "url": "/api/asyncapi.json"},
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
