@@ -68,8 +68,10 @@ def test_an_exchange_allowed_older_quotes_is_expected_to_be_quieter(client):
     from feeds.models import Exchange
 
     # Rows of their own: an earlier transactional test may have emptied the seeded ones.
-    Exchange.objects.update_or_create(id="binance", defaults={"name": "Binance"})
-    Exchange.objects.update_or_create(id="bybit", defaults={"name": "Bybit", "max_quote_age_ms": 20_000})  # quiet
+    Exchange.objects.update_or_create(id="binance", defaults={"name": "Binance", "taker_fee_pct": "0.05"})
+    Exchange.objects.update_or_create(
+        id="bybit", defaults={"name": "Bybit", "taker_fee_pct": "0.055", "max_quote_age_ms": 20_000}
+    )
     report("binance", data_age_s=8)
     report("bybit", data_age_s=8)
     body = client.get("/health").json()
