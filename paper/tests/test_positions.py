@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from paper.positions import Position, apply_fill
+from paper.positions import OpenPair, Position, apply_fill, open_pairs
 
 
 def test_a_long_built_in_two_fills_then_closed_in_two_realises_exactly():
@@ -33,3 +33,16 @@ def test_a_short_gains_when_the_price_falls_and_a_fill_through_zero_opens_the_ot
     assert change.margin_released == D("3495.600")
     assert change.margin_used == D("1150.200")
     assert change.position == Position(D("0.5"), D("2300.40"), D("45.000"))
+
+
+def test_longs_and_shorts_of_one_instrument_pair_up_the_larger_leg_split():
+    legs = [
+        ("binance", "ETH/USDT:USDT", D("1.5")),
+        ("bybit", "ETH/USDT:USDT", D("-1")),
+        ("okx", "ETH/USDT:USDT", D("-0.5")),
+        ("okx", "BTC/USDT:USDT", D("0.1")),  # nothing against it
+    ]
+    assert open_pairs(legs) == [
+        OpenPair("ETH/USDT:USDT", "binance", "bybit", D("1")),
+        OpenPair("ETH/USDT:USDT", "binance", "okx", D("0.5")),
+    ]
