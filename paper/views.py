@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from arbitrage.spreads import units_of
+from lib.numbers import plain
 from paper import serializers as s
 from paper.execution import InsufficientBalance, execute_pair, marked_positions, set_balance
 from paper.fills import NotFillable
@@ -53,7 +54,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
     notice = None
     if given.is_valid():
         wallet = set_balance(request.user, **given.validated_data)
-        notice = f"{wallet.exchange} {wallet.currency} set to {wallet.balance.normalize():f}"
+        notice = f"{wallet.exchange} {wallet.currency} set to {plain(wallet.balance)}"
     context = {**_account(request.user), "errors": given.errors, "notice": notice}
     return render(request, "paper/paper.html#account", context, status=200 if notice else 400)
 
@@ -67,7 +68,7 @@ def close_pair(request: HttpRequest) -> HttpResponse:
     if given.is_valid():
         try:
             execution, _ = execute_pair(request.user, **given.validated_data)
-            notice = f"Pair closed: {execution.size_base.normalize():f} {given.validated_data['instrument']}"
+            notice = f"Pair closed: {plain(execution.size_base)} {given.validated_data['instrument']}"
         except (NotFillable, InsufficientBalance) as exc:
             status, errors = 409, {"close": [str(exc)]}
     else:
@@ -91,7 +92,7 @@ def ticket(request: HttpRequest) -> HttpResponse:
         "buy_exchange": query.get("buy_exchange", ""),
         "sell_exchange": query.get("sell_exchange", ""),
         "instrument": instrument,
-        "size_base": size_base.normalize() if size_base is not None else "",
+        "size_base": plain(size_base) if size_base is not None else "",
         "key": _key(),
         "refused": None
         if instrument == sell_instrument
