@@ -81,3 +81,19 @@ def open_pairs(legs: list[tuple[str, str, Decimal]]) -> list[OpenPair]:
                 if side[0][1] == 0:
                     side.pop(0)
     return pairs
+
+
+def equity(balances: list[tuple[str, Decimal]], held: list[tuple[str, Position, Decimal | None]]) -> dict[str, Decimal]:
+    """Total equity per settle currency: the wallets' balances, plus what each open position
+    is worth at its mark: the margin it ties up (its entry notional, out of the balance while
+    open) and its unrealised PnL. `held` is (currency, position, mark); a position without a
+    mark counts at entry. Fees are already out of the balances."""
+    totals: dict[str, Decimal] = {}
+    for currency, balance in balances:
+        totals[currency] = totals.get(currency, ZERO) + balance
+    for currency, position, mark in held:
+        worth = abs(position.size_base) * position.entry_price
+        if mark is not None:
+            worth += position.unrealised_pnl(mark)
+        totals[currency] = totals.get(currency, ZERO) + worth
+    return totals

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from arbitrage.spreads import units_of
 from lib.numbers import plain
 from paper import serializers as s
-from paper.execution import InsufficientBalance, execute_pair, marked_positions, set_balance
+from paper.execution import InsufficientBalance, equity_points, execute_pair, marked_positions, set_balance
 from paper.fills import NotFillable
 from paper.models import PaperFill, PaperWallet
 from paper.positions import open_pairs
@@ -42,8 +42,10 @@ def _account(user) -> dict:
 
 @login_required
 def paper(request: HttpRequest) -> HttpResponse:
-    """My paper wallets, open positions (with a close button per pair), recent fills."""
-    return render(request, "paper/paper.html", _account(request.user))
+    """My paper wallets, open positions (with a close button per pair), recent fills and my
+    equity curve."""
+    points = s.EquityPointSerializer(equity_points(request.user), many=True).data
+    return render(request, "paper/paper.html", {**_account(request.user), "equity_points": points})
 
 
 @login_required

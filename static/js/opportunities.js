@@ -278,7 +278,8 @@ const page = document.getElementById("opportunity-table");
 if (page) {
   let handlers = opportunityTable(page.querySelector("table"));
   // A new filter swaps the table in; point the live updates at the new one.
-  document.body.addEventListener("htmx:afterSwap", () => {
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target.closest("#paper-ticket")) return; // a paper trade's ticket, not the table
     handlers = opportunityTable(document.querySelector("#opportunity-table table"));
   });
   const filtersBox = document.getElementById("filters-box");
