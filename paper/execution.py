@@ -19,6 +19,7 @@ from django.utils import timezone
 from arbitrage.quote_cache import read_quotes
 from feeds.models import Exchange, Instrument
 from lib.clock import now_ms
+from lib.numbers import plain
 from paper.fills import Book, LegFill, NotFillable, fill_pair
 from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperLimits, PaperPosition, PaperWallet
 from paper.positions import Position, apply_fill, equity
@@ -65,7 +66,9 @@ def execute_pair(
     limits = PaperLimits.objects.filter(user=user).first()
     pair_notional = max(leg.notional for leg in legs)
     if limits and limits.max_pair_notional is not None and pair_notional > limits.max_pair_notional:
-        raise NotFillable(f"{pair_notional:.2f} per leg is above your limit of {limits.max_pair_notional} per pair")
+        raise NotFillable(
+            f"{pair_notional:.2f} per leg is above your limit of {plain(limits.max_pair_notional)} per pair"
+        )
     try:
         with transaction.atomic():
             execution = PaperExecution.objects.create(
@@ -125,7 +128,7 @@ def _within_exchange_limit(user, exchange: str) -> None:
     rows = PaperPosition.objects.filter(user=user, exchange=exchange).values_list("size_base", "entry_price")
     held = sum((abs(size) * entry for size, entry in rows), Decimal(0))
     if held > limit:
-        raise NotFillable(f"{held:.2f} open on {exchange} would be above your limit of {limit} per exchange")
+        raise NotFillable(f"{held:.2f} open on {exchange} would be above your limit of {plain(limit)} per exchange")
 
 
 def _fill_fields(leg: LegFill) -> dict:

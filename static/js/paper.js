@@ -36,7 +36,7 @@ function equityChart(box) {
         scales: { x: { time: true } },
         axes: [
           { stroke: "#7d8590", grid: { stroke: "#2a313c" } },
-          { stroke: "#7d8590", grid: { stroke: "#2a313c" }, size: 80 },
+          { stroke: "#7d8590", grid: { stroke: "#2a313c" }, size: 100 },
         ],
         series: [
           {},
