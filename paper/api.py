@@ -11,14 +11,13 @@ from rest_framework.views import APIView
 from lib.openapi import ERROR_SCHEMA
 from paper import serializers as s
 from paper.execution import (
-    InsufficientBalance,
     equity_points,
     execute_pair,
     marked_positions,
     record_equity,
     set_balance,
 )
-from paper.fills import NotFillable
+from paper.executor import ExecutionRefused
 from paper.models import PaperExecution, PaperLimits, PaperWallet
 
 
@@ -58,7 +57,7 @@ class ExecutionsView(APIView):
         given.is_valid(raise_exception=True)
         try:
             execution, filled = execute_pair(request.user, **given.validated_data)
-        except (NotFillable, InsufficientBalance) as exc:
+        except ExecutionRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         code = status.HTTP_201_CREATED if filled else status.HTTP_200_OK
         return Response(s.ExecutionSerializer(execution).data, status=code)

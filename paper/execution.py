@@ -20,12 +20,13 @@ from arbitrage.quote_cache import read_quotes
 from feeds.models import Exchange, Instrument
 from lib.clock import now_ms
 from lib.numbers import plain
+from paper.executor import ExecutionRefused, FilledLeg, PairFill, PairOrder
 from paper.fills import Book, LegFill, NotFillable, fill_pair
 from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperLimits, PaperPosition, PaperWallet
 from paper.positions import Position, apply_fill, equity
 
 
-class InsufficientBalance(Exception):
+class InsufficientBalance(ExecutionRefused):
     """A leg's wallet lacks what the leg ties up; nothing is filled."""
 
 
@@ -205,3 +206,17 @@ def marked_positions(user) -> list[dict]:
             }
         )
     return marked
+
+
+class PaperExecutor:
+    """paper.executor.Executor on paper money: execute_pair above, its execution as a PairFill."""
+
+    def execute_pair(self, user, order: PairOrder) -> PairFill:
+        execution, filled = execute_pair(
+            user, order.buy_exchange, order.sell_exchange, order.instrument, order.size_base, order.idempotency_key
+        )
+        legs = tuple(
+            FilledLeg(fill.exchange, fill.instrument, fill.side, fill.price, fill.size_base, fill.fee, fill.currency)
+            for fill in execution.fills.order_by("side")
+        )
+        return PairFill(str(execution.id), filled, legs)

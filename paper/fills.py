@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from lib.numbers import plain
+from paper.executor import ExecutionRefused
 
 HUNDRED = Decimal(100)
 
 
-class NotFillable(Exception):
+class NotFillable(ExecutionRefused):
     """Why a pair cannot be filled now; nothing is filled."""
 
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from arbitrage.spreads import units_of
 from lib.numbers import plain
 from paper import serializers as s
-from paper.execution import InsufficientBalance, equity_points, execute_pair, marked_positions, set_balance
-from paper.fills import NotFillable
+from paper.execution import equity_points, execute_pair, marked_positions, set_balance
+from paper.executor import ExecutionRefused
 from paper.models import PaperFill, PaperWallet
 from paper.positions import open_pairs
 
@@ -71,7 +71,7 @@ def close_pair(request: HttpRequest) -> HttpResponse:
         try:
             execution, _ = execute_pair(request.user, **given.validated_data)
             notice = f"Pair closed: {plain(execution.size_base)} {given.validated_data['instrument']}"
-        except (NotFillable, InsufficientBalance) as exc:
+        except ExecutionRefused as exc:
             status, errors = 409, {"close": [str(exc)]}
     else:
         status, errors = 400, given.errors
@@ -114,7 +114,7 @@ def execute(request: HttpRequest) -> HttpResponse:
         return render(request, "paper/_ticket.html#result", {"reason": "; ".join(reasons)}, status=400)
     try:
         execution, filled = execute_pair(request.user, **given.validated_data)
-    except (NotFillable, InsufficientBalance) as exc:
+    except ExecutionRefused as exc:
         return render(request, "paper/_ticket.html#result", {"reason": str(exc)}, status=409)
     context = {"execution": execution, "fills": execution.fills.order_by("side"), "filled": filled}
     return render(request, "paper/_ticket.html#result", context, status=201 if filled else 200)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from arbitrage.messages import Error, Execute, Execution, ExecutionFill
 from lib.numbers import plain
-from paper.execution import InsufficientBalance, execute_pair
-from paper.fills import NotFillable
+from paper.execution import execute_pair
+from paper.executor import ExecutionRefused
 from paper.models import PaperExecution
 from paper.serializers import ExecutionInput
 
@@ -28,7 +28,7 @@ def execute_message(user, message: Execute) -> Execution | Error:
         return Error(reasons, message.idempotency_key)
     try:
         execution, filled = execute_pair(user, **given.validated_data)
-    except (NotFillable, InsufficientBalance) as exc:
+    except ExecutionRefused as exc:
         return Error(f"nothing filled: {exc}", message.idempotency_key)
     return execution_message(execution, filled)
 
