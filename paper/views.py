@@ -90,6 +90,8 @@ def ticket(request: HttpRequest) -> HttpResponse:
         size_base = Decimal(query.get("size_coins", "")) / units_of(instrument).multiplier
     except (InvalidOperation, ValueError, IndexError):
         size_base = None
+    if size_base is not None and not (size_base.is_finite() and size_base > 0):
+        size_base = None  # the trader types one
     context = {
         "buy_exchange": query.get("buy_exchange", ""),
         "sell_exchange": query.get("sell_exchange", ""),

@@ -137,3 +137,22 @@ def test_a_wallet_is_set_from_the_page_and_a_bad_one_says_why(client, alice):
     assert done.status_code == 200 and "binance USDT set to 2500" in done.content.decode()
     assert bad.status_code == 400 and "exchange:" in bad.content.decode()
     assert list(PaperWallet.objects.filter(user=alice).values_list("exchange", "balance")) == [("binance", D("2500"))]
+
+
+@pytest.mark.parametrize("size_coins", ["", "NaN", "-1", "Infinity", "abc"])
+def test_a_ticket_without_a_usable_size_leaves_it_for_the_trader(client, alice, size_coins):
+    client.force_login(alice)
+    query = {"buy_exchange": "binance", "sell_exchange": "bybit", "buy_instrument": INSTRUMENT}
+    ticket = client.get("/paper/ticket", {**query, "sell_instrument": INSTRUMENT, "size_coins": size_coins})
+
+    assert ticket.status_code == 200
+    assert 'name="size_base" min="0" step="any" value=""' in ticket.content.decode()
+
+
+def test_a_pair_of_two_instruments_gets_no_fill_button(client, alice):
+    client.force_login(alice)
+    query = {"buy_exchange": "binance", "sell_exchange": "bybit", "size_coins": "1"}
+    ticket = client.get("/paper/ticket", {**query, "buy_instrument": INSTRUMENT, "sell_instrument": "ETH/USD:USD"})
+
+    assert "paper trades need one instrument on both legs" in ticket.content.decode()
+    assert 'type="submit"' not in ticket.content.decode()
