@@ -121,3 +121,15 @@ async def test_without_a_registered_executor_execute_is_refused(alice, login_coo
         await communicator.disconnect()
     finally:
         register_execute_handler(registered)
+
+
+async def test_an_execute_the_api_would_refuse_is_an_error_naming_the_field(funded, login_cookie, market):
+    communicator = await connected(funded, login_cookie)
+
+    await communicator.send_json_to({**execute("odd"), "sell_exchange": "nowhere", "size_base": "NaN"})
+    reply = await received(communicator)
+
+    assert reply["type"] == "error" and reply["idempotency_key"] == "odd"
+    assert "sell_exchange: unknown exchange 'nowhere'" in reply["error"] and "size_base:" in reply["error"]
+    assert await database_sync_to_async(PaperExecution.objects.count)() == 0
+    await communicator.disconnect()
