@@ -9,6 +9,7 @@ import pytest
 
 from arbitrage.tests.factories import make_quote
 from lib.clock import now_ms
+from paper.execution import set_balance
 from paper.tests.market import INSTRUMENT, quoted
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +68,14 @@ def test_a_retried_key_records_no_point(alice, as_user, market):
     client.post("/api/paper/executions", pair("once"), format="json")
 
     assert len(curve(client)) == 3
+
+
+def test_the_admin_lists_every_users_equity_points(client, admin, alice, bob, market):
+    set_balance(alice, "binance", "USDT", D("100"))
+    set_balance(bob, "binance", "USDT", D("200"))
+    client.force_login(admin)
+
+    page = client.get("/admin/paper/paperequitypoint/")
+
+    assert page.status_code == 200
+    assert "alice" in page.content.decode() and "bob" in page.content.decode()
