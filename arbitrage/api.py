@@ -77,6 +77,7 @@ ROOT_ENDPOINTS = {
     "spread": "/api/spread/{symbol}/{exchange1}/{exchange2}",
     "opportunity_history": "/api/opportunities",
     "funding": "/api/funding",
+    "websocket_messages": "/api/asyncapi.json",
     "token": "/api/token/",
     "token_refresh": "/api/token/refresh/",
     "token_blacklist": "/api/token/blacklist/",
@@ -156,7 +157,8 @@ class ArbitrageView(APIView):
         tags=["market"],
     )
     def get(self, request: Request) -> Response:
-        """Open opportunities, best net spread first, each with its funding leg over `hours`."""
+        """Open opportunities, best net spread first, each with its funding leg over `hours`;
+        with `near_miss_bps`, also the pairs within that many basis points of breaking even."""
         params = query(s.ArbitrageQuery, request)
         found, count = queries.open_opportunities(
             exchanges=params.get("exchange"),
@@ -165,7 +167,23 @@ class ArbitrageView(APIView):
             limit=params["limit"],
         )
         found = queries.with_funding(found, params["hours"])
-        return Response(s.OpportunitiesSerializer({"opportunities": found, "count": count, "timestamp": _now()}).data)
+        data = {"opportunities": found, "count": count, "timestamp": _now()}
+        data.update(_near_misses(params))
+        return Response(s.OpportunitiesSerializer(data).data)
+
+
+def _near_misses(params: dict, instrument: str | None = None) -> dict:
+    """`near_misses` and `near_miss_count` when the query asks for them (?near_miss_bps=)."""
+    if params.get("near_miss_bps") is None:
+        return {}
+    misses, count = queries.near_misses(
+        params["near_miss_bps"],
+        instruments={instrument} if instrument else None,
+        exchanges=params.get("exchange"),
+        min_size_base=params.get("min_size"),
+        limit=params["limit"],
+    )
+    return {"near_misses": misses, "near_miss_count": count}
 
 
 EIGHT_PLACES = Decimal("1e-8")
@@ -226,6 +244,7 @@ class SymbolArbitrageView(APIView):
         )
         found = queries.with_funding(found, params["hours"])
         data = {"symbol": instrument, "opportunities": found, "count": count, "timestamp": _now()}
+        data.update(_near_misses(params, instrument))
         return Response(s.SymbolOpportunitiesSerializer(data).data)
 
 

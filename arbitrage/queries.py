@@ -17,6 +17,7 @@ from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
 from arbitrage.history import summary
 from arbitrage.messages import OpportunityFunding
 from arbitrage.models import Opportunity
+from arbitrage.near_miss import near_misses as find_near_misses
 from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quotes
 from arbitrage.spreads import HUNDRED, exact_spread
 from arbitrage.tracker import rank
@@ -61,6 +62,11 @@ def prices(instruments: list[str] | None = None, exchanges: set[str] | None = No
 def max_quote_age_ms() -> dict[str, int]:
     """Each exchange's max quote age (admin → Exchanges); settings.QUOTE_MAX_AGE_MS for others."""
     return dict(Exchange.objects.values_list("id", "max_quote_age_ms"))
+
+
+def taker_fees_pct() -> dict[str, Decimal]:
+    """Each exchange's taker fee, percent (admin → Exchanges)."""
+    return dict(Exchange.objects.values_list("id", "taker_fee_pct"))
 
 
 def _is_stale(quote: dict, max_age_ms: dict[str, int], at_ms: int) -> bool:
@@ -183,6 +189,57 @@ def open_opportunities(
         exchanges=exchanges,
     )
     return matched[:limit] if limit else matched, len(matched)
+
+
+def near_misses(
+    within_bps: Decimal,
+    *,
+    instruments: set[str] | None = None,
+    exchanges: set[str] | None = None,
+    min_size_base: Decimal | None = None,
+    limit: int | None = None,
+) -> tuple[list[dict], int]:
+    """Pairs of the cached quotes at or below break-even within `within_bps` of it, closest
+    first (NearMissSerializer's fields), and how many matched before the limit."""
+    quotes = [_as_quote(message) for row in read_quotes().values() for message in row.values()]
+    fees = taker_fees_pct()
+    at_ms = clock.now_ms()
+    found = []
+    for miss in find_near_misses(
+        quotes,
+        fees,
+        max_quote_age_ms(),
+        within_bps=within_bps,
+        now_ms=at_ms,
+        default_max_age_ms=settings.QUOTE_MAX_AGE_MS,
+        allow_cross_quote=settings.ALLOW_CROSS_QUOTE,
+    ):
+        buy, sell, spread = miss.buy, miss.sell, miss.spread
+        if instruments and buy.instrument not in instruments and sell.instrument not in instruments:
+            continue
+        if exchanges and buy.exchange not in exchanges and sell.exchange not in exchanges:
+            continue
+        if min_size_base is not None and spread.size_base < min_size_base:
+            continue
+        found.append(
+            {
+                "group": miss.group,
+                "symbol": buy.instrument,
+                "buy_exchange": buy.exchange,
+                "buy_instrument": buy.instrument,
+                "buy_price": spread.buy_price,
+                "sell_exchange": sell.exchange,
+                "sell_instrument": sell.instrument,
+                "sell_price": spread.sell_price,
+                "gross_spread_pct": spread.gross_spread_pct.quantize(Decimal("0.000001")),
+                "net_spread_pct": spread.net_spread_pct.quantize(Decimal("0.000001")),
+                "to_break_even_bps": miss.to_break_even_bps,
+                "size_base": spread.size_base,
+                "basis_risk": spread.basis_risk,
+                "quote_age_ms": max(0, at_ms - min(buy.recv_ns, sell.recv_ns) // 1_000_000),
+            }
+        )
+    return (found[:limit] if limit else found), len(found)
 
 
 def with_funding(opportunities: list[dict], hours: int) -> list[dict]:

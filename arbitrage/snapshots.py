@@ -5,7 +5,8 @@ one read the cache. Measured at 2,500 connections on one web process, that was 2
 concurrent reads against a Redis pool of 32 connections: reads waited past the pool's 2 s,
 failed, looked like an outage, and resynced everyone again (101 outages logged in 20 s).
 Here the connections that watch the same instruments share one read in flight, and the one
-just made (for SHARED_FOR_S) when it is as new as they need; its messages are encoded once.
+just made (for SHARED_FOR_S) when it is as new as they need; its messages are encoded, framed
+and compressed once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from arbitrage.messages import snapshot_pages
 from arbitrage.quote_cache import aread_snapshot
+from arbitrage.socket_writer import SharedMessages
 
 SHARED_FOR_S = 0.25
 
@@ -23,7 +25,11 @@ SHARED_FOR_S = 0.25
 @dataclass(frozen=True)
 class SnapshotTexts:
     seq: int  # the engine update it reflects
-    texts: list[str]  # its pages, ready to send
+    pages: SharedMessages  # ready to send
+
+    @property
+    def texts(self) -> list[str]:
+        return self.pages.texts
 
 
 class SnapshotReader:
@@ -52,7 +58,7 @@ class SnapshotReader:
             for buy, sell, text in snapshot.opportunities
             if not instruments or buy in instruments or sell in instruments
         ]
-        made = SnapshotTexts(snapshot.seq, snapshot_pages(snapshot.seq, snapshot.quotes, opportunities))
+        made = SnapshotTexts(snapshot.seq, SharedMessages(snapshot_pages(snapshot.seq, snapshot.quotes, opportunities)))
         now = asyncio.get_running_loop().time()
         self._made = {key: entry for key, entry in self._made.items() if now - entry[0] < SHARED_FOR_S}
         self._made[instruments] = (now, made)

@@ -19,7 +19,14 @@ from arbitrage.pages import (
     replay_context,
     spread_points,
 )
-from arbitrage.queries import funding_ranking, listing_exchanges, max_quote_age_ms, price_decimals
+from arbitrage.queries import (
+    funding_ranking,
+    listing_exchanges,
+    max_quote_age_ms,
+    near_misses,
+    price_decimals,
+    taker_fees_pct,
+)
 from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
 from arbitrage.replay import replay_period, summarise, user_rules
 from arbitrage.spreads import units_of
@@ -29,10 +36,11 @@ from feeds.models import Instrument
 from lib import clock
 
 api_root = ApiRoot.as_view()
+NEAR_MISS_ROWS = 100  # the closest ones; the API pages through more
 
 
 def _columns(exchanges: list[str]) -> list[Column]:
-    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS)
+    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS, taker_fees_pct())
 
 
 @login_required
@@ -82,13 +90,34 @@ def opportunities(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "filters": filters,
+        "near_miss": _near_miss_context(form, filters, decimals["groups"]),
         "opportunities": ranked,
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "price_decimals": decimals,
         "empty_text": "No open opportunity matches. New ones appear here as they open.",
     }
-    template = "arbitrage/opportunities.html#table" if request.htmx else "arbitrage/opportunities.html"
+    template = "arbitrage/opportunities.html"
+    if request.htmx:
+        template += "#near_misses" if request.GET.get("part") == "near-misses" else "#table"
     return render(request, template, context)
+
+
+def _near_miss_context(form: OpportunityFilterForm, filters: dict, group_decimals: dict[str, int]) -> dict:
+    """The near-miss view's rows when it is on, from the same quotes and filters."""
+    within_bps = form.near_miss_distance_bps()
+    if within_bps is None:
+        return {"on": False}
+    rows, count = near_misses(
+        within_bps,
+        instruments=set(filters.get("instruments") or ()) or None,
+        exchanges=set(filters.get("exchanges") or ()) or None,
+        min_size_base=filters.get("min_size_base"),
+        limit=NEAR_MISS_ROWS,
+    )
+    for row in rows:
+        units = units_of(row["buy_instrument"])
+        row.update(price_decimals=group_decimals.get(row["group"]), coin=units.coin)
+    return {"on": True, "within_bps": within_bps, "rows": rows, "count": count}
 
 
 @login_required
