@@ -33,9 +33,11 @@ from accounts.ws_auth import (
     claim_of,
     session_expires_at,
 )
+from arbitrage.executions import execute_handler
 from arbitrage.fanout import Subscriber, hub_for
 from arbitrage.messages import (
     Error,
+    Execute,
     Subscribe,
     Subscribed,
     auth_message_decoder,
@@ -201,6 +203,9 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         except RecursionError:
             await self._send(Error("bad message: nested too deeply"))
             return
+        if isinstance(message, Execute):
+            await self._send(await self.execute(message))
+            return
         if len(message.instruments) > MAX_INSTRUMENTS:
             await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments per connection"))
             return
@@ -215,6 +220,13 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.instruments = frozenset(instruments)
         await self._send(Subscribed(sorted(self.instruments)))
         hub_for(self.channel_layer).resubscribe(self.subscriber, self.instruments)
+
+    async def execute(self, message: Execute) -> msgspec.Struct:
+        """The registered executor's reply (arbitrage.executions), for this connection alone."""
+        handler = execute_handler()
+        if handler is None:
+            return Error("paper execution is not available on this server", message.idempotency_key)
+        return await database_sync_to_async(handler)(self.scope["user"], message)
 
     async def authenticate(self, raw: str | bytes) -> None:
         """The first message of a connection without credentials must be {"type":"auth","token":...}."""

@@ -214,8 +214,36 @@ class Subscribed(msgspec.Struct, frozen=True, tag="subscribed", tag_field="type"
     instruments: list[str]  # empty: everything
 
 
-class Error(msgspec.Struct, frozen=True, tag="error", tag_field="type"):
+class Error(msgspec.Struct, frozen=True, tag="error", tag_field="type", omit_defaults=True):
     error: str
+    idempotency_key: str | None = None  # the `execute` message refused, when it is one
+
+
+class ExecutionFill(msgspec.Struct, frozen=True):
+    """One leg of a paper execution, at the price of the book it was filled against."""
+
+    exchange: str
+    instrument: str
+    side: str  # "buy" (long) or "sell" (short)
+    price: Decimal
+    size_base: Decimal
+    notional: Decimal  # price × size, settle currency
+    fee: Decimal  # taker fee, settle currency
+    currency: str  # settle currency
+
+
+class Execution(msgspec.Struct, frozen=True, tag="execution", tag_field="type"):
+    """The answer to an `execute` message, to that connection only: both legs filled, or the
+    execution this idempotency key filled before (`filled` false: nothing more was filled)."""
+
+    id: int
+    idempotency_key: str
+    filled: bool
+    buy_exchange: str
+    sell_exchange: str
+    size_base: Decimal
+    executed_ms: int
+    fills: list[ExecutionFill]
 
 
 class Subscribe(msgspec.Struct, frozen=True, tag="subscribe", tag_field="type"):
@@ -226,14 +254,26 @@ class Unsubscribe(msgspec.Struct, frozen=True, tag="unsubscribe", tag_field="typ
     instruments: list[str]
 
 
+class Execute(msgspec.Struct, frozen=True, tag="execute", tag_field="type"):
+    """Fill a pair on paper now: long `size_base` on `buy_exchange` at its ask, short on
+    `sell_exchange` at its bid (POST /api/paper/executions' fields). Answered by an `execution`,
+    or an `error` carrying the key, on this connection only; a retried key never fills twice."""
+
+    buy_exchange: str
+    sell_exchange: str
+    instrument: str
+    size_base: Decimal
+    idempotency_key: str
+
+
 class Auth(msgspec.Struct, frozen=True, tag="auth", tag_field="type"):
     """A program's first message on a connection opened without credentials: a JWT access token."""
 
     token: str
 
 
-ServerMessage = PriceUpdate | ArbitrageOpportunities | OpportunityClosed | Snapshot | Subscribed | Error
-ClientMessage = Subscribe | Unsubscribe
+ServerMessage = PriceUpdate | ArbitrageOpportunities | OpportunityClosed | Snapshot | Subscribed | Error | Execution
+ClientMessage = Subscribe | Unsubscribe | Execute
 
 client_message_decoder = msgspec.json.Decoder(ClientMessage)
 auth_message_decoder = msgspec.json.Decoder(Auth)

@@ -34,7 +34,9 @@ then receives deltas whose `seq` grows; a client that sees a gap waits for the n
 which replaces what it holds. Prices and sizes are decimal strings, exact as the exchange sent
 them. `subscribe` narrows the connection to some instruments (canonical `BTC/USDT:USDT`,
 URL-safe `BTC-USDT-USDT` or an exchange's own symbol, as the REST API accepts); `unsubscribe`
-widens it again.
+widens it again. `execute` fills a pair on paper (as `POST /api/paper/executions` does) and is
+answered on that connection only by an `execution`, or an `error` carrying its
+`idempotency_key`; a retried key never fills twice.
 
 Credentials: a logged-in session's cookie (pages, same origin only), or a JWT access token from
 `POST /api/token/`, either as the subprotocol pair `bearer, <token>` or as a first `auth`

@@ -17,5 +17,6 @@ urlpatterns = [
     path("admin/login/", limit_password_attempts(admin.site.login)),
     path("admin/", admin.site.urls),
     path("feeds/", include("feeds.urls")),
+    path("paper/", include("paper.urls")),
     path("", include("arbitrage.urls")),
 ]

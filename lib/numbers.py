@@ -32,6 +32,12 @@ def tick_decimals(tick_size: object) -> int | None:
     return min(max(-tick.normalize().as_tuple().exponent, 0), MAX_DECIMALS)
 
 
+def plain(number: Decimal) -> Decimal:
+    """Its trailing zeros dropped, never in exponent form: 2315.200000 -> 2315.2, 1E+4 -> 10000."""
+    number = number.normalize()
+    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
+
+
 def _fixed(number: Decimal, decimals: int) -> str:
     rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
     if rounded == 0:

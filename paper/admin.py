@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from paper.models import PaperExecution, PaperFill, PaperLimits, PaperWallet
+from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperLimits, PaperWallet
 
 
 @admin.register(PaperWallet)
@@ -27,3 +27,11 @@ class PaperExecutionAdmin(admin.ModelAdmin):
 @admin.register(PaperLimits)
 class PaperLimitsAdmin(admin.ModelAdmin):
     list_display = ("user", "max_pair_notional", "max_exchange_notional")
+
+
+@admin.register(PaperEquityPoint)
+class PaperEquityPointAdmin(admin.ModelAdmin):
+    list_display = ("user", "currency", "equity", "recorded_at")
+    list_filter = ("currency",)
+    search_fields = ("user__username",)
+    readonly_fields = ("user", "currency", "equity", "recorded_at")

@@ -10,8 +10,14 @@ from rest_framework.views import APIView
 
 from lib.openapi import ERROR_SCHEMA
 from paper import serializers as s
-from paper.execution import InsufficientBalance, execute_pair, marked_positions, set_balance
-from paper.fills import NotFillable
+from paper.execution import (
+    equity_points,
+    execute_pair,
+    marked_positions,
+    record_equity,
+    set_balance,
+)
+from paper.executor import ExecutionRefused
 from paper.models import PaperExecution, PaperLimits, PaperWallet
 
 
@@ -51,7 +57,7 @@ class ExecutionsView(APIView):
         given.is_valid(raise_exception=True)
         try:
             execution, filled = execute_pair(request.user, **given.validated_data)
-        except (NotFillable, InsufficientBalance) as exc:
+        except ExecutionRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         code = status.HTTP_201_CREATED if filled else status.HTTP_200_OK
         return Response(s.ExecutionSerializer(execution).data, status=code)
@@ -79,3 +85,17 @@ class LimitsView(APIView):
         given.is_valid(raise_exception=True)
         given.save()
         return Response(given.data)
+
+
+class EquityView(APIView):
+    @extend_schema(operation_id="paper_equity_list", responses=s.EquityPointSerializer(many=True), tags=["paper"])
+    def get(self, request: Request) -> Response:
+        """My equity curve, oldest first: a point per settle currency on each fill, each balance
+        set, and each POST (the latest 2,000 points)."""
+        return Response(s.EquityPointSerializer(equity_points(request.user), many=True).data)
+
+    @extend_schema(request=None, responses={201: s.EquityPointSerializer(many=True)}, tags=["paper"])
+    def post(self, request: Request) -> Response:
+        """Record my equity now, at the current marks (one point per settle currency)."""
+        points = record_equity(request.user)
+        return Response(s.EquityPointSerializer(points, many=True).data, status=status.HTTP_201_CREATED)

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class PaperConfig(AppConfig):
     name = "paper"
     verbose_name = "Paper trading"
+
+    def ready(self) -> None:
+        # /ws fills `execute` messages through this handler: arbitrage never imports paper
+        # (arbitrage.executions says why).
+        from arbitrage.executions import register_execute_handler
+        from paper.ws import execute_message
+
+        register_execute_handler(execute_message)

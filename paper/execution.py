@@ -4,7 +4,8 @@ An execution is all or nothing: both legs' positions and wallets change in one t
 and the database refuses a negative balance, so two executions racing for one wallet cannot
 both spend it. Executing the reverse pair (buy where you sold, sell where you bought) closes
 the positions and releases their margin with the PnL. A request carries an idempotency key:
-a retry with the same key returns the first execution and fills nothing.
+a retry with the same key returns the first execution and fills nothing. Each fill, and each
+balance set, records a point of the user's equity curve.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from arbitrage.quote_cache import read_quotes
 from feeds.models import Exchange, Instrument
 from lib.clock import now_ms
+from lib.numbers import plain
+from paper.executor import ExecutionRefused, FilledLeg, PairFill, PairOrder
 from paper.fills import Book, LegFill, NotFillable, fill_pair
-from paper.models import PaperExecution, PaperFill, PaperLimits, PaperPosition, PaperWallet
-from paper.positions import Position, apply_fill
+from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperLimits, PaperPosition, PaperWallet
+from paper.positions import Position, apply_fill, equity
 
 
-class InsufficientBalance(Exception):
+class InsufficientBalance(ExecutionRefused):
     """A leg's wallet lacks what the leg ties up; nothing is filled."""
 
 
@@ -63,7 +67,9 @@ def execute_pair(
     limits = PaperLimits.objects.filter(user=user).first()
     pair_notional = max(leg.notional for leg in legs)
     if limits and limits.max_pair_notional is not None and pair_notional > limits.max_pair_notional:
-        raise NotFillable(f"{pair_notional:.2f} per leg is above your limit of {limits.max_pair_notional} per pair")
+        raise NotFillable(
+            f"{pair_notional:.2f} per leg is above your limit of {plain(limits.max_pair_notional)} per pair"
+        )
     try:
         with transaction.atomic():
             execution = PaperExecution.objects.create(
@@ -81,6 +87,7 @@ def execute_pair(
         if earlier is not None:  # the same key won a race: one execution only
             return earlier, False
         raise
+    record_equity(user)
     return execution, True
 
 
@@ -122,7 +129,7 @@ def _within_exchange_limit(user, exchange: str) -> None:
     rows = PaperPosition.objects.filter(user=user, exchange=exchange).values_list("size_base", "entry_price")
     held = sum((abs(size) * entry for size, entry in rows), Decimal(0))
     if held > limit:
-        raise NotFillable(f"{held:.2f} open on {exchange} would be above your limit of {limit} per exchange")
+        raise NotFillable(f"{held:.2f} open on {exchange} would be above your limit of {plain(limit)} per exchange")
 
 
 def _fill_fields(leg: LegFill) -> dict:
@@ -142,17 +149,49 @@ def set_balance(user, exchange: str, currency: str, balance: Decimal) -> PaperWa
     wallet, _ = PaperWallet.objects.update_or_create(
         user=user, exchange=exchange, currency=currency, defaults={"balance": balance}
     )
+    record_equity(user)  # the curve steps where the user sets or resets a balance
     return wallet
 
 
-def marked_positions(user) -> list[dict]:
-    """The user's open positions, each marked at its exchange's current mid (None: no quote)."""
+def _open_marked(user) -> list[tuple[PaperPosition, Decimal | None]]:
+    """The user's open positions, each with its exchange's current mid (None: no quote)."""
     rows = list(PaperPosition.objects.filter(user=user).exclude(size_base=0).order_by("instrument", "exchange"))
     quotes = read_quotes(sorted({row.instrument for row in rows})) if rows else {}
     marked = []
     for row in rows:
         quote = quotes.get(row.instrument, {}).get(row.exchange)
-        mark = (Decimal(quote["bid"]) + Decimal(quote["ask"])) / 2 if quote else None
+        marked.append((row, (Decimal(quote["bid"]) + Decimal(quote["ask"])) / 2 if quote else None))
+    return marked
+
+
+def record_equity(user) -> list[PaperEquityPoint]:
+    """A point of the user's equity curve now, per settle currency: balances plus open
+    positions at their mark (paper.positions.equity)."""
+    balances = list(PaperWallet.objects.filter(user=user).values_list("currency", "balance"))
+    held = [
+        (row.currency, Position(row.size_base, row.entry_price, row.realised_pnl), mark)
+        for row, mark in _open_marked(user)
+    ]
+    at = timezone.now()
+    return PaperEquityPoint.objects.bulk_create(
+        PaperEquityPoint(user=user, currency=currency, equity=total, recorded_at=at)
+        for currency, total in sorted(equity(balances, held).items())
+    )
+
+
+EQUITY_POINTS = 2000
+
+
+def equity_points(user) -> list[PaperEquityPoint]:
+    """The user's latest equity points, oldest first."""
+    latest = PaperEquityPoint.objects.filter(user=user).order_by("-recorded_at", "-id")[:EQUITY_POINTS]
+    return list(reversed(latest))
+
+
+def marked_positions(user) -> list[dict]:
+    """The user's open positions, each marked at its exchange's current mid (None: no quote)."""
+    marked = []
+    for row, mark in _open_marked(user):
         position = Position(row.size_base, row.entry_price, row.realised_pnl)
         marked.append(
             {
@@ -167,3 +206,17 @@ def marked_positions(user) -> list[dict]:
             }
         )
     return marked
+
+
+class PaperExecutor:
+    """paper.executor.Executor on paper money: execute_pair above, its execution as a PairFill."""
+
+    def execute_pair(self, user, order: PairOrder) -> PairFill:
+        execution, filled = execute_pair(
+            user, order.buy_exchange, order.sell_exchange, order.instrument, order.size_base, order.idempotency_key
+        )
+        legs = tuple(
+            FilledLeg(fill.exchange, fill.instrument, fill.side, fill.price, fill.size_base, fill.fee, fill.currency)
+            for fill in execution.fills.order_by("side")
+        )
+        return PairFill(str(execution.id), filled, legs)

@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from lib.numbers import plain
+from paper.executor import ExecutionRefused
+
 HUNDRED = Decimal(100)
 
 
-class NotFillable(Exception):
+class NotFillable(ExecutionRefused):
     """Why a pair cannot be filled now; nothing is filled."""
 
 
@@ -69,10 +72,10 @@ def fill_pair(buy: Book, sell: Book, size_base: Decimal, now_ms: int) -> tuple[L
             raise NotFillable(f"{book.exchange}'s {book.instrument} book is empty or crossed")
     size = _round_to_lot(size_base, max(buy.lot_base, sell.lot_base))
     if size <= 0:
-        raise NotFillable(f"size {size_base} is below one lot ({max(buy.lot_base, sell.lot_base)})")
+        raise NotFillable(f"size {plain(size_base)} is below one lot ({plain(max(buy.lot_base, sell.lot_base))})")
     if size > buy.ask_size or size > sell.bid_size:
         available = min(buy.ask_size, sell.bid_size)
-        raise NotFillable(f"size {size} exceeds the top of the books ({available} available on both)")
+        raise NotFillable(f"size {plain(size)} exceeds the top of the books ({plain(available)} available on both)")
     return _leg(buy, "buy", buy.ask, size), _leg(sell, "sell", sell.bid, size)
 
 

@@ -93,3 +93,20 @@ class PaperLimits(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: pair {self.max_pair_notional}, exchange {self.max_exchange_notional}"
+
+
+class PaperEquityPoint(models.Model):
+    """A user's total equity in one settle currency at one moment: balances plus open
+    positions at their mark (paper.positions.equity). Recorded on each fill, each balance set,
+    and on demand."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_equity")
+    currency = models.CharField(max_length=16)
+    equity = models.DecimalField(**MONEY)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "recorded_at"], name="paper_equity_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.equity} {self.currency} at {self.recorded_at}"

@@ -53,3 +53,47 @@ def apply_fill(position: Position, side: str, price: Decimal, size_base: Decimal
     opened = abs(left)  # went through zero: the rest opens the other side at this price
     after = Position(left, price, position.realised_pnl + realised)
     return Change(after, realised, released, price * opened)
+
+
+@dataclass(frozen=True)
+class OpenPair:
+    """A long on one exchange against a short of the same instrument on another: what one
+    reverse execution (buy where short, sell where long) closes."""
+
+    instrument: str
+    long_exchange: str
+    short_exchange: str
+    size_base: Decimal  # the smaller of the two legs
+
+
+def open_pairs(legs: list[tuple[str, str, Decimal]]) -> list[OpenPair]:
+    """(exchange, instrument, signed size) legs matched into pairs per instrument, longs and
+    shorts each in exchange order, the larger leg split over several pairs where needed."""
+    pairs = []
+    for instrument in sorted({instrument for _, instrument, _ in legs}):
+        longs = [[exchange, size] for exchange, name, size in sorted(legs) if name == instrument and size > 0]
+        shorts = [[exchange, -size] for exchange, name, size in sorted(legs) if name == instrument and size < 0]
+        while longs and shorts:
+            size = min(longs[0][1], shorts[0][1])
+            pairs.append(OpenPair(instrument, longs[0][0], shorts[0][0], size))
+            for side in (longs, shorts):
+                side[0][1] -= size
+                if side[0][1] == 0:
+                    side.pop(0)
+    return pairs
+
+
+def equity(balances: list[tuple[str, Decimal]], held: list[tuple[str, Position, Decimal | None]]) -> dict[str, Decimal]:
+    """Total equity per settle currency: the wallets' balances, plus what each open position
+    is worth at its mark: the margin it ties up (its entry notional, out of the balance while
+    open) and its unrealised PnL. `held` is (currency, position, mark); a position without a
+    mark counts at entry. Fees are already out of the balances."""
+    totals: dict[str, Decimal] = {}
+    for currency, balance in balances:
+        totals[currency] = totals.get(currency, ZERO) + balance
+    for currency, position, mark in held:
+        worth = abs(position.size_base) * position.entry_price
+        if mark is not None:
+            worth += position.unrealised_pnl(mark)
+        totals[currency] = totals.get(currency, ZERO) + worth
+    return totals

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from arbitrage.queries import known_instruments
 from feeds.symbols import UnknownExchange, UnknownSymbol, resolve_exchange, resolve_symbol
-from paper.models import PaperExecution, PaperFill, PaperLimits, PaperWallet
+from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperLimits, PaperWallet
 
 MONEY = {"max_digits": 30, "decimal_places": 12}
 
@@ -88,3 +88,17 @@ class LimitsSerializer(serializers.ModelSerializer):
     class Meta:
         model = PaperLimits
         fields = ["max_pair_notional", "max_exchange_notional"]
+
+
+class EquityPointSerializer(serializers.ModelSerializer):
+    equity = serializers.DecimalField(
+        help_text="Balances plus open positions at their mark (margin back and unrealised PnL)", **MONEY
+    )
+    recorded_ms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PaperEquityPoint
+        fields = ["currency", "equity", "recorded_at", "recorded_ms"]
+
+    def get_recorded_ms(self, point: PaperEquityPoint) -> int:
+        return int(point.recorded_at.timestamp() * 1000)

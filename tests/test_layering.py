@@ -75,3 +75,9 @@ def test_pages_forms_and_health_read_exchange_rows_not_the_connectors():
     ]
     assert "arbitrage/forms.py" in readers and "feeds/views.py" in readers
     assert importing([*readers, "arbsite/health.py"], "feeds.exchanges") == {}
+
+
+def test_arbitrage_reaches_paper_only_through_the_registered_executor():
+    """paper reads arbitrage's cache and message schemas; /ws executes through
+    arbitrage.executions, which paper fills in when Django starts: never an import of paper."""
+    assert importing(sources("arbitrage", "feeds", "lib"), "paper") == {}

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 
 from lib import numbers
@@ -43,3 +45,9 @@ def money(value: object, currency: str = "") -> str:
 @register.filter
 def duration(ms: object) -> str:
     return numbers.format_duration(ms)
+
+
+@register.filter(name="plain")
+def plain_decimal(value: object) -> object:
+    """A stored amount as typed: 2315.200000000000 -> 2315.2, 10000.000000000000 -> 10000."""
+    return numbers.plain(value) if isinstance(value, Decimal) else value

@@ -56,7 +56,7 @@ def test_every_server_and_client_message_type_is_in_it(document):
     assert received == client
     names = {message["name"] for message in document["components"]["messages"].values()}
     assert {"price_update", "arbitrage_opportunities", "opportunity_closed", "snapshot", "subscribed", "error"} <= names
-    assert {"subscribe", "unsubscribe", "auth", "alert"} <= names
+    assert {"subscribe", "unsubscribe", "auth", "alert", "execute", "execution"} <= names
 
 
 def test_each_payload_is_the_structs_own_schema(document):

@@ -14,6 +14,7 @@ from lib.numbers import (
     format_pct,
     format_price,
     format_size,
+    plain,
     tick_decimals,
 )
 
@@ -84,3 +85,12 @@ def test_money_with_its_currency():
 )
 def test_durations_in_words(ms, text):
     assert format_duration(ms) == text
+
+
+def test_plain_drops_trailing_zeros_and_never_writes_an_exponent():
+    assert [str(plain(Decimal(text))) for text in ("2315.200000", "10000.000000000000", "0E-12", "-1.50")] == [
+        "2315.2",
+        "10000",
+        "0",
+        "-1.5",
+    ]

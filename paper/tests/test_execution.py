@@ -7,35 +7,15 @@ import threading
 from decimal import Decimal as D
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.db import connections
 
-from arbitrage.messages import quote_fragment
-from arbitrage.quote_cache import write_live_state
 from arbitrage.tests.factories import make_quote
 from lib.clock import now_ms
 from paper.execution import InsufficientBalance, execute_pair, set_balance
 from paper.models import PaperExecution, PaperWallet
+from paper.tests.market import INSTRUMENT, quoted
 
 pytestmark = pytest.mark.django_db
-
-INSTRUMENT = "ETH/USDT:USDT"
-
-
-def quoted(*quotes) -> None:
-    rows: dict[str, dict[str, str]] = {}
-    for quote in quotes:
-        rows.setdefault(quote.instrument, {})[quote.exchange] = quote_fragment(quote)
-    async_to_sync(write_live_state)(1, rows, index=sorted(rows))
-
-
-@pytest.fixture
-def market():
-    at = now_ms()
-    quoted(
-        make_quote("binance", INSTRUMENT, bid="2315.10", ask="2315.20", size="5", ts_ms=at),
-        make_quote("bybit", INSTRUMENT, bid="2330.40", ask="2330.50", size="5", ts_ms=at),
-    )
 
 
 def order(key: str = "k1", size: str = "1") -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from paper.positions import Position, apply_fill
+from paper.positions import OpenPair, Position, apply_fill, equity, open_pairs
 
 
 def test_a_long_built_in_two_fills_then_closed_in_two_realises_exactly():
@@ -33,3 +33,27 @@ def test_a_short_gains_when_the_price_falls_and_a_fill_through_zero_opens_the_ot
     assert change.margin_released == D("3495.600")
     assert change.margin_used == D("1150.200")
     assert change.position == Position(D("0.5"), D("2300.40"), D("45.000"))
+
+
+def test_longs_and_shorts_of_one_instrument_pair_up_the_larger_leg_split():
+    legs = [
+        ("binance", "ETH/USDT:USDT", D("1.5")),
+        ("bybit", "ETH/USDT:USDT", D("-1")),
+        ("okx", "ETH/USDT:USDT", D("-0.5")),
+        ("okx", "BTC/USDT:USDT", D("0.1")),  # nothing against it
+    ]
+    assert open_pairs(legs) == [
+        OpenPair("ETH/USDT:USDT", "binance", "bybit", D("1")),
+        OpenPair("ETH/USDT:USDT", "binance", "okx", D("0.5")),
+    ]
+
+
+def test_equity_is_the_balances_plus_each_position_at_its_mark_per_currency():
+    long = Position(D("1"), D("2315.20"))
+    short = Position(D("-1"), D("2330.40"))
+    totals = equity(
+        [("USDT", D("7683.6424")), ("USDT", D("7668.31828")), ("USDC", D("50"))],
+        [("USDT", long, D("2315.15")), ("USDT", short, D("2330.45")), ("USDC", Position(D("2"), D("10")), None)],
+    )
+    # 20,000 less both fees (2.43932) less half the spread on each leg at the mid (0.10)
+    assert totals == {"USDT": D("19997.46068"), "USDC": D("70")}

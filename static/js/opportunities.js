@@ -3,6 +3,7 @@
 // Pairs appear, update in place and fade out when they close; a snapshot replaces them all.
 // A heading sorts groups (and the pairs in each) by its column; the filters narrow live rows
 // as the server narrowed the first ones.
+import "./paper_ticket.js";
 import { connectFeed } from "./feed.js";
 import { alertSignals } from "./signals.js";
 import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, quoteCurrency } from "./format.js";
@@ -78,7 +79,8 @@ export function opportunityTable(table) {
     tr.dataset.sellExchange = o.sell_exchange;
     tr.dataset.buyInstrument = o.buy_instrument;
     tr.dataset.sellInstrument = o.sell_instrument;
-    tr.innerHTML = `<th></th><td class="buy"></td><td class="sell"></td><td class="gross"></td><td class="net"></td><td class="size"></td><td class="profit"></td><td class="open-for"></td>`;
+    tr.dataset.size = o.size_base;
+    tr.innerHTML = `<th></th><td class="buy"></td><td class="sell"></td><td class="gross"></td><td class="net"></td><td class="size"></td><td class="profit"></td><td class="open-for"></td><td class="trade"><button type="button" class="paper-trade secondary">Paper trade</button></td>`;
     const [label, buy, sell, gross, net, size, profit] = tr.children;
     const decimals = groupDecimals(o.group);
     if (isHead) {
@@ -281,7 +283,7 @@ if (page) {
   let handlers = opportunityTable(page.querySelector("table"));
   // A new filter swaps the table in; point the live updates at the new one.
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target.id !== "opportunity-table") return; // the near misses refresh on their own
+    if (event.detail.target.id !== "opportunity-table") return; // the near misses and the paper ticket refresh on their own
     handlers = opportunityTable(document.querySelector("#opportunity-table table"));
   });
   const filtersBox = document.getElementById("filters-box");
