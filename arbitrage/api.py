@@ -80,6 +80,7 @@ ROOT_ENDPOINTS = {
     "token": "/api/token/",
     "token_refresh": "/api/token/refresh/",
     "token_blacklist": "/api/token/blacklist/",
+    "settings": "/api/settings",
     "watchlist": "/api/watchlist",
     "alert_rules": "/api/alerts/rules",
     "alert_events": "/api/alerts/events",

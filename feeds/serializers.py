@@ -13,7 +13,7 @@ from lib.paging import PageQuery, page_serializer
 class ExchangeOutput(serializers.ModelSerializer):
     class Meta:
         model = Exchange
-        fields = ["id", "name", "enabled", "taker_fee_pct", "max_quote_age_ms"]
+        fields = ["id", "name", "enabled", "taker_fee_pct", "maker_fee_pct", "max_quote_age_ms"]
         read_only_fields = fields
 
 
@@ -29,6 +29,14 @@ class ExchangePatch(serializers.Serializer):
         max_value=Decimal(1),
         required=False,
         help_text="Taker fee in percent of notional, e.g. 0.05",
+    )
+    maker_fee_pct = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        min_value=Decimal(0),
+        max_value=Decimal(1),
+        required=False,
+        help_text="Maker fee in percent of notional, e.g. 0.02",
     )
     max_quote_age_ms = serializers.IntegerField(min_value=1, max_value=3_600_000, required=False)
 
