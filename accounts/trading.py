@@ -8,8 +8,6 @@ user who never set anything costs one cache read.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.cache import cache
 from django.db import transaction
 
@@ -46,11 +44,6 @@ def trading_settings(user) -> UserTrading:
         found = _load(user.pk)
         cache.set(key, found, CACHE_TTL_S)
     return found
-
-
-def admin_taker_fees_pct() -> dict[str, Decimal]:
-    """exchange -> the admin's taker fee, percent: what the engine's figures are at."""
-    return {exchange: taker for exchange, (taker, _) in exchange_fees().items()}
 
 
 def fee_table(user) -> list[dict]:

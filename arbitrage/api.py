@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.trading import trading_settings
 from arbitrage import queries
 from arbitrage import serializers as s
 from feeds.symbols import FORMS_HELP, UnknownExchange, UnknownSymbol, resolve_exchange, resolve_symbol
@@ -157,15 +158,18 @@ class ArbitrageView(APIView):
         tags=["market"],
     )
     def get(self, request: Request) -> Response:
-        """Open opportunities, best net spread first, each with its funding leg over `hours`."""
+        """Open opportunities, best net spread first, each with its funding leg over `hours`.
+        Net figures are at the caller's own taker fees (GET /api/settings) where they set any."""
         params = query(s.ArbitrageQuery, request)
+        own = trading_settings(request.user)
         found, count = queries.open_opportunities(
             exchanges=params.get("exchange"),
-            min_spread_pct=params.get("min_spread"),
+            min_spread_pct=params.get("min_spread", own.min_net_spread_pct),
             min_size_base=params.get("min_size"),
             limit=params["limit"],
+            own_taker_pct=own.taker_fees_pct,
         )
-        found = queries.with_funding(found, params["hours"])
+        found = queries.with_funding(found, params.get("hours") or own.holding_h)
         return Response(s.OpportunitiesSerializer({"opportunities": found, "count": count, "timestamp": _now()}).data)
 
 
@@ -188,8 +192,10 @@ class FundingView(APIView):
         """Long on one exchange and short on another, ranked by funding earned per day, with the
         current spread as the entry cost and the edge after fees and funding over `hours`."""
         params = query(s.FundingQuery, request)
+        own = trading_settings(request.user)
+        hours = params.get("hours") or own.holding_h
         pairs, count, at_ms = queries.funding_ranking(
-            hours=params["hours"], exchanges=params.get("exchange"), limit=params["limit"]
+            hours=hours, exchanges=params.get("exchange"), limit=params["limit"], own_taker_pct=own.taker_fees_pct
         )
         rows = [
             {
@@ -206,7 +212,7 @@ class FundingView(APIView):
             }
             for pair in pairs
         ]
-        data = {"pairs": rows, "count": count, "hours": params["hours"], "now_ms": at_ms, "timestamp": _now()}
+        data = {"pairs": rows, "count": count, "hours": hours, "now_ms": at_ms, "timestamp": _now()}
         return Response(s.FundingSerializer(data).data)
 
 
@@ -218,14 +224,16 @@ class SymbolArbitrageView(APIView):
         """Open opportunities with a leg on one instrument, best net spread first."""
         instrument = symbol_or_404(symbol)
         params = query(s.ArbitrageQuery, request)
+        own = trading_settings(request.user)
         found, count = queries.open_opportunities(
             instrument=instrument,
             exchanges=params.get("exchange"),
-            min_spread_pct=params.get("min_spread"),
+            min_spread_pct=params.get("min_spread", own.min_net_spread_pct),
             min_size_base=params.get("min_size"),
             limit=params["limit"],
+            own_taker_pct=own.taker_fees_pct,
         )
-        found = queries.with_funding(found, params["hours"])
+        found = queries.with_funding(found, params.get("hours") or own.holding_h)
         data = {"symbol": instrument, "opportunities": found, "count": count, "timestamp": _now()}
         return Response(s.SymbolOpportunitiesSerializer(data).data)
 
@@ -241,12 +249,13 @@ class SpreadView(APIView):
         tags=["market"],
     )
     def get(self, request: Request, symbol: str, exchange1: str, exchange2: str) -> Response:
-        """Buying on one exchange and selling on the other, both ways, after taker fees."""
+        """Buying on one exchange and selling on the other, both ways, after taker fees (the
+        caller's own where they set any)."""
         instrument = symbol_or_404(symbol)
         first, second = exchange_or_404(exchange1), exchange_or_404(exchange2)
         if first == second:
             raise ValidationError({"exchange2": "must differ from exchange1"})
-        pair = queries.pair_spreads(instrument, first, second)
+        pair = queries.pair_spreads(instrument, first, second, trading_settings(request.user).taker_fees_pct)
         data = {
             "symbol": pair.symbol,
             "exchange1": pair.exchange1,

@@ -3,6 +3,7 @@ database. Never the engine's memory."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from arbitrage import pages
+from arbitrage.fee_tables import with_own_fees
 from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
 from arbitrage.history import summary
 from arbitrage.messages import OpportunityFunding
@@ -20,7 +22,7 @@ from arbitrage.models import Opportunity
 from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quotes
 from arbitrage.spreads import HUNDRED, exact_spread
 from arbitrage.tracker import rank
-from feeds.configuration import exchange_names
+from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Exchange, Instrument
 from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
 from feeds.types import Quote
@@ -129,16 +131,29 @@ class PairSpreads:
     best: dict | None
 
 
-def pair_spreads(instrument: str, exchange1: str, exchange2: str) -> PairSpreads:
-    """Both directions of trading `instrument` between two exchanges, after taker fees."""
+def admin_taker_fees_pct() -> dict[str, Decimal]:
+    """exchange -> the admin's taker fee, percent (admin → Exchanges): the engine's figures' fees."""
+    return {exchange: taker for exchange, (taker, _) in exchange_fees().items()}
+
+
+def taker_fees_pct(own_taker_pct: Mapping[str, Decimal] | None = None) -> dict[str, Decimal]:
+    """exchange -> the taker fee a user pays: their own where they set one, the admin's elsewhere."""
+    return {**admin_taker_fees_pct(), **(own_taker_pct or {})}
+
+
+def pair_spreads(
+    instrument: str, exchange1: str, exchange2: str, own_taker_pct: Mapping[str, Decimal] | None = None
+) -> PairSpreads:
+    """Both directions of trading `instrument` between two exchanges, after taker fees (the
+    user's own where they set any)."""
     row = read_quotes([instrument]).get(instrument, {})
     quote1, quote2 = row.get(exchange1), row.get(exchange2)
     spreads = []
     if quote1 is not None and quote2 is not None:
-        exchanges = {e.id: e for e in Exchange.objects.filter(id__in=[exchange1, exchange2])}
+        fees = taker_fees_pct(own_taker_pct)
         max_age, at_ms = max_quote_age_ms(), clock.now_ms()
         for buy, sell in ((quote1, quote2), (quote2, quote1)):
-            buy_fee, sell_fee = exchanges[buy["exchange"]].taker_fee_pct, exchanges[sell["exchange"]].taker_fee_pct
+            buy_fee, sell_fee = fees[buy["exchange"]], fees[sell["exchange"]]
             if Decimal(buy["ask"]) <= 0:
                 continue
             spread = exact_spread(_as_quote(buy), _as_quote(sell), buy_fee, sell_fee)
@@ -166,6 +181,15 @@ def pair_spreads(instrument: str, exchange1: str, exchange2: str) -> PairSpreads
     return PairSpreads(instrument, exchange1, exchange2, quote1, quote2, spreads, spreads[0] if spreads else None)
 
 
+def own_open_opportunities(own_taker_pct: Mapping[str, Decimal] | None = None) -> list[dict]:
+    """The open opportunities as the cache holds them, their net figures at the user's own taker
+    fees where they set any (arbitrage/fee_tables.py); unchanged for everyone else."""
+    found = read_open_opportunities()
+    if own_taker_pct and found:
+        found = with_own_fees(found, own_taker_pct, admin_taker_fees_pct())
+    return found
+
+
 def open_opportunities(
     *,
     instrument: str | None = None,
@@ -173,10 +197,12 @@ def open_opportunities(
     min_spread_pct: Decimal | None = None,
     min_size_base: Decimal | None = None,
     limit: int | None = None,
+    own_taker_pct: Mapping[str, Decimal] | None = None,
 ) -> tuple[list[dict], int]:
-    """Open opportunities, best net spread first, and how many matched before the limit."""
+    """Open opportunities, best net spread (at the user's own fees) first, and how many matched
+    before the limit."""
     matched = rank(
-        read_open_opportunities(),
+        own_open_opportunities(own_taker_pct),
         min_spread_pct=min_spread_pct,
         min_size_base=min_size_base,
         instruments={instrument} if instrument else None,
@@ -262,10 +288,14 @@ def listing_exchanges(instrument: str) -> set[str]:
 
 
 def funding_ranking(
-    *, hours: int, exchanges: set[str] | None = None, limit: int | None = None
+    *,
+    hours: int,
+    exchanges: set[str] | None = None,
+    limit: int | None = None,
+    own_taker_pct: Mapping[str, Decimal] | None = None,
 ) -> tuple[list[FundingPair], int, int]:
     """Long/short pairs that earn funding, best per day first; how many matched before the
-    limit; and the time (ms) the countdowns count from."""
+    limit; and the time (ms) the countdowns count from. Entries at the user's own taker fees."""
     funding = read_funding()
     quoted = read_quotes(list(funding))
     quotes = {
@@ -273,7 +303,7 @@ def funding_ranking(
         for instrument, row in quoted.items()
         for exchange, message in row.items()
     }
-    fees = dict(Exchange.objects.values_list("id", "taker_fee_pct"))
+    fees = taker_fees_pct(own_taker_pct)
     at_ms = clock.now_ms()
     pairs = funding_pairs(funding, quotes, fees, at_ms, hours)
     if exchanges:
