@@ -7,7 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from accounts.services import watched_instruments
+from accounts.trading import trading_settings
 from arbitrage.api import ApiRoot
+from arbitrage.fee_tables import UserTrading
 from arbitrage.forms import FundingForm, OpportunityFilterForm, ReplayForm
 from arbitrage.models import Opportunity
 from arbitrage.pages import (
@@ -19,8 +21,15 @@ from arbitrage.pages import (
     replay_context,
     spread_points,
 )
-from arbitrage.queries import funding_ranking, listing_exchanges, max_quote_age_ms, price_decimals
-from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
+from arbitrage.queries import (
+    admin_taker_fees_pct,
+    funding_ranking,
+    listing_exchanges,
+    max_quote_age_ms,
+    own_open_opportunities,
+    price_decimals,
+)
+from arbitrage.quote_cache import read_quotes, read_spread_history
 from arbitrage.replay import replay_period, summarise, user_rules
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
@@ -65,13 +74,29 @@ def home(request: HttpRequest) -> HttpResponse:
     return api_root(request) if wants_api else dashboard(request)
 
 
+def own_fees(own: UserTrading) -> dict | None:
+    """The user's own taker fees and the admin's, for the page's script to put what /ws sends
+    (at the admin's fees) at the user's (static/js/opportunities.js); None without any."""
+    if not own.taker_fees_pct:
+        return None
+    admin = admin_taker_fees_pct()
+    return {
+        "own": {exchange: str(fee) for exchange, fee in own.taker_fees_pct.items()},
+        "admin": {exchange: str(fee) for exchange, fee in admin.items()},
+    }
+
+
 @login_required
 def opportunities(request: HttpRequest) -> HttpResponse:
-    """Open opportunities, best net spread first, filtered; /ws keeps the table live."""
-    form = OpportunityFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    """Open opportunities, best net spread (at the user's own fees) first, filtered; /ws keeps
+    the table live. With no filter asked for, the user's own minimum net spread applies."""
+    own = trading_settings(request.user)
+    form = OpportunityFilterForm(request.GET or None, initial={"min_net_spread_pct": own.min_net_spread_pct})
+    filters = dict(form.cleaned_data) if form.is_valid() else {}
+    if not request.GET:
+        filters["min_net_spread_pct"] = own.min_net_spread_pct
     ranked = rank(
-        read_open_opportunities(),
+        own_open_opportunities(own.taker_fees_pct),
         min_spread_pct=filters.get("min_net_spread_pct"),
         min_size_base=filters.get("min_size_base"),
         min_profit_quote=filters.get("min_profit_quote"),
@@ -85,6 +110,7 @@ def opportunities(request: HttpRequest) -> HttpResponse:
         "opportunities": ranked,
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "price_decimals": decimals,
+        "own_fees": own_fees(own),
         "empty_text": "No open opportunity matches. New ones appear here as they open.",
     }
     template = "arbitrage/opportunities.html#table" if request.htmx else "arbitrage/opportunities.html"
@@ -108,7 +134,8 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     decimals = price_decimals()
     rows = price_matrix(quotes, columns, set(), clock.now_ms(), decimals["instruments"])
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
-    ranked = rank(read_open_opportunities(), instruments={instrument})
+    own = trading_settings(request.user)
+    ranked = rank(own_open_opportunities(own.taker_fees_pct), instruments={instrument})
     context = {
         "instrument": instrument,
         "group": group,
@@ -120,6 +147,7 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "filters": {"instruments": [instrument]},
         "price_decimals": decimals,
+        "own_fees": own_fees(own),
         "empty_text": "None open.",
     }
     return render(request, "arbitrage/instrument.html", context)
@@ -129,9 +157,10 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
 def funding(request: HttpRequest) -> HttpResponse:
     """Long on one exchange, short on another, ranked by funding earned per day, with the
     current net spread as the entry and the edge over the holding period asked for."""
-    form = FundingForm(request.GET or None)
-    hours = form.holding_h()
-    pairs, count, now_ms = funding_ranking(hours=hours)
+    own = trading_settings(request.user)
+    form = FundingForm(request.GET or None, initial={"hours": own.holding_h})
+    hours = form.holding_h() or own.holding_h
+    pairs, count, now_ms = funding_ranking(hours=hours, own_taker_pct=own.taker_fees_pct)
     context = {"form": form, "hours": hours, "pairs": pairs, "count": count, "now_ms": now_ms}
     return render(request, "arbitrage/funding.html", context)
 

@@ -83,3 +83,38 @@ def test_the_users_holding_period_is_the_default_of_hours(as_user, alice, monkey
     assert (opportunity["funding"]["hours"], opportunity["funding"]["funding_pct"]) == (24, "0.15000000")
     assert client.get("/api/arbitrage?hours=8").json()["opportunities"][0]["funding"]["hours"] == 8
     assert client.get("/api/funding").json()["hours"] == 24
+
+
+def _page_opportunities(client, url: str = "/opportunities/") -> list[dict]:
+    import json
+    import re
+
+    page = client.get(url).content.decode()
+    found = re.search(r'<script id="open-opportunities" type="application/json">(.*?)</script>', page, re.S)
+    return json.loads(found.group(1))
+
+
+def test_the_opportunities_page_ranks_at_the_users_fees_and_gives_its_script_the_fee_table(client, alice, bob, market):
+    save_trading_settings(alice, fees={"okx": {"taker_fee_pct": "0"}, "gateio": {"taker_fee_pct": "0.01"}})
+    client.force_login(alice)
+    assert [(o["group"], o["net_spread_pct"]) for o in _page_opportunities(client)] == [
+        ("ETH/USD", "0.939905"),
+        ("BTC/USD", "0.894450"),
+    ]
+    page = client.get("/opportunities/").content.decode()
+    assert '<script id="own-fees" type="application/json">' in page and '"okx": "0.00000"' in page
+    # The instrument page's table too.
+    [eth] = _page_opportunities(client, "/instruments/ETH/USDT:USDT/")
+    assert eth["net_spread_pct"] == "0.939905"
+    client.force_login(bob)
+    assert [o["group"] for o in _page_opportunities(client)] == ["BTC/USD", "ETH/USD"]
+    assert 'id="own-fees"' not in client.get("/opportunities/").content.decode()
+
+
+def test_the_opportunities_page_starts_from_the_users_minimum(client, alice, market):
+    save_trading_settings(alice, min_net_spread_pct="0.85")
+    client.force_login(alice)
+    assert [o["group"] for o in _page_opportunities(client)] == ["BTC/USD"]
+    assert 'value="0.850000"' in client.get("/opportunities/").content.decode()
+    # A filter asked for (here: none) wins.
+    assert len(_page_opportunities(client, "/opportunities/?min_net_spread_pct=")) == 2
