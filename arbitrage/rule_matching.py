@@ -3,15 +3,20 @@
 Pure: no Django. Rules are indexed by instrument (plus one list for "any instrument") and kept
 sorted by their minimum net spread, so an opportunity only looks at rules it can satisfy:
 with 10,000 rules, matching costs what the few candidates cost.
+
+A user who set taker fees of their own (Settings) has their rules matched against the
+opportunity's net figures at their fees (`net_after_fees`, as the engine's own), and only when
+the opportunity has a leg on one of those exchanges; every other match costs what it did.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 from arbitrage.tracker import OpenOpportunity
 
 
@@ -27,18 +32,20 @@ class RuleSpec:
     min_profit_quote: Decimal | None = None
     max_quote_age_ms: int | None = None
 
-    def accepts(self, opportunity: OpenOpportunity, now_ms: int) -> bool:
+    def accepts(self, opportunity: OpenOpportunity, now_ms: int, net: tuple[Decimal, Decimal] | None = None) -> bool:
+        """`net`: (net spread %, profit) at the rule's owner's own fees; the engine's otherwise."""
         spread = opportunity.spread
         buy, sell = opportunity.buy, opportunity.sell
+        net_spread_pct, profit_quote = net or (spread.net_spread_pct, spread.profit_quote)
         if self.buy_exchanges and buy.exchange not in self.buy_exchanges:
             return False
         if self.sell_exchanges and sell.exchange not in self.sell_exchanges:
             return False
-        if spread.net_spread_pct < self.min_net_spread_pct:
+        if net_spread_pct < self.min_net_spread_pct:
             return False
         if self.min_size_base is not None and spread.size_base < self.min_size_base:
             return False
-        if self.min_profit_quote is not None and spread.profit_quote < self.min_profit_quote:
+        if self.min_profit_quote is not None and profit_quote < self.min_profit_quote:
             return False
         if self.max_quote_age_ms is not None:
             oldest_recv_ms = min(buy.recv_ns, sell.recv_ns) // 1_000_000
@@ -58,8 +65,10 @@ class _Bucket:
         return self.rules[: bisect.bisect_right(self.thresholds, net_spread_pct)]
 
 
-class RuleIndex:
-    def __init__(self, rules: Iterable[RuleSpec] = ()) -> None:
+class _Rules:
+    """Rules by instrument, plus those on any instrument, each sorted by minimum net spread."""
+
+    def __init__(self, rules: Iterable[RuleSpec]) -> None:
         by_instrument: dict[str, list[RuleSpec]] = {}
         any_instrument: list[RuleSpec] = []
         for rule in rules:
@@ -72,8 +81,14 @@ class RuleIndex:
         self._any = _Bucket(any_instrument)
         self.size = len(any_instrument) + sum(len(b.rules) for b in self._by_instrument.values())
 
-    def match(self, opportunity: OpenOpportunity, now_ms: int) -> list[RuleSpec]:
-        net = opportunity.spread.net_spread_pct
+    def match(
+        self,
+        opportunity: OpenOpportunity,
+        now_ms: int,
+        net: tuple[Decimal, Decimal] | None = None,
+        skip_users: frozenset[int] | set[int] = frozenset(),
+    ) -> list[RuleSpec]:
+        net_spread_pct = opportunity.spread.net_spread_pct if net is None else net[0]
         seen: set[int] = set()
         matched = []
         buckets = [self._any]
@@ -81,8 +96,61 @@ class RuleIndex:
             if (bucket := self._by_instrument.get(instrument)) is not None:
                 buckets.append(bucket)
         for bucket in buckets:
-            for rule in bucket.candidates(net):
-                if rule.id not in seen and rule.accepts(opportunity, now_ms):
+            for rule in bucket.candidates(net_spread_pct):
+                if rule.id in seen or (skip_users and rule.user_id in skip_users):
+                    continue
+                if rule.accepts(opportunity, now_ms, net):
                     seen.add(rule.id)
                     matched.append(rule)
+        return matched
+
+
+class RuleIndex:
+    """Every active rule; `own_fees` (user id -> exchange -> their own taker fee, percent) for the
+    users who set any, and `admin_fee_pct` the fee of an exchange they did not set one for (the
+    engine's: `OpportunityTracker.fee_pct`)."""
+
+    def __init__(
+        self,
+        rules: Iterable[RuleSpec] = (),
+        own_fees: Mapping[int, Mapping[str, Decimal]] | None = None,
+        admin_fee_pct: Callable[[str], Decimal] | None = None,
+    ) -> None:
+        rules = list(rules)
+        self._all = _Rules(rules)
+        self.size = self._all.size
+        owners = {rule.user_id for rule in rules}
+        self.own_fees = {user: dict(fees) for user, fees in (own_fees or {}).items() if fees and user in owners}
+        self.admin_fee_pct = admin_fee_pct or (lambda exchange: DEFAULT_TAKER_FEE_PCT)
+        self._own = {user: _Rules(r for r in rules if r.user_id == user) for user in self.own_fees}
+        self._users_by_exchange: dict[str, set[int]] = {}
+        for user, fees in self.own_fees.items():
+            for exchange in fees:
+                self._users_by_exchange.setdefault(exchange, set()).add(user)
+
+    def own_taker_fees(self, user_id: int, opportunity: OpenOpportunity) -> tuple[Decimal, Decimal] | None:
+        """(buy fee, sell fee) the user pays on the opportunity's legs, when they set their own
+        fee on either exchange; None when the engine's figures are theirs."""
+        fees = self.own_fees.get(user_id)
+        buy, sell = opportunity.buy.exchange, opportunity.sell.exchange
+        if fees is None or (buy not in fees and sell not in fees):
+            return None
+        buy_fee, sell_fee = fees.get(buy), fees.get(sell)
+        return (
+            self.admin_fee_pct(buy) if buy_fee is None else buy_fee,
+            self.admin_fee_pct(sell) if sell_fee is None else sell_fee,
+        )
+
+    def match(self, opportunity: OpenOpportunity, now_ms: int) -> list[RuleSpec]:
+        by_exchange = self._users_by_exchange
+        if not by_exchange:
+            return self._all.match(opportunity, now_ms)
+        affected = by_exchange.get(opportunity.buy.exchange, set()) | by_exchange.get(opportunity.sell.exchange, set())
+        matched = self._all.match(opportunity, now_ms, skip_users=affected)
+        spread = opportunity.spread
+        for user in affected:
+            fees = self.own_taker_fees(user, opportunity)
+            if fees is not None:  # always: the user set a fee on one of its exchanges
+                net = net_after_fees(spread.buy_price, spread.sell_price, spread.size_base, *fees)
+                matched += self._own[user].match(opportunity, now_ms, net)
         return matched
