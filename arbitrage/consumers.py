@@ -42,7 +42,7 @@ from arbitrage.messages import (
     client_message_decoder,
     encoder,
 )
-from arbitrage.queries import resolve_instruments
+from arbitrage.queries import fee_view_of, resolve_instruments
 from arbitrage.snapshots import snapshot_reader
 from arbitrage.socket_writer import frame_writer
 
@@ -137,6 +137,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             backlog_bytes=writer.backlog_bytes if writer else _backlog_unknown,
             user_id=user.pk,
             write_frame=writer.write if writer else None,
+            # The user's own fees as they are now: a change applies from their next connection.
+            fees=await database_sync_to_async(fee_view_of)(user),
         )
         await hub_for(self.channel_layer).join(self.subscriber)
 
@@ -237,7 +239,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
     async def send_snapshot(self, min_seq: int = 0) -> int | None:
         """The cached state this connection watches, in pages, if it reflects update `min_seq`
         or later; returns the update it reflects (None: the cache is older, nothing sent)."""
-        snapshot = await snapshot_reader().read(self.instruments, min_seq)
+        fees = self.subscriber.fees if self.subscriber is not None else None
+        snapshot = await snapshot_reader().read(self.instruments, min_seq, fees)
         if snapshot.seq < min_seq:
             return None
         for text in snapshot.texts:

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import msgspec
+
 from arbitrage.funding import DEFAULT_HOLDING_H
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 
@@ -83,3 +85,35 @@ def with_own_fees(
             opportunity = {**opportunity, **net_figures(opportunity, buy_fee, sell_fee)}
         found.append(opportunity)
     return found
+
+
+class FeeView:
+    """The taker fees a /ws connection's net figures are at: the user's own, the admin's for the
+    rest. Equal views are one key, so connections at the same fees share one encoding."""
+
+    __slots__ = ("_key", "admin", "own")
+
+    def __init__(self, own_pct: Mapping[str, Decimal], admin_pct: Mapping[str, Decimal]) -> None:
+        self.own = dict(own_pct)
+        self.admin = dict(admin_pct)
+        self._key = (tuple(sorted(self.own.items())), tuple(sorted(self.admin.items())))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FeeView) and other._key == self._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def text(self, opportunity_json: str) -> str:
+        """An opportunity's /ws JSON (OpportunityMessage) at these fees; the same text when
+        neither leg is on an exchange the user set a fee for."""
+        opportunity = _decode(opportunity_json)
+        if not touches(opportunity, self.own):
+            return opportunity_json
+        buy_fee = taker_fee_pct(opportunity["buy_exchange"], self.own, self.admin)
+        sell_fee = taker_fee_pct(opportunity["sell_exchange"], self.own, self.admin)
+        return _encode({**opportunity, **net_figures(opportunity, buy_fee, sell_fee)}).decode()
+
+
+_decode = msgspec.json.Decoder(dict).decode
+_encode = msgspec.json.Encoder().encode

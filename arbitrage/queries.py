@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from arbitrage import pages
-from arbitrage.fee_tables import with_own_fees
+from arbitrage.fee_tables import FeeView, with_own_fees
 from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
 from arbitrage.history import summary
 from arbitrage.messages import OpportunityFunding
@@ -179,6 +179,14 @@ def pair_spreads(
             )
         spreads.sort(key=lambda item: item["net_spread_pct"], reverse=True)
     return PairSpreads(instrument, exchange1, exchange2, quote1, quote2, spreads, spreads[0] if spreads else None)
+
+
+def fee_view_of(user) -> FeeView | None:
+    """The fees a user's /ws figures are at; None when they set none of their own."""
+    from accounts.trading import trading_settings
+
+    own = trading_settings(user).taker_fees_pct
+    return FeeView(own, admin_taker_fees_pct()) if own else None
 
 
 def own_open_opportunities(own_taker_pct: Mapping[str, Decimal] | None = None) -> list[dict]:

@@ -9,7 +9,6 @@ from django.shortcuts import render
 from accounts.services import watched_instruments
 from accounts.trading import trading_settings
 from arbitrage.api import ApiRoot
-from arbitrage.fee_tables import UserTrading
 from arbitrage.forms import FundingForm, OpportunityFilterForm, ReplayForm
 from arbitrage.models import Opportunity
 from arbitrage.pages import (
@@ -22,7 +21,6 @@ from arbitrage.pages import (
     spread_points,
 )
 from arbitrage.queries import (
-    admin_taker_fees_pct,
     funding_ranking,
     listing_exchanges,
     max_quote_age_ms,
@@ -74,18 +72,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return api_root(request) if wants_api else dashboard(request)
 
 
-def own_fees(own: UserTrading) -> dict | None:
-    """The user's own taker fees and the admin's, for the page's script to put what /ws sends
-    (at the admin's fees) at the user's (static/js/opportunities.js); None without any."""
-    if not own.taker_fees_pct:
-        return None
-    admin = admin_taker_fees_pct()
-    return {
-        "own": {exchange: str(fee) for exchange, fee in own.taker_fees_pct.items()},
-        "admin": {exchange: str(fee) for exchange, fee in admin.items()},
-    }
-
-
 @login_required
 def opportunities(request: HttpRequest) -> HttpResponse:
     """Open opportunities, best net spread (at the user's own fees) first, filtered; /ws keeps
@@ -110,7 +96,6 @@ def opportunities(request: HttpRequest) -> HttpResponse:
         "opportunities": ranked,
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "price_decimals": decimals,
-        "own_fees": own_fees(own),
         "empty_text": "No open opportunity matches. New ones appear here as they open.",
     }
     template = "arbitrage/opportunities.html#table" if request.htmx else "arbitrage/opportunities.html"
@@ -147,7 +132,6 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "filters": {"instruments": [instrument]},
         "price_decimals": decimals,
-        "own_fees": own_fees(own),
         "empty_text": "None open.",
     }
     return render(request, "arbitrage/instrument.html", context)

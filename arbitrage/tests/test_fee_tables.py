@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import msgspec
 
-from arbitrage.fee_tables import net_figures, taker_fee_pct, with_own_fees
+from arbitrage.fee_tables import FeeView, net_figures, taker_fee_pct, with_own_fees
 from arbitrage.messages import OpportunityMessage
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, exact_spread
 from arbitrage.tests.factories import make_quote
@@ -76,3 +76,14 @@ def test_only_opportunities_on_the_users_exchanges_change_and_order_is_kept():
 def test_no_fee_of_ones_own_returns_the_same_list():
     opportunities = [_cached()]
     assert with_own_fees(opportunities, {}, ADMIN) is opportunities
+
+
+def test_a_fee_view_rewrites_only_opportunities_on_the_users_exchanges():
+    view = FeeView({"binance": Decimal("0.02")}, ADMIN)
+    assert view == FeeView({"binance": Decimal("0.02")}, dict(ADMIN)) and len({view, FeeView({}, ADMIN)}) == 2
+    text = msgspec.json.encode(_cached()).decode()
+    rewritten = msgspec.json.decode(view.text(text))
+    assert (rewritten["net_spread_pct"], rewritten["profit_quote"]) == ("0.924450", "0.46222500")
+    assert list(rewritten) == list(_cached())  # the same fields in the same order
+    elsewhere = msgspec.json.encode(_cached(buy_exchange="okx")).decode()
+    assert view.text(elsewhere) is elsewhere

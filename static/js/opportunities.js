@@ -2,9 +2,8 @@
 // quote family): a head row with the group's best pair, then its pairs, shown when expanded.
 // Pairs appear, update in place and fade out when they close; a snapshot replaces them all.
 // A heading sorts groups (and the pairs in each) by its column; the filters narrow live rows
-// as the server narrowed the first ones. Net figures are at the user's own fees (own_fees.js).
+// as the server narrowed the first ones.
 import { connectFeed } from "./feed.js";
-import { ownFees } from "./own_fees.js";
 import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, quoteCurrency } from "./format.js";
 
 const SORT_KEYS = {
@@ -34,7 +33,6 @@ export function opportunityTable(table) {
     exchanges: list(table.dataset.exchanges),
     instruments: list(table.dataset.instruments),
   };
-  const atOwnFees = ownFees();
   const placeholder = table.querySelector("tbody.placeholder");
   const groups = new Map(); // group -> {name, tbody, head, pairs: Map(id -> {o, tr, closing})}
   const expanded = new Set([...table.querySelectorAll("tbody.group .expand[aria-expanded=true]")].map((b) => b.closest("tbody").dataset.group));
@@ -182,8 +180,7 @@ export function opportunityTable(table) {
   }
 
   function onOpportunities(items) {
-    for (const item of items) {
-      const o = atOwnFees(item);
+    for (const o of items) {
       const found = findPair(o.id);
       if (!matches(o)) {
         if (found) drop(found.group, o.id);
