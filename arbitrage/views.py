@@ -28,7 +28,7 @@ from arbitrage.queries import (
     price_decimals,
 )
 from arbitrage.quote_cache import read_quotes, read_spread_history
-from arbitrage.replay import replay_period, summarise, user_rules
+from arbitrage.replay import replay_period, summarise, user_own_fees, user_rules
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
 from feeds.configuration import exchange_names
@@ -158,6 +158,7 @@ def replay(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         start, end, rule = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["rule"]
         rules = user_rules(request.user, [rule.id] if rule else None)
-        report = replay_period(int(start.timestamp() * 1000), int(end.timestamp() * 1000), rules=rules)
+        from_ms, to_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+        report = replay_period(from_ms, to_ms, rules=rules, own_fees=user_own_fees(request.user))
         context.update(replay_context(report, summarise(report), rules))
     return render(request, "arbitrage/replay.html", context)
