@@ -18,6 +18,7 @@ from accounts import tokens
 from accounts.email_verification import why_no_alert_email
 from accounts.models import AlertEvent, AlertRule
 from accounts.webhooks import WebhookURLError, validate_webhook_url
+from feeds.serializers import fee_pct_field
 from feeds.symbols import UnknownExchange, UnknownSymbol, canonical_form, resolve_exchange, resolve_symbol
 from lib.paging import PageQuery, page_serializer
 
@@ -244,15 +245,7 @@ MAX_HOLDING_H = 720  # as arbitrage.funding.MAX_HOLDING_H: the funding API's own
 
 
 def _fee(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        min_value=Decimal(0),
-        max_value=Decimal(1),
-        allow_null=True,
-        required=False,
-        help_text=help_text,
-    )
+    return fee_pct_field(help_text, allow_null=True, required=False)
 
 
 class OwnFeeInput(serializers.Serializer):
