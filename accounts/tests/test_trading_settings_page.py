@@ -71,3 +71,10 @@ def test_logged_out_visitors_are_sent_to_log_in(client):
     response = client.post("/accounts/settings/trading/", _form(taker_gateio="0.04"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not ExchangeFee.objects.exists()
+
+
+def test_admin_shows_a_users_own_fees(client, admin, alice):
+    save_trading_settings(alice, fees={"kucoin": {"taker_fee_pct": "0.045"}})
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
+    assert "kucoin" in page and "0.04500" in page
