@@ -105,10 +105,17 @@ class _Rules:
         return matched
 
 
+OwnFeePair = tuple[Decimal | None, Decimal | None]  # a user's own fee on the buy and sell exchange
+
+
 class RuleIndex:
     """Every active rule; `own_fees` (user id -> exchange -> their own taker fee, percent) for the
     users who set any, and `admin_fee_pct` the fee of an exchange they did not set one for (the
-    engine's: `OpportunityTracker.fee_pct`)."""
+    engine's: `OpportunityTracker.fee_pct`, read at each match so an admin's change applies).
+
+    The rules of users with fees of their own are grouped, per pair of exchanges, by the fees
+    they set on that pair: an opportunity computes one net figure per fee tier in use there, not
+    one per user, and users with no fee on either exchange cost nothing."""
 
     def __init__(
         self,
@@ -119,38 +126,54 @@ class RuleIndex:
         rules = list(rules)
         self._all = _Rules(rules)
         self.size = self._all.size
-        owners = {rule.user_id for rule in rules}
-        self.own_fees = {user: dict(fees) for user, fees in (own_fees or {}).items() if fees and user in owners}
+        by_user: dict[int, list[RuleSpec]] = {}
+        for rule in rules:
+            by_user.setdefault(rule.user_id, []).append(rule)
+        self.own_fees = {user: dict(fees) for user, fees in (own_fees or {}).items() if fees and user in by_user}
         self.admin_fee_pct = admin_fee_pct or (lambda exchange: DEFAULT_TAKER_FEE_PCT)
-        self._own = {user: _Rules(r for r in rules if r.user_id == user) for user in self.own_fees}
-        self._users_by_exchange: dict[str, set[int]] = {}
-        for user, fees in self.own_fees.items():
-            for exchange in fees:
-                self._users_by_exchange.setdefault(exchange, set()).add(user)
+        self._own_rules = {user: by_user[user] for user in self.own_fees}
+        # (buy exchange, sell exchange) -> (users with a fee of their own on either, their rules by those fees)
+        self._pairs: dict[tuple[str, str], tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]] = {}
+
+    def _pair(self, buy: str, sell: str) -> tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]:
+        found = self._pairs.get((buy, sell))
+        if found is None:
+            affected: set[int] = set()
+            by_fees: dict[OwnFeePair, list[RuleSpec]] = {}
+            for user, fees in self.own_fees.items():
+                key = (fees.get(buy), fees.get(sell))
+                if key != (None, None):
+                    affected.add(user)
+                    by_fees.setdefault(key, []).extend(self._own_rules[user])
+            found = (frozenset(affected), [(key, _Rules(found)) for key, found in by_fees.items()])
+            self._pairs[(buy, sell)] = found
+        return found
+
+    def _fees(self, own: OwnFeePair, opportunity: OpenOpportunity) -> tuple[Decimal, Decimal]:
+        own_buy, own_sell = own
+        return (
+            self.admin_fee_pct(opportunity.buy.exchange) if own_buy is None else own_buy,
+            self.admin_fee_pct(opportunity.sell.exchange) if own_sell is None else own_sell,
+        )
 
     def own_taker_fees(self, user_id: int, opportunity: OpenOpportunity) -> tuple[Decimal, Decimal] | None:
         """(buy fee, sell fee) the user pays on the opportunity's legs, when they set their own
         fee on either exchange; None when the engine's figures are theirs."""
         fees = self.own_fees.get(user_id)
-        buy, sell = opportunity.buy.exchange, opportunity.sell.exchange
-        if fees is None or (buy not in fees and sell not in fees):
+        if fees is None:
             return None
-        buy_fee, sell_fee = fees.get(buy), fees.get(sell)
-        return (
-            self.admin_fee_pct(buy) if buy_fee is None else buy_fee,
-            self.admin_fee_pct(sell) if sell_fee is None else sell_fee,
-        )
+        own = (fees.get(opportunity.buy.exchange), fees.get(opportunity.sell.exchange))
+        return None if own == (None, None) else self._fees(own, opportunity)
 
     def match(self, opportunity: OpenOpportunity, now_ms: int) -> list[RuleSpec]:
-        by_exchange = self._users_by_exchange
-        if not by_exchange:
+        if not self.own_fees:
             return self._all.match(opportunity, now_ms)
-        affected = by_exchange.get(opportunity.buy.exchange, set()) | by_exchange.get(opportunity.sell.exchange, set())
+        affected, groups = self._pair(opportunity.buy.exchange, opportunity.sell.exchange)
+        if not affected:
+            return self._all.match(opportunity, now_ms)
         matched = self._all.match(opportunity, now_ms, skip_users=affected)
         spread = opportunity.spread
-        for user in affected:
-            fees = self.own_taker_fees(user, opportunity)
-            if fees is not None:  # always: the user set a fee on one of its exchanges
-                net = net_after_fees(spread.buy_price, spread.sell_price, spread.size_base, *fees)
-                matched += self._own[user].match(opportunity, now_ms, net)
+        for own, rules in groups:
+            net = net_after_fees(spread.buy_price, spread.sell_price, spread.size_base, *self._fees(own, opportunity))
+            matched += rules.match(opportunity, now_ms, net)
         return matched

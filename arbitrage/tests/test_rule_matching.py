@@ -125,3 +125,18 @@ def test_own_fees_on_other_exchanges_leave_the_engines_figures():
     index = RuleIndex([own_rule(1, 2, "0.89")], own_fees={2: {"okx": Decimal("0")}})
     assert ids(index.match(opportunity(), T0)) == [1]
     assert index.own_taker_fees(2, opportunity()) is None
+
+
+def test_users_on_the_same_tier_share_one_figure_and_other_tiers_get_theirs():
+    admin = {"binance": Decimal("0.05"), "bybit": Decimal("0.055")}.__getitem__
+    index = RuleIndex(
+        [own_rule(1, 2, "0.92"), own_rule(2, 3, "0.92"), own_rule(3, 4, "0.5"), own_rule(4, 5, "0.92")],
+        own_fees={
+            2: {"binance": Decimal("0.02")},
+            3: {"binance": Decimal("0.02"), "okx": Decimal("0")},
+            4: {"binance": Decimal("0.5")},  # (101 × 0.99945 − 100 × 1.005) = 0.44445 % < 0.5
+        },
+        admin_fee_pct=admin,
+    )
+    assert ids(index.match(opportunity(), T0)) == [1, 2]
+    assert ids(index.match(opportunity(sell_bid="101.1"), T0)) == [1, 2, 3, 4]  # 0.54439 % for user 4
