@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from accounts.models import AlertRule
 from accounts.trading import save_trading_settings
@@ -17,14 +18,21 @@ from lib import clock
 
 
 def _rule(user, min_net: str) -> AlertRule:
-    return AlertRule.objects.create(user=user, name="any", min_net_spread_pct=Decimal(min_net))
+    rule = AlertRule.objects.create(user=user, name="any", min_net_spread_pct=Decimal(min_net))
+    connections.close_all()  # this runs in a worker thread: its connection must not outlive the test
+    return rule
+
+
+def _own_fees(user, fees: dict) -> None:
+    save_trading_settings(user, fees=fees)
+    connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_lower_tier_alerts_its_user_with_their_figures(alice, bob):
     alices = await sync_to_async(_rule)(alice, "0.9")
     bobs = await sync_to_async(_rule)(bob, "0.9")
-    await sync_to_async(save_trading_settings)(alice, fees={"binance": {"taker_fee_pct": "0.02"}})
+    await sync_to_async(_own_fees)(alice, {"binance": {"taker_fee_pct": "0.02"}})
     engine = Engine(get_channel_layer(), fanout_interval_ms=100)
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.055")}
     await engine.refresh_rules()
@@ -51,6 +59,6 @@ async def test_changed_own_fees_reach_the_engines_rules(alice):
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.055")}
     await engine.refresh_rules()
     assert engine.rules.own_fees == {}
-    await sync_to_async(save_trading_settings)(alice, fees={"bybit": {"taker_fee_pct": "0.01"}})
+    await sync_to_async(_own_fees)(alice, {"bybit": {"taker_fee_pct": "0.01"}})
     await engine.refresh_rules()
     assert engine.rules.own_fees == {alice.id: {"bybit": Decimal("0.01000")}}

@@ -8,11 +8,13 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connections
 
 from accounts.trading import save_trading_settings
 from arbitrage.engine import Engine
 from arbitrage.tests.factories import make_quote
 from arbitrage.tests.test_consumer import ORIGIN, _connect, _received
+from feeds.models import Exchange
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,8 +23,16 @@ def _nets(message: dict, key: str) -> list[tuple[str, str, bool]]:
     return [(o["net_spread_pct"], o["profit_quote"], o["profitable"]) for o in message[key]]
 
 
+def _set_up(alice) -> None:
+    # Transactional tests empty the tables: the admin's fees the engine uses, as rows.
+    for exchange, fee in (("binance", "0.05"), ("bybit", "0.055")):
+        Exchange.objects.update_or_create(id=exchange, defaults={"name": exchange, "taker_fee_pct": Decimal(fee)})
+    save_trading_settings(alice, fees={"binance": {"taker_fee_pct": "0.02"}})
+    connections.close_all()  # this runs in a worker thread: its connection must not outlive the test
+
+
 async def test_each_connection_gets_its_users_figures(alice, bob, login_cookie):
-    await sync_to_async(save_trading_settings)(alice, fees={"binance": {"taker_fee_pct": "0.02"}})
+    await sync_to_async(_set_up)(alice)
     engine = Engine(get_channel_layer(), fanout_interval_ms=100)
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.055")}
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", size="1", ts_ms=1)], at_ms=1)
