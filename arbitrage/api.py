@@ -146,7 +146,7 @@ class SummaryView(APIView):
         """Market statistics now, and opportunities per market and exchange pair since a time."""
         params = query(s.SummaryQuery, request)
         since = params.get("since") or _now() - timedelta(days=1)
-        data = queries.market_summary(since, params["limit"])
+        data = queries.market_summary(since, params["limit"], trading_settings(request.user).taker_fees_pct)
         return Response(s.SummarySerializer({**data, "timestamp": _now()}).data)
 
 

@@ -233,8 +233,9 @@ def with_funding(opportunities: list[dict], hours: int) -> list[dict]:
     return found
 
 
-def market_summary(since: datetime, history_limit: int) -> dict:
-    """Now (quotes and open opportunities per exchange) and the history since `since`."""
+def market_summary(since: datetime, history_limit: int, own_taker_pct: Mapping[str, Decimal] | None = None) -> dict:
+    """Now (quotes and open opportunities per exchange, the best at the user's own fees) and the
+    history since `since`."""
     quotes = read_quotes()
     per_exchange: dict[str, dict] = {}
     for row in quotes.values():
@@ -242,7 +243,7 @@ def market_summary(since: datetime, history_limit: int) -> dict:
             entry = per_exchange.setdefault(exchange, {"instruments": 0, "last_update_ms": 0})
             entry["instruments"] += 1
             entry["last_update_ms"] = max(entry["last_update_ms"], quote["recv_ms"])
-    opportunities = read_open_opportunities()
+    opportunities = own_open_opportunities(own_taker_pct)
     best = rank(opportunities, limit=1)
     return {
         "total_symbols": len(quotes),

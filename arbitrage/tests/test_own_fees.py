@@ -115,3 +115,10 @@ def test_the_opportunities_page_starts_from_the_users_minimum(client, alice, mar
     assert 'value="0.850000"' in client.get("/opportunities/").content.decode()
     # A filter asked for (here: none) wins.
     assert len(_page_opportunities(client, "/opportunities/?min_net_spread_pct=")) == 2
+
+
+def test_the_summarys_best_opportunity_is_at_the_users_fees(as_user, alice, bob, market):
+    save_trading_settings(alice, fees={"okx": {"taker_fee_pct": "0"}, "gateio": {"taker_fee_pct": "0.01"}})
+    best = as_user(alice).get("/api/summary").json()["best_opportunity"]
+    assert (best["group"], best["net_spread_pct"]) == ("ETH/USD", "0.939905")
+    assert as_user(bob).get("/api/summary").json()["best_opportunity"]["group"] == "BTC/USD"
