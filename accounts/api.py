@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import serializers as s
-from accounts import services, trading
+from accounts import services, throttles, trading
 from accounts.alerts import delivery, telegram_link
 from accounts.tasks import alert_queue
 from accounts.throttles import LoginThrottle
@@ -191,14 +191,17 @@ class AlertRuleSecretView(APIView):
 class AlertRuleTestView(APIView):
     @extend_schema(
         request=s.AlertTestInput,
-        responses={202: s.AlertTestOutput},
+        responses={202: s.AlertTestOutput, 429: OpenApiResponse(ERROR_SCHEMA, description="Too many tests")},
         examples=[OpenApiExample("webhook", value={"channel": "webhook"}, request_only=True)],
         tags=["me"],
     )
     def post(self, request: Request, rule_id: str) -> Response:
         """Send a test alert, about a made-up opportunity and clearly marked, on one channel of a
-        rule now (queued; the result shows in the alert history). 400 says why a channel cannot."""
+        rule now (queued; the result shows in the alert history). 400 says why a channel cannot;
+        429 when the user asked for more tests than ARBSITE_ALERT_TEST_RATE allows."""
         rule = get_object_or_404(services.visible_alert_rules(request.user), pk=_path_id(rule_id))
+        if refused := throttles.take(request, throttles.ALERT_TEST, throttles.user_key(request.user)):
+            raise Throttled(wait=refused.retry_after_s)
         channel = _valid(s.AlertTestInput, request.data)["channel"]
         try:
             test_id = delivery.queue_test_alert(rule, channel, alert_queue)

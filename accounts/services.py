@@ -6,6 +6,8 @@ decided in one place per object type and no view filters by user on its own.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -31,6 +33,16 @@ def visible_alert_rules(user) -> QuerySet[AlertRule]:
 
 def visible_alert_events(user) -> QuerySet[AlertEvent]:
     return AlertEvent.objects.filter(user=user).select_related("rule")
+
+
+def visible_test_alert(user, test_id: str) -> AlertEvent | None:
+    """The history row of one of the user's test alerts (its id is the made-up opportunity's),
+    None until a worker has claimed it."""
+    try:
+        opportunity_id = uuid.UUID(test_id)
+    except ValueError:
+        return None
+    return visible_alert_events(user).filter(test=True, opportunity_id=opportunity_id).first()
 
 
 def watched_instruments(user) -> set[str]:

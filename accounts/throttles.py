@@ -29,6 +29,7 @@ from arbsite.async_cache import aadd_and_read, incr_counter
 LOGIN = "login"  # password attempts: /api/token/, the login page and the admin's, together
 SIGNUP = "signup"  # accounts created
 ACCOUNT_EMAIL = "account_email"  # password-reset and verification emails, per client address and per recipient
+ALERT_TEST = "alert_test"  # test alerts, per user (a test can send an email or call a webhook)
 
 
 class _CurrentRates:
@@ -177,6 +178,11 @@ def take(request, scope: str, key: str | None = None) -> Refused | None:
     if throttle.allow_request(request, None):
         return None
     return Refused(max(1, math.ceil(throttle.wait() or 1)))
+
+
+def user_key(user) -> str:
+    """The count key of a user, for limits that follow the user across addresses and pages."""
+    return f"user-{user.pk}"
 
 
 def recipient_key(email: str) -> str:

@@ -22,6 +22,8 @@ urlpatterns = [
     path("alerts/<int:pk>/", views.alert_rule, name="alert-rule"),
     path("alerts/<int:pk>/toggle/", views.toggle_alert_rule, name="alert-rule-toggle"),
     path("alerts/<int:pk>/delete/", views.delete_alert_rule, name="alert-rule-delete"),
+    path("alerts/<int:pk>/test/", views.test_alert_rule, name="alert-rule-test"),
+    path("alerts/<int:pk>/test/<str:test_id>/", views.test_alert_result, name="alert-rule-test-result"),
     *(pattern for pattern in auth_urls.urlpatterns if pattern.name not in {"login", "password_reset"}),
 ]
 

@@ -7,10 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services, trading
+from accounts import services, throttles, trading
+from accounts.alerts import delivery
+from accounts.models import AlertEvent
 from accounts.serializers import AlertRuleInput, TradingSettingsInput, WatchInput
+from accounts.tasks import alert_queue
 from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Instrument
 
@@ -247,3 +250,49 @@ def delete_alert_rule(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(services.visible_alert_rules(request.user), pk=pk)
     services.delete_alert_rule(rule)
     return HttpResponse("")  # HTMX swaps the row out
+
+
+# A test's result is asked for this often, this many times, before the page gives up waiting.
+TEST_POLL_S = 1
+TEST_POLL_TRIES = 30
+
+
+def _channel_label(channel: str) -> str:
+    return AlertEvent.Channel(channel).label if channel in AlertEvent.Channel.values else channel
+
+
+@login_required
+@require_POST
+def test_alert_rule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a test alert on one of a rule's channels; answers its result, pending at first."""
+    rule = get_object_or_404(services.visible_alert_rules(request.user), pk=pk)
+    channel = request.POST.get("channel", "")
+    context = {"rule": rule, "channel": channel, "label": _channel_label(channel)}
+    if refused := throttles.take(request, throttles.ALERT_TEST, throttles.user_key(request.user)):
+        context["refused"] = f"Too many tests: try again in {refused.retry_after_s} s."
+    else:
+        try:
+            context["test_id"] = delivery.queue_test_alert(rule, channel, alert_queue)
+        except delivery.AlertTestRefused as exc:
+            context["refused"] = f"Not sent: {exc}."
+    return render(request, "accounts/alerts.html#test_result", {**context, "tries": 0, "poll_s": TEST_POLL_S})
+
+
+@login_required
+@require_GET
+def test_alert_result(request: HttpRequest, pk: int, test_id: str) -> HttpResponse:
+    """A queued test's outcome (its alert history row); polled by the page until it is known."""
+    rule = get_object_or_404(services.visible_alert_rules(request.user), pk=pk)
+    channel = request.GET.get("channel", "")
+    tries = int(request.GET["tries"]) if request.GET.get("tries", "").isdigit() else 0
+    context = {
+        "rule": rule,
+        "channel": channel,
+        "label": _channel_label(channel),
+        "test_id": test_id,
+        "event": services.visible_test_alert(request.user, test_id),
+        "tries": tries + 1,
+        "poll_s": TEST_POLL_S,
+        "gave_up": tries + 1 >= TEST_POLL_TRIES,
+    }
+    return render(request, "accounts/alerts.html#test_result", context)

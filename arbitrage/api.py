@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.trading import trading_settings
 from arbitrage import queries
 from arbitrage import serializers as s
+from arbitrage.fee_tables import UserTrading
 from feeds.symbols import FORMS_HELP, UnknownExchange, UnknownSymbol, resolve_exchange, resolve_symbol
 from lib.paging import page
 
@@ -78,6 +79,7 @@ ROOT_ENDPOINTS = {
     "spread": "/api/spread/{symbol}/{exchange1}/{exchange2}",
     "opportunity_history": "/api/opportunities",
     "funding": "/api/funding",
+    "websocket_messages": "/api/asyncapi.json",
     "token": "/api/token/",
     "token_refresh": "/api/token/refresh/",
     "token_blacklist": "/api/token/blacklist/",
@@ -158,8 +160,9 @@ class ArbitrageView(APIView):
         tags=["market"],
     )
     def get(self, request: Request) -> Response:
-        """Open opportunities, best net spread first, each with its funding leg over `hours`.
-        Net figures are at the caller's own taker fees (GET /api/settings) where they set any."""
+        """Open opportunities, best net spread first, each with its funding leg over `hours`;
+        with `near_miss_bps`, also the pairs within that many basis points of breaking even. Net
+        figures are at the caller's own taker fees (GET /api/settings) where they set any."""
         params = query(s.ArbitrageQuery, request)
         own = trading_settings(request.user)
         found, count = queries.open_opportunities(
@@ -170,7 +173,25 @@ class ArbitrageView(APIView):
             own_taker_pct=own.taker_fees_pct,
         )
         found = queries.with_funding(found, params.get("hours") or own.holding_h)
-        return Response(s.OpportunitiesSerializer({"opportunities": found, "count": count, "timestamp": _now()}).data)
+        data = {"opportunities": found, "count": count, "timestamp": _now()}
+        data.update(_near_misses(params, own))
+        return Response(s.OpportunitiesSerializer(data).data)
+
+
+def _near_misses(params: dict, own: UserTrading, instrument: str | None = None) -> dict:
+    """`near_misses` and `near_miss_count` when the query asks for them (?near_miss_bps=), at
+    the caller's own fees."""
+    if params.get("near_miss_bps") is None:
+        return {}
+    misses, count = queries.near_misses(
+        params["near_miss_bps"],
+        instruments={instrument} if instrument else None,
+        exchanges=params.get("exchange"),
+        min_size_base=params.get("min_size"),
+        limit=params["limit"],
+        own_taker_pct=own.taker_fees_pct,
+    )
+    return {"near_misses": misses, "near_miss_count": count}
 
 
 EIGHT_PLACES = Decimal("1e-8")
@@ -235,6 +256,7 @@ class SymbolArbitrageView(APIView):
         )
         found = queries.with_funding(found, params.get("hours") or own.holding_h)
         data = {"symbol": instrument, "opportunities": found, "count": count, "timestamp": _now()}
+        data.update(_near_misses(params, own, instrument))
         return Response(s.SymbolOpportunitiesSerializer(data).data)
 
 

@@ -44,7 +44,7 @@ from arbitrage.messages import (
 )
 from arbitrage.queries import fee_view_of, resolve_instruments
 from arbitrage.snapshots import snapshot_reader
-from arbitrage.socket_writer import frame_writer
+from arbitrage.socket_writer import FrameWriter, frame_writer
 
 # Application close codes (4401, 4403, 4408, 4429) live in accounts.ws_auth and the README.
 __all__ = ["CLOSE_AUTH_TIMEOUT", "CLOSE_TOKEN_REJECTED", "CLOSE_UNAUTHENTICATED", "LiveFeedConsumer"]
@@ -90,6 +90,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self._timers: list[asyncio.Task] = []
         self.user_group: str | None = None  # joined once authenticated: the user's alerts
         self.subscriber: Subscriber | None = None
+        self.writer: FrameWriter | None = None  # the socket, where daphne gives one
         self.access: WatchedAccess | None = None
         self.rate = MessageRate(MESSAGES_PER_S, MESSAGE_BURST)
         offered = self.scope.get("subprotocols") or []
@@ -130,13 +131,14 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.user_group = user_group(user.pk)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         remember_event_loop()
-        writer = frame_writer(self.base_send)
+        self.writer = writer = frame_writer(self.base_send)
         self.subscriber = Subscriber(
             send_text=self._send_text,
             send_snapshot=self.send_snapshot,
             backlog_bytes=writer.backlog_bytes if writer else _backlog_unknown,
             user_id=user.pk,
             write_frame=writer.write if writer else None,
+            deflate=writer.deflate if writer else False,
             # The user's own fees as they are now: a change applies from their next connection.
             fees=await database_sync_to_async(fee_view_of)(user),
         )
@@ -243,8 +245,14 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         snapshot = await snapshot_reader().read(self.instruments, min_seq, fees)
         if snapshot.seq < min_seq:
             return None
-        for text in snapshot.texts:
-            await self._send_text(text)
+        writer = self.writer
+        if writer is not None:
+            for frame in snapshot.pages.frames(writer.deflate):
+                if not writer.write(frame):
+                    break  # closing
+        else:
+            for text in snapshot.texts:
+                await self._send_text(text)
         return snapshot.seq
 
     async def live_revoked(self, event: dict) -> None:

@@ -29,7 +29,7 @@ from redis.exceptions import RedisError
 from arbitrage import presence
 from arbitrage.fee_tables import FeeView
 from arbitrage.messages import spliced
-from arbitrage.socket_writer import text_frame
+from arbitrage.socket_writer import SharedMessages
 from arbsite.service_watch import REDIS, ServiceWatch
 from lib.clock import now_ms
 
@@ -58,9 +58,11 @@ class Subscriber:
     send_snapshot: Callable[[int], Awaitable[int | None]]
     backlog_bytes: Callable[[], int]
     user_id: int
-    # Writes a frame made by socket_writer.text_frame; False when the connection is closing.
-    # None where the server gives no socket: texts go through `send_text`.
+    # Writes a frame made by socket_writer.text_frame, or deflate_frame when `deflate`; False
+    # when the connection is closing. None where the server gives no socket: texts go through
+    # `send_text`.
     write_frame: Callable[[bytes], bool] | None = None
+    deflate: bool = False
     instruments: frozenset[str] = frozenset()  # empty: everything
     fees: FeeView | None = None  # the user's own fees; None: the engine's figures as they are
     syncing: bool = False
@@ -91,21 +93,6 @@ def update_texts(event: dict, instruments: frozenset[str], fees: FeeView | None 
     if closed:
         texts.append(spliced("opportunity_closed", seq, closed))
     return texts
-
-
-class Messages:
-    """One update's messages for one subscription: texts, and their frames made on first use."""
-
-    __slots__ = ("_frames", "texts")
-
-    def __init__(self, texts: list[str]) -> None:
-        self.texts = texts
-        self._frames: list[bytes] | None = None
-
-    def frames(self) -> list[bytes]:
-        if self._frames is None:
-            self._frames = [text_frame(text.encode()) for text in self.texts]
-        return self._frames
 
 
 class FanoutHub:
@@ -239,17 +226,17 @@ class FanoutHub:
             # Updates were missed (a layer outage) or the engine restarted: nobody's state holds.
             self.resync_all()
         self.last_seq = seq
-        messages_by_subscription: dict[tuple[frozenset[str], FeeView | None], Messages] = {}
+        messages_by_subscription: dict[tuple[frozenset[str], FeeView | None], SharedMessages] = {}
         for subscriber in list(self.subscribers):
             key = (subscriber.instruments, subscriber.fees)
             messages = messages_by_subscription.get(key)
             if messages is None:
-                messages = Messages(update_texts(event, subscriber.instruments, subscriber.fees))
+                messages = SharedMessages(update_texts(event, subscriber.instruments, subscriber.fees))
                 messages_by_subscription[key] = messages
             if messages.texts:
                 await self._deliver(subscriber, seq, messages)
 
-    async def _deliver(self, subscriber: Subscriber, seq: int, messages: Messages) -> None:
+    async def _deliver(self, subscriber: Subscriber, seq: int, messages: SharedMessages) -> None:
         texts = messages.texts
         if subscriber.syncing:
             if len(subscriber.queued) < MAX_QUEUED_UPDATES:
@@ -269,7 +256,7 @@ class FanoutHub:
             return
         try:
             if subscriber.write_frame is not None:
-                for frame in messages.frames():
+                for frame in messages.frames(subscriber.deflate):
                     if not subscriber.write_frame(frame):
                         return  # closing
             else:

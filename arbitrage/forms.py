@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django import forms
 
 from arbitrage.funding import DEFAULT_HOLDING_H, MAX_HOLDING_H
 from feeds.configuration import exchange_names
+
+DEFAULT_NEAR_MISS_BPS = Decimal(10)
 
 
 class OpportunityFilterForm(forms.Form):
@@ -22,6 +25,17 @@ class OpportunityFilterForm(forms.Form):
     instruments = forms.CharField(
         required=False, help_text="Canonical names, comma-separated (BTC/USDT:USDT, ETH/USDT:USDT)"
     )
+    near_misses = forms.BooleanField(label="Show near misses", required=False)
+    near_miss_bps = forms.DecimalField(
+        label="within (bps)",
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1000"),
+        decimal_places=2,
+        initial=DEFAULT_NEAR_MISS_BPS,
+        help_text="Pairs this close to breaking even after fees",
+        widget=forms.NumberInput(attrs={"step": "any", "placeholder": str(DEFAULT_NEAR_MISS_BPS)}),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -29,6 +43,12 @@ class OpportunityFilterForm(forms.Form):
 
     def clean_instruments(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["instruments"].split(",") if name.strip()]
+
+    def near_miss_distance_bps(self) -> Decimal | None:
+        """The distance asked for when near misses are on (the default when left empty), else None."""
+        if not self.is_valid() or not self.cleaned_data.get("near_misses"):
+            return None
+        return self.cleaned_data.get("near_miss_bps") or DEFAULT_NEAR_MISS_BPS
 
 
 class ReplayForm(forms.Form):

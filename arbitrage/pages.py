@@ -10,6 +10,8 @@ from decimal import Decimal
 from arbitrage.spreads import units_of
 from lib.numbers import tick_decimals
 
+DEFAULT_TAKER_FEE_PCT = Decimal("0.06")  # an exchange with no fee on record, as the tracker's
+
 
 @dataclass(frozen=True)
 class Column:
@@ -17,6 +19,7 @@ class Column:
 
     exchange: str
     max_quote_age_ms: int  # older quotes are stale: greyed, and out of the best bid and ask
+    taker_fee_pct: Decimal = DEFAULT_TAKER_FEE_PCT  # for the row's best net spread
 
 
 @dataclass
@@ -29,12 +32,41 @@ class Cell:
     best_ask: bool = False
 
 
+@dataclass(frozen=True)
+class NetSpread:
+    """Buying at one exchange's ask and selling at another's bid, after both taker fees."""
+
+    buy_exchange: str
+    sell_exchange: str
+    net_spread_pct: Decimal
+
+
+def best_net_spread(cells: list[Cell], fees_pct: Mapping[str, Decimal]) -> NetSpread | None:
+    """The best pair of two exchanges among `cells` (fresh quotes of one instrument), as
+    arbitrage.spreads computes a net spread; None under two exchanges."""
+    best = None
+    for buy in cells:
+        ask = Decimal(buy.quote["ask"])
+        if ask <= 0:
+            continue
+        cost = ask * (1 + fees_pct[buy.exchange] / 100)
+        for sell in cells:
+            if sell.exchange == buy.exchange:
+                continue
+            proceeds = Decimal(sell.quote["bid"]) * (1 - fees_pct[sell.exchange] / 100)
+            net_pct = ((proceeds - cost) / ask * 100).quantize(Decimal("0.0001"))
+            if best is None or net_pct > best.net_spread_pct:
+                best = NetSpread(buy.exchange, sell.exchange, net_pct)
+    return best
+
+
 @dataclass
 class Row:
     instrument: str
     watched: bool
     cells: list[Cell] = field(default_factory=list)
     spread_pct: Decimal | None = None  # best bid vs best ask across exchanges, gross
+    net: NetSpread | None = None  # the best pair of two exchanges after both taker fees
     price_decimals: int | None = None  # from the finest tick among the exchanges listing it
 
 
@@ -56,9 +88,23 @@ def price_decimals(ticks: Iterable[tuple[str, Decimal]]) -> dict[str, dict[str, 
     return {"instruments": instruments, "groups": groups}
 
 
-def matrix_columns(exchanges: list[str], max_quote_age_ms: Mapping[str, int], default_max_age_ms: int) -> list[Column]:
-    """One column per exchange, with the max quote age the page greys its quotes by."""
-    return [Column(exchange, max_quote_age_ms.get(exchange, default_max_age_ms)) for exchange in exchanges]
+def matrix_columns(
+    exchanges: list[str],
+    max_quote_age_ms: Mapping[str, int],
+    default_max_age_ms: int,
+    taker_fees_pct: Mapping[str, Decimal] | None = None,
+) -> list[Column]:
+    """One column per exchange, with the max quote age the page greys its quotes by and the
+    taker fee its net spreads count."""
+    fees = taker_fees_pct or {}
+    return [
+        Column(
+            exchange,
+            max_quote_age_ms.get(exchange, default_max_age_ms),
+            fees.get(exchange, DEFAULT_TAKER_FEE_PCT),
+        )
+        for exchange in exchanges
+    ]
 
 
 def price_matrix(
@@ -68,8 +114,9 @@ def price_matrix(
     now_ms: int,
     decimals: Mapping[str, int] | None = None,
 ) -> list[Row]:
-    """Instruments × exchanges; each row's best bid and best ask among its fresh quotes marked;
-    watched rows first. A quote's age is now − its exchange time (`ts_ms`)."""
+    """Instruments × exchanges; each row's best bid and best ask among its fresh quotes marked,
+    and its best net spread; watched rows first. A quote's age is now − its exchange time (`ts_ms`)."""
+    fees = {column.exchange: column.taker_fee_pct for column in columns}
     rows = []
     for instrument, by_exchange in quotes.items():
         row = Row(instrument, instrument in watched, price_decimals=(decimals or {}).get(instrument))
@@ -90,6 +137,7 @@ def price_matrix(
             bid, ask = Decimal(best_bid.quote["bid"]), Decimal(best_ask.quote["ask"])
             if len(fresh) > 1 and ask:
                 row.spread_pct = ((bid - ask) / ask * 100).quantize(Decimal("0.0001"))
+            row.net = best_net_spread(fresh, fees)
         rows.append(row)
     rows.sort(key=lambda r: (not r.watched, r.instrument))
     return rows

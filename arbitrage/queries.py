@@ -19,6 +19,7 @@ from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
 from arbitrage.history import summary
 from arbitrage.messages import OpportunityFunding
 from arbitrage.models import Opportunity
+from arbitrage.near_miss import near_misses as find_near_misses
 from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quotes
 from arbitrage.spreads import HUNDRED, exact_spread
 from arbitrage.tracker import rank
@@ -217,6 +218,59 @@ def open_opportunities(
         exchanges=exchanges,
     )
     return matched[:limit] if limit else matched, len(matched)
+
+
+def near_misses(
+    within_bps: Decimal,
+    *,
+    instruments: set[str] | None = None,
+    exchanges: set[str] | None = None,
+    min_size_base: Decimal | None = None,
+    limit: int | None = None,
+    own_taker_pct: Mapping[str, Decimal] | None = None,
+) -> tuple[list[dict], int]:
+    """Pairs of the cached quotes at or below break-even (at the user's own taker fees where
+    they set any) within `within_bps` of it, closest first (NearMissSerializer's fields), and how
+    many matched before the limit."""
+    quotes = [_as_quote(message) for row in read_quotes().values() for message in row.values()]
+    fees = taker_fees_pct(own_taker_pct)
+    at_ms = clock.now_ms()
+    found = []
+    for miss in find_near_misses(
+        quotes,
+        fees,
+        max_quote_age_ms(),
+        within_bps=within_bps,
+        now_ms=at_ms,
+        default_max_age_ms=settings.QUOTE_MAX_AGE_MS,
+        allow_cross_quote=settings.ALLOW_CROSS_QUOTE,
+    ):
+        buy, sell, spread = miss.buy, miss.sell, miss.spread
+        if instruments and buy.instrument not in instruments and sell.instrument not in instruments:
+            continue
+        if exchanges and buy.exchange not in exchanges and sell.exchange not in exchanges:
+            continue
+        if min_size_base is not None and spread.size_base < min_size_base:
+            continue
+        found.append(
+            {
+                "group": miss.group,
+                "symbol": buy.instrument,
+                "buy_exchange": buy.exchange,
+                "buy_instrument": buy.instrument,
+                "buy_price": spread.buy_price,
+                "sell_exchange": sell.exchange,
+                "sell_instrument": sell.instrument,
+                "sell_price": spread.sell_price,
+                "gross_spread_pct": spread.gross_spread_pct.quantize(Decimal("0.000001")),
+                "net_spread_pct": spread.net_spread_pct.quantize(Decimal("0.000001")),
+                "to_break_even_bps": miss.to_break_even_bps,
+                "size_base": spread.size_base,
+                "basis_risk": spread.basis_risk,
+                "quote_age_ms": max(0, at_ms - min(buy.recv_ns, sell.recv_ns) // 1_000_000),
+            }
+        )
+    return (found[:limit] if limit else found), len(found)
 
 
 def with_funding(opportunities: list[dict], hours: int) -> list[dict]:

@@ -108,6 +108,15 @@ class ArbitrageQuery(serializers.Serializer):
     exchange = ExchangesField()
     limit = _limit(100)
     hours = _holding_h("for each opportunity's funding leg")
+    near_miss_bps = serializers.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("1000"),
+        max_digits=8,
+        decimal_places=2,
+        help_text="Also list near misses: pairs at or below break-even, within this many basis points "
+        "of it (`near_misses`, closest first; exchange, min_size and limit apply to them too)",
+    )
 
     def validate_min_spread(self, value: float) -> Decimal:
         return Decimal(str(value))
@@ -216,11 +225,38 @@ class SummarySerializer(serializers.Serializer):
     timestamp = serializers.DateTimeField()
 
 
+class NearMissSerializer(serializers.Serializer):
+    """A pair that would open with a few basis points more: buy at the ask, sell at the bid."""
+
+    group = serializers.CharField(help_text="Coin and quote family, e.g. BTC/USD")
+    symbol = serializers.CharField(help_text="The buy leg's canonical instrument")
+    buy_exchange = serializers.CharField()
+    buy_instrument = serializers.CharField()
+    buy_price = serializers.DecimalField(max_digits=None, decimal_places=None, help_text="Per coin")
+    sell_exchange = serializers.CharField()
+    sell_instrument = serializers.CharField()
+    sell_price = serializers.DecimalField(max_digits=None, decimal_places=None)
+    gross_spread_pct = serializers.DecimalField(max_digits=None, decimal_places=None)
+    net_spread_pct = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="After both taker fees; 0 or less"
+    )
+    to_break_even_bps = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="How far the net spread is below zero, basis points"
+    )
+    size_base = serializers.DecimalField(max_digits=None, decimal_places=None, help_text="Coin units at both tops")
+    basis_risk = serializers.BooleanField()
+    quote_age_ms = serializers.IntegerField(help_text="The older leg's age")
+
+
 class OpportunitiesSerializer(serializers.Serializer):
     opportunities = serializers.ListField(
         child=OpportunityWithFundingField(), help_text="Best net spread first, each with its funding leg"
     )
     count = serializers.IntegerField(help_text="Matched, before the limit")
+    near_misses = NearMissSerializer(
+        many=True, required=False, help_text="Only with ?near_miss_bps=: closest to break-even first"
+    )
+    near_miss_count = serializers.IntegerField(required=False, help_text="Near misses matched, before the limit")
     timestamp = serializers.DateTimeField()
 
 

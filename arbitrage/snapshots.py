@@ -6,7 +6,7 @@ concurrent reads against a Redis pool of 32 connections: reads waited past the p
 failed, looked like an outage, and resynced everyone again (101 outages logged in 20 s).
 Here the connections that watch the same instruments (at the same fees: a user's own, see
 arbitrage/fee_tables.py) share one read in flight, and the one just made (for SHARED_FOR_S)
-when it is as new as they need; its messages are encoded once.
+when it is as new as they need; its messages are encoded, framed and compressed once.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from arbitrage.fee_tables import FeeView
 from arbitrage.messages import snapshot_pages
 from arbitrage.quote_cache import aread_snapshot
+from arbitrage.socket_writer import SharedMessages
 
 SHARED_FOR_S = 0.25
 
@@ -25,7 +26,11 @@ SHARED_FOR_S = 0.25
 @dataclass(frozen=True)
 class SnapshotTexts:
     seq: int  # the engine update it reflects
-    texts: list[str]  # its pages, ready to send
+    pages: SharedMessages  # ready to send
+
+    @property
+    def texts(self) -> list[str]:
+        return self.pages.texts
 
 
 Subscription = tuple[frozenset[str], FeeView | None]
@@ -61,7 +66,7 @@ class SnapshotReader:
         ]
         if fees is not None:
             opportunities = [fees.text(text) for text in opportunities]
-        made = SnapshotTexts(snapshot.seq, snapshot_pages(snapshot.seq, snapshot.quotes, opportunities))
+        made = SnapshotTexts(snapshot.seq, SharedMessages(snapshot_pages(snapshot.seq, snapshot.quotes, opportunities)))
         now = asyncio.get_running_loop().time()
         self._made = {key: entry for key, entry in self._made.items() if now - entry[0] < SHARED_FOR_S}
         self._made[(instruments, fees)] = (now, made)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from accounts.services import watched_instruments
 from accounts.trading import trading_settings
 from arbitrage.api import ApiRoot
+from arbitrage.fee_tables import UserTrading
 from arbitrage.forms import FundingForm, OpportunityFilterForm, ReplayForm
 from arbitrage.models import Opportunity
 from arbitrage.pages import (
@@ -24,8 +25,10 @@ from arbitrage.queries import (
     funding_ranking,
     listing_exchanges,
     max_quote_age_ms,
+    near_misses,
     own_open_opportunities,
     price_decimals,
+    taker_fees_pct,
 )
 from arbitrage.quote_cache import read_quotes, read_spread_history
 from arbitrage.replay import replay_period, summarise, user_own_fees, user_rules
@@ -36,10 +39,13 @@ from feeds.models import Instrument
 from lib import clock
 
 api_root = ApiRoot.as_view()
+NEAR_MISS_ROWS = 100  # the closest ones; the API pages through more
 
 
-def _columns(exchanges: list[str]) -> list[Column]:
-    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS)
+def _columns(exchanges: list[str], own: UserTrading) -> list[Column]:
+    """The exchanges' columns, their net spreads at the user's own taker fees where they set any."""
+    fees = taker_fees_pct(own.taker_fees_pct)
+    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS, fees)
 
 
 @login_required
@@ -51,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {exchange for row in quotes.values() for exchange in row} | set(exchange_names(enabled_only=True))
     )
     watched = watched_instruments(request.user)
-    columns = _columns(exchanges)
+    columns = _columns(exchanges, trading_settings(request.user))
     decimals = price_decimals()
     rows = price_matrix(quotes, columns, watched, clock.now_ms(), decimals["instruments"])
     context = {"columns": columns, "rows": rows, "watched": sorted(watched), "price_decimals": decimals}
@@ -93,13 +99,37 @@ def opportunities(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "filters": filters,
+        "near_miss": _near_miss_context(form, filters, decimals["groups"], own),
         "opportunities": ranked,
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "price_decimals": decimals,
         "empty_text": "No open opportunity matches. New ones appear here as they open.",
     }
-    template = "arbitrage/opportunities.html#table" if request.htmx else "arbitrage/opportunities.html"
+    template = "arbitrage/opportunities.html"
+    if request.htmx:
+        template += "#near_misses" if request.GET.get("part") == "near-misses" else "#table"
     return render(request, template, context)
+
+
+def _near_miss_context(
+    form: OpportunityFilterForm, filters: dict, group_decimals: dict[str, int], own: UserTrading
+) -> dict:
+    """The near-miss view's rows when it is on, from the same quotes and filters, at the user's fees."""
+    within_bps = form.near_miss_distance_bps()
+    if within_bps is None:
+        return {"on": False}
+    rows, count = near_misses(
+        within_bps,
+        instruments=set(filters.get("instruments") or ()) or None,
+        exchanges=set(filters.get("exchanges") or ()) or None,
+        min_size_base=filters.get("min_size_base"),
+        limit=NEAR_MISS_ROWS,
+        own_taker_pct=own.taker_fees_pct,
+    )
+    for row in rows:
+        units = units_of(row["buy_instrument"])
+        row.update(price_decimals=group_decimals.get(row["group"]), coin=units.coin)
+    return {"on": True, "within_bps": within_bps, "rows": rows, "count": count}
 
 
 @login_required
@@ -115,11 +145,11 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         return JsonResponse({"points": points})
     # Every exchange that quotes it now or lists it (and may quote it once connected).
     exchanges = set(quotes.get(instrument, {})) | listing
-    columns = _columns(sorted(exchanges) or sorted(exchange_names(enabled_only=True)))
+    own = trading_settings(request.user)
+    columns = _columns(sorted(exchanges) or sorted(exchange_names(enabled_only=True)), own)
     decimals = price_decimals()
     rows = price_matrix(quotes, columns, set(), clock.now_ms(), decimals["instruments"])
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
-    own = trading_settings(request.user)
     ranked = rank(own_open_opportunities(own.taker_fees_pct), instruments={instrument})
     context = {
         "instrument": instrument,

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from accounts import api as accounts_api
 from accounts.urls import browsable_api_urlpatterns
 from arbitrage import api as arbitrage_api
+from arbsite.asyncapi import AsyncApiView
 from feeds import api as feeds_api
 from paper import api as paper_api
 
@@ -64,6 +65,7 @@ urlpatterns = [
     path("admin/instruments/<str:instrument_id>", feeds_api.InstrumentView.as_view(), name="api-admin-instrument"),
     # Documentation, served offline (drf-spectacular-sidecar)
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("asyncapi.json", AsyncApiView.as_view(), name="asyncapi"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     # The browsable API's log in / log out

@@ -13,14 +13,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "arbsite.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from accounts.ws_auth import JWTAuthMiddlewareStack  # noqa: E402
 from accounts.ws_origin import SameOriginValidator  # noqa: E402
-from arbitrage import fast_api  # noqa: E402
+from arbitrage import fast_api, socket_writer  # noqa: E402
 from arbitrage.consumers import LiveFeedConsumer  # noqa: E402
 from arbsite.fast_paths import FastPaths  # noqa: E402
 from arbsite.health import health  # noqa: E402
+
+if settings.WS_COMPRESSION:
+    socket_writer.install_deflate()
 
 websocket_urlpatterns = [path("ws", LiveFeedConsumer.as_asgi())]
 

@@ -24,8 +24,8 @@ from redis.exceptions import RedisError
 from arbsite.async_cache import aget_many
 from arbsite.redis_clients import async_client
 from arbsite.refreshed import Refreshed
-from feeds.configuration import exchange_names
-from feeds.freshness import UNAVAILABLE, judge_feed, overall
+from feeds.configuration import expected_exchanges
+from feeds.freshness import UNAVAILABLE, expected_cadence_ms, judge_feed, overall
 from feeds.status import status_key
 from lib import clock
 
@@ -36,12 +36,14 @@ DATABASE_CHECK_S = 1.0
 class DatabaseCheck:
     ok: bool
     exchange_ids: list[str]  # the exchanges expected to run: as last read, when the database fails
+    max_quote_age_ms: dict[str, int]  # each one's, for its expected cadence
 
 
-def _expected_exchanges() -> list[str] | None:
-    """The exchanges not switched off, which also proves the database answers; None if not."""
+def _expected_exchanges() -> dict[str, int] | None:
+    """The exchanges not switched off and their max quote ages, which also proves the database
+    answers; None if not."""
     try:
-        return list(exchange_names(enabled_only=True))
+        return expected_exchanges()
     except DatabaseError:
         return None
     finally:
@@ -50,11 +52,11 @@ def _expected_exchanges() -> list[str] | None:
 
 async def _check_database() -> DatabaseCheck:
     # Not the caller's thread: a test's open transaction must not be closed under it.
-    exchange_ids = await sync_to_async(_expected_exchanges, thread_sensitive=False)()
-    if exchange_ids is None:
+    expected = await sync_to_async(_expected_exchanges, thread_sensitive=False)()
+    if expected is None:
         last = database_check.value  # the check before this one, still kept while this runs
-        return DatabaseCheck(False, last.exchange_ids if last else [])
-    return DatabaseCheck(True, exchange_ids)
+        return DatabaseCheck(False, last.exchange_ids if last else [], last.max_quote_age_ms if last else {})
+    return DatabaseCheck(True, list(expected), expected)
 
 
 database_check: Refreshed[DatabaseCheck] = Refreshed(_check_database, lambda: DATABASE_CHECK_S)
@@ -89,7 +91,8 @@ async def health_report() -> tuple[dict, int]:
     exchanges = {}
     for eid in database.exchange_ids:
         status = statuses.get(status_key(eid))
-        freshness = judge_feed(status, now_ms, silent_after_ms, down_after_ms)
+        cadence_ms = expected_cadence_ms(silent_after_ms, database.max_quote_age_ms.get(eid))
+        freshness = judge_feed(status, now_ms, cadence_ms, down_after_ms)
         report = {"freshness": freshness.level, "reason": freshness.reason}
         if status is not None:
             report |= {

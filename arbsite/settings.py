@@ -287,6 +287,9 @@ DEFAULT_WATCHED_INSTRUMENTS = _env_list(
 # 10/25 gives tick -> browser p99 61 ms where 20/100 gave 153 ms, for ~8 % more of a core.
 FEED_FLUSH_INTERVAL_MS = int(os.environ.get("ARBSITE_FEED_FLUSH_MS", "10"))
 FANOUT_INTERVAL_MS = int(os.environ.get("ARBSITE_FANOUT_MS", "25"))
+# permessage-deflate on /ws, each update compressed once for every connection
+# (arbitrage.socket_writer); 0 turns it off.
+WS_COMPRESSION = os.environ.get("ARBSITE_WS_COMPRESSION", "1") != "0"
 # A connection that delivers nothing for this long is reconnected although it looks open;
 # /health and the Feeds page call a feed down from then on (feeds.freshness).
 FEED_STALL_TIMEOUT_S = float(os.environ.get("ARBSITE_FEED_STALL_S", "30"))
@@ -330,6 +333,8 @@ REST_FRAMEWORK = {
         "signup": os.environ.get("ARBSITE_SIGNUP_RATE", "10/hour"),
         # Password-reset and verification emails, per client address and per recipient.
         "account_email": os.environ.get("ARBSITE_ACCOUNT_EMAIL_RATE", "5/hour"),
+        # Test alerts a user may ask for (the alerts page and the API together).
+        "alert_test": os.environ.get("ARBSITE_ALERT_TEST_RATE", "10/min"),
     },
     # Proxies in front that append to X-Forwarded-For; 0 trusts only the socket's address.
     "NUM_PROXIES": int(os.environ.get("ARBSITE_NUM_PROXIES", "0")),
@@ -362,7 +367,10 @@ WS_RECHECK_S = float(os.environ.get("ARBSITE_WS_RECHECK_S", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Arbsite API",
     "DESCRIPTION": "Perpetual-futures quotes and cross-exchange opportunities, and each user's alert settings. "
-    "Authenticate with a JWT from /api/token/ (Authorization: Bearer ...) or a logged-in session.",
+    "Authenticate with a JWT from /api/token/ (Authorization: Bearer ...) or a logged-in session. "
+    "The live feed's messages (/ws) are described by an AsyncAPI 3.0 document: "
+    "[/api/asyncapi.json](/api/asyncapi.json).",
+    "EXTERNAL_DOCS": {"description": "The /ws messages (AsyncAPI 3.0)", "url": "/api/asyncapi.json"},
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -48,6 +48,13 @@ def exchange_names(*, enabled_only: bool = False) -> dict[str, str]:
     return dict(rows.order_by("id").values_list("id", "name"))
 
 
+def expected_exchanges() -> dict[str, int]:
+    """id -> max quote age (ms) of each exchange not switched off: the feeds the pages and
+    /health expect to run, and how stale each one's quotes may get."""
+    rows = Exchange.objects.filter(enabled=True).order_by("id")
+    return dict(rows.values_list("id", "max_quote_age_ms"))
+
+
 def disabled_exchange_ids() -> set[str]:
     """The exchanges an admin switched off: no feed worker runs them. An exchange with no row
     is not switched off: it runs with the default settings."""

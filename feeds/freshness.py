@@ -4,7 +4,8 @@ A status that says "connected" proves nothing: a killed worker's last status sta
 cache, and a stalled connection stays open. What counts is how long ago data last arrived and
 how long ago the worker last reported (it does every second):
 
-- fresh: data within the feed's expected cadence (`silent_after_ms`);
+- fresh: data within the feed's expected cadence (`silent_after_ms`, per exchange: see
+  `expected_cadence_ms`);
 - silent: no data for longer than that, or none yet while it connects (amber);
 - down: no data for longer than `down_after_ms` (the stall watchdog's timeout), disconnected
   and backing off, or a worker that stopped reporting for longer than `silent_after_ms` (red);
@@ -28,6 +29,13 @@ class Freshness:
     level: str
     reason: str  # why it is not fresh, for people; empty when fresh
     last_message_age_ms: int | None
+
+
+def expected_cadence_ms(site_silent_after_ms: int, max_quote_age_ms: int | None) -> int:
+    """How long an exchange's feed may go without data before it counts as silent: the site's
+    cadence (ARBSITE_FEED_SILENT_S), or the exchange's max quote age where an admin set it
+    longer (a quiet exchange, whose quotes are still usable for that long, is not flagged early)."""
+    return max(site_silent_after_ms, max_quote_age_ms or 0)
 
 
 def _seconds(ms: int) -> str:

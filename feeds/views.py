@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from feeds.configuration import exchange_names
-from feeds.freshness import judge_feed
+from feeds.configuration import exchange_names, expected_exchanges
+from feeds.freshness import expected_cadence_ms, judge_feed
 from feeds.status import status_key
 from lib import clock
 
@@ -20,6 +20,7 @@ def status(request: HttpRequest) -> HttpResponse:
     (feeds.freshness: amber while silent, red when down); the table refreshes itself. An
     exchange switched off (admin → Exchanges) is not listed: nobody expects it to run."""
     exchanges = exchange_names(enabled_only=True)
+    max_quote_age_ms = expected_exchanges()
     found = cache.get_many([status_key(eid) for eid in exchanges])
     now_ms = clock.now_ms()
     silent_after_ms, down_after_ms = int(settings.FEED_SILENT_S * 1000), int(settings.FEED_STALL_TIMEOUT_S * 1000)
@@ -33,13 +34,19 @@ def status(request: HttpRequest) -> HttpResponse:
                 "id": exchange_id,
                 "name": name,
                 "status": status,
-                "freshness": judge_feed(reported, now_ms, silent_after_ms, down_after_ms),
+                "freshness": judge_feed(
+                    reported,
+                    now_ms,
+                    expected_cadence_ms(silent_after_ms, max_quote_age_ms.get(exchange_id)),
+                    down_after_ms,
+                ),
                 "last_message_age_s": round((now_ms - last) / 1000, 1) if last else None,
                 "connected_for_s": round((now_ms - status["connected_since_ms"]) / 1000)
                 if status.get("connected_since_ms")
                 else None,
                 "last_error_at": datetime.fromtimestamp(error_ms / 1000, UTC) if error_ms else None,
                 "last_error_age_s": round((now_ms - error_ms) / 1000) if error_ms else None,
+                "last_error_age_ms": max(0, now_ms - error_ms) if error_ms else None,
             }
         )
     template = "feeds/status.html#table" if request.htmx else "feeds/status.html"

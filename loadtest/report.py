@@ -120,14 +120,15 @@ def ws_table(summary: dict) -> str:
     failed = ", ".join(f"{k} {v}" for k, v in c["failed"].items()) or "none"
     dropped = ", ".join(f"{k} {v}" for k, v in c["disconnected"].items()) or "none"
     lines = [
-        f"/ws, {summary['target']['mode']}: {c['requested']} clients, {summary['window_s']:g} s "
-        f"→ {summary['json_path']}",
+        f"/ws, {summary['target']['mode']}: {c['requested']} clients"
+        f"{'' if summary['config'].get('compression', True) else ' (not offering deflate)'}, "
+        f"{summary['window_s']:g} s → {summary['json_path']}",
         f"  connected {c['connected']} (failed: {failed}; closed later: {dropped}); connect {_ms(c['connect_ms'])}",
         f"  tick → client    {_ms(summary['latency_ms'])}  ({summary['latency_ms']['count']:,} quotes, "
         f"1 update in {summary['config']['sample_every']} per connection)",
         f"  Arbsite → client {_ms(summary['server_latency_ms'])}",
         f"  updates/s: newest seq {u['newest_seq_per_s']:g}, per connection {u['per_connection_per_s']['mean']:g} "
-        f"(min {u['per_connection_per_s']['min']:g}); messages/s {m['per_s']:,.0f} ({m['mb_per_s']:g} MB/s)",
+        f"(min {u['per_connection_per_s']['min']:g}); messages/s {m['per_s']:,.0f} ({m['mb_per_s']:g} MB/s as JSON)",
         f"  lost {u['lost']}, resynced {u['resynced']} in {u['resyncs']} resyncs; "
         f"client loop lag {_ms(summary['client_loop_lag_ms'])}",
         *_cpu_lines(summary["cpu"]),

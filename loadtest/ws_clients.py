@@ -91,6 +91,7 @@ class ClientConfig:
     first_index: int  # this process's connections are numbered from here, across processes
     count: int
     auth: str  # "bearer", "cookie" or "mixed" (even connections bearer, odd cookie)
+    compression: bool = True  # offer permessage-deflate, as browsers do
     token: str = ""
     cookie: str = ""  # "sessionid=..."
     ramp_batch: int = 50
@@ -123,6 +124,7 @@ class Client:
         self.url = config.urls[index % len(config.urls)]
         self.tally = tally
         self.sample_every = config.sample_every
+        self.compression = "deflate" if config.compression else None
         self.seq = SeqTracker()
         self.ws: StampedConnection | None = None
         self.task: asyncio.Task | None = None
@@ -138,9 +140,10 @@ class Client:
         began = time.perf_counter()
         try:
             async with asyncio.timeout(timeout_s):
-                # Like a browser: offers compression, never pings, no proxy.
+                # Like a browser: offers compression (unless told not to), never pings, no proxy.
                 self.ws = await connect(
                     self.url,
+                    compression=self.compression,
                     create_connection=StampedConnection,
                     ping_interval=None,
                     max_size=None,

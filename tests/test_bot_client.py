@@ -63,8 +63,10 @@ async def test_a_bot_authenticates_subscribes_and_receives_live_quotes(tmp_path)
             assert root["websocket"] == "/ws"
 
         # 1. The token in Sec-WebSocket-Protocol; the server answers "bearer", never the token.
+        #    websockets offers permessage-deflate as browsers do: updates arrive compressed.
         async with websockets.connect(ws_url, subprotocols=["bearer", tokens["access"]], open_timeout=10) as ws:
             assert ws.subprotocol == "bearer"
+            assert ws.response.headers["Sec-WebSocket-Extensions"].startswith("permessage-deflate")
             assert (await next_of_type(ws, "snapshot"))["type"] == "snapshot"
             update = await subscribe_and_receive(ws)
             assert {quote["instrument"] for quote in update["data"]} == {INSTRUMENT}
@@ -72,8 +74,9 @@ async def test_a_bot_authenticates_subscribes_and_receives_live_quotes(tmp_path)
             assert quote["exchange"] == "binance"
             assert float(quote["bid"]) < float(quote["ask"])
 
-        # 2. The token as the first message.
-        async with websockets.connect(ws_url, open_timeout=10) as ws:
+        # 2. The token as the first message, from a client that does not compress.
+        async with websockets.connect(ws_url, open_timeout=10, compression=None) as ws:
+            assert "Sec-WebSocket-Extensions" not in ws.response.headers
             await ws.send(json.dumps({"type": "auth", "token": tokens["access"]}))
             assert (await next_of_type(ws, "snapshot"))["type"] == "snapshot"
             update = await subscribe_and_receive(ws)

@@ -59,6 +59,18 @@ def quote_market() -> None:
     async_to_sync(engine.fan_out)()
 
 
+def quote_close_market() -> None:
+    """BTC: binance 99.9/100, bybit 99.95/100.05, 0.05 % taker fees: no pair pays; buying on
+    binance and selling on bybit is 15 bps from breaking even, the other way 24.99."""
+    Exchange.objects.filter(id__in=["binance", "bybit"]).update(taker_fee_pct=Decimal("0.05"))
+    list_instruments()
+    now_ms = clock.now_ms()
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100, config=load_exchange_config())
+    engine.on_quotes([make_quote("binance", bid="99.9", ask="100", size="2", ts_ms=now_ms)], at_ms=now_ms)
+    engine.on_quotes([make_quote("bybit", bid="99.95", ask="100.05", size="1", ts_ms=now_ms)], at_ms=now_ms)
+    async_to_sync(engine.fan_out)()
+
+
 H = 3_600_000
 
 

@@ -162,6 +162,26 @@ async def test_connections_with_a_socket_get_each_message_framed_once_for_all_of
     assert hub.delivered == 2
 
 
+async def test_connections_that_negotiated_deflate_share_one_compressed_frame_others_get_plain_text():
+    from arbitrage.socket_writer import deflate_frame, text_frame
+
+    hub = FanoutHub(InMemoryChannelLayer())
+    written: list[list[bytes]] = [[], [], []]
+    connections = [FakeConnection(snapshot_seq=10) for _ in written]
+    for connection, frames, deflate in zip(connections, written, (True, True, False), strict=True):
+        connection.subscriber.write_frame = lambda frame, frames=frames: frames.append(frame) or True
+        connection.subscriber.deflate = deflate
+        await _joined(hub, connection)
+    instruments = [f"COIN{n}/USDT:USDT" for n in range(20)]
+
+    await hub.on_update(_event(11, *instruments))
+
+    text = update_texts(_event(11, *instruments), frozenset())[0].encode()
+    assert written == [[deflate_frame(text)], [deflate_frame(text)], [text_frame(text)]]
+    assert written[0][0] is written[1][0]  # compressed once
+    assert hub.delivered == 3
+
+
 async def test_a_connection_closing_under_the_writer_is_skipped_without_error():
     hub = FanoutHub(InMemoryChannelLayer())
     closing, open_ = FakeConnection(snapshot_seq=10), FakeConnection(snapshot_seq=10)

@@ -42,3 +42,32 @@ def test_a_quote_ages_from_the_exchange_time_not_from_when_it_arrived():
 def test_an_exchange_without_a_setting_gets_the_default_max_age():
     columns = matrix_columns(["binance", "newex"], {"binance": 2_500}, default_max_age_ms=5_000)
     assert columns == [Column("binance", 2_500), Column("newex", 5_000)]
+
+
+def test_each_row_has_its_best_net_spread_of_two_exchanges_after_fees():
+    quotes = {
+        "BTC/USDT:USDT": {
+            "binance": _quote("binance", "99.9", "100", NOW_MS),
+            "bybit": _quote("bybit", "100.5", "100.6", NOW_MS),
+            "okx": _quote("okx", "101", "101.1", NOW_MS - 9_000),  # stale: out of the pairs
+        }
+    }
+    columns = matrix_columns(
+        ["binance", "bybit", "okx"],
+        {"okx": 2_000},
+        default_max_age_ms=5_000,
+        taker_fees_pct={"binance": Decimal("0.05"), "bybit": Decimal("0.1")},
+    )
+    assert columns[2].taker_fee_pct == Decimal("0.06")  # none on record: the engine's default
+
+    [row] = price_matrix(quotes, columns, set(), NOW_MS)
+
+    # Buy binance at 100 × 1.0005, sell bybit at 100.5 × 0.999: (100.3995 − 100.05) / 100
+    assert (row.net.buy_exchange, row.net.sell_exchange) == ("binance", "bybit")
+    assert row.net.net_spread_pct == Decimal("0.3495")
+
+
+def test_one_exchange_has_no_net_spread_and_a_paying_pair_needs_two():
+    quotes = {"BTC/USDT:USDT": {"binance": _quote("binance", "101", "100", NOW_MS)}}  # crossed on itself
+    [row] = price_matrix(quotes, matrix_columns(["binance"], {}, 5_000), set(), NOW_MS)
+    assert row.net is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -10,7 +11,7 @@ from wsproto.connection import Connection as WsConnection
 from wsproto.connection import ConnectionType
 from wsproto.events import TextMessage
 
-from arbitrage.socket_writer import FrameWriter, text_frame
+from arbitrage.socket_writer import FrameWriter, accept_deflate, deflate_frame, text_frame
 
 
 @pytest.mark.parametrize(
@@ -129,3 +130,47 @@ def test_a_closing_connection_is_sent_nothing(connection):
     client_socket.setblocking(False)
     with pytest.raises(BlockingIOError):
         client_socket.recv(10)
+
+
+def _inflated_by_a_client(data: bytes) -> list[str]:
+    """What a client that negotiated permessage-deflate (no server context takeover) reads."""
+    from wsproto.extensions import PerMessageDeflate
+
+    extension = PerMessageDeflate()
+    extension.finalize("permessage-deflate; server_no_context_takeover")
+    client = WsConnection(ConnectionType.CLIENT, extensions=[extension])
+    client.receive_data(data)
+    return [event.data for event in client.events() if isinstance(event, TextMessage)]
+
+
+def test_a_deflated_frame_stands_alone_so_one_copy_serves_every_connection():
+    update = json.dumps({"type": "price_update", "seq": 7, "data": [{"bid": "67000.1"}] * 200}).encode()
+
+    frame = deflate_frame(update)
+
+    assert frame[0] == 0xC1  # final, compressed (RSV1), text
+    assert len(frame) < len(update) / 10
+    # The same bytes decode on their own and after another message on the same connection.
+    assert _inflated_by_a_client(frame) == [update.decode()]
+    assert _inflated_by_a_client(deflate_frame(b"[" + b"1," * 600 + b"1]") + frame)[1] == update.decode()
+
+
+def test_a_short_message_is_not_compressed():
+    assert deflate_frame(b'{"type":"price_update","seq":7,"data":[]}') == text_frame(
+        b'{"type":"price_update","seq":7,"data":[]}'
+    )
+
+
+def test_deflate_is_accepted_without_server_context_takeover_and_only_with_a_full_window():
+    from autobahn.websocket.compress import PerMessageDeflate, PerMessageDeflateOffer
+
+    browser_offer = PerMessageDeflateOffer(accept_max_window_bits=True)
+    small_window = PerMessageDeflateOffer(request_max_window_bits=10)
+
+    accepted = accept_deflate([browser_offer])
+
+    negotiated = PerMessageDeflate.create_from_offer_accept(True, accepted)
+    assert negotiated.server_no_context_takeover is True  # autobahn's own sends stand alone too
+    assert negotiated.server_max_window_bits == 15
+    assert accept_deflate([small_window]) is None
+    assert accept_deflate([small_window, browser_offer]).offer is browser_offer

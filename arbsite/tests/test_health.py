@@ -63,6 +63,18 @@ def test_a_stalled_connection_is_silent_then_down(client):
     assert body["status"] == "degraded"
 
 
+@pytest.mark.django_db(transaction=True)  # the check reads exchanges on a thread of its own
+def test_an_exchange_allowed_older_quotes_is_expected_to_be_quieter(client):
+    from feeds.models import Exchange
+
+    Exchange.objects.filter(id="bybit").update(max_quote_age_ms=20_000)  # a quiet exchange
+    report("binance", data_age_s=8)
+    report("bybit", data_age_s=8)
+    body = client.get("/health").json()
+    assert body["exchanges"]["binance"]["freshness"] == "silent"  # the site's 5 s
+    assert body["exchanges"]["bybit"]["freshness"] == "fresh"  # its own 20 s
+
+
 def test_nothing_fresh_is_503(client):
     report("binance", data_age_s=40)
     response = client.get("/health")

@@ -38,5 +38,19 @@ def test_silent_and_down_feeds_are_marked_with_why(client, alice):
     assert 'class="feed-silent"' in silent and "no data for 8 s" in silent
     down = row(page, "okx")
     assert 'class="feed-down"' in down and "no data for 45 s" in down
-    assert "stalled: no data for 30 s" in down and "12 s ago" in down
+    assert "stalled: no data for 30 s" in down
+    # The last error's time of day (UTC) and how long ago, in words.
+    assert re.search(r"<time [^>]*>\d\d:\d\d:\d\d UTC, 12\.\d s ago</time>", down)
     assert 'data-freshness="not-running"' in row(page, "kucoin")
+
+
+def test_silence_is_judged_by_each_exchanges_expected_cadence(client, alice):
+    from feeds.models import Exchange
+
+    Exchange.objects.filter(id="okx").update(max_quote_age_ms=20_000)  # quotes usable for 20 s
+    report("bybit", data_age_s=8)
+    report("okx", data_age_s=8)
+    client.force_login(alice)
+    page = client.get("/feeds/").content.decode()
+    assert 'class="feed-silent"' in row(page, "bybit")
+    assert 'class="feed-fresh"' in row(page, "okx")

@@ -13,6 +13,7 @@ from feeds.freshness import (
     SILENT,
     UNAVAILABLE,
     Freshness,
+    expected_cadence_ms,
     judge_feed,
     overall,
 )
@@ -72,3 +73,9 @@ def test_connected_is_not_enough():
 )
 def test_overall_status(levels, dependencies_ok, expected):
     assert overall(levels, dependencies_ok) == expected
+
+
+def test_the_expected_cadence_is_the_sites_or_the_exchanges_longer_max_quote_age():
+    assert expected_cadence_ms(5_000, None) == 5_000
+    assert expected_cadence_ms(5_000, 2_000) == 5_000  # never flagged sooner than the site says
+    assert expected_cadence_ms(5_000, 20_000) == 20_000

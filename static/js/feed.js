@@ -5,7 +5,7 @@
 // for the last page, so the snapshot's older quotes never overwrite them.
 import { showToast } from "./toasts.js";
 
-export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
+export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed, onAlert } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
   // A page of some instruments keeps to them even if a snapshot sent before the server heard
   // its subscription holds every instrument.
@@ -65,7 +65,7 @@ export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportun
         return;
       }
       if (message.type === "snapshot") snapshotPage(message);
-      else if (message.type === "alert") showToast(message.data);
+      else if (message.type === "alert") onAlert?.(message.data, showToast(message.data));
       else if (assembling) assembling.held.push(message);
       else deliver(message);
     };

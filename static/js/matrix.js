@@ -10,8 +10,11 @@ export function priceMatrix(table) {
   const headers = [...table.tHead.querySelectorAll("th[data-exchange]")];
   const exchanges = headers.map((th) => th.dataset.exchange);
   const maxAgeMs = new Map(headers.map((th) => [th.dataset.exchange, Number(th.dataset.maxQuoteAgeMs)]));
+  // Taker fees as fractions, for each row's best net spread (0.06 % where none is given, as the engine).
+  const feeOf = new Map(headers.map((th) => [th.dataset.exchange, Number(th.dataset.takerFeePct ?? "0.06") / 100]));
   const watched = new Set((table.dataset.watched || "").split(",").filter(Boolean));
   const emptyRow = body.querySelector("tr.empty");
+  const hasNetColumn = Boolean(table.tHead.querySelector("th.net-spread"));
   const filterInput = document.getElementById("matrix-filter");
   const sortSelect = document.getElementById("matrix-sort");
 
@@ -36,6 +39,11 @@ export function priceMatrix(table) {
       spreadPct: null,
       spreadText: "",
       positive: false,
+      netEl: null, // the best pair after fees: its cell, when the table has one
+      netPct: null,
+      netText: "",
+      netRoute: "",
+      netPositive: false,
       bestBid: null,
       bestAsk: null,
       cells: new Map(),
@@ -46,6 +54,7 @@ export function priceMatrix(table) {
         exchange,
         decimals, // the instrument's tick precision, for the prices shown
         maxAgeMs: maxAgeMs.get(exchange),
+        fee: feeOf.get(exchange),
         td: null,
         bidEl: null,
         askEl: null,
@@ -74,6 +83,12 @@ export function priceMatrix(table) {
     [row.spreadTextEl, row.spreadBpsEl] = row.spreadEl.children;
     row.spreadText = row.spreadTextEl.textContent;
     row.positive = row.spreadEl.classList.contains("positive");
+    row.netEl = tr.querySelector("td.net-spread");
+    if (row.netEl) {
+      row.netText = row.netEl.children[0].textContent;
+      row.netRoute = row.netEl.children[2].textContent;
+      row.netPositive = row.netEl.classList.contains("positive");
+    }
     for (const td of tr.querySelectorAll("td[data-exchange]")) {
       const cell = row.cells.get(td.dataset.exchange);
       if (!cell) continue;
@@ -200,14 +215,18 @@ export function priceMatrix(table) {
     return true;
   }
 
-  // Each row's best bid and best ask among its fresh quotes, and the gross spread between them.
+  // Each row's best bid and best ask among its fresh quotes, the gross spread between them,
+  // and the best net spread of two exchanges.
+  const freshCells = []; // reused: rank runs for every touched row on every frame
   function rank(row) {
     let bestBid = null;
     let bestAsk = null;
     let freshCount = 0;
+    freshCells.length = 0;
     for (const cell of row.cells.values()) {
       if (!cell.quote || cell.pending || cell.stale) continue;
       freshCount += 1;
+      freshCells.push(cell);
       if (!bestBid || cell.bid > bestBid.bid) bestBid = cell;
       if (!bestAsk || cell.ask < bestAsk.ask) bestAsk = cell;
     }
@@ -229,6 +248,35 @@ export function priceMatrix(table) {
     }
     const positive = row.spreadPct !== null && row.spreadPct > 0;
     if (positive !== row.positive) row.spreadEl.classList.toggle("positive", (row.positive = positive));
+    if (row.netEl) rankNet(row);
+  }
+
+  // Buy at one exchange's ask, sell at another's bid, both as taker: the best such pair, as
+  // arbitrage.spreads counts it (relative to the price paid). A dozen exchanges at most: every pair.
+  function rankNet(row) {
+    let best = null;
+    let buyAt = null;
+    let sellAt = null;
+    for (const buy of freshCells) {
+      if (!(buy.ask > 0)) continue;
+      const cost = buy.ask * (1 + buy.fee);
+      for (const sell of freshCells) {
+        if (sell === buy) continue;
+        const net = ((sell.bid * (1 - sell.fee) - cost) / buy.ask) * 100;
+        if (best === null || net > best) [best, buyAt, sellAt] = [net, buy, sell];
+      }
+    }
+    row.netPct = best;
+    const text = best === null ? "" : formatPct(best);
+    const [value, bps, route] = row.netEl.children;
+    if (text !== row.netText) {
+      value.textContent = row.netText = text;
+      bps.textContent = best === null ? "" : formatBps(best);
+    }
+    const routeText = best === null ? "" : `${buyAt.exchange} → ${sellAt.exchange}`;
+    if (routeText !== row.netRoute) route.textContent = row.netRoute = routeText;
+    const positive = best !== null && best > 0;
+    if (positive !== row.netPositive) row.netEl.classList.toggle("positive", (row.netPositive = positive));
   }
 
   function mount(row) {
@@ -246,6 +294,14 @@ export function priceMatrix(table) {
     row.spreadBpsEl = document.createElement("small");
     row.spreadEl.append(row.spreadTextEl, row.spreadBpsEl);
     tr.append(th, row.spreadEl);
+    if (hasNetColumn) {
+      row.netEl = document.createElement("td");
+      row.netEl.className = "net-spread";
+      const route = document.createElement("small");
+      route.className = "route";
+      row.netEl.append(span(""), document.createElement("small"), route);
+      tr.append(row.netEl);
+    }
     for (const cell of row.cells.values()) {
       cell.td = document.createElement("td");
       cell.td.dataset.exchange = cell.exchange;
@@ -268,10 +324,11 @@ export function priceMatrix(table) {
   // Sort and filter, client-side: the table is already all here.
   function compare(a, b) {
     const by = sortSelect?.value || "watched";
-    if (by === "spread" && a.spreadPct !== b.spreadPct) {
-      if (a.spreadPct === null) return 1;
-      if (b.spreadPct === null) return -1;
-      return b.spreadPct - a.spreadPct;
+    const key = by === "net" ? "netPct" : "spreadPct";
+    if ((by === "spread" || by === "net") && a[key] !== b[key]) {
+      if (a[key] === null) return 1;
+      if (b[key] === null) return -1;
+      return b[key] - a[key];
     }
     if (by === "watched" && a.watched !== b.watched) return a.watched ? -1 : 1;
     return a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0;
@@ -336,7 +393,7 @@ export function priceMatrix(table) {
       }
       if (turned) rank(row);
     }
-    if (sortSelect?.value === "spread") sortRows();
+    if (sortSelect?.value === "spread" || sortSelect?.value === "net") sortRows();
     reportFreshness();
   }
 

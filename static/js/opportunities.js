@@ -4,6 +4,7 @@
 // A heading sorts groups (and the pairs in each) by its column; the filters narrow live rows
 // as the server narrowed the first ones.
 import { connectFeed } from "./feed.js";
+import { alertSignals } from "./signals.js";
 import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, quoteCurrency } from "./format.js";
 
 const SORT_KEYS = {
@@ -113,9 +114,12 @@ export function opportunityTable(table) {
     openFor(tr, Date.now());
   }
 
+  // Never blank: a row whose opening time is unknown (or not yet seen) says so.
   function openFor(tr, now) {
     const cell = tr.querySelector(".open-for");
-    if (cell && tr.dataset.opened) cell.textContent = formatDuration(Math.max(0, now - Number(tr.dataset.opened)));
+    if (!cell) return;
+    const opened = Number(tr.dataset.opened);
+    cell.textContent = tr.dataset.opened && Number.isFinite(opened) ? formatDuration(Math.max(0, now - opened)) : "just opened";
   }
 
   function schedule(group) {
@@ -276,13 +280,16 @@ const page = document.getElementById("opportunity-table");
 if (page) {
   let handlers = opportunityTable(page.querySelector("table"));
   // A new filter swaps the table in; point the live updates at the new one.
-  document.body.addEventListener("htmx:afterSwap", () => {
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target.id !== "opportunity-table") return; // the near misses refresh on their own
     handlers = opportunityTable(document.querySelector("#opportunity-table table"));
   });
   const filtersBox = document.getElementById("filters-box");
   // Filters open where there is room; on a phone the table comes first.
   if (filtersBox && window.matchMedia("(min-width: 700px)").matches) filtersBox.open = true;
+  const signals = document.getElementById("alert-signals");
   connectFeed({
+    onAlert: signals ? alertSignals(signals) : undefined,
     onSnapshot: (snapshot) => handlers.replace(snapshot.opportunities),
     onOpportunities: (list) => handlers.onOpportunities(list),
     onClosed: (list) => handlers.onClosed(list),

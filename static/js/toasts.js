@@ -32,9 +32,11 @@ function dismiss(key) {
   setTimeout(() => toast.el.remove(), 700);
 }
 
+// Whether the alert opened a toast of its own (a new market event), not one already standing.
 export function showToast(alert) {
   const key = keyOf(alert);
   let toast = toasts.get(key);
+  const opened = !toast;
   if (!toast) {
     const el = document.createElement("div");
     el.className = "toast";
@@ -53,4 +55,5 @@ export function showToast(alert) {
   toast.el.querySelector(".count").textContent = toast.count > 1 ? `${toast.count} alerts for this market` : "";
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => dismiss(key), SHOWN_MS);
+  return opened;
 }

@@ -51,6 +51,12 @@ class Command(BaseCommand):
         live.add_argument("--client-processes", type=int, help="ws: load processes (default one per 500 clients)")
         live.add_argument("--rest-processes", type=int, help="rest: load processes (default one per 500 req/s)")
         live.add_argument("--sample-every", type=int, help="ws: decode 1 price update in N per connection")
+        live.add_argument(
+            "--ws-compression",
+            choices=["deflate", "none"],
+            default="deflate",
+            help="ws: what the clients offer (browsers offer deflate)",
+        )
         live.add_argument("--auth", choices=["mixed", "bearer", "cookie"], default="mixed", help="ws clients' login")
         live.add_argument("--url", help="measure this running server instead of starting one")
         live.add_argument("--username", help="with --url: the user to log in as")
@@ -72,6 +78,7 @@ class Command(BaseCommand):
                     client_processes=options["client_processes"],
                     sample_every=options["sample_every"],
                     auth=options["auth"],
+                    compression=options["ws_compression"] == "deflate",
                 )
                 for n in options["clients"]
             ]

@@ -1,0 +1,94 @@
+"""Alerts in the browser against `run_all --simulate`: a rule's "send test" button shows its
+result inline, and the opportunities page's sound and browser notifications stay off (and
+never ask for permission) until the user turns them on, then signal once per market event.
+The browser's Notification and AudioContext are stood in for, to count what the page does."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chromium import VIEWPORTS, needs_chromium, save_screenshots
+from tests.test_browser_trader_pages import _log_in
+
+pytestmark = [pytest.mark.e2e, needs_chromium]
+
+COUNT_SIGNALS = """
+window.__signals = { asked: 0, notifications: [], beeps: 0 };
+window.Notification = class {
+  // A grant outlives a reload, as the browser's does.
+  static permission = sessionStorage.getItem("granted") ? "granted" : "default";
+  static async requestPermission() {
+    window.__signals.asked += 1;
+    sessionStorage.setItem("granted", "1");
+    this.permission = "granted";
+    return "granted";
+  }
+  constructor(title, options) { window.__signals.notifications.push({ title, ...options }); }
+};
+window.AudioContext = class {
+  currentTime = 0;
+  destination = {};
+  resume() {}
+  createGain() { return { gain: {}, connect: (to) => to }; }
+  createOscillator() {
+    window.__signals.beeps += 1;
+    return { frequency: {}, connect: (to) => to, start() {}, stop() {} };
+  }
+};
+"""
+
+
+async def _signals(page) -> dict:
+    return await page.evaluate("() => ({ ...window.__signals, saved: { ...localStorage } })")
+
+
+async def test_send_test_and_opt_in_alert_signals(demo, browser):
+    context = await browser.new_context(viewport=VIEWPORTS["desktop"])
+    await context.add_init_script(COUNT_SIGNALS)
+    errors = []
+    market = await context.new_page()
+    market.on("pageerror", lambda error: errors.append(str(error)))
+    await _log_in(market, demo)
+
+    # Off by default, and no permission asked on load.
+    await market.goto(demo["url"] + "/opportunities/")
+    await market.wait_for_selector("#live-status[data-state=live]")
+    assert not await market.is_checked("input[name=alert-sound]")
+    assert not await market.is_checked("input[name=alert-notify]")
+    assert (await _signals(market))["asked"] == 0
+
+    # Turned on: permission asked once, on the toggle; both choices kept in localStorage.
+    await market.check("input[name=alert-notify]")
+    await market.check("input[name=alert-sound]")
+    state = await _signals(market)
+    assert state["asked"] == 1
+    assert state["saved"] == {"arbsite.alerts.notify": "on", "arbsite.alerts.sound": "on"}
+    beeps_on_toggle = state["beeps"]
+    await market.reload()
+    await market.wait_for_selector("#live-status[data-state=live]")
+    assert await market.is_checked("input[name=alert-notify]")
+    assert await market.is_checked("input[name=alert-sound]")
+
+    # A rule, and its "send test" button on the alerts page: the result shows inline.
+    rules = await context.new_page()
+    await rules.goto(demo["url"] + "/accounts/alerts/")
+    await rules.fill("#rule-create input[name=name]", "signals")
+    await rules.click("#rule-create button[type=submit]")
+    rule = rules.locator('article.rule[data-rule="signals"]')
+    await rule.wait_for(timeout=10_000)
+    await rule.locator('button.test[data-channel="in_app"]').click()
+    outcome = rule.locator(".test-outcome")
+    await rule.locator('.test-outcome[data-outcome="sent"]').wait_for(timeout=20_000)
+    assert (await outcome.inner_text()).startswith("Test by In App: sent at")
+    await save_screenshots(rules, "alerts-send-test")
+
+    # The test alert reached the opportunities page too: one toast, one sound, one notification.
+    await market.wait_for_function("() => window.__signals.notifications.length === 1", timeout=20_000)
+    state = await _signals(market)
+    assert state["notifications"][0]["title"].startswith("[TEST]")
+    assert state["beeps"] == 1  # the reload reset the count: this one is the alert's
+    assert beeps_on_toggle == 1
+    assert await market.locator("#toasts .toast").count() == 1
+    await save_screenshots(market, "opportunities-signals", full_page=False)
+    assert errors == []
+    await context.close()
