@@ -122,3 +122,23 @@ def test_the_summarys_best_opportunity_is_at_the_users_fees(as_user, alice, bob,
     best = as_user(alice).get("/api/summary").json()["best_opportunity"]
     assert (best["group"], best["net_spread_pct"]) == ("ETH/USD", "0.939905")
     assert as_user(bob).get("/api/summary").json()["best_opportunity"]["group"] == "BTC/USD"
+
+
+def test_near_misses_and_the_prices_page_are_at_the_users_fees(as_user, client, alice, bob):
+    from arbitrage.tests.api_market import quote_close_market
+
+    quote_close_market()  # buy binance 100, sell bybit 99.95: 15 bps from break-even at 0.05 % each
+    save_trading_settings(alice, fees={"binance": {"taker_fee_pct": "0"}, "bybit": {"taker_fee_pct": "0"}})
+    # Alice pays nothing: (99.95 − 100) / 100 × 100 = −0.05 %, 5 bps from break-even.
+    [miss] = as_user(alice).get("/api/arbitrage?near_miss_bps=6").json()["near_misses"]
+    assert (miss["net_spread_pct"], miss["to_break_even_bps"]) == ("-0.050000", "5.00")
+    assert as_user(bob).get("/api/arbitrage?near_miss_bps=6").json()["near_misses"] == []
+    # The Prices page's columns carry her fees, for the net spread its script keeps live.
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    assert 'data-exchange="binance" data-max-quote-age-ms="5000" data-taker-fee-pct="0.00000"' in page
+    client.force_login(bob)
+    assert (
+        'data-exchange="binance" data-max-quote-age-ms="5000" data-taker-fee-pct="0.05000"'
+        in client.get("/").content.decode()
+    )
