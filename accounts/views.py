@@ -80,8 +80,8 @@ def _trading_context(user, posted=None, errors: dict | None = None, saved: bool 
 
 
 def _shown(value):
-    """A decimal as typed: 0.036, not 0.03600."""
-    return None if value is None else value.normalize()
+    """A decimal as typed: 0.036, not 0.03600 (nor 1E+1 for 10)."""
+    return None if value is None else format(value.normalize(), "f")
 
 
 def _trading_input(post) -> dict:

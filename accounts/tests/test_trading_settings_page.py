@@ -78,3 +78,11 @@ def test_admin_shows_a_users_own_fees(client, admin, alice):
     client.force_login(admin)
     page = client.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
     assert "kucoin" in page and "0.04500" in page
+
+
+def test_a_minimum_of_ten_percent_shows_as_typed(client, alice):
+    save_trading_settings(alice, min_net_spread_pct="10")
+    client.force_login(alice)
+    assert (
+        'name="min_net_spread_pct" inputmode="decimal" value="10"' in client.get("/accounts/settings/").content.decode()
+    )
