@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import F
 
 from accounts.alerts import delivery
-from accounts.models import AlertEvent, AlertRule, TelegramLink, User
+from accounts.models import AlertEvent, AlertRule, ExchangeFee, TelegramLink, TradingSettings, User
 from accounts.serializers import AlertRuleInput
 from accounts.services import update_alert_rule
 from accounts.tasks import alert_queue
@@ -17,9 +17,37 @@ def mark_email_verified(modeladmin, request, queryset) -> None:
     queryset.exclude(email="").update(verified_email=F("email"))
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """A user's own settings, shown: they change them in Settings (or the API), which also drops
+    their cached copy; an edit here would not."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TradingSettingsInline(ReadOnlyInline):
+    model = TradingSettings
+    fields = readonly_fields = ["holding_h", "min_net_spread_pct", "updated_at"]
+
+
+class ExchangeFeeInline(ReadOnlyInline):
+    model = ExchangeFee
+    fields = readonly_fields = ["exchange", "taker_fee_pct", "maker_fee_pct", "updated_at"]
+    verbose_name_plural = "own fees (empty: the exchange's)"
+
+
 @admin.register(User)
 class ArbsiteUserAdmin(UserAdmin):
-    """Django's, plus whether the address was verified: alert emails go only to a verified one."""
+    """Django's, plus whether the address was verified: alert emails go only to a verified one,
+    and the user's own fees and defaults (read only)."""
+
+    inlines = [TradingSettingsInline, ExchangeFeeInline]
 
     list_display = [*UserAdmin.list_display, "email_verified"]
     fieldsets = [

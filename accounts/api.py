@@ -1,5 +1,6 @@
-"""The accounts API: JWT endpoints (throttled), and each user's own watchlist, alert rules and
-alert history. Every lookup goes through accounts.services.visible_*: another user's row is a 404."""
+"""The accounts API: JWT endpoints (throttled), and each user's own watchlist, alert rules,
+alert history and trading settings (own fees). Every lookup goes through
+accounts.services.visible_*: another user's row is a 404; settings are always the caller's own."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import serializers as s
-from accounts import services, throttles
+from accounts import services, throttles, trading
 from accounts.alerts import delivery, telegram_link
 from accounts.tasks import alert_queue
 from accounts.throttles import LoginThrottle
@@ -273,3 +274,39 @@ class AlertEventView(APIView):
     def get(self, request: Request, event_id: str) -> Response:
         event = get_object_or_404(services.visible_alert_events(request.user), pk=_path_id(event_id))
         return Response(s.AlertEventOutput(event).data)
+
+
+# --- trading settings ------------------------------------------------------------------------
+def _trading_output(user) -> dict:
+    own = trading.trading_settings(user)
+    fees = {row.pop("exchange"): row for row in trading.fee_table(user)}
+    data = {"holding_h": own.holding_h, "min_net_spread_pct": own.min_net_spread_pct, "fees": fees}
+    return s.TradingSettingsOutput(data).data
+
+
+class TradingSettingsView(APIView):
+    @extend_schema(operation_id="settings_retrieve", responses=s.TradingSettingsOutput, tags=["me"])
+    def get(self, request: Request) -> Response:
+        """My fees per exchange (beside the admin's), holding period and minimum net spread."""
+        return Response(_trading_output(request.user))
+
+    @extend_schema(
+        operation_id="settings_update",
+        request=s.TradingSettingsInput,
+        responses=s.TradingSettingsOutput,
+        examples=[
+            OpenApiExample(
+                "a VIP tier on Binance, 24 h holds",
+                value={"holding_h": 24, "fees": {"binance": {"taker_fee_pct": "0.036", "maker_fee_pct": "0.016"}}},
+                request_only=True,
+            )
+        ],
+        tags=["me"],
+    )
+    def put(self, request: Request) -> Response:
+        """Change my settings: a field left out stays as it is; `fees`, when given, is the whole
+        set of my own fees (an exchange left out pays the admin's again). My net figures change
+        everywhere at once: /api/arbitrage, the pages, my alert rules."""
+        fields = _valid(s.TradingSettingsInput, request.data)
+        trading.save_trading_settings(request.user, **fields)
+        return Response(_trading_output(request.user))

@@ -152,3 +152,39 @@ class TelegramLinkCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: code until {self.expires_at:%H:%M}"
+
+
+class TradingSettings(models.Model):
+    """A user's defaults for what they read: the holding period funding legs are counted over
+    when none is asked for, and the net spread under which opportunities are not shown."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trading_settings")
+    holding_h = models.PositiveSmallIntegerField(default=8, help_text="Hours a position is held, for funding")
+    min_net_spread_pct = models.DecimalField(
+        max_digits=10, decimal_places=6, null=True, blank=True, help_text="Empty: show every opportunity"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "trading settings"
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.holding_h} h"
+
+
+class ExchangeFee(models.Model):
+    """A user's own fees on one exchange (their tier), used for their net figures everywhere;
+    a fee left empty is the exchange's admin default."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exchange_fees")
+    exchange = models.CharField(max_length=20)
+    taker_fee_pct = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    maker_fee_pct = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "exchange"], name="unique_user_exchange_fee")]
+        ordering = ["exchange"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.exchange}"

@@ -18,6 +18,7 @@ from accounts import tokens
 from accounts.email_verification import why_no_alert_email
 from accounts.models import AlertEvent, AlertRule
 from accounts.webhooks import WebhookURLError, validate_webhook_url
+from feeds.serializers import fee_pct_field
 from feeds.symbols import UnknownExchange, UnknownSymbol, canonical_form, resolve_exchange, resolve_symbol
 from lib.paging import PageQuery, page_serializer
 
@@ -237,3 +238,71 @@ class RevocationAwareRefreshSerializer(TokenRefreshSerializer):
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
             raise AuthenticationFailed("The user's password has been changed.", "password_changed")
         return tokens.rotate(refresh)
+
+
+# --- trading settings -------------------------------------------------------------------------
+MAX_HOLDING_H = 720  # as arbitrage.funding.MAX_HOLDING_H: the funding API's own bound
+
+
+def _fee(help_text: str) -> serializers.DecimalField:
+    return fee_pct_field(help_text, allow_null=True, required=False)
+
+
+class OwnFeeInput(serializers.Serializer):
+    taker_fee_pct = _fee("My taker fee on this exchange, percent of notional (0 to 1); null: the admin's")
+    maker_fee_pct = _fee("My maker fee on this exchange, percent of notional (0 to 1); null: the admin's")
+
+
+class TradingSettingsInput(serializers.Serializer):
+    holding_h = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_HOLDING_H,
+        required=False,
+        help_text="Hours a position is held: funding legs are counted over it when `hours` is not given",
+    )
+    min_net_spread_pct = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=6,
+        min_value=Decimal(-100),
+        max_value=Decimal(100),
+        allow_null=True,
+        required=False,
+        help_text="Opportunities under this net spread (at my fees) are not shown; null: all",
+    )
+    fees = serializers.DictField(
+        child=OwnFeeInput(),
+        required=False,
+        help_text="exchange -> my fees there; replaces all my own fees: an exchange left out pays the admin's",
+    )
+
+    def validate_fees(self, value: dict) -> dict:
+        from feeds.configuration import exchange_fees
+
+        known = exchange_fees()
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise serializers.ValidationError(
+                f"unknown exchange {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known))}"
+            )
+        return value
+
+
+class OwnFeeOutput(serializers.Serializer):
+    taker_fee_pct = serializers.DecimalField(
+        max_digits=8, decimal_places=5, allow_null=True, help_text="Mine; null: the admin's"
+    )
+    maker_fee_pct = serializers.DecimalField(
+        max_digits=8, decimal_places=5, allow_null=True, help_text="Mine; null: the admin's"
+    )
+    admin_taker_fee_pct = serializers.DecimalField(max_digits=8, decimal_places=5, help_text="The admin's default")
+    admin_maker_fee_pct = serializers.DecimalField(max_digits=8, decimal_places=5, help_text="The admin's default")
+    effective_taker_fee_pct = serializers.DecimalField(
+        max_digits=8, decimal_places=5, help_text="What my net figures are computed with"
+    )
+    effective_maker_fee_pct = serializers.DecimalField(max_digits=8, decimal_places=5)
+
+
+class TradingSettingsOutput(serializers.Serializer):
+    holding_h = serializers.IntegerField()
+    min_net_spread_pct = serializers.DecimalField(max_digits=10, decimal_places=6, allow_null=True)
+    fees = serializers.DictField(child=OwnFeeOutput(), help_text="exchange -> my fees and the admin's")

@@ -1,5 +1,5 @@
 """Page URLs of accounts: Django's auth views and names (login throttled, password reset only
-with real mail), sign up, email verification, the user's watched instruments and alert rules."""
+with real mail), sign up, email verification, the user's watched instruments, fees and defaults, and alert rules."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("verify-email/<str:token>/", auth_views.verify_email, name="verify-email"),
     path("settings/", views.watchlist, name="settings"),
     path("settings/watched/<int:pk>/remove/", views.unwatch, name="unwatch"),
+    path("settings/trading/", views.trading_settings, name="trading-settings"),
     path("alerts/", views.alert_rules, name="alerts"),
     path("alerts/<int:pk>/", views.alert_rule, name="alert-rule"),
     path("alerts/<int:pk>/toggle/", views.toggle_alert_rule, name="alert-rule-toggle"),

@@ -1,4 +1,5 @@
-"""Page views of accounts: watched instruments and alert rules (getting in: accounts.auth_views)."""
+"""Page views of accounts: watched instruments, fees and defaults, and alert rules (getting in:
+accounts.auth_views)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services, throttles
+from accounts import services, throttles, trading
 from accounts.alerts import delivery
 from accounts.models import AlertEvent
-from accounts.serializers import AlertRuleInput, WatchInput
+from accounts.serializers import AlertRuleInput, TradingSettingsInput, WatchInput
 from accounts.tasks import alert_queue
-from feeds.configuration import exchange_names
+from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Instrument
 
 
@@ -35,6 +36,7 @@ def watchlist(request: HttpRequest) -> HttpResponse:
         "watched": services.visible_watched_instruments(request.user),
         "known": sorted(set(Instrument.objects.filter(listed=True).values_list("instrument", flat=True))),
         "error": error,
+        **_trading_context(request.user),
     }
     template = "accounts/settings.html#watchlist" if request.htmx else "accounts/settings.html"
     return render(request, template, context, status=400 if error else 200)
@@ -46,6 +48,76 @@ def unwatch(request: HttpRequest, pk: int) -> HttpResponse:
     watched = get_object_or_404(services.visible_watched_instruments(request.user), pk=pk)
     services.unwatch_instrument(watched)
     return watchlist_fragment(request)
+
+
+def _trading_context(user, posted=None, errors: dict | None = None, saved: bool = False) -> dict:
+    """The fees-and-defaults form: the user's values (or what they posted) beside the admin's."""
+    own = trading.trading_settings(user)
+    names = exchange_names()
+    fee_errors = (errors or {}).get("fees", {})
+    rows = []
+    for row in trading.fee_table(user):
+        exchange = row["exchange"]
+        wrong = fee_errors.get(exchange, {}) if isinstance(fee_errors, dict) else {}
+        rows.append(
+            {
+                "exchange": exchange,
+                "name": names.get(exchange, exchange),
+                "taker": posted.get(f"taker_{exchange}", "") if posted is not None else _shown(row["taker_fee_pct"]),
+                "maker": posted.get(f"maker_{exchange}", "") if posted is not None else _shown(row["maker_fee_pct"]),
+                "admin_taker": row["admin_taker_fee_pct"],
+                "admin_maker": row["admin_maker_fee_pct"],
+                "taker_errors": wrong.get("taker_fee_pct", []),
+                "maker_errors": wrong.get("maker_fee_pct", []),
+            }
+        )
+    values = (
+        {"holding_h": posted.get("holding_h", ""), "min_net_spread_pct": posted.get("min_net_spread_pct", "")}
+        if posted is not None
+        else {"holding_h": own.holding_h, "min_net_spread_pct": _shown(own.min_net_spread_pct)}
+    )
+    return {"fee_rows": rows, "values": values, "errors": errors or {}, "saved": saved}
+
+
+def _shown(value):
+    """A decimal as typed: 0.036, not 0.03600 (nor 1E+1 for 10)."""
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _trading_input(post) -> dict:
+    """The form's fields as the API's TradingSettingsInput takes them: one validation for both."""
+    fees = {}
+    for exchange in exchange_fees():
+        taker, maker = post.get(f"taker_{exchange}", "").strip(), post.get(f"maker_{exchange}", "").strip()
+        if taker or maker:
+            fees[exchange] = {"taker_fee_pct": taker or None, "maker_fee_pct": maker or None}
+    return {
+        "holding_h": post.get("holding_h", "").strip(),
+        "min_net_spread_pct": post.get("min_net_spread_pct", "").strip() or None,
+        "fees": fees,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def trading_settings(request: HttpRequest) -> HttpResponse:
+    """Save the user's fees per exchange, holding period and minimum net spread."""
+    if request.method == "GET":
+        return redirect("settings")
+    data = TradingSettingsInput(data=_trading_input(request.POST))
+    if not data.is_valid():
+        context = _trading_context(request.user, request.POST, data.errors)
+        if request.htmx:
+            return render(request, "accounts/_trading_settings.html#trading_form", context, status=_invalid(request))
+        watch = {"watched": services.visible_watched_instruments(request.user), "known": [], "error": ""}
+        return render(request, "accounts/settings.html", {**watch, **context}, status=400)
+    trading.save_trading_settings(request.user, **data.validated_data)
+    if request.htmx:
+        return render(
+            request, "accounts/_trading_settings.html#trading_form", _trading_context(request.user, saved=True)
+        )
+    messages.success(request, "Fees and defaults saved.")
+    return redirect("settings")
 
 
 def watchlist_fragment(request: HttpRequest) -> HttpResponse:

@@ -5,12 +5,14 @@ the delivery tasks. Matching happens in the engine (arbitrage/rule_matching.py);
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from decimal import Decimal
 
 from django.db.models import Count, Max
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from arbitrage.rule_matching import RuleSpec
+from arbitrage.rule_matching import RuleIndex, RuleSpec
 from arbsite.background import queue_task
 from arbsite.service_watch import ServiceWatch
 
@@ -19,18 +21,36 @@ logger = logging.getLogger(__name__)
 broker = ServiceWatch("the Celery broker", logger)
 
 
-def rules_version() -> tuple[int, str]:
-    """Changes whenever a rule is added, edited or removed."""
-    from accounts.models import AlertRule
+def rules_version() -> tuple[int, str, int, str]:
+    """Changes whenever a rule is added, edited or removed, or a user's own fees change."""
+    from accounts.models import AlertRule, ExchangeFee
 
     found = AlertRule.objects.aggregate(count=Count("id"), latest=Max("updated_at"))
-    return found["count"], str(found["latest"])
+    fees = ExchangeFee.objects.aggregate(count=Count("id"), latest=Max("updated_at"))
+    return found["count"], str(found["latest"]), fees["count"], str(fees["latest"])
 
 
 def load_rule_specs() -> list[RuleSpec]:
     from accounts.models import AlertRule
 
     return [rule_spec(rule) for rule in AlertRule.objects.filter(active=True)]
+
+
+def load_own_fees() -> dict[int, dict[str, Decimal]]:
+    """user id -> exchange -> their own taker fee, of the users with an active rule who set any."""
+    from accounts.models import AlertRule, ExchangeFee
+
+    owners = AlertRule.objects.filter(active=True).values("user_id")
+    rows = ExchangeFee.objects.filter(user_id__in=owners, taker_fee_pct__isnull=False)
+    found: dict[int, dict[str, Decimal]] = {}
+    for user_id, exchange, fee in rows.values_list("user_id", "exchange", "taker_fee_pct"):
+        found.setdefault(user_id, {})[exchange] = fee
+    return found
+
+
+def load_rule_index(admin_fee_pct: Callable[[str], Decimal]) -> RuleIndex:
+    """The active rules, their owners' own fees, the admin's (the engine's) for the rest."""
+    return RuleIndex(load_rule_specs(), load_own_fees(), admin_fee_pct)
 
 
 def rule_spec(rule) -> RuleSpec:

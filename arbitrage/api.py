@@ -14,8 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.trading import trading_settings
 from arbitrage import queries
 from arbitrage import serializers as s
+from arbitrage.fee_tables import UserTrading
 from feeds.symbols import FORMS_HELP, UnknownExchange, UnknownSymbol, resolve_exchange, resolve_symbol
 from lib.paging import page
 
@@ -81,6 +83,7 @@ ROOT_ENDPOINTS = {
     "token": "/api/token/",
     "token_refresh": "/api/token/refresh/",
     "token_blacklist": "/api/token/blacklist/",
+    "settings": "/api/settings",
     "watchlist": "/api/watchlist",
     "alert_rules": "/api/alerts/rules",
     "alert_events": "/api/alerts/events",
@@ -145,7 +148,7 @@ class SummaryView(APIView):
         """Market statistics now, and opportunities per market and exchange pair since a time."""
         params = query(s.SummaryQuery, request)
         since = params.get("since") or _now() - timedelta(days=1)
-        data = queries.market_summary(since, params["limit"])
+        data = queries.market_summary(since, params["limit"], trading_settings(request.user).taker_fees_pct)
         return Response(s.SummarySerializer({**data, "timestamp": _now()}).data)
 
 
@@ -158,22 +161,26 @@ class ArbitrageView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Open opportunities, best net spread first, each with its funding leg over `hours`;
-        with `near_miss_bps`, also the pairs within that many basis points of breaking even."""
+        with `near_miss_bps`, also the pairs within that many basis points of breaking even. Net
+        figures are at the caller's own taker fees (GET /api/settings) where they set any."""
         params = query(s.ArbitrageQuery, request)
+        own = trading_settings(request.user)
         found, count = queries.open_opportunities(
             exchanges=params.get("exchange"),
-            min_spread_pct=params.get("min_spread"),
+            min_spread_pct=params.get("min_spread", own.min_net_spread_pct),
             min_size_base=params.get("min_size"),
             limit=params["limit"],
+            own_taker_pct=own.taker_fees_pct,
         )
-        found = queries.with_funding(found, params["hours"])
+        found = queries.with_funding(found, params.get("hours") or own.holding_h)
         data = {"opportunities": found, "count": count, "timestamp": _now()}
-        data.update(_near_misses(params))
+        data.update(_near_misses(params, own))
         return Response(s.OpportunitiesSerializer(data).data)
 
 
-def _near_misses(params: dict, instrument: str | None = None) -> dict:
-    """`near_misses` and `near_miss_count` when the query asks for them (?near_miss_bps=)."""
+def _near_misses(params: dict, own: UserTrading, instrument: str | None = None) -> dict:
+    """`near_misses` and `near_miss_count` when the query asks for them (?near_miss_bps=), at
+    the caller's own fees."""
     if params.get("near_miss_bps") is None:
         return {}
     misses, count = queries.near_misses(
@@ -182,6 +189,7 @@ def _near_misses(params: dict, instrument: str | None = None) -> dict:
         exchanges=params.get("exchange"),
         min_size_base=params.get("min_size"),
         limit=params["limit"],
+        own_taker_pct=own.taker_fees_pct,
     )
     return {"near_misses": misses, "near_miss_count": count}
 
@@ -205,8 +213,10 @@ class FundingView(APIView):
         """Long on one exchange and short on another, ranked by funding earned per day, with the
         current spread as the entry cost and the edge after fees and funding over `hours`."""
         params = query(s.FundingQuery, request)
+        own = trading_settings(request.user)
+        hours = params.get("hours") or own.holding_h
         pairs, count, at_ms = queries.funding_ranking(
-            hours=params["hours"], exchanges=params.get("exchange"), limit=params["limit"]
+            hours=hours, exchanges=params.get("exchange"), limit=params["limit"], own_taker_pct=own.taker_fees_pct
         )
         rows = [
             {
@@ -223,7 +233,7 @@ class FundingView(APIView):
             }
             for pair in pairs
         ]
-        data = {"pairs": rows, "count": count, "hours": params["hours"], "now_ms": at_ms, "timestamp": _now()}
+        data = {"pairs": rows, "count": count, "hours": hours, "now_ms": at_ms, "timestamp": _now()}
         return Response(s.FundingSerializer(data).data)
 
 
@@ -235,16 +245,18 @@ class SymbolArbitrageView(APIView):
         """Open opportunities with a leg on one instrument, best net spread first."""
         instrument = symbol_or_404(symbol)
         params = query(s.ArbitrageQuery, request)
+        own = trading_settings(request.user)
         found, count = queries.open_opportunities(
             instrument=instrument,
             exchanges=params.get("exchange"),
-            min_spread_pct=params.get("min_spread"),
+            min_spread_pct=params.get("min_spread", own.min_net_spread_pct),
             min_size_base=params.get("min_size"),
             limit=params["limit"],
+            own_taker_pct=own.taker_fees_pct,
         )
-        found = queries.with_funding(found, params["hours"])
+        found = queries.with_funding(found, params.get("hours") or own.holding_h)
         data = {"symbol": instrument, "opportunities": found, "count": count, "timestamp": _now()}
-        data.update(_near_misses(params, instrument))
+        data.update(_near_misses(params, own, instrument))
         return Response(s.SymbolOpportunitiesSerializer(data).data)
 
 
@@ -259,12 +271,13 @@ class SpreadView(APIView):
         tags=["market"],
     )
     def get(self, request: Request, symbol: str, exchange1: str, exchange2: str) -> Response:
-        """Buying on one exchange and selling on the other, both ways, after taker fees."""
+        """Buying on one exchange and selling on the other, both ways, after taker fees (the
+        caller's own where they set any)."""
         instrument = symbol_or_404(symbol)
         first, second = exchange_or_404(exchange1), exchange_or_404(exchange2)
         if first == second:
             raise ValidationError({"exchange2": "must differ from exchange1"})
-        pair = queries.pair_spreads(instrument, first, second)
+        pair = queries.pair_spreads(instrument, first, second, trading_settings(request.user).taker_fees_pct)
         data = {
             "symbol": pair.symbol,
             "exchange1": pair.exchange1,

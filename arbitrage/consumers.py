@@ -44,7 +44,7 @@ from arbitrage.messages import (
     client_message_decoder,
     encoder,
 )
-from arbitrage.queries import resolve_instruments
+from arbitrage.queries import fee_view_of, resolve_instruments
 from arbitrage.snapshots import snapshot_reader
 from arbitrage.socket_writer import FrameWriter, frame_writer
 
@@ -141,6 +141,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             user_id=user.pk,
             write_frame=writer.write if writer else None,
             deflate=writer.deflate if writer else False,
+            # The user's own fees as they are now: a change applies from their next connection.
+            fees=await database_sync_to_async(fee_view_of)(user),
         )
         await hub_for(self.channel_layer).join(self.subscriber)
 
@@ -251,7 +253,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
     async def send_snapshot(self, min_seq: int = 0) -> int | None:
         """The cached state this connection watches, in pages, if it reflects update `min_seq`
         or later; returns the update it reflects (None: the cache is older, nothing sent)."""
-        snapshot = await snapshot_reader().read(self.instruments, min_seq)
+        fees = self.subscriber.fees if self.subscriber is not None else None
+        snapshot = await snapshot_reader().read(self.instruments, min_seq, fees)
         if snapshot.seq < min_seq:
             return None
         writer = self.writer

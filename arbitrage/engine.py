@@ -23,9 +23,10 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from arbitrage import presence
-from arbitrage.alerting import enqueue_alerts, load_rule_specs, rules_version
+from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
+from arbitrage.fee_tables import net_figures
 from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
 from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
 from arbitrage.quote_cache import (
@@ -119,7 +120,7 @@ class Engine:
         self._changed = asyncio.Event()
         self.channel = ""
         self.rules = RuleIndex()
-        self._rules_version: tuple[int, str] | None = None
+        self._rules_version: tuple[int, str, int, str] | None = None
         self.alert_marks: dict[str, Decimal] = {}  # opportunity id -> net spread last matched at
         self.alert_growth_step_pct = Decimal(str(settings.ALERT_GROWTH_STEP_PCT))
         self.pending_alerts: list[tuple[int, dict]] = []
@@ -219,7 +220,12 @@ class Engine:
             matched = self.rules.match(opportunity, at_ms)
             if matched:
                 message = msgspec.to_builtins(OpportunityMessage.from_open(opportunity))
-                self.pending_alerts.extend((rule.id, message) for rule in matched)
+                for rule in matched:
+                    # A user with fees of their own is told the figures at their fees.
+                    fees = self.rules.own_taker_fees(rule.user_id, opportunity)
+                    self.pending_alerts.append(
+                        (rule.id, message if fees is None else {**message, **net_figures(message, *fees)})
+                    )
 
     def on_message(self, message: dict) -> None:
         kind = message.get("type")
@@ -331,7 +337,7 @@ class Engine:
         try:
             version = await database_sync_to_async(rules_version)()
             if version != self._rules_version:
-                self.rules = RuleIndex(await database_sync_to_async(load_rule_specs)())
+                self.rules = await database_sync_to_async(load_rule_index)(self.tracker.fee_pct)
                 self._rules_version = version
             self.database.succeeded()
         except DatabaseError as exc:

@@ -27,6 +27,7 @@ from channels.layers import BaseChannelLayer
 from redis.exceptions import RedisError
 
 from arbitrage import presence
+from arbitrage.fee_tables import FeeView
 from arbitrage.messages import spliced
 from arbitrage.socket_writer import SharedMessages
 from arbsite.service_watch import REDIS, ServiceWatch
@@ -63,14 +64,16 @@ class Subscriber:
     write_frame: Callable[[bytes], bool] | None = None
     deflate: bool = False
     instruments: frozenset[str] = frozenset()  # empty: everything
+    fees: FeeView | None = None  # the user's own fees; None: the engine's figures as they are
     syncing: bool = False
     behind: bool = False
     queued: list[tuple[int, list[str]]] = field(default_factory=list)
     dropped_updates: int = 0
 
 
-def update_texts(event: dict, instruments: frozenset[str]) -> list[str]:
-    """The /ws messages one update makes for a subscription (empty: everything)."""
+def update_texts(event: dict, instruments: frozenset[str], fees: FeeView | None = None) -> list[str]:
+    """The /ws messages one update makes for a subscription (empty: everything), at a user's
+    own fees when they set any."""
     seq = event["seq"]
     if instruments:
         quotes = [text for instrument, text in event["items"] if instrument in instruments]
@@ -80,6 +83,8 @@ def update_texts(event: dict, instruments: frozenset[str]) -> list[str]:
         quotes = [text for _, text in event["items"]]
         opened = [text for _, _, text in event["opportunities"]]
         closed = [text for _, _, text in event["closed"]]
+    if fees is not None:
+        opened = [fees.text(text) for text in opened]
     texts = []
     if quotes:
         texts.append(spliced("price_update", seq, quotes))
@@ -221,12 +226,13 @@ class FanoutHub:
             # Updates were missed (a layer outage) or the engine restarted: nobody's state holds.
             self.resync_all()
         self.last_seq = seq
-        messages_by_subscription: dict[frozenset[str], SharedMessages] = {}
+        messages_by_subscription: dict[tuple[frozenset[str], FeeView | None], SharedMessages] = {}
         for subscriber in list(self.subscribers):
-            messages = messages_by_subscription.get(subscriber.instruments)
+            key = (subscriber.instruments, subscriber.fees)
+            messages = messages_by_subscription.get(key)
             if messages is None:
-                messages = SharedMessages(update_texts(event, subscriber.instruments))
-                messages_by_subscription[subscriber.instruments] = messages
+                messages = SharedMessages(update_texts(event, subscriber.instruments, subscriber.fees))
+                messages_by_subscription[key] = messages
             if messages.texts:
                 await self._deliver(subscriber, seq, messages)
 

@@ -83,7 +83,6 @@ class FundingForm(forms.Form):
         label="Holding period (h)", required=False, min_value=1, max_value=MAX_HOLDING_H, initial=DEFAULT_HOLDING_H
     )
 
-    def holding_h(self) -> int:
-        """The hours asked for when valid, the default otherwise (the form shows why)."""
-        hours = self.cleaned_data.get("hours") if self.is_valid() else None
-        return hours or DEFAULT_HOLDING_H
+    def holding_h(self) -> int | None:
+        """The hours asked for when valid; None otherwise (the form shows why): the user's own then."""
+        return self.cleaned_data.get("hours") if self.is_valid() else None

@@ -3,6 +3,7 @@ database. Never the engine's memory."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from arbitrage import pages
+from arbitrage.fee_tables import FeeView, with_own_fees
 from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
 from arbitrage.history import summary
 from arbitrage.messages import OpportunityFunding
@@ -21,7 +23,7 @@ from arbitrage.near_miss import near_misses as find_near_misses
 from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quotes
 from arbitrage.spreads import HUNDRED, exact_spread
 from arbitrage.tracker import rank
-from feeds.configuration import exchange_names
+from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Exchange, Instrument
 from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
 from feeds.types import Quote
@@ -62,11 +64,6 @@ def prices(instruments: list[str] | None = None, exchanges: set[str] | None = No
 def max_quote_age_ms() -> dict[str, int]:
     """Each exchange's max quote age (admin → Exchanges); settings.QUOTE_MAX_AGE_MS for others."""
     return dict(Exchange.objects.values_list("id", "max_quote_age_ms"))
-
-
-def taker_fees_pct() -> dict[str, Decimal]:
-    """Each exchange's taker fee, percent (admin → Exchanges)."""
-    return dict(Exchange.objects.values_list("id", "taker_fee_pct"))
 
 
 def _is_stale(quote: dict, max_age_ms: dict[str, int], at_ms: int) -> bool:
@@ -135,16 +132,29 @@ class PairSpreads:
     best: dict | None
 
 
-def pair_spreads(instrument: str, exchange1: str, exchange2: str) -> PairSpreads:
-    """Both directions of trading `instrument` between two exchanges, after taker fees."""
+def admin_taker_fees_pct() -> dict[str, Decimal]:
+    """exchange -> the admin's taker fee, percent (admin → Exchanges): the engine's figures' fees."""
+    return {exchange: taker for exchange, (taker, _) in exchange_fees().items()}
+
+
+def taker_fees_pct(own_taker_pct: Mapping[str, Decimal] | None = None) -> dict[str, Decimal]:
+    """exchange -> the taker fee a user pays: their own where they set one, the admin's elsewhere."""
+    return {**admin_taker_fees_pct(), **(own_taker_pct or {})}
+
+
+def pair_spreads(
+    instrument: str, exchange1: str, exchange2: str, own_taker_pct: Mapping[str, Decimal] | None = None
+) -> PairSpreads:
+    """Both directions of trading `instrument` between two exchanges, after taker fees (the
+    user's own where they set any)."""
     row = read_quotes([instrument]).get(instrument, {})
     quote1, quote2 = row.get(exchange1), row.get(exchange2)
     spreads = []
     if quote1 is not None and quote2 is not None:
-        exchanges = {e.id: e for e in Exchange.objects.filter(id__in=[exchange1, exchange2])}
+        fees = taker_fees_pct(own_taker_pct)
         max_age, at_ms = max_quote_age_ms(), clock.now_ms()
         for buy, sell in ((quote1, quote2), (quote2, quote1)):
-            buy_fee, sell_fee = exchanges[buy["exchange"]].taker_fee_pct, exchanges[sell["exchange"]].taker_fee_pct
+            buy_fee, sell_fee = fees[buy["exchange"]], fees[sell["exchange"]]
             if Decimal(buy["ask"]) <= 0:
                 continue
             spread = exact_spread(_as_quote(buy), _as_quote(sell), buy_fee, sell_fee)
@@ -172,6 +182,23 @@ def pair_spreads(instrument: str, exchange1: str, exchange2: str) -> PairSpreads
     return PairSpreads(instrument, exchange1, exchange2, quote1, quote2, spreads, spreads[0] if spreads else None)
 
 
+def fee_view_of(user) -> FeeView | None:
+    """The fees a user's /ws figures are at; None when they set none of their own."""
+    from accounts.trading import trading_settings
+
+    own = trading_settings(user).taker_fees_pct
+    return FeeView(own, admin_taker_fees_pct()) if own else None
+
+
+def own_open_opportunities(own_taker_pct: Mapping[str, Decimal] | None = None) -> list[dict]:
+    """The open opportunities as the cache holds them, their net figures at the user's own taker
+    fees where they set any (arbitrage/fee_tables.py); unchanged for everyone else."""
+    found = read_open_opportunities()
+    if own_taker_pct and found:
+        found = with_own_fees(found, own_taker_pct, admin_taker_fees_pct())
+    return found
+
+
 def open_opportunities(
     *,
     instrument: str | None = None,
@@ -179,10 +206,12 @@ def open_opportunities(
     min_spread_pct: Decimal | None = None,
     min_size_base: Decimal | None = None,
     limit: int | None = None,
+    own_taker_pct: Mapping[str, Decimal] | None = None,
 ) -> tuple[list[dict], int]:
-    """Open opportunities, best net spread first, and how many matched before the limit."""
+    """Open opportunities, best net spread (at the user's own fees) first, and how many matched
+    before the limit."""
     matched = rank(
-        read_open_opportunities(),
+        own_open_opportunities(own_taker_pct),
         min_spread_pct=min_spread_pct,
         min_size_base=min_size_base,
         instruments={instrument} if instrument else None,
@@ -198,11 +227,13 @@ def near_misses(
     exchanges: set[str] | None = None,
     min_size_base: Decimal | None = None,
     limit: int | None = None,
+    own_taker_pct: Mapping[str, Decimal] | None = None,
 ) -> tuple[list[dict], int]:
-    """Pairs of the cached quotes at or below break-even within `within_bps` of it, closest
-    first (NearMissSerializer's fields), and how many matched before the limit."""
+    """Pairs of the cached quotes at or below break-even (at the user's own taker fees where
+    they set any) within `within_bps` of it, closest first (NearMissSerializer's fields), and how
+    many matched before the limit."""
     quotes = [_as_quote(message) for row in read_quotes().values() for message in row.values()]
-    fees = taker_fees_pct()
+    fees = taker_fees_pct(own_taker_pct)
     at_ms = clock.now_ms()
     found = []
     for miss in find_near_misses(
@@ -256,8 +287,9 @@ def with_funding(opportunities: list[dict], hours: int) -> list[dict]:
     return found
 
 
-def market_summary(since: datetime, history_limit: int) -> dict:
-    """Now (quotes and open opportunities per exchange) and the history since `since`."""
+def market_summary(since: datetime, history_limit: int, own_taker_pct: Mapping[str, Decimal] | None = None) -> dict:
+    """Now (quotes and open opportunities per exchange, the best at the user's own fees) and the
+    history since `since`."""
     quotes = read_quotes()
     per_exchange: dict[str, dict] = {}
     for row in quotes.values():
@@ -265,7 +297,7 @@ def market_summary(since: datetime, history_limit: int) -> dict:
             entry = per_exchange.setdefault(exchange, {"instruments": 0, "last_update_ms": 0})
             entry["instruments"] += 1
             entry["last_update_ms"] = max(entry["last_update_ms"], quote["recv_ms"])
-    opportunities = read_open_opportunities()
+    opportunities = own_open_opportunities(own_taker_pct)
     best = rank(opportunities, limit=1)
     return {
         "total_symbols": len(quotes),
@@ -319,10 +351,14 @@ def listing_exchanges(instrument: str) -> set[str]:
 
 
 def funding_ranking(
-    *, hours: int, exchanges: set[str] | None = None, limit: int | None = None
+    *,
+    hours: int,
+    exchanges: set[str] | None = None,
+    limit: int | None = None,
+    own_taker_pct: Mapping[str, Decimal] | None = None,
 ) -> tuple[list[FundingPair], int, int]:
     """Long/short pairs that earn funding, best per day first; how many matched before the
-    limit; and the time (ms) the countdowns count from."""
+    limit; and the time (ms) the countdowns count from. Entries at the user's own taker fees."""
     funding = read_funding()
     quoted = read_quotes(list(funding))
     quotes = {
@@ -330,7 +366,7 @@ def funding_ranking(
         for instrument, row in quoted.items()
         for exchange, message in row.items()
     }
-    fees = dict(Exchange.objects.values_list("id", "taker_fee_pct"))
+    fees = taker_fees_pct(own_taker_pct)
     at_ms = clock.now_ms()
     pairs = funding_pairs(funding, quotes, fees, at_ms, hours)
     if exchanges:

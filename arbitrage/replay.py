@@ -15,7 +15,7 @@ once per pair within the rule's cooldown (accounts/alerts/delivery.py), in recor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -115,13 +115,16 @@ class Replay:
         config: ExchangeConfig | None = None,
         rules: Iterable[ReplayRule] = (),
         *,
+        own_fees: Mapping[int, Mapping[str, Decimal]] | None = None,
         flush_ms: int | None = None,
         expire_every_ms: int | None = None,
         pace: Callable[[int], None] | None = None,
     ) -> None:
         self.engine = Engine(InMemoryChannelLayer(), settings.FANOUT_INTERVAL_MS, config)
         self.rules = {rule.spec.id: rule for rule in rules}
-        self.engine.rules = RuleIndex(rule.spec for rule in self.rules.values())
+        # Rules match at their owner's own taker fees, as the live engine's do.
+        specs = [rule.spec for rule in self.rules.values()]
+        self.engine.rules = RuleIndex(specs, own_fees, self.engine.tracker.fee_pct)
         self.flush_ms = flush_ms or settings.FEED_FLUSH_INTERVAL_MS
         self.expire_every_ms = expire_every_ms or settings.FANOUT_INTERVAL_MS
         self.pace = pace  # called with each batch's time before it goes in (--speed)
@@ -240,22 +243,31 @@ def user_rules(user, rule_ids: Iterable[int] | None = None) -> list[ReplayRule]:
     return [ReplayRule(rule_spec(row), row.name, row.cooldown_s) for row in rows]
 
 
+def user_own_fees(user) -> dict[int, dict[str, Decimal]]:
+    """The user's own taker fees, as the rule index takes them (accounts.trading)."""
+    from accounts.trading import trading_settings
+
+    return {user.pk: dict(trading_settings(user).taker_fees_pct)}
+
+
 def replay_period(
     from_ms: int,
     to_ms: int,
     *,
     rules: Iterable[ReplayRule] = (),
+    own_fees: Mapping[int, Mapping[str, Decimal]] | None = None,
     exchanges: Iterable[str] | None = None,
     directory=None,
     pace: Callable[[int], None] | None = None,
 ) -> ReplayReport:
     """Replay what was recorded from `from_ms` (included) to `to_ms` (excluded), with the
-    exchanges' fees and max quote ages as configured now (admin → Exchanges)."""
+    exchanges' fees and max quote ages as configured now (admin → Exchanges); `own_fees`
+    (user id -> exchange -> taker fee %) for the rules of users with fees of their own."""
     from arbitrage.engine import load_exchange_config
     from feeds.recording import read_period
 
     events = read_period(directory or settings.RECORDING_DIR, from_ms * 1_000_000, to_ms * 1_000_000, exchanges)
-    return Replay(load_exchange_config(), rules, pace=pace).run(events)
+    return Replay(load_exchange_config(), rules, own_fees=own_fees, pace=pace).run(events)
 
 
 def paced(

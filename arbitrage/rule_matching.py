@@ -3,15 +3,20 @@
 Pure: no Django. Rules are indexed by instrument (plus one list for "any instrument") and kept
 sorted by their minimum net spread, so an opportunity only looks at rules it can satisfy:
 with 10,000 rules, matching costs what the few candidates cost.
+
+A user who set taker fees of their own (Settings) has their rules matched against the
+opportunity's net figures at their fees (`net_after_fees`, as the engine's own), and only when
+the opportunity has a leg on one of those exchanges; every other match costs what it did.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 from arbitrage.tracker import OpenOpportunity
 
 
@@ -27,18 +32,20 @@ class RuleSpec:
     min_profit_quote: Decimal | None = None
     max_quote_age_ms: int | None = None
 
-    def accepts(self, opportunity: OpenOpportunity, now_ms: int) -> bool:
+    def accepts(self, opportunity: OpenOpportunity, now_ms: int, net: tuple[Decimal, Decimal] | None = None) -> bool:
+        """`net`: (net spread %, profit) at the rule's owner's own fees; the engine's otherwise."""
         spread = opportunity.spread
         buy, sell = opportunity.buy, opportunity.sell
+        net_spread_pct, profit_quote = net or (spread.net_spread_pct, spread.profit_quote)
         if self.buy_exchanges and buy.exchange not in self.buy_exchanges:
             return False
         if self.sell_exchanges and sell.exchange not in self.sell_exchanges:
             return False
-        if spread.net_spread_pct < self.min_net_spread_pct:
+        if net_spread_pct < self.min_net_spread_pct:
             return False
         if self.min_size_base is not None and spread.size_base < self.min_size_base:
             return False
-        if self.min_profit_quote is not None and spread.profit_quote < self.min_profit_quote:
+        if self.min_profit_quote is not None and profit_quote < self.min_profit_quote:
             return False
         if self.max_quote_age_ms is not None:
             oldest_recv_ms = min(buy.recv_ns, sell.recv_ns) // 1_000_000
@@ -58,8 +65,10 @@ class _Bucket:
         return self.rules[: bisect.bisect_right(self.thresholds, net_spread_pct)]
 
 
-class RuleIndex:
-    def __init__(self, rules: Iterable[RuleSpec] = ()) -> None:
+class _Rules:
+    """Rules by instrument, plus those on any instrument, each sorted by minimum net spread."""
+
+    def __init__(self, rules: Iterable[RuleSpec]) -> None:
         by_instrument: dict[str, list[RuleSpec]] = {}
         any_instrument: list[RuleSpec] = []
         for rule in rules:
@@ -72,8 +81,14 @@ class RuleIndex:
         self._any = _Bucket(any_instrument)
         self.size = len(any_instrument) + sum(len(b.rules) for b in self._by_instrument.values())
 
-    def match(self, opportunity: OpenOpportunity, now_ms: int) -> list[RuleSpec]:
-        net = opportunity.spread.net_spread_pct
+    def match(
+        self,
+        opportunity: OpenOpportunity,
+        now_ms: int,
+        net: tuple[Decimal, Decimal] | None = None,
+        skip_users: frozenset[int] | set[int] = frozenset(),
+    ) -> list[RuleSpec]:
+        net_spread_pct = opportunity.spread.net_spread_pct if net is None else net[0]
         seen: set[int] = set()
         matched = []
         buckets = [self._any]
@@ -81,8 +96,84 @@ class RuleIndex:
             if (bucket := self._by_instrument.get(instrument)) is not None:
                 buckets.append(bucket)
         for bucket in buckets:
-            for rule in bucket.candidates(net):
-                if rule.id not in seen and rule.accepts(opportunity, now_ms):
+            for rule in bucket.candidates(net_spread_pct):
+                if rule.id in seen or (skip_users and rule.user_id in skip_users):
+                    continue
+                if rule.accepts(opportunity, now_ms, net):
                     seen.add(rule.id)
                     matched.append(rule)
+        return matched
+
+
+OwnFeePair = tuple[Decimal | None, Decimal | None]  # a user's own fee on the buy and sell exchange
+
+
+class RuleIndex:
+    """Every active rule; `own_fees` (user id -> exchange -> their own taker fee, percent) for the
+    users who set any, and `admin_fee_pct` the fee of an exchange they did not set one for (the
+    engine's: `OpportunityTracker.fee_pct`, read at each match so an admin's change applies).
+
+    The rules of users with fees of their own are grouped, per pair of exchanges, by the fees
+    they set on that pair: an opportunity computes one net figure per fee tier in use there, not
+    one per user, and users with no fee on either exchange cost nothing."""
+
+    def __init__(
+        self,
+        rules: Iterable[RuleSpec] = (),
+        own_fees: Mapping[int, Mapping[str, Decimal]] | None = None,
+        admin_fee_pct: Callable[[str], Decimal] | None = None,
+    ) -> None:
+        rules = list(rules)
+        self._all = _Rules(rules)
+        self.size = self._all.size
+        by_user: dict[int, list[RuleSpec]] = {}
+        for rule in rules:
+            by_user.setdefault(rule.user_id, []).append(rule)
+        self.own_fees = {user: dict(fees) for user, fees in (own_fees or {}).items() if fees and user in by_user}
+        self.admin_fee_pct = admin_fee_pct or (lambda exchange: DEFAULT_TAKER_FEE_PCT)
+        self._own_rules = {user: by_user[user] for user in self.own_fees}
+        # (buy exchange, sell exchange) -> (users with a fee of their own on either, their rules by those fees)
+        self._pairs: dict[tuple[str, str], tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]] = {}
+
+    def _pair(self, buy: str, sell: str) -> tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]:
+        found = self._pairs.get((buy, sell))
+        if found is None:
+            affected: set[int] = set()
+            by_fees: dict[OwnFeePair, list[RuleSpec]] = {}
+            for user, fees in self.own_fees.items():
+                key = (fees.get(buy), fees.get(sell))
+                if key != (None, None):
+                    affected.add(user)
+                    by_fees.setdefault(key, []).extend(self._own_rules[user])
+            found = (frozenset(affected), [(key, _Rules(found)) for key, found in by_fees.items()])
+            self._pairs[(buy, sell)] = found
+        return found
+
+    def _fees(self, own: OwnFeePair, opportunity: OpenOpportunity) -> tuple[Decimal, Decimal]:
+        own_buy, own_sell = own
+        return (
+            self.admin_fee_pct(opportunity.buy.exchange) if own_buy is None else own_buy,
+            self.admin_fee_pct(opportunity.sell.exchange) if own_sell is None else own_sell,
+        )
+
+    def own_taker_fees(self, user_id: int, opportunity: OpenOpportunity) -> tuple[Decimal, Decimal] | None:
+        """(buy fee, sell fee) the user pays on the opportunity's legs, when they set their own
+        fee on either exchange; None when the engine's figures are theirs."""
+        fees = self.own_fees.get(user_id)
+        if fees is None:
+            return None
+        own = (fees.get(opportunity.buy.exchange), fees.get(opportunity.sell.exchange))
+        return None if own == (None, None) else self._fees(own, opportunity)
+
+    def match(self, opportunity: OpenOpportunity, now_ms: int) -> list[RuleSpec]:
+        if not self.own_fees:
+            return self._all.match(opportunity, now_ms)
+        affected, groups = self._pair(opportunity.buy.exchange, opportunity.sell.exchange)
+        if not affected:
+            return self._all.match(opportunity, now_ms)
+        matched = self._all.match(opportunity, now_ms, skip_users=affected)
+        spread = opportunity.spread
+        for own, rules in groups:
+            net = net_after_fees(spread.buy_price, spread.sell_price, spread.size_base, *self._fees(own, opportunity))
+            matched += rules.match(opportunity, now_ms, net)
         return matched

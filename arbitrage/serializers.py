@@ -79,10 +79,10 @@ def _limit(default: int) -> serializers.IntegerField:
 def _holding_h(what: str) -> serializers.IntegerField:
     return serializers.IntegerField(
         required=False,
-        default=DEFAULT_HOLDING_H,
         min_value=1,
         max_value=MAX_HOLDING_H,
-        help_text=f"Holding period, hours (default {DEFAULT_HOLDING_H}){' ' + what if what else ''}",
+        help_text=f"Holding period, hours{' ' + what if what else ''}; default: the caller's own "
+        f"(GET /api/settings, {DEFAULT_HOLDING_H} unless changed)",
     )
 
 
@@ -98,7 +98,10 @@ class SymbolPricesQuery(serializers.Serializer):
 
 
 class ArbitrageQuery(serializers.Serializer):
-    min_spread = _spread(help_text="Minimum net spread (after both taker fees), percent")
+    min_spread = _spread(
+        help_text="Minimum net spread (after both taker fees, the caller's own), percent; "
+        "default: the caller's own minimum (GET /api/settings), none unless set"
+    )
     min_size = serializers.FloatField(
         required=False, min_value=0, max_value=1e12, help_text="Minimum size executable at both tops, coin units"
     )

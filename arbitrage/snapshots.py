@@ -4,9 +4,9 @@ A resync of every connection (after an outage, a gap in updates, an engine resta
 one read the cache. Measured at 2,500 connections on one web process, that was 2,500
 concurrent reads against a Redis pool of 32 connections: reads waited past the pool's 2 s,
 failed, looked like an outage, and resynced everyone again (101 outages logged in 20 s).
-Here the connections that watch the same instruments share one read in flight, and the one
-just made (for SHARED_FOR_S) when it is as new as they need; its messages are encoded, framed
-and compressed once.
+Here the connections that watch the same instruments (at the same fees: a user's own, see
+arbitrage/fee_tables.py) share one read in flight, and the one just made (for SHARED_FOR_S)
+when it is as new as they need; its messages are encoded, framed and compressed once.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import asyncio
 import weakref
 from dataclasses import dataclass
 
+from arbitrage.fee_tables import FeeView
 from arbitrage.messages import snapshot_pages
 from arbitrage.quote_cache import aread_snapshot
 from arbitrage.socket_writer import SharedMessages
@@ -32,36 +33,43 @@ class SnapshotTexts:
         return self.pages.texts
 
 
+Subscription = tuple[frozenset[str], FeeView | None]
+
+
 class SnapshotReader:
     def __init__(self) -> None:
-        self._reads: dict[frozenset[str], asyncio.Future] = {}
-        self._made: dict[frozenset[str], tuple[float, SnapshotTexts]] = {}
+        self._reads: dict[Subscription, asyncio.Future] = {}
+        self._made: dict[Subscription, tuple[float, SnapshotTexts]] = {}
 
-    async def read(self, instruments: frozenset[str], min_seq: int = 0) -> SnapshotTexts:
-        """What `instruments` (empty: everything) look like in the cache: a read made within
-        SHARED_FOR_S that reflects `min_seq` or later, else the read in flight, else a new one."""
+    async def read(self, instruments: frozenset[str], min_seq: int = 0, fees: FeeView | None = None) -> SnapshotTexts:
+        """What `instruments` (empty: everything) look like in the cache, at `fees` (None: the
+        engine's): a read made within SHARED_FOR_S that reflects `min_seq` or later, else the
+        read in flight, else a new one."""
         loop = asyncio.get_running_loop()
-        made = self._made.get(instruments)
+        key = (instruments, fees)
+        made = self._made.get(key)
         if made is not None and loop.time() - made[0] < SHARED_FOR_S and made[1].seq >= min_seq:
             return made[1]
-        future = self._reads.get(instruments)
+        future = self._reads.get(key)
         if future is None:
-            future = self._reads[instruments] = asyncio.ensure_future(self._read(instruments))
-            future.add_done_callback(lambda _: self._reads.pop(instruments, None))
+            future = self._reads[key] = asyncio.ensure_future(self._read(instruments, fees))
+            future.add_done_callback(lambda _: self._reads.pop(key, None))
         # One reader leaving (its connection closed) must not cancel the read for the others.
         return await asyncio.shield(future)
 
-    async def _read(self, instruments: frozenset[str]) -> SnapshotTexts:
+    async def _read(self, instruments: frozenset[str], fees: FeeView | None) -> SnapshotTexts:
         snapshot = await aread_snapshot(instruments or None)
         opportunities = [
             text
             for buy, sell, text in snapshot.opportunities
             if not instruments or buy in instruments or sell in instruments
         ]
+        if fees is not None:
+            opportunities = [fees.text(text) for text in opportunities]
         made = SnapshotTexts(snapshot.seq, SharedMessages(snapshot_pages(snapshot.seq, snapshot.quotes, opportunities)))
         now = asyncio.get_running_loop().time()
         self._made = {key: entry for key, entry in self._made.items() if now - entry[0] < SHARED_FOR_S}
-        self._made[instruments] = (now, made)
+        self._made[(instruments, fees)] = (now, made)
         return made
 
 

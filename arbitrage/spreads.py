@@ -17,6 +17,7 @@ from functools import lru_cache
 from feeds.types import Quote, split_multiplier
 
 HUNDRED = Decimal(100)
+DEFAULT_TAKER_FEE_PCT = Decimal("0.06")  # an exchange with no row in admin → Exchanges
 # Quote currencies worth the same dollar: contracts quoted in them are one market, but a
 # gap between two of them is partly the stablecoins' own basis.
 USD_FAMILY = frozenset({"USD", "USDT", "USDC", "FDUSD", "USDE", "DAI"})
@@ -55,20 +56,30 @@ class Spread:
     basis_risk: bool  # the two legs are quoted in different currencies (USD vs USDT ...)
 
 
+def net_after_fees(
+    buy_price: Decimal, sell_price: Decimal, size_base: Decimal, buy_fee_pct: Decimal, sell_fee_pct: Decimal
+) -> tuple[Decimal, Decimal]:
+    """(net spread %, profit in the quote currency at `size_base`) of buying at `buy_price` and
+    selling at `sell_price` (per coin), paying each taker fee: the one formula every net figure
+    comes from, the engine's and each user's own (arbitrage/fee_tables.py)."""
+    cost = buy_price * (1 + buy_fee_pct / HUNDRED)
+    proceeds = sell_price * (1 - sell_fee_pct / HUNDRED)
+    return (proceeds - cost) / buy_price * HUNDRED, (proceeds - cost) * size_base
+
+
 def exact_spread(buy: Quote, sell: Quote, buy_fee_pct: Decimal, sell_fee_pct: Decimal) -> Spread:
     buy_units, sell_units = units_of(buy.instrument), units_of(sell.instrument)
     buy_price = buy.ask / buy_units.multiplier
     sell_price = sell.bid / sell_units.multiplier
-    cost = buy_price * (1 + buy_fee_pct / HUNDRED)
-    proceeds = sell_price * (1 - sell_fee_pct / HUNDRED)
     size = min(buy.ask_size * buy_units.multiplier, sell.bid_size * sell_units.multiplier)
+    net_spread_pct, profit_quote = net_after_fees(buy_price, sell_price, size, buy_fee_pct, sell_fee_pct)
     return Spread(
         buy_price=buy_price,
         sell_price=sell_price,
         gross_spread_pct=(sell_price - buy_price) / buy_price * HUNDRED,
-        net_spread_pct=(proceeds - cost) / buy_price * HUNDRED,
+        net_spread_pct=net_spread_pct,
         size_base=size,
-        profit_quote=(proceeds - cost) * size,
+        profit_quote=profit_quote,
         basis_risk=buy_units.quote != sell_units.quote,
     )
 

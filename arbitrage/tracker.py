@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from arbitrage.spreads import Spread, exact_spread, net_spread_pct_f, units_of
+from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, Spread, exact_spread, net_spread_pct_f, units_of
 from feeds.types import Quote
 
 PairKey = tuple[str, str, str, str]  # buy exchange, buy instrument, sell exchange, sell instrument
@@ -108,7 +108,7 @@ class OpportunityTracker:
         fees_pct: dict[str, Decimal],
         max_age_ms: dict[str, int],
         *,
-        default_fee_pct: Decimal = Decimal("0.06"),
+        default_fee_pct: Decimal = DEFAULT_TAKER_FEE_PCT,
         default_max_age_ms: int = 5000,
         min_net_spread_pct: float = 0.0,
         allow_cross_quote: bool = False,

@@ -7,7 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from accounts.services import watched_instruments
+from accounts.trading import trading_settings
 from arbitrage.api import ApiRoot
+from arbitrage.fee_tables import UserTrading
 from arbitrage.forms import FundingForm, OpportunityFilterForm, ReplayForm
 from arbitrage.models import Opportunity
 from arbitrage.pages import (
@@ -24,11 +26,12 @@ from arbitrage.queries import (
     listing_exchanges,
     max_quote_age_ms,
     near_misses,
+    own_open_opportunities,
     price_decimals,
     taker_fees_pct,
 )
-from arbitrage.quote_cache import read_open_opportunities, read_quotes, read_spread_history
-from arbitrage.replay import replay_period, summarise, user_rules
+from arbitrage.quote_cache import read_quotes, read_spread_history
+from arbitrage.replay import replay_period, summarise, user_own_fees, user_rules
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
 from feeds.configuration import exchange_names
@@ -39,8 +42,10 @@ api_root = ApiRoot.as_view()
 NEAR_MISS_ROWS = 100  # the closest ones; the API pages through more
 
 
-def _columns(exchanges: list[str]) -> list[Column]:
-    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS, taker_fees_pct())
+def _columns(exchanges: list[str], own: UserTrading) -> list[Column]:
+    """The exchanges' columns, their net spreads at the user's own taker fees where they set any."""
+    fees = taker_fees_pct(own.taker_fees_pct)
+    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS, fees)
 
 
 @login_required
@@ -52,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {exchange for row in quotes.values() for exchange in row} | set(exchange_names(enabled_only=True))
     )
     watched = watched_instruments(request.user)
-    columns = _columns(exchanges)
+    columns = _columns(exchanges, trading_settings(request.user))
     decimals = price_decimals()
     rows = price_matrix(quotes, columns, watched, clock.now_ms(), decimals["instruments"])
     context = {"columns": columns, "rows": rows, "watched": sorted(watched), "price_decimals": decimals}
@@ -75,11 +80,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def opportunities(request: HttpRequest) -> HttpResponse:
-    """Open opportunities, best net spread first, filtered; /ws keeps the table live."""
-    form = OpportunityFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    """Open opportunities, best net spread (at the user's own fees) first, filtered; /ws keeps
+    the table live. With no filter asked for, the user's own minimum net spread applies."""
+    own = trading_settings(request.user)
+    form = OpportunityFilterForm(request.GET or None, initial={"min_net_spread_pct": own.min_net_spread_pct})
+    filters = dict(form.cleaned_data) if form.is_valid() else {}
+    if not request.GET:
+        filters["min_net_spread_pct"] = own.min_net_spread_pct
     ranked = rank(
-        read_open_opportunities(),
+        own_open_opportunities(own.taker_fees_pct),
         min_spread_pct=filters.get("min_net_spread_pct"),
         min_size_base=filters.get("min_size_base"),
         min_profit_quote=filters.get("min_profit_quote"),
@@ -90,7 +99,7 @@ def opportunities(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "filters": filters,
-        "near_miss": _near_miss_context(form, filters, decimals["groups"]),
+        "near_miss": _near_miss_context(form, filters, decimals["groups"], own),
         "opportunities": ranked,
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "price_decimals": decimals,
@@ -102,8 +111,10 @@ def opportunities(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _near_miss_context(form: OpportunityFilterForm, filters: dict, group_decimals: dict[str, int]) -> dict:
-    """The near-miss view's rows when it is on, from the same quotes and filters."""
+def _near_miss_context(
+    form: OpportunityFilterForm, filters: dict, group_decimals: dict[str, int], own: UserTrading
+) -> dict:
+    """The near-miss view's rows when it is on, from the same quotes and filters, at the user's fees."""
     within_bps = form.near_miss_distance_bps()
     if within_bps is None:
         return {"on": False}
@@ -113,6 +124,7 @@ def _near_miss_context(form: OpportunityFilterForm, filters: dict, group_decimal
         exchanges=set(filters.get("exchanges") or ()) or None,
         min_size_base=filters.get("min_size_base"),
         limit=NEAR_MISS_ROWS,
+        own_taker_pct=own.taker_fees_pct,
     )
     for row in rows:
         units = units_of(row["buy_instrument"])
@@ -133,11 +145,12 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         return JsonResponse({"points": points})
     # Every exchange that quotes it now or lists it (and may quote it once connected).
     exchanges = set(quotes.get(instrument, {})) | listing
-    columns = _columns(sorted(exchanges) or sorted(exchange_names(enabled_only=True)))
+    own = trading_settings(request.user)
+    columns = _columns(sorted(exchanges) or sorted(exchange_names(enabled_only=True)), own)
     decimals = price_decimals()
     rows = price_matrix(quotes, columns, set(), clock.now_ms(), decimals["instruments"])
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
-    ranked = rank(read_open_opportunities(), instruments={instrument})
+    ranked = rank(own_open_opportunities(own.taker_fees_pct), instruments={instrument})
     context = {
         "instrument": instrument,
         "group": group,
@@ -158,9 +171,10 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
 def funding(request: HttpRequest) -> HttpResponse:
     """Long on one exchange, short on another, ranked by funding earned per day, with the
     current net spread as the entry and the edge over the holding period asked for."""
-    form = FundingForm(request.GET or None)
-    hours = form.holding_h()
-    pairs, count, now_ms = funding_ranking(hours=hours)
+    own = trading_settings(request.user)
+    form = FundingForm(request.GET or None, initial={"hours": own.holding_h})
+    hours = form.holding_h() or own.holding_h
+    pairs, count, now_ms = funding_ranking(hours=hours, own_taker_pct=own.taker_fees_pct)
     context = {"form": form, "hours": hours, "pairs": pairs, "count": count, "now_ms": now_ms}
     return render(request, "arbitrage/funding.html", context)
 
@@ -174,6 +188,7 @@ def replay(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         start, end, rule = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["rule"]
         rules = user_rules(request.user, [rule.id] if rule else None)
-        report = replay_period(int(start.timestamp() * 1000), int(end.timestamp() * 1000), rules=rules)
+        from_ms, to_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
+        report = replay_period(from_ms, to_ms, rules=rules, own_fees=user_own_fees(request.user))
         context.update(replay_context(report, summarise(report), rules))
     return render(request, "arbitrage/replay.html", context)

@@ -45,6 +45,7 @@ urlpatterns = [
     path("paper/positions", paper_api.PositionsView.as_view(), name="api-paper-positions"),
     path("paper/limits", paper_api.LimitsView.as_view(), name="api-paper-limits"),
     path("paper/equity", paper_api.EquityView.as_view(), name="api-paper-equity"),
+    path("settings", accounts_api.TradingSettingsView.as_view(), name="api-settings"),
     path("watchlist", accounts_api.WatchlistView.as_view(), name="api-watchlist"),
     path("watchlist/<str:watched_id>", accounts_api.WatchedInstrumentView.as_view(), name="api-watched"),
     path("alerts/rules", accounts_api.AlertRulesView.as_view(), name="api-alert-rules"),

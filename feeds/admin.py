@@ -13,8 +13,8 @@ class InstrumentAdmin(admin.ModelAdmin):
 
 @admin.register(Exchange)
 class ExchangeAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "enabled", "taker_fee_pct", "max_quote_age_ms")
-    list_editable = ("enabled", "taker_fee_pct", "max_quote_age_ms")
+    list_display = ("id", "name", "enabled", "taker_fee_pct", "maker_fee_pct", "max_quote_age_ms")
+    list_editable = ("enabled", "taker_fee_pct", "maker_fee_pct", "max_quote_age_ms")
 
 
 @admin.register(TrackedInstrument)

@@ -48,7 +48,7 @@ class ExchangeView(APIView):
 
     @extend_schema(request=s.ExchangePatch, responses=s.ExchangeOutput, tags=["admin"])
     def patch(self, request: Request, exchange_id: str) -> Response:
-        """Change an exchange's name, switch, taker fee or max quote age."""
+        """Change an exchange's name, switch, taker or maker fee, or max quote age."""
         exchange = _exchange(exchange_id)
         patch = s.ExchangePatch(data=request.data)
         patch.is_valid(raise_exception=True)

@@ -4,14 +4,34 @@ that pages, forms and /health share instead of asking the connectors (feeds.exch
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.cache import cache
+
 from feeds.models import Exchange, Instrument
+
+FEES_KEY = "exchanges:fees"
+# As often as the engine reads the same rows again (arbitrage.engine.CONFIG_REFRESH_S): a fee
+# edited in Django admin reaches users' own net figures when it reaches the engine's.
+FEES_TTL_S = 30
 
 
 def update_exchange(exchange: Exchange, **fields) -> Exchange:
     for name, value in fields.items():
         setattr(exchange, name, value)
     exchange.save(update_fields=list(fields) or None)
+    cache.delete(FEES_KEY)
     return exchange
+
+
+def exchange_fees() -> dict[str, tuple[Decimal, Decimal]]:
+    """id -> (taker fee %, maker fee %) of each exchange (admin → Exchanges), from the cache."""
+    fees = cache.get(FEES_KEY)
+    if fees is None:
+        rows = Exchange.objects.order_by("id").values_list("id", "taker_fee_pct", "maker_fee_pct")
+        fees = {exchange: (taker, maker) for exchange, taker, maker in rows}
+        cache.set(FEES_KEY, fees, FEES_TTL_S)
+    return fees
 
 
 def set_instrument_enabled(instrument: Instrument, enabled: bool) -> Instrument:

@@ -48,13 +48,19 @@ class Instrument(models.Model):
 
 class Exchange(models.Model):
     """Per-exchange settings an admin tunes: whether it runs at all (`enabled`: feeds.runner
-    follows it), its taker fee and how old a quote may be to count."""
+    follows it), its taker and maker fees (users may set their own) and how old a quote may be to count."""
 
     id = models.CharField(primary_key=True, max_length=20)
     name = models.CharField(max_length=40)
     enabled = models.BooleanField(default=True)
     taker_fee_pct = models.DecimalField(
         max_digits=8, decimal_places=5, help_text="Taker fee in percent of notional, e.g. 0.05"
+    )
+    maker_fee_pct = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        default=0,
+        help_text="Maker fee in percent of notional: the default of users' own fee tables",
     )
     max_quote_age_ms = models.PositiveIntegerField(
         default=5000, help_text="A quote older than this takes no part in opportunities"

@@ -13,8 +13,15 @@ from lib.paging import PageQuery, page_serializer
 class ExchangeOutput(serializers.ModelSerializer):
     class Meta:
         model = Exchange
-        fields = ["id", "name", "enabled", "taker_fee_pct", "max_quote_age_ms"]
+        fields = ["id", "name", "enabled", "taker_fee_pct", "maker_fee_pct", "max_quote_age_ms"]
         read_only_fields = fields
+
+
+def fee_pct_field(help_text: str, **kwargs) -> serializers.DecimalField:
+    """A fee in percent of notional, 0 to 1, as the Exchange row stores it (5 decimals)."""
+    return serializers.DecimalField(
+        max_digits=8, decimal_places=5, min_value=Decimal(0), max_value=Decimal(1), help_text=help_text, **kwargs
+    )
 
 
 class ExchangePatch(serializers.Serializer):
@@ -22,14 +29,8 @@ class ExchangePatch(serializers.Serializer):
     enabled = serializers.BooleanField(
         required=False, help_text="Off: no feed worker runs it, and the pages and /health do not expect it"
     )
-    taker_fee_pct = serializers.DecimalField(
-        max_digits=8,
-        decimal_places=5,
-        min_value=Decimal(0),
-        max_value=Decimal(1),
-        required=False,
-        help_text="Taker fee in percent of notional, e.g. 0.05",
-    )
+    taker_fee_pct = fee_pct_field("Taker fee in percent of notional, e.g. 0.05", required=False)
+    maker_fee_pct = fee_pct_field("Maker fee in percent of notional, e.g. 0.02", required=False)
     max_quote_age_ms = serializers.IntegerField(min_value=1, max_value=3_600_000, required=False)
 
 

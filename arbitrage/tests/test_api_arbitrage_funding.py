@@ -72,7 +72,9 @@ def test_a_holding_period_out_of_bounds_is_refused(api, funded_at, hours):
 def test_the_funding_leg_is_documented(api):
     schema = api.get("/api/schema/?format=json").json()
     [hours] = [p for p in schema["paths"]["/api/arbitrage"]["get"]["parameters"] if p["name"] == "hours"]
-    assert (hours["schema"]["minimum"], hours["schema"]["maximum"], hours["schema"]["default"]) == (1, 720, 8)
+    assert (hours["schema"]["minimum"], hours["schema"]["maximum"]) == (1, 720)
+    # No fixed default: the caller's own holding period (GET /api/settings), 8 h unless changed.
+    assert "default" not in hours["schema"] and "/api/settings" in hours["description"]
     funding = schema["components"]["schemas"]["OpportunityFunding"]
     assert set(funding["required"]) == {"long", "short", "hours", "funding_pct", "per_day_pct", "edge_pct"}
     leg = schema["components"]["schemas"]["OpportunityFundingLeg"]

@@ -10,6 +10,7 @@ from django.db import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from arbitrage.engine import Engine
+from arbitrage.rule_matching import RuleIndex
 from arbitrage.tests.factories import make_quote
 
 
@@ -27,7 +28,7 @@ async def test_alert_rules_unreadable_for_a_while_are_logged_twice(monkeypatch, 
         return (0, "None")
 
     monkeypatch.setattr("arbitrage.engine.rules_version", rules_version)
-    monkeypatch.setattr("arbitrage.engine.load_rule_specs", list)
+    monkeypatch.setattr("arbitrage.engine.load_rule_index", lambda admin_fee_pct: RuleIndex())
     with caplog.at_level(logging.INFO):
         for _ in range(25):  # five seconds of refreshes every 0.2 s
             await engine.refresh_rules()

@@ -102,6 +102,16 @@ def test_rules_fire_once_per_opportunity_and_cooldowns_hold_the_pair():
     assert summarise(report).fired_by_rule == {1: 1, 3: 2}
 
 
+def test_a_users_rules_replay_at_their_own_fees():
+    quotes = gap(T0_MS + 1000, T0_MS + 2000)
+    # 0.362549 % at the admin's 0.05 %; user 7 pays none on binance:
+    # (43200 × 0.9995 − 43001) / 43001 × 100 = 0.412549 %.
+    rule = RuleSpec(1, 7, frozenset(), frozenset(), frozenset(), Decimal("0.4"))
+    report = replay(quotes, config=FEES, rules=[ReplayRule(rule)], own_fees={7: {"binance": Decimal(0)}})
+    assert [alert.rule_id for alert in report.alerts] == [1]
+    assert replay(quotes, config=FEES, rules=[ReplayRule(rule)]).alerts == []
+
+
 def test_a_recorded_stream_replayed_twice_gives_the_same_opportunities(tmp_path, no_live_writes):
     written = write_synthetic_recording(tmp_path, list(SIMULATED_EXCHANGE_IDS), T0_MS, 120, divergence_chance=0.05)
     rule = ReplayRule(RuleSpec(1, 1, frozenset(), frozenset(), frozenset(), Decimal("0.2")), "any", 60)

@@ -85,3 +85,58 @@ def test_the_engine_matches_openings_and_growth_past_a_step_only():
     assert [rule_id for rule_id, _ in engine.pending_alerts] == [1, 1, 2]  # 1.8939 %: both rules
     engine.on_quotes([make_quote("bybit", bid="100", ask="100.1", ts_ms=T0 + 3)], at_ms=T0 + 3)  # gap gone
     assert engine.alert_marks == {}
+
+
+def own_rule(id, user_id, min_net="0.5", **extra):
+    return RuleSpec(id, user_id, frozenset(), frozenset(), frozenset(), Decimal(min_net), **extra)
+
+
+def test_a_users_own_fees_decide_their_rules_and_no_one_elses():
+    admin = {"binance": Decimal("0.05"), "bybit": Decimal("0.055")}.__getitem__
+    # User 2 pays 0.02 % on binance (bybit: the admin's 0.055 %):
+    # (101 × 0.99945 − 100 × 1.0002) / 100 × 100 = 0.92445 %, profit 0.92445 at size 1.
+    index = RuleIndex(
+        [
+            own_rule(1, 1, "0.9"),
+            own_rule(2, 2, "0.9"),
+            own_rule(3, 2, "0.93"),
+            own_rule(4, 2, "0", min_profit_quote=Decimal("0.92")),
+        ],
+        own_fees={2: {"binance": Decimal("0.02")}},
+        admin_fee_pct=admin,
+    )
+    found = opportunity()  # 0.89445 % at the admin's fees
+    assert ids(index.match(found, T0)) == [2, 4]
+    assert index.own_taker_fees(2, found) == (Decimal("0.02"), Decimal("0.055"))
+    assert index.own_taker_fees(1, found) is None
+
+
+def test_higher_own_fees_keep_a_users_rule_quiet():
+    index = RuleIndex(
+        [own_rule(1, 1, "0.5"), own_rule(2, 2, "0.5")],
+        own_fees={2: {"bybit": Decimal("0.5")}},
+        admin_fee_pct={"binance": Decimal("0.05")}.__getitem__,
+    )
+    # User 2: (101 × 0.995 − 100 × 1.0005) / 100 × 100 = 0.445 % < 0.5.
+    assert ids(index.match(opportunity(), T0)) == [1]
+
+
+def test_own_fees_on_other_exchanges_leave_the_engines_figures():
+    index = RuleIndex([own_rule(1, 2, "0.89")], own_fees={2: {"okx": Decimal("0")}})
+    assert ids(index.match(opportunity(), T0)) == [1]
+    assert index.own_taker_fees(2, opportunity()) is None
+
+
+def test_users_on_the_same_tier_share_one_figure_and_other_tiers_get_theirs():
+    admin = {"binance": Decimal("0.05"), "bybit": Decimal("0.055")}.__getitem__
+    index = RuleIndex(
+        [own_rule(1, 2, "0.92"), own_rule(2, 3, "0.92"), own_rule(3, 4, "0.5"), own_rule(4, 5, "0.92")],
+        own_fees={
+            2: {"binance": Decimal("0.02")},
+            3: {"binance": Decimal("0.02"), "okx": Decimal("0")},
+            4: {"binance": Decimal("0.5")},  # (101 × 0.99945 − 100 × 1.005) = 0.44445 % < 0.5
+        },
+        admin_fee_pct=admin,
+    )
+    assert ids(index.match(opportunity(), T0)) == [1, 2]
+    assert ids(index.match(opportunity(sell_bid="101.1"), T0)) == [1, 2, 3, 4]  # 0.54439 % for user 4

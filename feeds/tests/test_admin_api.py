@@ -35,6 +35,7 @@ def test_an_admin_lists_and_tunes_exchanges(as_user, admin):
         "name": "Binance",
         "enabled": True,
         "taker_fee_pct": "0.05000",
+        "maker_fee_pct": "0.02000",
         "max_quote_age_ms": 5000,
     }
     response = client.patch(

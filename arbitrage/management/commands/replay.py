@@ -8,7 +8,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from arbitrage.replay import ReplayReport, paced, replay_period, summarise, user_rules
+from arbitrage.replay import ReplayReport, paced, replay_period, summarise, user_own_fees, user_rules
 from lib.moments import moment_ms
 
 
@@ -46,13 +46,13 @@ class Command(BaseCommand):
             pace = paced(factor)
         if rule and not user:
             raise CommandError("--rule needs --user")
-        rules = []
+        rules, own_fees = [], None
         if user:
             owner = get_user_model().objects.filter(username=user).first()
             if owner is None:
                 raise CommandError(f"no user {user!r}")
-            rules = user_rules(owner, rule)
-        report = replay_period(from_ms, to_ms, rules=rules, exchanges=exchange, pace=pace)
+            rules, own_fees = user_rules(owner, rule), user_own_fees(owner)
+        report = replay_period(from_ms, to_ms, rules=rules, own_fees=own_fees, exchanges=exchange, pace=pace)
         self.print_report(report, from_ms, to_ms, limit, {r.spec.id: r.name for r in rules} if user else None)
 
     def print_report(self, report: ReplayReport, from_ms: int, to_ms: int, limit: int, rules: dict | None) -> None:
