@@ -27,7 +27,7 @@ from arbitrage.alerting import enqueue_alerts, load_rule_specs, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
-from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
+from arbitrage.messages import OpportunityClosedMessage, fragment, opportunity_message, quote_fragment
 from arbitrage.quote_cache import (
     CachedOpportunity,
     encode_funding_row,
@@ -101,6 +101,7 @@ class Engine:
         self.pending_quotes: dict[tuple[str, str], Quote] = {}
         # Funding: instrument -> exchange -> record JSON, as cached; what changed since the last write.
         self.funding_rows: dict[str, dict[str, str]] = {}
+        self.funding: dict[str, dict[str, Funding]] = {}  # the same records, for each opportunity's funding leg
         self.pending_funding: set[str] = set()
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
@@ -189,6 +190,7 @@ class Engine:
     def on_funding(self, records: list[Funding]) -> None:
         for record in records:
             self.funding_rows.setdefault(record.instrument, {})[record.exchange] = encode_funding_row(record)
+            self.funding.setdefault(record.instrument, {})[record.exchange] = record
             self.pending_funding.add(record.instrument)
 
     def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
@@ -216,10 +218,16 @@ class Engine:
             if mark is not None and net < mark + step:
                 continue
             self.alert_marks[opportunity.id] = net
-            matched = self.rules.match(opportunity, at_ms)
+            message = None
+            edge_pct = None
+            if self.rules.uses_edge:  # a rule on funding-adjusted edge: the edge /ws shows
+                message = opportunity_message(opportunity, self.funding, at_ms)
+                edge_pct = message.funding.edge_pct if message.funding is not None else None
+            matched = self.rules.match(opportunity, at_ms, edge_pct)
             if matched:
-                message = msgspec.to_builtins(OpportunityMessage.from_open(opportunity))
-                self.pending_alerts.extend((rule.id, message) for rule in matched)
+                message = message or opportunity_message(opportunity, self.funding, at_ms)
+                payload = msgspec.to_builtins(message)
+                self.pending_alerts.extend((rule.id, payload) for rule in matched)
 
     def on_message(self, message: dict) -> None:
         kind = message.get("type")
@@ -371,11 +379,13 @@ class Engine:
             row[quote.exchange] = text
             rows[quote.instrument] = row
         opportunities = []
+        at_ms = now_ms()
         for opportunity in opened.values():
+            # Encoded once with its funding leg, spliced as is into every recipient's message.
             entry = (
                 opportunity.buy.instrument,
                 opportunity.sell.instrument,
-                fragment(OpportunityMessage.from_open(opportunity)),
+                fragment(opportunity_message(opportunity, self.funding, at_ms)),
             )
             self.open_fragments[opportunity.id] = entry
             opportunities.append(list(entry))

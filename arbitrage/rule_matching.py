@@ -26,8 +26,11 @@ class RuleSpec:
     min_size_base: Decimal | None = None
     min_profit_quote: Decimal | None = None
     max_quote_age_ms: int | None = None
+    # Net spread + funding over the default holding period (arbitrage/funding.py); an opportunity
+    # whose legs' funding is not known does not meet it.
+    min_edge_pct: Decimal | None = None
 
-    def accepts(self, opportunity: OpenOpportunity, now_ms: int) -> bool:
+    def accepts(self, opportunity: OpenOpportunity, now_ms: int, edge_pct: Decimal | None = None) -> bool:
         spread = opportunity.spread
         buy, sell = opportunity.buy, opportunity.sell
         if self.buy_exchanges and buy.exchange not in self.buy_exchanges:
@@ -39,6 +42,8 @@ class RuleSpec:
         if self.min_size_base is not None and spread.size_base < self.min_size_base:
             return False
         if self.min_profit_quote is not None and spread.profit_quote < self.min_profit_quote:
+            return False
+        if self.min_edge_pct is not None and (edge_pct is None or edge_pct < self.min_edge_pct):
             return False
         if self.max_quote_age_ms is not None:
             oldest_recv_ms = min(buy.recv_ns, sell.recv_ns) // 1_000_000
@@ -60,6 +65,7 @@ class _Bucket:
 
 class RuleIndex:
     def __init__(self, rules: Iterable[RuleSpec] = ()) -> None:
+        rules = list(rules)
         by_instrument: dict[str, list[RuleSpec]] = {}
         any_instrument: list[RuleSpec] = []
         for rule in rules:
@@ -71,8 +77,11 @@ class RuleIndex:
         self._by_instrument = {instrument: _Bucket(found) for instrument, found in by_instrument.items()}
         self._any = _Bucket(any_instrument)
         self.size = len(any_instrument) + sum(len(b.rules) for b in self._by_instrument.values())
+        # Whether the caller needs to work out the funding edge before matching at all.
+        self.uses_edge = any(rule.min_edge_pct is not None for rule in rules)
 
-    def match(self, opportunity: OpenOpportunity, now_ms: int) -> list[RuleSpec]:
+    def match(self, opportunity: OpenOpportunity, now_ms: int, edge_pct: Decimal | None = None) -> list[RuleSpec]:
+        """The rules the opportunity meets; `edge_pct` its funding-adjusted edge, None if not known."""
         net = opportunity.spread.net_spread_pct
         seen: set[int] = set()
         matched = []
@@ -82,7 +91,7 @@ class RuleIndex:
                 buckets.append(bucket)
         for bucket in buckets:
             for rule in bucket.candidates(net):
-                if rule.id not in seen and rule.accepts(opportunity, now_ms):
+                if rule.id not in seen and rule.accepts(opportunity, now_ms, edge_pct):
                     seen.add(rule.id)
                     matched.append(rule)
         return matched
