@@ -80,6 +80,7 @@ class AlertRuleForm(forms.ModelForm):
             "min_size_base",
             "min_profit_quote",
             "max_quote_age_ms",
+            "min_edge_pct",
             "cooldown_s",
             "notify_in_app",
             "notify_email",

@@ -55,6 +55,13 @@ class AlertRule(models.Model):
     min_size_base = models.DecimalField(max_digits=32, decimal_places=12, null=True, blank=True)
     min_profit_quote = models.DecimalField(max_digits=32, decimal_places=12, null=True, blank=True)
     max_quote_age_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: the exchange's own")
+    min_edge_pct = models.DecimalField(
+        max_digits=12,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text="Net spread + funding over 8 h (README, Funding); empty: funding not considered",
+    )
     cooldown_s = models.PositiveIntegerField(default=300, help_text="At most one alert per pair this often")
     notify_in_app = models.BooleanField(default=True)
     notify_email = models.BooleanField(default=False)

@@ -95,6 +95,16 @@ class AlertRuleInput(serializers.Serializer):
         allow_null=True,
     )
     max_quote_age_ms = serializers.IntegerField(min_value=1, max_value=3_600_000, required=False, allow_null=True)
+    min_edge_pct = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=8,
+        min_value=Decimal(-100),
+        max_value=Decimal(100),
+        required=False,
+        allow_null=True,
+        help_text="Percent: net spread + funding over 8 h, as the opportunity's `funding.edge_pct` on /ws; "
+        "an opportunity without both legs' funding does not meet it. Null: funding not considered",
+    )
     cooldown_s = serializers.IntegerField(min_value=0, max_value=7 * 86400, required=False)
     notify_in_app = serializers.BooleanField(required=False)
     notify_email = serializers.BooleanField(required=False)
@@ -148,6 +158,7 @@ class AlertRuleOutput(serializers.Serializer):
     min_size_base = serializers.DecimalField(max_digits=32, decimal_places=12, allow_null=True)
     min_profit_quote = serializers.DecimalField(max_digits=32, decimal_places=12, allow_null=True)
     max_quote_age_ms = serializers.IntegerField(allow_null=True)
+    min_edge_pct = serializers.DecimalField(max_digits=12, decimal_places=8, allow_null=True)
     cooldown_s = serializers.IntegerField()
     notify_in_app = serializers.BooleanField()
     notify_email = serializers.BooleanField()

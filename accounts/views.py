@@ -139,7 +139,7 @@ def _rule_input(post) -> dict:
         "notify_telegram": "notify_telegram" in post,
         "webhook_url": post.get("webhook_url", ""),
     }
-    for optional in ("min_size_base", "min_profit_quote", "max_quote_age_ms"):
+    for optional in ("min_size_base", "min_profit_quote", "max_quote_age_ms", "min_edge_pct"):
         data[optional] = post.get(optional) or None
     return data
 
@@ -155,6 +155,7 @@ def _rule_values(rule) -> dict:
         "min_size_base": rule.min_size_base.normalize() if rule.min_size_base is not None else "",
         "min_profit_quote": rule.min_profit_quote.normalize() if rule.min_profit_quote is not None else "",
         "max_quote_age_ms": rule.max_quote_age_ms or "",
+        "min_edge_pct": rule.min_edge_pct.normalize() if rule.min_edge_pct is not None else "",
         "cooldown_s": rule.cooldown_s,
         "notify_in_app": rule.notify_in_app,
         "notify_email": rule.notify_email,

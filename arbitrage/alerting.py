@@ -65,6 +65,7 @@ def rule_spec(rule) -> RuleSpec:
         min_size_base=rule.min_size_base,
         min_profit_quote=rule.min_profit_quote,
         max_quote_age_ms=rule.max_quote_age_ms,
+        min_edge_pct=rule.min_edge_pct,
     )
 
 

@@ -28,7 +28,7 @@ from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.fee_tables import net_figures
 from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
-from arbitrage.messages import OpportunityClosedMessage, OpportunityMessage, fragment, quote_fragment
+from arbitrage.messages import OpportunityClosedMessage, fragment, opportunity_message, quote_fragment
 from arbitrage.quote_cache import (
     CachedOpportunity,
     encode_funding_row,
@@ -102,6 +102,7 @@ class Engine:
         self.pending_quotes: dict[tuple[str, str], Quote] = {}
         # Funding: instrument -> exchange -> record JSON, as cached; what changed since the last write.
         self.funding_rows: dict[str, dict[str, str]] = {}
+        self.funding: dict[str, dict[str, Funding]] = {}  # the same records, for each opportunity's funding leg
         self.pending_funding: set[str] = set()
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
@@ -190,6 +191,7 @@ class Engine:
     def on_funding(self, records: list[Funding]) -> None:
         for record in records:
             self.funding_rows.setdefault(record.instrument, {})[record.exchange] = encode_funding_row(record)
+            self.funding.setdefault(record.instrument, {})[record.exchange] = record
             self.pending_funding.add(record.instrument)
 
     def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
@@ -217,14 +219,20 @@ class Engine:
             if mark is not None and net < mark + step:
                 continue
             self.alert_marks[opportunity.id] = net
-            matched = self.rules.match(opportunity, at_ms)
+            message = None
+            funding_pct = None
+            if self.rules.uses_edge:  # a rule on funding-adjusted edge: the funding /ws shows
+                message = opportunity_message(opportunity, self.funding, at_ms)
+                funding_pct = message.funding.funding_pct if message.funding is not None else None
+            matched = self.rules.match(opportunity, at_ms, funding_pct)
             if matched:
-                message = msgspec.to_builtins(OpportunityMessage.from_open(opportunity))
+                message = message or opportunity_message(opportunity, self.funding, at_ms)
+                payload = msgspec.to_builtins(message)
                 for rule in matched:
                     # A user with fees of their own is told the figures at their fees.
                     fees = self.rules.own_taker_fees(rule.user_id, opportunity)
                     self.pending_alerts.append(
-                        (rule.id, message if fees is None else {**message, **net_figures(message, *fees)})
+                        (rule.id, payload if fees is None else {**payload, **net_figures(payload, *fees)})
                     )
 
     def on_message(self, message: dict) -> None:
@@ -377,11 +385,13 @@ class Engine:
             row[quote.exchange] = text
             rows[quote.instrument] = row
         opportunities = []
+        at_ms = now_ms()
         for opportunity in opened.values():
+            # Encoded once with its funding leg, spliced as is into every recipient's message.
             entry = (
                 opportunity.buy.instrument,
                 opportunity.sell.instrument,
-                fragment(OpportunityMessage.from_open(opportunity)),
+                fragment(opportunity_message(opportunity, self.funding, at_ms)),
             )
             self.open_fragments[opportunity.id] = entry
             opportunities.append(list(entry))

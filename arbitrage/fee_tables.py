@@ -24,6 +24,7 @@ from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 # As arbitrage.messages rounds them: what the cache, /ws and the API carry.
 PCT_PLACES = Decimal("0.000001")
 QUOTE_PLACES = Decimal("0.00000001")
+FUNDING_PLACES = Decimal("1e-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ def taker_fee_pct(exchange: str, own_pct: Mapping[str, Decimal], admin_pct: Mapp
 def net_figures(opportunity: Mapping[str, object], buy_fee_pct: Decimal, sell_fee_pct: Decimal) -> dict[str, object]:
     """The net fields of an opportunity (as the cache and /ws hold it: decimal strings) at
     these taker fees, in the same form: `net_spread_pct`, `profit_quote`, `potential_profit`,
-    `profitable`."""
+    `profitable`, and its funding leg's `edge_pct` when it carries one."""
     net_pct, profit = net_after_fees(
         Decimal(str(opportunity["buy_price"])),
         Decimal(str(opportunity["sell_price"])),
@@ -56,12 +57,19 @@ def net_figures(opportunity: Mapping[str, object], buy_fee_pct: Decimal, sell_fe
         sell_fee_pct,
     )
     profit_text = str(profit.quantize(QUOTE_PLACES))
-    return {
-        "net_spread_pct": str(net_pct.quantize(PCT_PLACES)),
+    net_text = str(net_pct.quantize(PCT_PLACES))
+    figures: dict[str, object] = {
+        "net_spread_pct": net_text,
         "profit_quote": profit_text,
         "potential_profit": profit_text,
         "profitable": net_pct > 0,
     }
+    funding = opportunity.get("funding")
+    if isinstance(funding, Mapping):
+        # The edge is the net spread plus funding (arbitrage.messages.OpportunityFunding).
+        edge_pct = (Decimal(net_text) + Decimal(str(funding["funding_pct"]))).quantize(FUNDING_PLACES)
+        figures["funding"] = {**funding, "edge_pct": str(edge_pct)}
+    return figures
 
 
 def touches(opportunity: Mapping[str, object], own_pct: Mapping[str, Decimal]) -> bool:

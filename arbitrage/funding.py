@@ -167,16 +167,31 @@ def funding_pairs(
     return pairs
 
 
+def pair_edge(
+    funding: Mapping[str, Mapping[str, Funding]],
+    buy: tuple[str, str],
+    sell: tuple[str, str],
+    net_spread_pct: Decimal,
+    now_ms: int,
+    hours: int = DEFAULT_HOLDING_H,
+) -> FundingEdge | None:
+    """The funding leg of buying `buy` and selling `sell` ((exchange, instrument) each) at a net
+    spread of `net_spread_pct`: long where it buys, short where it sells; None unless both legs
+    have a funding record in `funding` (instrument -> exchange -> record)."""
+    long = funding.get(buy[1], {}).get(buy[0])
+    short = funding.get(sell[1], {}).get(sell[0])
+    if long is None or short is None:
+        return None
+    return funding_edge(long, short, now_ms, hours, net_spread_pct)
+
+
 def opportunity_edge(
     opportunity: Mapping[str, object],
     funding: Mapping[str, Mapping[str, Funding]],
     now_ms: int,
     hours: int = DEFAULT_HOLDING_H,
 ) -> FundingEdge | None:
-    """The funding leg of an open opportunity as the cache holds it (long where it buys, short
-    where it sells, its net spread as the entry); None unless both legs have a funding record."""
-    long = funding.get(str(opportunity["buy_instrument"]), {}).get(str(opportunity["buy_exchange"]))
-    short = funding.get(str(opportunity["sell_instrument"]), {}).get(str(opportunity["sell_exchange"]))
-    if long is None or short is None:
-        return None
-    return funding_edge(long, short, now_ms, hours, Decimal(str(opportunity["net_spread_pct"])))
+    """The funding leg of an open opportunity as the cache holds it (its net spread as the entry)."""
+    buy = (str(opportunity["buy_exchange"]), str(opportunity["buy_instrument"]))
+    sell = (str(opportunity["sell_exchange"]), str(opportunity["sell_instrument"]))
+    return pair_edge(funding, buy, sell, Decimal(str(opportunity["net_spread_pct"])), now_ms, hours)

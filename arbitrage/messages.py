@@ -3,12 +3,14 @@ the tests and the docs. Prices travel as decimal strings, exact as the exchange 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 import msgspec
 
-from arbitrage.funding import FundingEdge, FundingLeg
+from arbitrage.funding import DEFAULT_HOLDING_H, FundingEdge, FundingLeg, pair_edge
 from arbitrage.tracker import Closed, OpenOpportunity
+from feeds.funding import Funding
 from feeds.types import Quote
 
 
@@ -48,6 +50,46 @@ _PCT = Decimal("0.000001")
 _QUOTE = Decimal("0.00000001")
 
 
+_FUNDING_PCT = Decimal("1e-8")
+
+
+class OpportunityFundingLeg(msgspec.Struct, frozen=True):
+    exchange: str
+    rate_pct: Decimal  # per funding event; positive: longs pay shorts
+    interval_h: int  # hours between this instrument's funding events
+    next_funding_ms: int  # the leg's next funding event after now, Unix ms
+
+    @classmethod
+    def from_leg(cls, leg: FundingLeg) -> OpportunityFundingLeg:
+        return cls(leg.exchange, leg.rate_pct.quantize(_FUNDING_PCT), leg.interval_h, leg.next_funding_ms)
+
+
+class OpportunityFunding(msgspec.Struct, frozen=True):
+    """An opportunity's funding leg held `hours` from now, long where it buys and short where it
+    sells (arbitrage/funding.py): on /ws and in alerts over DEFAULT_HOLDING_H, in GET
+    /api/arbitrage over its `hours`."""
+
+    long: OpportunityFundingLeg
+    short: OpportunityFundingLeg
+    hours: int  # the holding period
+    funding_pct: Decimal  # both legs' funding events in the holding period, percent of the position
+    per_day_pct: Decimal  # the funding differential per day at the current rates
+    edge_pct: Decimal  # the net spread + funding_pct
+
+    @classmethod
+    def from_edge(cls, edge: FundingEdge) -> OpportunityFunding:
+        if edge.edge_pct is None:
+            raise ValueError("an opportunity's funding leg needs its net spread")
+        return cls(
+            long=OpportunityFundingLeg.from_leg(edge.long),
+            short=OpportunityFundingLeg.from_leg(edge.short),
+            hours=edge.hours,
+            funding_pct=edge.funding_pct.quantize(_FUNDING_PCT),
+            per_day_pct=edge.daily_pct.quantize(_FUNDING_PCT),
+            edge_pct=edge.edge_pct.quantize(_FUNDING_PCT),
+        )
+
+
 class OpportunityMessage(msgspec.Struct, frozen=True):
     """An open opportunity: buy at `buy_exchange`'s ask, sell at `sell_exchange`'s bid, as taker."""
 
@@ -73,9 +115,11 @@ class OpportunityMessage(msgspec.Struct, frozen=True):
     updated_ms: int
     ticks: int
     peak_net_spread_pct: Decimal
+    # Held DEFAULT_HOLDING_H (8 h) from when the engine encoded it; null unless both legs have funding.
+    funding: OpportunityFunding | None = None
 
     @classmethod
-    def from_open(cls, opportunity: OpenOpportunity) -> OpportunityMessage:
+    def from_open(cls, opportunity: OpenOpportunity, funding: OpportunityFunding | None = None) -> OpportunityMessage:
         spread = opportunity.spread
         gross = spread.gross_spread_pct.quantize(_PCT)
         profit = spread.profit_quote.quantize(_QUOTE)
@@ -102,7 +146,27 @@ class OpportunityMessage(msgspec.Struct, frozen=True):
             updated_ms=opportunity.updated_ms,
             ticks=opportunity.ticks,
             peak_net_spread_pct=opportunity.peak.net_spread_pct.quantize(_PCT),
+            funding=funding,
         )
+
+
+def opportunity_message(
+    opportunity: OpenOpportunity, funding: Mapping[str, Mapping[str, Funding]], now_ms: int
+) -> OpportunityMessage:
+    """The opportunity as /ws and alerts carry it: with its funding leg held DEFAULT_HOLDING_H
+    from `now_ms`, entered at the message's net spread (as GET /api/arbitrage computes it from
+    the cached message), or none unless both legs are in `funding` (instrument -> exchange)."""
+    message = OpportunityMessage.from_open(opportunity)
+    buy, sell = opportunity.buy, opportunity.sell
+    edge = pair_edge(
+        funding,
+        (buy.exchange, buy.instrument),
+        (sell.exchange, sell.instrument),
+        message.net_spread_pct,
+        now_ms,
+        DEFAULT_HOLDING_H,
+    )
+    return message if edge is None else msgspec.structs.replace(message, funding=OpportunityFunding.from_edge(edge))
 
 
 class OpportunityClosedMessage(msgspec.Struct, frozen=True):
@@ -135,46 +199,6 @@ class OpportunityClosedMessage(msgspec.Struct, frozen=True):
             reason=closed.reason,
             peak_net_spread_pct=opportunity.peak.net_spread_pct.quantize(_PCT),
             ticks=opportunity.ticks,
-        )
-
-
-_FUNDING_PCT = Decimal("1e-8")
-
-
-class OpportunityFundingLeg(msgspec.Struct, frozen=True):
-    exchange: str
-    rate_pct: Decimal  # per funding event; positive: longs pay shorts
-    interval_h: int  # hours between this instrument's funding events
-    next_funding_ms: int  # the leg's next funding event after now, Unix ms
-
-    @classmethod
-    def from_leg(cls, leg: FundingLeg) -> OpportunityFundingLeg:
-        return cls(leg.exchange, leg.rate_pct.quantize(_FUNDING_PCT), leg.interval_h, leg.next_funding_ms)
-
-
-class OpportunityFunding(msgspec.Struct, frozen=True):
-    """An opportunity's funding leg held `hours` from now, long where it buys and short where it
-    sells (arbitrage/funding.py), as GET /api/arbitrage gives it: one definition for when /ws
-    carries it too."""
-
-    long: OpportunityFundingLeg
-    short: OpportunityFundingLeg
-    hours: int  # the holding period
-    funding_pct: Decimal  # both legs' funding events in the holding period, percent of the position
-    per_day_pct: Decimal  # the funding differential per day at the current rates
-    edge_pct: Decimal  # the net spread + funding_pct
-
-    @classmethod
-    def from_edge(cls, edge: FundingEdge) -> OpportunityFunding:
-        if edge.edge_pct is None:
-            raise ValueError("an opportunity's funding leg needs its net spread")
-        return cls(
-            long=OpportunityFundingLeg.from_leg(edge.long),
-            short=OpportunityFundingLeg.from_leg(edge.short),
-            hours=edge.hours,
-            funding_pct=edge.funding_pct.quantize(_FUNDING_PCT),
-            per_day_pct=edge.daily_pct.quantize(_FUNDING_PCT),
-            edge_pct=edge.edge_pct.quantize(_FUNDING_PCT),
         )
 
 

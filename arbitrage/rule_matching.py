@@ -7,6 +7,10 @@ with 10,000 rules, matching costs what the few candidates cost.
 A user who set taker fees of their own (Settings) has their rules matched against the
 opportunity's net figures at their fees (`net_after_fees`, as the engine's own), and only when
 the opportunity has a leg on one of those exchanges; every other match costs what it did.
+
+A rule on funding-adjusted edge (`min_edge_pct`) compares the net spread it is matched at (its
+owner's or the engine's) plus the opportunity's funding over the holding period, which the
+caller works out only when some rule needs it (`RuleIndex.uses_edge`).
 """
 
 from __future__ import annotations
@@ -31,9 +35,19 @@ class RuleSpec:
     min_size_base: Decimal | None = None
     min_profit_quote: Decimal | None = None
     max_quote_age_ms: int | None = None
+    # Net spread + funding over the default holding period (arbitrage/funding.py); an opportunity
+    # whose legs' funding is not known does not meet it.
+    min_edge_pct: Decimal | None = None
 
-    def accepts(self, opportunity: OpenOpportunity, now_ms: int, net: tuple[Decimal, Decimal] | None = None) -> bool:
-        """`net`: (net spread %, profit) at the rule's owner's own fees; the engine's otherwise."""
+    def accepts(
+        self,
+        opportunity: OpenOpportunity,
+        now_ms: int,
+        net: tuple[Decimal, Decimal] | None = None,
+        funding_pct: Decimal | None = None,
+    ) -> bool:
+        """`net`: (net spread %, profit) at the rule's owner's own fees; the engine's otherwise.
+        `funding_pct`: the opportunity's funding over the holding period, None if not known."""
         spread = opportunity.spread
         buy, sell = opportunity.buy, opportunity.sell
         net_spread_pct, profit_quote = net or (spread.net_spread_pct, spread.profit_quote)
@@ -46,6 +60,8 @@ class RuleSpec:
         if self.min_size_base is not None and spread.size_base < self.min_size_base:
             return False
         if self.min_profit_quote is not None and profit_quote < self.min_profit_quote:
+            return False
+        if self.min_edge_pct is not None and (funding_pct is None or net_spread_pct + funding_pct < self.min_edge_pct):
             return False
         if self.max_quote_age_ms is not None:
             oldest_recv_ms = min(buy.recv_ns, sell.recv_ns) // 1_000_000
@@ -87,6 +103,7 @@ class _Rules:
         now_ms: int,
         net: tuple[Decimal, Decimal] | None = None,
         skip_users: frozenset[int] | set[int] = frozenset(),
+        funding_pct: Decimal | None = None,
     ) -> list[RuleSpec]:
         net_spread_pct = opportunity.spread.net_spread_pct if net is None else net[0]
         seen: set[int] = set()
@@ -99,7 +116,7 @@ class _Rules:
             for rule in bucket.candidates(net_spread_pct):
                 if rule.id in seen or (skip_users and rule.user_id in skip_users):
                     continue
-                if rule.accepts(opportunity, now_ms, net):
+                if rule.accepts(opportunity, now_ms, net, funding_pct):
                     seen.add(rule.id)
                     matched.append(rule)
         return matched
@@ -134,6 +151,8 @@ class RuleIndex:
         self._own_rules = {user: by_user[user] for user in self.own_fees}
         # (buy exchange, sell exchange) -> (users with a fee of their own on either, their rules by those fees)
         self._pairs: dict[tuple[str, str], tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]] = {}
+        # Whether the caller needs to work out the funding before matching at all.
+        self.uses_edge = any(rule.min_edge_pct is not None for rule in rules)
 
     def _pair(self, buy: str, sell: str) -> tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]:
         found = self._pairs.get((buy, sell))
@@ -165,15 +184,17 @@ class RuleIndex:
         own = (fees.get(opportunity.buy.exchange), fees.get(opportunity.sell.exchange))
         return None if own == (None, None) else self._fees(own, opportunity)
 
-    def match(self, opportunity: OpenOpportunity, now_ms: int) -> list[RuleSpec]:
+    def match(self, opportunity: OpenOpportunity, now_ms: int, funding_pct: Decimal | None = None) -> list[RuleSpec]:
+        """The rules the opportunity meets; `funding_pct` its funding over the holding period,
+        None if not known (rules on edge are then not met)."""
         if not self.own_fees:
-            return self._all.match(opportunity, now_ms)
+            return self._all.match(opportunity, now_ms, funding_pct=funding_pct)
         affected, groups = self._pair(opportunity.buy.exchange, opportunity.sell.exchange)
         if not affected:
-            return self._all.match(opportunity, now_ms)
-        matched = self._all.match(opportunity, now_ms, skip_users=affected)
+            return self._all.match(opportunity, now_ms, funding_pct=funding_pct)
+        matched = self._all.match(opportunity, now_ms, skip_users=affected, funding_pct=funding_pct)
         spread = opportunity.spread
         for own, rules in groups:
             net = net_after_fees(spread.buy_price, spread.sell_price, spread.size_base, *self._fees(own, opportunity))
-            matched += rules.match(opportunity, now_ms, net)
+            matched += rules.match(opportunity, now_ms, net, funding_pct=funding_pct)
         return matched

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 STATUS_INTERVAL_S = 1.0
 ENABLED_REFRESH_S = 5.0
+# How long a stopping worker waits for its tasks to end (a socket's close handshake takes at most 2 s).
+STOP_TIMEOUT_S = 5.0
 
 
 def configured_endpoints(exchange_id: str) -> Endpoints:
@@ -89,8 +91,20 @@ class FeedWorker:
         try:
             await asyncio.gather(*tasks)
         finally:
-            for task in [*tasks, *self.running.values()]:
-                task.cancel()
+            await self._cancel_and_wait([*tasks, *self.running.values()])
+
+    async def _cancel_and_wait(self, tasks: list[asyncio.Task]) -> None:
+        """A stopped worker leaves nothing behind: each session has closed its socket and each
+        funding poller its HTTP session before run() returns. Left running after their worker,
+        they hold connections open that whoever stops next (a simulator, the process) must wait
+        out; a task that ignores its cancellation is named after STOP_TIMEOUT_S, not waited on."""
+        for task in tasks:
+            task.cancel()
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)
+        for task in pending:
+            logger.error("%s did not stop within %.0f s of its cancellation", task.get_name(), STOP_TIMEOUT_S)
 
     async def _follow_switches(self) -> None:
         """Run what is switched on, stop what is switched off; a crashed exchange task ends the
@@ -179,19 +193,22 @@ class FeedWorker:
             for chunk, chunk_status in zip(chunks, statuses, strict=True)
         ]
         self.sessions[exchange_id] = sessions
-        runs = [session.run() for session in sessions]
-        if covers_funding(exchange_id):
-            poller = FundingPoller(
-                exchange_id,
-                endpoints.rest_url,
-                chosen,
-                self.publisher.add_funding,
-                on_error=status.record_error,
-                backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
-                backoff_max_s=settings.FEED_BACKOFF_MAX_S,
-            )
-            runs.append(poller.run())
-        await asyncio.gather(*runs)
+        # A task group, not gather: should one of them fail, the others are cancelled and waited
+        # for, rather than left running with nobody to stop them.
+        async with asyncio.TaskGroup() as group:
+            for session in sessions:
+                group.create_task(session.run(), name=f"feed-{exchange_id}-session")
+            if covers_funding(exchange_id):
+                poller = FundingPoller(
+                    exchange_id,
+                    endpoints.rest_url,
+                    chosen,
+                    self.publisher.add_funding,
+                    on_error=status.record_error,
+                    backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
+                    backoff_max_s=settings.FEED_BACKOFF_MAX_S,
+                )
+                group.create_task(poller.run(), name=f"feed-{exchange_id}-funding")
 
     async def _report_status(self) -> None:
         cache_watch = ServiceWatch(REDIS, logger)  # logged when it goes and when it is back

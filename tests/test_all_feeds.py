@@ -18,6 +18,7 @@ from feeds.status import SIMULATED_KEY, status_key
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SIMULATED_STEPS = 600
+STOP_TIMEOUT_S = 15
 
 
 async def test_every_exchange_streams_into_the_engine_for_a_simulated_minute(settings):
@@ -44,7 +45,10 @@ async def test_every_exchange_streams_into_the_engine_for_a_simulated_minute(set
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Stopping is prompt (a worker waits for its sessions and pollers, at most 5 s): a
+            # stop that hangs fails here in seconds instead of holding the suite for minutes.
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await asyncio.gather(*tasks, return_exceptions=True)
         crashed = [task for task in tasks if task.done() and not task.cancelled() and task.exception()]
 
     assert crashed == []

@@ -118,6 +118,14 @@ class Alert:
             f"estimated profit {_number(o['profit_quote'])} {_currency(o['buy_instrument'])}.",
             f"Alert rule: {one_line(self.rule_name)}.",
         ]
+        funding = o.get("funding")
+        if funding:
+            lines.insert(
+                2,
+                f"Funding over {funding['hours']} h (long {funding['long']['exchange']}, short "
+                f"{funding['short']['exchange']}): {_number(funding['funding_pct'])} %; "
+                f"edge {_number(funding['edge_pct'])} %.",
+            )
         if self.test:
             lines.insert(0, "TEST ALERT: you asked Arbsite for a test; this opportunity is made up.")
         return "\n".join(lines)

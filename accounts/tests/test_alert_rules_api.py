@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from accounts.models import AlertRule
@@ -159,3 +161,17 @@ def test_anonymous_callers_get_nothing(api_client, alice):
 def test_ids_that_are_not_numbers_name_nothing(as_user, alice):
     assert as_user(alice).get("/api/alerts/rules/abc").status_code == 404
     assert as_user(alice).get("/api/alerts/rules/99999999999999999999999").status_code == 404
+
+
+def test_a_rule_on_funding_adjusted_edge_is_stored_and_matched_on_it(as_user, alice):
+    from arbitrage.alerting import rule_spec
+
+    body = {"name": "edge", "min_net_spread_pct": "0.1", "min_edge_pct": "0.25"}
+    rule = as_user(alice).post("/api/alerts/rules", body, format="json").json()
+    assert rule["min_edge_pct"] == "0.25000000"
+    assert rule_spec(AlertRule.objects.get(pk=rule["id"])).min_edge_pct == Decimal("0.25")
+    cleared = as_user(alice).patch(f"/api/alerts/rules/{rule['id']}", {"min_edge_pct": None}, format="json").json()
+    assert cleared["min_edge_pct"] is None
+    refused = as_user(alice).post("/api/alerts/rules", {**body, "min_edge_pct": "101"}, format="json")
+    assert refused.status_code == 400 and "min_edge_pct" in refused.json()
+    assert AlertRule.objects.count() == 1

@@ -141,3 +141,16 @@ def test_nobody_touches_another_users_rule(client, alice, bob, action):
     unchanged = AlertRule.objects.get()
     assert (unchanged.name, unchanged.active, unchanged.user) == ("Big BTC gaps", True, alice)
     assert "Big BTC gaps" not in client.get("/accounts/alerts/").content.decode()
+
+
+def test_a_rule_on_funding_adjusted_edge_from_the_form(client, alice):
+    client.force_login(alice)
+    client.post("/accounts/alerts/", {**RULE, "min_edge_pct": "0.4"}, headers=HTMX)
+    rule = AlertRule.objects.get(user=alice)
+    assert rule.min_edge_pct == Decimal("0.4")
+    page = client.get("/accounts/alerts/").content.decode()
+    assert "edge after 8 h funding ≥ 0.4 %" in page
+    assert (
+        'name="min_edge_pct" inputmode="decimal" value="0.4"'
+        in client.get(f"/accounts/alerts/{rule.pk}/?edit=1", headers=HTMX).content.decode()
+    )

@@ -40,6 +40,15 @@ def test_net_figures_at_lower_fees_are_exact():
     }
 
 
+def test_the_funding_edge_follows_the_net_spread_at_the_users_fees():
+    funding = {"hours": 8, "funding_pct": "0.05000000", "per_day_pct": "0.15000000", "edge_pct": "0.94445000"}
+    cached = {**_cached(), "funding": funding}
+    figures = net_figures(cached, Decimal("0.02"), Decimal("0.03"))
+    # 0.9497 % net at these fees + 0.05 % funding.
+    assert figures["funding"] == {**funding, "edge_pct": "0.99970000"}
+    assert "funding" not in net_figures({**cached, "funding": None}, Decimal("0.02"), Decimal("0.03"))
+
+
 def test_at_the_admin_fees_the_figures_are_the_engines_to_the_digit():
     for buy, sell, size in [("100", "101", "0.5"), ("43250.2", "43261.7", "1.5"), ("0.012345", "0.0123461", "7")]:
         cached = _cached(buy=buy, sell=sell, size=size)

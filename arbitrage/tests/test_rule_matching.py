@@ -140,3 +140,47 @@ def test_users_on_the_same_tier_share_one_figure_and_other_tiers_get_theirs():
     )
     assert ids(index.match(opportunity(), T0)) == [1, 2]
     assert ids(index.match(opportunity(sell_bid="101.1"), T0)) == [1, 2, 3, 4]  # 0.54439 % for user 4
+
+
+# Funding-adjusted edge: the opportunity above (net 0.89445 %) held 8 h, long binance at 0.0001
+# per 8 h (one event, pays 0.01 %), short bybit at 0.0003 per 4 h (two events, earns 0.06 %):
+# funding 0.05 %, edge 0.94445 %.
+def funding_records():
+    from feeds.funding import Funding
+
+    hour_ms = 3_600_000
+    return {
+        "BTC/USDT:USDT": {
+            "binance": Funding("binance", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0001"), 8, T0 + 2 * hour_ms, T0),
+            "bybit": Funding("bybit", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0003"), 4, T0 + 1 * hour_ms, T0),
+        }
+    }
+
+
+def test_a_rule_on_funding_adjusted_edge_needs_the_edge_and_meets_it_or_not():
+    index = RuleIndex(
+        [rule(1, min_edge_pct=Decimal("0.94")), rule(2, min_edge_pct=Decimal("0.95")), rule(3, min_net="0.8")]
+    )
+    assert index.uses_edge is True
+    assert RuleIndex([rule(3)]).uses_edge is False
+    assert ids(index.match(opportunity(), T0, Decimal("0.05"))) == [1, 3]  # edge 0.94445 %
+    assert ids(index.match(opportunity(), T0, None)) == [3]  # no funding known: the edge is not met
+
+
+def test_the_engine_matches_edge_rules_on_the_edge_ws_shows_and_the_alert_carries_it():
+    from channels.layers import get_channel_layer
+
+    from arbitrage.engine import Engine
+
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    engine.tracker.fees_pct = FEES
+    engine.rules = RuleIndex(
+        [rule(1, min_net="0.5", min_edge_pct=Decimal("0.94")), rule(2, min_edge_pct=Decimal("0.95"))]
+    )
+    engine.on_funding([record for row in funding_records().values() for record in row.values()])
+    engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=T0)], at_ms=T0)
+    engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=T0)], at_ms=T0)
+    [(rule_id, message)] = engine.pending_alerts
+    assert rule_id == 1
+    assert message["net_spread_pct"] == "0.894450"
+    assert (message["funding"]["funding_pct"], message["funding"]["edge_pct"]) == ("0.05000000", "0.94445000")

@@ -41,6 +41,19 @@ Choices:
   lists some, e.g. XAUUSDT), so they cannot be told apart here; the watch list names crypto only.
 - A book with an empty side gives no quote for that symbol (never a half quote); an incremental
   frame before that symbol's snapshot gives nothing (the book is not known yet).
+
+Funding (polled), USDⓈ-M only: `GET /public/products` for each contract's interval, then the
+documented 24-hour ticker `GET /md/v2/ticker/24hr?symbol=…` per contract, 100 ms apart, for the rate:
+`{"error":null,"id":0,"result":{"symbol","fundingRateRr":"0.0001","predFundingRateRr",…,
+"timestamp":<ns>}}` (`fundingRateRr` a real-valued string, read exactly). Where the docs are unclear:
+- Interval: the docs print no field table for `perpProductsV2`; `fundingInterval` (seconds, e.g.
+  28800 or 14400) is what product lists carry and client libraries read. Missing on a contract we
+  poll is a FrameError, never an assumed 8 h.
+- Next funding: neither the ticker nor the product list documents a next funding time. It is taken
+  as the next multiple of the interval after the ticker's time, counted from the Unix epoch (Phemex
+  pays on the UTC grid, 00:00/08:00/16:00 for 8 h); an interval that is not on that grid would be
+  mis-timed here.
+- COIN-M contracts (`/md/ticker/24hr`, scaled `fundingRateEr`) have no funding here yet.
 """
 
 from __future__ import annotations
@@ -52,6 +65,7 @@ import msgspec
 
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
 from feeds.exchanges.levels import Book, kept_books
+from feeds.funding import HOUR_MS, Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 ZERO = Decimal(0)
@@ -132,6 +146,37 @@ class _Products(msgspec.Struct):
 _products_decoder = msgspec.json.Decoder(_Products)
 
 
+# --- funding --------------------------------------------------------------------------------------
+class _FundingProduct(msgspec.Struct):
+    symbol: str
+    fundingInterval: int | None = None  # seconds between two fundings
+
+
+class _FundingProductsData(msgspec.Struct):
+    perpProductsV2: list[_FundingProduct] = []
+
+
+class _FundingProducts(msgspec.Struct):
+    data: _FundingProductsData | None = None
+    code: int = 0
+    msg: str = ""
+
+
+class _Ticker(msgspec.Struct):
+    symbol: str
+    fundingRateRr: Decimal | None = None
+    timestamp: int = 0  # ns
+
+
+class _TickerAnswer(msgspec.Struct):
+    error: _Error | None = None
+    result: _Ticker | None = None
+
+
+_funding_products_decoder = msgspec.json.Decoder(_FundingProducts)
+_ticker_decoder = msgspec.json.Decoder(_TickerAnswer)
+
+
 def _contract_size(raw: msgspec.Raw) -> Decimal | None:
     value = msgspec.json.decode(raw)
     if isinstance(value, str):
@@ -161,6 +206,39 @@ class Phemex(Connector):
     heartbeat_timeout_s = 10.0
     heartbeat_marker = '"pong"'
     max_lifetime_s = None
+    funding_request_gap_s = 0.1
+
+    def funding_paths(self, symbols: list[str]) -> list[str]:
+        # The product list first (the intervals), then one ticker per USDⓈ-M contract.
+        tickers = [f"/md/v2/ticker/24hr?symbol={symbol}" for symbol in symbols if not _is_coin_m(symbol)]
+        return [*self.instruments_paths, *tickers]
+
+    def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
+        products = _funding_products_decoder.decode(bodies[0])
+        if products.code != 0 or products.data is None:
+            raise FrameError(f"phemex products error {products.code}: {products.msg}")
+        interval_s = {p.symbol: p.fundingInterval for p in products.data.perpProductsV2}
+        records = []
+        for body in bodies[1:]:
+            answer = _ticker_decoder.decode(body)
+            if answer.error is not None or answer.result is None:
+                error = answer.error or _Error()
+                raise FrameError(f"phemex ticker error {error.code}: {error.message}")
+            ticker = answer.result
+            instrument = instruments.get(ticker.symbol)
+            if instrument is None:
+                continue
+            if ticker.fundingRateRr is None:
+                raise FrameError(f"phemex {ticker.symbol}: no funding rate")
+            seconds = interval_s.get(ticker.symbol)
+            if not seconds:
+                raise FrameError(f"phemex {ticker.symbol}: no funding interval")
+            interval_h = interval_hours_from_ms(seconds * 1000)
+            ts_ms = ticker.timestamp // 1_000_000 or recv_ms
+            interval_ms = interval_h * HOUR_MS
+            next_ms = (ts_ms // interval_ms + 1) * interval_ms  # the next funding on the UTC grid
+            records.append(build_funding(instrument, ticker.fundingRateRr, interval_h, next_ms, ts_ms))
+        return records
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return [
@@ -247,6 +325,10 @@ class Phemex(Connector):
         return [build_quote(instrument, bid, bid_size, ask, ask_size, ts_ms, recv_ns)]
 
 
-def _method(symbol: str) -> str:
+def _is_coin_m(symbol: str) -> bool:
     # COIN-M symbols are quoted in USD (BTCUSD, cETHUSD); USDⓈ-M ones in USDT or USDC.
-    return "orderbook.subscribe" if symbol.endswith("USD") else "orderbook_p.subscribe"
+    return symbol.endswith("USD")
+
+
+def _method(symbol: str) -> str:
+    return "orderbook.subscribe" if _is_coin_m(symbol) else "orderbook_p.subscribe"

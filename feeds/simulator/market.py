@@ -43,6 +43,7 @@ FUNDING_INTERVAL_H = {
     ("bitmex", "XRP"): 4,
     ("mexc", "SOL"): 4,
     ("bitget", "XRP"): 4,
+    ("phemex", "ETH"): 4,
 }
 HOUR_MS = 3_600_000
 

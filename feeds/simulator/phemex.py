@@ -1,4 +1,5 @@
-"""Phemex as the simulator serves it: /public/products and the DataGW socket on `/`, with the
+"""Phemex as the simulator serves it: /public/products (with each USDⓈ-M contract's funding interval
+in seconds), the 24-hour ticker /md/v2/ticker/24hr with its funding rate, and the DataGW socket on `/`, with the
 depth-1 order book of both families (USDⓈ-M real values, COIN-M scaled integers), snapshot then
 incremental frames, `server.ping` answered with a pong, and clients that stop pinging dropped.
 
@@ -17,7 +18,7 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Book
+from feeds.simulator.market import HOUR_MS, Book, funding_state
 
 MAX_SUBSCRIPTIONS = 20
 PRICE_SCALE = 4  # COIN-M prices are integers: price × 10^4
@@ -55,7 +56,26 @@ class PhemexSim(SimExchange):
     snapshot_interval_s = 60.0
 
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/public/products", self.products)]
+        return [web.get("/public/products", self.products), web.get("/md/v2/ticker/24hr", self.ticker)]
+
+    async def ticker(self, request: web.Request) -> web.Response:
+        symbol = request.query.get("symbol", "")
+        linear = {_linear_symbol(coin): coin for coin in self.market.coins}
+        if symbol not in linear:
+            return web.json_response({"error": INVALID_ARGUMENT, "id": 0, "result": None})
+        now_ns = time.time_ns()
+        funding = funding_state(self.id, linear[symbol], now_ns // 1_000_000)
+        book = self.market.book(self.id, linear[symbol])
+        rate = str(funding.rate)
+        result = {
+            "closeRp": str(book.bid),
+            "fundingRateRr": rate,  # a real-valued string, as Phemex sends it
+            "markPriceRp": str(book.bid),
+            "predFundingRateRr": rate,
+            "symbol": symbol,
+            "timestamp": now_ns,
+        }
+        return web.json_response({"error": None, "id": 0, "result": result})
 
     async def products(self, request: web.Request) -> web.Response:
         perp_v2 = [
@@ -76,6 +96,7 @@ class PhemexSim(SimExchange):
                 "status": "Listed",
                 "qtyStepSize": "0.001",
                 "maxOrderQtyRq": "1000",
+                "fundingInterval": funding_state(self.id, coin.name, 0).interval_h * HOUR_MS // 1000,  # seconds
             }
             for n, coin in enumerate(self.market.coins.values())
         ]

@@ -73,6 +73,9 @@ class Simulator:
     seed: int | None = None
     server_ping_interval_s: float | None = None  # None: each exchange's own default
     playback: Playback | None = None  # a recording instead of the random market
+    # How long stop() waits for a request or socket still open (aiohttp's default is a minute per
+    # exchange, which a client left connected turned into minutes); then it is cut.
+    shutdown_timeout_s: float = 1.0
     market: Market = field(init=False)
     exchanges: dict[str, SimExchange] = field(init=False, default_factory=dict)
     endpoints: dict[str, Endpoints] = field(init=False, default_factory=dict)
@@ -90,7 +93,7 @@ class Simulator:
     async def start(self) -> dict[str, Endpoints]:
         for index, exchange_id in enumerate(self.exchange_ids):
             sim = SIMULATORS[exchange_id](self.market, **self._sim_options(exchange_id))
-            runner = web.AppRunner(sim.app(), access_log=None)
+            runner = web.AppRunner(sim.app(), access_log=None, shutdown_timeout=self.shutdown_timeout_s)
             await runner.setup()
             port = self.base_port + index if self.base_port else 0
             site = web.TCPSite(runner, self.host, port)

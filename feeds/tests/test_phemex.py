@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_instruments
+from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.phemex import Phemex
 from feeds.tests.frames import phemex as frames
 
@@ -162,3 +162,49 @@ def test_one_subscribe_message_per_symbol_in_the_right_family():
 def test_heartbeat_is_the_application_ping_every_five_seconds():
     assert Phemex.heartbeat_interval_s == 5.0
     assert json.loads(Phemex().heartbeat_message()) == {"id": 0, "method": "server.ping", "params": []}
+
+
+def _funding(*tickers, products=frames.PRODUCTS):
+    return parse_funding("phemex", [products.encode(), *(t.encode() for t in tickers)], INSTRUMENTS, 1_667_222_000_000)
+
+
+def test_funding_rate_from_the_ticker_interval_from_the_product_list():
+    records = {r.symbol: r for r in _funding(frames.TICKER_BTC, frames.TICKER_PEPE, frames.TICKER_UNKNOWN)}
+    assert set(records) == {"BTCUSDT", "1000PEPEUSDT"}
+    btc = records["BTCUSDT"]
+    assert (btc.instrument, btc.rate, btc.interval_h, btc.ts_ms) == (
+        "BTC/USDT:USDT",
+        Decimal("0.0001"),
+        8,  # fundingInterval 28800 s
+        1_667_222_412_794,  # the ticker's ns timestamp
+    )
+    # 2022-10-31T13:20:12Z: the next 8 h funding is 16:00 UTC.
+    assert btc.next_funding_ms == 1_667_232_000_000
+    pepe = records["1000PEPEUSDT"]
+    assert (pepe.rate, pepe.interval_h, pepe.next_funding_ms) == (Decimal("-0.00015"), 4, 1_667_232_000_000)
+
+
+@pytest.mark.parametrize(
+    "products, ticker",
+    [
+        (frames.PRODUCTS.replace(',"fundingInterval":28800', ""), frames.TICKER_BTC),  # no interval
+        (frames.PRODUCTS.replace('"fundingInterval":28800', '"fundingInterval":5400'), frames.TICKER_BTC),
+        (frames.PRODUCTS.replace('"fundingInterval":28800', '"fundingInterval":172800'), frames.TICKER_BTC),
+        (frames.PRODUCTS, frames.TICKER_REFUSED),
+        (frames.PRODUCTS, frames.TICKER_BTC.replace('"fundingRateRr":"0.0001",', "")),
+        (frames.PRODUCTS, frames.TICKER_BTC.replace('"fundingRateRr":"0.0001"', '"fundingRateRr":"1.5"')),
+        (frames.PRODUCTS, frames.TICKER_BTC.replace('"fundingRateRr":"0.0001"', '"fundingRateRr":"abc"')),
+        ('{"code":10500,"msg":"busy","data":null}', frames.TICKER_BTC),
+    ],
+)
+def test_a_refused_or_incomplete_funding_answer_is_a_frame_error(products, ticker):
+    with pytest.raises(FrameError):
+        _funding(frames.TICKER_PEPE, ticker, products=products)
+
+
+def test_funding_paths_the_product_list_then_one_ticker_per_usdt_m_contract():
+    assert Phemex().funding_paths(["1000PEPEUSDT", "BTCUSD", "BTCUSDT", "cETHUSD"]) == [
+        "/public/products",
+        "/md/v2/ticker/24hr?symbol=1000PEPEUSDT",
+        "/md/v2/ticker/24hr?symbol=BTCUSDT",
+    ]

@@ -65,10 +65,10 @@ PRODUCTS = """{"code":0,"msg":"","data":{
  "perpProductsV2":[
   {"symbol":"BTCUSDT","code":41541,"type":"PerpetualV2","displaySymbol":"BTC / USDT","contractUnderlyingAssets":"BTC",
    "settleCurrency":"USDT","quoteCurrency":"USDT","tickSize":"0.1","priceScale":0,"ratioScale":0,
-   "pricePrecision":1,"baseCurrency":"BTC","status":"Listed","qtyStepSize":"0.001"},
+   "pricePrecision":1,"baseCurrency":"BTC","status":"Listed","qtyStepSize":"0.001","fundingInterval":28800},
   {"symbol":"1000PEPEUSDT","code":41600,"type":"PerpetualV2","contractUnderlyingAssets":"1000PEPE",
    "settleCurrency":"USDT","quoteCurrency":"USDT","tickSize":"0.0000001","baseCurrency":"1000PEPE",
-   "status":"Listed"},
+   "status":"Listed","fundingInterval":14400},
   {"symbol":"BTCUSDC","code":41700,"type":"PerpetualV2","settleCurrency":"USDC","quoteCurrency":"USDC",
    "tickSize":"0.1","baseCurrency":"BTC","status":"Listed"},
   {"symbol":"LUNAUSDT","code":41542,"type":"PerpetualV2","settleCurrency":"USDT","quoteCurrency":"USDT",
@@ -77,3 +77,15 @@ PRODUCTS = """{"code":0,"msg":"","data":{
    "tickSize":"0.0001","baseCurrency":"NEW","status":"Listed"}
  ]
 }}"""
+
+# The documented 24-hour ticker (Public-Hedged-Perpetual-API, "Query 24 Hours Ticker"), BTCUSDT as printed.
+TICKER_BTC = """{"error":null,"id":0,"result":{"closeRp":"20731","fundingRateRr":"0.0001","highRp":"20818.8",
+ "indexPriceRp":"20737.09857143","lowRp":"20425.2","markPriceRp":"20737.788944","openInterestRv":"0",
+ "openRp":"20709","predFundingRateRr":"0.0001","symbol":"BTCUSDT","timestamp":1667222412794076700,
+ "turnoverRv":"139029311.7517","volumeRq":"6747.727"}}"""
+TICKER_PEPE = (
+    '{"error":null,"id":0,"result":{"closeRp":"0.0123","fundingRateRr":"-0.00015","symbol":"1000PEPEUSDT",'
+    '"timestamp":1667222412794076700}}'
+)
+TICKER_UNKNOWN = TICKER_PEPE.replace("1000PEPEUSDT", "NOPEUSDT")
+TICKER_REFUSED = '{"error":{"code":6001,"message":"invalid argument"},"id":0,"result":null}'
