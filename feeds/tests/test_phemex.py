@@ -162,3 +162,9 @@ def test_one_subscribe_message_per_symbol_in_the_right_family():
 def test_heartbeat_is_the_application_ping_every_five_seconds():
     assert Phemex.heartbeat_interval_s == 5.0
     assert json.loads(Phemex().heartbeat_message()) == {"id": 0, "method": "server.ping", "params": []}
+
+
+def test_order_step_is_qty_step_size_in_the_base_coin_or_lot_size_in_contracts():
+    usdt_m, coin_m = INSTRUMENTS["BTCUSDT"], INSTRUMENTS["BTCUSD"]
+    assert usdt_m.order_steps_base() == (Decimal("0.001"), Decimal(0))  # no minimum quantity listed
+    assert (coin_m.qty_step_contracts, coin_m.min_qty_contracts) == (Decimal(1), Decimal(1))
