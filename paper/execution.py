@@ -206,6 +206,7 @@ def marked_positions(user) -> list[dict]:
                 "mark_price": mark,
                 "unrealised_pnl": position.unrealised_pnl(mark) if mark is not None else None,
                 "realised_pnl": row.realised_pnl,
+                "funding": row.funding,
                 "currency": row.currency,
             }
         )
