@@ -56,6 +56,8 @@ def run(now_ms: int) -> list[PaperFundingPayment]:
     if instruments:
         capture(read_funding(instruments), read_quotes(instruments), now_ms)
     booked = settle(now_ms)
+    # Past the window an event is never paid; its payments keep their own rate and mark.
+    PaperFundingEvent.objects.filter(funding_ms__lte=now_ms - SETTLE_WINDOW_MS).delete()
     for user in get_user_model().objects.filter(pk__in={payment.position.user_id for payment in booked}):
         record_equity(user)
     return booked

@@ -4,11 +4,13 @@ before it, on the size held at its time, booked to the wallet and the position o
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.db import connections
 
 from arbitrage.quote_cache import encode_funding_row, write_funding
 from arbitrage.tests.factories import make_quote
@@ -128,3 +130,50 @@ def test_the_task_reads_the_engines_cache_and_pays_the_api_and_page_show_it(alic
     client.force_login(alice)
     page = client.get("/paper/").content.decode()
     assert "<th>Funding</th>" in page and "-0.47 USDT" in page and "-0.23 USDT" in page
+
+
+def test_a_payment_the_wallet_cannot_cover_changes_nothing_and_is_booked_once_it_can(alice, market):
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("10000"))
+    opened(alice, "k", "1", T0)
+    set_balance(alice, "binance", "USDT", D("0.1"))
+    capture(records(("0.0001", T0 + H), ("0.0001", T0 + 4 * H)), mids("2315.15", "2330.45"), T0)
+
+    assert settle(T0 + H + MIN) == []  # the long owes 0.231515, the wallet holds 0.1
+    assert (balance_of(alice, "binance"), funding_of(alice, "binance")) == (D("0.1"), 0)
+    assert not PaperFundingPayment.objects.exists()
+
+    set_balance(alice, "binance", "USDT", D("1"))
+    [paid] = settle(T0 + H + 2 * MIN)
+    assert paid.amount == D("-0.231515")
+    assert (balance_of(alice, "binance"), funding_of(alice, "binance")) == (D("0.768485"), D("-0.231515"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_settlements_running_at_once_book_each_event_once(alice, market, postgres_url):
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("10000"))
+    opened(alice, "k", "1", T0)
+    capture(records(("0.0001", T0 + H), ("0.0002", T0 + H)), mids("2315.15", "2330.45"), T0)
+    before = balance_of(alice, "binance")
+    racers = 6
+    start = threading.Barrier(racers, timeout=10)
+    booked: list[int] = []
+
+    def settle_now() -> None:
+        try:
+            start.wait()
+            booked.append(len(settle(T0 + H + MIN)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=settle_now) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sum(booked) == 2 and len(booked) == racers
+    assert PaperFundingPayment.objects.count() == 2
+    assert balance_of(alice, "binance") == before - D("0.231515")
+    assert funding_of(alice, "bybit") == D("0.46609")
