@@ -198,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-alert-history": {"task": "accounts.tasks.prune_alert_history", "schedule": 3600.0},
     "mark-abandoned-alerts": {"task": "accounts.tasks.mark_abandoned_alerts", "schedule": 60.0},
     "refresh-instruments": {"task": "feeds.tasks.refresh_instruments", "schedule": 86400.0},
+    # As often as funding is polled, so each event is captured at its last announced rate.
+    "settle-paper-funding": {"task": "paper.tasks.settle_paper_funding", "schedule": 30.0},
     # "poll-telegram-updates" joins below when a bot token is set.
 }
 

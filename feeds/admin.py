@@ -5,7 +5,17 @@ from feeds.models import Exchange, Instrument, TrackedInstrument
 
 @admin.register(Instrument)
 class InstrumentAdmin(admin.ModelAdmin):
-    list_display = ("instrument", "exchange", "symbol", "linear", "contract_size", "tick_size", "enabled", "listed")
+    list_display = (
+        "instrument",
+        "exchange",
+        "symbol",
+        "linear",
+        "contract_size",
+        "tick_size",
+        "qty_step_contracts",
+        "enabled",
+        "listed",
+    )
     list_filter = ("exchange", "enabled", "listed", "linear", "settle")
     search_fields = ("instrument", "symbol", "base")
     list_editable = ("enabled",)

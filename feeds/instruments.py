@@ -32,6 +32,8 @@ def store_instruments(exchange_id: str, listed: list[types.Instrument]) -> None:
             "tick_size": item.tick_size,
             "coin": item.coin,
             "multiplier": item.multiplier,
+            "qty_step_contracts": item.qty_step_contracts,
+            "min_qty_contracts": item.min_qty_contracts,
             "listed": True,
         }
         row = existing.get(item.symbol)

@@ -19,6 +19,12 @@ class Instrument(models.Model):
     tick_size = models.DecimalField(max_digits=30, decimal_places=12)
     coin = models.CharField(max_length=32, blank=True)
     multiplier = models.DecimalField(max_digits=20, decimal_places=6, default=1)
+    qty_step_contracts = models.DecimalField(
+        max_digits=30, decimal_places=12, default=0, help_text="Order quantity step, in contracts (0: not given)"
+    )
+    min_qty_contracts = models.DecimalField(
+        max_digits=30, decimal_places=12, default=0, help_text="Smallest order, in contracts (0: not given)"
+    )
     enabled = models.BooleanField(default=True)
     listed = models.BooleanField(default=True, help_text="Present in the exchange's latest instrument list")
     updated_at = models.DateTimeField(auto_now=True)
@@ -43,6 +49,8 @@ class Instrument(models.Model):
             tick_size=self.tick_size.normalize(),
             coin=self.coin,
             multiplier=self.multiplier.normalize(),
+            qty_step_contracts=self.qty_step_contracts.normalize(),
+            min_qty_contracts=self.min_qty_contracts.normalize(),
         )
 
 

@@ -48,6 +48,8 @@ class InstrumentOutput(serializers.ModelSerializer):
             "linear",
             "contract_size",
             "tick_size",
+            "qty_step_contracts",
+            "min_qty_contracts",
             "coin",
             "multiplier",
             "enabled",

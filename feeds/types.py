@@ -39,6 +39,10 @@ class Instrument(msgspec.Struct, frozen=True):
     # `1000PEPE` lists 1000 PEPE per unit of base: coin "PEPE", multiplier 1000.
     coin: str = ""
     multiplier: Decimal = Decimal(1)
+    # An order's quantity step and minimum as the exchange counts orders (contract_size's unit:
+    # coins where contract_size is 1, contracts otherwise). 0: the exchange's list gives none.
+    qty_step_contracts: Decimal = Decimal(0)
+    min_qty_contracts: Decimal = Decimal(0)
 
     def size_base(self, contracts: Decimal, price: Decimal) -> Decimal:
         """Contracts as the exchange sent them, in base-currency units."""
@@ -47,6 +51,12 @@ class Instrument(msgspec.Struct, frozen=True):
         if not price:
             return Decimal(0)
         return contracts * self.contract_size / price
+
+    def order_steps_base(self) -> tuple[Decimal, Decimal]:
+        """A linear contract's order size step and smallest order, in base units: what the
+        exchange gives, or one contract and no minimum where it gives none."""
+        step = self.qty_step_contracts or Decimal(1)
+        return step * self.contract_size, self.min_qty_contracts * self.contract_size
 
 
 class Quote(msgspec.Struct, frozen=True, array_like=True, gc=False):

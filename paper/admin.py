@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperLimits, PaperWallet
+from paper.models import (
+    PaperEquityPoint,
+    PaperExecution,
+    PaperFill,
+    PaperFundingEvent,
+    PaperFundingPayment,
+    PaperLimits,
+    PaperWallet,
+)
 
 
 @admin.register(PaperWallet)
@@ -35,3 +43,19 @@ class PaperEquityPointAdmin(admin.ModelAdmin):
     list_filter = ("currency",)
     search_fields = ("user__username",)
     readonly_fields = ("user", "currency", "equity", "recorded_at")
+
+
+@admin.register(PaperFundingEvent)
+class PaperFundingEventAdmin(admin.ModelAdmin):
+    list_display = ("exchange", "instrument", "funding_ms", "rate", "mark_price")
+    list_filter = ("exchange",)
+    readonly_fields = ("exchange", "instrument", "funding_ms", "rate", "mark_price")
+
+
+@admin.register(PaperFundingPayment)
+class PaperFundingPaymentAdmin(admin.ModelAdmin):
+    """Every user's funding payments, read-only: they are booked once, by paper.funding_settlement."""
+
+    list_display = ("position", "funding_ms", "rate", "mark_price", "size_base", "amount", "booked_at")
+    search_fields = ("position__user__username",)
+    readonly_fields = ("position", "funding_ms", "rate", "mark_price", "size_base", "amount", "booked_at")

@@ -25,6 +25,9 @@ from paper.fills import Book, LegFill, NotFillable, fill_pair
 from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperLimits, PaperPosition, PaperWallet
 from paper.positions import Position, apply_fill, equity
 
+ZERO = Decimal(0)
+UNKNOWN_LOT_BASE = Decimal("0.000001")  # an instrument not in the listings: a step fine enough for any coin
+
 
 class InsufficientBalance(ExecutionRefused):
     """A leg's wallet lacks what the leg ties up; nothing is filled."""
@@ -38,6 +41,7 @@ def _book(exchange_id: str, instrument: str) -> Book:
     if exchange is None:
         raise NotFillable(f"exchange {exchange_id} is not enabled")
     listed = Instrument.objects.filter(exchange=exchange_id, instrument=instrument).first()
+    lot_base, min_base = listed.to_value().order_steps_base() if listed else (UNKNOWN_LOT_BASE, ZERO)
     return Book(
         exchange=exchange_id,
         instrument=instrument,
@@ -46,10 +50,10 @@ def _book(exchange_id: str, instrument: str) -> Book:
         bid_size=Decimal(quote["bid_size"]),
         ask_size=Decimal(quote["ask_size"]),
         ts_ms=int(quote["ts_ms"]),
-        # Sizes arrive in base units; one contract is the smallest step we know of.
-        lot_base=listed.contract_size * listed.multiplier if listed else Decimal("0.000001"),
+        lot_base=lot_base,
         taker_fee_pct=exchange.taker_fee_pct,
         max_age_ms=exchange.max_quote_age_ms,
+        min_base=min_base,
     )
 
 
@@ -202,6 +206,7 @@ def marked_positions(user) -> list[dict]:
                 "mark_price": mark,
                 "unrealised_pnl": position.unrealised_pnl(mark) if mark is not None else None,
                 "realised_pnl": row.realised_pnl,
+                "funding": row.funding,
                 "currency": row.currency,
             }
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from math import lcm
 
 from lib.numbers import plain
 from paper.executor import ExecutionRefused
@@ -31,13 +32,18 @@ class Book:
     bid_size: Decimal  # base units
     ask_size: Decimal
     ts_ms: int
-    lot_base: Decimal  # smallest tradable size step, base units
+    lot_base: Decimal  # the exchange's order size step, base units
     taker_fee_pct: Decimal
     max_age_ms: int
+    min_base: Decimal = Decimal(0)  # the exchange's smallest order, base units (0: none given)
 
     @property
     def settle(self) -> str:
         return self.instrument.rsplit(":", 1)[1]
+
+    @property
+    def base(self) -> str:
+        return self.instrument.split("/", 1)[0]
 
     @property
     def quote(self) -> str:
@@ -60,6 +66,13 @@ def _round_to_lot(size: Decimal, lot: Decimal) -> Decimal:
     return (size / lot).to_integral_value(rounding=ROUND_DOWN) * lot
 
 
+def common_lot(first: Decimal, second: Decimal) -> Decimal:
+    """The smallest size that is a whole number of both steps (0.001 and 0.01: 0.01; 0.002
+    and 0.003: 0.006), so both legs fill the same size and each is valid on its exchange."""
+    exponent = min(first.as_tuple().exponent, second.as_tuple().exponent, 0)
+    return Decimal(lcm(int(first.scaleb(-exponent)), int(second.scaleb(-exponent)))).scaleb(exponent)
+
+
 def fill_pair(buy: Book, sell: Book, size_base: Decimal, now_ms: int) -> tuple[LegFill, LegFill]:
     """Long `size_base` on `buy` at its ask, short the same on `sell` at its bid."""
     for book in (buy, sell):
@@ -70,9 +83,15 @@ def fill_pair(buy: Book, sell: Book, size_base: Decimal, now_ms: int) -> tuple[L
             raise NotFillable(f"{book.exchange}'s {book.instrument} quote is {age_ms / 1000:.1f} s old")
         if book.bid <= 0 or book.ask <= 0 or book.bid > book.ask:
             raise NotFillable(f"{book.exchange}'s {book.instrument} book is empty or crossed")
-    size = _round_to_lot(size_base, max(buy.lot_base, sell.lot_base))
+    lot = common_lot(buy.lot_base, sell.lot_base)
+    size = _round_to_lot(size_base, lot)
     if size <= 0:
-        raise NotFillable(f"size {plain(size_base)} is below one lot ({plain(max(buy.lot_base, sell.lot_base))})")
+        raise NotFillable(f"size {plain(size_base)} is below one lot ({plain(lot)} {buy.base})")
+    for book in (buy, sell):
+        if size < book.min_base:
+            raise NotFillable(
+                f"size {plain(size)} is below {book.exchange}'s smallest order ({plain(book.min_base)} {book.base})"
+            )
     if size > buy.ask_size or size > sell.bid_size:
         available = min(buy.ask_size, sell.bid_size)
         raise NotFillable(f"size {plain(size)} exceeds the top of the books ({plain(available)} available on both)")

@@ -72,6 +72,8 @@ class PaperPosition(models.Model):
     entry_price = models.DecimalField(**MONEY)
     realised_pnl = models.DecimalField(**MONEY)  # settle currency, fees not included
     currency = models.CharField(max_length=16)
+    # Funding booked to the wallet while held, settle currency: + earned, - paid (paper.funding).
+    funding = models.DecimalField(default=0, **MONEY)
 
     class Meta:
         constraints = [
@@ -110,3 +112,44 @@ class PaperEquityPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.equity} {self.currency} at {self.recorded_at}"
+
+
+class PaperFundingEvent(models.Model):
+    """One funding event of an instrument on an exchange, as last announced before it was paid:
+    the rate (positive: longs pay shorts) and the exchange's mid then, which every paper
+    position held at `funding_ms` is paid or charged at. Frozen once `funding_ms` has passed."""
+
+    exchange = models.CharField(max_length=20)
+    instrument = models.CharField(max_length=64)
+    funding_ms = models.BigIntegerField()
+    rate = models.DecimalField(max_digits=20, decimal_places=12)
+    mark_price = models.DecimalField(null=True, **MONEY)  # None: no quote seen before the event
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["exchange", "instrument", "funding_ms"], name="one_funding_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exchange} {self.instrument} {self.rate} at {self.funding_ms}"
+
+
+class PaperFundingPayment(models.Model):
+    """What one funding event paid (amount > 0) or charged (< 0) one position, booked once."""
+
+    position = models.ForeignKey(PaperPosition, on_delete=models.CASCADE, related_name="funding_payments")
+    funding_ms = models.BigIntegerField()
+    rate = models.DecimalField(max_digits=20, decimal_places=12)
+    mark_price = models.DecimalField(**MONEY)
+    size_base = models.DecimalField(**MONEY)  # signed, as held at funding_ms
+    amount = models.DecimalField(**MONEY)  # settle currency
+    booked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A settlement run twice (or two at once) books each event on each position once.
+            models.UniqueConstraint(fields=["position", "funding_ms"], name="one_funding_payment_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position} {self.amount} at {self.funding_ms}"

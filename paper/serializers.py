@@ -78,6 +78,9 @@ class PositionSerializer(serializers.Serializer):
     mark_price = serializers.DecimalField(allow_null=True, help_text="The exchange's mid now", **MONEY)
     unrealised_pnl = serializers.DecimalField(allow_null=True, **MONEY)
     realised_pnl = serializers.DecimalField(help_text="Fees not included", **MONEY)
+    funding = serializers.DecimalField(
+        help_text="Funding booked to the wallet while held: earned > 0, paid < 0", **MONEY
+    )
     currency = serializers.CharField()
 
 

@@ -24,6 +24,7 @@ from feeds.types import (
     split_multiplier,
 )
 
+ZERO = Decimal(0)
 ONE = Decimal(1)
 
 
@@ -111,6 +112,8 @@ class Connector:
         linear: bool,
         contract_size: Decimal,
         tick_size: Decimal,
+        qty_step_contracts: Decimal = ZERO,
+        min_qty_contracts: Decimal = ZERO,
     ) -> Instrument:
         """One of this exchange's instruments, from its own asset codes (XBT, USDt) to the canonical name."""
         base, quote, settle = normalise_asset(base), normalise_asset(quote), normalise_asset(settle)
@@ -127,6 +130,8 @@ class Connector:
             tick_size=tick_size,
             coin=coin,
             multiplier=multiplier,
+            qty_step_contracts=qty_step_contracts,
+            min_qty_contracts=min_qty_contracts,
         )
 
     def coin_and_multiplier(self, base: str) -> tuple[str, Decimal]:

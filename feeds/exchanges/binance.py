@@ -66,6 +66,8 @@ _frame_decoder = msgspec.json.Decoder(_Frame)
 class _Filter(msgspec.Struct):
     filterType: str
     tickSize: Decimal | None = None
+    stepSize: Decimal | None = None  # LOT_SIZE: limit orders' quantity step and minimum, in coins
+    minQty: Decimal | None = None
 
 
 class _Symbol(msgspec.Struct):
@@ -130,6 +132,7 @@ class Binance(Connector):
             if sym.contractType != "PERPETUAL" or sym.status != "TRADING":
                 continue
             tick = next((f.tickSize for f in sym.filters if f.filterType == "PRICE_FILTER"), None)
+            lot = next((f for f in sym.filters if f.filterType == "LOT_SIZE"), _Filter("LOT_SIZE"))
             settle = sym.marginAsset or sym.quoteAsset
             instruments.append(
                 self.make_instrument(
@@ -140,6 +143,8 @@ class Binance(Connector):
                     linear=True,
                     contract_size=Decimal(1),
                     tick_size=tick or ZERO,
+                    qty_step_contracts=lot.stepSize or ZERO,
+                    min_qty_contracts=lot.minQty or ZERO,
                 )
             )
         return instruments

@@ -120,6 +120,8 @@ class _Contract(msgspec.Struct):
     symbolType: str = ""
     symbolStatus: str = ""
     isRwa: str = "NO"
+    sizeMultiplier: Decimal = ZERO  # an order's size is a multiple of this, in the base coin
+    minTradeNum: Decimal = ZERO
 
 
 class _ContractList(msgspec.Struct):
@@ -222,6 +224,8 @@ class Bitget(Connector):
                     linear=linear,
                     contract_size=ONE,  # sizes are base-coin amounts on every product type
                     tick_size=contract.priceEndStep.scaleb(-contract.pricePlace),
+                    qty_step_contracts=contract.sizeMultiplier,
+                    min_qty_contracts=contract.minTradeNum,
                 )
             )
         return instruments

@@ -107,6 +107,7 @@ class _Instrument(msgspec.Struct):
     underlyingToPositionMultiplier: Decimal | None = None
     underlyingToSettleMultiplier: Decimal | None = None
     tickSize: Decimal | None = None
+    lotSize: Decimal | None = None  # contracts: an order is a whole number of lots
 
 
 _instruments_decoder = msgspec.json.Decoder(list[_Instrument])
@@ -180,6 +181,8 @@ class Bitmex(Connector):
                     linear=not item.isInverse,
                     contract_size=contract_size,
                     tick_size=item.tickSize or Decimal(0),
+                    qty_step_contracts=item.lotSize or Decimal(0),
+                    min_qty_contracts=item.lotSize or Decimal(0),
                 )
             )
         return instruments

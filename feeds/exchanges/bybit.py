@@ -91,6 +91,11 @@ class _PriceFilter(msgspec.Struct):
     tickSize: Decimal = ZERO
 
 
+class _LotSizeFilter(msgspec.Struct):
+    qtyStep: Decimal = ZERO  # in the base coin, as linear sizes are
+    minOrderQty: Decimal = ZERO
+
+
 class _Symbol(msgspec.Struct):
     symbol: str
     contractType: str = ""
@@ -100,6 +105,7 @@ class _Symbol(msgspec.Struct):
     settleCoin: str = ""
     symbolType: str = ""
     priceFilter: _PriceFilter = msgspec.field(default_factory=_PriceFilter)
+    lotSizeFilter: _LotSizeFilter = msgspec.field(default_factory=_LotSizeFilter)
 
 
 class _Result(msgspec.Struct):
@@ -238,6 +244,8 @@ class Bybit(Connector):
                     linear=True,
                     contract_size=Decimal(1),  # linear sizes are in the base coin
                     tick_size=sym.priceFilter.tickSize,
+                    qty_step_contracts=sym.lotSizeFilter.qtyStep,
+                    min_qty_contracts=sym.lotSizeFilter.minOrderQty,
                 )
             )
         return instruments

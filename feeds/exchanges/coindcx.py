@@ -81,6 +81,8 @@ class _Detail(msgspec.Struct):
     is_quanto: bool = False
     unit_contract_value: Decimal = Decimal(1)
     price_increment: Decimal = ZERO
+    quantity_increment: Decimal = ZERO  # contracts (base units at unit_contract_value 1)
+    min_quantity: Decimal = ZERO
 
 
 class _DetailBody(msgspec.Struct):
@@ -144,6 +146,8 @@ class CoinDCX(Connector):
                 linear=True,
                 contract_size=detail.unit_contract_value,
                 tick_size=detail.price_increment,
+                qty_step_contracts=detail.quantity_increment,
+                min_qty_contracts=detail.min_quantity,
             )
         ]
 

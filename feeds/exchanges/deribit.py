@@ -119,6 +119,9 @@ class _Instrument(msgspec.Struct):
     quote_currency: str | None = None
     settlement_currency: str | None = None
     tick_size: Decimal | None = None
+    # Deribit's own contract_size is the amount step (USD inverse, base coin linear).
+    contract_size: Decimal | None = None
+    min_trade_amount: Decimal | None = None
 
 
 class _Instruments(msgspec.Struct):
@@ -237,6 +240,8 @@ class Deribit(Connector):
                     # Amounts arrive in USD (inverse) or base coin (linear): one unit per "contract".
                     contract_size=ONE,
                     tick_size=item.tick_size or ZERO,
+                    qty_step_contracts=item.contract_size or ZERO,
+                    min_qty_contracts=item.min_trade_amount or ZERO,
                 )
             )
         return instruments

@@ -28,6 +28,8 @@ Checked against Gate's own docs through the docs search:
   (`prelaunch`, `trading`, `delisting`, `delisted`, `circuit_breaker`), `in_delisting`, and
   `contract_type` (`stocks`, `metals`, `indices`, `forex`, `commodities`… for TradFi
   contracts; empty for crypto). Only `trading`, not delisting, crypto contracts are kept.
+  `order_size_min` (contracts) is the smallest order; sizes are whole contracts unless
+  `enable_decimal`.
   The path lists perpetuals only (dated futures live under /delivery).
 
 Not in the docs, from exchanges.md: one unknown contract fails the whole subscribe request,
@@ -55,7 +57,7 @@ from decimal import Decimal
 
 import msgspec
 
-from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.exchanges.base import ONE, Connector, batched, build_quote, count_unknown_symbol
 from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote
 
@@ -101,6 +103,8 @@ class _Contract(msgspec.Struct):
     status: str = ""
     in_delisting: bool = False
     contract_type: str | None = ""
+    order_size_min: Decimal | None = None  # contracts
+    enable_decimal: bool = False
 
 
 _contracts_decoder = msgspec.json.Decoder(list[_Contract])
@@ -179,6 +183,10 @@ class Gateio(Connector):
                     linear=True,
                     contract_size=contract.quanto_multiplier,
                     tick_size=contract.order_price_round or Decimal(0),
+                    # Whole contracts, unless the contract takes decimal sizes: then its
+                    # minimum is also the step (0.001 where the list shows it).
+                    qty_step_contracts=(contract.order_size_min or ONE) if contract.enable_decimal else ONE,
+                    min_qty_contracts=contract.order_size_min or Decimal(0),
                 )
             )
         return instruments

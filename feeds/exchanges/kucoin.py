@@ -101,6 +101,7 @@ class _Contract(msgspec.Struct):
     multiplier: Decimal | None = None
     isInverse: bool | None = None
     tickSize: Decimal | None = None
+    lotSize: Decimal | None = None  # contracts: the order size step, and the smallest order
 
 
 class _Contracts(msgspec.Struct):
@@ -248,6 +249,8 @@ class KuCoin(Connector):
                     # Linear: base units per lot. Inverse: multiplier is -1, i.e. 1 USD per contract.
                     contract_size=abs(multiplier),
                     tick_size=contract.tickSize or ZERO,
+                    qty_step_contracts=contract.lotSize or ZERO,
+                    min_qty_contracts=contract.lotSize or ZERO,
                 )
             )
         return instruments

@@ -98,6 +98,8 @@ class _Contract(msgspec.Struct):
     settleCoin: str = ""
     contractSize: Decimal = ZERO
     priceUnit: Decimal = ZERO
+    volUnit: Decimal = ZERO  # contracts: the order size step
+    minVol: Decimal = ZERO  # contracts: the smallest order
     futureType: int = 1  # older responses had no futureType: every contract listed was perpetual
     state: int = -1
     conceptPlate: list[str] = []
@@ -209,6 +211,8 @@ class Mexc(Connector):
                     # `+ ZERO` spells MEXC's 1E+2 as 100, the same number.
                     contract_size=contract.contractSize + ZERO,
                     tick_size=contract.priceUnit + ZERO,
+                    qty_step_contracts=contract.volUnit + ZERO,
+                    min_qty_contracts=contract.minVol + ZERO,
                 )
             )
         return instruments

@@ -100,6 +100,8 @@ class _Row(msgspec.Struct):
     ctValCcy: str = ""
     ctType: str = ""
     tickSz: str = ""
+    lotSz: str = ""  # order size step and minimum, in contracts
+    minSz: str = ""
     state: str = ""
     ruleType: str = ""
     instCategory: str = ""
@@ -212,6 +214,8 @@ class OKX(Connector):
                     # Linear: base units per contract; inverse: USD face value per contract.
                     contract_size=Decimal(row.ctVal) * Decimal(row.ctMult or 1),
                     tick_size=Decimal(row.tickSz),
+                    qty_step_contracts=Decimal(row.lotSz or 0),
+                    min_qty_contracts=Decimal(row.minSz or 0),
                 )
             )
         return instruments

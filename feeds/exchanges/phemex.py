@@ -116,6 +116,7 @@ class _PerpV2(msgspec.Struct):
     quoteCurrency: str = ""
     settleCurrency: str = ""
     tickSize: Decimal = ZERO
+    qtyStepSize: Decimal = ZERO  # base coin
 
 
 class _Product(msgspec.Struct):
@@ -130,6 +131,7 @@ class _Product(msgspec.Struct):
     contractSize: msgspec.Raw = msgspec.Raw(b"null")
     tickSize: Decimal = ZERO
     priceScale: int | None = None
+    lotSize: Decimal = ZERO  # contracts
 
 
 class _ProductsData(msgspec.Struct):
@@ -269,6 +271,7 @@ class Phemex(Connector):
             linear=True,
             contract_size=Decimal(1),
             tick_size=product.tickSize,
+            qty_step_contracts=product.qtyStepSize,
         )
 
     def _coin_m(self, product: _Product) -> Instrument | None:
@@ -284,7 +287,15 @@ class Phemex(Connector):
         if base != settle:
             return None  # quanto
         return self.make_instrument(
-            product.symbol, base, quote, settle, linear=False, contract_size=contract_size, tick_size=product.tickSize
+            product.symbol,
+            base,
+            quote,
+            settle,
+            linear=False,
+            contract_size=contract_size,
+            tick_size=product.tickSize,
+            qty_step_contracts=product.lotSize,
+            min_qty_contracts=product.lotSize,
         )
 
     def parse_frame(

@@ -102,6 +102,7 @@ class CoinDCXSim(SimExchange):
             "settlement": "never",
             "unit_contract_value": 1.0,
             "quantity_increment": 0.001,
+            "min_quantity": 0.001,
             "is_inverse": False,
             "is_quanto": False,
         }

@@ -97,3 +97,12 @@ def test_funding_with_a_broken_rate_is_a_frame_error():
         parse_funding("binance", [broken.encode(), b"[]"], INSTRUMENTS, 0)
     with pytest.raises(FrameError):
         parse_funding("binance", [b'{"code":-1003,"msg":"Too many requests"}', b"[]"], INSTRUMENTS, 0)
+
+
+def test_order_step_and_minimum_come_from_the_lot_size_filter():
+    found = {i.symbol: i for i in parse_instruments("binance", frames.EXCHANGE_INFO)}
+    btc = found["BTCUSDT"]
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal("0.001"), Decimal("0.001"))
+    assert btc.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))
+    # No LOT_SIZE filter: one contract (one coin here), no minimum.
+    assert found["BTCUSDC"].order_steps_base() == (Decimal(1), Decimal(0))

@@ -189,3 +189,10 @@ def test_funding_one_answer_per_product_type_with_each_contracts_interval():
 def test_a_refused_or_incomplete_funding_answer_is_a_frame_error(broken):
     with pytest.raises(FrameError):
         parse_funding("bitget", [broken.encode()], INSTRUMENTS, 1_700_000_000_500)
+
+
+def test_order_step_and_minimum_are_size_multiplier_and_min_trade_num_in_the_base_coin():
+    found = {i.symbol: i for i in parse_instruments("bitget", frames.CONTRACTS_USDT)}
+    btc = found["BTCUSDT"]
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal("0.0001"), Decimal("0.0001"))
+    assert btc.order_steps_base() == (Decimal("0.0001"), Decimal("0.0001"))

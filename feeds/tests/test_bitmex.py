@@ -183,3 +183,11 @@ def test_funding_from_the_instrument_list_with_each_instruments_interval():
 def test_funding_without_a_whole_hour_interval_or_a_next_time_is_a_frame_error(broken):
     with pytest.raises(FrameError):
         parse_funding("bitmex", [broken.encode()], INSTRUMENTS, 1_700_000_000_500)
+
+
+def test_order_step_and_minimum_are_one_lot_of_contracts():
+    btc = INSTRUMENTS["XBTUSDT"]
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal(1000), Decimal(1000))
+    # 1000 contracts of one millionth of a BTC.
+    assert btc.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))
+    assert INSTRUMENTS["XBTUSD"].qty_step_contracts == 100  # USD

@@ -191,3 +191,11 @@ def test_funding_from_linear_tickers_with_each_symbols_interval():
 def test_funding_error_answer_is_a_frame_error():
     with pytest.raises(FrameError, match="10001"):
         parse_funding("bybit", [frames.TICKERS_ERROR.encode()], INSTRUMENTS, 1)
+
+
+def test_order_step_and_minimum_come_from_the_lot_size_filter():
+    found = {i.symbol: i for i in parse_instruments("bybit", frames.INSTRUMENTS_PAGE)}
+    btc = found["BTCUSDT"]
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal("0.001"), Decimal("0.001"))
+    assert btc.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))
+    assert (found["1000PEPEUSDT"].qty_step_contracts, found["1000PEPEUSDT"].min_qty_contracts) == (Decimal(100), 0)

@@ -133,3 +133,9 @@ def test_one_join_per_pair_on_the_depth_20_futures_channel():
     assert CoinDCX.max_symbols_per_message == 1
     assert CoinDCX.transport == "socketio"
     assert CoinDCX.heartbeat_interval_s is None  # Engine.IO pings; the client library answers
+
+
+def test_order_step_and_minimum_come_from_the_instrument_detail():
+    [eth] = parse_instruments("coindcx", frames.INSTRUMENT_DETAIL)
+    assert (eth.qty_step_contracts, eth.min_qty_contracts) == (Decimal("0.001"), Decimal("0.001"))
+    assert eth.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))

@@ -140,3 +140,11 @@ def test_funding_error_answer_is_a_frame_error():
     body = '{"jsonrpc":"2.0","error":{"code":10028,"message":"too_many_requests"},"testnet":false}'
     with pytest.raises(FrameError, match="10028"):
         parse_funding("deribit", [body.encode()], INSTRUMENTS, 1)
+
+
+def test_order_step_is_deribits_contract_size_and_minimum_its_min_trade_amount():
+    inverse, linear = INSTRUMENTS["BTC-PERPETUAL"], INSTRUMENTS["BTC_USDC-PERPETUAL"]
+    # Amounts in USD on the inverse contract: steps of 10 USD.
+    assert (inverse.qty_step_contracts, inverse.min_qty_contracts) == (Decimal(10), Decimal(10))
+    # In BTC on the linear one.
+    assert linear.order_steps_base() == (Decimal("0.0001"), Decimal("0.0001"))

@@ -159,3 +159,13 @@ def test_funding_interval_of_no_whole_hours_is_a_frame_error():
     broken = frames.CONTRACTS_WITH_FUNDING.replace('"funding_interval":28800', '"funding_interval":1000')
     with pytest.raises(FrameError):
         parse_funding("gateio", [broken.encode()], INSTRUMENTS, 7)
+
+
+def test_orders_are_whole_contracts_unless_the_contract_takes_decimal_sizes():
+    btc, sol = INSTRUMENTS["BTC_USDT"], INSTRUMENTS["SOL_USDT"]
+    # 1 contract of 0.0001 BTC, at least one.
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal(1), Decimal(1))
+    assert btc.order_steps_base() == (Decimal("0.0001"), Decimal("0.0001"))
+    # enable_decimal: 0.001 contracts of 1 SOL.
+    assert (sol.qty_step_contracts, sol.min_qty_contracts) == (Decimal("0.001"), Decimal("0.001"))
+    assert sol.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))

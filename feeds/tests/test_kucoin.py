@@ -192,3 +192,10 @@ def test_funding_from_the_contract_list_with_each_contracts_interval():
 def test_funding_without_an_interval_or_a_next_time_is_a_frame_error(broken):
     with pytest.raises(FrameError):
         parse_funding("kucoin", [broken.encode()], INSTRUMENTS, 1_700_000_000_000)
+
+
+def test_order_step_and_minimum_are_one_lot_of_contracts():
+    btc = INSTRUMENTS["XBTUSDTM"]
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal(1), Decimal(1))
+    # One contract of 0.001 BTC.
+    assert btc.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))

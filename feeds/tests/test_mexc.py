@@ -196,3 +196,10 @@ def test_funding_paths_ask_one_contract_each():
         "/api/v1/contract/funding_rate/BTC_USDT",
         "/api/v1/contract/funding_rate/ETH_USDT",
     ]
+
+
+def test_order_step_and_minimum_are_vol_unit_and_min_vol_in_contracts():
+    btc = INSTRUMENTS["BTC_USDT"]
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal(1), Decimal(1))
+    # One contract of 0.0001 BTC.
+    assert btc.order_steps_base() == (Decimal("0.0001"), Decimal("0.0001"))

@@ -188,3 +188,12 @@ def test_funding_paths_ask_one_instrument_each():
 def test_broken_funding_answers_are_frame_errors(body):
     with pytest.raises(FrameError):
         parse_funding("okx", [body.encode()], INSTRUMENTS, 1)
+
+
+def test_order_step_and_minimum_are_lot_and_min_size_in_contracts():
+    btc, pepe = INSTRUMENTS["BTC-USDT-SWAP"], INSTRUMENTS["PEPE-USDT-SWAP"]
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal("0.01"), Decimal("0.01"))
+    # 0.01 contracts of 0.01 BTC.
+    assert btc.order_steps_base() == (Decimal("0.0001"), Decimal("0.0001"))
+    # One contract of 10,000,000 PEPE.
+    assert pepe.order_steps_base() == (Decimal(10000000), Decimal(10000000))

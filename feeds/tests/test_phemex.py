@@ -208,3 +208,9 @@ def test_funding_paths_the_product_list_then_one_ticker_per_usdt_m_contract():
         "/md/v2/ticker/24hr?symbol=1000PEPEUSDT",
         "/md/v2/ticker/24hr?symbol=BTCUSDT",
     ]
+
+
+def test_order_step_is_qty_step_size_in_the_base_coin_or_lot_size_in_contracts():
+    usdt_m, coin_m = INSTRUMENTS["BTCUSDT"], INSTRUMENTS["BTCUSD"]
+    assert usdt_m.order_steps_base() == (Decimal("0.001"), Decimal(0))  # no minimum quantity listed
+    assert (coin_m.qty_step_contracts, coin_m.min_qty_contracts) == (Decimal(1), Decimal(1))

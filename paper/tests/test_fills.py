@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
 
-from paper.fills import Book, NotFillable, fill_pair
+from paper.fills import Book, NotFillable, common_lot, fill_pair
 
 NOW_MS = 1_000_000
 
@@ -61,10 +62,25 @@ def test_long_at_the_ask_short_at_the_bid_with_each_exchange_fee_and_size_rounde
             "6",
             "exceeds the top of the books (5 available on both)",
         ),
-        (book("binance", "1", "1.1"), book("bybit", "2", "2.1"), "0.0001", "below one lot"),
+        (book("binance", "1", "1.1"), book("bybit", "2", "2.1"), "0.0001", "below one lot (0.001 ETH)"),
         (book("binance", "1", "1.1", instrument="BTC/USD:BTC"), book("bybit", "2", "2.1"), "1", "inverse contract"),
     ],
 )
 def test_nothing_is_filled_when_a_leg_cannot_be(buy, sell, size, why):
     with pytest.raises(NotFillable, match=why.replace("(", r"\(").replace(")", r"\)")):
         fill_pair(buy, sell, D(size), NOW_MS)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "common"),
+    [("0.001", "0.01", "0.01"), ("0.001", "0.001", "0.001"), ("0.002", "0.003", "0.006"), ("1", "0.5", "1")],
+)
+def test_both_legs_fill_a_whole_number_of_each_exchanges_step(first, second, common):
+    assert common_lot(D(first), D(second)) == D(common)
+
+
+def test_a_size_between_one_step_and_an_exchanges_minimum_is_refused():
+    with pytest.raises(NotFillable, match=r"below bybit's smallest order \(0\.01 ETH\)"):
+        fill_pair(
+            book("binance", "1", "1.1"), replace(book("bybit", "2", "2.1"), min_base=D("0.01")), D("0.005"), NOW_MS
+        )

@@ -41,7 +41,7 @@ REFUSED_ACK = '{"channel":"rs.sub.depth.full","data":"limit error","ts":17000000
 
 CONTRACT_DETAIL = """{"success":true,"code":0,"data":[
  {"symbol":"BTC_USDT","displayNameEn":"BTC_USDT PERPETUAL","baseCoin":"BTC","quoteCoin":"USDT","settleCoin":"USDT",
-  "futureType":1,"contractSize":0.0001,"priceScale":1,"priceUnit":0.1,"volUnit":1,"state":0,"isHidden":false,
+  "futureType":1,"contractSize":0.0001,"priceScale":1,"priceUnit":0.1,"volUnit":1,"minVol":1,"state":0,"isHidden":false,
   "conceptPlate":["mc-trade-zone-pow"],"apiAllowed":false},
  {"symbol":"1000PEPE_USDT","baseCoin":"1000PEPE","quoteCoin":"USDT","settleCoin":"USDT","futureType":1,
   "contractSize":1E+2,"priceUnit":1E-7,"state":0,"conceptPlate":[]},

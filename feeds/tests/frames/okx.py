@@ -72,7 +72,7 @@ SWAP_ROWS = [
     _swap("BTC-USDC-SWAP", "BTC-USDC", "USDC", "linear", "0.0001", "BTC", "0.1"),
     _swap("BTC-USD-SWAP", "BTC-USD", "BTC", "inverse", "100", "USD", "0.1"),
     _swap("ETH-USD-SWAP", "ETH-USD", "ETH", "inverse", "10", "USD", "0.01"),
-    _swap("PEPE-USDT-SWAP", "PEPE-USDT", "USDT", "linear", "10000000", "PEPE", "0.0000000001"),
+    _swap("PEPE-USDT-SWAP", "PEPE-USDT", "USDT", "linear", "10000000", "PEPE", "0.0000000001", lotSz="1", minSz="1"),
     _swap("1000SATS-USDT-SWAP", "1000SATS-USDT", "USDT", "linear", "100000", "1000SATS", "0.0000001"),
     # Left out: pre-market, suspended, a stock perpetual, and a USD-margined (stablecoin basket) swap.
     _swap("NEW-USDT-SWAP", "NEW-USDT", "USDT", "linear", "1", "NEW", "0.0001", state="preopen", ruleType="pre_market"),

@@ -1,0 +1,72 @@
+"""Paper sizes round to each exchange's own order step, as its instrument list gives it."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from arbitrage.tests.factories import make_quote
+from feeds.exchanges import parse_instruments
+from feeds.instruments import store_instruments
+from feeds.models import Exchange
+from feeds.tests.frames import binance, bybit, okx
+from lib.clock import now_ms
+from paper.execution import execute_pair, set_balance
+from paper.fills import NotFillable
+from paper.tests.market import quoted
+
+pytestmark = pytest.mark.django_db
+
+BTC = "BTC/USDT:USDT"
+
+
+@pytest.fixture
+def btc_market():
+    """Binance (0.001 BTC step), Bybit (0.001 BTC) and OKX (0.01 contracts of 0.01 BTC) listed
+    from their own frames, each quoting 2 BTC at the top."""
+    for exchange_id, body in (
+        ("binance", binance.EXCHANGE_INFO),
+        ("bybit", bybit.INSTRUMENTS_PAGE),
+        ("okx", okx.INSTRUMENTS),
+    ):
+        Exchange.objects.update_or_create(
+            id=exchange_id, defaults={"name": exchange_id, "taker_fee_pct": D("0.05"), "enabled": True}
+        )
+        store_instruments(exchange_id, parse_instruments(exchange_id, body))
+    at = now_ms()
+    quoted(
+        make_quote("binance", BTC, bid="43250.1", ask="43250.2", size="2", ts_ms=at),
+        make_quote("bybit", BTC, bid="43300.0", ask="43300.5", size="2", ts_ms=at),
+        make_quote("okx", BTC, bid="43310.0", ask="43310.1", size="2", ts_ms=at),
+    )
+
+
+def funded(user, *exchanges: str) -> None:
+    for exchange_id in exchanges:
+        set_balance(user, exchange_id, "USDT", D("100000"))
+
+
+def test_093_btc_on_binance_fills_093_not_a_whole_coin(alice, btc_market):
+    funded(alice, "binance", "bybit")
+
+    execution, filled = execute_pair(alice, "binance", "bybit", BTC, D("0.93"), "k1")
+
+    assert filled
+    assert {(fill.side, fill.size_base) for fill in execution.fills.all()} == {("buy", D("0.93")), ("sell", D("0.93"))}
+
+
+def test_a_size_rounds_down_to_the_exchanges_step(alice, btc_market):
+    funded(alice, "binance", "okx")
+
+    execution, _ = execute_pair(alice, "binance", "okx", BTC, D("0.12345"), "k1")
+
+    # OKX: 0.01 contracts of 0.01 BTC, a 0.0001 BTC step; Binance's 0.001 BTC is the coarser.
+    assert execution.size_base == D("0.123")
+
+
+def test_below_one_lot_is_refused_in_the_instruments_own_units(alice, btc_market):
+    funded(alice, "binance", "bybit")
+
+    with pytest.raises(NotFillable, match=r"size 0\.0004 is below one lot \(0\.001 BTC\)"):
+        execute_pair(alice, "binance", "bybit", BTC, D("0.0004"), "k1")
