@@ -28,13 +28,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--simulate", action="store_true", help="use the built-in exchange simulator")
+        parser.add_argument(
+            "--seed",
+            type=int,
+            help="with --simulate: the same market moves every run (benchmarks compare like with like)",
+        )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
             "--exchange", action="append", choices=EXCHANGE_IDS, help="default all (not those switched off in admin)"
         )
 
-    def handle(self, *args, simulate, host, port, exchange, **options):
+    def handle(self, *args, simulate, seed, host, port, exchange, **options):
         # Imported here: daphne.server installs Twisted's asyncio reactor on import.
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server, twisted_loop
@@ -47,7 +52,7 @@ class Command(BaseCommand):
         exchange_ids = list(exchange or EXCHANGE_IDS)
         jobs = periodic.check_schedule(settings.CELERY_BEAT_SCHEDULE)
         # Held here: the loop keeps only a weak reference to its tasks.
-        self.background = twisted_loop.create_task(self._background(exchange_ids, simulate))
+        self.background = twisted_loop.create_task(self._background(exchange_ids, simulate, seed))
         server = Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
@@ -63,14 +68,14 @@ class Command(BaseCommand):
             lanes.shutdown()
             runtime.exit_within()
 
-    async def _background(self, exchange_ids: list[str], simulate: bool) -> None:
+    async def _background(self, exchange_ids: list[str], simulate: bool, seed: int | None) -> None:
         engine = Engine(get_channel_layer(), settings.FANOUT_INTERVAL_MS)
 
         def periodic_jobs():
             return periodic.run_schedule(settings.CELERY_BEAT_SCHEDULE, periodic.queue_celery_task)
 
         if simulate:
-            async with Simulator(exchange_ids) as simulator:
+            async with Simulator(exchange_ids, seed=seed) as simulator:
                 for exchange_id, endpoints in simulator.endpoints.items():
                     # Fault drills and divergences are driven through these (README).
                     self.stdout.write(f"Simulated {exchange_id}: {endpoints.rest_url} {endpoints.ws_url}")
