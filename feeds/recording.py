@@ -9,7 +9,14 @@ Format: the 8 bytes `ARBREC1\\n`, then records, each
     kind (1 byte) | length (4 bytes, big-endian, unsigned) | payload (length bytes, one zstd frame)
 - kind `Q`: the frame holds msgpack `list[Quote]` exactly as `feeds.types.encode_quotes` writes
   it (a Quote is an array of its fields in declaration order, Decimals as strings);
-- kind `D`: a connection went down, msgpack `{"exchange", "instruments": [...], "at_ns"}`.
+- kind `D`: a connection went down, msgpack `{"exchange", "instruments": [...], "at_ns"}`;
+- kind `F`: funding records the worker's poller received together, msgpack `[at_ns, [Funding, ...]]`
+  (`at_ns` when they were received; each Funding an array of its fields in declaration order,
+  as `feeds.funding.encode_funding` writes them: `exchange, symbol, instrument, rate,
+  interval_h, next_funding_ms, ts_ms`, the rate a string).
+A flush's down notices and funding go between the quotes received before and after them, so a
+file reads in time order (within a record, quotes may be a little out of receive order: a reader
+sorts each). A reader skips a kind it does not know, so a kind added later leaves older readers working.
 Records are appended with one write each; a record cut short (the process died mid-write) ends
 the file for a reader, which counts it and stops there.
 """
@@ -29,6 +36,7 @@ from pathlib import Path
 import msgspec
 import zstandard
 
+from feeds.funding import Funding
 from feeds.types import Quote, decode_quotes, encode_quotes
 
 logger = logging.getLogger(__name__)
@@ -37,6 +45,7 @@ MAGIC = b"ARBREC1\n"
 SUFFIX = ".arbrec"
 QUOTES = b"Q"
 DOWN = b"D"
+FUNDING = b"F"
 _HEAD = struct.Struct(">cI")
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -54,10 +63,19 @@ class Down(msgspec.Struct, frozen=True):
     at_ns: int
 
 
-Event = Quote | Down
+class FundingBatch(msgspec.Struct, frozen=True, array_like=True):
+    """Funding records one poll of an exchange received at `at_ns` (the engine takes them as a batch)."""
 
-_down_encoder = msgspec.msgpack.Encoder()
+    at_ns: int
+    records: list[Funding]
+
+
+# Down and FundingBatch both carry their time as `at_ns`; a Quote as `recv_ns`.
+Event = Quote | Down | FundingBatch
+
+_encoder = msgspec.msgpack.Encoder()
 _down_decoder = msgspec.msgpack.Decoder(Down)
+_funding_decoder = msgspec.msgpack.Decoder(FundingBatch)
 
 
 EPOCH = dt.date(1970, 1, 1)
@@ -73,6 +91,10 @@ def event_ns(event: Event) -> int:
 
 def _recv_ns(quote: Quote) -> int:
     return quote.recv_ns
+
+
+def _notice_ns(notice: tuple[int, bytes, bytes]) -> int:
+    return notice[0]
 
 
 def file_path(directory: Path, exchange: str, day: dt.date) -> Path:
@@ -92,19 +114,48 @@ class RecordingWriter:
         self.quotes = 0
         self.bytes_written = 0
 
-    def write(self, quotes: list[Quote], downs: Iterable[Down] = ()) -> None:
-        """Quotes of any exchanges, in receive order per exchange, and down notices."""
+    def write(self, quotes: list[Quote], downs: Iterable[Down] = (), funding: Iterable[FundingBatch] = ()) -> None:
+        """Quotes of any exchanges, in receive order per exchange, down notices and funding."""
         by_exchange: dict[str, list[Quote]] = {}
         for quote in quotes:
             by_exchange.setdefault(quote.exchange, []).append(quote)
-        for exchange, batch in by_exchange.items():
-            self.write_exchange(exchange, batch)
-        for down in downs:
-            self._append(down.exchange, day_of_ns(down.at_ns), DOWN, _down_encoder.encode(down))
+        self.write_grouped(by_exchange, downs, funding)
 
-    def write_exchange(self, exchange: str, quotes: list[Quote]) -> None:
+    def write_grouped(
+        self, quotes: dict[str, list[Quote]], downs: Iterable[Down] = (), funding: Iterable[FundingBatch] = ()
+    ) -> None:
+        """Each exchange's quotes (in receive order), down notices and funding polls (of any
+        exchanges, each poll's records split by exchange)."""
+        notices: dict[str, list[tuple[int, bytes, bytes]]] = {}
+        for down in downs:
+            notices.setdefault(down.exchange, []).append((down.at_ns, DOWN, _encoder.encode(down)))
+        for batch in funding:
+            by_exchange: dict[str, list[Funding]] = {}
+            for record in batch.records:
+                by_exchange.setdefault(record.exchange, []).append(record)
+            for exchange, records in by_exchange.items():
+                payload = _encoder.encode(FundingBatch(batch.at_ns, records))
+                notices.setdefault(exchange, []).append((batch.at_ns, FUNDING, payload))
+        for exchange, batch in quotes.items():
+            self.write_exchange(exchange, batch, notices.pop(exchange, ()))
+        for exchange, left in notices.items():
+            self.write_exchange(exchange, [], left)
+
+    def write_exchange(
+        self, exchange: str, quotes: list[Quote], notices: Iterable[tuple[int, bytes, bytes]] = ()
+    ) -> None:
         """One exchange's quotes in receive order: one record per day they span (the feed
-        worker's path: nothing here looks at each quote, which is what keeps it cheap)."""
+        worker's path: nothing here looks at each quote, which is what keeps it cheap). Notices
+        (time ns, kind, payload) go between the quotes received before and after them, so that
+        a file reads in time order."""
+        for at_ns, kind, payload in sorted(notices, key=_notice_ns):
+            cut = bisect.bisect_left(quotes, at_ns, key=_recv_ns)
+            self._write_quotes(exchange, quotes[:cut])
+            self._append(exchange, day_of_ns(at_ns), kind, payload)
+            quotes = quotes[cut:]
+        self._write_quotes(exchange, quotes)
+
+    def _write_quotes(self, exchange: str, quotes: list[Quote]) -> None:
         while quotes:
             days = quotes[0].recv_ns // NS_PER_DAY
             cut = len(quotes)
@@ -158,7 +209,8 @@ class ReadStats:
 
 
 def read_file(path: Path, stats: ReadStats | None = None) -> Iterator[list[Event]]:
-    """The records of one file, in order: each a list of quotes, or one down notice."""
+    """The records of one file, in order: each a list of quotes, one down notice or one funding
+    batch; records of a kind this reader does not know are skipped."""
     stats = stats if stats is not None else ReadStats()
     decompressor = zstandard.ZstdDecompressor()
     data = path.read_bytes()
@@ -181,6 +233,8 @@ def read_file(path: Path, stats: ReadStats | None = None) -> Iterator[list[Event
             yield decode_quotes(payload)
         elif kind == DOWN:
             yield [_down_decoder.decode(payload)]
+        elif kind == FUNDING:
+            yield [_funding_decoder.decode(payload)]
 
 
 def recorded_exchanges(directory: Path) -> list[str]:
