@@ -246,6 +246,41 @@ def test_the_page_shows_the_period_s_opportunities_and_the_chosen_rule_s_alerts(
     assert Opportunity.objects.count() == 0
 
 
+@pytest.mark.django_db
+def test_the_command_and_the_page_show_each_opportunitys_funding_leg_where_recorded(
+    tmp_path, settings, client, alice, no_live_writes
+):
+    from feeds.models import Exchange
+
+    Exchange.objects.filter(id="bybit").update(taker_fee_pct=Decimal("0.05"))  # as FEES: 0.362549 % net
+    settings.RECORDING_DIR = tmp_path
+    polls = [
+        polled(T0_MS + 1000, funding("binance", "0.0001", 8, T0_MS + HOUR_MS)),
+        polled(T0_MS + 1500, funding("bybit", "0.0003", 4, T0_MS + 2 * HOUR_MS)),
+    ]
+    RecordingWriter(tmp_path, retention_days=10_000).write(gap(T0_MS + 2000, T0_MS + 5000), funding=polls)
+    out = io.StringIO()
+
+    call_command("replay", "2026-01-01", "2026-01-01", stdout=out)
+
+    text = out.getvalue()
+    assert "200 quotes, 0 down notices, 2 funding records" in text
+    assert "(spread); funding +0.050 % over 8 h, edge 0.413 %" in text
+    client.force_login(alice)
+    page = client.get("/replay/", {"start": "2026-01-01T00:00", "end": "2026-01-01T00:10"}).content.decode()
+    assert "200 recorded quotes and 2 funding records" in page
+    assert "<td>0.050 (8 h) · 0.413</td>" in page
+
+    # Without bybit's funding, the opportunity has no funding leg, and says so.
+    (tmp_path / "bybit" / "2026-01-01.arbrec").unlink()
+    RecordingWriter(tmp_path, retention_days=10_000).write(
+        [q for q in gap(T0_MS + 2000, T0_MS + 5000) if q.exchange == "bybit"]
+    )
+    out = io.StringIO()
+    call_command("replay", "2026-01-01", "2026-01-01", stdout=out)
+    assert "1 funding records" in out.getvalue() and "(spread); funding not recorded" in out.getvalue()
+
+
 def test_the_page_needs_a_login(client):
     assert client.get("/replay/").status_code == 302
 
