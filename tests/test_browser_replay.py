@@ -1,6 +1,7 @@
 """The Replay page in the browser against `run_all --simulate`: a small recording of two
-binance → bybit gaps, a period and a rule chosen in the form, and the result table's figures,
-the rule's alert and the chart drawn with a point per opportunity."""
+binance → bybit gaps and both legs' funding, a period and a rule chosen in the form, and the
+result table's figures (funding leg included), the rule's alert and the chart drawn with a
+point per opportunity."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from feeds.recording import RecordingWriter
+from feeds.funding import Funding
+from feeds.recording import FundingBatch, RecordingWriter
 from feeds.types import Quote
 from tests.chromium import VIEWPORTS, needs_chromium, save_screenshots
 from tests.test_browser_trader_pages import _log_in
@@ -18,6 +20,16 @@ pytestmark = [pytest.mark.e2e, needs_chromium]
 T0_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 # The demo's admin fees: binance 0.05 %, bybit 0.055 % taker (feeds/migrations/0003_seed_exchanges.py).
 GAPS = ((2_000, 5_000, "43200"), (7_000, 8_000, "43300"))  # (from ms, to ms, bybit's bid) after T0
+HOUR_MS = 3_600_000
+# Polled at +1 s: long binance pays 0.01 % every 8 h (next at +1 h), short bybit earns 0.03 %
+# every 4 h (next at +2 h): over 8 h from either peak, −0.01 + 2 × 0.03 = +0.05 %.
+FUNDING = FundingBatch(
+    (T0_MS + 1000) * 10**6,
+    [
+        Funding("binance", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0001"), 8, T0_MS + HOUR_MS, T0_MS),
+        Funding("bybit", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0003"), 4, T0_MS + 2 * HOUR_MS, T0_MS),
+    ],
+)
 
 
 def _quote(exchange: str, ms: int, bid: str, ask: str) -> Quote:
@@ -38,7 +50,7 @@ def _two_gaps() -> list[Quote]:
 
 async def test_a_period_and_a_rule_replayed_give_the_table_and_the_chart(demo, browser, tmp_path):
     # run_all keeps its recordings under its var dir (ARBSITE_VAR_DIR), here tmp_path.
-    RecordingWriter(tmp_path / "recordings", retention_days=10_000).write(_two_gaps())
+    RecordingWriter(tmp_path / "recordings", retention_days=10_000).write(_two_gaps(), funding=[FUNDING])
     context = await browser.new_context(viewport=VIEWPORTS["desktop"])
     page = await context.new_page()
     errors = []
@@ -59,13 +71,13 @@ async def test_a_period_and_a_rule_replayed_give_the_table_and_the_chart(demo, b
     await result.wait_for(timeout=20_000)
 
     assert await result.locator("h2").first.inner_text() == "2 opportunities"
-    assert "200 recorded quotes" in await result.inner_text()
+    assert "200 recorded quotes and 2 funding records" in await result.inner_text()
     rows = await result.locator("table.history tbody tr").evaluate_all(
         "(rows) => rows.map((row) => [...row.cells].map((cell) => cell.textContent.trim()))"
     )
     # Most profitable first. Net: (bid × (1 − 0.00055) − 43001 × 1.0005) / 43001 × 100;
-    # profit: net % of 1.5 × 43001. Opened and closed by the 10 ms batch of bybit's first
-    # quote in and out of the gap (received at +1 ms).
+    # profit: net % of 1.5 × 43001; edge: net + 0.05 %. Opened and closed by the 10 ms batch
+    # of bybit's first quote in and out of the gap (received at +1 ms).
     assert rows == [
         [
             "2026-01-01 00:00:07",
@@ -76,6 +88,7 @@ async def test_a_period_and_a_rule_replayed_give_the_table_and_the_chart(demo, b
             "0.590",
             "1.5000",
             "380.53",
+            "0.050 (8 h) · 0.640",
             "spread",
         ],
         [
@@ -87,6 +100,7 @@ async def test_a_period_and_a_rule_replayed_give_the_table_and_the_chart(demo, b
             "0.358",
             "1.5000",
             "230.61",
+            "0.050 (8 h) · 0.408",
             "spread",
         ],
     ]
@@ -114,6 +128,8 @@ async def test_a_period_and_a_rule_replayed_give_the_table_and_the_chart(demo, b
     assert drawn["points"] > 0 and drawn["line"] > 0, drawn
     assert await page.evaluate("() => JSON.parse(document.getElementById('replay-points').textContent).t.length") == 2
     await save_screenshots(page, "replay")
-    assert await page.evaluate("() => document.documentElement.scrollWidth") <= VIEWPORTS["desktop"]["width"]
+    # At a phone's width the page does not scroll sideways (the table scrolls in its own box).
+    await page.set_viewport_size(VIEWPORTS["phone"])
+    assert await page.evaluate("() => document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
     assert errors == []
     await context.close()
