@@ -130,6 +130,9 @@ async def test_a_period_and_a_rule_replayed_give_the_table_and_the_chart(demo, b
     await save_screenshots(page, "replay")
     # At a phone's width the page does not scroll sideways (the table scrolls in its own box).
     await page.set_viewport_size(VIEWPORTS["phone"])
-    assert await page.evaluate("() => document.documentElement.scrollWidth") <= VIEWPORTS["phone"]["width"]
+    # (The chart follows the new width from a ResizeObserver: wait for the page to settle.)
+    await page.wait_for_function(
+        "(width) => document.documentElement.scrollWidth <= width", arg=VIEWPORTS["phone"]["width"], timeout=5_000
+    )
     assert errors == []
     await context.close()
