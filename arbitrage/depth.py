@@ -8,6 +8,8 @@ depth figures, and its top-of-book figures are all there is.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from arbitrage.depth_walk import DepthFill, Levels, walk_books
 from arbitrage.spreads import units_of
 from arbitrage.tracker import OpenOpportunity, OpportunityTracker
@@ -56,3 +58,14 @@ def per_coin(levels: list[tuple], instrument: str) -> Levels:
     if multiplier == 1:
         return levels
     return [(price / multiplier, size * multiplier) for price, size in levels]
+
+
+def opportunities_on(records: list[Depth], opportunities: Iterable[OpenOpportunity]) -> list[OpenOpportunity]:
+    """The opportunities one of whose legs `records` holds a book of: their `depth` has moved."""
+    legs = {(record.exchange, record.instrument) for record in records}
+    return [
+        opportunity
+        for opportunity in opportunities
+        if (opportunity.buy.exchange, opportunity.buy.instrument) in legs
+        or (opportunity.sell.exchange, opportunity.sell.instrument) in legs
+    ]

@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 from arbitrage import presence
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
-from arbitrage.depth import DepthBook
+from arbitrage.depth import DepthBook, opportunities_on
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.fee_tables import net_figures
 from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
@@ -47,7 +47,7 @@ from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, LeftOpen, OpenOpportunity, OpportunityTracker
 from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
-from feeds.depth import decode_depth
+from feeds.depth import Depth, decode_depth
 from feeds.funding import Funding, decode_funding
 from feeds.publish import (
     DEPTH_MESSAGE_TYPE,
@@ -209,6 +209,15 @@ class Engine:
             self.funding.setdefault(record.instrument, {})[record.exchange] = record
             self.pending_funding.add(record.instrument)
 
+    def on_depth(self, records: list[Depth]) -> None:
+        """Keep the books; an open opportunity they are a leg of goes out again with its new `depth`."""
+        self.depth.apply(records)
+        moved = opportunities_on(records, self.tracker.open.values())
+        for opportunity in moved:
+            self.pending_opportunities[opportunity.id] = opportunity
+        if moved:
+            self._changed.set()
+
     def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
         for opportunity in changes.opened + changes.updated:
             self.pending_opportunities[opportunity.id] = opportunity
@@ -261,7 +270,7 @@ class Engine:
                 self.on_quotes(decode_quotes(message["quotes"]))
                 return
             if kind == DEPTH_MESSAGE_TYPE:
-                self.depth.apply(decode_depth(message["depth"]))
+                self.on_depth(decode_depth(message["depth"]))
                 return
             if kind == FUNDING_MESSAGE_TYPE:
                 self.on_funding(decode_funding(message["funding"]))

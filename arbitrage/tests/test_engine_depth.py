@@ -76,3 +76,14 @@ async def test_depth_older_than_a_quote_may_be_is_not_used(engine):
     )
     await engine.fan_out()
     assert read_open_opportunities()[0]["depth"] is None
+
+
+async def test_an_open_opportunity_goes_out_again_when_only_a_book_moves(engine):
+    await engine.fan_out()
+    assert read_open_opportunities()[0]["depth"] is None
+    send_depth(engine, depth("binance", [(D("99.9"), D("1"))], ASKS), depth("bybit", BIDS, [(D("101.1"), D("1"))]))
+    assert list(engine.pending_opportunities) == [read_open_opportunities()[0]["id"]]
+    await engine.fan_out()
+    assert read_open_opportunities()[0]["depth"]["profit_quote"] == "1.69860000"
+    send_depth(engine, depth("okx", BIDS, ASKS))  # a book of no open opportunity's leg
+    assert engine.pending_opportunities == {}
