@@ -183,8 +183,9 @@ class FeedWorker:
         )
         statuses = [status] + [FeedStatus(exchange_id, url=endpoints.ws_url) for _ in chunks[1:]]
         self.statuses[exchange_id] = statuses
-        sessions = [
-            session_class(
+
+        def session(chunk: list[str], **options) -> ExchangeSession:
+            return session_class(
                 exchange_id,
                 {symbol: chosen[symbol] for symbol in chunk},
                 self.publisher.add,
@@ -192,6 +193,12 @@ class FeedWorker:
                 stall_timeout_s=settings.FEED_STALL_TIMEOUT_S,
                 backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
                 backoff_max_s=settings.FEED_BACKOFF_MAX_S,
+                **options,
+            )
+
+        sessions = [
+            session(
+                chunk,
                 status=chunk_status,
                 on_down=self.publisher.connection_down,
                 on_raw=self._raw_sink(exchange_id, number),
@@ -200,17 +207,7 @@ class FeedWorker:
         ]
         self.sessions[exchange_id] = sessions
         depth_sessions = [
-            session_class(
-                exchange_id,
-                {symbol: chosen[symbol] for symbol in chunk},
-                self.publisher.add,
-                endpoints=endpoints,
-                stall_timeout_s=settings.FEED_STALL_TIMEOUT_S,
-                backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
-                backoff_max_s=settings.FEED_BACKOFF_MAX_S,
-                status=FeedStatus(exchange_id, url=endpoints.ws_url),
-                on_depth=self.publisher.add_depth,
-            )
+            session(chunk, status=FeedStatus(exchange_id, url=endpoints.ws_url), on_depth=self.publisher.add_depth)
             for chunk in (chunks if connector.has_depth else [])
         ]
         # Not on the status page yet: a depth connection's status is its own, kept here.
