@@ -148,8 +148,10 @@ class Market:
         bids, asks = [(book.bid, book.bid_size)], [(book.ask, book.ask_size)]
         for n in range(1, count):
             size = spec.typical_size * (0.5 + 0.25 * n)
-            bids.append((bids[-1][0] - spec.tick * n, size))
             asks.append((asks[-1][0] + spec.tick * n, size))
+            bid = bids[-1][0] - spec.tick * n
+            if bid > 0:  # a coin worth few ticks (a recording's) has fewer bids than asks
+                bids.append((bid, size))
         return bids, asks
 
     def _book(self, exchange: str, coin: Coin, now_ms: int) -> Book:

@@ -80,3 +80,14 @@ async def test_a_depth_session_hands_on_depth_records(sim, start_session, exchan
     )
     assert quotes.count == 0  # a depth connection carries no quotes
     assert session.status.frame_errors == 0
+
+
+def test_a_coin_worth_few_ticks_has_no_bid_at_or_below_zero():
+    from decimal import Decimal
+
+    from feeds.simulator.market import Coin, Market
+
+    market = Market(["bybit"], coins=(Coin("TINY", Decimal("0.0005"), Decimal("0.0001"), 10.0),), seed=1)
+    bids, asks = market.depth("bybit", "TINY", 50)
+    assert len(asks) == 50 and 0 < len(bids) < 50
+    assert all(price > 0 for price, _ in bids)
