@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from decimal import Decimal as D
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from feeds.exchanges import FrameError, get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.tests.frames import binance as binance_frames
 from feeds.tests.frames import bybit as bybit_frames
+from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 
 BINANCE = {i.symbol: i for i in parse_instruments("binance", binance_frames.EXCHANGE_INFO)}
 BYBIT = {i.symbol: i for i in parse_instruments("bybit", bybit_frames.INSTRUMENTS_PAGE)}
@@ -67,3 +72,41 @@ def test_bybit_depth_keeps_ten_levels_a_side():
     [depth] = parse_depth("bybit", msgspec.json.encode(frame), BYBIT, {})
     assert (len(depth.bids), len(depth.asks)) == (10, 10)
     assert (depth.bids[-1][0], depth.asks[-1][0]) == (D("91"), D("110"))
+
+
+# --- fuzzing: nothing but FrameError, and only levels inside the Quote bounds -------------------
+
+DEPTH_FRAMES = {
+    "binance": [binance_frames.DEPTH, binance_frames.SUBSCRIBE_ACK, binance_frames.ERROR],
+    "bybit": [bybit_frames.DEPTH_SNAPSHOT, bybit_frames.DEPTH_DELTA, bybit_frames.SUBSCRIBE_REFUSED],
+}
+INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT}
+ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1e400", '"1e-30"', "{}"]
+
+
+@pytest.mark.parametrize("exchange_id", ["binance", "bybit"])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
+    state: dict = {}
+    frames = DEPTH_FRAMES[exchange_id]
+    for raw in data.draw(st.lists(st.sampled_from(frames), max_size=3), label="prelude"):
+        with contextlib.suppress(FrameError):
+            _assert_in_bounds(parse_depth(exchange_id, raw, INSTRUMENTS[exchange_id], state))
+    frame = data.draw(st.sampled_from(frames), label="frame")
+    numbers = re.findall(r'"[0-9.]+"', frame)
+    if numbers:
+        target = data.draw(st.sampled_from(numbers), label="number")
+        frame = frame.replace(target, data.draw(st.sampled_from(ODD_VALUES), label="odd"), 1)
+    if data.draw(st.booleans(), label="truncated"):
+        frame = frame[: data.draw(st.integers(0, len(frame)), label="cut")]
+    with contextlib.suppress(FrameError):
+        _assert_in_bounds(parse_depth(exchange_id, frame, INSTRUMENTS[exchange_id], state))
+    with contextlib.suppress(FrameError):
+        parse_depth(exchange_id, data.draw(st.binary(max_size=200), label="bytes"), INSTRUMENTS[exchange_id], state)
+
+
+def _assert_in_bounds(records: list) -> None:
+    for record in records:
+        for price, size in record.bids + record.asks:
+            assert MIN_PRICE <= price < MAX_PRICE and 0 < size < MAX_SIZE, record
