@@ -30,8 +30,11 @@ QUOTES_MESSAGE_TYPE = "quotes.batch"
 QUOTES_DOWN_TYPE = "quotes.down"
 # Funding records (feeds/funding.py) travel the same road, in their own message.
 FUNDING_MESSAGE_TYPE = "funding.batch"
-# Depth records (feeds/depth.py) likewise; the latest per symbol within a flush interval wins.
+# Depth records (feeds/depth.py) likewise, the latest per symbol, at most every DEPTH_FLUSH_S:
+# ten levels a side are ~20 times a quote's bytes and Bybit pushes every 20 ms, while the engine
+# counts a book for as long as a quote (seconds), so a tenth of a second keeps the layer light.
 DEPTH_MESSAGE_TYPE = "depth.batch"
+DEPTH_FLUSH_S = 0.1
 
 
 class QuotePublisher:
@@ -42,6 +45,7 @@ class QuotePublisher:
         self.pending: dict[tuple[str, str], Quote] = {}
         self.pending_funding: dict[tuple[str, str], Funding] = {}
         self.pending_depth: dict[tuple[str, str], Depth] = {}
+        self.depth_flushed_at = -DEPTH_FLUSH_S
         self.sent_batches = 0
         self.sent_quotes = 0
         self.dropped_batches = 0
@@ -71,7 +75,7 @@ class QuotePublisher:
     async def flush(self) -> None:
         if self.pending_funding:
             await self._flush_funding()
-        if self.pending_depth:
+        if self.pending_depth and time.monotonic() - self.depth_flushed_at >= DEPTH_FLUSH_S:
             await self._flush_depth()
         while self.down:
             try:
@@ -120,6 +124,7 @@ class QuotePublisher:
         """Depth is ephemeral like quotes: a batch the layer refused is dropped, the next supersedes it."""
         batch = list(self.pending_depth.values())
         self.pending_depth = {}
+        self.depth_flushed_at = time.monotonic()
         try:
             await self.layer.group_send(QUOTES_GROUP, {"type": DEPTH_MESSAGE_TYPE, "depth": encode_depth(batch)})
         except ChannelFull:

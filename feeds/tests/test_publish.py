@@ -45,7 +45,7 @@ async def test_depth_leaves_in_its_own_message_latest_per_symbol():
     from decimal import Decimal
 
     from feeds.depth import Depth, decode_depth
-    from feeds.publish import DEPTH_MESSAGE_TYPE
+    from feeds.publish import DEPTH_FLUSH_S, DEPTH_MESSAGE_TYPE
 
     layer = UnreachableLayer()
     layer.up = True
@@ -59,3 +59,10 @@ async def test_depth_leaves_in_its_own_message_latest_per_symbol():
     assert message["type"] == DEPTH_MESSAGE_TYPE
     assert decode_depth(message["depth"]) == [newer]
     assert publisher.pending_depth == {}
+    # Within DEPTH_FLUSH_S of that batch the next waits, the quotes' flushes going on meanwhile.
+    publisher.add_depth([older])
+    await publisher.flush()
+    assert len(layer.sent) == 1 and publisher.pending_depth
+    publisher.depth_flushed_at -= DEPTH_FLUSH_S
+    await publisher.flush()
+    assert decode_depth(layer.sent[-1]["depth"]) == [older]
