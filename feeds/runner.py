@@ -210,7 +210,7 @@ class FeedWorker:
             session(chunk, status=FeedStatus(exchange_id, url=endpoints.ws_url), on_depth=self.publisher.add_depth)
             for chunk in (chunks if connector.has_depth else [])
         ]
-        # Not on the status page yet: a depth connection's status is its own, kept here.
+        # Reported apart (`depth` in the exchange's status): the quotes' freshness is the feed's.
         self.depth_statuses[exchange_id] = [session.status for session in depth_sessions]
         # A task group, not gather: should one of them fail, the others are cancelled and waited
         # for, rather than left running with nobody to stop them.
@@ -237,16 +237,24 @@ class FeedWorker:
             return None
         return self.recorder.raw_frames(exchange_id, connection).add
 
+    def status_snapshot(self) -> dict[str, object]:
+        """What the cache holds of each running exchange: its connections merged, and its depth
+        connections merged under `depth`, where it has any."""
+        snapshot: dict[str, object] = {}
+        for eid, statuses in self.statuses.items():
+            merged = merge_snapshots([status.snapshot() for status in statuses])
+            if depth := self.depth_statuses.get(eid):
+                merged["depth"] = merge_snapshots([status.snapshot() for status in depth])
+            snapshot[status_key(eid)] = merged
+        if self.simulated:
+            snapshot[SIMULATED_KEY] = True
+        return snapshot
+
     async def _report_status(self) -> None:
         cache_watch = ServiceWatch(REDIS, logger)  # logged when it goes and when it is back
         while True:
             await asyncio.sleep(STATUS_INTERVAL_S)
-            snapshot: dict[str, object] = {
-                status_key(eid): merge_snapshots([status.snapshot() for status in statuses])
-                for eid, statuses in self.statuses.items()
-            }
-            if self.simulated:
-                snapshot[SIMULATED_KEY] = True
+            snapshot = self.status_snapshot()
             try:
                 await cache.aset_many(snapshot, timeout=STATUS_TTL_S)
                 cache_watch.succeeded()
