@@ -25,10 +25,17 @@ from redis.exceptions import RedisError
 from arbitrage import presence
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
+from arbitrage.depth import DepthBook, opportunities_on
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.fee_tables import net_figures
 from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
-from arbitrage.messages import OpportunityClosedMessage, fragment, opportunity_message, quote_fragment
+from arbitrage.messages import (
+    OpportunityClosedMessage,
+    OpportunityMessage,
+    fragment,
+    opportunity_message,
+    quote_fragment,
+)
 from arbitrage.quote_cache import (
     CachedOpportunity,
     encode_funding_row,
@@ -40,8 +47,15 @@ from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, LeftOpen, OpenOpportunity, OpportunityTracker
 from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
+from feeds.depth import Depth, decode_depth
 from feeds.funding import Funding, decode_funding
-from feeds.publish import FUNDING_MESSAGE_TYPE, QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
+from feeds.publish import (
+    DEPTH_MESSAGE_TYPE,
+    FUNDING_MESSAGE_TYPE,
+    QUOTES_DOWN_TYPE,
+    QUOTES_GROUP,
+    QUOTES_MESSAGE_TYPE,
+)
 from feeds.types import Quote, decode_quotes
 from lib.clock import now_ms
 
@@ -104,6 +118,7 @@ class Engine:
         self.funding_rows: dict[str, dict[str, str]] = {}
         self.funding: dict[str, dict[str, Funding]] = {}  # the same records, for each opportunity's funding leg
         self.pending_funding: set[str] = set()
+        self.depth = DepthBook()  # each leg's latest books, walked for an opportunity's `depth`
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
         self.pending_history: dict[str, tuple[OpenOpportunity, Closed | None]] = {}
@@ -194,6 +209,15 @@ class Engine:
             self.funding.setdefault(record.instrument, {})[record.exchange] = record
             self.pending_funding.add(record.instrument)
 
+    def on_depth(self, records: list[Depth]) -> None:
+        """Keep the books; an open opportunity they are a leg of goes out again with its new `depth`."""
+        self.depth.apply(records)
+        moved = opportunities_on(records, self.tracker.open.values())
+        for opportunity in moved:
+            self.pending_opportunities[opportunity.id] = opportunity
+        if moved:
+            self._changed.set()
+
     def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
         for opportunity in changes.opened + changes.updated:
             self.pending_opportunities[opportunity.id] = opportunity
@@ -222,11 +246,11 @@ class Engine:
             message = None
             funding_pct = None
             if self.rules.uses_edge:  # a rule on funding-adjusted edge: the funding /ws shows
-                message = opportunity_message(opportunity, self.funding, at_ms)
+                message = self._message(opportunity, at_ms)
                 funding_pct = message.funding.funding_pct if message.funding is not None else None
             matched = self.rules.match(opportunity, at_ms, funding_pct)
             if matched:
-                message = message or opportunity_message(opportunity, self.funding, at_ms)
+                message = message or self._message(opportunity, at_ms)
                 payload = msgspec.to_builtins(message)
                 for rule in matched:
                     # A user with fees of their own is told the figures at their fees.
@@ -235,11 +259,18 @@ class Engine:
                         (rule.id, payload if fees is None else {**payload, **net_figures(payload, *fees)})
                     )
 
+    def _message(self, opportunity: OpenOpportunity, at_ms: int) -> OpportunityMessage:
+        depth = self.depth.fill_for(opportunity, self.tracker, at_ms)
+        return opportunity_message(opportunity, self.funding, at_ms, depth)
+
     def on_message(self, message: dict) -> None:
         kind = message.get("type")
         try:
             if kind == QUOTES_MESSAGE_TYPE:
                 self.on_quotes(decode_quotes(message["quotes"]))
+                return
+            if kind == DEPTH_MESSAGE_TYPE:
+                self.on_depth(decode_depth(message["depth"]))
                 return
             if kind == FUNDING_MESSAGE_TYPE:
                 self.on_funding(decode_funding(message["funding"]))
@@ -391,7 +422,7 @@ class Engine:
             entry = (
                 opportunity.buy.instrument,
                 opportunity.sell.instrument,
-                fragment(opportunity_message(opportunity, self.funding, at_ms)),
+                fragment(self._message(opportunity, at_ms)),
             )
             self.open_fragments[opportunity.id] = entry
             opportunities.append(list(entry))

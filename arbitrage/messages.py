@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import msgspec
 
+from arbitrage.depth_walk import DepthFill
 from arbitrage.funding import DEFAULT_HOLDING_H, FundingEdge, FundingLeg, pair_edge
 from arbitrage.tracker import Closed, OpenOpportunity
 from feeds.funding import Funding
@@ -48,6 +49,7 @@ class QuoteMessage(msgspec.Struct, frozen=True):
 
 _PCT = Decimal("0.000001")
 _QUOTE = Decimal("0.00000001")
+_PRICE = Decimal("1e-12")  # an average price per coin: finer than any tick (1000PEPE's per coin is 1e-8)
 
 
 _FUNDING_PCT = Decimal("1e-8")
@@ -90,6 +92,33 @@ class OpportunityFunding(msgspec.Struct, frozen=True):
         )
 
 
+class OpportunityDepth(msgspec.Struct, frozen=True):
+    """The opportunity walked through both legs' top DEPTH_LEVELS (10) levels, as taker at the
+    exchanges' fees: the size of greatest net profit (arbitrage/depth_walk.py)."""
+
+    size_base: Decimal  # coins; 0 when not even the best levels pay both fees
+    avg_buy_price: Decimal  # per coin, averaged over the asks bought
+    avg_sell_price: Decimal  # per coin, averaged over the bids sold into
+    buy_slippage_pct: Decimal  # avg_buy_price above the best ask
+    sell_slippage_pct: Decimal  # avg_sell_price below the best bid
+    net_spread_pct: Decimal  # after both taker fees, at the average prices
+    profit_quote: Decimal  # net profit at size_base, quote currency
+    books_exhausted: bool  # a side's known levels ran out while the next coin still paid
+
+    @classmethod
+    def from_fill(cls, fill: DepthFill) -> OpportunityDepth:
+        return cls(
+            size_base=fill.size_base,
+            avg_buy_price=fill.avg_buy_price.quantize(_PRICE),
+            avg_sell_price=fill.avg_sell_price.quantize(_PRICE),
+            buy_slippage_pct=fill.buy_slippage_pct.quantize(_PCT),
+            sell_slippage_pct=fill.sell_slippage_pct.quantize(_PCT),
+            net_spread_pct=fill.net_spread_pct.quantize(_PCT),
+            profit_quote=fill.profit_quote.quantize(_QUOTE),
+            books_exhausted=fill.books_exhausted,
+        )
+
+
 class OpportunityMessage(msgspec.Struct, frozen=True):
     """An open opportunity: buy at `buy_exchange`'s ask, sell at `sell_exchange`'s bid, as taker."""
 
@@ -106,8 +135,8 @@ class OpportunityMessage(msgspec.Struct, frozen=True):
     spread_percentage: Decimal  # gross, the seed's name
     gross_spread_pct: Decimal
     net_spread_pct: Decimal  # after both taker fees
-    size_base: Decimal  # coin units executable at both tops of book
-    profit_quote: Decimal  # net profit at size_base, quote currency
+    size_base: Decimal  # coin units executable at both tops of book (top of book only: see `depth`)
+    profit_quote: Decimal  # net profit at size_base, quote currency (top of book only)
     potential_profit: Decimal  # the seed's name for profit_quote
     profitable: bool
     basis_risk: bool  # legs quoted in different currencies (USD vs USDT, ...)
@@ -117,6 +146,8 @@ class OpportunityMessage(msgspec.Struct, frozen=True):
     peak_net_spread_pct: Decimal
     # Held DEFAULT_HOLDING_H (8 h) from when the engine encoded it; null unless both legs have funding.
     funding: OpportunityFunding | None = None
+    # Both legs' books walked; null unless both legs have depth no older than a quote may be.
+    depth: OpportunityDepth | None = None
 
     @classmethod
     def from_open(cls, opportunity: OpenOpportunity, funding: OpportunityFunding | None = None) -> OpportunityMessage:
@@ -151,12 +182,18 @@ class OpportunityMessage(msgspec.Struct, frozen=True):
 
 
 def opportunity_message(
-    opportunity: OpenOpportunity, funding: Mapping[str, Mapping[str, Funding]], now_ms: int
+    opportunity: OpenOpportunity,
+    funding: Mapping[str, Mapping[str, Funding]],
+    now_ms: int,
+    depth: DepthFill | None = None,
 ) -> OpportunityMessage:
     """The opportunity as /ws and alerts carry it: with its funding leg held DEFAULT_HOLDING_H
     from `now_ms`, entered at the message's net spread (as GET /api/arbitrage computes it from
-    the cached message), or none unless both legs are in `funding` (instrument -> exchange)."""
+    the cached message), or none unless both legs are in `funding` (instrument -> exchange);
+    and with its `depth` figures where both legs' books are known (arbitrage/depth.py)."""
     message = OpportunityMessage.from_open(opportunity)
+    if depth is not None:
+        message = msgspec.structs.replace(message, depth=OpportunityDepth.from_fill(depth))
     buy, sell = opportunity.buy, opportunity.sell
     edge = pair_edge(
         funding,

@@ -16,6 +16,7 @@ from channels.layers import BaseChannelLayer
 from redis.exceptions import RedisError
 
 from arbsite.service_watch import REDIS, ServiceWatch
+from feeds.depth import Depth, encode_depth
 from feeds.funding import Funding, encode_funding
 from feeds.recorder import QuoteRecorder
 from feeds.types import Quote, encode_quotes
@@ -29,6 +30,11 @@ QUOTES_MESSAGE_TYPE = "quotes.batch"
 QUOTES_DOWN_TYPE = "quotes.down"
 # Funding records (feeds/funding.py) travel the same road, in their own message.
 FUNDING_MESSAGE_TYPE = "funding.batch"
+# Depth records (feeds/depth.py) likewise, the latest per symbol, at most every DEPTH_FLUSH_S:
+# ten levels a side are ~20 times a quote's bytes and Bybit pushes every 20 ms, while the engine
+# counts a book for as long as a quote (seconds), so a tenth of a second keeps the layer light.
+DEPTH_MESSAGE_TYPE = "depth.batch"
+DEPTH_FLUSH_S = 0.1
 
 
 class QuotePublisher:
@@ -38,6 +44,8 @@ class QuotePublisher:
         self.flush_interval_s = flush_interval_ms / 1000
         self.pending: dict[tuple[str, str], Quote] = {}
         self.pending_funding: dict[tuple[str, str], Funding] = {}
+        self.pending_depth: dict[tuple[str, str], Depth] = {}
+        self.depth_flushed_at = -DEPTH_FLUSH_S
         self.sent_batches = 0
         self.sent_quotes = 0
         self.dropped_batches = 0
@@ -59,9 +67,16 @@ class QuotePublisher:
         for record in records:
             pending[record.exchange, record.symbol] = record
 
+    def add_depth(self, records: list[Depth]) -> None:
+        pending = self.pending_depth
+        for record in records:
+            pending[record.exchange, record.symbol] = record
+
     async def flush(self) -> None:
         if self.pending_funding:
             await self._flush_funding()
+        if self.pending_depth and time.monotonic() - self.depth_flushed_at >= DEPTH_FLUSH_S:
+            await self._flush_depth()
         while self.down:
             try:
                 await self.layer.group_send(QUOTES_GROUP, self.down[0])
@@ -104,6 +119,19 @@ class QuotePublisher:
         for record in batch:
             if self.pending_funding.get((record.exchange, record.symbol)) is record:
                 del self.pending_funding[record.exchange, record.symbol]
+
+    async def _flush_depth(self) -> None:
+        """Depth is ephemeral like quotes: a batch the layer refused is dropped, the next supersedes it."""
+        batch = list(self.pending_depth.values())
+        self.pending_depth = {}
+        self.depth_flushed_at = time.monotonic()
+        try:
+            await self.layer.group_send(QUOTES_GROUP, {"type": DEPTH_MESSAGE_TYPE, "depth": encode_depth(batch)})
+        except ChannelFull:
+            self.dropped_batches += 1
+        except (RedisError, OSError) as exc:
+            self.dropped_batches += 1
+            self.layer_watch.failed(exc, "depth batches dropped until it is back")
 
     def connection_down(self, exchange_id: str, instruments: list[str]) -> None:
         """Queue the news that a connection's quotes no longer hold; sent before the next batch."""

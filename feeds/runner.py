@@ -4,6 +4,9 @@ It runs the exchanges it was given that an admin has not switched off (admin →
 and follows the switch while it runs: an exchange switched off is stopped within
 ENABLED_REFRESH_S, its quotes declared down (the engine stops counting them and closes what
 they fed, as for a lost connection); one switched back on is started.
+
+An exchange whose connector covers depth (feeds/depth.py) gets depth connections of its own
+for the same instruments, published beside the quotes.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ class FeedWorker:
         # one connection's limit gets several, merged for the status page.
         self.statuses: dict[str, list[FeedStatus]] = {}
         self.sessions: dict[str, list[ExchangeSession]] = {}
+        self.depth_statuses: dict[str, list[FeedStatus]] = {}
         self.running: dict[str, asyncio.Task] = {}
         self.disabled: set[str] = set()  # switched off by an admin, as last read
 
@@ -148,6 +152,7 @@ class FeedWorker:
         if instruments:
             self.publisher.connection_down(exchange_id, instruments)
         self.statuses.pop(exchange_id, None)  # no longer reported: nobody expects it
+        self.depth_statuses.pop(exchange_id, None)
 
     async def _run_exchange(self, exchange_id: str) -> None:
         status = self.statuses[exchange_id][0]
@@ -178,8 +183,9 @@ class FeedWorker:
         )
         statuses = [status] + [FeedStatus(exchange_id, url=endpoints.ws_url) for _ in chunks[1:]]
         self.statuses[exchange_id] = statuses
-        sessions = [
-            session_class(
+
+        def session(chunk: list[str], **options) -> ExchangeSession:
+            return session_class(
                 exchange_id,
                 {symbol: chosen[symbol] for symbol in chunk},
                 self.publisher.add,
@@ -187,6 +193,12 @@ class FeedWorker:
                 stall_timeout_s=settings.FEED_STALL_TIMEOUT_S,
                 backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
                 backoff_max_s=settings.FEED_BACKOFF_MAX_S,
+                **options,
+            )
+
+        sessions = [
+            session(
+                chunk,
                 status=chunk_status,
                 on_down=self.publisher.connection_down,
                 on_raw=self._raw_sink(exchange_id, number),
@@ -194,11 +206,19 @@ class FeedWorker:
             for number, (chunk, chunk_status) in enumerate(zip(chunks, statuses, strict=True))
         ]
         self.sessions[exchange_id] = sessions
+        depth_sessions = [
+            session(chunk, status=FeedStatus(exchange_id, url=endpoints.ws_url), on_depth=self.publisher.add_depth)
+            for chunk in (chunks if connector.has_depth else [])
+        ]
+        # Reported apart (`depth` in the exchange's status): the quotes' freshness is the feed's.
+        self.depth_statuses[exchange_id] = [session.status for session in depth_sessions]
         # A task group, not gather: should one of them fail, the others are cancelled and waited
         # for, rather than left running with nobody to stop them.
         async with asyncio.TaskGroup() as group:
             for session in sessions:
                 group.create_task(session.run(), name=f"feed-{exchange_id}-session")
+            for session in depth_sessions:
+                group.create_task(session.run(), name=f"feed-{exchange_id}-depth")
             if covers_funding(exchange_id):
                 poller = FundingPoller(
                     exchange_id,
@@ -217,16 +237,24 @@ class FeedWorker:
             return None
         return self.recorder.raw_frames(exchange_id, connection).add
 
+    def status_snapshot(self) -> dict[str, object]:
+        """What the cache holds of each running exchange: its connections merged, and its depth
+        connections merged under `depth`, where it has any."""
+        snapshot: dict[str, object] = {}
+        for eid, statuses in self.statuses.items():
+            merged = merge_snapshots([status.snapshot() for status in statuses])
+            if depth := self.depth_statuses.get(eid):
+                merged["depth"] = merge_snapshots([status.snapshot() for status in depth])
+            snapshot[status_key(eid)] = merged
+        if self.simulated:
+            snapshot[SIMULATED_KEY] = True
+        return snapshot
+
     async def _report_status(self) -> None:
         cache_watch = ServiceWatch(REDIS, logger)  # logged when it goes and when it is back
         while True:
             await asyncio.sleep(STATUS_INTERVAL_S)
-            snapshot: dict[str, object] = {
-                status_key(eid): merge_snapshots([status.snapshot() for status in statuses])
-                for eid, statuses in self.statuses.items()
-            }
-            if self.simulated:
-                snapshot[SIMULATED_KEY] = True
+            snapshot = self.status_snapshot()
             try:
                 await cache.aset_many(snapshot, timeout=STATUS_TTL_S)
                 cache_watch.succeeded()

@@ -22,7 +22,8 @@ from websockets.protocol import Event
 
 from feeds.backoff import backoff_delay_s
 from feeds.deadlines import NO_HEARTBEAT, ConnectionDeadlines
-from feeds.exchanges import get_connector, parse_frame
+from feeds.depth import Depth
+from feeds.exchanges import get_connector, parse_depth, parse_frame
 from feeds.exchanges.base import Endpoints
 from feeds.rest import fetch_token
 from feeds.status import FeedStatus
@@ -82,8 +83,11 @@ class ExchangeSession:
         on_down: Callable[[str, list[str]], None] | None = None,
         heartbeat_timeout_s: float | None = None,
         on_raw: Callable[[str | bytes, int], None] | None = None,
+        on_depth: Callable[[list[Depth]], None] | None = None,
     ) -> None:
         """`on_raw` gets every frame as received with its receive time (ARBSITE_RECORD_RAW).
+        With `on_depth` this is a depth connection: it subscribes the connector's depth streams
+        and hands on depth records instead of quotes.
         `heartbeat_timeout_s` replaces the heartbeat deadline the exchange announces (KuCoin's
         token, Engine.IO's handshake) or its connector declares; tests shorten it."""
         self.connector = get_connector(exchange_id)
@@ -102,6 +106,7 @@ class ExchangeSession:
         self.rng = rng or random.Random()
         self.on_down = on_down
         self.on_raw = on_raw
+        self.on_depth = on_depth
         self._deadlines: ConnectionDeadlines | None = None  # the open connection's
         self._announced_heartbeat_timeout_s: float | None = None
         self._guard_closing = False  # the guard, not the server, is closing this connection
@@ -167,7 +172,10 @@ class ExchangeSession:
             self.status.state = "connected"
             self.status.connected_since_ms = clock.now_ms()
             deadlines = self._open_deadlines(self.heartbeat_interval_s)
-            for message in self.connector.subscribe_messages(sorted(self.instruments)):
+            subscribe = (
+                self.connector.subscribe_messages if self.on_depth is None else self.connector.depth_subscribe_messages
+            )
+            for message in subscribe(sorted(self.instruments)):
                 await ws.send(message)
             state: dict = {}
             self._guard_closing = False
@@ -241,6 +249,8 @@ class ExchangeSession:
         self.status.last_message_ms = recv_ns // 1_000_000
         if self.on_raw is not None:
             self.on_raw(raw, recv_ns)
+        if self.on_depth is not None:
+            return self._on_depth_frame(raw, state, recv_ns)
         try:
             quotes = parse_frame(self.exchange_id, raw, self.instruments, state, recv_ns)
         except FrameError as exc:
@@ -255,6 +265,22 @@ class ExchangeSession:
             self.status.quotes += len(quotes)
             self.status.latency_ms = round((recv_ns / 1e6) - quotes[-1].ts_ms, 1)
             self.on_quotes(quotes)
+            return None
+        if self.connector.is_heartbeat(raw):
+            self._heartbeat_arrived()
+        return self.connector.control_reply(raw)
+
+    def _on_depth_frame(self, raw: str | bytes, state: dict, recv_ns: int) -> str | None:
+        try:
+            records = parse_depth(self.exchange_id, raw, self.instruments, state, recv_ns)
+        except FrameError as exc:
+            self.status.frame_errors += 1
+            self.status.record_error(str(exc))
+            self._log_frame_error(exc)
+            return None
+        if records:
+            self._deadlines.data_arrived(time.monotonic())
+            self.on_depth(records)
             return None
         if self.connector.is_heartbeat(raw):
             self._heartbeat_arrived()

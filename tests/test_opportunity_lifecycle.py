@@ -1,6 +1,7 @@
 """A divergence injected on one simulated exchange opens exactly one opportunity per market
 pair it creates, buying where the price stayed and selling where it rose; when the divergence
-ends the opportunity closes, and its life is one history row."""
+ends the opportunity closes, and its life is one history row. Both legs' depth reaches the
+engine meanwhile, and the opportunity walked through it pays."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from arbitrage.engine import Engine
 from arbitrage.models import Opportunity
 from feeds.runner import FeedWorker
 from feeds.simulator.server import Simulator
+from lib.clock import now_ms
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -42,11 +44,15 @@ async def test_an_injected_divergence_opens_and_closes_one_opportunity(settings)
         tasks = [asyncio.create_task(worker.run()), asyncio.create_task(engine.receive_forever())]
         try:
             async with asyncio.timeout(30):
-                while len(engine.book.latest.get("ETH/USDT:USDT", {})) < 2:
+                while len(engine.book.latest.get("ETH/USDT:USDT", {})) < 2 or len(engine.depth.latest) < 2:
                     await simulator.market.next_step()
                 simulator.market.inject_divergence("bybit", "ETH", bps=60, steps=30)
                 kind, opened = await events.get()
                 assert kind == "opened"
+                # The depth connections' books of the diverged step may come a step after the quotes.
+                while (fill := engine.depth.fill_for(opened, engine.tracker, now_ms())) is None or not fill.size_base:
+                    await simulator.market.next_step()
+                assert fill.profit_quote > 0
                 kind, closed = await events.get()
         finally:
             for task in tasks:

@@ -3,6 +3,7 @@
     parse_instruments(exchange_id, body) -> list[Instrument]
     parse_frame(exchange_id, raw, instruments, state=None) -> list[Quote]
     parse_funding(exchange_id, bodies, instruments, recv_ms) -> list[Funding]
+    parse_depth(exchange_id, raw, instruments, state=None) -> list[Depth]
 
 `FrameError` is the one exception any input may produce.
 """
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 
 import msgspec
 
+from feeds.depth import Depth
 from feeds.exchanges.base import Connector
 from feeds.exchanges.binance import Binance
 from feeds.exchanges.bitget import Bitget
@@ -37,6 +39,7 @@ __all__ = [
     "Instrument",
     "Quote",
     "get_connector",
+    "parse_depth",
     "parse_frame",
     "parse_funding",
     "parse_instruments",
@@ -114,3 +117,20 @@ def parse_funding(
         raise
     except _BAD_INPUT as exc:
         raise FrameError(f"{exchange_id}: unparseable funding answer: {exc}") from exc
+
+
+def parse_depth(
+    exchange_id: str,
+    raw: str | bytes,
+    instruments: Mapping[str, Instrument],
+    state: dict | None = None,
+    recv_ns: int | None = None,
+) -> list[Depth]:
+    """The depth records in one frame of a depth connection (`state` as for parse_frame)."""
+    connector = get_connector(exchange_id)
+    try:
+        return connector.parse_depth(raw, instruments, state, time.time_ns() if recv_ns is None else recv_ns)
+    except FrameError:
+        raise
+    except _BAD_INPUT as exc:
+        raise FrameError(f"{exchange_id}: unparseable depth frame: {exc}") from exc

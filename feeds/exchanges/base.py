@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
+from feeds.depth import Depth
 from feeds.funding import Funding
 from feeds.types import (
     MAX_PRICE,
@@ -78,6 +79,10 @@ class Connector:
     # within their rate limits), parsed together by `parse_funding`. No paths: not covered yet.
     funding_poll_interval_s: ClassVar[float] = 30.0
     funding_request_gap_s: ClassVar[float] = 0.0
+    # Depth (feeds/depth.py), on connections of its own so that the top of book never waits
+    # behind it: the streams `depth_subscribe_messages` names, parsed by `parse_depth`.
+    # False: not covered yet.
+    has_depth: ClassVar[bool] = False
 
     def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError
@@ -144,6 +149,15 @@ class Connector:
 
     def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
         """The funding records in the answers to `funding_paths()`, in that order; unknown symbols left out."""
+        raise NotImplementedError
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        raise NotImplementedError
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        """The depth records in one frame of a depth connection; control frames give []."""
         raise NotImplementedError
 
     def next_page_path(self, path: str, body: str | bytes) -> str | None:

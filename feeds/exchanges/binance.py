@@ -20,6 +20,11 @@ and .../Get-Funding-Rate-Info.
   it does not list is on Binance's standard 8 h. Shares 500 requests / 5 min / IP with
   `/fapi/v1/fundingRate`: one call every 30 s is 10 of them.
 - Dated futures answer `lastFundingRate` "" and `nextFundingTime` 0: left out.
+
+Depth: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Partial-Book-Depth-Streams
+- `<symbol>@depth10@100ms`: the top 10 bids and asks whole in every frame (event `depthUpdate`,
+  `T` the transaction time), on the same `/public` route as the book tickers and under the same
+  200-stream limit, on connections of their own.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
 from feeds.funding import Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote
@@ -61,6 +67,26 @@ class _Frame(_BookTicker):
 
 
 _frame_decoder = msgspec.json.Decoder(_Frame)
+
+DEPTH_STREAM = f"@depth{DEPTH_LEVELS}@100ms"
+
+
+class _Depth(msgspec.Struct):
+    e: str | None = None
+    s: str = ""
+    b: list[tuple[Decimal, Decimal]] = []
+    a: list[tuple[Decimal, Decimal]] = []
+    T: int = 0
+    E: int = 0
+
+
+class _DepthFrame(_Depth):
+    id: int | None = None
+    error: _Error | None = None
+    data: _Depth | None = None
+
+
+_depth_decoder = msgspec.json.Decoder(_DepthFrame)
 
 
 class _Filter(msgspec.Struct):
@@ -116,14 +142,36 @@ class Binance(Connector):
     heartbeat_interval_s = None
     heartbeat_timeout_s = 240.0  # the server's ping frames, due every 3 min
     max_lifetime_s = 23 * 3600
+    has_depth = True
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._subscribe(symbols, "@bookTicker")
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._subscribe(symbols, DEPTH_STREAM)
+
+    def _subscribe(self, symbols: list[str], stream: str) -> list[str]:
         return [
             msgspec.json.encode(
-                {"method": "SUBSCRIBE", "params": [f"{s.lower()}@bookTicker" for s in batch], "id": n}
+                {"method": "SUBSCRIBE", "params": [f"{s.lower()}{stream}" for s in batch], "id": n}
             ).decode()
             for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=1)
         ]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        frame = _depth_decoder.decode(raw)
+        book: _Depth = frame.data if frame.data is not None else frame
+        if book.e == "depthUpdate":
+            instrument = instruments.get(book.s)
+            if instrument is None:
+                count_unknown_symbol(state)
+                return []
+            return [build_depth(instrument, book.b, book.a, book.T or book.E, recv_ns)]
+        if frame.error is not None:
+            raise FrameError(f"binance error {frame.error.code}: {frame.error.msg}")
+        return []
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         info = _info_decoder.decode(body)

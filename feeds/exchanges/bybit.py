@@ -38,6 +38,11 @@ Funding (polled): https://bybit-exchange.github.io/docs/v5/market/tickers
   `fundingRate`, `nextFundingTime` (ms) and `fundingIntervalHour`, all strings; the body's
   `time` is when. Dated futures answer `fundingRate` "": left out. The same fields come on the
   `tickers.SYMBOL` socket channel; one REST call every 30 s is far cheaper than 500 more topics.
+
+Depth: the same orderbook page, `orderbook.50.SYMBOL` (linear: pushed every 20 ms), on
+connections of their own: a snapshot on subscribing (and again whenever Bybit resets the book,
+`u` 1), then deltas where size "0" removes a price. Kept per symbol through the connection's
+`state` (feeds/exchanges/levels.py); each frame gives the top DEPTH_LEVELS a side.
 """
 
 from __future__ import annotations
@@ -49,8 +54,9 @@ from urllib.parse import quote
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
-from feeds.exchanges.levels import kept_books, merged
+from feeds.exchanges.levels import Book, kept_books, merged
 from feeds.funding import Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote, split_multiplier
 
@@ -58,6 +64,8 @@ logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 TOPIC_PREFIX = "orderbook.1."
+DEPTH_TOPIC_PREFIX = "orderbook.50."
+DEPTH_KEPT = 50
 # Crypto perps only; stock, commodity and forex perps have no counterpart to compare with.
 CRYPTO_SYMBOL_TYPES = frozenset({"", "innovation"})
 
@@ -170,14 +178,53 @@ class Bybit(Connector):
     heartbeat_timeout_s = 10.0
     heartbeat_marker = '"pong"'  # "ret_msg":"pong", or "op":"pong"
     max_lifetime_s = None
+    has_depth = True
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._subscribe(symbols, TOPIC_PREFIX)
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        # `orderbook.50.` is one character longer than `orderbook.1.`: 500 topics still fit.
+        return self._subscribe(symbols, DEPTH_TOPIC_PREFIX)
+
+    def _subscribe(self, symbols: list[str], prefix: str) -> list[str]:
         return [
             msgspec.json.encode(
-                {"op": "subscribe", "args": [TOPIC_PREFIX + symbol for symbol in batch], "req_id": str(n)}
+                {"op": "subscribe", "args": [prefix + symbol for symbol in batch], "req_id": str(n)}
             ).decode()
             for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=1)
         ]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        frame = _frame_decoder.decode(raw)
+        data = frame.data
+        if data is None or not frame.topic.startswith(DEPTH_TOPIC_PREFIX):
+            if frame.success is False:
+                raise FrameError(f"bybit {frame.op or 'request'} refused: {frame.ret_msg}")
+            return []
+        instrument = instruments.get(data.s)
+        if instrument is None:
+            count_unknown_symbol(state)
+            return []
+        books = kept_books(state, "depth_books")
+        bids = [(Decimal(price), Decimal(size)) for price, size in data.b]
+        asks = [(Decimal(price), Decimal(size)) for price, size in data.a]
+        if frame.type == "snapshot":
+            book = books[data.s] = Book()
+        elif frame.type == "delta":
+            book = books.get(data.s)
+            if book is None:
+                return []  # a change to a book we never saw whole
+        else:
+            raise FrameError(f"bybit {frame.topic}: unknown message type {frame.type!r}")
+        book.apply(bids, asks, "bybit", DEPTH_KEPT)
+        best_bids = sorted(book.bids.items(), reverse=True)[:DEPTH_LEVELS]
+        best_asks = sorted(book.asks.items())[:DEPTH_LEVELS]
+        if not best_bids or not best_asks:
+            return []
+        return [build_depth(instrument, best_bids, best_asks, frame.cts or frame.ts, recv_ns)]
 
     def heartbeat_message(self) -> str:
         return '{"op":"ping"}'
@@ -259,7 +306,7 @@ class Bybit(Connector):
     ) -> list[Quote]:
         frame = _frame_decoder.decode(raw)
         book = frame.data
-        if book is not None and frame.topic.startswith("orderbook."):
+        if book is not None and frame.topic.startswith(TOPIC_PREFIX):
             instrument = instruments.get(book.s)
             if instrument is None:
                 return count_unknown_symbol(state)
@@ -290,7 +337,7 @@ class Bybit(Connector):
                     recv_ns,
                 )
             ]
-        if frame.topic.startswith("orderbook."):
+        if book is None and frame.topic.startswith("orderbook."):
             raise FrameError(f"bybit {frame.topic}: frame without data")
         if frame.success is False:
             # A refused subscribe names the topic inside ret_msg: "error:handler not found,topic:…".

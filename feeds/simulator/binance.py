@@ -1,11 +1,13 @@
 """Binance USDⓈ-M futures as the simulator serves it: /fapi/v1/exchangeInfo, the Public
-bookTicker socket, with Binance's subscribe acks, error wrapper, ping rule and limits, and
-funding: /fapi/v1/premiumIndex and /fapi/v1/fundingInfo (which lists adjusted symbols only)."""
+bookTicker and partial depth (`<symbol>@depth<5|10|20>[@100ms|@500ms]`) streams, with Binance's
+subscribe acks, error wrapper, ping rule and limits, and funding: /fapi/v1/premiumIndex and
+/fapi/v1/fundingInfo (which lists adjusted symbols only). Depth's top level is the book ticker's."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections import deque
 
@@ -17,6 +19,7 @@ from lib import clock
 
 MAX_MESSAGES_PER_S = 10
 MAX_STREAMS = 200
+DEPTH_CHANNEL = re.compile(r"depth(5|10|20)(@100ms|@500ms)?")
 
 
 def _symbol(coin: str) -> str:
@@ -106,17 +109,37 @@ class BinanceSim(SimExchange):
         symbols.append({**symbols[0], "symbol": "TSLAUSDT", "baseAsset": "TSLA", "contractType": "TRADIFI_PERPETUAL"})
         return web.json_response({"timezone": "UTC", "serverTime": clock.now_ms(), "symbols": symbols})
 
-    def _coin_of_stream(self, stream: str) -> str | None:
+    def _coin_of_stream(self, stream: str) -> tuple[str, int] | None:
+        """(coin, depth levels; 0 for the book ticker) of a stream this simulator serves."""
         symbol, _, channel = stream.partition("@")
-        if channel != "bookTicker":
+        depth = DEPTH_CHANNEL.fullmatch(channel)
+        if channel != "bookTicker" and depth is None:
             return None
         for coin in self.market.coins:
             if _symbol(coin).lower() == symbol:
-                return coin
+                return coin, int(depth.group(1)) if depth else 0
         return None
 
+    def _depth_frame(self, coin: str, levels: int, update_id: int, now_ms: int) -> str:
+        bids, asks = self.market.depth(self.id, coin, levels)
+        return json.dumps(
+            {
+                "e": "depthUpdate",
+                "E": now_ms,
+                "T": now_ms - 2,
+                "s": _symbol(coin),
+                "U": update_id,
+                "u": update_id,
+                "pu": update_id - 1,
+                "b": [[str(price), f"{size:.3f}"] for price, size in bids],
+                "a": [[str(price), f"{size:.3f}"] for price, size in asks],
+            },
+            separators=(",", ":"),
+        )
+
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
-        subscribed: dict[str, str] = {}  # stream -> coin; unknown streams are acked, then silent
+        # stream -> (coin, depth levels or 0); unknown streams are acked, then silent
+        subscribed: dict[str, tuple[str, int] | None] = {}
         recent: deque[float] = deque()
         update_id = [1]
 
@@ -124,11 +147,15 @@ class BinanceSim(SimExchange):
             if self.faults.error:
                 await ws.send_str(json.dumps({"error": {"code": 2, "msg": "Invalid request: simulated"}, "id": 0}))
             now_ms = clock.now_ms()
-            for coin in list(subscribed.values()):
-                if coin is None:
+            for served in list(subscribed.values()):
+                if served is None:
+                    continue
+                coin, levels = served
+                update_id[0] += 1
+                if levels:
+                    await ws.send_str(self._depth_frame(coin, levels, update_id[0], now_ms))
                     continue
                 book = self.market.book(self.id, coin)
-                update_id[0] += 1
                 await ws.send_str(
                     json.dumps(
                         {
@@ -166,7 +193,7 @@ class BinanceSim(SimExchange):
         finally:
             streamer.cancel()
 
-    def _answer(self, text: str, subscribed: dict[str, str | None]) -> dict:
+    def _answer(self, text: str, subscribed: dict[str, tuple[str, int] | None]) -> dict:
         try:
             request = json.loads(text)
             method, request_id = request["method"], request["id"]

@@ -1,5 +1,6 @@
 """Bybit v5 linear as the simulator serves it: the paged /v5/market/instruments-info and the
-public linear socket with `orderbook.1` snapshots, Bybit's acks, refusals and JSON ping/pong.
+public linear socket with `orderbook.1` snapshots, `orderbook.50` as a snapshot then deltas
+(the top level the same as orderbook.1's), Bybit's acks, refusals and JSON ping/pong.
 
 Follows https://bybit-exchange.github.io/docs/v5/ws/connect and .../v5/market/instrument.
 Not documented by Bybit, so ours: the text of the answer to a malformed request, and the
@@ -23,6 +24,7 @@ from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 TOPIC_PREFIX = "orderbook.1."
+DEPTHS = (1, 50)  # the linear orderbook depths served (Bybit has 200 and 1000 as well)
 MAX_PAGE = 1000
 DEFAULT_PAGE = 500
 # Base units per lot, as Bybit lists them for these coins.
@@ -188,7 +190,8 @@ class BybitSim(SimExchange):
 
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
         conn_id = str(uuid.uuid4())
-        subscribed: dict[str, str] = {}  # symbol -> coin
+        subscribed: dict[str, tuple[int, str]] = {}  # topic -> (depth, symbol)
+        sent: dict[str, tuple[dict, dict]] = {}  # an orderbook.50 topic -> the levels last sent
         last_sent = [time.monotonic()]
 
         async def send(payload: dict) -> None:
@@ -198,8 +201,10 @@ class BybitSim(SimExchange):
         async def send_books() -> None:
             if self.faults.error:
                 await send(self._refusal(conn_id, "subscribe", None, [TOPIC_PREFIX + "SIMULATED"]))
-            for symbol, coin in list(subscribed.items()):
-                await send(self._snapshot(symbol, coin))
+            for topic, (depth, symbol) in list(subscribed.items()):
+                frame = self._push(topic, depth, symbol, sent)
+                if frame is not None:
+                    await send(frame)
 
         streamer = asyncio.create_task(self.stream(ws, send_books))
         watchdog = asyncio.create_task(self._cut_when_idle(ws, last_sent))
@@ -208,7 +213,7 @@ class BybitSim(SimExchange):
                 if msg.type != WSMsgType.TEXT:
                     continue
                 self.messages_received += 1
-                for reply in await self._answer(msg.data, subscribed, conn_id):
+                for reply in await self._answer(msg.data, subscribed, sent, conn_id):
                     if not self.faults.stall:
                         await send(reply)
         finally:
@@ -222,7 +227,17 @@ class BybitSim(SimExchange):
                 await ws.close()
                 return
 
-    async def _answer(self, text: str, subscribed: dict[str, str], conn_id: str) -> list[dict]:
+    def _topic(self, arg: str) -> tuple[int, str] | None:
+        """(depth, symbol) of an orderbook topic this simulator serves."""
+        kind, _, rest = arg.partition(".")
+        depth, _, symbol = rest.partition(".")
+        if kind != "orderbook" or not depth.isdigit() or int(depth) not in DEPTHS or symbol not in self.books:
+            return None
+        return int(depth), symbol
+
+    async def _answer(
+        self, text: str, subscribed: dict[str, tuple[int, str]], sent: dict[str, tuple[dict, dict]], conn_id: str
+    ) -> list[dict]:
         try:
             request = json.loads(text)
             op = request["op"]
@@ -239,10 +254,10 @@ class BybitSim(SimExchange):
             await pong_delay(self.faults)
             return [self._ack(conn_id, "ping", req_id, ret_msg="pong")]
         if op == "subscribe":
-            unknown = [arg for arg in args if arg.removeprefix(TOPIC_PREFIX) not in self.books]
-            twice = [arg for arg in args if arg.removeprefix(TOPIC_PREFIX) in subscribed]
-            fresh = [arg.removeprefix(TOPIC_PREFIX) for arg in args if arg not in unknown and arg not in twice]
-            subscribed.update({symbol: self.books[symbol] for symbol in fresh})
+            unknown = [arg for arg in args if self._topic(arg) is None]
+            twice = [arg for arg in args if arg in subscribed]
+            fresh = [arg for arg in args if arg not in unknown and arg not in twice]
+            subscribed.update({topic: self._topic(topic) for topic in fresh})
             if unknown:
                 reply = self._refusal(conn_id, op, req_id, unknown)
             elif twice:
@@ -250,10 +265,11 @@ class BybitSim(SimExchange):
             else:
                 reply = self._ack(conn_id, op, req_id)
             # A snapshot follows every successful subscription at once.
-            return [reply, *(self._snapshot(symbol, self.books[symbol]) for symbol in fresh)]
+            return [reply, *(self._push(topic, *subscribed[topic], sent) for topic in fresh)]
         if op == "unsubscribe":
             for arg in args:
-                subscribed.pop(arg.removeprefix(TOPIC_PREFIX), None)
+                subscribed.pop(arg, None)
+                sent.pop(arg, None)
             return [self._ack(conn_id, op, req_id)]
         return [self._refusal(conn_id, op, req_id, [], reason=f"error:unsupported op {op}")]
 
@@ -275,24 +291,54 @@ class BybitSim(SimExchange):
             refusal["req_id"] = req_id
         return refusal
 
-    def _snapshot(self, symbol: str, coin: str) -> dict:
-        book = self.market.book(self.id, coin)
+    def _push(self, topic: str, depth: int, symbol: str, sent: dict[str, tuple[dict, dict]]) -> dict | None:
+        """What Bybit pushes on `topic` now: level 1 a snapshot each time; deeper books a snapshot
+        first, then the levels that changed since (size "0": gone), or nothing if none did."""
+        coin = self.books[symbol]
         step = QTY_STEP.get(coin, Decimal("0.01"))
+        if depth == 1:
+            book = self.market.book(self.id, coin)
+            return self._frame(
+                topic,
+                "snapshot",
+                symbol,
+                {str(book.bid): _lots(book.bid_size, step)},
+                {str(book.ask): _lots(book.ask_size, step)},
+            )
+        bids, asks = self.market.depth(self.id, coin, depth)
+        new = ({str(p): _lots(q, step) for p, q in bids}, {str(p): _lots(q, step) for p, q in asks})
+        old = sent.get(topic)
+        sent[topic] = new
+        if old is None:
+            return self._frame(topic, "snapshot", symbol, *new)
+        changes = [_changed(old_side, new_side) for old_side, new_side in zip(old, new, strict=True)]
+        if not changes[0] and not changes[1]:
+            return None
+        return self._frame(topic, "delta", symbol, *changes)
+
+    def _frame(self, topic: str, kind: str, symbol: str, bids: dict, asks: dict) -> dict:
         self._seq += 1
         now_ms = clock.now_ms()
         return {
-            "topic": TOPIC_PREFIX + symbol,
+            "topic": topic,
             "ts": now_ms,
-            "type": "snapshot",
+            "type": kind,
             "data": {
                 "s": symbol,
-                "b": [[str(book.bid), _lots(book.bid_size, step)]],
-                "a": [[str(book.ask), _lots(book.ask_size, step)]],
+                "b": sorted(([p, q] for p, q in bids.items()), key=lambda level: -Decimal(level[0])),
+                "a": sorted(([p, q] for p, q in asks.items()), key=lambda level: Decimal(level[0])),
                 "u": self._seq,
                 "seq": 10_000_000 + self._seq,
             },
             "cts": now_ms - 2,
         }
+
+
+def _changed(old: dict, new: dict) -> dict:
+    """price -> size of the levels that differ, "0" for those gone."""
+    changes = {price: size for price, size in new.items() if old.get(price) != size}
+    changes.update({price: "0" for price in old if price not in new})
+    return changes
 
 
 def _lots(size_base: float, step: Decimal) -> str:

@@ -138,6 +138,22 @@ class Market:
     def book(self, exchange: str, coin: str) -> Book:
         return self.books[exchange, coin]
 
+    def depth(
+        self, exchange: str, coin: str, count: int
+    ) -> tuple[list[tuple[Decimal, float]], list[tuple[Decimal, float]]]:
+        """`count` levels a side (price, base units), best first, whose first is the top of book:
+        each further level one tick further out than the gap before it, and larger, so that a
+        walk down the book pays a slippage that grows with size, as on a real venue."""
+        book, spec = self.books[exchange, coin], self.coins[coin]
+        bids, asks = [(book.bid, book.bid_size)], [(book.ask, book.ask_size)]
+        for n in range(1, count):
+            size = spec.typical_size * (0.5 + 0.25 * n)
+            asks.append((asks[-1][0] + spec.tick * n, size))
+            bid = bids[-1][0] - spec.tick * n
+            if bid > 0:  # a coin worth few ticks (a recording's) has fewer bids than asks
+                bids.append((bid, size))
+        return bids, asks
+
     def _book(self, exchange: str, coin: Coin, now_ms: int) -> Book:
         rng = self.rng
         divergence = self.divergences.get((exchange, coin.name))

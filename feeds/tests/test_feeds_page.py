@@ -54,3 +54,17 @@ def test_silence_is_judged_by_each_exchanges_expected_cadence(client, alice):
     page = client.get("/feeds/").content.decode()
     assert 'class="feed-silent"' in row(page, "bybit")
     assert 'class="feed-fresh"' in row(page, "okx")
+
+
+def test_an_exchanges_depth_connections_show_beside_its_state(client, alice):
+    from feeds.runner import FeedWorker
+
+    worker = FeedWorker(["binance"])
+    worker.statuses["binance"] = [FeedStatus("binance", state="connected")]
+    depth = FeedStatus("binance", state="backoff")
+    depth.record_error("binance error 2: Invalid request")
+    worker.depth_statuses["binance"] = [depth]
+    cache.set_many(worker.status_snapshot())
+    client.force_login(alice)
+    binance = row(client.get("/feeds/").content.decode(), "binance")
+    assert ">depth backoff</span>" in binance and "last error: binance error 2: Invalid request" in binance

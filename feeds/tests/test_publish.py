@@ -39,3 +39,30 @@ async def test_an_outage_drops_batches_counts_them_and_logs_its_start_and_end_on
     assert len(messages) == 2
     assert messages[0].startswith("Redis is unavailable")
     assert messages[1].startswith("Redis is available again") and "50 failures" in messages[1]
+
+
+async def test_depth_leaves_in_its_own_message_latest_per_symbol():
+    from decimal import Decimal
+
+    from feeds.depth import Depth, decode_depth
+    from feeds.publish import DEPTH_FLUSH_S, DEPTH_MESSAGE_TYPE
+
+    layer = UnreachableLayer()
+    layer.up = True
+    publisher = QuotePublisher(layer, flush_interval_ms=20)
+    older = Depth("binance", "BTCUSDT", "BTC/USDT:USDT", [(Decimal(1), Decimal(1))], [(Decimal(2), Decimal(1))], 1, 1)
+    newer = Depth("binance", "BTCUSDT", "BTC/USDT:USDT", [(Decimal(1), Decimal(3))], [(Decimal(2), Decimal(1))], 2, 2)
+    publisher.add_depth([older])
+    publisher.add_depth([newer])
+    await publisher.flush()
+    [message] = layer.sent
+    assert message["type"] == DEPTH_MESSAGE_TYPE
+    assert decode_depth(message["depth"]) == [newer]
+    assert publisher.pending_depth == {}
+    # Within DEPTH_FLUSH_S of that batch the next waits, the quotes' flushes going on meanwhile.
+    publisher.add_depth([older])
+    await publisher.flush()
+    assert len(layer.sent) == 1 and publisher.pending_depth
+    publisher.depth_flushed_at -= DEPTH_FLUSH_S
+    await publisher.flush()
+    assert decode_depth(layer.sent[-1]["depth"]) == [older]

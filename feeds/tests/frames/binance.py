@@ -44,3 +44,12 @@ FUNDING_INFO = """[
  {"symbol":"1000PEPEUSDT","adjustedFundingRateCap":"0.02500000","adjustedFundingRateFloor":"-0.02500000",
   "fundingIntervalHours":4,"disclaimer":false}
 ]"""
+
+# <symbol>@depth10@100ms (Partial Book Depth Streams): the top levels whole in every frame; the
+# docs' example shows 5 levels of a depth5 stream, these keep its shape.
+DEPTH = (
+    '{"e":"depthUpdate","E":1571889248277,"T":1571889248276,"s":"BTCUSDT","U":390497796,"u":390497878,'
+    '"pu":390497794,"b":[["7403.89","0.002"],["7403.90","3.906"],["7404.00","1.428"]],'
+    '"a":[["7405.96","3.340"],["7406.63","4.525"],["7407.08","0.000"],["7407.15","4.800"]]}'
+)
+DEPTH_SUBSCRIBE = '{"method":"SUBSCRIBE","params":["btcusdt@depth10@100ms"],"id":1}'

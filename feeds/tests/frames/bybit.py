@@ -40,6 +40,20 @@ DELTA_ASK_RETURNS = (
 )
 UNKNOWN_SYMBOL = SNAPSHOT.replace("BTCUSDT", "NOPEUSDT")
 
+# orderbook.50 (depth): the docs' snapshot then delta, cut to three levels a side.
+DEPTH_SNAPSHOT = (
+    '{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1671179923028,'
+    '"data":{"s":"BTCUSDT","b":[["17440.00","40.833"],["17439.50","0.513"],["17416.00","6.156"]],'
+    '"a":[["17440.50","78.815"],["17441.00","8.858"],["17464.50","4.901"]],"u":13079592,"seq":22520573250},'
+    '"cts":1671179923020}'
+)
+DEPTH_DELTA = (
+    '{"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1671179923046,'
+    '"data":{"s":"BTCUSDT","b":[["17439.50","0"]],"a":[["17440.50","78.857"],["17442.00","1.510"]],'
+    '"u":13079593,"seq":22520573262},"cts":1671179923040}'
+)
+DEPTH_DELTA_OTHER_SYMBOL = DEPTH_DELTA.replace("BTCUSDT", "ETHUSDT")
+
 SUBSCRIBE_ACK = '{"success":true,"ret_msg":"","conn_id":"d8d6a2b2-1e4c-4c2a","req_id":"1","op":"subscribe"}'
 UNSUBSCRIBE_ACK = '{"success":true,"ret_msg":"","conn_id":"d8d6a2b2-1e4c-4c2a","req_id":"2","op":"unsubscribe"}'
 PONG = '{"success":true,"ret_msg":"pong","conn_id":"d8d6a2b2-1e4c-4c2a","req_id":"100001","op":"ping"}'

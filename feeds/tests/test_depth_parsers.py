@@ -1,0 +1,112 @@
+"""Depth frames of Binance and Bybit, as the exchanges send them, into exact depth records."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from decimal import Decimal as D
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.exchanges import FrameError, get_connector, parse_depth, parse_frame, parse_instruments
+from feeds.tests.frames import binance as binance_frames
+from feeds.tests.frames import bybit as bybit_frames
+from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
+
+BINANCE = {i.symbol: i for i in parse_instruments("binance", binance_frames.EXCHANGE_INFO)}
+BYBIT = {i.symbol: i for i in parse_instruments("bybit", bybit_frames.INSTRUMENTS_PAGE)}
+
+
+def test_binance_partial_depth_becomes_levels_best_first_in_base_units():
+    [depth] = parse_depth("binance", binance_frames.DEPTH, BINANCE, recv_ns=7)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("binance", "BTCUSDT", "BTC/USDT:USDT")
+    assert depth.bids == [(D("7403.89"), D("0.002")), (D("7403.90"), D("3.906")), (D("7404.00"), D("1.428"))]
+    # An empty level carries nothing to walk: left out.
+    assert depth.asks == [(D("7405.96"), D("3.340")), (D("7406.63"), D("4.525")), (D("7407.15"), D("4.800"))]
+    assert (depth.ts_ms, depth.recv_ns) == (1571889248276, 7)
+
+
+def test_binance_depth_subscribes_the_documented_stream_and_ignores_acks():
+    assert get_connector("binance").depth_subscribe_messages(["BTCUSDT"]) == [binance_frames.DEPTH_SUBSCRIBE]
+    assert parse_depth("binance", binance_frames.SUBSCRIBE_ACK, BINANCE) == []
+    assert parse_depth("binance", binance_frames.DEPTH.replace("BTCUSDT", "NOPEUSDT"), BINANCE, {}) == []
+    with pytest.raises(FrameError, match="binance error 2"):
+        parse_depth("binance", binance_frames.ERROR, BINANCE)
+
+
+def test_bybit_depth_snapshot_then_delta_keeps_the_book():
+    state: dict = {}
+    [snapshot] = parse_depth("bybit", bybit_frames.DEPTH_SNAPSHOT, BYBIT, state, recv_ns=1)
+    assert snapshot.bids == [(D("17440.00"), D("40.833")), (D("17439.50"), D("0.513")), (D("17416.00"), D("6.156"))]
+    assert snapshot.asks == [(D("17440.50"), D("78.815")), (D("17441.00"), D("8.858")), (D("17464.50"), D("4.901"))]
+    assert snapshot.ts_ms == 1671179923020
+    [delta] = parse_depth("bybit", bybit_frames.DEPTH_DELTA, BYBIT, state, recv_ns=2)
+    assert delta.bids == [(D("17440.00"), D("40.833")), (D("17416.00"), D("6.156"))]
+    assert delta.asks == [
+        (D("17440.50"), D("78.857")),
+        (D("17441.00"), D("8.858")),
+        (D("17442.00"), D("1.510")),
+        (D("17464.50"), D("4.901")),
+    ]
+
+
+def test_bybit_depth_delta_before_a_snapshot_and_refusals():
+    assert parse_depth("bybit", bybit_frames.DEPTH_DELTA, BYBIT, {}) == []
+    assert parse_depth("bybit", bybit_frames.SUBSCRIBE_ACK, BYBIT, {}) == []
+    with pytest.raises(FrameError, match="refused"):
+        parse_depth("bybit", bybit_frames.SUBSCRIBE_REFUSED, BYBIT, {})
+    assert parse_frame("bybit", bybit_frames.DEPTH_SNAPSHOT, BYBIT, {}) == []  # never a quote
+    [message] = get_connector("bybit").depth_subscribe_messages(["BTCUSDT"])
+    assert json.loads(message)["args"] == ["orderbook.50.BTCUSDT"]
+
+
+def test_bybit_depth_keeps_ten_levels_a_side():
+    levels = [[str(100 - n), "1"] for n in range(50)]
+    asks = [[str(101 + n), "1"] for n in range(50)]
+    frame = msgspec.json.decode(bybit_frames.DEPTH_SNAPSHOT)
+    frame["data"]["b"], frame["data"]["a"] = levels, asks
+    [depth] = parse_depth("bybit", msgspec.json.encode(frame), BYBIT, {})
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert (depth.bids[-1][0], depth.asks[-1][0]) == (D("91"), D("110"))
+
+
+# --- fuzzing: nothing but FrameError, and only levels inside the Quote bounds -------------------
+
+DEPTH_FRAMES = {
+    "binance": [binance_frames.DEPTH, binance_frames.SUBSCRIBE_ACK, binance_frames.ERROR],
+    "bybit": [bybit_frames.DEPTH_SNAPSHOT, bybit_frames.DEPTH_DELTA, bybit_frames.SUBSCRIBE_REFUSED],
+}
+INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT}
+ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1e400", '"1e-30"', "{}"]
+
+
+@pytest.mark.parametrize("exchange_id", ["binance", "bybit"])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
+    state: dict = {}
+    frames = DEPTH_FRAMES[exchange_id]
+    for raw in data.draw(st.lists(st.sampled_from(frames), max_size=3), label="prelude"):
+        with contextlib.suppress(FrameError):
+            _assert_in_bounds(parse_depth(exchange_id, raw, INSTRUMENTS[exchange_id], state))
+    frame = data.draw(st.sampled_from(frames), label="frame")
+    numbers = re.findall(r'"[0-9.]+"', frame)
+    if numbers:
+        target = data.draw(st.sampled_from(numbers), label="number")
+        frame = frame.replace(target, data.draw(st.sampled_from(ODD_VALUES), label="odd"), 1)
+    if data.draw(st.booleans(), label="truncated"):
+        frame = frame[: data.draw(st.integers(0, len(frame)), label="cut")]
+    with contextlib.suppress(FrameError):
+        _assert_in_bounds(parse_depth(exchange_id, frame, INSTRUMENTS[exchange_id], state))
+    with contextlib.suppress(FrameError):
+        parse_depth(exchange_id, data.draw(st.binary(max_size=200), label="bytes"), INSTRUMENTS[exchange_id], state)
+
+
+def _assert_in_bounds(records: list) -> None:
+    for record in records:
+        for price, size in record.bids + record.asks:
+            assert MIN_PRICE <= price < MAX_PRICE and 0 < size < MAX_SIZE, record
