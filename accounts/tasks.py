@@ -14,13 +14,13 @@ from celery import shared_task
 from django.conf import settings
 
 from accounts.alerts import delivery, history, telegram_link
-from arbsite.background import WEBHOOK_QUEUE, queue_task
+from lib.background import WEBHOOK_QUEUE, queue_task
 
 logger = logging.getLogger(__name__)
 
 
 class CeleryAlertQueue:
-    """delivery.AlertQueue as the tasks below, queued in the background (arbsite.background)."""
+    """delivery.AlertQueue as the tasks below, queued in the background (lib.background)."""
 
     def webhook(self, rule_id: int, opportunity: dict, attempt: int, countdown_s: float = 0.0) -> None:
         queue_task(deliver_webhook, (rule_id, opportunity, attempt), countdown_s=countdown_s)

@@ -13,8 +13,8 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from arbitrage.rule_matching import RuleIndex, RuleSpec
-from arbsite.background import queue_task
-from arbsite.service_watch import ServiceWatch
+from lib.background import queue_task
+from lib.service_watch import ServiceWatch
 
 logger = logging.getLogger(__name__)
 # The engine retries every 0.2 s: the broker's outage is logged when it starts and ends.
@@ -71,7 +71,7 @@ def rule_spec(rule) -> RuleSpec:
 
 def enqueue_alerts(matches: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
     """Queue one delivery task per (rule id, opportunity); returns what could not be queued.
-    Without a broker the tasks run on this process's own threads (arbsite.background), so a
+    Without a broker the tasks run on this process's own threads (lib.background), so a
     slow channel never holds up the engine or the pages."""
     from accounts.tasks import deliver_alert
 

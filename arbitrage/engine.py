@@ -39,11 +39,11 @@ from arbitrage.quote_cache import (
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, LeftOpen, OpenOpportunity, OpportunityTracker
-from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
 from feeds.funding import Funding, decode_funding
 from feeds.publish import FUNDING_MESSAGE_TYPE, QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
 from lib.clock import now_ms
+from lib.service_watch import DATABASE, REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from arbitrage.api import PricesView
 from arbitrage.prices_document import PricesDocument
 from arbitrage.quote_cache import aread_quote_rows
 from arbsite.fast_paths import allowed_methods, json_response, wants_json
-from arbsite.refreshed import Refreshed
+from lib.refreshed import Refreshed
 
 
 async def _build_document() -> PricesDocument:

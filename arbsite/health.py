@@ -21,13 +21,13 @@ from django.db import DatabaseError, close_old_connections
 from django.http import HttpRequest, JsonResponse
 from redis.exceptions import RedisError
 
-from arbsite.async_cache import aget_many
-from arbsite.redis_clients import async_client
-from arbsite.refreshed import Refreshed
 from feeds.configuration import expected_exchanges
 from feeds.freshness import UNAVAILABLE, expected_cadence_ms, judge_feed, overall
 from feeds.status import status_key
 from lib import clock
+from lib.async_cache import aget_many
+from lib.redis_clients import async_client
+from lib.refreshed import Refreshed
 
 DATABASE_CHECK_S = 1.0
 

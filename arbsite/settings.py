@@ -153,8 +153,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
             "OPTIONS": {
-                # One pool per process, not one per request (arbsite.redis_clients).
-                "pool_class": "arbsite.redis_clients.SharedConnectionPool",
+                # One pool per process, not one per request (lib.redis_clients).
+                "pool_class": "lib.redis_clients.SharedConnectionPool",
                 "socket_timeout": 2,
                 "socket_connect_timeout": 2,
             },
