@@ -7,7 +7,7 @@ check. HTTP 200 with `"status": "ok"` when the database, the cache and the chann
 and every running feed is fresh; 200 `"degraded"` when some feed is silent or down; 503 `"down"`
 when a dependency fails or no feed is fresh at all.
 
-Served before Django's request cycle (arbsite.fast_paths) and as a plain async view (HEAD,
+Served before Django's request cycle (lib.fast_paths) and as a plain async view (HEAD,
 tests); the database is asked at most once per `DATABASE_CHECK_S` per process.
 """
 

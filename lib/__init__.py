@@ -14,5 +14,6 @@ knows nothing of quotes, users or alerts.
 - redis_clients.py: one Redis connection pool per process, one asyncio client per loop;
 - async_cache.py: Django's cache read and counted from async code without a thread per call;
 - service_watch.py: Redis or the database out of reach, logged when it goes and when it is back;
-- lanes.py, background.py: queueing a Celery task, on threads per queue without a broker.
+- lanes.py, background.py: queueing a Celery task, on threads per queue without a broker;
+- fast_paths.py: the hottest GETs answered before Django's request handler, and their helpers.
 """
