@@ -34,9 +34,16 @@ class CeleryAlertQueue:
 alert_queue = CeleryAlertQueue()
 
 
+def queue_alert(rule_id: int, opportunity: dict) -> None:
+    """The engine's alert sender (registered with arbitrage.alerting in AccountsConfig.ready):
+    one delivery of a rule an opportunity matched, queued. Broker errors reach the engine,
+    which keeps the alert and tries again."""
+    queue_task(deliver_alert, (rule_id, opportunity))
+
+
 @shared_task
 def deliver_alert(rule_id: int, opportunity: dict) -> dict[str, str]:
-    """Queued by the engine for each rule an opportunity matched (arbitrage.alerting)."""
+    """Queued through queue_alert for each rule an opportunity matched (arbitrage.alerting)."""
     return delivery.deliver(rule_id, opportunity, alert_queue)
 
 

@@ -86,3 +86,11 @@ def test_arbitrage_reaches_paper_only_through_the_registered_executor():
     """paper reads arbitrage's cache and message schemas; /ws executes through
     arbitrage.executions, which paper fills in when Django starts: never an import of paper."""
     assert importing(sources("arbitrage", "feeds", "lib"), "paper") == {}
+
+
+def test_arbitrage_hands_alerts_on_only_through_the_registered_sender():
+    """The engine reads rules from accounts' models and hands matches to the sender accounts
+    registers when Django starts (arbitrage.alerting): it never imports the delivery side,
+    which imports arbitrage's message schemas. The /ws consumer joins the user's group through
+    accounts.user_connections, not through the in-app transport."""
+    assert importing(sources("arbitrage", "feeds", "lib"), "accounts.tasks", "accounts.alerts") == {}
