@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,6 +36,7 @@ from arbitrage.quote_cache import (
     write_spread_histories,
 )
 from arbitrage.rule_matching import RuleIndex
+from arbitrage.spread_charts import SPREAD_SAMPLE_S, SpreadCharts
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, LeftOpen, OpenOpportunity, OpportunityTracker
 from feeds.funding import Funding, decode_funding
@@ -55,10 +55,8 @@ FANOUT_GATHER_S = 0.003
 LIVE_STATE_REFRESH_S = 2.0
 HISTORY_FLUSH_S = 1.0
 PRESENCE_REFRESH_S = 1.0
-SPREAD_SAMPLE_S = 2.0
 ALERT_FLUSH_S = 0.2
 MAX_PENDING_ALERTS = 10_000
-SPREAD_HISTORY_POINTS = 900  # 30 minutes at one point every 2 s
 CONFIG_REFRESH_S = 30.0
 MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond which the oldest go
 # A life the previous engine left open is resumed when its pair is seen open again within this
@@ -126,8 +124,7 @@ class Engine:
         self.alert_growth_step_pct = Decimal(str(settings.ALERT_GROWTH_STEP_PCT))
         self.pending_alerts: list[tuple[int, dict]] = []
         self.watched: set[str] | None = None  # None: someone watches everything
-        self.charted_groups: set[str] = set()  # markets whose spread history a page shows
-        self.spread_history: dict[str, deque[tuple[int, float]]] = {}
+        self.spread_charts = SpreadCharts()
         # Loops retry every 0.1–2 s: these log an outage when it starts and when it ends.
         self.redis = ServiceWatch(REDIS, logger)
         self.database = ServiceWatch(DATABASE, logger)
@@ -305,7 +302,7 @@ class Engine:
             try:
                 watchers = await presence.registry().active()
                 self.watched = presence.watched_union(watchers)
-                self.charted_groups = {units_of(i).group for i in presence.explicitly_watched(watchers)}
+                self.spread_charts.charted_groups = {units_of(i).group for i in presence.explicitly_watched(watchers)}
                 self.redis.succeeded()
             except (RedisError, OSError) as exc:
                 self.watched = None  # unknown: send everything
@@ -319,14 +316,8 @@ class Engine:
 
     async def sample_spreads(self, at_ms: int) -> None:
         """Record each market's best net spread; publish the histories someone is charting."""
-        for group in self.tracker.markets:
-            value = self.tracker.best_net_spread_pct(group, at_ms)
-            if value is not None:
-                history = self.spread_history.get(group)
-                if history is None:
-                    history = self.spread_history[group] = deque(maxlen=SPREAD_HISTORY_POINTS)
-                history.append((at_ms, round(value, 6)))
-        charted = {g: list(self.spread_history[g]) for g in self.charted_groups if g in self.spread_history}
+        self.spread_charts.sample(self.tracker, at_ms)
+        charted = self.spread_charts.charted()
         if charted:
             try:
                 await write_spread_histories(charted)
