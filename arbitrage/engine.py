@@ -26,7 +26,8 @@ from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.fee_tables import net_figures
-from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
+from arbitrage.history import open_lives
+from arbitrage.life_writer import HISTORY_FLUSH_S, RESUME_GRACE_MS, LifeWriter
 from arbitrage.messages import OpportunityClosedMessage, fragment, opportunity_message, quote_fragment
 from arbitrage.quote_cache import (
     CachedOpportunity,
@@ -38,7 +39,7 @@ from arbitrage.quote_cache import (
 from arbitrage.rule_matching import RuleIndex
 from arbitrage.spread_charts import SPREAD_SAMPLE_S, SpreadCharts
 from arbitrage.spreads import units_of
-from arbitrage.tracker import Changes, Closed, LeftOpen, OpenOpportunity, OpportunityTracker
+from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
 from feeds.funding import Funding, decode_funding
 from feeds.publish import FUNDING_MESSAGE_TYPE, QUOTES_DOWN_TYPE, QUOTES_GROUP, QUOTES_MESSAGE_TYPE
 from feeds.types import Quote, decode_quotes
@@ -53,19 +54,11 @@ FANOUT_GATHER_S = 0.003
 # The whole live state (instrument index, open opportunities) is written again this often even
 # unchanged: it is the engine's heartbeat, and it refills a cache that restarted empty.
 LIVE_STATE_REFRESH_S = 2.0
-HISTORY_FLUSH_S = 1.0
 PRESENCE_REFRESH_S = 1.0
 ALERT_FLUSH_S = 0.2
 MAX_PENDING_ALERTS = 10_000
 CONFIG_REFRESH_S = 30.0
-MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond which the oldest go
-# A life the previous engine left open is resumed when its pair is seen open again within this
-# long of its last sighting: enough for a restart (a process up again and its feeds' first ticks
-# in ~5–10 s), plus the flush interval its last sighting may be behind by. A longer gap is two
-# lives: with nobody looking, the gap may well have closed and opened again in between.
-RESUME_GRACE_MS = 15_000
 FUNDING_WRITE_S = 1.0
-LEFT_OPEN_REASON = "engine stopped"
 
 
 @dataclass(frozen=True)
@@ -104,8 +97,6 @@ class Engine:
         self.pending_funding: set[str] = set()
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
-        self.pending_history: dict[str, tuple[OpenOpportunity, Closed | None]] = {}
-        self.pending_unresumed: list[LeftOpen] = []  # to close at their last sighting
         self.open_fragments: dict[str, CachedOpportunity] = {}
         # Rises by one per update and starts from the clock, so that it keeps rising across
         # restarts and a client can tell an update it has seen from one it has not.
@@ -128,6 +119,7 @@ class Engine:
         # Loops retry every 0.1–2 s: these log an outage when it starts and when it ends.
         self.redis = ServiceWatch(REDIS, logger)
         self.database = ServiceWatch(DATABASE, logger)
+        self.lives = LifeWriter(self.database)
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -194,14 +186,14 @@ class Engine:
     def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
         for opportunity in changes.opened + changes.updated:
             self.pending_opportunities[opportunity.id] = opportunity
-            self.pending_history[opportunity.id] = (opportunity, None)
+            self.lives.note(opportunity)
         if self.rules.size:
             self._match_rules(changes, now_ms() if at_ms is None else at_ms)
         for closed in changes.closed:
             opportunity = closed.opportunity
             self.pending_opportunities.pop(opportunity.id, None)
             self.pending_closed.append(closed)
-            self.pending_history[opportunity.id] = (opportunity, closed)
+            self.lives.note(opportunity, closed)
             self.alert_marks.pop(opportunity.id, None)
         if changes.opened or changes.updated or changes.closed:
             self._changed.set()
@@ -433,32 +425,6 @@ class Engine:
             self.redis.succeeded()
 
     async def write_history(self) -> None:
-        """Write every life that changed since the last call (its last sighting with it), and
-        close the lives left open that were not resumed in time."""
-        self.pending_unresumed += self.tracker.unresumed(now_ms())
-        if self.pending_history:
-            await self._write_lives()
-        if self.pending_unresumed:
-            try:
-                await database_sync_to_async(close_at_last_seen)(
-                    [life.id for life in self.pending_unresumed], LEFT_OPEN_REASON
-                )
-                self.database.succeeded()
-                self.pending_unresumed = []
-            except DatabaseError as exc:
-                self.database.failed(exc, "lives left open not closed, retrying with the next batch")
-
-    async def _write_lives(self) -> None:
-        batch, self.pending_history = self.pending_history, {}
-        rows = [opportunity_row(opportunity, closed) for opportunity, closed in batch.values()]
-        try:
-            await database_sync_to_async(record_opportunities)(rows)
-            self.database.succeeded()
-        except DatabaseError as exc:
-            self.database.failed(exc, "opportunity history not written, retrying with the next batch")
-            # Nothing stored is lost: put the batch back under anything newer, bounded.
-            merged = {**batch, **self.pending_history}
-            excess = len(merged) - MAX_PENDING_HISTORY
-            for key in list(merged)[: max(excess, 0)]:
-                del merged[key]
-            self.pending_history = merged
+        """Write every life that changed since the last call, and close the lives left open
+        that were not resumed in time (arbitrage.life_writer)."""
+        await self.lives.write(self.tracker.unresumed(now_ms()))

@@ -185,12 +185,12 @@ class Replay:
     def _collect(self, at_ms: int) -> None:
         """Take what the engine would have written and sent; it goes nowhere else."""
         engine = self.engine
-        for _, closed in engine.pending_history.values():
+        for _, closed in engine.lives.pending.values():
             if closed is not None:
                 self.report.opportunities.append(_closed(closed))
         for rule_id, message in engine.pending_alerts:
             self._alert(rule_id, message, at_ms)
-        engine.pending_history.clear()
+        engine.lives.pending.clear()
         engine.pending_alerts.clear()
         engine.pending_quotes.clear()
         engine.pending_opportunities.clear()
