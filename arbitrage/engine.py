@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-import msgspec
 from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer
 from django.conf import settings
@@ -22,10 +21,10 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from arbitrage import presence
+from arbitrage.alert_matching import AlertMatcher
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
-from arbitrage.fee_tables import net_figures
 from arbitrage.history import open_lives
 from arbitrage.life_writer import HISTORY_FLUSH_S, RESUME_GRACE_MS, LifeWriter
 from arbitrage.messages import OpportunityClosedMessage, fragment, opportunity_message, quote_fragment
@@ -36,7 +35,6 @@ from arbitrage.quote_cache import (
     write_live_state,
     write_spread_histories,
 )
-from arbitrage.rule_matching import RuleIndex
 from arbitrage.spread_charts import SPREAD_SAMPLE_S, SpreadCharts
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
@@ -109,11 +107,8 @@ class Engine:
         self._indexed = 0
         self._changed = asyncio.Event()
         self.channel = ""
-        self.rules = RuleIndex()
+        self.alerts = AlertMatcher(Decimal(str(settings.ALERT_GROWTH_STEP_PCT)))
         self._rules_version: tuple[int, str, int, str] | None = None
-        self.alert_marks: dict[str, Decimal] = {}  # opportunity id -> net spread last matched at
-        self.alert_growth_step_pct = Decimal(str(settings.ALERT_GROWTH_STEP_PCT))
-        self.pending_alerts: list[tuple[int, dict]] = []
         self.watched: set[str] | None = None  # None: someone watches everything
         self.spread_charts = SpreadCharts()
         # Loops retry every 0.1–2 s: these log an outage when it starts and when it ends.
@@ -187,42 +182,16 @@ class Engine:
         for opportunity in changes.opened + changes.updated:
             self.pending_opportunities[opportunity.id] = opportunity
             self.lives.note(opportunity)
-        if self.rules.size:
-            self._match_rules(changes, now_ms() if at_ms is None else at_ms)
+        if self.alerts.rules.size:
+            self.alerts.match(changes, self.funding, now_ms() if at_ms is None else at_ms)
         for closed in changes.closed:
             opportunity = closed.opportunity
             self.pending_opportunities.pop(opportunity.id, None)
             self.pending_closed.append(closed)
             self.lives.note(opportunity, closed)
-            self.alert_marks.pop(opportunity.id, None)
+            self.alerts.forget(opportunity.id)
         if changes.opened or changes.updated or changes.closed:
             self._changed.set()
-
-    def _match_rules(self, changes: Changes, at_ms: int) -> None:
-        """Match an opening opportunity, and one that grew a step past its last match, against
-        the rules; deliveries are queued off this loop (alerts_forever)."""
-        step = self.alert_growth_step_pct
-        for opportunity in changes.opened + changes.updated:
-            net = opportunity.spread.net_spread_pct
-            mark = self.alert_marks.get(opportunity.id)
-            if mark is not None and net < mark + step:
-                continue
-            self.alert_marks[opportunity.id] = net
-            message = None
-            funding_pct = None
-            if self.rules.uses_edge:  # a rule on funding-adjusted edge: the funding /ws shows
-                message = opportunity_message(opportunity, self.funding, at_ms)
-                funding_pct = message.funding.funding_pct if message.funding is not None else None
-            matched = self.rules.match(opportunity, at_ms, funding_pct)
-            if matched:
-                message = message or opportunity_message(opportunity, self.funding, at_ms)
-                payload = msgspec.to_builtins(message)
-                for rule in matched:
-                    # A user with fees of their own is told the figures at their fees.
-                    fees = self.rules.own_taker_fees(rule.user_id, opportunity)
-                    self.pending_alerts.append(
-                        (rule.id, payload if fees is None else {**payload, **net_figures(payload, *fees)})
-                    )
 
     def on_message(self, message: dict) -> None:
         kind = message.get("type")
@@ -328,19 +297,20 @@ class Engine:
         try:
             version = await database_sync_to_async(rules_version)()
             if version != self._rules_version:
-                self.rules = await database_sync_to_async(load_rule_index)(self.tracker.fee_pct)
+                self.alerts.rules = await database_sync_to_async(load_rule_index)(self.tracker.fee_pct)
                 self._rules_version = version
             self.database.succeeded()
         except DatabaseError as exc:
             self.database.failed(exc, "alert rules not reloaded, keeping the previous ones")
 
     async def send_alerts(self) -> None:
-        if not self.pending_alerts:
+        alerts = self.alerts
+        if not alerts.pending:
             return
-        batch, self.pending_alerts = self.pending_alerts, []
+        batch, alerts.pending = alerts.pending, []
         left = await database_sync_to_async(enqueue_alerts)(batch)
         # A broker that is down delays alerts; it does not lose them (bounded).
-        self.pending_alerts = (left + self.pending_alerts)[-MAX_PENDING_ALERTS:]
+        alerts.pending = (left + alerts.pending)[-MAX_PENDING_ALERTS:]
 
     async def refresh_forever(self) -> None:
         while True:
