@@ -27,9 +27,8 @@ from arbitrage.book import QuoteBook
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import open_lives
 from arbitrage.life_writer import HISTORY_FLUSH_S, RESUME_GRACE_MS, LifeWriter
-from arbitrage.messages import OpportunityClosedMessage, fragment, opportunity_message, quote_fragment
+from arbitrage.live_update import LiveState
 from arbitrage.quote_cache import (
-    CachedOpportunity,
     encode_funding_row,
     write_funding,
     write_live_state,
@@ -95,14 +94,13 @@ class Engine:
         self.pending_funding: set[str] = set()
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
-        self.open_fragments: dict[str, CachedOpportunity] = {}
+        self.live = LiveState()  # the cache's rows and open opportunities, as last encoded
         # Rises by one per update and starts from the clock, so that it keeps rising across
         # restarts and a client can tell an update it has seen from one it has not.
         self.seq = now_ms()
         self.received_quotes = 0
         self.bad_messages = 0
         self.failed_fanouts = 0
-        self._cached_rows: dict[str, dict[str, str]] = {}
         self._live_state_written_at = 0.0
         self._indexed = 0
         self._changed = asyncio.Event()
@@ -330,58 +328,27 @@ class Engine:
         quotes, self.pending_quotes = self.pending_quotes, {}
         opened, self.pending_opportunities = self.pending_opportunities, {}
         closed, self.pending_closed = self.pending_closed, []
-        items, rows = [], {}
-        for quote in quotes.values():
-            text = quote_fragment(quote)
-            items.append([quote.instrument, text])
-            row = self._cached_rows.setdefault(quote.instrument, {})
-            row[quote.exchange] = text
-            rows[quote.instrument] = row
-        opportunities = []
-        at_ms = now_ms()
-        for opportunity in opened.values():
-            # Encoded once with its funding leg, spliced as is into every recipient's message.
-            entry = (
-                opportunity.buy.instrument,
-                opportunity.sell.instrument,
-                fragment(opportunity_message(opportunity, self.funding, at_ms)),
-            )
-            self.open_fragments[opportunity.id] = entry
-            opportunities.append(list(entry))
-        closed_items = []
-        for item in closed:
-            opportunity = item.opportunity
-            self.open_fragments.pop(opportunity.id, None)
-            closed_items.append(
-                [
-                    opportunity.buy.instrument,
-                    opportunity.sell.instrument,
-                    fragment(OpportunityClosedMessage.from_closed(item)),
-                ]
-            )
-        if self.watched is not None:
-            watched = self.watched
-            items = [item for item in items if item[0] in watched]
-            opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
-        sending = bool(items or opportunities or closed_items)
+        update = self.live.encode(quotes.values(), opened.values(), closed, self.funding, now_ms(), self.watched)
+        sending = update.sending
         seq = self.seq + 1 if sending else self.seq
         restoring = not self._live_state_written_at  # the first write, or the cache may have restarted empty
         heartbeat = heartbeat_due or restoring
         try:
             await write_live_state(
                 seq,
-                self._cached_rows if restoring else rows,
-                index=sorted(self._cached_rows) if heartbeat or len(self._cached_rows) != self._indexed else None,
-                open_opportunities=self.open_fragments if heartbeat or opened or closed else None,
+                self.live.rows if restoring else update.rows,
+                index=sorted(self.live.rows) if heartbeat or len(self.live.rows) != self._indexed else None,
+                open_opportunities=self.live.open_fragments if heartbeat or opened or closed else None,
             )
             # The cache holds this update now: a client whose snapshot shows `seq` has it.
             self.seq = seq
-            self._indexed = len(self._cached_rows)
+            self._indexed = len(self.live.rows)
             if heartbeat:
                 self._live_state_written_at = time.monotonic()
             if sending:
-                event = {"type": PRICES_EVENT, "seq": seq, "items": items, "opportunities": opportunities}
-                event["closed"] = closed_items
+                event = {"type": PRICES_EVENT, "seq": seq, "items": update.items}
+                event["opportunities"] = update.opportunities
+                event["closed"] = update.closed
                 await self.layer.group_send(PRICES_GROUP, event)
         except (RedisError, OSError) as exc:
             # Nothing is lost: what did not leave goes out with the next update, under anything newer.
