@@ -3,6 +3,13 @@ coalesced; each opportunity's life written to the database in batches.
 
 Browsers get at most one update per instrument and exchange (and per opportunity) per fan-out
 interval, latest wins, so a burst of ticks never queues up behind a slow socket.
+
+The Engine wires the jobs and runs their loops; each job lives in a module named for it:
+arbitrage.book and arbitrage.tracker (latest quotes, opportunities), arbitrage.live_update
+(each update encoded once), arbitrage.life_writer (each life in the database),
+arbitrage.alert_matching (rules matched, handed on through arbitrage.alerting) and
+arbitrage.spread_charts (each market's spread history). What talks to Redis, the layer and
+the database, with its outage logging, stays here.
 """
 
 from __future__ import annotations
