@@ -94,3 +94,19 @@ def test_arbitrage_hands_alerts_on_only_through_the_registered_sender():
     which imports arbitrage's message schemas. The /ws consumer joins the user's group through
     accounts.user_connections, not through the in-app transport."""
     assert importing(sources("arbitrage", "feeds", "lib"), "accounts.tasks", "accounts.alerts") == {}
+
+
+def test_pure_helpers_and_the_engines_pure_jobs_import_no_django():
+    """What is computed without I/O stays testable without Django (its docstring says so)."""
+    pure = [
+        "lib/clock.py",
+        "lib/numbers.py",
+        "lib/refreshed.py",
+        "lib/lanes.py",
+        "lib/json_depth.py",
+        "arbitrage/spreads.py",
+        "arbitrage/rule_matching.py",
+        "arbitrage/spread_charts.py",
+        "arbitrage/alert_matching.py",
+    ]
+    assert importing(pure, "django", "channels", "rest_framework", "celery") == {}
