@@ -1,5 +1,6 @@
 """Page URLs of accounts: Django's auth views and names (login throttled, password reset only
-with real mail), sign up, email verification, the user's watched instruments, fees and defaults, and alert rules."""
+with real mail), sign up, email verification, the user's watched instruments, fees and
+defaults, API tokens, and alert rules."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("settings/", views.watchlist, name="settings"),
     path("settings/watched/<int:pk>/remove/", views.unwatch, name="unwatch"),
     path("settings/trading/", views.trading_settings, name="trading-settings"),
+    path("settings/tokens/", views.new_api_token, name="api-tokens"),
+    path("settings/tokens/revoke-all/", views.revoke_all_api_tokens, name="api-tokens-revoke-all"),
+    path("settings/tokens/<str:jti>/revoke/", views.revoke_api_token, name="api-token-revoke"),
     path("alerts/", views.alert_rules, name="alerts"),
     path("alerts/<int:pk>/", views.alert_rule, name="alert-rule"),
     path("alerts/<int:pk>/toggle/", views.toggle_alert_rule, name="alert-rule-toggle"),

@@ -1,15 +1,15 @@
-"""Page views of accounts: watched instruments, fees and defaults, and alert rules (getting in:
-accounts.auth_views)."""
+"""Page views of accounts: watched instruments, fees and defaults, API tokens and alert rules
+(getting in: accounts.auth_views)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services, throttles, trading
+from accounts import api_tokens, services, throttles, trading
 from accounts.alerts import delivery
 from accounts.models import AlertEvent
 from accounts.serializers import AlertRuleInput, TradingSettingsInput, WatchInput
@@ -37,6 +37,7 @@ def watchlist(request: HttpRequest) -> HttpResponse:
         "known": sorted(set(Instrument.objects.filter(listed=True).values_list("instrument", flat=True))),
         "error": error,
         **_trading_context(request.user),
+        "tokens": api_tokens.live_tokens(request.user),
     }
     template = "accounts/settings.html#watchlist" if request.htmx else "accounts/settings.html"
     return render(request, template, context, status=400 if error else 200)
@@ -118,6 +119,39 @@ def trading_settings(request: HttpRequest) -> HttpResponse:
         )
     messages.success(request, "Fees and defaults saved.")
     return redirect("settings")
+
+
+def _api_tokens_section(request: HttpRequest, issued: api_tokens.IssuedToken | None = None) -> HttpResponse:
+    context = {"tokens": api_tokens.live_tokens(request.user), "issued": issued}
+    if request.htmx:
+        return render(request, "accounts/_api_tokens.html#api_tokens", context)
+    if issued is None:
+        return redirect("settings")
+    # Without script: the whole page, once, with the new token on it.
+    watch = {"watched": services.visible_watched_instruments(request.user), "known": [], "error": ""}
+    return render(request, "accounts/settings.html", {**watch, **_trading_context(request.user), **context})
+
+
+@login_required
+@require_POST
+def new_api_token(request: HttpRequest) -> HttpResponse:
+    """A refresh token (and a first access token) for one of the user's programs."""
+    return _api_tokens_section(request, api_tokens.issue_token(request.user))
+
+
+@login_required
+@require_POST
+def revoke_api_token(request: HttpRequest, jti: str) -> HttpResponse:
+    if not api_tokens.revoke_token(request.user, jti):
+        raise Http404("No such token")
+    return _api_tokens_section(request)
+
+
+@login_required
+@require_POST
+def revoke_all_api_tokens(request: HttpRequest) -> HttpResponse:
+    api_tokens.revoke_all_tokens(request.user)
+    return _api_tokens_section(request)
 
 
 def watchlist_fragment(request: HttpRequest) -> HttpResponse:

@@ -8,6 +8,12 @@ are the live ones. The engine is never started: it joins no group on any layer (
 in-memory one of its own), writes nothing to the cache, sends nothing to /ws and writes no
 history row; what it would have written is read off its pending lists and dropped.
 
+Funding: recorded funding polls reach `Engine.on_funding` as the live engine gets them (with
+the batch they were received in, before its down notices and quotes, as a feed worker's flush
+sends them). Each opportunity carries its funding leg as it stood at its peak: both legs'
+funding over DEFAULT_HOLDING_H from the peak's batch, entered at the peak net spread (as /ws
+shows it); none where either leg had no funding record yet.
+
 Alerts: a rule "fires" when delivery would send it: once per (rule, opportunity), and at most
 once per pair within the rule's cooldown (accounts/alerts/delivery.py), in recorded time.
 """
@@ -23,9 +29,12 @@ from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 
 from arbitrage.engine import Engine, ExchangeConfig
+from arbitrage.funding import DEFAULT_HOLDING_H, pair_edge
+from arbitrage.messages import OpportunityFunding
 from arbitrage.rule_matching import RuleIndex, RuleSpec
-from arbitrage.tracker import Closed, OpenOpportunity
-from feeds.recording import Down, Event
+from arbitrage.tracker import OpenOpportunity
+from feeds.funding import Funding
+from feeds.recording import Down, Event, FundingBatch
 from feeds.types import Quote
 
 OPEN_AT_END = "open at end"
@@ -50,13 +59,17 @@ class ReplayedOpportunity:
     peak_profit_quote: Decimal  # at the peak net spread, in the market's quote currency
     close_reason: str
     id: str = field(compare=False)
+    # At the peak, over DEFAULT_HOLDING_H; None where funding of either leg was not recorded.
+    funding: OpportunityFunding | None = None
 
     @property
     def pair(self) -> str:
         return f"{self.buy_exchange}:{self.buy_instrument}>{self.sell_exchange}:{self.sell_instrument}"
 
     @classmethod
-    def of(cls, opportunity: OpenOpportunity, closed_ms: int, reason: str) -> ReplayedOpportunity:
+    def of(
+        cls, opportunity: OpenOpportunity, closed_ms: int, reason: str, funding: OpportunityFunding | None = None
+    ) -> ReplayedOpportunity:
         peak = opportunity.peak
         return cls(
             group=opportunity.group,
@@ -74,6 +87,7 @@ class ReplayedOpportunity:
             peak_profit_quote=peak.profit_quote,
             close_reason=reason,
             id=opportunity.id,
+            funding=funding,
         )
 
 
@@ -91,6 +105,7 @@ class FiredAlert:
 class ReplayReport:
     quotes: int = 0
     downs: int = 0
+    funding: int = 0  # funding records handed to the engine
     batches: int = 0
     first_ms: int | None = None
     last_ms: int | None = None
@@ -132,6 +147,8 @@ class Replay:
         self._expired_at_ms = 0
         self._cooldowns: dict[tuple[int, str], tuple[int, str]] = {}  # (rule, pair) -> (sent at, opportunity)
         self._sent: set[tuple[int, str]] = set()  # (rule, opportunity)
+        # opportunity id -> (its peak, its funding leg at that peak)
+        self._peak_funding: dict[str, tuple[object, OpportunityFunding | None]] = {}
 
     def run(self, events: Iterable[Event]) -> ReplayReport:
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -139,11 +156,15 @@ class Replay:
         flush_ms = self.flush_ms
         batch: dict[tuple[str, str], Quote] = {}
         downs: list[Down] = []
+        funding: list[Funding] = []
         batch_end_ms = None
         for event in events:
             if isinstance(event, Quote):
                 at_ms = event.recv_ns // 1_000_000
                 report.quotes += 1
+            elif isinstance(event, FundingBatch):
+                at_ms = event.at_ns // 1_000_000
+                report.funding += len(event.records)
             else:
                 at_ms = event.at_ns // 1_000_000
                 report.downs += 1
@@ -151,27 +172,33 @@ class Replay:
                 report.first_ms = at_ms
                 batch_end_ms = (at_ms // flush_ms + 1) * flush_ms
             elif at_ms >= batch_end_ms:
-                self._deliver(batch, downs, batch_end_ms)
-                batch, downs = {}, []
+                self._deliver(batch, downs, batch_end_ms, funding)
+                batch, downs, funding = {}, [], []
                 batch_end_ms = (at_ms // flush_ms + 1) * flush_ms
             if isinstance(event, Quote):
                 batch[event.exchange, event.symbol] = event  # as QuotePublisher.add: latest wins
+            elif isinstance(event, FundingBatch):
+                funding += event.records
             else:
                 downs.append(event)
             report.last_ms = at_ms
         if batch_end_ms is not None:
-            self._deliver(batch, downs, batch_end_ms)
+            self._deliver(batch, downs, batch_end_ms, funding)
         for opportunity in sorted(self.engine.tracker.open.values(), key=lambda o: o.opened_ms):
-            report.opportunities.append(ReplayedOpportunity.of(opportunity, opportunity.updated_ms, OPEN_AT_END))
+            report.opportunities.append(self._replayed(opportunity, opportunity.updated_ms, OPEN_AT_END))
         report.opportunities.sort(key=lambda o: (o.opened_ms, o.pair))
         report.wall_s = time.perf_counter() - started
         report.cpu_s = time.process_time() - started_cpu
         return report
 
-    def _deliver(self, batch: dict[tuple[str, str], Quote], downs: list[Down], at_ms: int) -> None:
+    def _deliver(
+        self, batch: dict[tuple[str, str], Quote], downs: list[Down], at_ms: int, funding: list[Funding] = ()
+    ) -> None:
         engine = self.engine
         if self.pace is not None:
             self.pace(at_ms)
+        if funding:
+            engine.on_funding(funding)
         for down in downs:
             engine.on_changes(engine.tracker.disconnect(down.exchange, down.instruments, at_ms), at_ms)
         if batch:
@@ -185,9 +212,12 @@ class Replay:
     def _collect(self, at_ms: int) -> None:
         """Take what the engine would have written and sent; it goes nowhere else."""
         engine = self.engine
-        for _, closed in engine.lives.pending.values():
+        for opportunity, closed in engine.lives.pending.values():
+            if engine.funding:
+                self._note_peak_funding(opportunity, at_ms)
             if closed is not None:
-                self.report.opportunities.append(_closed(closed))
+                self.report.opportunities.append(self._replayed(opportunity, closed.closed_ms, closed.reason))
+                self._peak_funding.pop(opportunity.id, None)
         for rule_id, message in engine.alerts.pending:
             self._alert(rule_id, message, at_ms)
         engine.lives.pending.clear()
@@ -195,7 +225,29 @@ class Replay:
         engine.pending_quotes.clear()
         engine.pending_opportunities.clear()
         engine.pending_closed.clear()
+        engine.pending_funding.clear()
         engine._changed.clear()
+
+    def _note_peak_funding(self, opportunity: OpenOpportunity, at_ms: int) -> None:
+        """The funding leg at a new peak, as /ws would have carried it then."""
+        peak = opportunity.peak
+        noted = self._peak_funding.get(opportunity.id)
+        if noted is not None and noted[0] is peak:
+            return
+        buy, sell = opportunity.buy, opportunity.sell
+        edge = pair_edge(
+            self.engine.funding,
+            (buy.exchange, buy.instrument),
+            (sell.exchange, sell.instrument),
+            peak.net_spread_pct,
+            at_ms,
+            DEFAULT_HOLDING_H,
+        )
+        self._peak_funding[opportunity.id] = (peak, None if edge is None else OpportunityFunding.from_edge(edge))
+
+    def _replayed(self, opportunity: OpenOpportunity, closed_ms: int, reason: str) -> ReplayedOpportunity:
+        noted = self._peak_funding.get(opportunity.id)
+        return ReplayedOpportunity.of(opportunity, closed_ms, reason, noted[1] if noted else None)
 
     def _alert(self, rule_id: int, message: dict, at_ms: int) -> None:
         self.report.matches += 1
@@ -223,10 +275,6 @@ class Replay:
                 opportunity_id,
             )
         )
-
-
-def _closed(closed: Closed) -> ReplayedOpportunity:
-    return ReplayedOpportunity.of(closed.opportunity, closed.closed_ms, closed.reason)
 
 
 def replay(events: Iterable[Event], **options) -> ReplayReport:

@@ -140,6 +140,11 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     if not quotes and not listing and not Instrument.objects.filter(instrument=instrument).exists():
         raise Http404(f"No instrument {instrument!r} is listed or quoted")
     group = units_of(instrument).group
+    decimals = price_decimals()
+    history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
+    if request.GET.get("part") == "history":  # refreshed by the page as opportunities open and close
+        context = {"instrument": instrument, "history": history_rows(history, decimals["groups"])}
+        return render(request, "arbitrage/instrument.html#history", context)
     points = spread_points(read_spread_history(group))
     if request.GET.get("part") == "chart":
         return JsonResponse({"points": points})
@@ -147,9 +152,7 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     exchanges = set(quotes.get(instrument, {})) | listing
     own = trading_settings(request.user)
     columns = _columns(sorted(exchanges) or sorted(exchange_names(enabled_only=True)), own)
-    decimals = price_decimals()
     rows = price_matrix(quotes, columns, set(), clock.now_ms(), decimals["instruments"])
-    history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
     ranked = rank(own_open_opportunities(own.taker_fees_pct), instruments={instrument})
     context = {
         "instrument": instrument,

@@ -312,6 +312,8 @@ OPPORTUNITY_RETENTION_DAYS = int(os.environ.get("ARBSITE_OPPORTUNITY_RETENTION_D
 RECORDING = _env_bool("ARBSITE_RECORDING")
 RECORDING_DIR = Path(os.environ.get("ARBSITE_RECORDING_DIR", VAR_DIR / "recordings"))
 RECORDING_RETENTION_DAYS = int(os.environ.get("ARBSITE_RECORDING_RETENTION_DAYS", "7"))
+# With RECORDING, each connection's raw frames too, in files of their own (feeds/recording.py).
+RECORD_RAW = _env_bool("ARBSITE_RECORD_RAW")
 # An open opportunity is matched against alert rules again when its net spread grows by this much.
 ALERT_GROWTH_STEP_PCT = float(os.environ.get("ARBSITE_ALERT_GROWTH_STEP_PCT", "0.1"))
 

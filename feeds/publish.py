@@ -53,6 +53,8 @@ class QuotePublisher:
             pending[quote.exchange, quote.symbol] = quote
 
     def add_funding(self, records: list[Funding]) -> None:
+        if self.recorder is not None:
+            self.recorder.add_funding(records)
         pending = self.pending_funding
         for record in records:
             pending[record.exchange, record.symbol] = record

@@ -2,16 +2,22 @@
 of feeds/recording.py about once a second.
 
 `add` is all the tick path pays (a list append); encoding, compressing and writing happen on a
-thread, once per flush, so a slow disk delays the recording, never the quotes.
+thread, once per flush, so a slow disk delays the recording, never the quotes. Funding records
+(a poll every half minute or so) and down notices are kept with their receive time. With
+ARBSITE_RECORD_RAW each connection also keeps its raw frames (`RawFrames.add`, one append a
+frame), written to files of their own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from feeds.recording import Down, RecordingWriter
+from feeds.funding import Funding
+from feeds.recording import Down, FundingBatch, RawFrame, RecordingWriter
 from feeds.types import Quote
 
 logger = logging.getLogger(__name__)
@@ -21,13 +27,28 @@ FLUSH_INTERVAL_S = 1.0
 MAX_BUFFERED_QUOTES = 2_000_000
 
 
+class RawFrames:
+    """One connection's raw frames since the last flush."""
+
+    __slots__ = ("frames",)
+
+    def __init__(self) -> None:
+        self.frames: list[RawFrame] = []
+
+    def add(self, raw: str | bytes, recv_ns: int) -> None:
+        self.frames.append((recv_ns, raw))
+
+
 class QuoteRecorder:
     def __init__(self, directory: Path, retention_days: int, flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
         self.writer = RecordingWriter(directory, retention_days)
         self.flush_interval_s = flush_interval_s
         self.buffers: dict[str, list[Quote]] = {}  # per exchange, in receive order
         self.downs: list[Down] = []
+        self.funding: list[FundingBatch] = []
+        self.raw: dict[tuple[str, int], RawFrames] = {}  # (exchange, connection) -> its frames
         self.dropped_quotes = 0
+        self.dropped_raw_frames = 0
         self.failed_writes = 0
 
     @property
@@ -46,13 +67,25 @@ class QuoteRecorder:
     def connection_down(self, exchange_id: str, instruments: list[str], at_ns: int) -> None:
         self.downs.append(Down(exchange_id, list(instruments), at_ns))
 
+    def raw_frames(self, exchange_id: str, connection: int) -> RawFrames:
+        """The sink of one connection's raw frames (its number within the worker, from 0)."""
+        return self.raw.setdefault((exchange_id, connection), RawFrames())
+
+    def add_funding(self, records: list[Funding]) -> None:
+        """One poll's funding records, as the publisher hands them on."""
+        if records:
+            self.funding.append(FundingBatch(time.time_ns(), list(records)))
+
     async def flush(self) -> None:
-        if not (self.buffers or self.downs):
+        if self.raw:
+            await self._flush_raw()
+        if not (self.buffers or self.downs or self.funding):
             return
         buffers, self.buffers = self.buffers, {}
         downs, self.downs = self.downs, []
+        funding, self.funding = self.funding, []
         try:
-            await asyncio.to_thread(self._write, buffers, downs)
+            await asyncio.to_thread(self._write, buffers, downs, funding)
         except OSError as exc:
             # Kept for the next flush, bounded: a full disk must not eat the worker's memory.
             self.failed_writes += 1
@@ -60,7 +93,7 @@ class QuoteRecorder:
                 logger.warning("recording not written (%d failures so far): %s", self.failed_writes, exc)
             for exchange, quotes in self.buffers.items():
                 buffers[exchange] = buffers.get(exchange, []) + quotes
-            self.buffers, self.downs = buffers, downs + self.downs
+            self.buffers, self.downs, self.funding = buffers, downs + self.downs, funding + self.funding
             excess = self.buffered - MAX_BUFFERED_QUOTES
             if excess > 0:
                 for quotes in self.buffers.values():
@@ -69,12 +102,32 @@ class QuoteRecorder:
                     self.dropped_quotes += dropped
                     excess -= dropped
 
-    def _write(self, buffers: dict[str, list[Quote]], downs: list[Down]) -> None:
+    def _take_raw(self) -> dict[tuple[str, int], list[RawFrame]]:
+        taken = {}
+        for key, sink in self.raw.items():
+            if sink.frames:
+                taken[key], sink.frames = sink.frames, []
+        return taken
+
+    async def _flush_raw(self) -> None:
+        """Raw frames are a debugging aid: a flush the disk refused is dropped and counted, not kept."""
+        taken = self._take_raw()
+        if not taken:
+            return
+        try:
+            await asyncio.to_thread(self._write_raw, taken)
+        except OSError as exc:
+            self.dropped_raw_frames += sum(map(len, taken.values()))
+            logger.warning("raw frames not written (%d dropped so far): %s", self.dropped_raw_frames, exc)
+
+    def _write_raw(self, taken: dict[tuple[str, int], list[RawFrame]]) -> None:
+        for (exchange, connection), frames in taken.items():
+            self.writer.write_raw(exchange, connection, frames)
+
+    def _write(self, buffers: dict[str, list[Quote]], downs: list[Down], funding: Sequence[FundingBatch] = ()) -> None:
         # A failure part-way writes some exchanges twice on the retry: a replay sees a few
         # quotes again, which the book ignores; losing them silently would be worse.
-        for exchange, quotes in buffers.items():
-            self.writer.write_exchange(exchange, quotes)
-        self.writer.write([], downs)
+        self.writer.write_grouped(buffers, downs, funding)
 
     async def run(self) -> None:
         try:
@@ -83,5 +136,7 @@ class QuoteRecorder:
                 await self.flush()
         finally:
             # What the last second held, also on a graceful stop (on this thread: the loop is ending).
-            buffers, downs, self.buffers, self.downs = self.buffers, self.downs, {}, []
-            self._write(buffers, downs)
+            buffers, downs, funding = self.buffers, self.downs, self.funding
+            self.buffers, self.downs, self.funding = {}, [], []
+            self._write(buffers, downs, funding)
+            self._write_raw(self._take_raw())

@@ -9,7 +9,19 @@ Format: the 8 bytes `ARBREC1\\n`, then records, each
     kind (1 byte) | length (4 bytes, big-endian, unsigned) | payload (length bytes, one zstd frame)
 - kind `Q`: the frame holds msgpack `list[Quote]` exactly as `feeds.types.encode_quotes` writes
   it (a Quote is an array of its fields in declaration order, Decimals as strings);
-- kind `D`: a connection went down, msgpack `{"exchange", "instruments": [...], "at_ns"}`.
+- kind `D`: a connection went down, msgpack `{"exchange", "instruments": [...], "at_ns"}`;
+- kind `F`: funding records the worker's poller received together, msgpack `[at_ns, [Funding, ...]]`
+  (`at_ns` when they were received; each Funding an array of its fields in declaration order,
+  as `feeds.funding.encode_funding` writes them: `exchange, symbol, instrument, rate,
+  interval_h, next_funding_ms, ts_ms`, the rate a string).
+A flush's down notices and funding go between the quotes received before and after them, so a
+file reads in time order (within a record, quotes may be a little out of receive order: a reader
+sorts each). A reader skips a kind it does not know, so a kind added later leaves older readers working.
+Raw frames (ARBSITE_RECORD_RAW): each connection's frames, exactly as received, in files of
+their own next to the quotes, `<dir>/<exchange>/<YYYY-MM-DD>.<connection>.arbraw` (the
+connection's number within its worker, from 0), with the same header and record framing:
+- kind `R`: msgpack `[[recv_ns, frame], ...]`, a text frame as a msgpack str (its UTF-8 bytes
+  unchanged), a binary frame as a msgpack bin.
 Records are appended with one write each; a record cut short (the process died mid-write) ends
 the file for a reader, which counts it and stops there.
 """
@@ -25,18 +37,23 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import zstandard
 
+from feeds.funding import Funding
 from feeds.types import Quote, decode_quotes, encode_quotes
 
 logger = logging.getLogger(__name__)
 
 MAGIC = b"ARBREC1\n"
 SUFFIX = ".arbrec"
+RAW_SUFFIX = ".arbraw"
 QUOTES = b"Q"
 DOWN = b"D"
+FUNDING = b"F"
+RAW = b"R"
 _HEAD = struct.Struct(">cI")
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -54,10 +71,23 @@ class Down(msgspec.Struct, frozen=True):
     at_ns: int
 
 
-Event = Quote | Down
+class FundingBatch(msgspec.Struct, frozen=True, array_like=True):
+    """Funding records one poll of an exchange received at `at_ns` (the engine takes them as a batch)."""
 
-_down_encoder = msgspec.msgpack.Encoder()
+    at_ns: int
+    records: list[Funding]
+
+
+# Down and FundingBatch both carry their time as `at_ns`; a Quote as `recv_ns`.
+Event = Quote | Down | FundingBatch
+
+_encoder = msgspec.msgpack.Encoder()
 _down_decoder = msgspec.msgpack.Decoder(Down)
+_funding_decoder = msgspec.msgpack.Decoder(FundingBatch)
+# Any: a str comes back as str, a bin as bytes.
+_raw_decoder = msgspec.msgpack.Decoder(list[tuple[int, Any]])
+
+RawFrame = tuple[int, str | bytes]  # (recv_ns, the frame as received)
 
 
 EPOCH = dt.date(1970, 1, 1)
@@ -75,8 +105,20 @@ def _recv_ns(quote: Quote) -> int:
     return quote.recv_ns
 
 
+def _notice_ns(notice: tuple[int, bytes, bytes]) -> int:
+    return notice[0]
+
+
 def file_path(directory: Path, exchange: str, day: dt.date) -> Path:
     return directory / exchange / f"{day.isoformat()}{SUFFIX}"
+
+
+def raw_file_path(directory: Path, exchange: str, day: dt.date, connection: int) -> Path:
+    return directory / exchange / f"{day.isoformat()}.{connection}{RAW_SUFFIX}"
+
+
+def _raw_ns(frame: RawFrame) -> int:
+    return frame[0]
 
 
 class RecordingWriter:
@@ -90,21 +132,51 @@ class RecordingWriter:
         self.latest_day: dt.date | None = None
         self.records = 0
         self.quotes = 0
+        self.raw_frames = 0
         self.bytes_written = 0
 
-    def write(self, quotes: list[Quote], downs: Iterable[Down] = ()) -> None:
-        """Quotes of any exchanges, in receive order per exchange, and down notices."""
+    def write(self, quotes: list[Quote], downs: Iterable[Down] = (), funding: Iterable[FundingBatch] = ()) -> None:
+        """Quotes of any exchanges, in receive order per exchange, down notices and funding."""
         by_exchange: dict[str, list[Quote]] = {}
         for quote in quotes:
             by_exchange.setdefault(quote.exchange, []).append(quote)
-        for exchange, batch in by_exchange.items():
-            self.write_exchange(exchange, batch)
-        for down in downs:
-            self._append(down.exchange, day_of_ns(down.at_ns), DOWN, _down_encoder.encode(down))
+        self.write_grouped(by_exchange, downs, funding)
 
-    def write_exchange(self, exchange: str, quotes: list[Quote]) -> None:
+    def write_grouped(
+        self, quotes: dict[str, list[Quote]], downs: Iterable[Down] = (), funding: Iterable[FundingBatch] = ()
+    ) -> None:
+        """Each exchange's quotes (in receive order), down notices and funding polls (of any
+        exchanges, each poll's records split by exchange)."""
+        notices: dict[str, list[tuple[int, bytes, bytes]]] = {}
+        for down in downs:
+            notices.setdefault(down.exchange, []).append((down.at_ns, DOWN, _encoder.encode(down)))
+        for batch in funding:
+            by_exchange: dict[str, list[Funding]] = {}
+            for record in batch.records:
+                by_exchange.setdefault(record.exchange, []).append(record)
+            for exchange, records in by_exchange.items():
+                payload = _encoder.encode(FundingBatch(batch.at_ns, records))
+                notices.setdefault(exchange, []).append((batch.at_ns, FUNDING, payload))
+        for exchange, batch in quotes.items():
+            self.write_exchange(exchange, batch, notices.pop(exchange, ()))
+        for exchange, left in notices.items():
+            self.write_exchange(exchange, [], left)
+
+    def write_exchange(
+        self, exchange: str, quotes: list[Quote], notices: Iterable[tuple[int, bytes, bytes]] = ()
+    ) -> None:
         """One exchange's quotes in receive order: one record per day they span (the feed
-        worker's path: nothing here looks at each quote, which is what keeps it cheap)."""
+        worker's path: nothing here looks at each quote, which is what keeps it cheap). Notices
+        (time ns, kind, payload) go between the quotes received before and after them, so that
+        a file reads in time order."""
+        for at_ns, kind, payload in sorted(notices, key=_notice_ns):
+            cut = bisect.bisect_left(quotes, at_ns, key=_recv_ns)
+            self._write_quotes(exchange, quotes[:cut])
+            self._append(exchange, day_of_ns(at_ns), kind, payload)
+            quotes = quotes[cut:]
+        self._write_quotes(exchange, quotes)
+
+    def _write_quotes(self, exchange: str, quotes: list[Quote]) -> None:
         while quotes:
             days = quotes[0].recv_ns // NS_PER_DAY
             cut = len(quotes)
@@ -115,13 +187,28 @@ class RecordingWriter:
             self.quotes += cut
             quotes = quotes[cut:]
 
-    def _append(self, exchange: str, day: dt.date, kind: bytes, payload: bytes) -> None:
+    def write_raw(self, exchange: str, connection: int, frames: list[RawFrame]) -> None:
+        """One connection's raw frames in receive order: one record per day they span."""
+        while frames:
+            days = frames[0][0] // NS_PER_DAY
+            cut = len(frames)
+            if frames[-1][0] // NS_PER_DAY != days:
+                cut = bisect.bisect_left(frames, (days + 1) * NS_PER_DAY, key=_raw_ns)
+            day = EPOCH + dt.timedelta(days=days)
+            self._append(exchange, day, RAW, _encoder.encode(frames[:cut]), connection)
+            self.raw_frames += cut
+            frames = frames[cut:]
+
+    def _append(self, exchange: str, day: dt.date, kind: bytes, payload: bytes, connection: int | None = None) -> None:
         if self.latest_day is None or day > self.latest_day:
             self.latest_day = day
             self.prune(day)
         compressed = self.compressor.compress(payload)
         record = _HEAD.pack(kind, len(compressed)) + compressed
-        path = file_path(self.directory, exchange, day)
+        if connection is None:
+            path = file_path(self.directory, exchange, day)
+        else:
+            path = raw_file_path(self.directory, exchange, day, connection)
         if not path.parent.is_dir():
             # Each level made 0700 itself: mkdir(parents=True) gives the parents the umask's mode.
             self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
@@ -138,10 +225,11 @@ class RecordingWriter:
         self.bytes_written += len(record)
 
     def prune(self, today: dt.date) -> list[Path]:
-        """Delete the day files older than the retention; returns them."""
+        """Delete the day files (quotes and raw frames) older than the retention; returns them."""
         oldest_kept = today - dt.timedelta(days=self.retention_days - 1)
         removed = []
-        for path in self.directory.glob(f"*/*{SUFFIX}"):
+        paths = [*self.directory.glob(f"*/*{SUFFIX}"), *self.directory.glob(f"*/*{RAW_SUFFIX}")]
+        for path in paths:
             day = _day_of_path(path)
             if day is not None and day < oldest_kept:
                 path.unlink(missing_ok=True)
@@ -157,8 +245,8 @@ class ReadStats:
     truncated: int = 0  # files that ended mid-record
 
 
-def read_file(path: Path, stats: ReadStats | None = None) -> Iterator[list[Event]]:
-    """The records of one file, in order: each a list of quotes, or one down notice."""
+def _records(path: Path, stats: ReadStats | None) -> Iterator[tuple[bytes, bytes]]:
+    """(kind, decompressed payload) of each whole record of a file, in order."""
     stats = stats if stats is not None else ReadStats()
     decompressor = zstandard.ZstdDecompressor()
     data = path.read_bytes()
@@ -177,10 +265,26 @@ def read_file(path: Path, stats: ReadStats | None = None) -> Iterator[list[Event
         payload = decompressor.decompress(data[start : start + length])
         offset = start + length
         stats.records += 1
+        yield kind, payload
+
+
+def read_file(path: Path, stats: ReadStats | None = None) -> Iterator[list[Event]]:
+    """The records of one file, in order: each a list of quotes, one down notice or one funding
+    batch; records of a kind this reader does not know are skipped."""
+    for kind, payload in _records(path, stats):
         if kind == QUOTES:
             yield decode_quotes(payload)
         elif kind == DOWN:
             yield [_down_decoder.decode(payload)]
+        elif kind == FUNDING:
+            yield [_funding_decoder.decode(payload)]
+
+
+def read_raw_file(path: Path, stats: ReadStats | None = None) -> Iterator[RawFrame]:
+    """One connection's raw frames of one day, in order, each exactly as it was received."""
+    for kind, payload in _records(path, stats):
+        if kind == RAW:
+            yield from _raw_decoder.decode(payload)
 
 
 def recorded_exchanges(directory: Path) -> list[str]:
@@ -220,6 +324,6 @@ def _exchange_events(
 
 def _day_of_path(path: Path) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(path.name.removesuffix(SUFFIX))
+        return dt.date.fromisoformat(path.name.partition(".")[0])
     except ValueError:
         return None

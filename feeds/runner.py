@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -189,8 +189,9 @@ class FeedWorker:
                 backoff_max_s=settings.FEED_BACKOFF_MAX_S,
                 status=chunk_status,
                 on_down=self.publisher.connection_down,
+                on_raw=self._raw_sink(exchange_id, number),
             )
-            for chunk, chunk_status in zip(chunks, statuses, strict=True)
+            for number, (chunk, chunk_status) in enumerate(zip(chunks, statuses, strict=True))
         ]
         self.sessions[exchange_id] = sessions
         # A task group, not gather: should one of them fail, the others are cancelled and waited
@@ -209,6 +210,12 @@ class FeedWorker:
                     backoff_max_s=settings.FEED_BACKOFF_MAX_S,
                 )
                 group.create_task(poller.run(), name=f"feed-{exchange_id}-funding")
+
+    def _raw_sink(self, exchange_id: str, connection: int) -> Callable[[str | bytes, int], None] | None:
+        """Where a connection's raw frames go: nowhere unless recording with ARBSITE_RECORD_RAW."""
+        if self.recorder is None or not settings.RECORD_RAW:
+            return None
+        return self.recorder.raw_frames(exchange_id, connection).add
 
     async def _report_status(self) -> None:
         cache_watch = ServiceWatch(REDIS, logger)  # logged when it goes and when it is back

@@ -81,8 +81,10 @@ class ExchangeSession:
         rng: random.Random | None = None,
         on_down: Callable[[str, list[str]], None] | None = None,
         heartbeat_timeout_s: float | None = None,
+        on_raw: Callable[[str | bytes, int], None] | None = None,
     ) -> None:
-        """`heartbeat_timeout_s` replaces the heartbeat deadline the exchange announces (KuCoin's
+        """`on_raw` gets every frame as received with its receive time (ARBSITE_RECORD_RAW).
+        `heartbeat_timeout_s` replaces the heartbeat deadline the exchange announces (KuCoin's
         token, Engine.IO's handshake) or its connector declares; tests shorten it."""
         self.connector = get_connector(exchange_id)
         self.exchange_id = exchange_id
@@ -99,6 +101,7 @@ class ExchangeSession:
         self.status.subscribed = len(self.instruments)
         self.rng = rng or random.Random()
         self.on_down = on_down
+        self.on_raw = on_raw
         self._deadlines: ConnectionDeadlines | None = None  # the open connection's
         self._announced_heartbeat_timeout_s: float | None = None
         self._guard_closing = False  # the guard, not the server, is closing this connection
@@ -236,6 +239,8 @@ class ExchangeSession:
         recv_ns = time.time_ns()
         self.status.messages += 1
         self.status.last_message_ms = recv_ns // 1_000_000
+        if self.on_raw is not None:
+            self.on_raw(raw, recv_ns)
         try:
             quotes = parse_frame(self.exchange_id, raw, self.instruments, state, recv_ns)
         except FrameError as exc:

@@ -5,10 +5,11 @@ Run by the harness as `python -m loadtest.ws_clients` and driven as loadtest.con
 (configuration: `ClientConfig`); "ready" comes once every connection was tried, ramped up in
 batches.
 
-A quote's latency is its age on arrival: when the message's last frame came off the socket
-(StampedConnection) minus the quote's `ts_ms`, in whole milliseconds like `ts_ms` itself.
-Clients must stay cheap, or on a small machine they take the CPU the server needs: a message
-is identified from its first bytes (type and seq) without decoding the rest, and only every
+A quote's latency is its age on arrival: when the bytes ending the message came off the socket
+minus the quote's `ts_ms`, in whole milliseconds like `ts_ms` itself. Clients must stay cheap,
+or on a small machine they take the CPU the server needs: each connection is a
+loadtest.lean_ws connection, a message is identified from its first bytes (type and seq)
+without decoding the rest, and only every
 `sample_every`-th price update of a connection is decoded for its quotes' timestamps. The
 connections sample different updates (by seq + connection index), so every update is measured
 on some connections.
@@ -24,16 +25,14 @@ import errno
 import json
 import re
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidMessage, InvalidStatus
-from websockets.frames import DATA_OPCODES, Frame
 
 from loadtest.control import expect, serve
+from loadtest.lean_ws import CLOSE_ABNORMAL, HandshakeError, LeanConnection
 from loadtest.sequence import SeqCounts, SeqTracker
 from loadtest.stats import Histogram
 
@@ -42,26 +41,6 @@ UPDATE_TYPES = frozenset({b"price_update", b"arbitrage_opportunities", b"opportu
 _PREFIX = re.compile(rb'\{"type":"([a-z_]+)"(?:,"seq":(\d+))?')
 LOOP_LAG_PROBE_S = 0.1
 CLOSE_TIMEOUT_S = 2
-
-
-class StampedConnection(ClientConnection):
-    """Notes when each message's last frame came off the socket, before the loop gets round to
-    handing the message over: a burst of messages to many connections of this process is then
-    stamped as it arrived, not as late as this process could attend to each one."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.arrivals_us: deque[int] = deque()
-
-    def process_event(self, event) -> None:
-        if isinstance(event, Frame) and event.fin and event.opcode in DATA_OPCODES:
-            self.arrivals_us.append(time.time_ns() // 1000)
-        super().process_event(event)
-
-    async def receive(self) -> tuple[bytes, int]:
-        """The next message and when it arrived (µs since the epoch)."""
-        raw = await self.recv(decode=False)
-        return raw, self.arrivals_us.popleft() if self.arrivals_us else time.time_ns() // 1000
 
 
 class _Header(msgspec.Struct):
@@ -124,62 +103,61 @@ class Client:
         self.url = config.urls[index % len(config.urls)]
         self.tally = tally
         self.sample_every = config.sample_every
-        self.compression = "deflate" if config.compression else None
+        self.compression = config.compression
         self.seq = SeqTracker()
-        self.ws: StampedConnection | None = None
-        self.task: asyncio.Task | None = None
+        self.ws: LeanConnection | None = None
+        self.connected = False  # opened, and its first snapshot came
+        self.closing = False  # this side is closing it: not a disconnection to count
+        self._snapshot_seen: asyncio.Future[None] | None = None
         bearer = config.auth == "bearer" or (config.auth == "mixed" and index % 2 == 0)
         if bearer:  # a program: the token as a subprotocol, no Origin
-            self.connect_kwargs = {"subprotocols": ["bearer", config.token]}
+            self.subprotocols, self.headers = ["bearer", config.token], {}
         else:  # a page: the session cookie, from the site's own origin
             origin = "http" + self.url[2:].split("/ws", 1)[0]
-            self.connect_kwargs = {"additional_headers": {"Cookie": config.cookie}, "origin": origin}
+            self.subprotocols, self.headers = None, {"Cookie": config.cookie, "Origin": origin}
 
     async def open(self, timeout_s: float) -> bool:
         """Connect and wait for the first snapshot; a failure is counted by its reason."""
         began = time.perf_counter()
+        self._snapshot_seen = asyncio.get_running_loop().create_future()
         try:
             async with asyncio.timeout(timeout_s):
-                # Like a browser: offers compression (unless told not to), never pings, no proxy.
-                self.ws = await connect(
+                # Like a browser: offers compression (unless told not to), never pings.
+                self.ws = await LeanConnection.connect(
                     self.url,
+                    self._received,
+                    headers=self.headers,
+                    subprotocols=self.subprotocols,
                     compression=self.compression,
-                    create_connection=StampedConnection,
-                    ping_interval=None,
-                    max_size=None,
-                    proxy=None,
-                    close_timeout=CLOSE_TIMEOUT_S,
-                    **self.connect_kwargs,
                 )
-                while self.on_message(*await self.ws.receive()) != b"snapshot":
-                    pass
+                await asyncio.wait({self._snapshot_seen, self.ws.closed}, return_when=asyncio.FIRST_COMPLETED)
         except TimeoutError:
             self.tally.failed["timeout"] += 1
-        except InvalidStatus as exc:
-            self.tally.failed[f"http {exc.response.status_code}"] += 1
-        except InvalidMessage:
-            self.tally.failed["handshake cut off"] += 1  # closed before answering the upgrade
-        except ConnectionClosed as exc:
-            self.tally.failed[f"closed {exc.rcvd.code if exc.rcvd else 'abnormally'}"] += 1
-        except InvalidHandshake as exc:
-            self.tally.failed[type(exc).__name__] += 1
+        except HandshakeError as exc:
+            # No status: closed before answering the upgrade.
+            self.tally.failed[f"http {exc.status}" if exc.status else "handshake cut off"] += 1
         except OSError as exc:
             self.tally.failed[errno.errorcode.get(exc.errno, type(exc).__name__)] += 1
         else:
-            self.tally.connect_us.record(int((time.perf_counter() - began) * 1e6))
-            self.task = asyncio.create_task(self.receive_forever())
-            return True
-        if self.ws is not None:
+            if self._snapshot_seen.done():
+                self.tally.connect_us.record(int((time.perf_counter() - began) * 1e6))
+                self.connected = True
+                self.ws.closed.add_done_callback(self._on_closed)
+                return True
+            code = self.ws.closed.result()
+            self.tally.failed[f"closed {code}" if code != CLOSE_ABNORMAL else "closed abnormally"] += 1
+        if self.ws is not None and self.ws.transport is not None:
             self.ws.transport.abort()
         return False
 
-    async def receive_forever(self) -> None:
-        receive, on_message = self.ws.receive, self.on_message
-        try:
-            while True:
-                on_message(*await receive())
-        except ConnectionClosed as exc:
-            self.tally.disconnected[str(exc.rcvd.code) if exc.rcvd else "abnormal"] += 1
+    def _received(self, raw: bytes, now_us: int) -> None:
+        if self.on_message(raw, now_us) == b"snapshot" and not self._snapshot_seen.done():
+            self._snapshot_seen.set_result(None)
+
+    def _on_closed(self, closed: asyncio.Future[int]) -> None:
+        if not self.closing:
+            code = closed.result()
+            self.tally.disconnected[str(code) if code != CLOSE_ABNORMAL else "abnormal"] += 1
 
     def on_message(self, raw: bytes, now_us: int) -> bytes:
         """Count one message and measure what it carries; returns its type."""
@@ -222,11 +200,9 @@ class Client:
         self.tally.server_latency_ms.update([now_ms - quote.recv_ms for quote in quotes if quote.recv_ms is not None])
 
     async def close(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        self.closing = True
         if self.ws is not None:
-            with contextlib.suppress(Exception):
-                await self.ws.close()
+            await self.ws.close(CLOSE_TIMEOUT_S)
 
 
 async def watch_loop_lag(tally: Tally) -> None:
@@ -246,12 +222,12 @@ async def ramp_up(clients: list[Client], batch: int, timeout_s: float) -> None:
 
 
 def result(config: ClientConfig, clients: list[Client], tally: Tally, window_s: float, seqs: tuple) -> dict:
-    connected = [c for c in clients if c.task is not None]
+    connected = [c for c in clients if c.connected]
     counts = SeqCounts()
     for client in connected:
         for name, value in vars(client.seq.counts).items():
             setattr(counts, name, getattr(counts, name) + value)
-    compressed = sum(1 for c in connected if any(e.name == "permessage-deflate" for e in c.ws.protocol.extensions))
+    compressed = sum(1 for c in connected if c.ws.deflate)
     return {
         "name": config.name,
         "window_s": window_s,
@@ -292,7 +268,7 @@ async def run(config: ClientConfig, commands: asyncio.StreamReader) -> None:
     lag_watch = asyncio.create_task(watch_loop_lag(tally))
     try:
         await ramp_up(clients, config.ramp_batch, config.open_timeout_s)
-        connected = sum(1 for c in clients if c.task is not None)
+        connected = sum(1 for c in clients if c.connected)
         print("ready", json.dumps({"connected": connected, "failed": dict(tally.failed)}), flush=True)
         if not await expect(commands, "start"):
             return

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.trading import trading_settings
 from arbitrage.quote_cache import read_quotes
 from feeds.models import Exchange, Instrument
 from lib.clock import now_ms
@@ -33,7 +34,9 @@ class InsufficientBalance(ExecutionRefused):
     """A leg's wallet lacks what the leg ties up; nothing is filled."""
 
 
-def _book(exchange_id: str, instrument: str) -> Book:
+def _book(exchange_id: str, instrument: str, own_taker_fee_pct: Decimal | None = None) -> Book:
+    """The leg's top of book, order step and fee: the user's own taker fee on the exchange
+    (Settings) where they set one, else the admin's."""
     quote = read_quotes([instrument]).get(instrument, {}).get(exchange_id)
     if quote is None:
         raise NotFillable(f"no quote for {instrument} on {exchange_id}")
@@ -51,7 +54,7 @@ def _book(exchange_id: str, instrument: str) -> Book:
         ask_size=Decimal(quote["ask_size"]),
         ts_ms=int(quote["ts_ms"]),
         lot_base=lot_base,
-        taker_fee_pct=exchange.taker_fee_pct,
+        taker_fee_pct=exchange.taker_fee_pct if own_taker_fee_pct is None else own_taker_fee_pct,
         max_age_ms=exchange.max_quote_age_ms,
         min_base=min_base,
     )
@@ -67,7 +70,13 @@ def execute_pair(
         return earlier, False
     if buy_exchange == sell_exchange:
         raise NotFillable("the two legs must be on different exchanges")
-    legs = fill_pair(_book(buy_exchange, instrument), _book(sell_exchange, instrument), size_base, now_ms())
+    own_fees = trading_settings(user).taker_fees_pct
+    legs = fill_pair(
+        _book(buy_exchange, instrument, own_fees.get(buy_exchange)),
+        _book(sell_exchange, instrument, own_fees.get(sell_exchange)),
+        size_base,
+        now_ms(),
+    )
     limits = PaperLimits.objects.filter(user=user).first()
     pair_notional = max(leg.notional for leg in legs)
     if limits and limits.max_pair_notional is not None and pair_notional > limits.max_pair_notional:

@@ -132,6 +132,17 @@ async def test_numbers_groups_instrument_page_and_toasts(demo, browser):
     await save_screenshots(page, "trader-opportunities", full_page=False)
     # On a phone the toasts take their own place above the content: the table stays clear.
     await page.set_viewport_size(VIEWPORTS["phone"])
+    # ... and the money is in view without scrolling sideways: net and profit next to the market.
+    # (Read at once from one head row: live updates may replace rows between two reads.)
+    net_right, profit_right, gross_width = await page.evaluate(
+        """() => {
+            const head = document.querySelector('table.opportunities tbody.group tr.group-head');
+            return ['td.net', 'td.profit', 'td.gross'].map((cell) => head.querySelector(cell).getBoundingClientRect())
+                .map((box, i) => (i < 2 ? box.right : box.width));
+        }"""
+    )
+    assert 0 < net_right < profit_right <= VIEWPORTS["phone"]["width"]
+    assert gross_width == 0  # gives way on a phone
     toasts_box = await page.locator("#toasts").bounding_box()
     table_box = await page.locator("#opportunity-table").bounding_box()
     assert not _overlap(toasts_box, table_box)

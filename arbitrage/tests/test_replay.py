@@ -15,11 +15,13 @@ from arbitrage.models import Opportunity
 from arbitrage.replay import OPEN_AT_END, ReplayRule, paced, replay, summarise
 from arbitrage.rule_matching import RuleSpec
 from arbitrage.tests.factories import make_quote
-from feeds.recording import Down, RecordingWriter, read_period
+from feeds.funding import Funding
+from feeds.recording import Down, FundingBatch, RecordingWriter, event_ns, read_period
 from feeds.simulator.recorded import write_synthetic_recording
 from feeds.simulator.server import SIMULATED_EXCHANGE_IDS
 
 T0_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+HOUR_MS = 3_600_000
 FEES = ExchangeConfig({"binance": Decimal("0.05"), "bybit": Decimal("0.05")}, {})
 
 
@@ -69,6 +71,73 @@ def test_an_opportunity_replays_with_its_duration_and_profit(no_live_writes):
     assert found.peak_net_spread_pct.quantize(Decimal("0.000001")) == Decimal("0.362549")
     assert found.peak_profit_quote.quantize(Decimal("0.01")) == Decimal("233.85")
     assert report.quotes == 200 and report.alerts == []
+
+
+def funding(exchange: str, rate: str, interval_h: int, next_ms: int) -> Funding:
+    return Funding(exchange, "BTCUSDT", "BTC/USDT:USDT", Decimal(rate), interval_h, next_ms, T0_MS)
+
+
+def polled(at_ms: int, *records: Funding) -> FundingBatch:
+    return FundingBatch(at_ms * 1_000_000, list(records))
+
+
+def test_recorded_funding_gives_each_opportunity_its_funding_leg_at_its_peak(tmp_path, no_live_writes):
+    # Long binance at 0.01 % every 8 h (next at +1 h), short bybit at 0.03 % every 4 h (next at +2 h).
+    before = polled(T0_MS + 1000, funding("binance", "0.0001", 8, T0_MS + HOUR_MS))
+    before_short = polled(T0_MS + 1500, funding("bybit", "0.0003", 4, T0_MS + 2 * HOUR_MS))
+    # A later poll changes bybit's rate; the peak (at the opening: the gap never widens) keeps
+    # the leg as it stood then.
+    later = polled(T0_MS + 3000, funding("bybit", "0.001", 4, T0_MS + 2 * HOUR_MS))
+    RecordingWriter(tmp_path, retention_days=10_000).write(
+        gap(T0_MS + 2000, T0_MS + 5000), funding=[before, before_short, later]
+    )
+
+    report = replay(everything(tmp_path), config=FEES)
+
+    assert report.funding == 3
+    [found] = report.opportunities
+    leg = found.funding
+    assert found.peak_net_spread_pct.quantize(Decimal("0.000001")) == Decimal("0.362549")
+    # Held 8 h from the peak's batch (+2010 ms): binance pays once (at +1 h), bybit earns twice
+    # (at +2 h and +6 h): −0.01 + 2 × 0.03 = 0.05 %; a day: 6 × 0.03 − 3 × 0.01 = 0.15 %.
+    assert (leg.long.exchange, leg.long.rate_pct, leg.long.interval_h) == ("binance", Decimal("0.01"), 8)
+    assert (leg.short.exchange, leg.short.rate_pct, leg.short.next_funding_ms) == (
+        "bybit",
+        Decimal("0.03"),
+        T0_MS + 2 * HOUR_MS,
+    )
+    assert (leg.hours, leg.funding_pct, leg.per_day_pct) == (8, Decimal("0.05"), Decimal("0.15"))
+    assert leg.edge_pct == (found.peak_net_spread_pct + Decimal("0.05")).quantize(Decimal("1e-8"))
+    assert leg.edge_pct.quantize(Decimal("0.000001")) == Decimal("0.412549")
+
+
+def test_funding_of_one_leg_only_gives_no_funding_leg():
+    events = [polled(T0_MS, funding("binance", "0.0001", 8, T0_MS + HOUR_MS)), *gap(T0_MS + 2000, T0_MS + 5000)]
+
+    [found] = replay(events, config=FEES).opportunities
+
+    assert found.funding is None
+    assert [found] == replay(gap(T0_MS + 2000, T0_MS + 5000), config=FEES).opportunities
+
+
+def test_funding_reaches_the_engine_before_the_quotes_of_its_batch():
+    # Both polls and bybit's first wide quote (+2006 ms) fall in the batch ending at +2010 ms; a
+    # rule on edge (0.362549 + 0.05 %) matches at the opening only if the funding came first.
+    events = sorted(
+        [
+            *gap(T0_MS + 2000, T0_MS + 5000),
+            polled(T0_MS + 2007, funding("binance", "0.0001", 8, T0_MS + HOUR_MS)),
+            polled(T0_MS + 2008, funding("bybit", "0.0003", 4, T0_MS + 2 * HOUR_MS)),
+        ],
+        key=event_ns,
+    )
+    on_edge = RuleSpec(1, 7, frozenset(), frozenset(), frozenset(), Decimal("0.1"), min_edge_pct=Decimal("0.41"))
+
+    report = replay(events, config=FEES, rules=[ReplayRule(on_edge)])
+
+    [found] = report.opportunities
+    assert found.opened_ms - T0_MS == 2010 and found.funding.funding_pct == Decimal("0.05")
+    assert [(alert.rule_id, alert.at_ms - T0_MS) for alert in report.alerts] == [(1, 2010)]
 
 
 def test_a_down_notice_closes_what_the_connection_fed_at_its_last_sighting():
@@ -177,6 +246,41 @@ def test_the_page_shows_the_period_s_opportunities_and_the_chosen_rule_s_alerts(
     too_long = client.get("/replay/", {"start": "2026-01-01T00:00", "end": "2026-01-01T02:00"}).content.decode()
     assert "At most an hour" in too_long and "replay-result" not in too_long
     assert Opportunity.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_command_and_the_page_show_each_opportunitys_funding_leg_where_recorded(
+    tmp_path, settings, client, alice, no_live_writes
+):
+    from feeds.models import Exchange
+
+    Exchange.objects.filter(id="bybit").update(taker_fee_pct=Decimal("0.05"))  # as FEES: 0.362549 % net
+    settings.RECORDING_DIR = tmp_path
+    polls = [
+        polled(T0_MS + 1000, funding("binance", "0.0001", 8, T0_MS + HOUR_MS)),
+        polled(T0_MS + 1500, funding("bybit", "0.0003", 4, T0_MS + 2 * HOUR_MS)),
+    ]
+    RecordingWriter(tmp_path, retention_days=10_000).write(gap(T0_MS + 2000, T0_MS + 5000), funding=polls)
+    out = io.StringIO()
+
+    call_command("replay", "2026-01-01", "2026-01-01", stdout=out)
+
+    text = out.getvalue()
+    assert "200 quotes, 0 down notices, 2 funding records" in text
+    assert "(spread); funding +0.050 % over 8 h, edge 0.413 %" in text
+    client.force_login(alice)
+    page = client.get("/replay/", {"start": "2026-01-01T00:00", "end": "2026-01-01T00:10"}).content.decode()
+    assert "200 recorded quotes and 2 funding records" in page
+    assert "<td>0.050 (8 h) · 0.413</td>" in page
+
+    # Without bybit's funding, the opportunity has no funding leg, and says so.
+    (tmp_path / "bybit" / "2026-01-01.arbrec").unlink()
+    RecordingWriter(tmp_path, retention_days=10_000).write(
+        [q for q in gap(T0_MS + 2000, T0_MS + 5000) if q.exchange == "bybit"]
+    )
+    out = io.StringIO()
+    call_command("replay", "2026-01-01", "2026-01-01", stdout=out)
+    assert "1 funding records" in out.getvalue() and "(spread); funding not recorded" in out.getvalue()
 
 
 def test_the_page_needs_a_login(client):

@@ -137,6 +137,12 @@ def test_instrument_history_humanises_durations_and_shows_profit(client, alice):
     assert '<td class="profit">12.35 USDT</td>' in page
     assert "0.1235 BTC" in page and "43,250.1" in page
     assert "43250.100000000000" not in page
+    # The card reloads itself as opportunities open and close: the same rows, the card alone.
+    assert 'hx-trigger="history-changed from:body, every 30s"' in page
+    part = client.get("/instruments/BTC/USDT:USDT/", {"part": "history"}, headers={"HX-Request": "true"})
+    fragment = part.content.decode()
+    assert fragment.lstrip().startswith('<section class="card" id="instrument-history"')
+    assert '<td class="lasted">3 min 12 s</td>' in fragment and "<html" not in fragment
 
 
 def test_admin_carries_the_site_name_and_the_simulated_banner(client, admin):

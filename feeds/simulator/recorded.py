@@ -5,8 +5,8 @@
   they all render `Market.book`). Each exchange's book of a coin is its recorded quote of
   `<COIN>/USDT:USDT` (of `<COIN>/USDC:USDC` where it has none: Deribit); every listing of the
   coin on a simulated exchange (USDT, USDC, inverse) shows that same book. Until an exchange's
-  first recorded quote of a coin, it shows the coin's first recorded price. Down notices are
-  not played.
+  first recorded quote of a coin, it shows the coin's first recorded price. Down notices and
+  funding are not played (the simulators' funding endpoints answer with their own).
 - `market_quotes` / `write_synthetic_recording`: the simulated market written as a recording,
   for tests and `manage.py bench` (an hour of all 11 exchanges without waiting an hour).
 """

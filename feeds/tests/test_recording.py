@@ -123,3 +123,67 @@ async def test_the_recorder_writes_what_is_left_when_it_stops(tmp_path):
     await asyncio.gather(task, return_exceptions=True)
 
     assert list(read_period(tmp_path, 0, 2**62)) == [at("okx", now_ms)]
+
+
+def _funding(exchange: str, rate: str, next_ms: int = T0_MS + 3_600_000):
+    from decimal import Decimal
+
+    from feeds.funding import Funding
+
+    return Funding(exchange, "BTCUSDT", "BTC/USDT:USDT", Decimal(rate), 8, next_ms, T0_MS)
+
+
+def test_funding_is_recorded_per_exchange_and_comes_back_in_time_order(tmp_path):
+    from feeds.recording import FundingBatch
+
+    writer = RecordingWriter(tmp_path, retention_days=10_000)
+    polled = FundingBatch(T0_MS * 10**6 + 15 * 10**6, [_funding("binance", "0.0001"), _funding("bybit", "-0.0002")])
+    writer.write([at("binance", T0_MS), at("binance", T0_MS + 20)], funding=[polled])
+
+    events = list(read_period(tmp_path, 0, 2**62))
+
+    # Received at +15 ms: between the quote received at +5 ms and the one at +25 ms; one record a file.
+    assert events == [
+        at("binance", T0_MS),
+        FundingBatch(polled.at_ns, [_funding("binance", "0.0001")]),
+        FundingBatch(polled.at_ns, [_funding("bybit", "-0.0002")]),
+        at("binance", T0_MS + 20),
+    ]
+    assert str(events[2].records[0].rate) == "-0.0002"
+
+
+def test_a_record_of_a_kind_the_reader_does_not_know_is_skipped(tmp_path):
+    import struct
+
+    import zstandard
+
+    writer = RecordingWriter(tmp_path, retention_days=10_000)
+    writer.write([at("okx", T0_MS)])
+    path = file_path(tmp_path, "okx", dt.date(2026, 1, 1))
+    unknown = zstandard.ZstdCompressor().compress(b"anything a later version writes")
+    with path.open("ab") as file:
+        file.write(struct.pack(">cI", b"Z", len(unknown)) + unknown)
+    writer.write([at("okx", T0_MS + 1)])
+    stats = ReadStats()
+
+    assert list(read_period(tmp_path, 0, 2**62, stats=stats)) == [at("okx", T0_MS), at("okx", T0_MS + 1)]
+    assert (stats.records, stats.truncated) == (3, 0)
+
+
+async def test_a_feed_workers_funding_polls_are_recorded_as_they_reach_the_publisher(tmp_path):
+    from feeds.recording import FundingBatch
+
+    class Layer:
+        async def group_send(self, group, message):
+            pass
+
+    recorder = QuoteRecorder(tmp_path, retention_days=10_000)
+    publisher = QuotePublisher(Layer(), flush_interval_ms=10, recorder=recorder)
+    before_ns = time.time_ns()
+    publisher.add_funding([_funding("bybit", "0.0003")])
+    await recorder.flush()
+
+    [batch] = list(read_period(tmp_path, 0, 2**62))
+    assert isinstance(batch, FundingBatch) and batch.records == [_funding("bybit", "0.0003")]
+    assert before_ns <= batch.at_ns <= time.time_ns()
+    assert recorder.funding == []

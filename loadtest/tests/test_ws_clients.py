@@ -91,5 +91,5 @@ def test_pages_log_in_with_the_cookie_from_their_origin_and_programs_with_the_to
         name="t", urls=["ws://127.0.0.1:8000/ws"], first_index=0, count=2, auth="mixed", token="T", cookie="sessionid=S"
     )
     program, page = Client(0, config, Tally()), Client(1, config, Tally())
-    assert program.connect_kwargs == {"subprotocols": ["bearer", "T"]}
-    assert page.connect_kwargs == {"additional_headers": {"Cookie": "sessionid=S"}, "origin": "http://127.0.0.1:8000"}
+    assert (program.subprotocols, program.headers) == (["bearer", "T"], {})
+    assert (page.subprotocols, page.headers) == (None, {"Cookie": "sessionid=S", "Origin": "http://127.0.0.1:8000"})

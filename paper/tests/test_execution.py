@@ -46,6 +46,20 @@ def test_an_execution_fills_both_legs_and_debits_both_wallets(alice, as_user, ma
     assert balances["bybit"] == D("10000") - D("2330.40") - D(fills["sell"]["fee"])
 
 
+def test_a_user_with_fees_of_their_own_pays_them(alice, as_user, market):
+    from accounts.trading import save_trading_settings
+
+    save_trading_settings(alice, fees={"binance": {"taker_fee_pct": "0.02"}})  # bybit: the admin's 0.055 %
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("10000"))
+
+    answer = as_user(alice).post("/api/paper/executions", order(), format="json")
+
+    fills = {fill["side"]: fill for fill in answer.json()["fills"]}
+    assert D(fills["buy"]["fee"]) == D("2315.20") * D("0.02") / 100  # 0.46304
+    assert D(fills["sell"]["fee"]) == D("2330.40") * D("0.055") / 100
+
+
 def test_a_retried_key_returns_the_first_execution_and_fills_nothing_more(alice, as_user, market):
     set_balance(alice, "binance", "USDT", D("10000"))
     set_balance(alice, "bybit", "USDT", D("10000"))

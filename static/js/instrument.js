@@ -7,6 +7,19 @@ import { priceMatrix } from "./matrix.js";
 import { opportunityTable } from "./opportunities.js";
 
 const CHART_REFRESH_MS = 5000;
+const HISTORY_REFRESH_MS = 2000; // at most this often, however many opportunities open and close
+
+// The History card reloads itself (htmx, hx-trigger "history-changed from:body") shortly after
+// an opportunity of this instrument opened or closed, once for a burst of them.
+let historyTimer = null;
+function historyChanged() {
+  if (historyTimer === null) {
+    historyTimer = setTimeout(() => {
+      historyTimer = null;
+      document.body.dispatchEvent(new CustomEvent("history-changed"));
+    }, HISTORY_REFRESH_MS);
+  }
+}
 
 const matrix = priceMatrix(document.getElementById("price-matrix"));
 const opportunities = opportunityTable(document.querySelector("table.opportunities"));
@@ -17,8 +30,14 @@ const feed = connectFeed({
     opportunities.replace(snapshot.opportunities);
   },
   onQuotes: matrix.update,
-  onOpportunities: opportunities.onOpportunities,
-  onClosed: opportunities.onClosed,
+  onOpportunities: (list) => {
+    opportunities.onOpportunities(list);
+    historyChanged();
+  },
+  onClosed: (list) => {
+    opportunities.onClosed(list);
+    historyChanged();
+  },
 });
 matrix.onFreshness(feed.setFresh);
 

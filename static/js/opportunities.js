@@ -80,8 +80,8 @@ export function opportunityTable(table) {
     tr.dataset.buyInstrument = o.buy_instrument;
     tr.dataset.sellInstrument = o.sell_instrument;
     tr.dataset.size = o.size_base;
-    tr.innerHTML = `<th></th><td class="buy"></td><td class="sell"></td><td class="gross"></td><td class="net"></td><td class="size"></td><td class="profit"></td><td class="open-for"></td><td class="trade"><button type="button" class="paper-trade secondary">Paper trade</button></td>`;
-    const [label, buy, sell, gross, net, size, profit] = tr.children;
+    tr.innerHTML = `<th></th><td class="net"></td><td class="profit"></td><td class="buy"></td><td class="sell"></td><td class="gross"></td><td class="size"></td><td class="open-for"></td><td class="trade"><button type="button" class="paper-trade secondary">Paper trade</button></td>`;
+    const [label, net, profit, buy, sell, gross, size] = tr.children;
     const decimals = groupDecimals(o.group);
     if (isHead) {
       const live = [...group.pairs.values()].filter((p) => !p.closing).length;

@@ -8,12 +8,28 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from arbitrage.replay import ReplayReport, paced, replay_period, summarise, user_own_fees, user_rules
+from arbitrage.replay import (
+    ReplayedOpportunity,
+    ReplayReport,
+    paced,
+    replay_period,
+    summarise,
+    user_own_fees,
+    user_rules,
+)
 from lib.moments import moment_ms
 
 
 def when(at_ms: int) -> str:
     return dt.datetime.fromtimestamp(at_ms / 1000, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def funding_note(o: ReplayedOpportunity) -> str:
+    """The funding leg at the peak, where both legs' funding was recorded by then."""
+    f = o.funding
+    if f is None:
+        return "; funding not recorded"
+    return f"; funding {f.funding_pct:+.3f} % over {f.hours} h, edge {f.edge_pct:.3f} %"
 
 
 class Command(BaseCommand):
@@ -58,7 +74,10 @@ class Command(BaseCommand):
     def print_report(self, report: ReplayReport, from_ms: int, to_ms: int, limit: int, rules: dict | None) -> None:
         out = self.stdout.write
         rate = report.quotes / report.wall_s if report.wall_s else 0.0
-        out(f"Replayed {when(from_ms)} → {when(to_ms)} UTC: {report.quotes:,} quotes, {report.downs} down notices")
+        out(
+            f"Replayed {when(from_ms)} → {when(to_ms)} UTC: {report.quotes:,} quotes, {report.downs} down notices, "
+            f"{report.funding:,} funding records"
+        )
         out(f"  in {report.wall_s:.1f} s ({report.cpu_s:.1f} s CPU, {rate:,.0f} quotes/s)")
         if not report.quotes:
             out("  nothing recorded in that period (ARBSITE_RECORDING, ARBSITE_RECORDING_DIR)")
@@ -77,6 +96,7 @@ class Command(BaseCommand):
                     f"  {when(o.opened_ms):<23} {o.duration_ms / 1000:>8.2f}s "
                     f"{o.first_net_spread_pct:>8.3f} → {o.peak_net_spread_pct:<7.3f} {o.peak_size_base:>12.4f} "
                     f"{o.peak_profit_quote:>12.2f}  {o.pair} ({o.close_reason})"
+                    + (funding_note(o) if report.funding else "")
                 )
         if rules is None:
             return
