@@ -10,6 +10,12 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_save, pre_save
 
         from accounts.live_connections import on_logged_out, on_user_saved, on_user_saving
+        from accounts.tasks import queue_alert
+        from arbitrage.alerting import register_alert_sender
+
+        # The engine hands matched alerts to this sender: arbitrage never imports the delivery
+        # side (arbitrage.alerting says why).
+        register_alert_sender(queue_alert)
 
         # A page's /ws connections end with its session, and all of a user's with a password
         # change or deactivation, at once, not at the next periodic check.

@@ -14,13 +14,13 @@ from celery import shared_task
 from django.conf import settings
 
 from accounts.alerts import delivery, history, telegram_link
-from arbsite.background import WEBHOOK_QUEUE, queue_task
+from lib.background import WEBHOOK_QUEUE, queue_task
 
 logger = logging.getLogger(__name__)
 
 
 class CeleryAlertQueue:
-    """delivery.AlertQueue as the tasks below, queued in the background (arbsite.background)."""
+    """delivery.AlertQueue as the tasks below, queued in the background (lib.background)."""
 
     def webhook(self, rule_id: int, opportunity: dict, attempt: int, countdown_s: float = 0.0) -> None:
         queue_task(deliver_webhook, (rule_id, opportunity, attempt), countdown_s=countdown_s)
@@ -34,9 +34,16 @@ class CeleryAlertQueue:
 alert_queue = CeleryAlertQueue()
 
 
+def queue_alert(rule_id: int, opportunity: dict) -> None:
+    """The engine's alert sender (registered with arbitrage.alerting in AccountsConfig.ready):
+    one delivery of a rule an opportunity matched, queued. Broker errors reach the engine,
+    which keeps the alert and tries again."""
+    queue_task(deliver_alert, (rule_id, opportunity))
+
+
 @shared_task
 def deliver_alert(rule_id: int, opportunity: dict) -> dict[str, str]:
-    """Queued by the engine for each rule an opportunity matched (arbitrage.alerting)."""
+    """Queued through queue_alert for each rule an opportunity matched (arbitrage.alerting)."""
     return delivery.deliver(rule_id, opportunity, alert_queue)
 
 

@@ -23,7 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from accounts.rate_windows import Verdict, judge, windows_at
-from arbsite.async_cache import aadd_and_read, incr_counter
+from lib.async_cache import aadd_and_read, incr_counter
 
 # Scopes (their rates are in REST_FRAMEWORK's DEFAULT_THROTTLE_RATES).
 LOGIN = "login"  # password attempts: /api/token/, the login page and the admin's, together

@@ -1,6 +1,15 @@
-"""The engine's side of alerts: the active rules it matches against, and handing matches to
-the delivery tasks. Matching happens in the engine (arbitrage/rule_matching.py); delivering
-(email, Telegram, webhooks, in-app) happens in Celery, never in the engine's loop."""
+"""The engine's side of alerts: the active rules it matches against, and handing matches on
+to be delivered. Matching happens in the engine (arbitrage/rule_matching.py); delivering
+(email, Telegram, webhooks, in-app) happens in Celery, never in the engine's loop.
+
+The road runs one way. The engine reads the rules and their owners' fees from accounts'
+models, as a page would, and hands each match (rule id, opportunity) to the one sender
+registered here; accounts registers its own when Django starts (AccountsConfig.ready():
+accounts.tasks.queue_alert, which queues the delivery task). So arbitrage never imports the
+delivery side (accounts.tasks, accounts.alerts), which imports arbitrage's message schemas:
+the same seam as /ws `execute` (arbitrage.executions). With no sender registered, matches are
+dropped: nothing could deliver them.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +22,26 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from arbitrage.rule_matching import RuleIndex, RuleSpec
-from arbsite.background import queue_task
-from arbsite.service_watch import ServiceWatch
+from lib.service_watch import ServiceWatch
 
 logger = logging.getLogger(__name__)
 # The engine retries every 0.2 s: the broker's outage is logged when it starts and ends.
 broker = ServiceWatch("the Celery broker", logger)
+
+# (rule id, opportunity) -> None, queued; KombuError, RedisError or OSError when it cannot be.
+AlertSender = Callable[[int, dict], None]
+
+_sender: AlertSender | None = None
+
+
+def register_alert_sender(sender: AlertSender | None) -> None:
+    """The one sender the engine hands matched alerts to (None: none)."""
+    global _sender
+    _sender = sender
+
+
+def alert_sender() -> AlertSender | None:
+    return _sender
 
 
 def rules_version() -> tuple[int, str, int, str]:
@@ -70,14 +93,17 @@ def rule_spec(rule) -> RuleSpec:
 
 
 def enqueue_alerts(matches: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
-    """Queue one delivery task per (rule id, opportunity); returns what could not be queued.
-    Without a broker the tasks run on this process's own threads (arbsite.background), so a
-    slow channel never holds up the engine or the pages."""
-    from accounts.tasks import deliver_alert
-
+    """Hand each (rule id, opportunity) to the registered sender; returns what could not be
+    queued. Without a broker accounts' tasks run on this process's own threads
+    (lib.background), so a slow channel never holds up the engine or the pages."""
+    send = _sender
+    if send is None:
+        if matches:
+            logger.warning("%d alert(s) dropped: no alert sender is registered", len(matches))
+        return []
     for position, (rule_id, opportunity) in enumerate(matches):
         try:
-            queue_task(deliver_alert, (rule_id, opportunity))
+            send(rule_id, opportunity)
         except (KombuError, RedisError, OSError) as exc:
             broker.failed(exc, "alert deliveries wait")
             return matches[position:]

@@ -19,9 +19,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from accounts.alerts.messages import user_group
-from accounts.alerts.transports.in_app import remember_event_loop
 from accounts.live_access import WatchedAccess, access_watch
+from accounts.user_connections import remember_event_loop, user_group
 from accounts.ws_auth import (
     BEARER_SUBPROTOCOL,
     CLOSE_AUTH_TIMEOUT,

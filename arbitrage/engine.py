@@ -3,6 +3,13 @@ coalesced; each opportunity's life written to the database in batches.
 
 Browsers get at most one update per instrument and exchange (and per opportunity) per fan-out
 interval, latest wins, so a burst of ticks never queues up behind a slow socket.
+
+The Engine wires the jobs and runs their loops; each job lives in a module named for it:
+arbitrage.book and arbitrage.tracker (latest quotes, opportunities), arbitrage.live_update
+(each update encoded once), arbitrage.life_writer (each life in the database),
+arbitrage.alert_matching (rules matched, handed on through arbitrage.alerting) and
+arbitrage.spread_charts (each market's spread history). What talks to Redis, the layer and
+the database, with its outage logging, stays here.
 """
 
 from __future__ import annotations
@@ -11,11 +18,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 
-import msgspec
 from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer
 from django.conf import settings
@@ -23,30 +28,24 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from arbitrage import presence
+from arbitrage.alert_matching import AlertMatcher
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.depth import DepthBook, opportunities_on
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
-from arbitrage.fee_tables import net_figures
-from arbitrage.history import close_at_last_seen, open_lives, opportunity_row, record_opportunities
-from arbitrage.messages import (
-    OpportunityClosedMessage,
-    OpportunityMessage,
-    fragment,
-    opportunity_message,
-    quote_fragment,
-)
+from arbitrage.history import open_lives
+from arbitrage.life_writer import HISTORY_FLUSH_S, RESUME_GRACE_MS, LifeWriter
+from arbitrage.live_update import LiveState
+from arbitrage.messages import OpportunityMessage, opportunity_message
 from arbitrage.quote_cache import (
-    CachedOpportunity,
     encode_funding_row,
     write_funding,
     write_live_state,
     write_spread_histories,
 )
-from arbitrage.rule_matching import RuleIndex
+from arbitrage.spread_charts import SPREAD_SAMPLE_S, SpreadCharts
 from arbitrage.spreads import units_of
-from arbitrage.tracker import Changes, Closed, LeftOpen, OpenOpportunity, OpportunityTracker
-from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
+from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
 from feeds.depth import Depth, decode_depth
 from feeds.funding import Funding, decode_funding
 from feeds.publish import (
@@ -58,6 +57,7 @@ from feeds.publish import (
 )
 from feeds.types import Quote, decode_quotes
 from lib.clock import now_ms
+from lib.service_watch import DATABASE, REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
 
@@ -67,21 +67,11 @@ FANOUT_GATHER_S = 0.003
 # The whole live state (instrument index, open opportunities) is written again this often even
 # unchanged: it is the engine's heartbeat, and it refills a cache that restarted empty.
 LIVE_STATE_REFRESH_S = 2.0
-HISTORY_FLUSH_S = 1.0
 PRESENCE_REFRESH_S = 1.0
-SPREAD_SAMPLE_S = 2.0
 ALERT_FLUSH_S = 0.2
 MAX_PENDING_ALERTS = 10_000
-SPREAD_HISTORY_POINTS = 900  # 30 minutes at one point every 2 s
 CONFIG_REFRESH_S = 30.0
-MAX_PENDING_HISTORY = 100_000  # rows kept for a database that is down, beyond which the oldest go
-# A life the previous engine left open is resumed when its pair is seen open again within this
-# long of its last sighting: enough for a restart (a process up again and its feeds' first ticks
-# in ~5–10 s), plus the flush interval its last sighting may be behind by. A longer gap is two
-# lives: with nobody looking, the gap may well have closed and opened again in between.
-RESUME_GRACE_MS = 15_000
 FUNDING_WRITE_S = 1.0
-LEFT_OPEN_REASON = "engine stopped"
 
 
 @dataclass(frozen=True)
@@ -121,31 +111,25 @@ class Engine:
         self.depth = DepthBook()  # each leg's latest books, walked for an opportunity's `depth`
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
-        self.pending_history: dict[str, tuple[OpenOpportunity, Closed | None]] = {}
-        self.pending_unresumed: list[LeftOpen] = []  # to close at their last sighting
-        self.open_fragments: dict[str, CachedOpportunity] = {}
+        self.live = LiveState()  # the cache's rows and open opportunities, as last encoded
         # Rises by one per update and starts from the clock, so that it keeps rising across
         # restarts and a client can tell an update it has seen from one it has not.
         self.seq = now_ms()
         self.received_quotes = 0
         self.bad_messages = 0
         self.failed_fanouts = 0
-        self._cached_rows: dict[str, dict[str, str]] = {}
         self._live_state_written_at = 0.0
         self._indexed = 0
         self._changed = asyncio.Event()
         self.channel = ""
-        self.rules = RuleIndex()
+        self.alerts = AlertMatcher(Decimal(str(settings.ALERT_GROWTH_STEP_PCT)))
         self._rules_version: tuple[int, str, int, str] | None = None
-        self.alert_marks: dict[str, Decimal] = {}  # opportunity id -> net spread last matched at
-        self.alert_growth_step_pct = Decimal(str(settings.ALERT_GROWTH_STEP_PCT))
-        self.pending_alerts: list[tuple[int, dict]] = []
         self.watched: set[str] | None = None  # None: someone watches everything
-        self.charted_groups: set[str] = set()  # markets whose spread history a page shows
-        self.spread_history: dict[str, deque[tuple[int, float]]] = {}
+        self.spread_charts = SpreadCharts()
         # Loops retry every 0.1–2 s: these log an outage when it starts and when it ends.
         self.redis = ServiceWatch(REDIS, logger)
         self.database = ServiceWatch(DATABASE, logger)
+        self.lives = LifeWriter(self.database)
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -218,50 +202,26 @@ class Engine:
         if moved:
             self._changed.set()
 
+    def opportunity_message(self, opportunity: OpenOpportunity, at_ms: int) -> OpportunityMessage:
+        """An open opportunity as /ws, the cache and alerts carry it: with its funding leg and,
+        where both legs' books are fresh, its depth."""
+        depth = self.depth.fill_for(opportunity, self.tracker, at_ms)
+        return opportunity_message(opportunity, self.funding, at_ms, depth)
+
     def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
         for opportunity in changes.opened + changes.updated:
             self.pending_opportunities[opportunity.id] = opportunity
-            self.pending_history[opportunity.id] = (opportunity, None)
-        if self.rules.size:
-            self._match_rules(changes, now_ms() if at_ms is None else at_ms)
+            self.lives.note(opportunity)
+        if self.alerts.rules.size:
+            self.alerts.match(changes, self.opportunity_message, now_ms() if at_ms is None else at_ms)
         for closed in changes.closed:
             opportunity = closed.opportunity
             self.pending_opportunities.pop(opportunity.id, None)
             self.pending_closed.append(closed)
-            self.pending_history[opportunity.id] = (opportunity, closed)
-            self.alert_marks.pop(opportunity.id, None)
+            self.lives.note(opportunity, closed)
+            self.alerts.forget(opportunity.id)
         if changes.opened or changes.updated or changes.closed:
             self._changed.set()
-
-    def _match_rules(self, changes: Changes, at_ms: int) -> None:
-        """Match an opening opportunity, and one that grew a step past its last match, against
-        the rules; deliveries are queued off this loop (alerts_forever)."""
-        step = self.alert_growth_step_pct
-        for opportunity in changes.opened + changes.updated:
-            net = opportunity.spread.net_spread_pct
-            mark = self.alert_marks.get(opportunity.id)
-            if mark is not None and net < mark + step:
-                continue
-            self.alert_marks[opportunity.id] = net
-            message = None
-            funding_pct = None
-            if self.rules.uses_edge:  # a rule on funding-adjusted edge: the funding /ws shows
-                message = self._message(opportunity, at_ms)
-                funding_pct = message.funding.funding_pct if message.funding is not None else None
-            matched = self.rules.match(opportunity, at_ms, funding_pct)
-            if matched:
-                message = message or self._message(opportunity, at_ms)
-                payload = msgspec.to_builtins(message)
-                for rule in matched:
-                    # A user with fees of their own is told the figures at their fees.
-                    fees = self.rules.own_taker_fees(rule.user_id, opportunity)
-                    self.pending_alerts.append(
-                        (rule.id, payload if fees is None else {**payload, **net_figures(payload, *fees)})
-                    )
-
-    def _message(self, opportunity: OpenOpportunity, at_ms: int) -> OpportunityMessage:
-        depth = self.depth.fill_for(opportunity, self.tracker, at_ms)
-        return opportunity_message(opportunity, self.funding, at_ms, depth)
 
     def on_message(self, message: dict) -> None:
         kind = message.get("type")
@@ -336,7 +296,7 @@ class Engine:
             try:
                 watchers = await presence.registry().active()
                 self.watched = presence.watched_union(watchers)
-                self.charted_groups = {units_of(i).group for i in presence.explicitly_watched(watchers)}
+                self.spread_charts.charted_groups = {units_of(i).group for i in presence.explicitly_watched(watchers)}
                 self.redis.succeeded()
             except (RedisError, OSError) as exc:
                 self.watched = None  # unknown: send everything
@@ -350,14 +310,8 @@ class Engine:
 
     async def sample_spreads(self, at_ms: int) -> None:
         """Record each market's best net spread; publish the histories someone is charting."""
-        for group in self.tracker.markets:
-            value = self.tracker.best_net_spread_pct(group, at_ms)
-            if value is not None:
-                history = self.spread_history.get(group)
-                if history is None:
-                    history = self.spread_history[group] = deque(maxlen=SPREAD_HISTORY_POINTS)
-                history.append((at_ms, round(value, 6)))
-        charted = {g: list(self.spread_history[g]) for g in self.charted_groups if g in self.spread_history}
+        self.spread_charts.sample(self.tracker, at_ms)
+        charted = self.spread_charts.charted()
         if charted:
             try:
                 await write_spread_histories(charted)
@@ -376,19 +330,20 @@ class Engine:
         try:
             version = await database_sync_to_async(rules_version)()
             if version != self._rules_version:
-                self.rules = await database_sync_to_async(load_rule_index)(self.tracker.fee_pct)
+                self.alerts.rules = await database_sync_to_async(load_rule_index)(self.tracker.fee_pct)
                 self._rules_version = version
             self.database.succeeded()
         except DatabaseError as exc:
             self.database.failed(exc, "alert rules not reloaded, keeping the previous ones")
 
     async def send_alerts(self) -> None:
-        if not self.pending_alerts:
+        alerts = self.alerts
+        if not alerts.pending:
             return
-        batch, self.pending_alerts = self.pending_alerts, []
+        batch, alerts.pending = alerts.pending, []
         left = await database_sync_to_async(enqueue_alerts)(batch)
         # A broker that is down delays alerts; it does not lose them (bounded).
-        self.pending_alerts = (left + self.pending_alerts)[-MAX_PENDING_ALERTS:]
+        alerts.pending = (left + alerts.pending)[-MAX_PENDING_ALERTS:]
 
     async def refresh_forever(self) -> None:
         while True:
@@ -408,58 +363,29 @@ class Engine:
         quotes, self.pending_quotes = self.pending_quotes, {}
         opened, self.pending_opportunities = self.pending_opportunities, {}
         closed, self.pending_closed = self.pending_closed, []
-        items, rows = [], {}
-        for quote in quotes.values():
-            text = quote_fragment(quote)
-            items.append([quote.instrument, text])
-            row = self._cached_rows.setdefault(quote.instrument, {})
-            row[quote.exchange] = text
-            rows[quote.instrument] = row
-        opportunities = []
-        at_ms = now_ms()
-        for opportunity in opened.values():
-            # Encoded once with its funding leg, spliced as is into every recipient's message.
-            entry = (
-                opportunity.buy.instrument,
-                opportunity.sell.instrument,
-                fragment(self._message(opportunity, at_ms)),
-            )
-            self.open_fragments[opportunity.id] = entry
-            opportunities.append(list(entry))
-        closed_items = []
-        for item in closed:
-            opportunity = item.opportunity
-            self.open_fragments.pop(opportunity.id, None)
-            closed_items.append(
-                [
-                    opportunity.buy.instrument,
-                    opportunity.sell.instrument,
-                    fragment(OpportunityClosedMessage.from_closed(item)),
-                ]
-            )
-        if self.watched is not None:
-            watched = self.watched
-            items = [item for item in items if item[0] in watched]
-            opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
-        sending = bool(items or opportunities or closed_items)
+        update = self.live.encode(
+            quotes.values(), opened.values(), closed, self.opportunity_message, now_ms(), self.watched
+        )
+        sending = update.sending
         seq = self.seq + 1 if sending else self.seq
         restoring = not self._live_state_written_at  # the first write, or the cache may have restarted empty
         heartbeat = heartbeat_due or restoring
         try:
             await write_live_state(
                 seq,
-                self._cached_rows if restoring else rows,
-                index=sorted(self._cached_rows) if heartbeat or len(self._cached_rows) != self._indexed else None,
-                open_opportunities=self.open_fragments if heartbeat or opened or closed else None,
+                self.live.rows if restoring else update.rows,
+                index=sorted(self.live.rows) if heartbeat or len(self.live.rows) != self._indexed else None,
+                open_opportunities=self.live.open_fragments if heartbeat or opened or closed else None,
             )
             # The cache holds this update now: a client whose snapshot shows `seq` has it.
             self.seq = seq
-            self._indexed = len(self._cached_rows)
+            self._indexed = len(self.live.rows)
             if heartbeat:
                 self._live_state_written_at = time.monotonic()
             if sending:
-                event = {"type": PRICES_EVENT, "seq": seq, "items": items, "opportunities": opportunities}
-                event["closed"] = closed_items
+                event = {"type": PRICES_EVENT, "seq": seq, "items": update.items}
+                event["opportunities"] = update.opportunities
+                event["closed"] = update.closed
                 await self.layer.group_send(PRICES_GROUP, event)
         except (RedisError, OSError) as exc:
             # Nothing is lost: what did not leave goes out with the next update, under anything newer.
@@ -473,32 +399,6 @@ class Engine:
             self.redis.succeeded()
 
     async def write_history(self) -> None:
-        """Write every life that changed since the last call (its last sighting with it), and
-        close the lives left open that were not resumed in time."""
-        self.pending_unresumed += self.tracker.unresumed(now_ms())
-        if self.pending_history:
-            await self._write_lives()
-        if self.pending_unresumed:
-            try:
-                await database_sync_to_async(close_at_last_seen)(
-                    [life.id for life in self.pending_unresumed], LEFT_OPEN_REASON
-                )
-                self.database.succeeded()
-                self.pending_unresumed = []
-            except DatabaseError as exc:
-                self.database.failed(exc, "lives left open not closed, retrying with the next batch")
-
-    async def _write_lives(self) -> None:
-        batch, self.pending_history = self.pending_history, {}
-        rows = [opportunity_row(opportunity, closed) for opportunity, closed in batch.values()]
-        try:
-            await database_sync_to_async(record_opportunities)(rows)
-            self.database.succeeded()
-        except DatabaseError as exc:
-            self.database.failed(exc, "opportunity history not written, retrying with the next batch")
-            # Nothing stored is lost: put the batch back under anything newer, bounded.
-            merged = {**batch, **self.pending_history}
-            excess = len(merged) - MAX_PENDING_HISTORY
-            for key in list(merged)[: max(excess, 0)]:
-                del merged[key]
-            self.pending_history = merged
+        """Write every life that changed since the last call, and close the lives left open
+        that were not resumed in time (arbitrage.life_writer)."""
+        await self.lives.write(self.tracker.unresumed(now_ms()))

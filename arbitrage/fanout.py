@@ -30,8 +30,8 @@ from arbitrage import presence
 from arbitrage.fee_tables import FeeView
 from arbitrage.messages import spliced
 from arbitrage.socket_writer import SharedMessages
-from arbsite.service_watch import REDIS, ServiceWatch
 from lib.clock import now_ms
+from lib.service_watch import REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""`GET /api/prices` on the fast path (arbsite.fast_paths): a bearer token asking for JSON, with
+"""`GET /api/prices` on the fast path (lib.fast_paths): a bearer token asking for JSON, with
 no filter, is answered without leaving the event loop, with the semantics of
 `arbitrage.api.PricesView` (the same authentication, user throttle and body); any other call is
 PricesView's.
@@ -21,8 +21,8 @@ from accounts.throttles import auser_allowed
 from arbitrage.api import PricesView
 from arbitrage.prices_document import PricesDocument
 from arbitrage.quote_cache import aread_quote_rows
-from arbsite.fast_paths import allowed_methods, json_response, wants_json
-from arbsite.refreshed import Refreshed
+from lib.fast_paths import allowed_methods, json_response, wants_json
+from lib.refreshed import Refreshed
 
 
 async def _build_document() -> PricesDocument:

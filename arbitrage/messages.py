@@ -3,7 +3,7 @@ the tests and the docs. Prices travel as decimal strings, exact as the exchange 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 import msgspec
@@ -204,6 +204,11 @@ def opportunity_message(
         DEFAULT_HOLDING_H,
     )
     return message if edge is None else msgspec.structs.replace(message, funding=OpportunityFunding.from_edge(edge))
+
+
+# How the engine makes an open opportunity's message (funding leg and depth included), for the
+# parts of it that encode or match opportunities without holding the books themselves.
+MessageOf = Callable[[OpenOpportunity, int], OpportunityMessage]
 
 
 class OpportunityClosedMessage(msgspec.Struct, frozen=True):

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import msgspec
 from django.core.cache import cache
 
-from arbsite.async_cache import aget, aget_many
 from feeds.funding import Funding
 from lib import clock
+from lib.async_cache import aget, aget_many
 
 INDEX_KEY = "quotes:index"
 SEQ_KEY = "live:seq"

@@ -139,7 +139,7 @@ class Replay:
         self.rules = {rule.spec.id: rule for rule in rules}
         # Rules match at their owner's own taker fees, as the live engine's do.
         specs = [rule.spec for rule in self.rules.values()]
-        self.engine.rules = RuleIndex(specs, own_fees, self.engine.tracker.fee_pct)
+        self.engine.alerts.rules = RuleIndex(specs, own_fees, self.engine.tracker.fee_pct)
         self.flush_ms = flush_ms or settings.FEED_FLUSH_INTERVAL_MS
         self.expire_every_ms = expire_every_ms or settings.FANOUT_INTERVAL_MS
         self.pace = pace  # called with each batch's time before it goes in (--speed)
@@ -212,16 +212,16 @@ class Replay:
     def _collect(self, at_ms: int) -> None:
         """Take what the engine would have written and sent; it goes nowhere else."""
         engine = self.engine
-        for opportunity, closed in engine.pending_history.values():
+        for opportunity, closed in engine.lives.pending.values():
             if engine.funding:
                 self._note_peak_funding(opportunity, at_ms)
             if closed is not None:
                 self.report.opportunities.append(self._replayed(opportunity, closed.closed_ms, closed.reason))
                 self._peak_funding.pop(opportunity.id, None)
-        for rule_id, message in engine.pending_alerts:
+        for rule_id, message in engine.alerts.pending:
             self._alert(rule_id, message, at_ms)
-        engine.pending_history.clear()
-        engine.pending_alerts.clear()
+        engine.lives.pending.clear()
+        engine.alerts.pending.clear()
         engine.pending_quotes.clear()
         engine.pending_opportunities.clear()
         engine.pending_closed.clear()

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django (the hottest GETs first through arbsite.fast_paths), /ws
+"""ASGI entry point: HTTP through Django (the hottest GETs first through lib.fast_paths), /ws
 through Channels (session or JWT, see accounts.ws_auth; browsers from this site's own origin only,
 see accounts.ws_origin)."""
 
@@ -20,8 +20,8 @@ from accounts.ws_auth import JWTAuthMiddlewareStack  # noqa: E402
 from accounts.ws_origin import SameOriginValidator  # noqa: E402
 from arbitrage import fast_api, socket_writer  # noqa: E402
 from arbitrage.consumers import LiveFeedConsumer  # noqa: E402
-from arbsite.fast_paths import FastPaths  # noqa: E402
 from arbsite.health import health  # noqa: E402
+from lib.fast_paths import FastPaths  # noqa: E402
 
 if settings.WS_COMPRESSION:
     socket_writer.install_deflate()

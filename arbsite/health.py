@@ -7,7 +7,7 @@ check. HTTP 200 with `"status": "ok"` when the database, the cache and the chann
 and every running feed is fresh; 200 `"degraded"` when some feed is silent or down; 503 `"down"`
 when a dependency fails or no feed is fresh at all.
 
-Served before Django's request cycle (arbsite.fast_paths) and as a plain async view (HEAD,
+Served before Django's request cycle (lib.fast_paths) and as a plain async view (HEAD,
 tests); the database is asked at most once per `DATABASE_CHECK_S` per process.
 """
 
@@ -21,13 +21,13 @@ from django.db import DatabaseError, close_old_connections
 from django.http import HttpRequest, JsonResponse
 from redis.exceptions import RedisError
 
-from arbsite.async_cache import aget_many
-from arbsite.redis_clients import async_client
-from arbsite.refreshed import Refreshed
 from feeds.configuration import expected_exchanges
 from feeds.freshness import UNAVAILABLE, expected_cadence_ms, judge_feed, overall
 from feeds.status import status_key
 from lib import clock
+from lib.async_cache import aget_many
+from lib.redis_clients import async_client
+from lib.refreshed import Refreshed
 
 DATABASE_CHECK_S = 1.0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from arbsite.service_watch import outage_service
+from lib.service_watch import outage_service
 
 QUIET_S = 60.0
 

@@ -4,7 +4,7 @@ that says it once.
 While a service is down, the API answers 503 `{"detail": ...}` and pages a plain 503 page,
 both with Retry-After; nothing needs restarting when it returns (connections are opened
 again on demand). The outage is logged when it starts and, once a request that succeeds has
-checked the service (at most once a second), when it ends (arbsite.service_watch).
+checked the service (at most once a second), when it ends (lib.service_watch).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from arbsite.service_watch import DATABASE, REDIS, ServiceWatch, outage_service
+from lib.service_watch import DATABASE, REDIS, ServiceWatch, outage_service
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ WATCHES = {REDIS: ServiceWatch(REDIS, logger), DATABASE: ServiceWatch(DATABASE, 
 def _redis_answers() -> bool:
     from django.conf import settings
 
-    from arbsite.redis_clients import SOCKET_TIMEOUT_S
+    from lib.redis_clients import SOCKET_TIMEOUT_S
 
     try:
         with redis.Redis.from_url(

@@ -9,7 +9,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
 
-from arbsite.json_depth import exceeds_depth
+from lib.json_depth import exceeds_depth
 
 # Arbsite's deepest body is an alert rule: an object holding lists (2 levels).
 MAX_JSON_DEPTH = 32

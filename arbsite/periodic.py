@@ -1,7 +1,7 @@
 """Celery beat's schedule kept by this process: the single-process mode's periodic work.
 
 `manage.py run_all` has no beat; this reads the same CELERY_BEAT_SCHEDULE and queues the same
-tasks (arbsite.background: on this process's threads, never on the event loop), so retention,
+tasks (lib.background: on this process's threads, never on the event loop), so retention,
 the sweep of abandoned alerts, closing stale opportunities, the instrument refresh and Telegram
 polling happen there as they do scaled out.
 """
@@ -61,7 +61,7 @@ def _registered_tasks():
 
 def queue_celery_task(task_name: str) -> None:
     """Queue a registered Celery task by name, with no arguments."""
-    from arbsite.background import queue_task
+    from lib.background import queue_task
 
     queue_task(_registered_tasks()[task_name])
 

@@ -122,7 +122,7 @@ if not DATABASE_URL:
 DATABASES = {
     # Connections are closed after each request by default: under ASGI each request runs its
     # synchronous code in a thread of its own, so a kept connection would serve nobody and pile
-    # up unseen. The hot API paths need no database (arbsite.fast_paths).
+    # up unseen. The hot API paths need no database (lib.fast_paths).
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "arbsite.sqlite3"}
@@ -153,8 +153,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
             "OPTIONS": {
-                # One pool per process, not one per request (arbsite.redis_clients).
-                "pool_class": "arbsite.redis_clients.SharedConnectionPool",
+                # One pool per process, not one per request (lib.redis_clients).
+                "pool_class": "lib.redis_clients.SharedConnectionPool",
                 "socket_timeout": 2,
                 "socket_connect_timeout": 2,
             },

@@ -15,11 +15,11 @@ from channels.exceptions import ChannelFull
 from channels.layers import BaseChannelLayer
 from redis.exceptions import RedisError
 
-from arbsite.service_watch import REDIS, ServiceWatch
 from feeds.depth import Depth, encode_depth
 from feeds.funding import Funding, encode_funding
 from feeds.recorder import QuoteRecorder
 from feeds.types import Quote, encode_quotes
+from lib.service_watch import REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from arbsite.service_watch import DATABASE, REDIS, ServiceWatch
 from feeds.backoff import backoff_delay_s
 from feeds.configuration import disabled_exchange_ids
 from feeds.exchanges import get_connector
@@ -34,6 +33,7 @@ from feeds.recorder import QuoteRecorder
 from feeds.session import ExchangeSession
 from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
 from feeds.watchlist import current_watchlist
+from lib.service_watch import DATABASE, REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
 

@@ -46,12 +46,17 @@ def test_alert_delivery_imports_no_task():
 
 
 def test_lib_imports_no_app_and_not_the_project():
-    assert importing(sources("lib"), "accounts", "arbitrage", "feeds", "arbsite", "loadtest") == {}
+    assert importing(sources("lib"), "accounts", "arbitrage", "feeds", "paper", "arbsite", "loadtest") == {}
 
 
-def test_apps_take_paging_schema_pieces_and_the_runtime_from_lib_not_the_project():
-    apps = sources("accounts", "arbitrage", "feeds", "loadtest")
-    assert importing(apps, "arbsite.paging", "arbsite.openapi", "arbsite.runtime") == {}
+def test_apps_take_helpers_and_plumbing_from_lib_not_the_project():
+    """`arbsite` is settings, URLs and ASGI: it imports the apps, so an app importing it bends
+    the road back. The clock, paging, schema pieces, Redis clients, the async cache, outage
+    logging, the background queue and the fast-path helpers are lib's. No exception remains.
+    Tests are not counted: they drive the whole project (arbsite.asgi's application,
+    arbsite.celery's app) as a client would."""
+    apps = sources("accounts", "arbitrage", "feeds", "paper", "loadtest")
+    assert importing(apps, "arbsite") == {}
 
 
 def test_the_clock_in_ms_is_defined_once():
@@ -81,3 +86,27 @@ def test_arbitrage_reaches_paper_only_through_the_registered_executor():
     """paper reads arbitrage's cache and message schemas; /ws executes through
     arbitrage.executions, which paper fills in when Django starts: never an import of paper."""
     assert importing(sources("arbitrage", "feeds", "lib"), "paper") == {}
+
+
+def test_arbitrage_hands_alerts_on_only_through_the_registered_sender():
+    """The engine reads rules from accounts' models and hands matches to the sender accounts
+    registers when Django starts (arbitrage.alerting): it never imports the delivery side,
+    which imports arbitrage's message schemas. The /ws consumer joins the user's group through
+    accounts.user_connections, not through the in-app transport."""
+    assert importing(sources("arbitrage", "feeds", "lib"), "accounts.tasks", "accounts.alerts") == {}
+
+
+def test_pure_helpers_and_the_engines_pure_jobs_import_no_django():
+    """What is computed without I/O stays testable without Django (its docstring says so)."""
+    pure = [
+        "lib/clock.py",
+        "lib/numbers.py",
+        "lib/refreshed.py",
+        "lib/lanes.py",
+        "lib/json_depth.py",
+        "arbitrage/spreads.py",
+        "arbitrage/rule_matching.py",
+        "arbitrage/spread_charts.py",
+        "arbitrage/alert_matching.py",
+    ]
+    assert importing(pure, "django", "channels", "rest_framework", "celery") == {}

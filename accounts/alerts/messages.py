@@ -17,11 +17,6 @@ MAX_LATENCY_MS = 2**31 - 1  # what AlertEvent.latency_ms holds (a replayed, days
 ALERT_EVENT = "alert.message"  # handled by arbitrage.consumers.LiveFeedConsumer.alert_message
 
 
-def user_group(user_id: int) -> str:
-    """The channel-layer group every open /ws connection of one user joins."""
-    return f"user.{user_id}"
-
-
 class Kind:
     OPPORTUNITY = "opportunity"
     TEST = "test"  # a made-up opportunity the user asked for, clearly marked

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from arbsite.background import lanes
 from arbsite.celery import app
+from lib.background import lanes
 
 
 @pytest.fixture(autouse=True)

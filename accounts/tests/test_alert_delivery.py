@@ -123,14 +123,14 @@ async def test_the_engine_queues_exactly_the_rules_an_opportunity_matches(alice,
     await sync_to_async(make_rule)(bob, min_net_spread_pct="5")
     engine = Engine(get_channel_layer(), fanout_interval_ms=100)
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.05")}
-    engine.rules = RuleIndex(await sync_to_async(load_rule_specs)())
+    engine.alerts.rules = RuleIndex(await sync_to_async(load_rule_specs)())
 
     t0 = clock.now_ms()
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=t0)], at_ms=t0)
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=t0)], at_ms=t0)
     engine.on_quotes([make_quote("bybit", bid="101.01", ask="101.1", ts_ms=t0 + 1)], at_ms=t0 + 1)  # no step
 
-    [(rule_id, message)] = engine.pending_alerts
+    [(rule_id, message)] = engine.alerts.pending
     assert rule_id == rule.id and message["buy_exchange"] == "binance" and message["sell_exchange"] == "bybit"
     result = await sync_to_async(lambda: deliver_alert.apply(args=(rule_id, message)).get())()
     assert result == {"in_app": "sent"}

@@ -42,7 +42,7 @@ async def test_a_lower_tier_alerts_its_user_with_their_figures(alice, bob):
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", size="1", ts_ms=t0)], at_ms=t0)
 
     # The engine's 0.89445 % is under both rules; alice's 0.92445 % (0.02 % on binance) is not.
-    [(rule_id, message)] = engine.pending_alerts
+    [(rule_id, message)] = engine.alerts.pending
     assert rule_id == alices.id != bobs.id
     assert (message["net_spread_pct"], message["profit_quote"], message["profitable"]) == (
         "0.924450",
@@ -58,7 +58,7 @@ async def test_changed_own_fees_reach_the_engines_rules(alice):
     engine = Engine(get_channel_layer(), fanout_interval_ms=100)
     engine.tracker.fees_pct = {"binance": Decimal("0.05"), "bybit": Decimal("0.055")}
     await engine.refresh_rules()
-    assert engine.rules.own_fees == {}
+    assert engine.alerts.rules.own_fees == {}
     await sync_to_async(_own_fees)(alice, {"bybit": {"taker_fee_pct": "0.01"}})
     await engine.refresh_rules()
-    assert engine.rules.own_fees == {alice.id: {"bybit": Decimal("0.01000")}}
+    assert engine.alerts.rules.own_fees == {alice.id: {"bybit": Decimal("0.01000")}}

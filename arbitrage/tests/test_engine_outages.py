@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from channels.layers import get_channel_layer
 from django.db import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -18,6 +19,9 @@ def engine_messages(caplog) -> list[str]:
     return [record.getMessage() for record in caplog.records if record.name == "arbitrage.engine"]
 
 
+# The reads are replaced, but database_sync_to_async still closes old connections in its
+# thread, which pytest-django refuses without the mark whenever an earlier test left one there.
+@pytest.mark.django_db
 async def test_alert_rules_unreadable_for_a_while_are_logged_twice(monkeypatch, caplog):
     engine = Engine(get_channel_layer(), fanout_interval_ms=100)
     database_up = False

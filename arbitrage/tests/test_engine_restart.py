@@ -12,7 +12,8 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, connections
 
 from arbitrage import engine as engine_module
-from arbitrage.engine import LEFT_OPEN_REASON, RESUME_GRACE_MS, Engine
+from arbitrage.engine import Engine
+from arbitrage.life_writer import LEFT_OPEN_REASON, RESUME_GRACE_MS
 from arbitrage.models import Opportunity
 from arbitrage.tests.factories import make_quote
 

@@ -115,7 +115,7 @@ def test_a_deactivation_saved_elsewhere_refuses_within_the_user_cache_time(marke
 
 def test_served_quotes_are_at_most_the_document_cache_time_old(market, bearer, monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr("arbsite.refreshed.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("lib.refreshed.time.monotonic", lambda: clock[0])
 
     def binance_bid() -> str:
         return json.loads(get(application, "/api/prices", bearer).body)["prices"]["BTC/USDT:USDT"]["binance"]["bid"]

@@ -52,8 +52,10 @@ def no_live_writes(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("replay touched the live system")
 
-    for name in ("write_live_state", "record_opportunities", "enqueue_alerts", "close_at_last_seen"):
+    for name in ("write_live_state", "enqueue_alerts"):
         monkeypatch.setattr(f"arbitrage.engine.{name}", refuse)
+    for name in ("record_opportunities", "close_at_last_seen"):
+        monkeypatch.setattr(f"arbitrage.life_writer.{name}", refuse)
 
 
 def test_an_opportunity_replays_with_its_duration_and_profit(no_live_writes):

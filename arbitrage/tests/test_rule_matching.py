@@ -74,17 +74,17 @@ def test_the_engine_matches_openings_and_growth_past_a_step_only():
 
     engine = Engine(get_channel_layer(), fanout_interval_ms=100)
     engine.tracker.fees_pct = FEES
-    engine.rules = RuleIndex([rule(1, min_net="0.5"), rule(2, min_net="1.5")])
-    engine.alert_growth_step_pct = Decimal("0.5")
+    engine.alerts.rules = RuleIndex([rule(1, min_net="0.5"), rule(2, min_net="1.5")])
+    engine.alerts.growth_step_pct = Decimal("0.5")
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=T0)], at_ms=T0)
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=T0)], at_ms=T0)
-    assert [(rule_id, m["net_spread_pct"]) for rule_id, m in engine.pending_alerts] == [(1, "0.894450")]
+    assert [(rule_id, m["net_spread_pct"]) for rule_id, m in engine.alerts.pending] == [(1, "0.894450")]
     engine.on_quotes([make_quote("bybit", bid="101.2", ask="101.3", ts_ms=T0 + 1)], at_ms=T0 + 1)
-    assert len(engine.pending_alerts) == 1  # grew by 0.2: under the step
+    assert len(engine.alerts.pending) == 1  # grew by 0.2: under the step
     engine.on_quotes([make_quote("bybit", bid="102", ask="102.1", ts_ms=T0 + 2)], at_ms=T0 + 2)
-    assert [rule_id for rule_id, _ in engine.pending_alerts] == [1, 1, 2]  # 1.8939 %: both rules
+    assert [rule_id for rule_id, _ in engine.alerts.pending] == [1, 1, 2]  # 1.8939 %: both rules
     engine.on_quotes([make_quote("bybit", bid="100", ask="100.1", ts_ms=T0 + 3)], at_ms=T0 + 3)  # gap gone
-    assert engine.alert_marks == {}
+    assert engine.alerts.marks == {}
 
 
 def own_rule(id, user_id, min_net="0.5", **extra):
@@ -174,13 +174,13 @@ def test_the_engine_matches_edge_rules_on_the_edge_ws_shows_and_the_alert_carrie
 
     engine = Engine(get_channel_layer(), fanout_interval_ms=100)
     engine.tracker.fees_pct = FEES
-    engine.rules = RuleIndex(
+    engine.alerts.rules = RuleIndex(
         [rule(1, min_net="0.5", min_edge_pct=Decimal("0.94")), rule(2, min_edge_pct=Decimal("0.95"))]
     )
     engine.on_funding([record for row in funding_records().values() for record in row.values()])
     engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=T0)], at_ms=T0)
     engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=T0)], at_ms=T0)
-    [(rule_id, message)] = engine.pending_alerts
+    [(rule_id, message)] = engine.alerts.pending
     assert rule_id == 1
     assert message["net_spread_pct"] == "0.894450"
     assert (message["funding"]["funding_pct"], message["funding"]["edge_pct"]) == ("0.05000000", "0.94445000")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from arbsite.json_depth import exceeds_depth
 from arbsite.parsers import MAX_JSON_DEPTH
+from lib.json_depth import exceeds_depth
 
 TOO_DEEP = "[" * 1500 + "]" * 1500
 DEPTH_ERROR = f"JSON parse error - arrays and objects nest deeper than {MAX_JSON_DEPTH} levels"

@@ -10,7 +10,7 @@ import redis
 from django.db import OperationalError
 
 from arbsite import outages
-from arbsite.service_watch import DATABASE, REDIS, ServiceWatch, outage_service
+from lib.service_watch import DATABASE, REDIS, ServiceWatch, outage_service
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import AlertEvent
 from arbsite import periodic
-from arbsite.background import lanes
+from lib.background import lanes
 
 
 async def run_until(schedule: dict, queue, done: asyncio.Event, timeout_s: float = 10) -> None:

@@ -12,23 +12,14 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 from redis.exceptions import RedisError
 
-from accounts.alerts.messages import ALERT_EVENT, Alert, user_group
+from accounts.alerts.messages import ALERT_EVENT, Alert
 from accounts.alerts.transports.base import Attempt, DeliveryError, Transport
 from accounts.models import AlertEvent, AlertRule
+from accounts.user_connections import home_loop, user_group
 
 logger = logging.getLogger(__name__)
 
 PUSH_TIMEOUT_S = 5.0
-
-# The in-memory layer (the single-process mode) is one process's queues, awaited on the loop
-# that serves /ws. Alert tasks run on other threads there, so they hand the push to that loop.
-_home_loop: asyncio.AbstractEventLoop | None = None
-
-
-def remember_event_loop() -> None:
-    """Called by each /ws connection: the loop in-process pushes must run on."""
-    global _home_loop
-    _home_loop = asyncio.get_running_loop()
 
 
 def push_to_user(user_id: int, text: str) -> None:
@@ -42,7 +33,8 @@ def send_to_user_connections(user_id: int, message: dict) -> None:
     if layer is None:
         raise DeliveryError("no channel layer is configured", retryable=False)
     group = user_group(user_id)
-    loop = _home_loop
+    # In-process, alert tasks run on other threads: the push goes to the loop serving /ws.
+    loop = home_loop()
     try:
         if isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running():
             asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(PUSH_TIMEOUT_S)

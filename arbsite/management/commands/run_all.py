@@ -14,11 +14,11 @@ from django.core.management.base import BaseCommand
 from accounts.bootstrap import create_first_admin
 from arbitrage.engine import Engine
 from arbsite import periodic
-from arbsite.background import lanes
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.runner import FeedWorker
 from feeds.simulator.server import Simulator
 from lib import runtime
+from lib.background import lanes
 
 logger = logging.getLogger(__name__)
 

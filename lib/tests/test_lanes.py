@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from arbsite.lanes import Lanes
+from lib.lanes import Lanes
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The cache read and counted from async code (arbsite.async_cache) is the one Django's cache
+"""The cache read and counted from async code (lib.async_cache) is the one Django's cache
 API writes and reads, with the in-memory backend and with Redis."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from arbsite.async_cache import aadd_and_read, aget, aget_many, incr_counter
+from lib.async_cache import aadd_and_read, aget, aget_many, incr_counter
 
 
 @pytest.fixture(params=["locmem", "redis"])
@@ -18,7 +18,7 @@ def backend(request, settings):
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": url,
                 "KEY_PREFIX": f"{settings.REDIS_PREFIX}-async-cache-test",
-                "OPTIONS": {"pool_class": "arbsite.redis_clients.SharedConnectionPool"},
+                "OPTIONS": {"pool_class": "lib.redis_clients.SharedConnectionPool"},
             }
         }
     else:

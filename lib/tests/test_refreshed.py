@@ -1,4 +1,4 @@
-"""A value computed at most so often, once for all who ask meanwhile (arbsite.refreshed)."""
+"""A value computed at most so often, once for all who ask meanwhile (lib.refreshed)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import asyncio
 
 import pytest
 
-from arbsite.refreshed import Refreshed
+from lib.refreshed import Refreshed
 
 
 @pytest.fixture
 def clock(monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr("arbsite.refreshed.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("lib.refreshed.time.monotonic", lambda: now[0])
     return now
 
 

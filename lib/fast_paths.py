@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from arbsite.service_watch import is_outage
+from lib.service_watch import is_outage
 
 logger = logging.getLogger(__name__)
 

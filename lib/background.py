@@ -16,7 +16,7 @@ from celery import Task
 from django.conf import settings
 from django.db import close_old_connections
 
-from arbsite.lanes import Lanes
+from lib.lanes import Lanes
 
 logger = logging.getLogger(__name__)
 

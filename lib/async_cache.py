@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisSerializer
 
-from arbsite.redis_clients import async_client
+from lib.redis_clients import async_client
 
 _serializer = RedisSerializer()
 

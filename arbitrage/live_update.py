@@ -1,0 +1,77 @@
+"""One coalesced update, encoded once: the /ws fragments of the quotes and opportunities that
+changed, for the cache and for every web process alike (arbitrage.fanout splices them into
+each connection's frame). Also what the cache holds of the live market as last encoded, so a
+cache that restarted empty can be written whole again. No I/O: the engine writes and sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from arbitrage.messages import MessageOf, OpportunityClosedMessage, fragment, quote_fragment
+from arbitrage.quote_cache import CachedOpportunity
+from arbitrage.tracker import Closed, OpenOpportunity
+from feeds.types import Quote
+
+
+@dataclass
+class Update:
+    items: list[list[str]]  # [instrument, quote fragment], of the watched instruments
+    rows: dict[str, dict[str, str]]  # instrument -> exchange -> quote fragment, the rows that changed
+    opportunities: list[list[str]]  # [buy instrument, sell instrument, fragment], watched
+    closed: list[list[str]]  # the same, of the opportunities that closed
+
+    @property
+    def sending(self) -> bool:
+        return bool(self.items or self.opportunities or self.closed)
+
+
+class LiveState:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, str]] = {}  # instrument -> exchange -> quote fragment
+        self.open_fragments: dict[str, CachedOpportunity] = {}  # opportunity id -> its entry
+
+    def encode(
+        self,
+        quotes: Iterable[Quote],
+        opened: Iterable[OpenOpportunity],
+        closed: Iterable[Closed],
+        message_of: MessageOf,
+        at_ms: int,
+        watched: set[str] | None,
+    ) -> Update:
+        """The update of these changes (`watched`: the instruments someone watches, None for
+        all), kept in the state as they are encoded."""
+        items, rows = [], {}
+        for quote in quotes:
+            text = quote_fragment(quote)
+            items.append([quote.instrument, text])
+            row = self.rows.setdefault(quote.instrument, {})
+            row[quote.exchange] = text
+            rows[quote.instrument] = row
+        opportunities = []
+        for opportunity in opened:
+            # Encoded once with its funding leg and depth, spliced as is into every recipient's message.
+            entry = (
+                opportunity.buy.instrument,
+                opportunity.sell.instrument,
+                fragment(message_of(opportunity, at_ms)),
+            )
+            self.open_fragments[opportunity.id] = entry
+            opportunities.append(list(entry))
+        closed_items = []
+        for item in closed:
+            opportunity = item.opportunity
+            self.open_fragments.pop(opportunity.id, None)
+            closed_items.append(
+                [
+                    opportunity.buy.instrument,
+                    opportunity.sell.instrument,
+                    fragment(OpportunityClosedMessage.from_closed(item)),
+                ]
+            )
+        if watched is not None:
+            items = [item for item in items if item[0] in watched]
+            opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
+        return Update(items, rows, opportunities, closed_items)
