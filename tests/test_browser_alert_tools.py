@@ -73,6 +73,8 @@ async def test_send_test_and_opt_in_alert_signals(demo, browser):
     rules = await context.new_page()
     await rules.goto(demo["url"] + "/accounts/alerts/")
     await rules.fill("#rule-create input[name=name]", "signals")
+    # Far above any simulated gap: only the test alert reaches the page, not a real one.
+    await rules.fill("#rule-create input[name=min_net_spread_pct]", "50")
     await rules.click("#rule-create button[type=submit]")
     rule = rules.locator('article.rule[data-rule="signals"]')
     await rule.wait_for(timeout=10_000)
