@@ -276,8 +276,11 @@ class Engine:
         loop = asyncio.get_running_loop()
         last_at = 0.0
         while True:
+            # asyncio.timeout, not wait_for: in Python 3.11 wait_for swallows a cancellation that
+            # comes as the event is set, and this loop then never ends.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), LIVE_STATE_REFRESH_S)
+                async with asyncio.timeout(LIVE_STATE_REFRESH_S):
+                    await self._changed.wait()
             wake_at = max(loop.time() + FANOUT_GATHER_S, last_at + self.fanout_interval_s)
             await asyncio.sleep(wake_at - loop.time())
             self._changed.clear()

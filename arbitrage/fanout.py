@@ -303,8 +303,9 @@ class FanoutHub:
                 self.layer_watch.failed(exc, "/ws watchers not registered")
             else:
                 self.presence_written.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._membership_changed.wait(), PRESENCE_REFRESH_S)
+            with contextlib.suppress(TimeoutError):  # not wait_for: see Engine.fan_out_forever
+                async with asyncio.timeout(PRESENCE_REFRESH_S):
+                    await self._membership_changed.wait()
             await asyncio.sleep(0.05)  # a connection storm registers once, not once per connection
 
 
