@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import msgspec
 
@@ -74,15 +75,23 @@ def get_connector(exchange_id: str) -> Connector:
         raise ValueError(f"unknown exchange {exchange_id!r}; known: {', '.join(EXCHANGE_IDS)}") from None
 
 
-def parse_instruments(exchange_id: str, body: str | bytes) -> list[Instrument]:
-    """The perpetual instruments in one response body of the exchange's instrument endpoint."""
-    connector = get_connector(exchange_id)
+@contextlib.contextmanager
+def _as_frame_error(exchange_id: str, what: str) -> Iterator[None]:
+    """Whatever a connector's parser raises on bad input becomes one FrameError naming the
+    exchange and what could not be parsed: a counted, logged drop, never a crash."""
     try:
-        return connector.parse_instruments(body)
+        yield
     except FrameError:
         raise
     except _BAD_INPUT as exc:
-        raise FrameError(f"{exchange_id}: unparseable instrument list: {exc}") from exc
+        raise FrameError(f"{exchange_id}: unparseable {what}: {exc}") from exc
+
+
+def parse_instruments(exchange_id: str, body: str | bytes) -> list[Instrument]:
+    """The perpetual instruments in one response body of the exchange's instrument endpoint."""
+    connector = get_connector(exchange_id)
+    with _as_frame_error(exchange_id, "instrument list"):
+        return connector.parse_instruments(body)
 
 
 def parse_frame(
@@ -98,12 +107,8 @@ def parse_frame(
     a snapshot and then deltas. Control frames and unknown symbols give [].
     """
     connector = get_connector(exchange_id)
-    try:
+    with _as_frame_error(exchange_id, "frame"):
         return connector.parse_frame(raw, instruments, state, time.time_ns() if recv_ns is None else recv_ns)
-    except FrameError:
-        raise
-    except _BAD_INPUT as exc:
-        raise FrameError(f"{exchange_id}: unparseable frame: {exc}") from exc
 
 
 def parse_funding(
@@ -111,12 +116,8 @@ def parse_funding(
 ) -> list[Funding]:
     """The funding records in the answers to the connector's `funding_paths()`, in that order."""
     connector = get_connector(exchange_id)
-    try:
+    with _as_frame_error(exchange_id, "funding answer"):
         return connector.parse_funding(bodies, instruments, recv_ms)
-    except FrameError:
-        raise
-    except _BAD_INPUT as exc:
-        raise FrameError(f"{exchange_id}: unparseable funding answer: {exc}") from exc
 
 
 def parse_depth(
@@ -128,9 +129,5 @@ def parse_depth(
 ) -> list[Depth]:
     """The depth records in one frame of a depth connection (`state` as for parse_frame)."""
     connector = get_connector(exchange_id)
-    try:
+    with _as_frame_error(exchange_id, "depth frame"):
         return connector.parse_depth(raw, instruments, state, time.time_ns() if recv_ns is None else recv_ns)
-    except FrameError:
-        raise
-    except _BAD_INPUT as exc:
-        raise FrameError(f"{exchange_id}: unparseable depth frame: {exc}") from exc
