@@ -80,8 +80,9 @@ class Connector:
     funding_poll_interval_s: ClassVar[float] = 30.0
     funding_request_gap_s: ClassVar[float] = 0.0
     # Depth (feeds/depth.py), on connections of its own so that the top of book never waits
-    # behind it: the streams `depth_subscribe_messages` names, parsed by `parse_depth`.
-    # False: not covered yet.
+    # behind it: the streams `depth_subscribe_messages` names, parsed by `parse_depth`. They are
+    # subscribed on demand, while an instrument has an open or near opportunity, and dropped
+    # with `depth_unsubscribe_messages` on the same connection. False: not covered yet.
     has_depth: ClassVar[bool] = False
 
     def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
@@ -152,6 +153,10 @@ class Connector:
         raise NotImplementedError
 
     def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        raise NotImplementedError
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        """What ends the depth streams of `symbols` on a connection that subscribed them."""
         raise NotImplementedError
 
     def parse_depth(

@@ -150,11 +150,12 @@ class Binance(Connector):
     def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
         return self._subscribe(symbols, DEPTH_STREAM)
 
-    def _subscribe(self, symbols: list[str], stream: str) -> list[str]:
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._subscribe(symbols, DEPTH_STREAM, method="UNSUBSCRIBE")
+
+    def _subscribe(self, symbols: list[str], stream: str, method: str = "SUBSCRIBE") -> list[str]:
         return [
-            msgspec.json.encode(
-                {"method": "SUBSCRIBE", "params": [f"{s.lower()}{stream}" for s in batch], "id": n}
-            ).decode()
+            msgspec.json.encode({"method": method, "params": [f"{s.lower()}{stream}" for s in batch], "id": n}).decode()
             for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=1)
         ]
 

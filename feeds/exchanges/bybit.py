@@ -187,11 +187,12 @@ class Bybit(Connector):
         # `orderbook.50.` is one character longer than `orderbook.1.`: 500 topics still fit.
         return self._subscribe(symbols, DEPTH_TOPIC_PREFIX)
 
-    def _subscribe(self, symbols: list[str], prefix: str) -> list[str]:
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._subscribe(symbols, DEPTH_TOPIC_PREFIX, op="unsubscribe")
+
+    def _subscribe(self, symbols: list[str], prefix: str, op: str = "subscribe") -> list[str]:
         return [
-            msgspec.json.encode(
-                {"op": "subscribe", "args": [prefix + symbol for symbol in batch], "req_id": str(n)}
-            ).decode()
+            msgspec.json.encode({"op": op, "args": [prefix + symbol for symbol in batch], "req_id": str(n)}).decode()
             for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=1)
         ]
 
