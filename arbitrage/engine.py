@@ -32,6 +32,8 @@ from arbitrage.alert_matching import AlertMatcher
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.depth import DepthBook, opportunities_on
+from arbitrage.depth_demand import DepthDemand
+from arbitrage.depth_walk import DepthFill
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import open_lives
 from arbitrage.life_writer import HISTORY_FLUSH_S, RESUME_GRACE_MS, LifeWriter
@@ -46,7 +48,7 @@ from arbitrage.quote_cache import (
 from arbitrage.spread_charts import SPREAD_SAMPLE_S, SpreadCharts
 from arbitrage.spreads import units_of
 from arbitrage.tracker import Changes, Closed, OpenOpportunity, OpportunityTracker
-from feeds.depth import Depth, decode_depth
+from feeds.depth import DEPTH_DEMAND_GROUP, DEPTH_DEMAND_REFRESH_S, Depth, decode_depth, demand_message
 from feeds.funding import Funding, decode_funding
 from feeds.publish import (
     DEPTH_MESSAGE_TYPE,
@@ -72,6 +74,7 @@ ALERT_FLUSH_S = 0.2
 MAX_PENDING_ALERTS = 10_000
 CONFIG_REFRESH_S = 30.0
 FUNDING_WRITE_S = 1.0
+DEPTH_DEMAND_S = 1.0  # how often the books the feeds should stream are worked out again
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,14 @@ class Engine:
         self.funding: dict[str, dict[str, Funding]] = {}  # the same records, for each opportunity's funding leg
         self.pending_funding: set[str] = set()
         self.depth = DepthBook()  # each leg's latest books, walked for an opportunity's `depth`
+        self.depth_demand = DepthDemand(
+            near_bps=settings.DEPTH_NEAR_BPS,
+            linger_ms=round(settings.DEPTH_LINGER_S * 1000),
+            max_per_exchange=settings.DEPTH_MAX_PER_EXCHANGE,
+        )
+        self.depth_fills: dict[str, DepthFill | None] = {}  # each open opportunity's walk, as last seen
+        self.depth_wanted: dict[str, list[str]] | None = None  # as last sent
+        self._depth_wanted_sent_at = 0.0
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
         self.live = LiveState()  # the cache's rows and open opportunities, as last encoded
@@ -151,6 +162,7 @@ class Engine:
                 self.sample_spreads_forever(),
                 self.alerts_forever(),
                 self.write_funding_forever(),
+                self.demand_depth_forever(),
             )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
@@ -194,13 +206,16 @@ class Engine:
             self.pending_funding.add(record.instrument)
 
     def on_depth(self, records: list[Depth]) -> None:
-        """Keep the books; an open opportunity they are a leg of goes out again with its new `depth`."""
+        """Keep the books; an open opportunity they are a leg of goes out again when what
+        walking them yields (its `depth`) has changed: most book moves do not reach the walk."""
         self.depth.apply(records)
-        moved = opportunities_on(records, self.tracker.open.values())
-        for opportunity in moved:
-            self.pending_opportunities[opportunity.id] = opportunity
-        if moved:
-            self._changed.set()
+        at_ms = now_ms()
+        for opportunity in opportunities_on(records, self.tracker.open.values()):
+            fill = self.depth.fill_for(opportunity, self.tracker, at_ms)
+            if fill != self.depth_fills.get(opportunity.id):
+                self.depth_fills[opportunity.id] = fill
+                self.pending_opportunities[opportunity.id] = opportunity
+                self._changed.set()
 
     def opportunity_message(self, opportunity: OpenOpportunity, at_ms: int) -> OpportunityMessage:
         """An open opportunity as /ws, the cache and alerts carry it: with its funding leg and,
@@ -220,6 +235,7 @@ class Engine:
             self.pending_closed.append(closed)
             self.lives.note(opportunity, closed)
             self.alerts.forget(opportunity.id)
+            self.depth_fills.pop(opportunity.id, None)
         if changes.opened or changes.updated or changes.closed:
             self._changed.set()
 
@@ -269,6 +285,26 @@ class Engine:
         except (RedisError, OSError) as exc:
             self.pending_funding |= changed  # written with the next round
             self.redis.failed(exc, "funding not written to the cache, retrying")
+
+    async def demand_depth_forever(self) -> None:
+        while True:
+            await asyncio.sleep(DEPTH_DEMAND_S)
+            await self.demand_depth(now_ms())
+
+    async def demand_depth(self, at_ms: int) -> None:
+        """Ask the feeds for the books of open and near pairs' legs (arbitrage.depth_demand):
+        when they change, and every DEPTH_DEMAND_REFRESH_S regardless, for a worker started
+        since and because the feeds drop what is not asked for again."""
+        wanted = self.depth_demand.wanted(self.tracker, at_ms)
+        if wanted == self.depth_wanted and time.monotonic() - self._depth_wanted_sent_at < DEPTH_DEMAND_REFRESH_S:
+            return
+        try:
+            await self.layer.group_send(DEPTH_DEMAND_GROUP, demand_message(wanted))
+        except (RedisError, OSError) as exc:
+            self.redis.failed(exc, "depth demand not sent, retrying")
+            return
+        self.depth_wanted = wanted
+        self._depth_wanted_sent_at = time.monotonic()
 
     async def fan_out_forever(self) -> None:
         """An update leaves soon after a change (FANOUT_GATHER_S), but never sooner than the

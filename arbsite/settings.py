@@ -314,6 +314,12 @@ RECORDING_DIR = Path(os.environ.get("ARBSITE_RECORDING_DIR", VAR_DIR / "recordin
 RECORDING_RETENTION_DAYS = int(os.environ.get("ARBSITE_RECORDING_RETENTION_DAYS", "7"))
 # With RECORDING, each connection's raw frames too, in files of their own (feeds/recording.py).
 RECORD_RAW = _env_bool("ARBSITE_RECORD_RAW")
+# Depth (README, "Depth") is streamed only for the legs of open opportunities and of pairs
+# within DEPTH_NEAR_BPS of opening after fees, kept DEPTH_LINGER_S after, at most
+# DEPTH_MAX_PER_EXCHANGE books per exchange (the most promising first).
+DEPTH_NEAR_BPS = float(os.environ.get("ARBSITE_DEPTH_NEAR_BPS", "10"))
+DEPTH_LINGER_S = float(os.environ.get("ARBSITE_DEPTH_LINGER_S", "30"))
+DEPTH_MAX_PER_EXCHANGE = int(os.environ.get("ARBSITE_DEPTH_MAX_PER_EXCHANGE", "40"))
 # An open opportunity is matched against alert rules again when its net spread grows by this much.
 ALERT_GROWTH_STEP_PCT = float(os.environ.get("ARBSITE_ALERT_GROWTH_STEP_PCT", "0.1"))
 

@@ -72,3 +72,27 @@ def encode_depth(records: list[Depth]) -> bytes:
 
 def decode_depth(payload: bytes) -> list[Depth]:
     return _decoder.decode(payload)
+
+
+# Depth is streamed on demand: the engine sends the books it wants to this group, as
+# {"type": DEPTH_DEMAND_TYPE, "legs": {exchange: [canonical instrument, ...]}}, when they change
+# and every few seconds regardless, so that a feed worker started later learns them. A worker
+# that hears nothing for DEPTH_DEMAND_EXPIRY_S drops them all: nobody is walking its books.
+DEPTH_DEMAND_GROUP = "feeds.depth-demand"
+DEPTH_DEMAND_TYPE = "depth.demand"
+DEPTH_DEMAND_REFRESH_S = 5.0
+DEPTH_DEMAND_EXPIRY_S = 30.0
+
+
+def demand_message(legs: dict[str, list[str]]) -> dict:
+    return {"type": DEPTH_DEMAND_TYPE, "legs": legs}
+
+
+def demanded_legs(message: dict) -> dict[str, frozenset[str]]:
+    """Exchange -> wanted instruments from a demand message; a malformed one is a FrameError."""
+    legs = message.get("legs")
+    if message.get("type") != DEPTH_DEMAND_TYPE or not isinstance(legs, dict):
+        raise FrameError(f"not a depth demand: {str(message)[:80]}")
+    if not all(isinstance(exchange, str) and isinstance(wanted, list | tuple) for exchange, wanted in legs.items()):
+        raise FrameError(f"malformed depth demand: {str(legs)[:80]}")
+    return {exchange: frozenset(map(str, wanted)) for exchange, wanted in legs.items()}

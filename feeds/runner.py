@@ -5,8 +5,9 @@ and follows the switch while it runs: an exchange switched off is stopped within
 ENABLED_REFRESH_S, its quotes declared down (the engine stops counting them and closes what
 they fed, as for a lost connection); one switched back on is started.
 
-An exchange whose connector covers depth (feeds/depth.py) gets depth connections of its own
-for the same instruments, published beside the quotes.
+An exchange whose connector covers depth (feeds/depth.py) gets a depth connection of its own,
+published beside the quotes. It streams only the books the engine asks for (open and near
+opportunities' legs, DEPTH_DEMAND_GROUP) and stays closed while none are wanted.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from redis.exceptions import RedisError
 
 from feeds.backoff import backoff_delay_s
 from feeds.configuration import disabled_exchange_ids
+from feeds.depth import DEPTH_DEMAND_EXPIRY_S, DEPTH_DEMAND_GROUP, demanded_legs
 from feeds.exchanges import get_connector
 from feeds.exchanges.base import Endpoints, batched
 from feeds.funding_poll import FundingPoller, covers_funding
@@ -32,6 +34,7 @@ from feeds.publish import QuotePublisher
 from feeds.recorder import QuoteRecorder
 from feeds.session import ExchangeSession
 from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
+from feeds.types import FrameError
 from feeds.watchlist import current_watchlist
 from lib.service_watch import DATABASE, REDIS, ServiceWatch
 
@@ -80,7 +83,9 @@ class FeedWorker:
         # one connection's limit gets several, merged for the status page.
         self.statuses: dict[str, list[FeedStatus]] = {}
         self.sessions: dict[str, list[ExchangeSession]] = {}
-        self.depth_statuses: dict[str, list[FeedStatus]] = {}
+        self.depth_sessions: dict[str, ExchangeSession] = {}
+        self.depth_wanted: dict[str, frozenset[str]] = {}  # exchange -> instruments, as last asked
+        self.bad_demands = 0
         self.running: dict[str, asyncio.Task] = {}
         self.disabled: set[str] = set()  # switched off by an admin, as last read
 
@@ -89,6 +94,7 @@ class FeedWorker:
             asyncio.create_task(self._follow_switches(), name="feed-switches"),
             asyncio.create_task(self.publisher.run(), name="feed-publisher"),
             asyncio.create_task(self._report_status(), name="feed-status"),
+            asyncio.create_task(self._follow_depth_demand(), name="feed-depth-demand"),
         ]
         if self.recorder is not None:
             tasks.append(asyncio.create_task(self.recorder.run(), name="feed-recorder"))
@@ -152,7 +158,7 @@ class FeedWorker:
         if instruments:
             self.publisher.connection_down(exchange_id, instruments)
         self.statuses.pop(exchange_id, None)  # no longer reported: nobody expects it
-        self.depth_statuses.pop(exchange_id, None)
+        self.depth_sessions.pop(exchange_id, None)
 
     async def _run_exchange(self, exchange_id: str) -> None:
         status = self.statuses[exchange_id][0]
@@ -206,12 +212,17 @@ class FeedWorker:
             for number, (chunk, chunk_status) in enumerate(zip(chunks, statuses, strict=True))
         ]
         self.sessions[exchange_id] = sessions
-        depth_sessions = [
-            session(chunk, status=FeedStatus(exchange_id, url=endpoints.ws_url), on_depth=self.publisher.add_depth)
-            for chunk in (chunks if connector.has_depth else [])
-        ]
-        # Reported apart (`depth` in the exchange's status): the quotes' freshness is the feed's.
-        self.depth_statuses[exchange_id] = [session.status for session in depth_sessions]
+        # One depth connection, over every instrument it may be asked for: the engine asks for
+        # few (DEPTH_MAX_PER_EXCHANGE), far below any exchange's per-connection limit. Reported
+        # apart (`depth` in the exchange's status): the quotes' freshness is the feed's.
+        depth_sessions = []
+        if connector.has_depth:
+            depth_session = session(
+                symbols, status=FeedStatus(exchange_id, url=endpoints.ws_url), on_depth=self.publisher.add_depth
+            )
+            self._want_depth(depth_session, self.depth_wanted.get(exchange_id, frozenset()))
+            self.depth_sessions[exchange_id] = depth_session
+            depth_sessions.append(depth_session)
         # A task group, not gather: should one of them fail, the others are cancelled and waited
         # for, rather than left running with nobody to stop them.
         async with asyncio.TaskGroup() as group:
@@ -231,6 +242,46 @@ class FeedWorker:
                 )
                 group.create_task(poller.run(), name=f"feed-{exchange_id}-funding")
 
+    async def _follow_depth_demand(self) -> None:
+        """Stream the books the engine asks for; none once it has been silent for
+        DEPTH_DEMAND_EXPIRY_S (it has stopped, or the layer lost its messages)."""
+        layer = get_channel_layer()
+        layer_watch = ServiceWatch(REDIS, logger)
+        channel = None
+        while True:
+            try:
+                if channel is None:
+                    channel = await layer.new_channel("feeds.depth-demand.")
+                # Joined again at every wait: a restarted Redis has forgotten the group.
+                await layer.group_add(DEPTH_DEMAND_GROUP, channel)
+                async with asyncio.timeout(DEPTH_DEMAND_EXPIRY_S):
+                    message = await layer.receive(channel)
+                layer_watch.succeeded()
+            except TimeoutError:
+                self.on_depth_demand({})
+                continue
+            except (RedisError, OSError) as exc:
+                layer_watch.failed(exc, "depth demand not heard; books streamed as last asked")
+                await asyncio.sleep(1.0)
+                continue
+            try:
+                self.on_depth_demand(demanded_legs(message))
+            except FrameError as exc:
+                self.bad_demands += 1
+                logger.warning("depth demand dropped: %s", exc)
+
+    def on_depth_demand(self, legs: Mapping[str, frozenset[str]]) -> None:
+        """Each running exchange's depth connection streams the books `legs` names for it."""
+        self.depth_wanted = {eid: frozenset(legs.get(eid, ())) for eid in self.exchange_ids}
+        for exchange_id, depth_session in self.depth_sessions.items():
+            self._want_depth(depth_session, self.depth_wanted[exchange_id])
+
+    @staticmethod
+    def _want_depth(depth_session: ExchangeSession, instruments: frozenset[str]) -> None:
+        depth_session.want_depth(
+            symbol for symbol, instrument in depth_session.instruments.items() if instrument.instrument in instruments
+        )
+
     def _raw_sink(self, exchange_id: str, connection: int) -> Callable[[str | bytes, int], None] | None:
         """Where a connection's raw frames go: nowhere unless recording with ARBSITE_RECORD_RAW."""
         if self.recorder is None or not settings.RECORD_RAW:
@@ -243,8 +294,8 @@ class FeedWorker:
         snapshot: dict[str, object] = {}
         for eid, statuses in self.statuses.items():
             merged = merge_snapshots([status.snapshot() for status in statuses])
-            if depth := self.depth_statuses.get(eid):
-                merged["depth"] = merge_snapshots([status.snapshot() for status in depth])
+            if (depth_session := self.depth_sessions.get(eid)) is not None:
+                merged["depth"] = merge_snapshots([depth_session.status.snapshot()])
             snapshot[status_key(eid)] = merged
         if self.simulated:
             snapshot[SIMULATED_KEY] = True

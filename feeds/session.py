@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 import aiohttp
 import websockets
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 # Close codes the session uses on its own connection, so logs say why it went.
 CLOSE_DEADLINE_MISSED = 4000  # no data or no heartbeat in time
 CLOSE_ROTATING = 4001
+CLOSE_NOTHING_WANTED = 4002  # a depth connection whose books nobody wants any more
 # How long a close waits for the exchange's close frame; a peer that missed a deadline is
 # likely gone, so it gets hardly any time and the reconnect is not held up.
 CLOSE_TIMEOUT_S = 2.0
@@ -86,8 +87,9 @@ class ExchangeSession:
         on_depth: Callable[[list[Depth]], None] | None = None,
     ) -> None:
         """`on_raw` gets every frame as received with its receive time (ARBSITE_RECORD_RAW).
-        With `on_depth` this is a depth connection: it subscribes the connector's depth streams
-        and hands on depth records instead of quotes.
+        With `on_depth` this is a depth connection: it streams the books of the symbols last
+        passed to `want_depth` (none at first: it connects only once some are wanted), and hands
+        on depth records instead of quotes. `instruments` are those it may be asked for.
         `heartbeat_timeout_s` replaces the heartbeat deadline the exchange announces (KuCoin's
         token, Engine.IO's handshake) or its connector declares; tests shorten it."""
         self.connector = get_connector(exchange_id)
@@ -102,21 +104,36 @@ class ExchangeSession:
         self.backoff_max_s = backoff_max_s
         self.status = status or FeedStatus(exchange_id)
         self.status.url = endpoints.ws_url
-        self.status.subscribed = len(self.instruments)
+        self.on_depth = on_depth
+        self.depth_wanted: frozenset[str] = frozenset()
+        self._depth_wanted_changed = asyncio.Event()
+        self.idle = asyncio.Event()  # set while a depth connection waits, closed, for demand
+        self.status.subscribed = 0 if on_depth else len(self.instruments)
         self.rng = rng or random.Random()
         self.on_down = on_down
         self.on_raw = on_raw
-        self.on_depth = on_depth
         self._deadlines: ConnectionDeadlines | None = None  # the open connection's
         self._announced_heartbeat_timeout_s: float | None = None
         self._guard_closing = False  # the guard, not the server, is closing this connection
         self._error_log_mark = 0.0
         self._errors_unlogged = 0
 
+    def want_depth(self, symbols: Iterable[str]) -> None:
+        """The symbols whose books this depth connection should stream from now on (unknown
+        ones ignored); subscribed and dropped on the open connection, within the exchange's
+        request rate."""
+        wanted = frozenset(symbols) & self.instruments.keys()
+        if wanted != self.depth_wanted:
+            self.depth_wanted = wanted
+            self.status.subscribed = len(wanted)
+            self._depth_wanted_changed.set()
+
     async def run(self) -> None:
-        """Stay connected until cancelled."""
+        """Stay connected until cancelled (a depth connection: while some book is wanted)."""
         attempt = 0
         while True:
+            if self.on_depth is not None:
+                await self._until_depth_wanted()
             started = time.monotonic()
             rotate = False
             try:
@@ -155,8 +172,38 @@ class ExchangeSession:
             self.status.state = "backoff"
             await asyncio.sleep(delay)
 
+    async def _until_depth_wanted(self) -> None:
+        while not self.depth_wanted:
+            self.status.state = "idle"
+            self.idle.set()
+            self._depth_wanted_changed.clear()
+            await self._depth_wanted_changed.wait()
+        self.idle.clear()
+
+    async def _follow_depth_wanted(self, ws: ClientConnection, subscribed: set[str]) -> bool:
+        """Keep an open depth connection's subscriptions on what is wanted; once nothing is,
+        close it and return True."""
+        while True:
+            await self._depth_wanted_changed.wait()
+            self._depth_wanted_changed.clear()
+            wanted = self.depth_wanted
+            if not wanted:
+                self._guard_closing = True
+                await ws.close(CLOSE_NOTHING_WANTED, "no depth wanted")
+                return True
+            gone, new = sorted(subscribed - wanted), sorted(wanted - subscribed)
+            messages = self.connector.depth_unsubscribe_messages(gone) if gone else []
+            messages += self.connector.depth_subscribe_messages(new) if new else []
+            for message in messages:
+                await ws.send(message)
+            subscribed.difference_update(gone)
+            subscribed.update(new)
+            # Changes are gathered for a while: exchanges cap subscription requests per connection.
+            await asyncio.sleep(self.connector.depth_resubscribe_gap_s)
+
     async def _connect_once(self) -> bool:
-        """One connection's life. True when it ended for a planned rotation."""
+        """One connection's life. True when it ended for a planned rotation (or, for a depth
+        connection, because no book is wanted any more)."""
         self.status.state = "connecting"
         ws_url = await self._ws_url()
         async with connect(
@@ -172,13 +219,18 @@ class ExchangeSession:
             self.status.state = "connected"
             self.status.connected_since_ms = clock.now_ms()
             deadlines = self._open_deadlines(self.heartbeat_interval_s)
-            subscribe = (
-                self.connector.subscribe_messages if self.on_depth is None else self.connector.depth_subscribe_messages
-            )
-            for message in subscribe(sorted(self.instruments)):
+            self._guard_closing = False
+            follower = None
+            if self.on_depth is None:
+                messages = self.connector.subscribe_messages(sorted(self.instruments))
+            else:
+                subscribed = set(self.depth_wanted)
+                self._depth_wanted_changed.clear()
+                messages = self.connector.depth_subscribe_messages(sorted(subscribed))
+                follower = asyncio.create_task(self._follow_depth_wanted(ws, subscribed))
+            for message in messages:
                 await ws.send(message)
             state: dict = {}
-            self._guard_closing = False
 
             async def send_heartbeat() -> None:
                 message = self.connector.heartbeat_message()
@@ -204,15 +256,20 @@ class ExchangeSession:
                 except websockets.ConnectionClosed:
                     if not self._guard_closing:
                         raise
-                    # The guard closed the socket and the read noticed first: let the guard
-                    # finish, so its reason (a missed deadline, rotation) is the one reported.
-                    await asyncio.wait({guard}, timeout=CLOSE_TIMEOUT_S)
+                    # The guard (or the depth follower) closed the socket and the read noticed
+                    # first: let it finish, so its reason (a missed deadline, rotation) is the one reported.
+                    closers = {guard} if follower is None else {guard, follower}
+                    await asyncio.wait(closers, timeout=CLOSE_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
                 # The guard closed the socket: its reason (a missed deadline, rotation) is the one to report.
                 if guard.done():
                     return guard.result()  # a rotation, or a missed deadline raised
+                if follower is not None and follower.done():
+                    return follower.result()  # no book wanted any more
                 raise _ServerClosed(f"closed by the server: code {ws.close_code} {ws.close_reason or ''}".strip())
             finally:
                 guard.cancel()
+                if follower is not None:
+                    follower.cancel()
                 self.status.unknown_symbols += state.get("unknown_symbols", 0)
 
     async def _ws_url(self) -> str:

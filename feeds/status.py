@@ -21,7 +21,7 @@ def status_key(exchange_id: str) -> str:
 @dataclass
 class FeedStatus:
     exchange: str
-    state: str = "starting"  # starting, connecting, connected, backoff, stopped
+    state: str = "starting"  # starting, connecting, connected, backoff, stopped; idle (depth: none wanted)
     url: str = ""
     connected_since_ms: int | None = None
     last_message_ms: int | None = None

@@ -1,7 +1,7 @@
 """A divergence injected on one simulated exchange opens exactly one opportunity per market
 pair it creates, buying where the price stayed and selling where it rose; when the divergence
-ends the opportunity closes, and its life is one history row. Both legs' depth reaches the
-engine meanwhile, and the opportunity walked through it pays."""
+ends the opportunity closes, and its life is one history row. Once open, the engine asks the
+feeds for both legs' depth, which reaches it meanwhile, and the opportunity walked through it pays."""
 
 from __future__ import annotations
 
@@ -44,12 +44,14 @@ async def test_an_injected_divergence_opens_and_closes_one_opportunity(settings)
         tasks = [asyncio.create_task(worker.run()), asyncio.create_task(engine.receive_forever())]
         try:
             async with asyncio.timeout(30):
-                while len(engine.book.latest.get("ETH/USDT:USDT", {})) < 2 or len(engine.depth.latest) < 2:
+                while len(engine.book.latest.get("ETH/USDT:USDT", {})) < 2:
                     await simulator.market.next_step()
-                simulator.market.inject_divergence("bybit", "ETH", bps=60, steps=30)
+                assert not engine.depth.latest  # nothing open or near: no book streamed
+                simulator.market.inject_divergence("bybit", "ETH", bps=60, steps=60)
                 kind, opened = await events.get()
                 assert kind == "opened"
-                # The depth connections' books of the diverged step may come a step after the quotes.
+                await engine.demand_depth(now_ms())
+                assert engine.depth_wanted == {"binance": ["ETH/USDT:USDT"], "bybit": ["ETH/USDT:USDT"]}
                 while (fill := engine.depth.fill_for(opened, engine.tracker, now_ms())) is None or not fill.size_base:
                     await simulator.market.next_step()
                 assert fill.profit_quote > 0

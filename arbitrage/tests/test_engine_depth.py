@@ -87,3 +87,14 @@ async def test_an_open_opportunity_goes_out_again_when_only_a_book_moves(engine)
     assert read_open_opportunities()[0]["depth"]["profit_quote"] == "1.69860000"
     send_depth(engine, depth("okx", BIDS, ASKS))  # a book of no open opportunity's leg
     assert engine.pending_opportunities == {}
+
+
+async def test_a_book_move_beyond_the_walk_sends_nothing_again(engine):
+    send_depth(engine, depth("binance", [(D("99.9"), D("1"))], ASKS), depth("bybit", BIDS, [(D("101.1"), D("1"))]))
+    await engine.fan_out()
+    # Binance's bids change, but the buy leg walks only its asks: the walk is the same.
+    send_depth(engine, depth("binance", [(D("99.8"), D("3"))], ASKS))
+    assert engine.pending_opportunities == {}
+    # A deeper ask level the walk does reach changes the fill: out again.
+    send_depth(engine, depth("binance", [(D("99.8"), D("3"))], [(D("100"), D("1")), (D("100.1"), D("2"))]))
+    assert list(engine.pending_opportunities) == [read_open_opportunities()[0]["id"]]

@@ -84,6 +84,9 @@ class Connector:
     # subscribed on demand, while an instrument has an open or near opportunity, and dropped
     # with `depth_unsubscribe_messages` on the same connection. False: not covered yet.
     has_depth: ClassVar[bool] = False
+    # Changes to a depth connection's subscriptions are sent at most this often: exchanges cap
+    # subscription requests per connection (Binance 10 messages/s, OKX 480 an hour).
+    depth_resubscribe_gap_s: ClassVar[float] = 1.0
 
     def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError

@@ -68,10 +68,12 @@ async def start_session():
         *,
         watched: Iterable[str] | None = None,
         heartbeat_interval_s: float | None = None,
+        want_depth: bool = True,
         **options,
     ) -> tuple[ExchangeSession, Collector]:
         """`watched`: the symbols to subscribe (default: every BTC and ETH instrument listed);
-        `heartbeat_interval_s` replaces the connector's, for tests that scale time down."""
+        `heartbeat_interval_s` replaces the connector's, for tests that scale time down;
+        a depth session (`on_depth`) wants every book at once unless `want_depth` is False."""
         if exchange_id is None:
             [exchange_id] = sim.exchange_ids
         endpoints = sim.endpoints[exchange_id]
@@ -88,6 +90,8 @@ async def start_session():
         session = session_class(exchange_id, instruments, collector, endpoints=endpoints, **{**defaults, **options})
         if heartbeat_interval_s is not None:
             session.heartbeat_interval_s = heartbeat_interval_s  # read when each connection opens
+        if options.get("on_depth") is not None and want_depth:
+            session.want_depth(instruments)  # as the engine would ask for them all
         tasks.append(asyncio.create_task(session.run()))
         return session, collector
 
