@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from feeds.exchanges import FrameError, get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.tests.frames import binance as binance_frames
 from feeds.tests.frames import bybit as bybit_frames
+from feeds.tests.frames import okx as okx_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 
 BINANCE = {i.symbol: i for i in parse_instruments("binance", binance_frames.EXCHANGE_INFO)}
@@ -84,7 +85,8 @@ INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT}
 ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1e400", '"1e-30"', "{}"]
 
 
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit"])
+# Exchanges further down register their frames here too (the lists are read when the test runs).
+@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx"])
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
@@ -110,3 +112,62 @@ def _assert_in_bounds(records: list) -> None:
     for record in records:
         for price, size in record.bids + record.asks:
             assert MIN_PRICE <= price < MAX_PRICE and 0 < size < MAX_SIZE, record
+
+
+# --- OKX: books5, the top 5 levels whole in every frame -----------------------------------------
+
+OKX = {i.symbol: i for i in parse_instruments("okx", okx_frames.INSTRUMENTS)}
+DEPTH_FRAMES["okx"] = [okx_frames.BOOKS5, okx_frames.INVERSE_BOOKS5, okx_frames.ERROR_UNKNOWN_INSTRUMENT]
+INSTRUMENTS["okx"] = OKX
+
+
+def test_okx_books5_becomes_five_levels_a_side_in_base_units():
+    [depth] = parse_depth("okx", okx_frames.BOOKS5, OKX, recv_ns=3)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("okx", "BTC-USDT-SWAP", "BTC/USDT:USDT")
+    # 0.01 BTC a contract (ctVal); an empty level is left out.
+    assert depth.asks == [
+        (D("43250.2"), D("4.15")),
+        (D("43250.3"), D("0.535")),
+        (D("43251"), D("0.72")),
+        (D("43252.5"), D("0.70")),
+    ]
+    assert depth.bids == [
+        (D("43250.1"), D("2.565")),
+        (D("43250"), D("0.57")),
+        (D("43249.9"), D("0.69")),
+        (D("43249"), D("0.71")),
+        (D("43248.2"), D("0.65")),
+    ]
+    assert (depth.ts_ms, depth.recv_ns) == (1700000000123, 3)
+
+
+def test_okx_inverse_books5_sizes_are_face_value_over_price():
+    [depth] = parse_depth("okx", okx_frames.INVERSE_BOOKS5, OKX)
+    assert depth.instrument == "BTC/USD:BTC"
+    assert depth.bids == [(D("40000"), D("0.02")), (D("39999.5"), D(200) / D("39999.5"))]
+    assert depth.asks == [(D("40000.5"), D(300) / D("40000.5")), (D("40001"), D(400) / D("40001"))]
+
+
+def test_okx_depth_subscribes_and_drops_books5_and_ignores_acks():
+    okx = get_connector("okx")
+    assert okx.depth_subscribe_messages(["BTC-USDT-SWAP"]) == [okx_frames.BOOKS5_SUBSCRIBE]
+    assert okx.depth_unsubscribe_messages(["BTC-USDT-SWAP"]) == [okx_frames.BOOKS5_UNSUBSCRIBE]
+    for control in (okx_frames.BOOKS5_SUBSCRIBE_ACK, okx_frames.BOOKS5_UNSUBSCRIBE_ACK, okx_frames.PONG):
+        assert parse_depth("okx", control, OKX, {}) == []
+    state: dict = {}
+    assert parse_depth("okx", okx_frames.BOOKS5.replace("BTC-USDT-SWAP", "NOPE-USDT-SWAP"), OKX, state) == []
+    assert state["unknown_symbols"] == 1
+    with pytest.raises(FrameError, match="okx error 60018"):
+        parse_depth("okx", okx_frames.ERROR_UNKNOWN_INSTRUMENT, OKX)
+    with pytest.raises(FrameError, match="okx"):
+        parse_depth("okx", okx_frames.BOOKS5.replace('"43250.3"', '"-1"'), OKX)
+    with pytest.raises(FrameError):
+        parse_depth("okx", okx_frames.BOOKS5[:90], OKX)
+    with pytest.raises(FrameError, match="bbo-tbt"):
+        parse_depth("okx", okx_frames.BBO, OKX)  # a quote frame on a depth connection
+
+
+def test_okx_upgrade_notice_on_a_depth_connection_asks_for_a_reconnect():
+    state: dict = {}
+    assert parse_depth("okx", okx_frames.SERVICE_UPGRADE_NOTICE, OKX, state) == []
+    assert "reconnect_requested" in state

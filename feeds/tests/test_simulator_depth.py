@@ -1,8 +1,11 @@
-"""The simulated Binance and Bybit serve their depth streams in the exchanges' formats, with the
-same top of book as their quote streams, and a depth session hands on depth records from both."""
+"""The simulated exchanges serve their depth streams in the exchanges' formats, with the same top
+of book as their quote streams, stop one when it is unsubscribed, and a depth session hands on
+depth records from each."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
 import aiohttp
@@ -12,10 +15,18 @@ from feeds.exchanges import parse_depth, parse_frame, parse_instruments
 from feeds.simulator.server import Simulator
 from feeds.tests.conftest import Collector
 
+# The exchanges whose simulators serve depth, and the symbol and levels a side of their BTC/USDT perpetual.
+DEPTH_SESSIONS = {
+    "binance": ("BTCUSDT", 10),
+    "bybit": ("BTCUSDT", 10),
+    "okx": ("BTC-USDT-SWAP", 5),
+}
+DEPTH_EXCHANGES = list(DEPTH_SESSIONS)
+
 
 @pytest.fixture
 async def sim():
-    async with Simulator(["binance", "bybit"], step_interval_s=0.02, seed=5) as simulator:
+    async with Simulator(DEPTH_EXCHANGES, step_interval_s=0.02, seed=5) as simulator:
         yield simulator
 
 
@@ -67,16 +78,17 @@ async def test_bybit_serves_orderbook50_as_snapshot_then_deltas_whose_top_is_ord
     assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
 
 
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit"])
+@pytest.mark.parametrize("exchange_id", DEPTH_EXCHANGES)
 async def test_a_depth_session_hands_on_depth_records(sim, start_session, exchange_id):
+    symbol, levels = DEPTH_SESSIONS[exchange_id]
     depths = Collector()
-    session, quotes = await start_session(sim, exchange_id, watched=["BTCUSDT"], on_depth=depths)
+    session, quotes = await start_session(sim, exchange_id, watched=[symbol], on_depth=depths)
     depth = await depths.next()
     assert (depth.exchange, depth.instrument, len(depth.bids), len(depth.asks)) == (
         exchange_id,
         "BTC/USDT:USDT",
-        10,
-        10,
+        levels,
+        levels,
     )
     assert quotes.count == 0  # a depth connection carries no quotes
     assert session.status.frame_errors == 0
@@ -91,3 +103,66 @@ def test_a_coin_worth_few_ticks_has_no_bid_at_or_below_zero():
     bids, asks = market.depth("bybit", "TINY", 50)
     assert len(asks) == 50 and 0 < len(bids) < 50
     assert all(price > 0 for price, _ in bids)
+
+
+async def _frames_until(ws: aiohttp.ClientWebSocketResponse, done, timeout_s: float = 5.0) -> list:
+    """Text frames (decoded JSON) received until `done(frame)` holds for one; that one last."""
+    frames = []
+    async with asyncio.timeout(timeout_s):
+        while True:
+            frames.append(json.loads((await ws.receive()).data))
+            if done(frames[-1]):
+                return frames
+
+
+async def _no_frame_within(ws: aiohttp.ClientWebSocketResponse, unwanted, steps_s: float) -> list:
+    """Frames received for `steps_s` seconds; the test asserts none is `unwanted`."""
+    frames = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(steps_s):
+            while True:
+                frames.append(json.loads((await ws.receive()).data))
+    return [frame for frame in frames if unwanted(frame)]
+
+
+# --- OKX: books5 -------------------------------------------------------------------------------
+
+
+def _okx_channel(frame: dict) -> str | None:
+    return frame.get("arg", {}).get("channel") if "data" in frame else None
+
+
+async def test_okx_serves_books5_whose_top_is_bbo_tbt(sim):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "okx", "/api/v5/public/instruments?instType=SWAP")
+        ws = await http.ws_connect(sim.endpoints["okx"].ws_url)
+        args = [{"channel": channel, "instId": "BTC-USDT-SWAP"} for channel in ("bbo-tbt", "books5")]
+        await ws.send_str(json.dumps({"id": "1", "op": "subscribe", "args": args}))
+        acks = await _frames_until(ws, lambda frame: frame.get("arg", {}).get("channel") == "books5")
+        assert {"id": "1", "event": "subscribe", "arg": args[0], "connId": acks[0]["connId"]} in acks
+        # Each market step sends bbo-tbt, then books5, of the same book.
+        while True:
+            first = (await ws.receive(timeout=5)).data
+            if _okx_channel(json.loads(first)) == "bbo-tbt":
+                break
+        [quote] = parse_frame("okx", first, instruments)
+        [depth] = parse_depth("okx", (await ws.receive(timeout=5)).data, instruments)
+        await ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (5, 5)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert [p for p, _ in depth.asks] == sorted(p for p, _ in depth.asks)
+
+
+async def test_okx_unsubscribed_books5_stops_while_bbo_tbt_goes_on(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["okx"].ws_url)
+        args = [{"channel": channel, "instId": "BTC-USDT-SWAP"} for channel in ("bbo-tbt", "books5")]
+        await ws.send_str(json.dumps({"id": "1", "op": "subscribe", "args": args}))
+        await _frames_until(ws, lambda frame: _okx_channel(frame) == "books5")
+        await ws.send_str(json.dumps({"id": "2", "op": "unsubscribe", "args": [args[1]]}))
+        ack = (await _frames_until(ws, lambda frame: frame.get("event") == "unsubscribe"))[-1]
+        assert ack == {"id": "2", "event": "unsubscribe", "arg": args[1], "connId": ack["connId"]}
+        late = await _no_frame_within(ws, lambda frame: _okx_channel(frame) == "books5", 0.2)
+        await _frames_until(ws, lambda frame: _okx_channel(frame) == "bbo-tbt")
+        await ws.close()
+    assert late == []
