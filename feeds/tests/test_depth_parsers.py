@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from feeds.exchanges import FrameError, get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.tests.frames import binance as binance_frames
+from feeds.tests.frames import bitget as bitget_frames
 from feeds.tests.frames import bybit as bybit_frames
 from feeds.tests.frames import okx as okx_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
@@ -86,7 +87,7 @@ ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1
 
 
 # Exchanges further down register their frames here too (the lists are read when the test runs).
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx"])
+@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx", "bitget"])
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
@@ -171,3 +172,46 @@ def test_okx_upgrade_notice_on_a_depth_connection_asks_for_a_reconnect():
     state: dict = {}
     assert parse_depth("okx", okx_frames.SERVICE_UPGRADE_NOTICE, OKX, state) == []
     assert "reconnect_requested" in state
+
+
+# --- Bitget: books15, the top 15 levels whole in every push -------------------------------------
+
+BITGET = {
+    i.symbol: i
+    for body in (bitget_frames.CONTRACTS_USDT, bitget_frames.CONTRACTS_COIN)
+    for i in parse_instruments("bitget", body)
+}
+DEPTH_FRAMES["bitget"] = [bitget_frames.BOOKS15, bitget_frames.INVERSE_BOOKS15, bitget_frames.ERROR]
+INSTRUMENTS["bitget"] = BITGET
+
+
+def test_bitget_books15_becomes_levels_in_the_base_coin():
+    [depth] = parse_depth("bitget", bitget_frames.BOOKS15, BITGET, recv_ns=4)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("bitget", "BTCUSDT", "BTC/USDT:USDT")
+    assert depth.asks == [(D("43250.2"), D("8.760")), (D("43250.5"), D("0.400")), (D("43251.0"), D("1.250"))]
+    assert depth.bids == [(D("43250.1"), D("2.710")), (D("43249.0"), D("3.5"))]  # the empty level left out
+    assert (depth.ts_ms, depth.recv_ns) == (1700000000716, 4)
+
+
+def test_bitget_coin_margined_books15_sizes_stay_in_coins():
+    [depth] = parse_depth("bitget", bitget_frames.INVERSE_BOOKS15, BITGET, {})
+    assert depth.instrument == "BTC/USD:BTC"
+    assert depth.asks == [(D("50000.5"), D("0.125")), (D("50001.0"), D("2"))]
+    assert depth.bids == [(D("50000.0"), D("1.5"))]
+
+
+def test_bitget_depth_subscribes_and_drops_books15_per_product_type_and_ignores_acks():
+    bitget = get_connector("bitget")
+    assert bitget.depth_subscribe_messages(["BTCUSDT", "BTCUSD"]) == [bitget_frames.BOOKS15_SUBSCRIBE]
+    assert bitget.depth_unsubscribe_messages(["BTCUSDT"]) == [bitget_frames.BOOKS15_UNSUBSCRIBE]
+    for control in (bitget_frames.BOOKS15_UNSUBSCRIBE_ACK, bitget_frames.PONG):
+        assert parse_depth("bitget", control, BITGET, {}) == []
+    state: dict = {}
+    assert parse_depth("bitget", bitget_frames.BOOKS15.replace("BTCUSDT", "NOPEUSDT"), BITGET, state) == []
+    assert state["unknown_symbols"] == 1
+    with pytest.raises(FrameError, match="bitget error 30001"):
+        parse_depth("bitget", bitget_frames.ERROR, BITGET)
+    with pytest.raises(FrameError, match="bitget"):
+        parse_depth("bitget", bitget_frames.BOOKS15.replace('"0.400"', '"NaN"'), BITGET)
+    with pytest.raises(FrameError, match="books1"):
+        parse_depth("bitget", bitget_frames.BOOKS1, BITGET)  # a quote frame on a depth connection

@@ -20,6 +20,7 @@ DEPTH_SESSIONS = {
     "binance": ("BTCUSDT", 10),
     "bybit": ("BTCUSDT", 10),
     "okx": ("BTC-USDT-SWAP", 5),
+    "bitget": ("BTCUSDT", 10),
 }
 DEPTH_EXCHANGES = list(DEPTH_SESSIONS)
 
@@ -164,5 +165,52 @@ async def test_okx_unsubscribed_books5_stops_while_bbo_tbt_goes_on(sim):
         assert ack == {"id": "2", "event": "unsubscribe", "arg": args[1], "connId": ack["connId"]}
         late = await _no_frame_within(ws, lambda frame: _okx_channel(frame) == "books5", 0.2)
         await _frames_until(ws, lambda frame: _okx_channel(frame) == "bbo-tbt")
+        await ws.close()
+    assert late == []
+
+
+# --- Bitget: books15 -----------------------------------------------------------------------------
+
+
+def _bitget_channel(frame: dict) -> str | None:
+    return frame["arg"]["channel"] if "data" in frame else None
+
+
+async def test_bitget_serves_books15_whose_top_is_books1(sim):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "bitget", "/api/v2/mix/market/contracts?productType=USDT-FUTURES")
+        ws = await http.ws_connect(sim.endpoints["bitget"].ws_url)
+        args = [
+            {"instType": "USDT-FUTURES", "channel": channel, "instId": "BTCUSDT"} for channel in ("books1", "books15")
+        ]
+        await ws.send_str(json.dumps({"op": "subscribe", "args": args}))
+        acks = [json.loads((await ws.receive(timeout=5)).data) for _ in args]
+        assert acks == [{"event": "subscribe", "arg": arg} for arg in args]
+        # Each market step sends books1, then books15, of the same book.
+        while True:
+            first = (await ws.receive(timeout=5)).data
+            if _bitget_channel(json.loads(first)) == "books1":
+                break
+        [quote] = parse_frame("bitget", first, instruments)
+        [depth] = parse_depth("bitget", (await ws.receive(timeout=5)).data, instruments)
+        await ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)  # fifteen sent, the best ten kept
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert [p for p, _ in depth.bids] == sorted((p for p, _ in depth.bids), reverse=True)
+
+
+async def test_bitget_unsubscribed_books15_stops_while_books1_goes_on(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["bitget"].ws_url)
+        args = [
+            {"instType": "USDT-FUTURES", "channel": channel, "instId": "BTCUSDT"} for channel in ("books1", "books15")
+        ]
+        await ws.send_str(json.dumps({"op": "subscribe", "args": args}))
+        await _frames_until(ws, lambda frame: _bitget_channel(frame) == "books15")
+        await ws.send_str(json.dumps({"op": "unsubscribe", "args": [args[1]]}))
+        ack = (await _frames_until(ws, lambda frame: frame.get("event") == "unsubscribe"))[-1]
+        assert ack == {"event": "unsubscribe", "arg": args[1]}
+        late = await _no_frame_within(ws, lambda frame: _bitget_channel(frame) == "books15", 0.2)
+        await _frames_until(ws, lambda frame: _bitget_channel(frame) == "books1")
         await ws.close()
     assert late == []
