@@ -16,6 +16,7 @@ from feeds.exchanges import FrameError, get_connector, parse_depth, parse_frame,
 from feeds.tests.frames import binance as binance_frames
 from feeds.tests.frames import bitget as bitget_frames
 from feeds.tests.frames import bybit as bybit_frames
+from feeds.tests.frames import gateio as gateio_frames
 from feeds.tests.frames import okx as okx_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 
@@ -87,7 +88,7 @@ ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1
 
 
 # Exchanges further down register their frames here too (the lists are read when the test runs).
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx", "bitget"])
+@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx", "bitget", "gateio"])
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
@@ -215,3 +216,45 @@ def test_bitget_depth_subscribes_and_drops_books15_per_product_type_and_ignores_
         parse_depth("bitget", bitget_frames.BOOKS15.replace('"0.400"', '"NaN"'), BITGET)
     with pytest.raises(FrameError, match="books1"):
         parse_depth("bitget", bitget_frames.BOOKS1, BITGET)  # a quote frame on a depth connection
+
+
+# --- Gate.io: futures.order_book, the top 10 levels whole in every `all` frame ------------------
+
+GATEIO = {i.symbol: i for i in parse_instruments("gateio", gateio_frames.CONTRACTS)}
+DEPTH_FRAMES["gateio"] = [gateio_frames.ORDER_BOOK_ALL, gateio_frames.ORDER_BOOK_ALL_INT_SIZES, gateio_frames.ERROR]
+INSTRUMENTS["gateio"] = GATEIO
+
+
+def test_gateio_order_book_becomes_levels_in_base_units():
+    [depth] = parse_depth("gateio", gateio_frames.ORDER_BOOK_ALL, GATEIO, recv_ns=5)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("gateio", "BTC_USDT", "BTC/USDT:USDT")
+    # 0.0001 BTC a contract (quanto_multiplier); the empty level left out.
+    assert depth.asks == [(D("43250.2"), D("4.7061")), (D("43250.3"), D("0.12"))]
+    assert depth.bids == [(D("43250.1"), D("3.7")), (D("43249.5"), D("0.2245"))]
+    assert (depth.ts_ms, depth.recv_ns) == (1700000000223, 5)
+    [sol] = parse_depth("gateio", gateio_frames.ORDER_BOOK_ALL_INT_SIZES, GATEIO)
+    assert (sol.bids, sol.asks) == ([(D("95"), D("7"))], [(D("95.001"), D("12"))])
+
+
+def test_gateio_depth_subscribes_one_contract_a_request_and_ignores_the_rest():
+    gateio = get_connector("gateio")
+    [subscribe] = gateio.depth_subscribe_messages(["BTC_USDT"])
+    assert json.loads(subscribe) == {
+        **json.loads(gateio_frames.ORDER_BOOK_SUBSCRIBE),
+        "time": json.loads(subscribe)["time"],
+    }
+    unsubscribe = [json.loads(m) for m in gateio.depth_unsubscribe_messages(["BTC_USDT", "SOL_USDT"])]
+    assert [(m["event"], m["payload"]) for m in unsubscribe] == [
+        ("unsubscribe", ["BTC_USDT", "10", "0"]),
+        ("unsubscribe", ["SOL_USDT", "10", "0"]),
+    ]
+    for control in (gateio_frames.ORDER_BOOK_UNSUBSCRIBE_ACK, gateio_frames.ORDER_BOOK_UPDATE, gateio_frames.PONG):
+        assert parse_depth("gateio", control, GATEIO, {}) == []
+    assert parse_depth("gateio", gateio_frames.BOOK_TICKER, GATEIO, {}) == []  # never from a quote frame
+    state: dict = {}
+    assert parse_depth("gateio", gateio_frames.ORDER_BOOK_ALL.replace("BTC_USDT", "NOPE_USDT"), GATEIO, state) == []
+    assert state["unknown_symbols"] == 1
+    with pytest.raises(FrameError, match=r"gateio error 2 on futures\.order_book subscribe"):
+        parse_depth("gateio", gateio_frames.ORDER_BOOK_ERROR, GATEIO)
+    with pytest.raises(FrameError, match="gateio"):
+        parse_depth("gateio", gateio_frames.ORDER_BOOK_ALL.replace('"s":"1200"', '"s":"-3"'), GATEIO)

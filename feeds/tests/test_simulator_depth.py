@@ -21,6 +21,7 @@ DEPTH_SESSIONS = {
     "bybit": ("BTCUSDT", 10),
     "okx": ("BTC-USDT-SWAP", 5),
     "bitget": ("BTCUSDT", 10),
+    "gateio": ("BTC_USDT", 10),
 }
 DEPTH_EXCHANGES = list(DEPTH_SESSIONS)
 
@@ -212,5 +213,54 @@ async def test_bitget_unsubscribed_books15_stops_while_books1_goes_on(sim):
         assert ack == {"event": "unsubscribe", "arg": args[1]}
         late = await _no_frame_within(ws, lambda frame: _bitget_channel(frame) == "books15", 0.2)
         await _frames_until(ws, lambda frame: _bitget_channel(frame) == "books1")
+        await ws.close()
+    assert late == []
+
+
+# --- Gate.io: futures.order_book -----------------------------------------------------------------
+
+
+def _gateio_request(channel: str, event: str, payload: list, request_id: int) -> str:
+    return json.dumps({"time": 1700000000, "id": request_id, "channel": channel, "event": event, "payload": payload})
+
+
+async def test_gateio_serves_order_book_whose_top_is_the_book_ticker(sim):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "gateio", "/api/v4/futures/usdt/contracts")
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url, headers={"X-Gate-Size-Decimal": "1"})
+        await ws.send_str(_gateio_request("futures.book_ticker", "subscribe", ["BTC_USDT"], 1))
+        await ws.send_str(_gateio_request("futures.order_book", "subscribe", ["BTC_USDT", "10", "0"], 2))
+        ack = (await _frames_until(ws, lambda frame: frame.get("id") == 2))[-1]
+        assert (ack["channel"], ack["event"], ack["result"]) == (
+            "futures.order_book",
+            "subscribe",
+            {"status": "success"},
+        )
+        # Each market step sends the book ticker, then the order book, of the same book.
+        while True:
+            first = (await ws.receive(timeout=5)).data
+            if json.loads(first)["channel"] == "futures.book_ticker":
+                break
+        [quote] = parse_frame("gateio", first, instruments)
+        [depth] = parse_depth("gateio", (await ws.receive(timeout=5)).data, instruments)
+        await ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+
+
+async def test_gateio_unsubscribed_order_book_stops_while_the_book_ticker_goes_on(sim):
+    def order_book(frame: dict) -> bool:
+        return frame["channel"] == "futures.order_book" and frame["event"] == "all"
+
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url)
+        await ws.send_str(_gateio_request("futures.book_ticker", "subscribe", ["BTC_USDT"], 1))
+        await ws.send_str(_gateio_request("futures.order_book", "subscribe", ["BTC_USDT", "10", "0"], 2))
+        await _frames_until(ws, order_book)
+        await ws.send_str(_gateio_request("futures.order_book", "unsubscribe", ["BTC_USDT", "10", "0"], 3))
+        ack = (await _frames_until(ws, lambda frame: frame.get("id") == 3))[-1]
+        assert (ack["event"], ack["result"]) == ("unsubscribe", {"status": "success"})
+        late = await _no_frame_within(ws, order_book, 0.2)
+        await _frames_until(ws, lambda frame: frame["channel"] == "futures.book_ticker")
         await ws.close()
     assert late == []
