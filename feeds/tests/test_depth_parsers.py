@@ -17,6 +17,7 @@ from feeds.tests.frames import binance as binance_frames
 from feeds.tests.frames import bitget as bitget_frames
 from feeds.tests.frames import bybit as bybit_frames
 from feeds.tests.frames import gateio as gateio_frames
+from feeds.tests.frames import kucoin as kucoin_frames
 from feeds.tests.frames import okx as okx_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 
@@ -88,7 +89,7 @@ ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1
 
 
 # Exchanges further down register their frames here too (the lists are read when the test runs).
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx", "bitget", "gateio"])
+@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx", "bitget", "gateio", "kucoin"])
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
@@ -258,3 +259,54 @@ def test_gateio_depth_subscribes_one_contract_a_request_and_ignores_the_rest():
         parse_depth("gateio", gateio_frames.ORDER_BOOK_ERROR, GATEIO)
     with pytest.raises(FrameError, match="gateio"):
         parse_depth("gateio", gateio_frames.ORDER_BOOK_ALL.replace('"s":"1200"', '"s":"-3"'), GATEIO)
+
+
+# --- KuCoin: /contractMarket/level2Depth50, the best 50 levels whole in every push ---------------
+
+KUCOIN = {i.symbol: i for i in parse_instruments("kucoin", kucoin_frames.CONTRACTS_ACTIVE)}
+DEPTH_FRAMES["kucoin"] = [kucoin_frames.LEVEL2_DEPTH50, kucoin_frames.LEVEL2_DEPTH50_INVERSE, kucoin_frames.ERROR_TOPIC]
+INSTRUMENTS["kucoin"] = KUCOIN
+
+
+def test_kucoin_level2_depth50_becomes_levels_in_base_units():
+    [depth] = parse_depth("kucoin", kucoin_frames.LEVEL2_DEPTH50, KUCOIN, recv_ns=6)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("kucoin", "XBTUSDTM", "BTC/USDT:USDT")
+    # 0.001 BTC a lot (multiplier); the empty level left out.
+    assert depth.bids == [(D("89778.6"), D("1.534")), (D("89778.2"), D("0.054"))]
+    assert depth.asks == [(D("89778.7"), D("0.854")), (D("89779.2"), D("0.004")), (D("89780"), D("0.120"))]
+    assert (depth.ts_ms, depth.recv_ns) == (1731680249701, 6)
+
+
+def test_kucoin_inverse_depth_sizes_are_usd_over_price():
+    [depth] = parse_depth("kucoin", kucoin_frames.LEVEL2_DEPTH50_INVERSE, KUCOIN)
+    assert depth.instrument == "BTC/USD:BTC"
+    assert depth.bids == [(D("86000"), D("1"))]
+    assert depth.asks == [(D("86000.5"), D(43000) / D("86000.5")), (D("86001"), D("10"))]
+
+
+def test_kucoin_keeps_the_best_ten_of_fifty():
+    frame = json.loads(kucoin_frames.LEVEL2_DEPTH50)
+    frame["data"]["bids"] = [[str(89000 - n), 1] for n in range(50)]
+    frame["data"]["asks"] = [[str(89001 + n), 1] for n in range(50)]
+    [depth] = parse_depth("kucoin", json.dumps(frame), KUCOIN)
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert (depth.bids[-1][0], depth.asks[-1][0]) == (D("88991"), D("89010"))
+
+
+def test_kucoin_depth_subscribes_a_topic_per_symbol_and_ignores_control_frames():
+    kucoin = get_connector("kucoin")
+    assert kucoin.depth_subscribe_messages(["XBTUSDTM"]) == [kucoin_frames.LEVEL2_DEPTH50_SUBSCRIBE]
+    assert kucoin.depth_unsubscribe_messages(["XBTUSDTM"]) == [kucoin_frames.LEVEL2_DEPTH50_UNSUBSCRIBE]
+    assert len(kucoin.depth_subscribe_messages(["XBTUSDTM", "XBTUSDM"])) == 2
+    for control in (kucoin_frames.WELCOME, kucoin_frames.ACK, kucoin_frames.PONG):
+        assert parse_depth("kucoin", control, KUCOIN, {}) == []
+    state: dict = {}
+    unknown = kucoin_frames.LEVEL2_DEPTH50.replace("level2Depth50:XBTUSDTM", "level2Depth50:NOPEUSDTM")
+    assert parse_depth("kucoin", unknown, KUCOIN, state) == []
+    assert state["unknown_symbols"] == 1
+    with pytest.raises(FrameError, match="kucoin error 404"):
+        parse_depth("kucoin", kucoin_frames.ERROR_TOPIC, KUCOIN)
+    with pytest.raises(FrameError, match="kucoin"):
+        parse_depth("kucoin", kucoin_frames.LEVEL2_DEPTH50.replace("1534", "1.5e999"), KUCOIN)
+    with pytest.raises(FrameError, match="tickerV2"):
+        parse_depth("kucoin", kucoin_frames.TICKER_V2, KUCOIN)  # a quote frame on a depth connection

@@ -22,6 +22,7 @@ DEPTH_SESSIONS = {
     "okx": ("BTC-USDT-SWAP", 5),
     "bitget": ("BTCUSDT", 10),
     "gateio": ("BTC_USDT", 10),
+    "kucoin": ("XBTUSDTM", 10),
 }
 DEPTH_EXCHANGES = list(DEPTH_SESSIONS)
 
@@ -262,5 +263,60 @@ async def test_gateio_unsubscribed_order_book_stops_while_the_book_ticker_goes_o
         assert (ack["event"], ack["result"]) == ("unsubscribe", {"status": "success"})
         late = await _no_frame_within(ws, order_book, 0.2)
         await _frames_until(ws, lambda frame: frame["channel"] == "futures.book_ticker")
+        await ws.close()
+    assert late == []
+
+
+# --- KuCoin: /contractMarket/level2Depth50 -------------------------------------------------------
+
+
+async def _kucoin_connect(http: aiohttp.ClientSession, sim: Simulator) -> aiohttp.ClientWebSocketResponse:
+    async with http.post(sim.endpoints["kucoin"].rest_url + "/api/v1/bullet-public") as response:
+        body = await response.json()
+    endpoint = body["data"]["instanceServers"][0]["endpoint"]
+    ws = await http.ws_connect(f"{endpoint}?token={body['data']['token']}&connectId=depth-1")
+    assert json.loads((await ws.receive(timeout=5)).data) == {"id": "depth-1", "type": "welcome"}
+    return ws
+
+
+def _kucoin_request(kind: str, topic: str, request_id: str) -> str:
+    return json.dumps({"id": request_id, "type": kind, "topic": topic, "privateChannel": False, "response": True})
+
+
+def _kucoin_subject(frame: dict) -> str | None:
+    return frame.get("subject") if frame["type"] == "message" else None
+
+
+@pytest.mark.parametrize("symbol", ["XBTUSDTM", "XBTUSDM"])  # a linear contract and an inverse one
+async def test_kucoin_serves_level2_depth50_whose_top_is_ticker_v2(sim, symbol):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "kucoin", "/api/v1/contracts/active")
+        ws = await _kucoin_connect(http, sim)
+        await ws.send_str(_kucoin_request("subscribe", f"/contractMarket/tickerV2:{symbol}", "1"))
+        await ws.send_str(_kucoin_request("subscribe", f"/contractMarket/level2Depth50:{symbol}", "2"))
+        await _frames_until(ws, lambda frame: frame == {"id": "2", "type": "ack"})
+        # Each market step sends the ticker, then the depth, of the same book.
+        while True:
+            first = (await ws.receive(timeout=5)).data
+            if _kucoin_subject(json.loads(first)) == "tickerV2":
+                break
+        [quote] = parse_frame("kucoin", first, instruments)
+        [depth] = parse_depth("kucoin", (await ws.receive(timeout=5)).data, instruments)
+        await ws.close()
+    assert (depth.symbol, len(depth.bids), len(depth.asks)) == (symbol, 10, 10)  # fifty sent, ten kept
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+
+
+async def test_kucoin_unsubscribed_depth_stops_while_the_ticker_goes_on(sim):
+    depth_topic = "/contractMarket/level2Depth50:XBTUSDTM"
+    async with aiohttp.ClientSession() as http:
+        ws = await _kucoin_connect(http, sim)
+        await ws.send_str(_kucoin_request("subscribe", "/contractMarket/tickerV2:XBTUSDTM", "1"))
+        await ws.send_str(_kucoin_request("subscribe", depth_topic, "2"))
+        await _frames_until(ws, lambda frame: _kucoin_subject(frame) == "level2")
+        await ws.send_str(_kucoin_request("unsubscribe", depth_topic, "3"))
+        await _frames_until(ws, lambda frame: frame == {"id": "3", "type": "ack"})
+        late = await _no_frame_within(ws, lambda frame: _kucoin_subject(frame) == "level2", 0.2)
+        await _frames_until(ws, lambda frame: _kucoin_subject(frame) == "tickerV2")
         await ws.close()
     assert late == []
