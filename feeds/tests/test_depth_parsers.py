@@ -18,6 +18,7 @@ from feeds.tests.frames import bitget as bitget_frames
 from feeds.tests.frames import bybit as bybit_frames
 from feeds.tests.frames import gateio as gateio_frames
 from feeds.tests.frames import kucoin as kucoin_frames
+from feeds.tests.frames import mexc as mexc_frames
 from feeds.tests.frames import okx as okx_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 
@@ -89,7 +90,7 @@ ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1
 
 
 # Exchanges further down register their frames here too (the lists are read when the test runs).
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx", "bitget", "gateio", "kucoin"])
+@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx", "bitget", "gateio", "kucoin", "mexc"])
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
@@ -310,3 +311,52 @@ def test_kucoin_depth_subscribes_a_topic_per_symbol_and_ignores_control_frames()
         parse_depth("kucoin", kucoin_frames.LEVEL2_DEPTH50.replace("1534", "1.5e999"), KUCOIN)
     with pytest.raises(FrameError, match="tickerV2"):
         parse_depth("kucoin", kucoin_frames.TICKER_V2, KUCOIN)  # a quote frame on a depth connection
+
+
+# --- MEXC: sub.depth.full at limit 10, on depth connections of their own ------------------------
+
+MEXC = {i.symbol: i for i in parse_instruments("mexc", mexc_frames.CONTRACT_DETAIL)}
+DEPTH_FRAMES["mexc"] = [mexc_frames.DEPTH_FULL, mexc_frames.INVERSE_DEPTH, mexc_frames.REFUSED_ACK]
+INSTRUMENTS["mexc"] = MEXC
+
+
+def test_mexc_full_depth_becomes_levels_in_base_units():
+    [depth] = parse_depth("mexc", mexc_frames.DEPTH_FULL, MEXC, recv_ns=8)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("mexc", "BTC_USDT", "BTC/USDT:USDT")
+    # 0.0001 BTC a contract (contractSize); the order count is not a size.
+    assert depth.asks[:2] == [(D("43250.2"), D("0.3446")), (D("43250.3"), D("0.1239"))]
+    assert depth.bids == [
+        (D("43250.1"), D("3.1288")),
+        (D("43250"), D("0.0512")),
+        (D("43249.9"), D("0.0008")),
+        (D("43249.8"), D("0.0002")),
+        (D("43249.7"), D("0.0001")),
+    ]
+    assert (depth.ts_ms, depth.recv_ns) == (1700000000009, 8)
+
+
+def test_mexc_depth_prices_in_exponent_form_and_inverse_sizes_are_exact():
+    [depth] = parse_depth("mexc", mexc_frames.EXPONENT_PRICE, MEXC)
+    assert str(depth.asks[0][0]) == "75480" and depth.asks[0][1] == D("0.0005")
+    [inverse] = parse_depth("mexc", mexc_frames.INVERSE_DEPTH, MEXC)
+    assert inverse.instrument == "BTC/USD:BTC"
+    assert inverse.bids == [(D("50000"), D("0.02"))]  # 10 contracts of 100 USD at 50,000
+    assert inverse.asks == [(D("50000.5"), D(2000) / D("50000.5"))]
+    assert parse_depth("mexc", mexc_frames.GZIPPED_DEPTH_FULL, MEXC)[0].bids[0] == (D("43250.1"), D("3.1288"))
+
+
+def test_mexc_depth_subscribes_at_limit_ten_drops_with_usub_and_refusals_raise():
+    mexc = get_connector("mexc")
+    assert mexc.depth_subscribe_messages(["BTC_USDT"]) == [mexc_frames.DEPTH_SUBSCRIBE]
+    assert mexc.depth_unsubscribe_messages(["BTC_USDT"]) == [mexc_frames.DEPTH_UNSUBSCRIBE]
+    for control in (mexc_frames.SUBSCRIBE_ACK, mexc_frames.DEPTH_UNSUBSCRIBE_ACK, mexc_frames.PONG):
+        assert parse_depth("mexc", control, MEXC, {}) == []
+    state: dict = {}
+    assert parse_depth("mexc", mexc_frames.UNKNOWN_SYMBOL, MEXC, state) == []
+    assert state["unknown_symbols"] == 1
+    with pytest.raises(FrameError, match="Contract doesn't exist"):
+        parse_depth("mexc", mexc_frames.ERROR, MEXC)
+    with pytest.raises(FrameError, match="limit error"):
+        parse_depth("mexc", mexc_frames.REFUSED_ACK, MEXC)
+    with pytest.raises(FrameError, match="mexc"):
+        parse_depth("mexc", mexc_frames.DEPTH_FULL.replace("31288", "-5"), MEXC)

@@ -11,7 +11,7 @@ import json
 import aiohttp
 import pytest
 
-from feeds.exchanges import parse_depth, parse_frame, parse_instruments
+from feeds.exchanges import get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.simulator.server import Simulator
 from feeds.tests.conftest import Collector
 
@@ -23,6 +23,7 @@ DEPTH_SESSIONS = {
     "bitget": ("BTCUSDT", 10),
     "gateio": ("BTC_USDT", 10),
     "kucoin": ("XBTUSDTM", 10),
+    "mexc": ("BTC_USDT", 10),
 }
 DEPTH_EXCHANGES = list(DEPTH_SESSIONS)
 
@@ -318,5 +319,54 @@ async def test_kucoin_unsubscribed_depth_stops_while_the_ticker_goes_on(sim):
         await _frames_until(ws, lambda frame: frame == {"id": "3", "type": "ack"})
         late = await _no_frame_within(ws, lambda frame: _kucoin_subject(frame) == "level2", 0.2)
         await _frames_until(ws, lambda frame: _kucoin_subject(frame) == "tickerV2")
+        await ws.close()
+    assert late == []
+
+
+# --- MEXC: sub.depth.full at limit 10 beside the quotes' limit 5 ----------------------------------
+
+
+def _mexc_request(method: str, symbol: str, limit: int | None = None) -> str:
+    param = {"symbol": symbol} if limit is None else {"symbol": symbol, "limit": limit}
+    return json.dumps({"method": method, "param": param, "gzip": False})
+
+
+async def test_mexc_serves_ten_levels_whose_top_is_the_quote_streams(sim):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "mexc", "/api/v1/contract/detail")
+        quotes_ws = await http.ws_connect(sim.endpoints["mexc"].ws_url)
+        depth_ws = await http.ws_connect(sim.endpoints["mexc"].ws_url)
+        # What the two kinds of connection send: the quotes at limit 5, the depth at limit 10.
+        await quotes_ws.send_str(get_connector("mexc").subscribe_messages(["BTC_USDT"])[0])
+        await depth_ws.send_str(get_connector("mexc").depth_subscribe_messages(["BTC_USDT"])[0])
+        for ws in (quotes_ws, depth_ws):
+            assert json.loads((await ws.receive(timeout=5)).data)["channel"] == "rs.sub.depth.full"
+        # Both connections push every market step; `version` names the step, so frames of one step pair up.
+        seen: tuple[dict, dict] = ({}, {})
+        async with asyncio.timeout(5):
+            while not seen[0].keys() & seen[1].keys():
+                for ws, frames in zip((quotes_ws, depth_ws), seen, strict=True):
+                    raw = (await ws.receive()).data
+                    frames[json.loads(raw)["data"]["version"]] = raw
+        [version] = sorted(seen[0].keys() & seen[1].keys())[:1]
+        [quote] = parse_frame("mexc", seen[0][version], instruments)
+        [depth] = parse_depth("mexc", seen[1][version], instruments)
+        await quotes_ws.close()
+        await depth_ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+
+
+async def test_mexc_unsubscribed_depth_stops(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["mexc"].ws_url)
+        await ws.send_str(_mexc_request("sub.depth.full", "BTC_USDT", 10))
+        await ws.send_str(_mexc_request("sub.depth.full", "ETH_USDT", 10))
+        await _frames_until(ws, lambda frame: frame.get("symbol") == "BTC_USDT")
+        await ws.send_str(get_connector("mexc").depth_unsubscribe_messages(["BTC_USDT"])[0])
+        ack = (await _frames_until(ws, lambda frame: frame["channel"].startswith("rs.u")))[-1]
+        assert ack["data"] == "success"
+        late = await _no_frame_within(ws, lambda frame: frame.get("symbol") == "BTC_USDT", 0.2)
+        await _frames_until(ws, lambda frame: frame.get("symbol") == "ETH_USDT")
         await ws.close()
     assert late == []
