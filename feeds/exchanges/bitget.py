@@ -57,7 +57,7 @@ from decimal import Decimal
 
 import msgspec
 
-from feeds.depth import Depth, build_depth
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
 from feeds.exchanges.levels import decimal_levels
 from feeds.funding import Funding, build_funding
@@ -245,8 +245,15 @@ class Bitget(Connector):
             return []
         if not instrument.linear:
             instrument = _linear_view(instrument, state)  # sizes in coins, as for quotes
+        # Snapshots carry no empty levels: only the best DEPTH_LEVELS of the fifteen need converting.
         return [
-            build_depth(instrument, decimal_levels(book.bids), decimal_levels(book.asks), book.ts or frame.ts, recv_ns)
+            build_depth(
+                instrument,
+                decimal_levels(book.bids[:DEPTH_LEVELS]),
+                decimal_levels(book.asks[:DEPTH_LEVELS]),
+                book.ts or frame.ts,
+                recv_ns,
+            )
             for book in frame.data
         ]
 
