@@ -226,9 +226,7 @@ class Mexc(Connector):
     def parse_depth(
         self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
     ) -> list[Depth]:
-        if isinstance(raw, bytes) and raw[:2] == _GZIP_MAGIC:
-            raw = zlib.decompress(raw, _GZIP_WBITS)
-        frame = _depth_decoder.decode(raw)
+        frame = _depth_decoder.decode(_unzipped(raw))
         book = frame.data
         if frame.channel == "push.depth.full":
             if not isinstance(book, _FullDepth):
@@ -284,9 +282,7 @@ class Mexc(Connector):
         state: dict | None,
         recv_ns: int,
     ) -> list[Quote]:
-        if isinstance(raw, bytes) and raw[:2] == _GZIP_MAGIC:
-            raw = zlib.decompress(raw, _GZIP_WBITS)
-        frame = _frame_decoder.decode(raw)
+        frame = _frame_decoder.decode(_unzipped(raw))
         depth = frame.data
         if frame.channel == "push.depth.full":
             if not isinstance(depth, _Depth):
@@ -316,6 +312,13 @@ class Mexc(Connector):
             if frame.data != "success":
                 raise FrameError(f"mexc subscription refused{answered}: {frame.data}")
         return []
+
+
+def _unzipped(raw: str | bytes) -> str | bytes:
+    """A frame as text: binary frames, if MEXC sends any, are gzip."""
+    if isinstance(raw, bytes) and raw[:2] == _GZIP_MAGIC:
+        return zlib.decompress(raw, _GZIP_WBITS)
+    return raw
 
 
 def _pending_subscription(instruments: Mapping[str, Instrument], state: dict | None) -> str:
