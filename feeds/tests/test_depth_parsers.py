@@ -1,4 +1,4 @@
-"""Depth frames of Binance and Bybit, as the exchanges send them, into exact depth records."""
+"""Depth frames of each exchange with depth, as the exchanges send them, into exact depth records."""
 
 from __future__ import annotations
 
