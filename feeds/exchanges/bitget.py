@@ -42,6 +42,12 @@ product type (newer ones call it that way, older ones name `symbol` required). T
 all-contracts form; if Bitget refuses it, the answer's error code surfaces as a FrameError on the feed status,
 and the fallback is one call per symbol. `fundingRateInterval` is read per row; a row without one is a
 FrameError, never an assumed 8 h.
+
+Depth: the same Depth Channel page (https://www.bitget.com/api-doc/contract/websocket/public/Order-Book-Channel),
+`books15`: the top 15 levels whole in every push (`"action":"snapshot"`, 150 ms by default), [price, size] strings
+in the base coin as books1's, on connections of their own; the best DEPTH_LEVELS are kept. `books` would be 400
+levels of deltas to keep per symbol, `books5` too few for a ten-level walk. Dropped with `"op":"unsubscribe"` and
+the same args (ack `{"event":"unsubscribe","arg":{…}}`).
 """
 
 from __future__ import annotations
@@ -51,13 +57,16 @@ from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.exchanges.levels import decimal_levels
 from feeds.funding import Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 CHANNEL = "books1"
+DEPTH_CHANNEL = "books15"
 _PONG = "pong"
 _LINEAR_VIEWS_KEY = "bitget_linear_views"
 
@@ -109,6 +118,19 @@ class _Frame(msgspec.Struct, gc=False):
 
 # strict=False lets the ms timestamps that arrive as strings decode as ints.
 _frame_decoder = msgspec.json.Decoder(_Frame, strict=False)
+
+
+class _DepthBook(msgspec.Struct, gc=False):
+    asks: list[list[str]] = []  # [price, size], and whatever Bitget may add after them
+    bids: list[list[str]] = []
+    ts: int = 0
+
+
+class _DepthFrame(_Frame):
+    data: list[_DepthBook] = []
+
+
+_depth_decoder = msgspec.json.Decoder(_DepthFrame, strict=False)
 
 
 class _Contract(msgspec.Struct):
@@ -188,15 +210,51 @@ class Bitget(Connector):
     heartbeat_marker = "pong"
     max_lifetime_s = 23 * 3600
 
+    has_depth = True
+
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._requests(symbols, CHANNEL)
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._requests(symbols, DEPTH_CHANNEL)
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._requests(symbols, DEPTH_CHANNEL, op="unsubscribe")
+
+    def _requests(self, symbols: list[str], channel: str, op: str = "subscribe") -> list[str]:
         return [
             msgspec.json.encode(
-                {
-                    "op": "subscribe",
-                    "args": [{"instType": inst_type(s), "channel": CHANNEL, "instId": s} for s in batch],
-                }
+                {"op": op, "args": [{"instType": inst_type(s), "channel": channel, "instId": s} for s in batch]}
             ).decode()
             for batch in batched(symbols, self.max_symbols_per_message)
+        ]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        if raw == _PONG or raw == b"pong":
+            return []
+        frame = _depth_decoder.decode(raw)
+        if not (frame.data and frame.arg is not None):
+            return _control(frame)
+        if frame.arg.channel != DEPTH_CHANNEL:
+            raise FrameError(f"bitget depth frame from {frame.arg.channel}")
+        instrument = instruments.get(frame.arg.instId)
+        if instrument is None:
+            count_unknown_symbol(state)
+            return []
+        if not instrument.linear:
+            instrument = _linear_view(instrument, state)  # sizes in coins, as for quotes
+        # Snapshots carry no empty levels: only the best DEPTH_LEVELS of the fifteen need converting.
+        return [
+            build_depth(
+                instrument,
+                decimal_levels(book.bids[:DEPTH_LEVELS]),
+                decimal_levels(book.asks[:DEPTH_LEVELS]),
+                book.ts or frame.ts,
+                recv_ns,
+            )
+            for book in frame.data
         ]
 
     def heartbeat_message(self) -> str:
@@ -253,10 +311,15 @@ class Bitget(Connector):
             if not instrument.linear:
                 instrument = _linear_view(instrument, state)
             return [build_quote(instrument, bid.price, bid.size, ask.price, ask.size, book.ts or frame.ts, recv_ns)]
-        if frame.event == "error":
-            about = f" ({frame.arg.instType} {frame.arg.channel} {frame.arg.instId})" if frame.arg else ""
-            raise FrameError(f"bitget error {frame.code}{about}: {frame.msg}")
-        return []
+        return _control(frame)
+
+
+def _control(frame: _Frame) -> list:
+    """A frame without data: acks and the rest give [], errors raise."""
+    if frame.event == "error":
+        about = f" ({frame.arg.instType} {frame.arg.channel} {frame.arg.instId})" if frame.arg else ""
+        raise FrameError(f"bitget error {frame.code}{about}: {frame.msg}")
+    return []
 
 
 def _linear_view(instrument: Instrument, state: dict | None) -> Instrument:

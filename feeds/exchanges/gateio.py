@@ -47,6 +47,16 @@ Funding (polled): the contract list itself, `GET /api/v4/futures/usdt/contracts`
 contract's `funding_rate` (string), `funding_interval` (seconds) and `funding_next_apply` (Unix
 seconds): one call for all, every 30 s. It states no time of its own: records carry the
 receive time.
+
+Depth: the same page's order book channels. `futures.order_book` with payload
+`[contract, "10", "0"]` (limit 10 of 100/50/20/10/5/1, interval "0" the only one) pushes the
+top levels whole (`"event":"all"`, `result` = `{t, contract, id, asks, bids, l}`, levels
+`{"p": price, "s": contracts}`, sizes decimal strings under the same header), one contract per
+request, dropped by `unsubscribe` with the same payload. Older copies of the page also describe
+`"event":"update"` frames of single changed levels on this channel; the current one does not,
+and every `all` frame is whole, so they are ignored. `futures.obu` (50 or 400 levels, deltas
+with ids to keep in order) and `futures.order_book_update` (a REST snapshot to start from) would
+mean keeping books per symbol for the ten levels a walk needs.
 """
 
 from __future__ import annotations
@@ -57,11 +67,14 @@ from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import ONE, Connector, batched, build_quote, count_unknown_symbol
 from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote
 
 CHANNEL = "futures.book_ticker"
+DEPTH_CHANNEL = "futures.order_book"
+DEPTH_PAYLOAD = (str(DEPTH_LEVELS), "0")  # limit, interval (price merging: none)
 _STATE_KEY = "gateio_update_ids"
 _CRYPTO_CONTRACT_TYPES = ("", "crypto")
 
@@ -93,6 +106,30 @@ class _Frame(msgspec.Struct):
 
 
 _frame_decoder = msgspec.json.Decoder(_Frame)
+
+
+class _Level(msgspec.Struct, gc=False):
+    p: Decimal
+    s: Decimal  # contracts: a decimal string under X-Gate-Size-Decimal, else a number
+
+
+class _OrderBook(msgspec.Struct, gc=False):
+    # Also the shape of an ack's result ({"status": "success"}), hence every field optional.
+    t: int = 0
+    contract: str = ""
+    asks: list[_Level] = []
+    bids: list[_Level] = []
+
+
+class _DepthFrame(msgspec.Struct):
+    channel: str = ""
+    event: str = ""
+    time_ms: int = 0
+    error: _Error | None = None
+    result: _OrderBook | list | None = None  # a list: the single-level `update` frames of old
+
+
+_depth_decoder = msgspec.json.Decoder(_DepthFrame)
 
 
 class _Contract(msgspec.Struct):
@@ -133,6 +170,40 @@ class Gateio(Connector):
     heartbeat_timeout_s = 10.0
     heartbeat_marker = '"futures.pong"'
     ws_headers = {"X-Gate-Size-Decimal": "1"}
+    has_depth = True
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._depth_requests(symbols, "subscribe")
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._depth_requests(symbols, "unsubscribe")
+
+    def _depth_requests(self, symbols: list[str], event: str) -> list[str]:
+        # One contract per request: the payload is [contract, limit, interval].
+        now_s = int(time.time())
+        return [
+            msgspec.json.encode(
+                {"time": now_s, "id": n, "channel": DEPTH_CHANNEL, "event": event, "payload": [s, *DEPTH_PAYLOAD]}
+            ).decode()
+            for n, s in enumerate(symbols, start=1)
+        ]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        frame = _depth_decoder.decode(raw)
+        if frame.error is not None:
+            raise FrameError(f"gateio error {frame.error.code} on {frame.channel} {frame.event}: {frame.error.message}")
+        book = frame.result
+        if frame.event != "all" or frame.channel != DEPTH_CHANNEL or not isinstance(book, _OrderBook):
+            return []  # acks, futures.pong, the old single-level updates
+        instrument = instruments.get(book.contract)
+        if instrument is None:
+            count_unknown_symbol(state)
+            return []
+        bids = [(level.p, level.s) for level in book.bids]
+        asks = [(level.p, level.s) for level in book.asks]
+        return [build_depth(instrument, bids, asks, book.t or frame.time_ms, recv_ns)]
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         now_s = int(time.time())

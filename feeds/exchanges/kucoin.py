@@ -47,6 +47,13 @@ of it in client libraries and SDK types, which are unclear in two places:
   which older copies carry alone, is the time *left* until it (ms, e.g. 20022985), counted here from
   the receive time.
 The list states no time of its own: records carry the receive time.
+
+Depth: https://www.kucoin.com/docs-new/3470097w0 (Orderbook - Level50), `/contractMarket/level2Depth50:{symbol}`:
+the 50 best levels a side whole in every push, none when the book did not change; `data` = `{bids, asks,
+sequence, timestamp, ts}` with levels `[price string, size in integer lots]` and no symbol (it is the
+topic's). The docs name one symbol per topic, so one subscribe message per symbol (KuCoin's 100 client
+messages per 10 s bound how many are added at once); `"type":"unsubscribe"` with the same topic drops it.
+Level5 would give five levels; Level50 is decoded as text and only its best DEPTH_LEVELS are converted.
 """
 
 from __future__ import annotations
@@ -57,7 +64,9 @@ from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, TokenedEndpoint, batched, build_quote, count_unknown_symbol
+from feeds.exchanges.levels import decimal_levels
 from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote
 from lib import clock
@@ -66,6 +75,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 PERPETUAL_TYPE = "FFWCSX"
 TICKER_TOPIC = "/contractMarket/tickerV2:"
+DEPTH_TOPIC = "/contractMarket/level2Depth50:"
 
 
 # gc=False: these never hold reference cycles, and skipping GC tracking is measurably faster.
@@ -89,6 +99,21 @@ class _Frame(msgspec.Struct, gc=False):
 
 
 _frame_decoder = msgspec.json.Decoder(_Frame)
+
+
+class _Level2(msgspec.Struct, gc=False):
+    # Levels stay text (price strings, integer lots) until the best few are converted.
+    bids: list[list[str | int]] = []
+    asks: list[list[str | int]] = []
+    ts: int = 0  # ms
+    timestamp: int = 0
+
+
+class _DepthFrame(_Frame):
+    data: _Level2 | str | None = None
+
+
+_depth_decoder = msgspec.json.Decoder(_DepthFrame)
 
 
 class _Contract(msgspec.Struct):
@@ -197,6 +222,40 @@ class KuCoin(Connector):
             ).decode()
             for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=1)
         ]
+
+    has_depth = True
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._depth_requests(symbols, "subscribe")
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._depth_requests(symbols, "unsubscribe")
+
+    def _depth_requests(self, symbols: list[str], kind: str) -> list[str]:
+        return [
+            msgspec.json.encode(
+                {"id": f"d{n}", "type": kind, "topic": DEPTH_TOPIC + s, "privateChannel": False, "response": True}
+            ).decode()
+            for n, s in enumerate(symbols, start=1)
+        ]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        frame = _depth_decoder.decode(raw)
+        if frame.type == "error":
+            raise FrameError(f"kucoin error {frame.code}: {frame.data}")
+        if frame.type != "message":
+            return []  # welcome, ack, pong, notice
+        book = frame.data
+        if not (frame.topic.startswith(DEPTH_TOPIC) and isinstance(book, _Level2)):
+            raise FrameError(f"kucoin depth frame without a book: {frame.topic}")
+        instrument = instruments.get(frame.topic[len(DEPTH_TOPIC) :])
+        if instrument is None:
+            count_unknown_symbol(state)
+            return []
+        bids, asks = decimal_levels(book.bids[:DEPTH_LEVELS]), decimal_levels(book.asks[:DEPTH_LEVELS])
+        return [build_depth(instrument, bids, asks, book.ts or book.timestamp, recv_ns)]
 
     def heartbeat_message(self) -> str:
         # The id only has to be unique per connection; KuCoin's own examples use ms timestamps.

@@ -9,6 +9,7 @@ of the frame is sound: a frame with one bad level raises FrameError and leaves t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 import msgspec
 
@@ -73,3 +74,9 @@ def merged(side: dict, levels: Iterable[tuple], exchange: str, depth: int = 0, h
             return {best: side[best]}
         return dict(sorted(side.items(), reverse=highest_first)[:depth])
     return side
+
+
+def decimal_levels(levels: Iterable[list | tuple]) -> list[tuple]:
+    """[price, size, ...] levels as an exchange sends them (strings or numbers; anything after the
+    size, such as an order count, ignored) as (Decimal, Decimal), in the order sent."""
+    return [(Decimal(level[0]), Decimal(level[1])) for level in levels]

@@ -11,8 +11,9 @@ Checked against MEXC's own docs (via search):
   message. `"gzip": false` asks for plain text frames (the docs' ticker example); binary frames, if any come, are
   gzip and are decompressed here. A level is `[price, contracts, order count]`, JSON numbers; `data.cts` is the
   matching engine's time in ms (newer docs, and live frames), `ts` the push time.
-- The docs spell the unsubscribe method `usub.depth.full`; exchanges.md says `unsub.depth.full` (the pattern of
-  every other channel). The connector never unsubscribes; the simulator accepts both.
+- The docs spell the unsubscribe method `usub.depth.full` (`{"method":"usub.depth.full","param":{"symbol":…}}`,
+  "limit is not mandatory"); exchanges.md says `unsub.depth.full` (the pattern of every other channel). The
+  docs win: depth connections drop a symbol with `usub.depth.full`; the simulator accepts both.
 - `GET /api/v1/contract/detail`: `futureType` is "1 PERPETUAL, 2 DAILY", `state` "0 enabled, 1 delivery,
   2 completed, 3 offline, 4 pause", `contractSize` in base units (USDT/USDC contracts) or in USD (inverse,
   where settleCoin is the base coin), `priceUnit` is the tick. Rate limit 1 request per 5 s. The newest docs show
@@ -30,6 +31,13 @@ doesn't exist!"}`) name no symbol. The session sends one subscribe per symbol in
 answers the n-th symbol of `sorted(instruments)`; the `state` dict counts replies to name the refused symbol.
 
 A book with an empty side gives no quote for that symbol (no half quotes): the next full snapshot brings it back.
+
+Depth: the same channel at `limit` 10, on depth connections of their own, whose every `push.depth.full` frame is a
+Depth record (sizes contracts × contractSize). The quote connections' limit-5 subscription already carries five
+levels, but it is kept as it is: the docs allow "only one gear" of the full depth per symbol and connection, depth
+is subscribed only for the few instruments near an opportunity (and dropped after), and ten levels for every
+watched symbol would double the quote connections' bytes for books nobody walks. Replies on a depth connection
+are not matched to symbols (subscriptions come and go on demand): a refusal is a FrameError with MEXC's text.
 
 Funding (polled): `GET /api/v1/contract/funding_rate/{symbol}`, one contract per call (the docs list no
 all-contracts form; the ticker has a rate but no interval or time), answering
@@ -49,6 +57,7 @@ from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
 from feeds.funding import Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote, normalise_asset
@@ -89,6 +98,19 @@ class _Frame(msgspec.Struct, gc=False):
 
 
 _frame_decoder = msgspec.json.Decoder(_Frame)
+
+
+class _FullDepth(msgspec.Struct, gc=False):
+    asks: list[_Level] = []
+    bids: list[_Level] = []
+    cts: int = 0
+
+
+class _DepthFrame(_Frame):
+    data: _FullDepth | str | int | None = None
+
+
+_depth_decoder = msgspec.json.Decoder(_DepthFrame)
 
 
 class _Contract(msgspec.Struct):
@@ -185,6 +207,42 @@ class Mexc(Connector):
             for symbol in symbols
         ]
 
+    has_depth = True
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return [
+            msgspec.json.encode(
+                {"method": "sub.depth.full", "param": {"symbol": symbol, "limit": DEPTH_LEVELS}, "gzip": False}
+            ).decode()
+            for symbol in symbols
+        ]
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return [
+            msgspec.json.encode({"method": "usub.depth.full", "param": {"symbol": symbol}}).decode()
+            for symbol in symbols
+        ]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        frame = _depth_decoder.decode(_unzipped(raw))
+        book = frame.data
+        if frame.channel == "push.depth.full":
+            if not isinstance(book, _FullDepth):
+                raise FrameError(f"mexc push.depth.full without a book: {book!r}")
+            instrument = instruments.get(frame.symbol)
+            if instrument is None:
+                count_unknown_symbol(state)
+                return []
+            # `+ ZERO` writes an exponent-form price (7.548E+4) as the plain number it is (75480).
+            bids = [(level.price + ZERO, level.contracts) for level in book.bids]
+            asks = [(level.price + ZERO, level.contracts) for level in book.asks]
+            return [build_depth(instrument, bids, asks, book.cts or frame.ts, recv_ns)]
+        if frame.channel == "rs.error" or (frame.channel.startswith("rs.") and frame.data != "success"):
+            raise FrameError(f"mexc {frame.channel}: {frame.data}")
+        return []  # acks, pong
+
     def heartbeat_message(self) -> str:
         return '{"method":"ping"}'
 
@@ -224,9 +282,7 @@ class Mexc(Connector):
         state: dict | None,
         recv_ns: int,
     ) -> list[Quote]:
-        if isinstance(raw, bytes) and raw[:2] == _GZIP_MAGIC:
-            raw = zlib.decompress(raw, _GZIP_WBITS)
-        frame = _frame_decoder.decode(raw)
+        frame = _frame_decoder.decode(_unzipped(raw))
         depth = frame.data
         if frame.channel == "push.depth.full":
             if not isinstance(depth, _Depth):
@@ -256,6 +312,13 @@ class Mexc(Connector):
             if frame.data != "success":
                 raise FrameError(f"mexc subscription refused{answered}: {frame.data}")
         return []
+
+
+def _unzipped(raw: str | bytes) -> str | bytes:
+    """A frame as text: binary frames, if MEXC sends any, are gzip."""
+    if isinstance(raw, bytes) and raw[:2] == _GZIP_MAGIC:
+        return zlib.decompress(raw, _GZIP_WBITS)
+    return raw
 
 
 def _pending_subscription(instruments: Mapping[str, Instrument], state: dict | None) -> str:

@@ -43,6 +43,14 @@ Funding (polled): https://www.okx.com/docs-v5/en/#public-data-rest-api-get-fundi
   the instrument's interval is their difference (OKX moves some swaps to 4 h, 2 h or 1 h and
   says so only through these times). All strings; `ts` ms. The same record comes on the
   `funding-rate` socket channel (every 30–90 s); polling keeps the quote sockets as they are.
+
+Depth: the same order book page, `books5`: the top 5 levels whole (a snapshot, no `action`),
+pushed every 100 ms when they changed and again about once a minute when they did not; levels
+as bbo-tbt's, sizes in contracts. On connections of their own, subscribed and unsubscribed with
+`{"op":"subscribe"|"unsubscribe","args":[{"channel":"books5","instId":…}]}` (one ack per arg,
+`"event":"unsubscribe"` for a drop). Five levels, not ten: `books` and `books50-l2-tbt` are
+incremental (400 levels kept per symbol) or reserved for VIP5+, for five more levels a walk
+rarely reaches at the sizes one top level offers.
 """
 
 from __future__ import annotations
@@ -53,13 +61,16 @@ from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import Depth, build_depth
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.exchanges.levels import decimal_levels
 from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "bbo-tbt"
+DEPTH_CHANNEL = "books5"
 SERVICE_UPGRADE_NOTICE = "64008"
 
 
@@ -147,13 +158,42 @@ class OKX(Connector):
     heartbeat_timeout_s = 10.0
     heartbeat_marker = "pong"
     max_lifetime_s = None
+    has_depth = True
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._requests(symbols, CHANNEL)
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._requests(symbols, DEPTH_CHANNEL)
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._requests(symbols, DEPTH_CHANNEL, op="unsubscribe")
+
+    def _requests(self, symbols: list[str], channel: str, op: str = "subscribe") -> list[str]:
         return [
             msgspec.json.encode(
-                {"id": str(n), "op": "subscribe", "args": [{"channel": CHANNEL, "instId": s} for s in batch]}
+                {"id": str(n), "op": op, "args": [{"channel": channel, "instId": s} for s in batch]}
             ).decode()
             for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=1)
+        ]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        if raw == "pong" or raw == b"pong":
+            return []
+        frame = _frame_decoder.decode(raw)
+        if not frame.data:
+            return _control(frame, state)
+        if frame.arg is None or frame.arg.channel != DEPTH_CHANNEL:
+            raise FrameError(f"okx depth frame from {frame.arg.channel if frame.arg else 'no channel'}")
+        instrument = instruments.get(frame.arg.instId)
+        if instrument is None:
+            count_unknown_symbol(state)
+            return []
+        return [
+            build_depth(instrument, decimal_levels(book.bids), decimal_levels(book.asks), int(book.ts), recv_ns)
+            for book in frame.data
         ]
 
     def heartbeat_message(self) -> str:
@@ -253,10 +293,15 @@ class OKX(Connector):
                     )
                 )
             return quotes
-        if frame.event == "error":
-            raise FrameError(f"okx error {frame.code}: {frame.msg}")
-        if frame.event == "notice":
-            if frame.code == SERVICE_UPGRADE_NOTICE and state is not None:
-                state["reconnect_requested"] = frame.msg
-            logger.warning("okx notice %s: %s", frame.code, frame.msg)
-        return []
+        return _control(frame, state)
+
+
+def _control(frame: _Frame, state: dict | None) -> list:
+    """A frame without data: acks give [], errors raise, a 64008 notice asks for a reconnect."""
+    if frame.event == "error":
+        raise FrameError(f"okx error {frame.code}: {frame.msg}")
+    if frame.event == "notice":
+        if frame.code == SERVICE_UPGRADE_NOTICE and state is not None:
+            state["reconnect_requested"] = frame.msg
+        logger.warning("okx notice %s: %s", frame.code, frame.msg)
+    return []

@@ -1,6 +1,7 @@
 """Bitget v2 futures as the simulator serves it: /api/v2/mix/market/contracts and current-fund-rate (each
-contract's rate, interval in hours and next funding) per product type, and the v2 public socket with `books1`,
-Bitget's acks and error events, the text ping rule and the 10-messages-a-second limit."""
+contract's rate, interval in hours and next funding) per product type, and the v2 public socket with `books1` and
+`books15` (snapshots every push, books15's first level books1's), Bitget's acks and error events for subscribe and
+unsubscribe, the text ping rule and the 10-messages-a-second limit."""
 
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Book, funding_state
+from feeds.simulator.market import funding_state
 from lib import clock
 
 # Bitget closes a connection that sent no `ping` for 2 minutes; tests shorten this per simulator.
 PING_SILENCE_LIMIT_S = 120.0
 MAX_MESSAGES_PER_S = 10
 MAX_CHANNELS = 1000
-CHANNEL = "books1"  # the one book channel simulated
+CHANNEL_LEVELS = {"books1": 1, "books15": 15}  # the book channels simulated, and their levels
 USDC_COINS = ("BTC", "ETH")
 COIN_MARGINED = ("BTC", "ETH")
 # Decimal places of a size (volumePlace), close to Bitget's own.
@@ -139,7 +140,7 @@ class BitgetSim(SimExchange):
 
     # --- WebSocket ----------------------------------------------------------------------------
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
-        subscribed: dict[tuple[str, str], Listing] = {}
+        subscribed: dict[tuple[str, str, str], Listing] = {}  # (instType, instId, channel) -> listing
         last_ping = [time.monotonic()]
         recent: deque[float] = deque()
         pongs: set[asyncio.Task] = set()
@@ -149,9 +150,10 @@ class BitgetSim(SimExchange):
             now_ms = clock.now_ms()
             if self.faults.error:
                 await ws.send_str(json.dumps({"event": "error", "code": 30016, "msg": "simulated error"}))
-            for listing in list(subscribed.values()):
-                seq[0] += 1
-                await ws.send_str(self._books1(listing, self.market.book(self.id, listing.coin), seq[0], now_ms))
+            for key, listing in list(subscribed.items()):
+                if key in subscribed:  # not unsubscribed while an earlier frame was sent
+                    seq[0] += 1
+                    await ws.send_str(self._books(listing, key[2], seq[0], now_ms))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))
         watchdog = asyncio.create_task(self._drop_when_silent(ws, last_ping))
@@ -195,7 +197,7 @@ class BitgetSim(SimExchange):
                 await ws.close(code=1000, message=b"no ping received")
                 return
 
-    def _answer(self, text: str, subscribed: dict[tuple[str, str], Listing]) -> list[dict]:
+    def _answer(self, text: str, subscribed: dict[tuple[str, str, str], Listing]) -> list[dict]:
         """One answer per arg, as Bitget acks; an error for a request that is not one."""
         try:
             request = json.loads(text)
@@ -211,7 +213,8 @@ class BitgetSim(SimExchange):
                 continue
             key = (str(arg.get("instType", "")).upper(), str(arg.get("instId", "")).upper())
             listing = self.listings.get(key)
-            if listing is None or arg.get("channel") != CHANNEL:
+            channel = arg.get("channel")
+            if listing is None or channel not in CHANNEL_LEVELS:
                 answers.append(
                     {
                         "event": "error",
@@ -223,6 +226,7 @@ class BitgetSim(SimExchange):
                     }
                 )
                 continue
+            key = (*key, channel)
             if op == "subscribe":
                 if len(subscribed) >= MAX_CHANNELS and key not in subscribed:
                     answers.append({"event": "error", "arg": arg, "code": "30004", "msg": "too many channels"})
@@ -233,15 +237,21 @@ class BitgetSim(SimExchange):
             answers.append({"event": op, "arg": arg})
         return answers
 
-    def _books1(self, listing: Listing, book: Book, seq: int, now_ms: int) -> str:
+    def _books(self, listing: Listing, channel: str, seq: int, now_ms: int) -> str:
+        """A snapshot of the channel's levels of the listing's book now, sizes in the base coin."""
         volume_place = VOLUME_PLACES[listing.coin]
+        bids, asks = self.market.depth(self.id, listing.coin, CHANNEL_LEVELS[channel])
+
+        def side(levels: list) -> list:
+            return [[str(price), f"{max(size, 10**-volume_place):.{volume_place}f}"] for price, size in levels]
+
         frame = {
             "action": "snapshot",
-            "arg": {"instType": listing.inst_type, "channel": "books1", "instId": listing.symbol},
+            "arg": {"instType": listing.inst_type, "channel": channel, "instId": listing.symbol},
             "data": [
                 {
-                    "asks": [[str(book.ask), f"{max(book.ask_size, 10**-volume_place):.{volume_place}f}"]],
-                    "bids": [[str(book.bid), f"{max(book.bid_size, 10**-volume_place):.{volume_place}f}"]],
+                    "asks": side(asks),
+                    "bids": side(bids),
                     "checksum": 0,
                     "seq": seq,
                     "ts": str(now_ms - 3),

@@ -1,5 +1,7 @@
 """Gate.io USDT perpetuals as the simulator serves them: /api/v4/futures/usdt/contracts and the
-/v4/ws/usdt socket with `futures.book_ticker`, `futures.ping`, Gate's acks and error frames.
+/v4/ws/usdt socket with `futures.book_ticker`, `futures.order_book` (`[contract, limit, "0"]`:
+the top `limit` levels whole in `all` frames, the first the book ticker's), `futures.ping`,
+Gate's acks (subscribe and unsubscribe) and error frames.
 
 Like Gate, the socket pings its clients with WebSocket ping frames and closes a client that
 does not answer (aiohttp's heartbeat does both); `futures.ping` is answered with `futures.pong`.
@@ -23,6 +25,8 @@ from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 CHANNEL = "futures.book_ticker"
+DEPTH_CHANNEL = "futures.order_book"
+DEPTH_LIMITS = ("100", "50", "20", "10", "5", "1")
 # Base units per contract, and whether the contract takes fractional sizes (enable_decimal).
 CONTRACTS = {
     "BTC": (Decimal("0.0001"), False),
@@ -108,6 +112,7 @@ class GateioSim(SimExchange):
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
         size_decimal = _size_decimal.get()
         subscribed: list[str] = []
+        depth_subscribed: dict[str, int] = {}  # contract -> levels, for futures.order_book
         update_ids: dict[str, int] = {}
 
         async def send_books() -> None:
@@ -116,6 +121,9 @@ class GateioSim(SimExchange):
             for name in list(subscribed):
                 update_ids[name] = update_ids.get(name, 1_000_000) + 1
                 await ws.send_str(self._update_frame(name, update_ids[name], size_decimal))
+            for name, levels in list(depth_subscribed.items()):
+                if name in depth_subscribed:  # not unsubscribed while an earlier frame was sent
+                    await ws.send_str(self._order_book_frame(name, levels, update_ids.get(name, 1), size_decimal))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))
         try:
@@ -125,7 +133,7 @@ class GateioSim(SimExchange):
                 self.messages_received += 1
                 if self.faults.stall:
                     continue  # a stalled server sends nothing, pongs included
-                await ws.send_str(await self._answer(msg.data, subscribed))
+                await ws.send_str(await self._answer(msg.data, subscribed, depth_subscribed))
         finally:
             streamer.cancel()
 
@@ -152,7 +160,45 @@ class GateioSim(SimExchange):
             separators=(",", ":"),
         )
 
-    async def _answer(self, text: str, subscribed: list[str]) -> str:
+    def _order_book_frame(self, name: str, levels: int, book_id: int, size_decimal: bool) -> str:
+        coin = self.coins[name]
+        bids, asks = self.market.depth(self.id, coin, levels)
+        now_ms = clock.now_ms()
+        return json.dumps(
+            {
+                "channel": DEPTH_CHANNEL,
+                "event": "all",
+                "time": now_ms // 1000,
+                "time_ms": now_ms,
+                "result": {
+                    "t": self.market.book(self.id, coin).ts_ms or now_ms,
+                    "contract": name,
+                    "id": book_id,
+                    "asks": [{"p": str(price), "s": _size(coin, size, size_decimal)} for price, size in asks],
+                    "bids": [{"p": str(price), "s": _size(coin, size, size_decimal)} for price, size in bids],
+                    "l": str(levels),
+                },
+            },
+            separators=(",", ":"),
+        )
+
+    def _answer_depth(self, request: dict, depth_subscribed: dict[str, int]) -> str:
+        """futures.order_book takes one contract a request: [contract, limit, interval]."""
+        event, request_id, payload = request.get("event", ""), request.get("id"), request.get("payload")
+        if not (isinstance(payload, list) and len(payload) == 3 and all(isinstance(p, str) for p in payload)):
+            return _error_frame(DEPTH_CHANNEL, event, 1, "invalid argument struct", request_id)
+        name, limit, interval = payload
+        if name not in self.coins:
+            return _error_frame(DEPTH_CHANNEL, event, 2, f"unknown contract {name}", request_id, payload)
+        if limit not in DEPTH_LIMITS or interval != "0":
+            return _error_frame(DEPTH_CHANNEL, event, 2, f"invalid argument {limit} {interval}", request_id, payload)
+        if event == "subscribe":
+            depth_subscribed[name] = int(limit)
+        else:
+            depth_subscribed.pop(name, None)
+        return _reply(request_id, DEPTH_CHANNEL, event, {"status": "success"})
+
+    async def _answer(self, text: str, subscribed: list[str], depth_subscribed: dict[str, int]) -> str:
         try:
             request = json.loads(text)
             channel, event = request["channel"], request.get("event", "")
@@ -162,6 +208,8 @@ class GateioSim(SimExchange):
         if channel == "futures.ping":
             await pong_delay(self.faults)
             return _reply(request_id, "futures.pong", "", None)
+        if channel == DEPTH_CHANNEL and event in ("subscribe", "unsubscribe"):
+            return self._answer_depth(request, depth_subscribed)
         if channel != CHANNEL or event not in ("subscribe", "unsubscribe"):
             return _error_frame(channel, event, 2, f"unknown channel or event {channel} {event}", request_id)
         payload = request.get("payload")

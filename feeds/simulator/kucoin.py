@@ -1,6 +1,7 @@
 """KuCoin Futures as the simulator serves it: contracts/active (with each contract's funding rate,
 interval and next funding), bullet-public tokens, and the classic socket with its welcome, JSON
-ping/pong, tickerV2 pushes in integer lots, acks and error frames.
+ping/pong, tickerV2 and level2Depth50 pushes in integer lots (the depth's first level the ticker's),
+acks for subscribe and unsubscribe, and error frames.
 
 KuCoin's docs say a client the server has not heard from "for a long time" is disconnected (observed:
 about 60 s, even while data streams). The simulator makes that precise and configurable: no client
@@ -23,6 +24,8 @@ from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 TICKER_TOPIC = "/contractMarket/tickerV2:"
+DEPTH_TOPIC = "/contractMarket/level2Depth50:"
+DEPTH_LEVELS = 50
 MAX_TOPICS_PER_SUBSCRIBE = 100
 PING_INTERVAL_S = 18.0  # what bullet-public announces
 PING_TIMEOUT_S = 10.0
@@ -61,6 +64,7 @@ class _Contract:
 class _Connection:
     last_client_message: float = field(default_factory=time.monotonic)
     subscribed: set[str] = field(default_factory=set)
+    depth_subscribed: set[str] = field(default_factory=set)
     sequence: int = 1_700_000_000_000
     pending_pongs: set[asyncio.Task] = field(default_factory=set)
 
@@ -176,6 +180,10 @@ class KuCoinSim(SimExchange):
             for symbol in sorted(connection.subscribed):
                 connection.sequence += 1
                 await ws.send_str(self._ticker_frame(symbol, connection.sequence))
+            for symbol in sorted(connection.depth_subscribed):
+                if symbol in connection.depth_subscribed:  # not unsubscribed while an earlier frame was sent
+                    connection.sequence += 1
+                    await ws.send_str(self._depth_frame(symbol, connection.sequence))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))
         enforcer = asyncio.create_task(self._enforce_pings(ws, connection))
@@ -208,19 +216,21 @@ class KuCoinSim(SimExchange):
             await self._send_error(ws, request_id, 400, f"unknown type {kind}")
             return
         topic = request.get("topic")
-        if not isinstance(topic, str) or not topic.startswith(TICKER_TOPIC):
+        prefix = next((p for p in (TICKER_TOPIC, DEPTH_TOPIC) if isinstance(topic, str) and topic.startswith(p)), None)
+        if prefix is None:
             await self._send_error(ws, request_id, 404, "topic does not exist")
             return
-        symbols = [s for s in topic[len(TICKER_TOPIC) :].split(",") if s]
+        symbols = [s for s in topic[len(prefix) :].split(",") if s]
         if len(symbols) > MAX_TOPICS_PER_SUBSCRIBE:
             await self._send_error(ws, request_id, 509, "exceed max subscription count limitation of 100 per time")
             return
         # An unknown symbol is acknowledged and then stays silent, as on KuCoin.
         known = {s for s in symbols if s in self.contracts}
+        subscribed = connection.subscribed if prefix == TICKER_TOPIC else connection.depth_subscribed
         if kind == "subscribe":
-            connection.subscribed |= known
+            subscribed |= known
         else:
-            connection.subscribed -= known
+            subscribed -= known
         if request.get("response"):
             await ws.send_str(json.dumps({"id": request_id, "type": "ack"}))
 
@@ -250,16 +260,31 @@ class KuCoinSim(SimExchange):
     async def _send_error(self, ws: web.WebSocketResponse, request_id: object, code: int, text: str) -> None:
         await ws.send_str(json.dumps({"id": request_id, "type": "error", "code": code, "data": text}))
 
+    def _depth_frame(self, symbol: str, sequence: int) -> str:
+        contract = self.contracts[symbol]
+        bids, asks = self.market.depth(self.id, contract.coin, DEPTH_LEVELS)
+        now_ms = clock.now_ms()
+        return json.dumps(
+            {
+                "topic": DEPTH_TOPIC + symbol,
+                "type": "message",
+                "subject": "level2",
+                "sn": sequence,
+                "data": {
+                    "bids": [[str(price), _lots(contract, size, price)] for price, size in bids],
+                    "sequence": sequence,
+                    "timestamp": now_ms,
+                    "ts": now_ms,
+                    "asks": [[str(price), _lots(contract, size, price)] for price, size in asks],
+                },
+            },
+            separators=(",", ":"),
+        )
+
     def _ticker_frame(self, symbol: str, sequence: int) -> str:
         contract = self.contracts[symbol]
         book = self.market.book(self.id, contract.coin)
-        if contract.inverse:
-            # 1 USD per contract: lots = base size × price.
-            bid_lots = max(1, round(book.bid_size * float(book.bid)))
-            ask_lots = max(1, round(book.ask_size * float(book.ask)))
-        else:
-            bid_lots = max(1, round(book.bid_size / float(contract.multiplier)))
-            ask_lots = max(1, round(book.ask_size / float(contract.multiplier)))
+        bid_lots, ask_lots = _lots(contract, book.bid_size, book.bid), _lots(contract, book.ask_size, book.ask)
         return json.dumps(
             {
                 "topic": TICKER_TOPIC + symbol,
@@ -278,3 +303,10 @@ class KuCoinSim(SimExchange):
             },
             separators=(",", ":"),
         )
+
+
+def _lots(contract: _Contract, size_base: float, price: Decimal) -> int:
+    """Base units as the contract's integer lots, at least one."""
+    if contract.inverse:
+        return max(1, round(size_base * float(price)))  # 1 USD per contract: lots = base size × price
+    return max(1, round(size_base / float(contract.multiplier)))

@@ -1,6 +1,8 @@
 """MEXC futures as the simulator serves it: /api/v1/contract/detail, /api/v1/contract/funding_rate/{symbol} (one
-contract's rate, interval in hours and next settlement) and the /edge socket with `sub.depth.full`, MEXC's
-symbol-less acks and `rs.error` frames, the client-ping rule and gzip binary pushes."""
+contract's rate, interval in hours and next settlement) and the /edge socket with `sub.depth.full` at limit 5, 10
+or 20 (the market's depth, so its first level is the same top of book at every limit) and `usub.depth.full` (or
+`unsub.depth.full`), MEXC's symbol-less acks and `rs.error` frames, the client-ping rule
+and gzip binary pushes."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Book, funding_state
+from feeds.simulator.market import funding_state
 from lib import clock
 
 # MEXC closes a connection that sent no ping for a minute; tests shorten this per simulator.
@@ -167,8 +169,10 @@ class MexcSim(SimExchange):
             now_ms = clock.now_ms()
             if self.faults.error:
                 await ws.send_str(_json({"channel": "rs.error", "data": "simulated error", "ts": now_ms}).decode())
-            for sub in list(subscriptions.values()):
-                frame = self._depth_frame(sub, self.market.book(self.id, sub.listing.coin), now_ms)
+            for symbol, sub in list(subscriptions.items()):
+                if subscriptions.get(symbol) is not sub:
+                    continue  # unsubscribed while an earlier frame was sent
+                frame = self._depth_frame(sub, now_ms)
                 if sub.gzip:
                     await ws.send_bytes(_gzip(frame))
                 else:
@@ -234,10 +238,11 @@ class MexcSim(SimExchange):
             return {"channel": "rs.error", "data": "Invalid request", "ts": now_ms}
         return {"channel": "rs.error", "data": f"Method not supported: {method}", "ts": now_ms}
 
-    def _depth_frame(self, sub: _Subscription, book: Book, now_ms: int) -> bytes:
-        listing, tick = sub.listing, self.market.coins[sub.listing.coin].tick
-        asks = [_level(listing, book.ask + tick * n, book.ask_size * (n + 1), n) for n in range(sub.limit)]
-        bids = [_level(listing, book.bid - tick * n, book.bid_size * (n + 1), n) for n in range(sub.limit)]
+    def _depth_frame(self, sub: _Subscription, now_ms: int) -> bytes:
+        listing = sub.listing
+        bids, asks = self.market.depth(self.id, listing.coin, sub.limit)
+        asks = [_level(listing, price, size, n) for n, (price, size) in enumerate(asks)]
+        bids = [_level(listing, price, size, n) for n, (price, size) in enumerate(bids)]
         depth = {"cts": now_ms - 4, "version": self.market.step_no, "asks": asks, "bids": bids}
         return _json({"symbol": listing.symbol, "data": depth, "channel": "push.depth.full", "ts": now_ms})
 

@@ -1,6 +1,7 @@
 """OKX v5 as the simulator serves it: /api/v5/public/instruments and the public socket with
-`bbo-tbt` snapshots in contracts, one ack or error per arg, text ping/pong, the 30 s idle
-close (4004) and the 64008 service-upgrade notice.
+`bbo-tbt` and `books5` snapshots in contracts (books5's first level is bbo-tbt's), one ack or
+error per arg for subscribe and unsubscribe, text ping/pong, the 30 s idle close (4004) and
+the 64008 service-upgrade notice.
 
 Follows https://www.okx.com/docs-v5/en/#overview-websocket and the order book channel and
 instrument pages there; error codes and close codes are OKX's own.
@@ -23,6 +24,8 @@ from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 CHANNEL = "bbo-tbt"
+DEPTH_CHANNEL = "books5"
+DEPTH_LEVELS = 5
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_REQUESTS_PER_HOUR = 480
 CLOSE_IDLE = 4004
@@ -214,7 +217,7 @@ class OKXSim(SimExchange):
 
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
         conn_id = uuid.uuid4().hex[:8]
-        subscribed: dict[str, Swap] = {}
+        subscribed: dict[tuple[str, str], Swap] = {}  # (channel, instId) -> swap
         last_traffic = [time.monotonic()]
         requests: list[float] = []  # subscribe/unsubscribe times, for the hourly limit
         self._senders[ws] = conn_id
@@ -233,8 +236,9 @@ class OKXSim(SimExchange):
                         "connId": conn_id,
                     }
                 )
-            for swap in list(subscribed.values()):
-                await send(self._bbo(swap))
+            for key, swap in list(subscribed.items()):
+                if key in subscribed:  # not unsubscribed while an earlier frame was sent
+                    await send(self._push(key[0], swap))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))
         watchdog = asyncio.create_task(self._close_when_idle(ws, last_traffic))
@@ -263,7 +267,7 @@ class OKXSim(SimExchange):
                 return
 
     async def _answer(
-        self, text: str, subscribed: dict[str, Swap], requests: list[float], conn_id: str
+        self, text: str, subscribed: dict[tuple[str, str], Swap], requests: list[float], conn_id: str
     ) -> list[dict | str]:
         if text == "ping":
             self.pings_received += 1
@@ -290,7 +294,7 @@ class OKXSim(SimExchange):
         replies: list[dict | str] = []
         for arg in args:
             channel, inst_id = arg.get("channel"), arg.get("instId")
-            swap = self.books.get(inst_id) if channel == CHANNEL else None
+            swap = self.books.get(inst_id) if channel in (CHANNEL, DEPTH_CHANNEL) else None
             if swap is None:
                 message = (
                     f"Wrong URL or channel:{channel},instId:{inst_id} doesn't exist. "
@@ -298,13 +302,13 @@ class OKXSim(SimExchange):
                 )
                 replies.append(self._error(conn_id, request_id, "60018", message))
                 continue
-            ack = {"event": op, "arg": {"channel": CHANNEL, "instId": inst_id}, "connId": conn_id}
+            ack = {"event": op, "arg": {"channel": channel, "instId": inst_id}, "connId": conn_id}
             replies.append(ack if request_id is None else {"id": request_id, **ack})
             if op == "subscribe":
-                subscribed[inst_id] = swap
-                replies.append(self._bbo(swap))  # the first snapshot follows the ack at once
+                subscribed[channel, inst_id] = swap
+                replies.append(self._push(channel, swap))  # the first snapshot follows the ack at once
             else:
-                subscribed.pop(inst_id, None)
+                subscribed.pop((channel, inst_id), None)
         return replies
 
     @staticmethod
@@ -312,21 +316,24 @@ class OKXSim(SimExchange):
         error = {"event": "error", "code": code, "msg": message, "connId": conn_id}
         return error if request_id is None else {"id": request_id, **error}
 
-    def _bbo(self, swap: Swap) -> dict:
-        book = self.market.book(self.id, swap.coin)
+    def _push(self, channel: str, swap: Swap) -> dict:
+        """A bbo-tbt or books5 snapshot of the swap's book now; books5 names the instrument again."""
+        if channel == CHANNEL:
+            book = self.market.book(self.id, swap.coin)
+            bids, asks = [(book.bid, book.bid_size)], [(book.ask, book.ask_size)]
+        else:
+            bids, asks = self.market.depth(self.id, swap.coin, DEPTH_LEVELS)
         self._seq += 1
         orders = 1 + self._seq % 17
-        return {
-            "arg": {"channel": CHANNEL, "instId": swap.inst_id},
-            "data": [
-                {
-                    "asks": [[str(book.ask), _contracts(swap, book.ask_size, book.ask), "0", str(orders)]],
-                    "bids": [[str(book.bid), _contracts(swap, book.bid_size, book.bid), "0", str(orders + 1)]],
-                    "ts": str(clock.now_ms()),
-                    "seqId": self._seq,
-                }
-            ],
+        data = {
+            "asks": [[str(price), _contracts(swap, size, price), "0", str(orders)] for price, size in asks],
+            "bids": [[str(price), _contracts(swap, size, price), "0", str(orders + 1)] for price, size in bids],
+            "ts": str(clock.now_ms()),
+            "seqId": self._seq,
         }
+        if channel == DEPTH_CHANNEL:
+            data["instId"] = swap.inst_id
+        return {"arg": {"channel": channel, "instId": swap.inst_id}, "data": [data]}
 
 
 def _contracts(swap: Swap, size_base: float, price: Decimal) -> str:

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from feeds.exchanges.levels import Book, kept_books, merged
+from feeds.exchanges.levels import Book, decimal_levels, kept_books, merged
 from feeds.types import FrameError
 
 
@@ -50,3 +50,10 @@ def test_books_are_kept_per_connection_state():
     kept_books(state, "x_books")["BTC"] = book = Book()
     assert kept_books(state, "x_books") == {"BTC": book}
     assert kept_books(None, "x_books") == {}
+
+
+def test_decimal_levels_reads_strings_and_integers_exactly_and_ignores_what_follows_the_size():
+    # OKX [price, size, "0", orders], KuCoin [price, integer lots], Bitget [price, size].
+    levels = [["43250.1", "256.5", "0", "12"], ["89778.6", 1534], ["0.00001234", "1e3"]]
+    assert decimal_levels(levels) == [(D("43250.1"), D("256.5")), (D("89778.6"), D(1534)), (D("0.00001234"), D(1000))]
+    assert decimal_levels([]) == []

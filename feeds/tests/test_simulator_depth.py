@@ -1,21 +1,36 @@
-"""The simulated Binance and Bybit serve their depth streams in the exchanges' formats, with the
-same top of book as their quote streams, and a depth session hands on depth records from both."""
+"""The simulated exchanges serve their depth streams in the exchanges' formats, with the same top
+of book as their quote streams, stop one when it is unsubscribed, and a depth session hands on
+depth records from each."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
 import aiohttp
 import pytest
 
-from feeds.exchanges import parse_depth, parse_frame, parse_instruments
+from feeds.exchanges import get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.simulator.server import Simulator
 from feeds.tests.conftest import Collector
+
+# The exchanges whose simulators serve depth, and the symbol and levels a side of their BTC/USDT perpetual.
+DEPTH_SESSIONS = {
+    "binance": ("BTCUSDT", 10),
+    "bybit": ("BTCUSDT", 10),
+    "okx": ("BTC-USDT-SWAP", 5),
+    "bitget": ("BTCUSDT", 10),
+    "gateio": ("BTC_USDT", 10),
+    "kucoin": ("XBTUSDTM", 10),
+    "mexc": ("BTC_USDT", 10),
+}
+DEPTH_EXCHANGES = list(DEPTH_SESSIONS)
 
 
 @pytest.fixture
 async def sim():
-    async with Simulator(["binance", "bybit"], step_interval_s=0.02, seed=5) as simulator:
+    async with Simulator(DEPTH_EXCHANGES, step_interval_s=0.02, seed=5) as simulator:
         yield simulator
 
 
@@ -67,16 +82,17 @@ async def test_bybit_serves_orderbook50_as_snapshot_then_deltas_whose_top_is_ord
     assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
 
 
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit"])
+@pytest.mark.parametrize("exchange_id", DEPTH_EXCHANGES)
 async def test_a_depth_session_hands_on_depth_records(sim, start_session, exchange_id):
+    symbol, levels = DEPTH_SESSIONS[exchange_id]
     depths = Collector()
-    session, quotes = await start_session(sim, exchange_id, watched=["BTCUSDT"], on_depth=depths)
+    session, quotes = await start_session(sim, exchange_id, watched=[symbol], on_depth=depths)
     depth = await depths.next()
     assert (depth.exchange, depth.instrument, len(depth.bids), len(depth.asks)) == (
         exchange_id,
         "BTC/USDT:USDT",
-        10,
-        10,
+        levels,
+        levels,
     )
     assert quotes.count == 0  # a depth connection carries no quotes
     assert session.status.frame_errors == 0
@@ -91,3 +107,266 @@ def test_a_coin_worth_few_ticks_has_no_bid_at_or_below_zero():
     bids, asks = market.depth("bybit", "TINY", 50)
     assert len(asks) == 50 and 0 < len(bids) < 50
     assert all(price > 0 for price, _ in bids)
+
+
+async def _frames_until(ws: aiohttp.ClientWebSocketResponse, done, timeout_s: float = 5.0) -> list:
+    """Text frames (decoded JSON) received until `done(frame)` holds for one; that one last."""
+    frames = []
+    async with asyncio.timeout(timeout_s):
+        while True:
+            frames.append(json.loads((await ws.receive()).data))
+            if done(frames[-1]):
+                return frames
+
+
+async def _no_frame_within(ws: aiohttp.ClientWebSocketResponse, unwanted, steps_s: float) -> list:
+    """Frames received for `steps_s` seconds; the test asserts none is `unwanted`."""
+    frames = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(steps_s):
+            while True:
+                frames.append(json.loads((await ws.receive()).data))
+    return [frame for frame in frames if unwanted(frame)]
+
+
+# --- OKX: books5 -------------------------------------------------------------------------------
+
+
+def _okx_channel(frame: dict) -> str | None:
+    return frame.get("arg", {}).get("channel") if "data" in frame else None
+
+
+async def test_okx_serves_books5_whose_top_is_bbo_tbt(sim):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "okx", "/api/v5/public/instruments?instType=SWAP")
+        ws = await http.ws_connect(sim.endpoints["okx"].ws_url)
+        args = [{"channel": channel, "instId": "BTC-USDT-SWAP"} for channel in ("bbo-tbt", "books5")]
+        await ws.send_str(json.dumps({"id": "1", "op": "subscribe", "args": args}))
+        acks = await _frames_until(ws, lambda frame: frame.get("arg", {}).get("channel") == "books5")
+        assert {"id": "1", "event": "subscribe", "arg": args[0], "connId": acks[0]["connId"]} in acks
+        # Each market step sends bbo-tbt, then books5, of the same book.
+        while True:
+            first = (await ws.receive(timeout=5)).data
+            if _okx_channel(json.loads(first)) == "bbo-tbt":
+                break
+        [quote] = parse_frame("okx", first, instruments)
+        [depth] = parse_depth("okx", (await ws.receive(timeout=5)).data, instruments)
+        await ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (5, 5)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert [p for p, _ in depth.asks] == sorted(p for p, _ in depth.asks)
+
+
+async def test_okx_unsubscribed_books5_stops_while_bbo_tbt_goes_on(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["okx"].ws_url)
+        args = [{"channel": channel, "instId": "BTC-USDT-SWAP"} for channel in ("bbo-tbt", "books5")]
+        await ws.send_str(json.dumps({"id": "1", "op": "subscribe", "args": args}))
+        await _frames_until(ws, lambda frame: _okx_channel(frame) == "books5")
+        await ws.send_str(json.dumps({"id": "2", "op": "unsubscribe", "args": [args[1]]}))
+        ack = (await _frames_until(ws, lambda frame: frame.get("event") == "unsubscribe"))[-1]
+        assert ack == {"id": "2", "event": "unsubscribe", "arg": args[1], "connId": ack["connId"]}
+        late = await _no_frame_within(ws, lambda frame: _okx_channel(frame) == "books5", 0.2)
+        await _frames_until(ws, lambda frame: _okx_channel(frame) == "bbo-tbt")
+        await ws.close()
+    assert late == []
+
+
+# --- Bitget: books15 -----------------------------------------------------------------------------
+
+
+def _bitget_channel(frame: dict) -> str | None:
+    return frame["arg"]["channel"] if "data" in frame else None
+
+
+async def test_bitget_serves_books15_whose_top_is_books1(sim):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "bitget", "/api/v2/mix/market/contracts?productType=USDT-FUTURES")
+        ws = await http.ws_connect(sim.endpoints["bitget"].ws_url)
+        args = [
+            {"instType": "USDT-FUTURES", "channel": channel, "instId": "BTCUSDT"} for channel in ("books1", "books15")
+        ]
+        await ws.send_str(json.dumps({"op": "subscribe", "args": args}))
+        acks = [json.loads((await ws.receive(timeout=5)).data) for _ in args]
+        assert acks == [{"event": "subscribe", "arg": arg} for arg in args]
+        # Each market step sends books1, then books15, of the same book.
+        while True:
+            first = (await ws.receive(timeout=5)).data
+            if _bitget_channel(json.loads(first)) == "books1":
+                break
+        [quote] = parse_frame("bitget", first, instruments)
+        [depth] = parse_depth("bitget", (await ws.receive(timeout=5)).data, instruments)
+        await ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)  # fifteen sent, the best ten kept
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert [p for p, _ in depth.bids] == sorted((p for p, _ in depth.bids), reverse=True)
+
+
+async def test_bitget_unsubscribed_books15_stops_while_books1_goes_on(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["bitget"].ws_url)
+        args = [
+            {"instType": "USDT-FUTURES", "channel": channel, "instId": "BTCUSDT"} for channel in ("books1", "books15")
+        ]
+        await ws.send_str(json.dumps({"op": "subscribe", "args": args}))
+        await _frames_until(ws, lambda frame: _bitget_channel(frame) == "books15")
+        await ws.send_str(json.dumps({"op": "unsubscribe", "args": [args[1]]}))
+        ack = (await _frames_until(ws, lambda frame: frame.get("event") == "unsubscribe"))[-1]
+        assert ack == {"event": "unsubscribe", "arg": args[1]}
+        late = await _no_frame_within(ws, lambda frame: _bitget_channel(frame) == "books15", 0.2)
+        await _frames_until(ws, lambda frame: _bitget_channel(frame) == "books1")
+        await ws.close()
+    assert late == []
+
+
+# --- Gate.io: futures.order_book -----------------------------------------------------------------
+
+
+def _gateio_request(channel: str, event: str, payload: list, request_id: int) -> str:
+    return json.dumps({"time": 1700000000, "id": request_id, "channel": channel, "event": event, "payload": payload})
+
+
+async def test_gateio_serves_order_book_whose_top_is_the_book_ticker(sim):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "gateio", "/api/v4/futures/usdt/contracts")
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url, headers={"X-Gate-Size-Decimal": "1"})
+        await ws.send_str(_gateio_request("futures.book_ticker", "subscribe", ["BTC_USDT"], 1))
+        await ws.send_str(_gateio_request("futures.order_book", "subscribe", ["BTC_USDT", "10", "0"], 2))
+        ack = (await _frames_until(ws, lambda frame: frame.get("id") == 2))[-1]
+        assert (ack["channel"], ack["event"], ack["result"]) == (
+            "futures.order_book",
+            "subscribe",
+            {"status": "success"},
+        )
+        # Each market step sends the book ticker, then the order book, of the same book.
+        while True:
+            first = (await ws.receive(timeout=5)).data
+            if json.loads(first)["channel"] == "futures.book_ticker":
+                break
+        [quote] = parse_frame("gateio", first, instruments)
+        [depth] = parse_depth("gateio", (await ws.receive(timeout=5)).data, instruments)
+        await ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+
+
+async def test_gateio_unsubscribed_order_book_stops_while_the_book_ticker_goes_on(sim):
+    def order_book(frame: dict) -> bool:
+        return frame["channel"] == "futures.order_book" and frame["event"] == "all"
+
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["gateio"].ws_url)
+        await ws.send_str(_gateio_request("futures.book_ticker", "subscribe", ["BTC_USDT"], 1))
+        await ws.send_str(_gateio_request("futures.order_book", "subscribe", ["BTC_USDT", "10", "0"], 2))
+        await _frames_until(ws, order_book)
+        await ws.send_str(_gateio_request("futures.order_book", "unsubscribe", ["BTC_USDT", "10", "0"], 3))
+        ack = (await _frames_until(ws, lambda frame: frame.get("id") == 3))[-1]
+        assert (ack["event"], ack["result"]) == ("unsubscribe", {"status": "success"})
+        late = await _no_frame_within(ws, order_book, 0.2)
+        await _frames_until(ws, lambda frame: frame["channel"] == "futures.book_ticker")
+        await ws.close()
+    assert late == []
+
+
+# --- KuCoin: /contractMarket/level2Depth50 -------------------------------------------------------
+
+
+async def _kucoin_connect(http: aiohttp.ClientSession, sim: Simulator) -> aiohttp.ClientWebSocketResponse:
+    async with http.post(sim.endpoints["kucoin"].rest_url + "/api/v1/bullet-public") as response:
+        body = await response.json()
+    endpoint = body["data"]["instanceServers"][0]["endpoint"]
+    ws = await http.ws_connect(f"{endpoint}?token={body['data']['token']}&connectId=depth-1")
+    assert json.loads((await ws.receive(timeout=5)).data) == {"id": "depth-1", "type": "welcome"}
+    return ws
+
+
+def _kucoin_request(kind: str, topic: str, request_id: str) -> str:
+    return json.dumps({"id": request_id, "type": kind, "topic": topic, "privateChannel": False, "response": True})
+
+
+def _kucoin_subject(frame: dict) -> str | None:
+    return frame.get("subject") if frame["type"] == "message" else None
+
+
+@pytest.mark.parametrize("symbol", ["XBTUSDTM", "XBTUSDM"])  # a linear contract and an inverse one
+async def test_kucoin_serves_level2_depth50_whose_top_is_ticker_v2(sim, symbol):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "kucoin", "/api/v1/contracts/active")
+        ws = await _kucoin_connect(http, sim)
+        await ws.send_str(_kucoin_request("subscribe", f"/contractMarket/tickerV2:{symbol}", "1"))
+        await ws.send_str(_kucoin_request("subscribe", f"/contractMarket/level2Depth50:{symbol}", "2"))
+        await _frames_until(ws, lambda frame: frame == {"id": "2", "type": "ack"})
+        # Each market step sends the ticker, then the depth, of the same book.
+        while True:
+            first = (await ws.receive(timeout=5)).data
+            if _kucoin_subject(json.loads(first)) == "tickerV2":
+                break
+        [quote] = parse_frame("kucoin", first, instruments)
+        [depth] = parse_depth("kucoin", (await ws.receive(timeout=5)).data, instruments)
+        await ws.close()
+    assert (depth.symbol, len(depth.bids), len(depth.asks)) == (symbol, 10, 10)  # fifty sent, ten kept
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+
+
+async def test_kucoin_unsubscribed_depth_stops_while_the_ticker_goes_on(sim):
+    depth_topic = "/contractMarket/level2Depth50:XBTUSDTM"
+    async with aiohttp.ClientSession() as http:
+        ws = await _kucoin_connect(http, sim)
+        await ws.send_str(_kucoin_request("subscribe", "/contractMarket/tickerV2:XBTUSDTM", "1"))
+        await ws.send_str(_kucoin_request("subscribe", depth_topic, "2"))
+        await _frames_until(ws, lambda frame: _kucoin_subject(frame) == "level2")
+        await ws.send_str(_kucoin_request("unsubscribe", depth_topic, "3"))
+        await _frames_until(ws, lambda frame: frame == {"id": "3", "type": "ack"})
+        late = await _no_frame_within(ws, lambda frame: _kucoin_subject(frame) == "level2", 0.2)
+        await _frames_until(ws, lambda frame: _kucoin_subject(frame) == "tickerV2")
+        await ws.close()
+    assert late == []
+
+
+# --- MEXC: sub.depth.full at limit 10 beside the quotes' limit 5 ----------------------------------
+
+
+def _mexc_request(method: str, symbol: str, limit: int | None = None) -> str:
+    param = {"symbol": symbol} if limit is None else {"symbol": symbol, "limit": limit}
+    return json.dumps({"method": method, "param": param, "gzip": False})
+
+
+async def test_mexc_serves_ten_levels_whose_top_is_the_quote_streams(sim):
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "mexc", "/api/v1/contract/detail")
+        quotes_ws = await http.ws_connect(sim.endpoints["mexc"].ws_url)
+        depth_ws = await http.ws_connect(sim.endpoints["mexc"].ws_url)
+        # What the two kinds of connection send: the quotes at limit 5, the depth at limit 10.
+        await quotes_ws.send_str(get_connector("mexc").subscribe_messages(["BTC_USDT"])[0])
+        await depth_ws.send_str(get_connector("mexc").depth_subscribe_messages(["BTC_USDT"])[0])
+        for ws in (quotes_ws, depth_ws):
+            assert json.loads((await ws.receive(timeout=5)).data)["channel"] == "rs.sub.depth.full"
+        # Both connections push every market step; `version` names the step, so frames of one step pair up.
+        seen: tuple[dict, dict] = ({}, {})
+        async with asyncio.timeout(5):
+            while not seen[0].keys() & seen[1].keys():
+                for ws, frames in zip((quotes_ws, depth_ws), seen, strict=True):
+                    raw = (await ws.receive()).data
+                    frames[json.loads(raw)["data"]["version"]] = raw
+        [version] = sorted(seen[0].keys() & seen[1].keys())[:1]
+        [quote] = parse_frame("mexc", seen[0][version], instruments)
+        [depth] = parse_depth("mexc", seen[1][version], instruments)
+        await quotes_ws.close()
+        await depth_ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+
+
+async def test_mexc_unsubscribed_depth_stops(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["mexc"].ws_url)
+        await ws.send_str(_mexc_request("sub.depth.full", "BTC_USDT", 10))
+        await ws.send_str(_mexc_request("sub.depth.full", "ETH_USDT", 10))
+        await _frames_until(ws, lambda frame: frame.get("symbol") == "BTC_USDT")
+        await ws.send_str(get_connector("mexc").depth_unsubscribe_messages(["BTC_USDT"])[0])
+        ack = (await _frames_until(ws, lambda frame: frame["channel"].startswith("rs.u")))[-1]
+        assert ack["data"] == "success"
+        late = await _no_frame_within(ws, lambda frame: frame.get("symbol") == "BTC_USDT", 0.2)
+        await _frames_until(ws, lambda frame: frame.get("symbol") == "ETH_USDT")
+        await ws.close()
+    assert late == []

@@ -69,3 +69,25 @@ FUND_RATE_COIN = """{"code":"00000","msg":"success","requestTime":1700000000125,
   "minFundingRate":"-0.003","maxFundingRate":"0.003"}
 ]}"""
 FUND_RATE_REFUSED = '{"code":"40034","msg":"Parameter symbol does not exist","requestTime":1700000000000,"data":null}'
+
+# books15 (docs: Depth Channel, "Push Data"): 15 levels a side whole in every push; three shown here.
+BOOKS15 = (
+    '{"action":"snapshot","arg":{"instType":"USDT-FUTURES","channel":"books15","instId":"BTCUSDT"},'
+    '"data":[{"asks":[["43250.2","8.760"],["43250.5","0.400"],["43251.0","1.250"]],'
+    '"bids":[["43250.1","2.710"],["43249.8","0.000"],["43249.0","3.5"]],"checksum":0,"seq":123457,'
+    '"ts":"1700000000716"}],"ts":1700000000719}'
+)
+# Coin-margined: sizes in BTC, as books1's.
+INVERSE_BOOKS15 = (
+    '{"action":"snapshot","arg":{"instType":"COIN-FUTURES","channel":"books15","instId":"BTCUSD"},'
+    '"data":[{"asks":[["50000.5","0.125"],["50001.0","2"]],"bids":[["50000.0","1.5"]],"checksum":0,"seq":10,'
+    '"ts":"1700000000800"}],"ts":1700000000801}'
+)
+BOOKS15_SUBSCRIBE = (
+    '{"op":"subscribe","args":[{"instType":"USDT-FUTURES","channel":"books15","instId":"BTCUSDT"},'
+    '{"instType":"COIN-FUTURES","channel":"books15","instId":"BTCUSD"}]}'
+)
+BOOKS15_UNSUBSCRIBE = '{"op":"unsubscribe","args":[{"instType":"USDT-FUTURES","channel":"books15","instId":"BTCUSDT"}]}'
+BOOKS15_UNSUBSCRIBE_ACK = (
+    '{"event":"unsubscribe","arg":{"instType":"USDT-FUTURES","channel":"books15","instId":"BTCUSDT"}}'
+)

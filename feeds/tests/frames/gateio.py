@@ -59,3 +59,35 @@ CONTRACTS_WITH_FUNDING = """[
  {"name":"NOPE_USDT","type":"direct","quanto_multiplier":"1","order_price_round":"0.001","status":"trading",
   "funding_rate":"0.0001","funding_interval":28800,"funding_next_apply":1700006400}
 ]"""
+
+# futures.order_book (docs: "全量深度推送", the `all` event): the top levels whole, sizes in contracts
+# as decimal strings under X-Gate-Size-Decimal; `l` the limit subscribed.
+ORDER_BOOK_ALL = (
+    '{"channel":"futures.order_book","event":"all","time":1700000000,"time_ms":1700000000225,'
+    '"result":{"t":1700000000223,"contract":"BTC_USDT","id":93973511,'
+    '"asks":[{"p":"43250.2","s":"47061"},{"p":"43250.3","s":"1200"},{"p":"43251","s":"0"}],'
+    '"bids":[{"p":"43250.1","s":"37000"},{"p":"43249.5","s":"2245"}],"l":"10"}}'
+)
+# Without the header, sizes are numbers; SOL_USDT takes fractional contracts of 1 SOL.
+ORDER_BOOK_ALL_INT_SIZES = (
+    '{"channel":"futures.order_book","event":"all","time":1700000000,"time_ms":1700000000326,'
+    '"result":{"t":1700000000324,"contract":"SOL_USDT","id":1,"asks":[{"p":"95.001","s":12}],'
+    '"bids":[{"p":"95","s":7}],"l":"10"}}'
+)
+# The single-level changes older copies of the docs describe on this channel.
+ORDER_BOOK_UPDATE = (
+    '{"channel":"futures.order_book","event":"update","time":1700000000,"time_ms":1700000000400,'
+    '"result":[{"p":"43250.5","s":-6541,"contract":"BTC_USDT","id":93973512}]}'
+)
+ORDER_BOOK_SUBSCRIBE = (
+    '{"time":1700000000,"id":1,"channel":"futures.order_book","event":"subscribe","payload":["BTC_USDT","10","0"]}'
+)
+ORDER_BOOK_UNSUBSCRIBE_ACK = (
+    '{"time":1700000000,"time_ms":1700000000500,"id":1,"channel":"futures.order_book","event":"unsubscribe",'
+    '"result":{"status":"success"}}'
+)
+ORDER_BOOK_ERROR = (
+    '{"time":1700000000,"time_ms":1700000000010,"id":1,"channel":"futures.order_book","event":"subscribe",'
+    '"payload":["NOPE_USDT","10","0"],"error":{"code":2,"message":"unknown contract NOPE_USDT"},'
+    '"result":{"status":"fail"}}'
+)

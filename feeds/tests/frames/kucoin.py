@@ -72,3 +72,21 @@ CONTRACTS_WITH_FUNDING = """{"code":"200000","data":[
  {"symbol":"NOPEUSDTM","type":"FFWCSX","status":"Open","fundingFeeRate":0.0001,"fundingRateGranularity":28800000,
   "nextFundingRateDateTime":1700006400000}
 ]}"""
+
+# Orderbook - Level50 (docs' example, trimmed to three levels a side): [price, integer lots], no symbol.
+LEVEL2_DEPTH50 = (
+    '{"topic":"/contractMarket/level2Depth50:XBTUSDTM","type":"message","subject":"level2","sn":1731680249700,'
+    '"data":{"bids":[["89778.6",1534],["89778.2",54],["89777.5",0]],"sequence":1709294490099,'
+    '"timestamp":1731680249700,"ts":1731680249701,"asks":[["89778.7",854],["89779.2",4],["89780",120]]}}'
+)
+# The inverse contract: 1 USD a lot.
+LEVEL2_DEPTH50_INVERSE = (
+    '{"topic":"/contractMarket/level2Depth50:XBTUSDM","type":"message","subject":"level2","sn":7,'
+    '"data":{"bids":[["86000",86000]],"sequence":7,"timestamp":1731680249800,"ts":1731680249800,'
+    '"asks":[["86000.5",43000],["86001",860010]]}}'
+)
+LEVEL2_DEPTH50_SUBSCRIBE = (
+    '{"id":"d1","type":"subscribe","topic":"/contractMarket/level2Depth50:XBTUSDTM","privateChannel":false,'
+    '"response":true}'
+)
+LEVEL2_DEPTH50_UNSUBSCRIBE = LEVEL2_DEPTH50_SUBSCRIBE.replace('"subscribe"', '"unsubscribe"')

@@ -70,3 +70,9 @@ FUNDING_RATE_PEPE = """{"success":true,"code":0,"data":{"symbol":"1000PEPE_USDT"
  "maxFundingRate":0.02,"minFundingRate":-0.02,"collectCycle":4,"nextSettleTime":1700006400000}}"""
 FUNDING_RATE_UNKNOWN = FUNDING_RATE_BTC.replace("BTC_USDT", "NOPE_USDT")
 FUNDING_RATE_REFUSED = '{"success":false,"code":1001,"message":"Contract does not exist"}'
+
+# What a depth connection sends and gets: sub.depth.full at limit 10, dropped with the docs' usub.depth.full.
+DEPTH_SUBSCRIBE = '{"method":"sub.depth.full","param":{"symbol":"BTC_USDT","limit":10},"gzip":false}'
+DEPTH_UNSUBSCRIBE = '{"method":"usub.depth.full","param":{"symbol":"BTC_USDT"}}'
+# The docs show no reply to usub.depth.full; any `rs.` reply whose data is "success" is an ack.
+DEPTH_UNSUBSCRIBE_ACK = '{"channel":"rs.usub.depth.full","data":"success","ts":1700000000005}'

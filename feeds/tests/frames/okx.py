@@ -106,3 +106,26 @@ FUNDING_RATE_HOURLY = (
     .replace('"0.0000792386885340"', '"-0.0000125"')
 )
 FUNDING_RATE_ERROR = '{"code":"51001","msg":"Instrument ID does not exist","data":[]}'
+
+# books5 (docs: "Push Data Example of books5 channel"): the top 5 levels whole, sizes in contracts.
+BOOKS5 = (
+    '{"arg":{"channel":"books5","instId":"BTC-USDT-SWAP"},"data":[{"asks":[["43250.2","415","0","13"],'
+    '["43250.3","53.5","0","2"],["43250.8","0","0","0"],["43251","72","0","3"],["43252.5","70","0","2"]],'
+    '"bids":[["43250.1","256.5","0","12"],["43250","57","0","2"],["43249.9","69","0","2"],'
+    '["43249","71","0","1"],["43248.2","65","0","2"]],"instId":"BTC-USDT-SWAP","ts":"1700000000123",'
+    '"seqId":363996337}]}'
+)
+# Inverse: 100 USD per contract.
+INVERSE_BOOKS5 = (
+    '{"arg":{"channel":"books5","instId":"BTC-USD-SWAP"},"data":[{"asks":[["40000.5","3","0","2"],'
+    '["40001","4","0","1"]],"bids":[["40000","8","0","4"],["39999.5","2","0","1"]],'
+    '"instId":"BTC-USD-SWAP","ts":"1700000000456","seqId":78}]}'
+)
+BOOKS5_SUBSCRIBE = '{"id":"1","op":"subscribe","args":[{"channel":"books5","instId":"BTC-USDT-SWAP"}]}'
+BOOKS5_UNSUBSCRIBE = '{"id":"1","op":"unsubscribe","args":[{"channel":"books5","instId":"BTC-USDT-SWAP"}]}'
+BOOKS5_SUBSCRIBE_ACK = (
+    '{"id":"1","event":"subscribe","arg":{"channel":"books5","instId":"BTC-USDT-SWAP"},"connId":"a4d3ae55"}'
+)
+BOOKS5_UNSUBSCRIBE_ACK = (
+    '{"id":"1","event":"unsubscribe","arg":{"channel":"books5","instId":"BTC-USDT-SWAP"},"connId":"a4d3ae55"}'
+)
