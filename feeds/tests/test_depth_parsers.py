@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 from feeds.exchanges import FrameError, get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.tests.frames import binance as binance_frames
 from feeds.tests.frames import bybit as bybit_frames
+from feeds.tests.frames import deribit as deribit_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 
 BINANCE = {i.symbol: i for i in parse_instruments("binance", binance_frames.EXCHANGE_INFO)}
 BYBIT = {i.symbol: i for i in parse_instruments("bybit", bybit_frames.INSTRUMENTS_PAGE)}
+DERIBIT = {i.symbol: i for i in parse_instruments("deribit", deribit_frames.GET_INSTRUMENTS)}
 
 
 def test_binance_partial_depth_becomes_levels_best_first_in_base_units():
@@ -79,12 +81,13 @@ def test_bybit_depth_keeps_ten_levels_a_side():
 DEPTH_FRAMES = {
     "binance": [binance_frames.DEPTH, binance_frames.SUBSCRIBE_ACK, binance_frames.ERROR],
     "bybit": [bybit_frames.DEPTH_SNAPSHOT, bybit_frames.DEPTH_DELTA, bybit_frames.SUBSCRIBE_REFUSED],
+    "deribit": [deribit_frames.DEPTH_INVERSE, deribit_frames.DEPTH_LINEAR, deribit_frames.ERROR_RATE_LIMIT],
 }
-INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT}
+INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT, "deribit": DERIBIT}
 ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1e400", '"1e-30"', "{}"]
 
 
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit"])
+@pytest.mark.parametrize("exchange_id", sorted(DEPTH_FRAMES))
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
@@ -110,3 +113,52 @@ def _assert_in_bounds(records: list) -> None:
     for record in records:
         for price, size in record.bids + record.asks:
             assert MIN_PRICE <= price < MAX_PRICE and 0 < size < MAX_SIZE, record
+
+
+# --- Deribit ---------------------------------------------------------------------------------
+
+
+def test_deribit_inverse_book_amounts_in_usd_become_base_units():
+    [depth] = parse_depth("deribit", deribit_frames.DEPTH_INVERSE, DERIBIT, recv_ns=3)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("deribit", "BTC-PERPETUAL", "BTC/USD:BTC")
+    assert depth.bids == [(D("40000.0"), D("0.3")), (D("39990.0"), D("1"))]
+    assert depth.asks == [(D("40010.0"), D("1")), (D("40030.0"), D("2"))]  # an empty level left out
+    assert (depth.ts_ms, depth.recv_ns) == (1700000000123, 3)
+
+
+def test_deribit_linear_book_amounts_are_base_units():
+    [depth] = parse_depth("deribit", deribit_frames.DEPTH_LINEAR, DERIBIT)
+    assert depth.instrument == "BTC/USDC:USDC"
+    assert depth.bids == [(D("43249.9"), D("0.1234"))]
+    assert depth.asks == [(D("43250.1"), D("2.5")), (D("43250.2"), D("0.0001"))]
+
+
+def test_deribit_depth_subscribes_and_drops_the_grouped_book_and_ignores_control_frames():
+    connector = get_connector("deribit")
+    heartbeat, subscribe = connector.depth_subscribe_messages(["BTC-PERPETUAL"])
+    assert json.loads(heartbeat)["method"] == "public/set_heartbeat"  # depth connections need it too
+    assert json.loads(subscribe) == json.loads(deribit_frames.DEPTH_SUBSCRIBE)
+    [unsubscribe] = connector.depth_unsubscribe_messages(["BTC-PERPETUAL"])
+    assert json.loads(unsubscribe) == json.loads(deribit_frames.DEPTH_UNSUBSCRIBE)
+    for control in (deribit_frames.DEPTH_SUBSCRIBE_REPLY, deribit_frames.HEARTBEAT, deribit_frames.TEST_REQUEST):
+        assert parse_depth("deribit", control, DERIBIT) == []
+    assert parse_depth("deribit", deribit_frames.QUOTE_INVERSE, DERIBIT) == []  # a quote is no book
+    state: dict = {}
+    assert parse_depth("deribit", deribit_frames.DEPTH_INVERSE.replace("BTC-PERP", "NOPE-PERP"), DERIBIT, state) == []
+    assert state["unknown_symbols"] == 1
+    assert parse_frame("deribit", deribit_frames.DEPTH_INVERSE, DERIBIT) == []  # never a quote
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        deribit_frames.ERROR_RATE_LIMIT,
+        deribit_frames.DEPTH_INVERSE.replace("[40000.0,12000.0]", "[null,12000.0]"),
+        deribit_frames.DEPTH_INVERSE.replace("[40000.0,12000.0]", "[40000.0,-1]"),
+        deribit_frames.DEPTH_INVERSE.replace(',"data":{"timestamp"', ',"nodata":{"timestamp"'),
+        deribit_frames.DEPTH_INVERSE[:-20],
+    ],
+)
+def test_deribit_malformed_depth_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_depth("deribit", frame, DERIBIT)

@@ -1,5 +1,6 @@
-"""The simulated Binance and Bybit serve their depth streams in the exchanges' formats, with the
-same top of book as their quote streams, and a depth session hands on depth records from both."""
+"""The simulated exchanges serve their depth streams in the exchanges' formats, with the same top
+of book as their quote streams, stop them on unsubscribe, and a depth session hands on depth
+records from each."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ import json
 import aiohttp
 import pytest
 
-from feeds.exchanges import parse_depth, parse_frame, parse_instruments
+from feeds.exchanges import get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.simulator.server import Simulator
 from feeds.tests.conftest import Collector
 
 
 @pytest.fixture
 async def sim():
-    async with Simulator(["binance", "bybit"], step_interval_s=0.02, seed=5) as simulator:
+    async with Simulator(["binance", "bybit", "deribit"], step_interval_s=0.02, seed=5) as simulator:
         yield simulator
 
 
@@ -67,17 +68,19 @@ async def test_bybit_serves_orderbook50_as_snapshot_then_deltas_whose_top_is_ord
     assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
 
 
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit"])
-async def test_a_depth_session_hands_on_depth_records(sim, start_session, exchange_id):
+@pytest.mark.parametrize(
+    ("exchange_id", "symbol", "instrument"),
+    [
+        ("binance", "BTCUSDT", "BTC/USDT:USDT"),
+        ("bybit", "BTCUSDT", "BTC/USDT:USDT"),
+        ("deribit", "BTC-PERPETUAL", "BTC/USD:BTC"),
+    ],
+)
+async def test_a_depth_session_hands_on_depth_records(sim, start_session, exchange_id, symbol, instrument):
     depths = Collector()
-    session, quotes = await start_session(sim, exchange_id, watched=["BTCUSDT"], on_depth=depths)
+    session, quotes = await start_session(sim, exchange_id, watched=[symbol], on_depth=depths)
     depth = await depths.next()
-    assert (depth.exchange, depth.instrument, len(depth.bids), len(depth.asks)) == (
-        exchange_id,
-        "BTC/USDT:USDT",
-        10,
-        10,
-    )
+    assert (depth.exchange, depth.instrument, len(depth.bids), len(depth.asks)) == (exchange_id, instrument, 10, 10)
     assert quotes.count == 0  # a depth connection carries no quotes
     assert session.status.frame_errors == 0
 
@@ -91,3 +94,41 @@ def test_a_coin_worth_few_ticks_has_no_bid_at_or_below_zero():
     bids, asks = market.depth("bybit", "TINY", 50)
     assert len(asks) == 50 and 0 < len(bids) < 50
     assert all(price > 0 for price, _ in bids)
+
+
+async def _rpc_reply(ws: aiohttp.ClientWebSocketResponse, message: str) -> dict:
+    """Send one JSON-RPC request; its reply (notifications in between are skipped)."""
+    await ws.send_str(message)
+    request_id = json.loads(message)["id"]
+    while True:
+        body = json.loads((await ws.receive(timeout=5)).data)
+        if body.get("id") == request_id and "method" not in body:
+            return body
+
+
+@pytest.mark.parametrize("symbol", ["BTC-PERPETUAL", "BTC_USDC-PERPETUAL"])  # inverse, linear
+async def test_deribit_serves_the_grouped_book_whose_top_is_the_quote_and_drops_it_on_unsubscribe(sim, symbol):
+    connector = get_connector("deribit")
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "deribit", "/api/v2/public/get_instruments?currency=any")
+        ws = await http.ws_connect(sim.endpoints["deribit"].ws_url)
+        quote_subscribe = connector.subscribe_messages([symbol])[-1]
+        assert (await _rpc_reply(ws, quote_subscribe))["result"] == [f"quote.{symbol}"]
+        depth_subscribe = connector.depth_subscribe_messages([symbol])[-1]
+        assert (await _rpc_reply(ws, depth_subscribe))["result"] == [f"book.{symbol}.none.10.100ms"]
+        # Each market step sends the book, then the quote, of the same moment.
+        depth = None
+        while True:
+            raw = (await ws.receive(timeout=5)).data
+            if json.loads(raw).get("params", {}).get("channel", "").startswith("book."):
+                [depth] = parse_depth("deribit", raw, instruments)
+            elif depth is not None:
+                [quote] = parse_frame("deribit", raw, instruments)
+                break
+        [unsubscribe] = connector.depth_unsubscribe_messages([symbol])
+        assert (await _rpc_reply(ws, unsubscribe))["result"] == [f"book.{symbol}.none.10.100ms"]
+        after = [json.loads((await ws.receive(timeout=5)).data)["params"]["channel"] for _ in range(5)]
+        await ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert after == [f"quote.{symbol}"] * 5  # the quotes go on, the book does not
