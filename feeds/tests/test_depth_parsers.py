@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from feeds.exchanges import FrameError, get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.tests.frames import binance as binance_frames
+from feeds.tests.frames import bitmex as bitmex_frames
 from feeds.tests.frames import bybit as bybit_frames
 from feeds.tests.frames import deribit as deribit_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
@@ -21,6 +22,7 @@ from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 BINANCE = {i.symbol: i for i in parse_instruments("binance", binance_frames.EXCHANGE_INFO)}
 BYBIT = {i.symbol: i for i in parse_instruments("bybit", bybit_frames.INSTRUMENTS_PAGE)}
 DERIBIT = {i.symbol: i for i in parse_instruments("deribit", deribit_frames.GET_INSTRUMENTS)}
+BITMEX = {i.symbol: i for i in parse_instruments("bitmex", bitmex_frames.INSTRUMENT_ACTIVE)}
 
 
 def test_binance_partial_depth_becomes_levels_best_first_in_base_units():
@@ -82,8 +84,9 @@ DEPTH_FRAMES = {
     "binance": [binance_frames.DEPTH, binance_frames.SUBSCRIBE_ACK, binance_frames.ERROR],
     "bybit": [bybit_frames.DEPTH_SNAPSHOT, bybit_frames.DEPTH_DELTA, bybit_frames.SUBSCRIBE_REFUSED],
     "deribit": [deribit_frames.DEPTH_INVERSE, deribit_frames.DEPTH_LINEAR, deribit_frames.ERROR_RATE_LIMIT],
+    "bitmex": [bitmex_frames.DEPTH_PARTIAL, bitmex_frames.DEPTH_UPDATE, bitmex_frames.ERROR],
 }
-INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT, "deribit": DERIBIT}
+INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT, "deribit": DERIBIT, "bitmex": BITMEX}
 ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1e400", '"1e-30"', "{}"]
 
 
@@ -162,3 +165,57 @@ def test_deribit_depth_subscribes_and_drops_the_grouped_book_and_ignores_control
 def test_deribit_malformed_depth_frames_raise_frame_error(frame):
     with pytest.raises(FrameError):
         parse_depth("deribit", frame, DERIBIT)
+
+
+# --- BitMEX ----------------------------------------------------------------------------------
+
+
+def test_bitmex_inverse_order_book10_sizes_in_usd_become_base_units():
+    [depth] = parse_depth("bitmex", bitmex_frames.DEPTH_PARTIAL, BITMEX, recv_ns=4)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("bitmex", "XBTUSD", "BTC/USD:BTC")
+    assert depth.bids == [(D("40000"), D("0.3")), (D("39999.5"), D("1"))]
+    assert depth.asks == [(D("40000.5"), D("2"))]  # an empty level left out
+    assert (depth.ts_ms, depth.recv_ns) == (1795428000123, 4)
+
+
+def test_bitmex_linear_order_book10_contracts_become_base_units():
+    [depth] = parse_depth("bitmex", bitmex_frames.DEPTH_UPDATE, BITMEX)
+    assert depth.instrument == "BTC/USDT:USDT"
+    assert depth.bids == [(D("43250.1"), D("1")), (D("43250"), D("0.25"))]
+    assert depth.asks == [(D("43250.3"), D("3.214"))]
+    assert depth.ts_ms == 1795428001500
+
+
+def test_bitmex_depth_subscribes_and_drops_order_book10_and_ignores_control_frames():
+    connector = get_connector("bitmex")
+    assert connector.depth_subscribe_messages(["XBTUSD"]) == [bitmex_frames.DEPTH_SUBSCRIBE]
+    assert connector.depth_unsubscribe_messages(["XBTUSD"]) == [bitmex_frames.DEPTH_UNSUBSCRIBE]
+    controls = (
+        bitmex_frames.WELCOME,
+        bitmex_frames.DEPTH_SUBSCRIBE_ACK,
+        bitmex_frames.DEPTH_UNSUBSCRIBE_ACK,
+        bitmex_frames.PONG,
+        bitmex_frames.INSERT,  # the quote table is no book
+    )
+    for control in controls:
+        assert parse_depth("bitmex", control, BITMEX) == []
+    state: dict = {}
+    assert parse_depth("bitmex", bitmex_frames.DEPTH_PARTIAL.replace('"XBTUSD"', '"NOPEUSD"'), BITMEX, state) == []
+    assert state["unknown_symbols"] == 1
+    assert parse_frame("bitmex", bitmex_frames.DEPTH_UPDATE, BITMEX) == []  # never a quote
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        bitmex_frames.ERROR,
+        bitmex_frames.DEPTH_UPDATE.replace("[43250,250000]", '["x",250000]'),
+        bitmex_frames.DEPTH_UPDATE.replace("[43250,250000]", "[43250,-1]"),
+        bitmex_frames.DEPTH_UPDATE.replace('"timestamp":"2026-11-23T10:00:01.500Z",', ""),
+        bitmex_frames.DEPTH_UPDATE.replace('"action":"update"', '"action":"upsert"'),
+        bitmex_frames.DEPTH_UPDATE[:-10],
+    ],
+)
+def test_bitmex_malformed_depth_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_depth("bitmex", frame, BITMEX)

@@ -16,7 +16,7 @@ from feeds.tests.conftest import Collector
 
 @pytest.fixture
 async def sim():
-    async with Simulator(["binance", "bybit", "deribit"], step_interval_s=0.02, seed=5) as simulator:
+    async with Simulator(["binance", "bybit", "deribit", "bitmex"], step_interval_s=0.02, seed=5) as simulator:
         yield simulator
 
 
@@ -74,6 +74,7 @@ async def test_bybit_serves_orderbook50_as_snapshot_then_deltas_whose_top_is_ord
         ("binance", "BTCUSDT", "BTC/USDT:USDT"),
         ("bybit", "BTCUSDT", "BTC/USDT:USDT"),
         ("deribit", "BTC-PERPETUAL", "BTC/USD:BTC"),
+        ("bitmex", "XBTUSD", "BTC/USD:BTC"),
     ],
 )
 async def test_a_depth_session_hands_on_depth_records(sim, start_session, exchange_id, symbol, instrument):
@@ -132,3 +133,35 @@ async def test_deribit_serves_the_grouped_book_whose_top_is_the_quote_and_drops_
     assert (len(depth.bids), len(depth.asks)) == (10, 10)
     assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
     assert after == [f"quote.{symbol}"] * 5  # the quotes go on, the book does not
+
+
+@pytest.mark.parametrize("symbol", ["XBTUSD", "XBTUSDT"])  # inverse, linear
+async def test_bitmex_serves_order_book10_whose_top_is_the_quote_and_drops_it_on_unsubscribe(sim, symbol):
+    connector = get_connector("bitmex")
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "bitmex", "/api/v1/instrument/active")
+        ws = await http.ws_connect(sim.endpoints["bitmex"].ws_url)
+        assert "Welcome" in json.loads((await ws.receive(timeout=5)).data)["info"]
+        [subscribe] = connector.depth_subscribe_messages([symbol])
+        await ws.send_str(subscribe.replace('"args":[', f'"args":["quote:{symbol}",'))
+        # Past the acks and partials, each market step sends the quotes, then the book, of one moment.
+        book_partial_seen = False
+        while True:
+            frame = json.loads(raw := (await ws.receive(timeout=5)).data)
+            if (frame.get("table"), frame.get("action")) == ("orderBook10", "partial"):
+                book_partial_seen = True
+            elif (frame.get("table"), frame.get("action")) == ("quote", "insert") and book_partial_seen:
+                break
+        [quote] = parse_frame("bitmex", raw, instruments, {})
+        [depth] = parse_depth("bitmex", (await ws.receive(timeout=5)).data, instruments)
+        [unsubscribe] = connector.depth_unsubscribe_messages([symbol])
+        await ws.send_str(unsubscribe)
+        while "unsubscribe" not in (ack := json.loads((await ws.receive(timeout=5)).data)):
+            pass
+        after = [json.loads((await ws.receive(timeout=5)).data)["table"] for _ in range(5)]
+        await ws.close()
+    assert ack["unsubscribe"] == f"orderBook10:{symbol}"
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert depth.ts_ms == quote.ts_ms
+    assert after == ["quote"] * 5  # the quotes go on, the book does not
