@@ -17,12 +17,14 @@ from feeds.tests.frames import binance as binance_frames
 from feeds.tests.frames import bitmex as bitmex_frames
 from feeds.tests.frames import bybit as bybit_frames
 from feeds.tests.frames import deribit as deribit_frames
+from feeds.tests.frames import phemex as phemex_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 
 BINANCE = {i.symbol: i for i in parse_instruments("binance", binance_frames.EXCHANGE_INFO)}
 BYBIT = {i.symbol: i for i in parse_instruments("bybit", bybit_frames.INSTRUMENTS_PAGE)}
 DERIBIT = {i.symbol: i for i in parse_instruments("deribit", deribit_frames.GET_INSTRUMENTS)}
 BITMEX = {i.symbol: i for i in parse_instruments("bitmex", bitmex_frames.INSTRUMENT_ACTIVE)}
+PHEMEX = {i.symbol: i for i in parse_instruments("phemex", phemex_frames.PRODUCTS)}
 
 
 def test_binance_partial_depth_becomes_levels_best_first_in_base_units():
@@ -85,8 +87,9 @@ DEPTH_FRAMES = {
     "bybit": [bybit_frames.DEPTH_SNAPSHOT, bybit_frames.DEPTH_DELTA, bybit_frames.SUBSCRIBE_REFUSED],
     "deribit": [deribit_frames.DEPTH_INVERSE, deribit_frames.DEPTH_LINEAR, deribit_frames.ERROR_RATE_LIMIT],
     "bitmex": [bitmex_frames.DEPTH_PARTIAL, bitmex_frames.DEPTH_UPDATE, bitmex_frames.ERROR],
+    "phemex": [phemex_frames.DEPTH_SNAPSHOT, phemex_frames.DEPTH_INCREMENTAL, phemex_frames.COIN_M_DEPTH_SNAPSHOT],
 }
-INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT, "deribit": DERIBIT, "bitmex": BITMEX}
+INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT, "deribit": DERIBIT, "bitmex": BITMEX, "phemex": PHEMEX}
 ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1e400", '"1e-30"', "{}"]
 
 
@@ -219,3 +222,64 @@ def test_bitmex_depth_subscribes_and_drops_order_book10_and_ignores_control_fram
 def test_bitmex_malformed_depth_frames_raise_frame_error(frame):
     with pytest.raises(FrameError):
         parse_depth("bitmex", frame, BITMEX)
+
+
+# --- Phemex ----------------------------------------------------------------------------------
+
+
+def test_phemex_depth_snapshot_then_increment_keeps_the_ten_level_window():
+    state: dict = {}
+    [snapshot] = parse_depth("phemex", phemex_frames.DEPTH_SNAPSHOT, PHEMEX, state, recv_ns=5)
+    assert (snapshot.exchange, snapshot.symbol, snapshot.instrument) == ("phemex", "BTCUSDT", "BTC/USDT:USDT")
+    assert snapshot.bids == [(D("43250.1"), D("1.622")), (D("43249.0"), D("0.904")), (D("43248.7"), D("1.074"))]
+    assert snapshot.asks == [(D("43250.2"), D("0.718")), (D("43250.9"), D("0.524")), (D("43251.5"), D("2"))]
+    assert (snapshot.ts_ms, snapshot.recv_ns) == (1700000000201, 5)
+    [delta] = parse_depth("phemex", phemex_frames.DEPTH_INCREMENTAL, PHEMEX, state)
+    assert delta.bids == [
+        (D("43250.1"), D("1.622")),
+        (D("43249.5"), D("3")),
+        (D("43249.0"), D("0.5")),
+        (D("43248.7"), D("1.074")),
+    ]
+    assert delta.asks == [(D("43250.9"), D("0.524")), (D("43251.5"), D("2"))]
+    assert delta.ts_ms == 1700000000301
+
+
+def test_phemex_coin_m_depth_unscales_prices_and_turns_usd_contracts_into_base_units():
+    [depth] = parse_depth("phemex", phemex_frames.COIN_M_DEPTH_SNAPSHOT, PHEMEX, {})
+    assert depth.instrument == "BTC/USD:BTC"
+    assert depth.bids == [(D("40000"), D("0.3")), (D("39999"), D("1"))]
+    assert depth.asks == [(D("40000.5"), D("2")), (D("40001"), D("1"))]
+
+
+def test_phemex_depth_subscribes_ten_levels_and_its_unsubscribe_is_the_documented_one():
+    connector = get_connector("phemex")
+    assert connector.depth_subscribe_messages(["BTCUSDT"]) == [phemex_frames.DEPTH_SUBSCRIBE]
+    # Phemex's unsubscribe names no symbol and ends every book of its family on the connection.
+    assert connector.depth_unsubscribe_messages(["BTCUSDT", "ETHUSDT"]) == [phemex_frames.DEPTH_UNSUBSCRIBE]
+    assert [json.loads(m)["method"] for m in connector.depth_unsubscribe_messages(["BTCUSD", "BTCUSDT"])] == [
+        "orderbook.unsubscribe",
+        "orderbook_p.unsubscribe",
+    ]
+    assert connector.depth_unsubscribe_ends_all is True
+    for control in (phemex_frames.SUBSCRIBE_ACK, phemex_frames.PONG):
+        assert parse_depth("phemex", control, PHEMEX, {}) == []
+    assert parse_depth("phemex", phemex_frames.DEPTH_INCREMENTAL, PHEMEX, {}) == []  # before a snapshot
+    state: dict = {}
+    assert parse_depth("phemex", phemex_frames.DEPTH_SNAPSHOT.replace("BTCUSDT", "NOPEUSDT"), PHEMEX, state) == []
+    assert state["unknown_symbols"] == 1
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        phemex_frames.ERROR,
+        phemex_frames.DEPTH_SNAPSHOT.replace('["43249.0","0.904"]', '["43249.0","-1"]'),
+        phemex_frames.DEPTH_SNAPSHOT.replace('["43249.0","0.904"]', '["NaN","1"]'),
+        phemex_frames.DEPTH_SNAPSHOT.replace('"type":"snapshot"', '"type":"partial"'),
+        phemex_frames.DEPTH_SNAPSHOT[:-12],
+    ],
+)
+def test_phemex_malformed_depth_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_depth("phemex", frame, PHEMEX, {})

@@ -16,7 +16,9 @@ from feeds.tests.conftest import Collector
 
 @pytest.fixture
 async def sim():
-    async with Simulator(["binance", "bybit", "deribit", "bitmex"], step_interval_s=0.02, seed=5) as simulator:
+    async with Simulator(
+        ["binance", "bybit", "deribit", "bitmex", "phemex"], step_interval_s=0.02, seed=5
+    ) as simulator:
         yield simulator
 
 
@@ -75,6 +77,7 @@ async def test_bybit_serves_orderbook50_as_snapshot_then_deltas_whose_top_is_ord
         ("bybit", "BTCUSDT", "BTC/USDT:USDT"),
         ("deribit", "BTC-PERPETUAL", "BTC/USD:BTC"),
         ("bitmex", "XBTUSD", "BTC/USD:BTC"),
+        ("phemex", "BTCUSDT", "BTC/USDT:USDT"),
     ],
 )
 async def test_a_depth_session_hands_on_depth_records(sim, start_session, exchange_id, symbol, instrument):
@@ -165,3 +168,57 @@ async def test_bitmex_serves_order_book10_whose_top_is_the_quote_and_drops_it_on
     assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
     assert depth.ts_ms == quote.ts_ms
     assert after == ["quote"] * 5  # the quotes go on, the book does not
+
+
+@pytest.fixture
+async def still_phemex():
+    """A market that moves only when a test steps it: two connections see the same moments."""
+    async with Simulator(["phemex"], step_interval_s=3600, seed=5) as simulator:
+        yield simulator
+
+
+async def _phemex_reply(ws: aiohttp.ClientWebSocketResponse, request_id: int) -> dict:
+    while "result" not in (body := json.loads((await ws.receive(timeout=5)).data)) or body["id"] != request_id:
+        pass
+    return body
+
+
+@pytest.mark.parametrize("symbol", ["BTCUSDT", "BTCUSD"])  # USDⓈ-M, COIN-M
+async def test_phemex_serves_ten_levels_whose_top_is_the_one_level_quote_book_and_drops_them_on_unsubscribe(
+    still_phemex, symbol
+):
+    connector = get_connector("phemex")
+    sim = still_phemex
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "phemex", "/public/products")
+        quotes_ws = await http.ws_connect(sim.endpoints["phemex"].ws_url)
+        depth_ws = await http.ws_connect(sim.endpoints["phemex"].ws_url)
+        [quote_subscribe] = connector.subscribe_messages([symbol])
+        [depth_subscribe] = connector.depth_subscribe_messages([symbol])
+        await quotes_ws.send_str(quote_subscribe)
+        await depth_ws.send_str(depth_subscribe)
+        assert (await _phemex_reply(quotes_ws, 1))["result"] == {"status": "success"}
+        assert (await _phemex_reply(depth_ws, 1))["result"] == {"status": "success"}
+        state: dict = {}
+        tops = []
+        for _ in range(3):  # the snapshots, then two steps' increments
+            [quote] = parse_frame("phemex", (await quotes_ws.receive(timeout=5)).data, instruments, state)
+            depth_frame = (await depth_ws.receive(timeout=5)).data
+            [depth] = parse_depth("phemex", depth_frame, instruments, state)
+            tops.append((quote, depth, json.loads(depth_frame)["type"]))
+            sim.market.step(now_ms=quote.ts_ms + 100)
+        [unsubscribe] = connector.depth_unsubscribe_messages([symbol])
+        await depth_ws.send_str(unsubscribe)
+        assert (await _phemex_reply(depth_ws, 1))["result"] == {"status": "success"}
+        await depth_ws.send_str(connector.heartbeat_message())
+        sim.market.step(now_ms=tops[-1][0].ts_ms + 200)
+        after_quote = parse_frame("phemex", (await quotes_ws.receive(timeout=5)).data, instruments, state)
+        # A book frame of this step would have come before the pong.
+        after_depth = json.loads((await depth_ws.receive(timeout=5)).data)
+        await quotes_ws.close()
+        await depth_ws.close()
+    assert [kind for _, _, kind in tops] == ["snapshot", "incremental", "incremental"]
+    for quote, depth, _ in tops:
+        assert (len(depth.bids), len(depth.asks)) == (10, 10)
+        assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert len(after_quote) == 1 and after_depth["result"] == "pong"
