@@ -364,8 +364,8 @@ def _applied(
     frame: _Frame, instruments: Mapping[str, Instrument], state: dict | None, key: str
 ) -> tuple[Instrument, Book, tuple | None] | None:
     """A book frame applied to its symbol's book kept under `key`: (instrument, book, its top as
-    Book.apply gives it), or None for
-    acks, pongs, unknown symbols and increments before their snapshot; error replies raise."""
+    Book.apply gives it), or None for acks, pongs, unknown symbols and increments before their
+    snapshot; error replies raise."""
     levels = frame.orderbook_p if frame.orderbook_p is not None else frame.book
     if levels is None:
         if frame.error is not None:
