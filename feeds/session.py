@@ -192,6 +192,8 @@ class ExchangeSession:
                 await ws.close(CLOSE_NOTHING_WANTED, "no depth wanted")
                 return True
             gone, new = sorted(subscribed - wanted), sorted(wanted - subscribed)
+            if gone and self.connector.depth_unsubscribe_ends_all:
+                new = sorted(wanted)
             messages = self.connector.depth_unsubscribe_messages(gone) if gone else []
             messages += self.connector.depth_subscribe_messages(new) if new else []
             for message in messages:

@@ -87,6 +87,9 @@ class Connector:
     # Changes to a depth connection's subscriptions are sent at most this often: exchanges cap
     # subscription requests per connection (Binance 10 messages/s, OKX 480 an hour).
     depth_resubscribe_gap_s: ClassVar[float] = 1.0
+    # True where an unsubscribe cannot name a symbol and ends every book on the connection
+    # (Phemex): the books still wanted are subscribed again after it.
+    depth_unsubscribe_ends_all: ClassVar[bool] = False
 
     def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError

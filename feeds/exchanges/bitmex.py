@@ -1,4 +1,4 @@
-"""BitMEX: the `quote` table of the realtime socket.
+"""BitMEX: the `quote` table of the realtime socket, and `orderBook10` for depth.
 
 Docs followed: https://www.bitmex.com/app/wsAPI (realtime socket, heartbeats, table actions)
 and https://www.bitmex.com/api/explorer/#/Instrument (instrument fields).
@@ -51,6 +51,12 @@ hours is a FrameError. Records carry the row's own `timestamp`, or the receive t
 
 Where exchanges.md and this module differ: exchanges.md says to key quotes by symbol and pool;
 see the decision above. Nothing else found in BitMEX's material contradicts it.
+
+Depth: the `orderBook10:<symbol>` table of the same socket (wsAPI's table list: "top 10 levels
+using traditional full book push"): a `partial`, then `update` rows that each carry the whole
+top 10, `{"symbol","bids":[[price, size],…],"asks":[…],"timestamp"}` best first, sizes in the
+quote table's contracts; so nothing is kept between frames. Dropped with `{"op":"unsubscribe"}`
+(ack `{"success":true,"unsubscribe":"orderBook10:XBTUSD",…}`). `pool` is ignored as for quotes.
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import Depth, build_depth
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
 from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote
@@ -92,6 +99,25 @@ class _Frame(msgspec.Struct):
 
 
 _frame_decoder = msgspec.json.Decoder(_Frame)
+
+
+class _BookRow(msgspec.Struct):
+    symbol: str
+    timestamp: datetime | None = None
+    bids: list[tuple[Decimal, Decimal]] = []  # [price, contracts], best first
+    asks: list[tuple[Decimal, Decimal]] = []
+
+
+class _BookFrame(msgspec.Struct):
+    table: str | None = None
+    action: str | None = None
+    data: list[_BookRow] = []
+    status: int | None = None
+    error: str | None = None
+
+
+_book_decoder = msgspec.json.Decoder(_BookFrame)
+_DEPTH_TABLE = "orderBook10"
 
 
 class _Instrument(msgspec.Struct):
@@ -138,11 +164,46 @@ class Bitmex(Connector):
     heartbeat_timeout_s = 5.0
     heartbeat_marker = "pong"
 
+    has_depth = True
+
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._topics("subscribe", "quote", symbols)
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._topics("subscribe", _DEPTH_TABLE, symbols)
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._topics("unsubscribe", _DEPTH_TABLE, symbols)
+
+    def _topics(self, op: str, table: str, symbols: list[str]) -> list[str]:
         return [
-            msgspec.json.encode({"op": "subscribe", "args": [f"quote:{symbol}" for symbol in batch]}).decode()
+            msgspec.json.encode({"op": op, "args": [f"{table}:{symbol}" for symbol in batch]}).decode()
             for batch in batched(symbols, self.max_symbols_per_message)
         ]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        if len(raw) == 4 and raw in _PONG:
+            return []
+        frame = _book_decoder.decode(raw)
+        if frame.error is not None:
+            raise FrameError(f"bitmex error {frame.status}: {frame.error}")
+        if frame.table != _DEPTH_TABLE or frame.action == "delete":
+            return []  # welcome, acks, other tables
+        if frame.action not in ("partial", "update", "insert"):
+            raise FrameError(f"bitmex: unknown table action {frame.action!r}")
+        records = []
+        for row in frame.data:  # every row is a symbol's whole top 10
+            instrument = instruments.get(row.symbol)
+            if instrument is None:
+                count_unknown_symbol(state)
+                continue
+            if row.timestamp is None:
+                raise FrameError(f"bitmex: {_DEPTH_TABLE} row for {row.symbol} without a timestamp")
+            ts_ms = (row.timestamp - _EPOCH) // _ONE_MS
+            records.append(build_depth(instrument, row.bids, row.asks, ts_ms, recv_ns))
+        return records
 
     def heartbeat_message(self) -> str | None:
         return "ping"

@@ -42,6 +42,14 @@ Funding (polled): https://docs.deribit.com/api-reference/market-data/public-get_
   continuously and its own history (`get_funding_rate_history`) reports it hour by hour
   (`interest_1h`). So a Deribit perpetual is modelled as paying `funding_8h` / 8 every hour, at
   the next full hour: within an hour of continuous accrual over any holding period.
+
+Depth: https://docs.deribit.com/subscriptions/orderbook/bookinstrument_namegroupdepthinterval
+- `book.<instrument>.none.10.100ms`: the top 10 levels ungrouped (`none`; depth 1, 10 or 20),
+  whole in every notification, `data` `{"timestamp","instrument_name","change_id","bids":
+  [[price, amount]],"asks":[…]}` best first, amounts in the quote channel's units. `raw` is for
+  authorised users only; 100 ms is the fastest public interval. Subscribed like the quotes, with
+  `public/set_heartbeat` first (a depth connection needs Deribit's heartbeats too; sending it
+  again on a connection that has it only restarts the interval); dropped with `public/unsubscribe`.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
 from feeds.funding import HOUR_MS, Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote
@@ -63,6 +72,8 @@ HEARTBEAT_REQUEST_ID = 1
 TEST_REQUEST_ID = 9
 # Sent in answer to a test_request; the id is ours to choose and only echoed back.
 TEST_REPLY = f'{{"jsonrpc":"2.0","id":{TEST_REQUEST_ID},"method":"public/test","params":{{}}}}'
+QUOTE_CHANNEL = "quote.{}"
+DEPTH_CHANNEL = f"book.{{}}.none.{DEPTH_LEVELS}.100ms"
 
 
 # gc=False: these never hold reference cycles, and skipping GC tracking is measurably faster.
@@ -107,6 +118,27 @@ class _Heartbeat(msgspec.Struct):
 _heartbeat_decoder = msgspec.json.Decoder(_Heartbeat)
 
 
+class _BookData(msgspec.Struct, gc=False):
+    instrument_name: str
+    timestamp: int = 0  # ms
+    bids: list[tuple[Decimal, Decimal]] = []  # [price, amount], best first
+    asks: list[tuple[Decimal, Decimal]] = []
+
+
+class _BookParams(msgspec.Struct, gc=False):
+    channel: str = ""
+    data: _BookData | None = None
+
+
+class _BookFrame(msgspec.Struct, gc=False):
+    method: str | None = None
+    params: _BookParams | None = None
+    error: _RpcError | None = None
+
+
+_book_decoder = msgspec.json.Decoder(_BookFrame)
+
+
 class _Instrument(msgspec.Struct):
     instrument_name: str
     kind: str | None = None
@@ -147,6 +179,10 @@ _summaries_decoder = msgspec.json.Decoder(_Summaries)
 EIGHT = Decimal(8)
 
 
+def _request(request_id: int, method: str, params: dict) -> str:
+    return msgspec.json.encode({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}).decode()
+
+
 def _error_text(error: _RpcError) -> str:
     detail = f" ({bytes(error.data).decode(errors='replace')})" if error.data else ""
     return f"deribit error {error.code}: {error.message}{detail}"
@@ -165,27 +201,45 @@ class Deribit(Connector):
     heartbeat_timeout_s = 2.0 * HEARTBEAT_INTERVAL_S
     heartbeat_marker = '"heartbeat"'
 
+    has_depth = True
+
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
-        heartbeat = msgspec.json.encode(
-            {
-                "jsonrpc": "2.0",
-                "id": HEARTBEAT_REQUEST_ID,
-                "method": "public/set_heartbeat",
-                "params": {"interval": HEARTBEAT_INTERVAL_S},
-            }
-        ).decode()
-        subscribes = [
-            msgspec.json.encode(
-                {
-                    "jsonrpc": "2.0",
-                    "id": n,
-                    "method": "public/subscribe",
-                    "params": {"channels": [f"quote.{symbol}" for symbol in batch]},
-                }
-            ).decode()
+        return [self._set_heartbeat(), *self._channels("public/subscribe", QUOTE_CHANNEL, symbols)]
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return [self._set_heartbeat(), *self._channels("public/subscribe", DEPTH_CHANNEL, symbols)]
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self._channels("public/unsubscribe", DEPTH_CHANNEL, symbols)
+
+    @staticmethod
+    def _set_heartbeat() -> str:
+        params = {"interval": HEARTBEAT_INTERVAL_S}
+        return _request(HEARTBEAT_REQUEST_ID, "public/set_heartbeat", params)
+
+    def _channels(self, method: str, channel: str, symbols: list[str]) -> list[str]:
+        return [
+            _request(n, method, {"channels": [channel.format(symbol) for symbol in batch]})
             for n, batch in enumerate(batched(symbols, self.max_symbols_per_message), start=HEARTBEAT_REQUEST_ID + 1)
         ]
-        return [heartbeat, *subscribes]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        frame = _book_decoder.decode(raw)
+        params = frame.params
+        if frame.method == "subscription" and params is not None and params.channel.startswith("book."):
+            data = params.data
+            if data is None:
+                raise FrameError(f"deribit notification without data on {params.channel!r}")
+            instrument = instruments.get(data.instrument_name)
+            if instrument is None:
+                count_unknown_symbol(state)
+                return []
+            return [build_depth(instrument, data.bids, data.asks, data.timestamp, recv_ns)]
+        if frame.error is not None:
+            raise FrameError(_error_text(frame.error))
+        return []  # replies, heartbeats
 
     def funding_paths(self, symbols: list[str]) -> list[str]:
         return ["/api/v2/public/get_book_summary_by_currency?currency=any&kind=future"]

@@ -159,6 +159,8 @@ class OKX(Connector):
     heartbeat_marker = "pong"
     max_lifetime_s = None
     has_depth = True
+    # 480 subscribe/unsubscribe requests per connection an hour: one change every 7.5 s at most.
+    depth_resubscribe_gap_s = 7.5
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return self._requests(symbols, CHANNEL)

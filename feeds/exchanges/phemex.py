@@ -54,6 +54,20 @@ documented 24-hour ticker `GET /md/v2/ticker/24hr?symbol=…` per contract, 100 
   pays on the UTC grid, 00:00/08:00/16:00 for 8 h); an interval that is not on that grid would be
   mis-timed here.
 - COIN-M contracts (`/md/ticker/24hr`, scaled `fundingRateEr`) have no funding here yet.
+
+Depth: the same book channels, subscribed with depth 10 (one of the documented 0, 1, 5, 10, 30) on
+connections of their own, so the quote connections keep their one-level window and light frames;
+kept per symbol like the quotes' book (snapshot, then increments cut to the frame's `depth`), the
+whole window handed on. The quote connections do not carry the levels: at depth 1 Phemex keeps
+only the best level, and deepening their window would make every quote frame heavier for every
+watched symbol, not only those with an opportunity.
+- Unsubscribing, in the docs' words, "unsubscribes all orderbook related subscriptions":
+  `{"id":N,"method":"orderbook_p.unsubscribe","params":[]}` (and `orderbook.unsubscribe` for
+  COIN-M) takes no symbol and ends every book of that family on the connection. So
+  `depth_unsubscribe_messages` can only end them all (`depth_unsubscribe_ends_all`): whoever
+  drops some of a connection's symbols must subscribe the ones it keeps again (each starts over
+  from a fresh snapshot).
+- 20 subscriptions per connection and 5 connections per client are shared with the quotes.
 """
 
 from __future__ import annotations
@@ -63,6 +77,7 @@ from decimal import Decimal, InvalidOperation
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
 from feeds.exchanges.levels import Book, kept_books
 from feeds.funding import HOUR_MS, Funding, build_funding, interval_hours_from_ms
@@ -209,6 +224,9 @@ class Phemex(Connector):
     heartbeat_marker = '"pong"'
     max_lifetime_s = None
     funding_request_gap_s = 0.1
+    has_depth = True
+    # An unsubscribe ends every book of its family on the connection (see the module docstring).
+    depth_unsubscribe_ends_all = True
 
     def funding_paths(self, symbols: list[str]) -> list[str]:
         # The product list first (the intervals), then one ticker per USDⓈ-M contract.
@@ -243,10 +261,33 @@ class Phemex(Connector):
         return records
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
-        return [
-            msgspec.json.encode({"id": n, "method": _method(symbol), "params": [symbol, False, BOOK_DEPTH]}).decode()
-            for n, symbol in enumerate(symbols, start=1)
-        ]
+        return _subscribes(symbols, BOOK_DEPTH)
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return _subscribes(symbols, DEPTH_LEVELS)
+
+    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
+        """The documented unsubscribe of each family among `symbols`: it ends every book of that
+        family on the connection, not only those of `symbols`."""
+        methods = sorted({_method(symbol).replace(".subscribe", ".unsubscribe") for symbol in symbols})
+        return [msgspec.json.encode({"id": n, "method": m, "params": []}).decode() for n, m in enumerate(methods, 1)]
+
+    def parse_depth(
+        self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
+    ) -> list[Depth]:
+        frame = _frame_decoder.decode(raw)
+        applied = _applied(frame, instruments, state, "phemex_depth_books")
+        if applied is None:
+            return []
+        instrument, book, top = applied
+        if top is None:
+            return []  # a side is empty
+        bids = sorted(book.bids.items(), reverse=True)[:DEPTH_LEVELS]
+        asks = sorted(book.asks.items())[:DEPTH_LEVELS]
+        if frame.orderbook_p is None:  # COIN-M: scaled integers
+            bids = [(Decimal(price).scaleb(-COIN_M_PRICE_SCALE), Decimal(size)) for price, size in bids]
+            asks = [(Decimal(price).scaleb(-COIN_M_PRICE_SCALE), Decimal(size)) for price, size in asks]
+        return [build_depth(instrument, bids, asks, _ts_ms(frame, recv_ns), recv_ns)]
 
     def heartbeat_message(self) -> str | None:
         return HEARTBEAT
@@ -306,34 +347,59 @@ class Phemex(Connector):
         recv_ns: int,
     ) -> list[Quote]:
         frame = _frame_decoder.decode(raw)
-        levels = frame.orderbook_p if frame.orderbook_p is not None else frame.book
-        if levels is None:
-            if frame.error is not None:
-                raise FrameError(f"phemex error {frame.error.code}: {frame.error.message}")
-            return []  # acks and pongs
-        instrument = instruments.get(frame.symbol)
-        if instrument is None:
-            return count_unknown_symbol(state)
-        books = kept_books(state, "phemex_books")
-        if frame.type == "snapshot":
-            book = Book()
-        elif frame.type == "incremental":
-            book = books.get(frame.symbol)
-            if book is None:
-                return []  # a change before the snapshot: the book is not known yet
-        else:
-            raise FrameError(f"phemex: unknown book frame type {frame.type!r}")
-        top = book.apply(levels.bids, levels.asks, "phemex", frame.depth)
-        books[frame.symbol] = book
-        if top is None:
+        applied = _applied(frame, instruments, state, "phemex_books")
+        if applied is None:
             return []
+        instrument, _, top = applied
+        if top is None:
+            return []  # a side is empty: no half quote
         bid, bid_size, ask, ask_size = top
         if frame.orderbook_p is None:  # COIN-M: scaled integers
             bid, ask = Decimal(bid).scaleb(-COIN_M_PRICE_SCALE), Decimal(ask).scaleb(-COIN_M_PRICE_SCALE)
             bid_size, ask_size = Decimal(bid_size), Decimal(ask_size)
-        # COIN-M snapshots in the docs carry no timestamp: fall back to the receive time.
-        ts_ms = frame.timestamp // 1_000_000 if frame.timestamp else recv_ns // 1_000_000
-        return [build_quote(instrument, bid, bid_size, ask, ask_size, ts_ms, recv_ns)]
+        return [build_quote(instrument, bid, bid_size, ask, ask_size, _ts_ms(frame, recv_ns), recv_ns)]
+
+
+def _applied(
+    frame: _Frame, instruments: Mapping[str, Instrument], state: dict | None, key: str
+) -> tuple[Instrument, Book, tuple | None] | None:
+    """A book frame applied to its symbol's book kept under `key`: (instrument, book, its top as
+    Book.apply gives it), or None for acks, pongs, unknown symbols and increments before their
+    snapshot; error replies raise."""
+    levels = frame.orderbook_p if frame.orderbook_p is not None else frame.book
+    if levels is None:
+        if frame.error is not None:
+            raise FrameError(f"phemex error {frame.error.code}: {frame.error.message}")
+        return None  # acks and pongs
+    instrument = instruments.get(frame.symbol)
+    if instrument is None:
+        count_unknown_symbol(state)
+        return None
+    books = kept_books(state, key)
+    if frame.type == "snapshot":
+        book = Book()
+    elif frame.type == "incremental":
+        book = books.get(frame.symbol)
+        if book is None:
+            return None  # a change before the snapshot: the book is not known yet
+    else:
+        raise FrameError(f"phemex: unknown book frame type {frame.type!r}")
+    top = book.apply(levels.bids, levels.asks, "phemex", frame.depth)
+    books[frame.symbol] = book
+    return instrument, book, top
+
+
+def _ts_ms(frame: _Frame, recv_ns: int) -> int:
+    # COIN-M snapshots in the docs carry no timestamp: fall back to the receive time.
+    return frame.timestamp // 1_000_000 if frame.timestamp else recv_ns // 1_000_000
+
+
+def _subscribes(symbols: list[str], depth: int) -> list[str]:
+    # One symbol per request, as the docs ask.
+    return [
+        msgspec.json.encode({"id": n, "method": _method(symbol), "params": [symbol, False, depth]}).decode()
+        for n, symbol in enumerate(symbols, start=1)
+    ]
 
 
 def _is_coin_m(symbol: str) -> bool:

@@ -3,8 +3,9 @@ next funding time and interval, written as BitMEX writes it: a time since 2000-0
 /realtime socket.
 
 The socket greets with BitMEX's welcome, answers `{"op":"subscribe"|"unsubscribe","args":[…]}`
-with one ack per topic (carrying `pool`), sends a `partial` per new quote topic and then one
-`insert` frame per market step with a row for every subscribed symbol, answers the text `ping`
+with one ack per topic (carrying `pool`), sends a `partial` per new topic and then, per market
+step, one quote `insert` frame with a row for every quote symbol and one `orderBook10` `update`
+frame per depth symbol (the whole top 10, its first level the quote's), answers the text `ping`
 with `pong`, and reports bad requests in BitMEX's `{"status":400,"error":…}` shape.
 
 Heartbeat: BitMEX asks clients to ping when idle and does not ping them itself. This simulator
@@ -43,6 +44,8 @@ POSITION_MULTIPLIERS = {
 }
 INVERSE_SYMBOL = "XBTUSD"  # 1 USD per contract, settled in XBt
 QUOTE_KEYS = ("timestamp", "symbol", "bidSize", "bidPrice", "askPrice", "askSize")
+DEPTH_TABLE = "orderBook10"
+TABLES = ("quote", DEPTH_TABLE)
 
 # BitMEX writes prices and sizes as JSON numbers.
 _encode = msgspec.json.Encoder(decimal_format="number").encode
@@ -130,26 +133,36 @@ class BitmexSim(SimExchange):
         }
 
     # --- socket -------------------------------------------------------------------------------
-    def _row(self, symbol: str, book: Book) -> dict:
+    def _contracts(self, symbol: str, size_base: float, price: Decimal) -> int:
         multiplier = self.symbols[symbol][1]
         if multiplier is None:  # inverse: USD contracts, in lots of 100
-            bid_contracts = _lots(Decimal(repr(book.bid_size)) * book.bid, 100)
-            ask_contracts = _lots(Decimal(repr(book.ask_size)) * book.ask, 100)
-        else:
-            bid_contracts = _lots(Decimal(repr(book.bid_size)) * multiplier, 1)
-            ask_contracts = _lots(Decimal(repr(book.ask_size)) * multiplier, 1)
+            return _lots(Decimal(repr(size_base)) * price, 100)
+        return _lots(Decimal(repr(size_base)) * multiplier, 1)
+
+    def _row(self, symbol: str, book: Book) -> dict:
         return {
             "timestamp": _iso(book.ts_ms or clock.now_ms()),
             "symbol": symbol,
-            "bidSize": bid_contracts,
+            "bidSize": self._contracts(symbol, book.bid_size, book.bid),
             "bidPrice": book.bid,
             "askPrice": book.ask,
-            "askSize": ask_contracts,
+            "askSize": self._contracts(symbol, book.ask_size, book.ask),
+            "pool": POOL,
+        }
+
+    def _book_row(self, symbol: str) -> dict:
+        coin = self.symbols[symbol][0]
+        bids, asks = self.market.depth(self.id, coin, 10)
+        return {
+            "symbol": symbol,
+            "bids": [[price, self._contracts(symbol, size, price)] for price, size in bids],
+            "asks": [[price, self._contracts(symbol, size, price)] for price, size in asks],
+            "timestamp": _iso(self.market.book(self.id, coin).ts_ms or clock.now_ms()),
             "pool": POOL,
         }
 
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
-        subscribed: list[str] = []
+        subscribed: dict[str, list[str]] = {table: [] for table in TABLES}  # table -> symbols
         last_heard = [time.monotonic()]
         await ws.send_str(
             _encode(
@@ -167,9 +180,14 @@ class BitmexSim(SimExchange):
         async def send_books() -> None:
             if self.faults.error:
                 await ws.send_str(self._error("Simulated error", {"op": "subscribe", "args": []}))
-            if subscribed:
-                rows = [self._row(symbol, self.market.book(self.id, self.symbols[symbol][0])) for symbol in subscribed]
+            if quoted := subscribed["quote"]:
+                rows = [self._row(symbol, self.market.book(self.id, self.symbols[symbol][0])) for symbol in quoted]
                 await ws.send_str(_encode({"table": "quote", "action": "insert", "data": rows}).decode())
+            for symbol in list(subscribed[DEPTH_TABLE]):
+                if symbol not in subscribed[DEPTH_TABLE]:
+                    continue  # unsubscribed while the frames before were sent
+                frame = {"table": DEPTH_TABLE, "action": "update", "data": [self._book_row(symbol)]}
+                await ws.send_str(_encode(frame).decode())
 
         streamer = asyncio.create_task(self.stream(ws, send_books))
         watchdog = asyncio.create_task(self._drop_when_silent(ws, last_heard))
@@ -199,7 +217,7 @@ class BitmexSim(SimExchange):
                 return
             await asyncio.sleep(self.client_timeout_s - silent_for)
 
-    def _answer(self, text: str, subscribed: list[str]) -> list[str]:
+    def _answer(self, text: str, subscribed: dict[str, list[str]]) -> list[str]:
         try:
             request = msgspec.json.decode(text)
             op, args = request["op"], request.get("args", [])
@@ -212,19 +230,19 @@ class BitmexSim(SimExchange):
         replies = []
         for topic in args:
             table, _, symbol = str(topic).partition(":")
-            if table != "quote":
+            if table not in TABLES:
                 replies.append(self._error(f"Unknown table: {table}", request))
             elif symbol not in self.symbols:
                 replies.append(self._error(f"Unknown or expired symbol: {symbol}", request))
             elif op == "subscribe":
-                if symbol not in subscribed:
-                    subscribed.append(symbol)
+                if symbol not in subscribed[table]:
+                    subscribed[table].append(symbol)
                 ack = {"success": True, "subscribe": topic, "request": request, "pool": POOL}
                 replies.append(_encode(ack).decode())
-                replies.append(self._partial(symbol))
+                replies.append(self._partial(symbol) if table == "quote" else self._book_partial(symbol))
             else:
-                if symbol in subscribed:
-                    subscribed.remove(symbol)
+                if symbol in subscribed[table]:
+                    subscribed[table].remove(symbol)
                 replies.append(_encode({"success": True, "unsubscribe": topic, "request": request}).decode())
         return replies
 
@@ -248,6 +266,20 @@ class BitmexSim(SimExchange):
                 "attributes": {"timestamp": "sorted", "symbol": "grouped"},
                 "filter": {"symbol": symbol},
                 "data": [row],
+            }
+        ).decode()
+
+    def _book_partial(self, symbol: str) -> str:
+        return _encode(
+            {
+                "table": DEPTH_TABLE,
+                "action": "partial",
+                "keys": ["symbol"],
+                "types": {"symbol": "symbol", "bids": "", "asks": "", "timestamp": "timestamp", "pool": "symbol"},
+                "foreignKeys": {"symbol": "instrument"},
+                "attributes": {"symbol": "sorted"},
+                "filter": {"symbol": symbol},
+                "data": [self._book_row(symbol)],
             }
         ).decode()
 

@@ -1,5 +1,7 @@
 """Deribit as the simulator serves it: public/get_instruments and the JSON-RPC socket with
-public/subscribe, quote notifications, set_heartbeat + test_request, and Deribit's error objects."""
+public/subscribe and public/unsubscribe, quote notifications, grouped book notifications
+(`book.<instrument>.<group>.<depth>.<interval>`, ungrouped only, their top level the quote's),
+set_heartbeat + test_request, and Deribit's error objects."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from feeds.simulator.market import Market, funding_state
 from lib import clock
 
 MIN_HEARTBEAT_S = 10  # the docs' floor for public/set_heartbeat
+BOOK_DEPTHS = ("1", "10", "20")
+BOOK_INTERVALS = ("100ms", "agg2")  # `raw` is for authorised users: left out of the result
 # Inverse perps: USD face value per contract. Linear USDC perps: base-coin amount step.
 INVERSE_CONTRACT_USD = {"BTC": Decimal(10), "ETH": Decimal(1)}
 LINEAR_AMOUNT_STEP = {
@@ -60,6 +64,7 @@ class DeribitSim(SimExchange):
         super().__init__(market)
         self.heartbeat_override_s = server_ping_interval_s
         self.tests_received = 0
+        self._change_id = 0
         self._tested = asyncio.Condition()
         perpetuals = [_Perpetual(f"{c}-PERPETUAL", c, False, size) for c, size in INVERSE_CONTRACT_USD.items()]
         perpetuals += [_Perpetual(f"{c}_USDC-PERPETUAL", c, True, LINEAR_AMOUNT_STEP[c]) for c in self.market.coins]
@@ -159,7 +164,8 @@ class DeribitSim(SimExchange):
                 error = {"code": 10028, "message": "too_many_requests"}
                 await ws.send_str(json.dumps(self._reply(None, _us(), error=error)))
             for channel in sorted(connection.channels):
-                await ws.send_str(self._quote_frame(channel))
+                if channel in connection.channels:  # an unsubscribe may have come in between
+                    await ws.send_str(self._frame(channel))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))
         try:
@@ -190,7 +196,7 @@ class DeribitSim(SimExchange):
             if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
                 return self._invalid_params(request_id, us_in, "must be an array of strings", "channels")
             # Channels of unknown instruments are left out of the result, not refused.
-            known = [c for c in channels if c.startswith("quote.") and c[len("quote.") :] in self.perpetuals]
+            known = [c for c in channels if self._served(c) is not None]
             if method == "public/subscribe":
                 connection.channels.update(known)
                 return self._reply(request_id, us_in, result=known)
@@ -254,27 +260,42 @@ class DeribitSim(SimExchange):
         async with asyncio.timeout(timeout_s), self._tested:
             await self._tested.wait_for(lambda: self.tests_received >= total)
 
-    def _quote_frame(self, channel: str) -> str:
-        perpetual = self.perpetuals[channel[len("quote.") :]]
-        book = self.market.book(self.id, perpetual.coin)
-        if perpetual.linear:
-            # Base-coin amounts, in the instrument's amount step.
-            bid_amount = self._in_steps(Decimal(repr(book.bid_size)), perpetual.contract_size)
-            ask_amount = self._in_steps(Decimal(repr(book.ask_size)), perpetual.contract_size)
+    def _served(self, channel: str) -> tuple[_Perpetual, int] | None:
+        """(perpetual, book levels; 0 for the quote channel) of a channel this simulator serves."""
+        kind, _, rest = channel.partition(".")
+        if kind == "quote":
+            perpetual = self.perpetuals.get(rest)
+            return None if perpetual is None else (perpetual, 0)
+        parts = rest.split(".")
+        if kind != "book" or len(parts) != 4:
+            return None
+        name, group, depth, interval = parts
+        if name not in self.perpetuals or group != "none" or depth not in BOOK_DEPTHS or interval not in BOOK_INTERVALS:
+            return None
+        return self.perpetuals[name], int(depth)
+
+    def _frame(self, channel: str) -> str:
+        perpetual, levels = self._served(channel)
+        data: dict = {"timestamp": clock.now_ms(), "instrument_name": perpetual.name}
+        if levels:
+            bids, asks = self.market.depth(self.id, perpetual.coin, levels)
+            self._change_id += 1
+            data["change_id"] = self._change_id
+            data["bids"] = [[float(price), float(self._amount(perpetual, size, price))] for price, size in bids]
+            data["asks"] = [[float(price), float(self._amount(perpetual, size, price))] for price, size in asks]
         else:
-            # USD amounts, whole contracts of contract_size USD.
-            bid_amount = self._in_steps(Decimal(repr(book.bid_size)) * book.bid, perpetual.contract_size)
-            ask_amount = self._in_steps(Decimal(repr(book.ask_size)) * book.ask, perpetual.contract_size)
-        data = {
-            "timestamp": clock.now_ms(),
-            "instrument_name": perpetual.name,
-            "best_bid_price": float(book.bid),
-            "best_bid_amount": float(bid_amount),
-            "best_ask_price": float(book.ask),
-            "best_ask_amount": float(ask_amount),
-        }
+            book = self.market.book(self.id, perpetual.coin)
+            data["best_bid_price"] = float(book.bid)
+            data["best_bid_amount"] = float(self._amount(perpetual, book.bid_size, book.bid))
+            data["best_ask_price"] = float(book.ask)
+            data["best_ask_amount"] = float(self._amount(perpetual, book.ask_size, book.ask))
         frame = {"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": data}}
         return json.dumps(frame, separators=(",", ":"))
+
+    def _amount(self, perpetual: _Perpetual, size_base: float, price: Decimal) -> Decimal:
+        """Linear: base-coin amounts in the amount step; inverse: USD, whole contracts of contract_size USD."""
+        amount = Decimal(repr(size_base)) if perpetual.linear else Decimal(repr(size_base)) * price
+        return self._in_steps(amount, perpetual.contract_size)
 
     @staticmethod
     def _in_steps(amount: Decimal, step: Decimal) -> Decimal:

@@ -1,7 +1,10 @@
 """Phemex as the simulator serves it: /public/products (with each USDⓈ-M contract's funding interval
 in seconds), the 24-hour ticker /md/v2/ticker/24hr with its funding rate, and the DataGW socket on `/`, with the
-depth-1 order book of both families (USDⓈ-M real values, COIN-M scaled integers), snapshot then
-incremental frames, `server.ping` answered with a pong, and clients that stop pinging dropped.
+order book of both families (USDⓈ-M real values, COIN-M scaled integers) at the depth each
+subscription asks for (1, 5, 10 or 30; 0, the whole book, is served as 30), its best level the
+same at every depth, snapshot then incremental frames, the documented unsubscribe that ends every
+book of its family on the connection, `server.ping` answered with a pong, and clients that stop
+pinging dropped.
 
 Only application-level `server.ping` counts as a heartbeat here: aiohttp answers WebSocket ping
 frames itself without telling the handler (the real DataGW accepts either).
@@ -18,12 +21,14 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import HOUR_MS, Book, funding_state
+from feeds.simulator.market import HOUR_MS, funding_state
 
 MAX_SUBSCRIPTIONS = 20
 PRICE_SCALE = 4  # COIN-M prices are integers: price × 10^4
 INVERSE = {"BTCUSD": "BTC", "cETHUSD": "ETH"}  # COIN-M symbol -> coin (each contract 1 USD)
 INVALID_ARGUMENT = {"code": 6001, "message": "invalid argument"}
+DEPTHS = (0, 1, 5, 10, 30)
+FULL_BOOK_LEVELS = 30  # what depth 0 serves here
 
 
 def _linear_symbol(coin: str) -> str:
@@ -35,6 +40,7 @@ class _Subscription:
     symbol: str
     coin: str
     scaled: bool  # COIN-M: integer prices and USD contracts
+    depth: int = 1  # the levels a side the window keeps; 0: the whole book
     sent: tuple[dict, dict] | None = None  # the levels the client holds: (bids, asks)
 
 
@@ -130,12 +136,15 @@ class PhemexSim(SimExchange):
 
     def _subscription(self, method: str, params: list) -> _Subscription | None:
         symbol = params[0] if params and isinstance(params[0], str) else None
+        depth = params[2] if len(params) > 2 else 0  # without a depth: the whole book
+        if type(depth) is not int or depth not in DEPTHS:
+            return None
         linear = {_linear_symbol(coin): coin for coin in self.market.coins}
         if method == "orderbook_p.subscribe" and symbol in linear:
-            return _Subscription(symbol, linear[symbol], scaled=False)
+            return _Subscription(symbol, linear[symbol], scaled=False, depth=depth)
         if method == "orderbook.subscribe" and symbol in INVERSE:
-            return _Subscription(symbol, INVERSE[symbol], scaled=True)
-        return None  # unknown symbol, or a symbol of the other family
+            return _Subscription(symbol, INVERSE[symbol], scaled=True, depth=depth)
+        return None  # unknown symbol or depth, or a symbol of the other family
 
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
         client = _Client()
@@ -149,8 +158,10 @@ class PhemexSim(SimExchange):
             if snapshot_due:
                 client.last_snapshot = now
             for sub in list(client.subscriptions.values()):
+                if client.subscriptions.get(sub.symbol) is not sub:
+                    continue  # unsubscribed while the frames before were sent
                 sequence[0] += 1
-                frame = self._book_frame(sub, self.market.book(self.id, sub.coin), sequence[0], snapshot_due)
+                frame = self._book_frame(sub, sequence[0], snapshot_due)
                 if frame is not None:
                     await ws.send_str(frame)
 
@@ -195,7 +206,7 @@ class PhemexSim(SimExchange):
             await ws.send_str(json.dumps({"error": None, "id": request_id, "result": {"status": "success"}}))
             # "DataGW will immediately send the current Order Book snapshot".
             sequence[0] += 1
-            await ws.send_str(self._book_frame(sub, self.market.book(self.id, sub.coin), sequence[0], True))
+            await ws.send_str(self._book_frame(sub, sequence[0], True))
             return
         if method in ("orderbook_p.unsubscribe", "orderbook.unsubscribe"):
             scaled = method == "orderbook.unsubscribe"
@@ -218,8 +229,8 @@ class PhemexSim(SimExchange):
                 await ws.close(code=1000, message=b"heartbeat timeout")
                 return
 
-    def _book_frame(self, sub: _Subscription, book: Book, sequence: int, snapshot: bool) -> str | None:
-        bids, asks = self._levels(sub, book)
+    def _book_frame(self, sub: _Subscription, sequence: int, snapshot: bool) -> str | None:
+        bids, asks = self._levels(sub)
         if snapshot or sub.sent is None:
             kind, bid_changes, ask_changes = "snapshot", bids, asks
         else:
@@ -230,20 +241,30 @@ class PhemexSim(SimExchange):
         sub.sent = (bids, asks)
         to_list = (lambda levels: [[p, q] for p, q in levels.items()]) if sub.scaled else _as_strings
         body = {"asks": to_list(ask_changes), "bids": to_list(bid_changes)}
-        frame = {"depth": 1, "sequence": sequence, "symbol": sub.symbol, "timestamp": time.time_ns(), "type": kind}
+        frame = {
+            "depth": sub.depth,
+            "sequence": sequence,
+            "symbol": sub.symbol,
+            "timestamp": time.time_ns(),
+            "type": kind,
+        }
         frame["book" if sub.scaled else "orderbook_p"] = body
         return json.dumps(frame, separators=(",", ":"))
 
-    @staticmethod
-    def _levels(sub: _Subscription, book: Book) -> tuple[dict, dict]:
+    def _levels(self, sub: _Subscription) -> tuple[dict, dict]:
+        bids, asks = self.market.depth(self.id, sub.coin, sub.depth or FULL_BOOK_LEVELS)
         if not sub.scaled:
-            return {book.bid: Decimal(f"{book.bid_size:.3f}")}, {book.ask: Decimal(f"{book.ask_size:.3f}")}
+            return _real(bids), _real(asks)
         # COIN-M: integer prices, sizes in 1-USD contracts (base size × price).
-        bid_ep = int(book.bid.scaleb(PRICE_SCALE))
-        ask_ep = int(book.ask.scaleb(PRICE_SCALE))
-        return {bid_ep: max(1, round(book.bid_size * float(book.bid)))}, {
-            ask_ep: max(1, round(book.ask_size * float(book.ask)))
-        }
+        return _scaled(bids), _scaled(asks)
+
+
+def _real(levels: list[tuple[Decimal, float]]) -> dict:
+    return {price: Decimal(f"{size:.3f}") for price, size in levels}
+
+
+def _scaled(levels: list[tuple[Decimal, float]]) -> dict:
+    return {int(price.scaleb(PRICE_SCALE)): max(1, round(size * float(price))) for price, size in levels}
 
 
 def _changes(held: dict, now: dict) -> dict:

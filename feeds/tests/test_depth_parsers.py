@@ -15,15 +15,21 @@ from hypothesis import strategies as st
 from feeds.exchanges import FrameError, get_connector, parse_depth, parse_frame, parse_instruments
 from feeds.tests.frames import binance as binance_frames
 from feeds.tests.frames import bitget as bitget_frames
+from feeds.tests.frames import bitmex as bitmex_frames
 from feeds.tests.frames import bybit as bybit_frames
+from feeds.tests.frames import deribit as deribit_frames
 from feeds.tests.frames import gateio as gateio_frames
 from feeds.tests.frames import kucoin as kucoin_frames
 from feeds.tests.frames import mexc as mexc_frames
 from feeds.tests.frames import okx as okx_frames
+from feeds.tests.frames import phemex as phemex_frames
 from feeds.types import MAX_PRICE, MAX_SIZE, MIN_PRICE
 
 BINANCE = {i.symbol: i for i in parse_instruments("binance", binance_frames.EXCHANGE_INFO)}
 BYBIT = {i.symbol: i for i in parse_instruments("bybit", bybit_frames.INSTRUMENTS_PAGE)}
+DERIBIT = {i.symbol: i for i in parse_instruments("deribit", deribit_frames.GET_INSTRUMENTS)}
+BITMEX = {i.symbol: i for i in parse_instruments("bitmex", bitmex_frames.INSTRUMENT_ACTIVE)}
+PHEMEX = {i.symbol: i for i in parse_instruments("phemex", phemex_frames.PRODUCTS)}
 
 
 def test_binance_partial_depth_becomes_levels_best_first_in_base_units():
@@ -84,13 +90,15 @@ def test_bybit_depth_keeps_ten_levels_a_side():
 DEPTH_FRAMES = {
     "binance": [binance_frames.DEPTH, binance_frames.SUBSCRIBE_ACK, binance_frames.ERROR],
     "bybit": [bybit_frames.DEPTH_SNAPSHOT, bybit_frames.DEPTH_DELTA, bybit_frames.SUBSCRIBE_REFUSED],
+    "deribit": [deribit_frames.DEPTH_INVERSE, deribit_frames.DEPTH_LINEAR, deribit_frames.ERROR_RATE_LIMIT],
+    "bitmex": [bitmex_frames.DEPTH_PARTIAL, bitmex_frames.DEPTH_UPDATE, bitmex_frames.ERROR],
+    "phemex": [phemex_frames.DEPTH_SNAPSHOT, phemex_frames.DEPTH_INCREMENTAL, phemex_frames.COIN_M_DEPTH_SNAPSHOT],
 }
-INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT}
+INSTRUMENTS = {"binance": BINANCE, "bybit": BYBIT, "deribit": DERIBIT, "bitmex": BITMEX, "phemex": PHEMEX}
 ODD_VALUES = ['"NaN"', '"-1"', '"1e999"', '""', '"abc"', "[]", "null", '"0"', "1e400", '"1e-30"', "{}"]
 
 
-# Exchanges further down register their frames here too (the lists are read when the test runs).
-@pytest.mark.parametrize("exchange_id", ["binance", "bybit", "okx", "bitget", "gateio", "kucoin", "mexc"])
+@pytest.mark.parametrize("exchange_id", sorted(DEPTH_FRAMES))
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_depth_frames_never_raise_anything_but_frame_error(exchange_id, data):
@@ -360,3 +368,167 @@ def test_mexc_depth_subscribes_at_limit_ten_drops_with_usub_and_refusals_raise()
         parse_depth("mexc", mexc_frames.REFUSED_ACK, MEXC)
     with pytest.raises(FrameError, match="mexc"):
         parse_depth("mexc", mexc_frames.DEPTH_FULL.replace("31288", "-5"), MEXC)
+
+
+# --- Deribit ---------------------------------------------------------------------------------
+
+
+def test_deribit_inverse_book_amounts_in_usd_become_base_units():
+    [depth] = parse_depth("deribit", deribit_frames.DEPTH_INVERSE, DERIBIT, recv_ns=3)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("deribit", "BTC-PERPETUAL", "BTC/USD:BTC")
+    assert depth.bids == [(D("40000.0"), D("0.3")), (D("39990.0"), D("1"))]
+    assert depth.asks == [(D("40010.0"), D("1")), (D("40030.0"), D("2"))]  # an empty level left out
+    assert (depth.ts_ms, depth.recv_ns) == (1700000000123, 3)
+
+
+def test_deribit_linear_book_amounts_are_base_units():
+    [depth] = parse_depth("deribit", deribit_frames.DEPTH_LINEAR, DERIBIT)
+    assert depth.instrument == "BTC/USDC:USDC"
+    assert depth.bids == [(D("43249.9"), D("0.1234"))]
+    assert depth.asks == [(D("43250.1"), D("2.5")), (D("43250.2"), D("0.0001"))]
+
+
+def test_deribit_depth_subscribes_and_drops_the_grouped_book_and_ignores_control_frames():
+    connector = get_connector("deribit")
+    heartbeat, subscribe = connector.depth_subscribe_messages(["BTC-PERPETUAL"])
+    assert json.loads(heartbeat)["method"] == "public/set_heartbeat"  # depth connections need it too
+    assert json.loads(subscribe) == json.loads(deribit_frames.DEPTH_SUBSCRIBE)
+    [unsubscribe] = connector.depth_unsubscribe_messages(["BTC-PERPETUAL"])
+    assert json.loads(unsubscribe) == json.loads(deribit_frames.DEPTH_UNSUBSCRIBE)
+    for control in (deribit_frames.DEPTH_SUBSCRIBE_REPLY, deribit_frames.HEARTBEAT, deribit_frames.TEST_REQUEST):
+        assert parse_depth("deribit", control, DERIBIT) == []
+    assert parse_depth("deribit", deribit_frames.QUOTE_INVERSE, DERIBIT) == []  # a quote is no book
+    state: dict = {}
+    assert parse_depth("deribit", deribit_frames.DEPTH_INVERSE.replace("BTC-PERP", "NOPE-PERP"), DERIBIT, state) == []
+    assert state["unknown_symbols"] == 1
+    assert parse_frame("deribit", deribit_frames.DEPTH_INVERSE, DERIBIT) == []  # never a quote
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        deribit_frames.ERROR_RATE_LIMIT,
+        deribit_frames.DEPTH_INVERSE.replace("[40000.0,12000.0]", "[null,12000.0]"),
+        deribit_frames.DEPTH_INVERSE.replace("[40000.0,12000.0]", "[40000.0,-1]"),
+        deribit_frames.DEPTH_INVERSE.replace(',"data":{"timestamp"', ',"nodata":{"timestamp"'),
+        deribit_frames.DEPTH_INVERSE[:-20],
+    ],
+)
+def test_deribit_malformed_depth_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_depth("deribit", frame, DERIBIT)
+
+
+# --- BitMEX ----------------------------------------------------------------------------------
+
+
+def test_bitmex_inverse_order_book10_sizes_in_usd_become_base_units():
+    [depth] = parse_depth("bitmex", bitmex_frames.DEPTH_PARTIAL, BITMEX, recv_ns=4)
+    assert (depth.exchange, depth.symbol, depth.instrument) == ("bitmex", "XBTUSD", "BTC/USD:BTC")
+    assert depth.bids == [(D("40000"), D("0.3")), (D("39999.5"), D("1"))]
+    assert depth.asks == [(D("40000.5"), D("2"))]  # an empty level left out
+    assert (depth.ts_ms, depth.recv_ns) == (1795428000123, 4)
+
+
+def test_bitmex_linear_order_book10_contracts_become_base_units():
+    [depth] = parse_depth("bitmex", bitmex_frames.DEPTH_UPDATE, BITMEX)
+    assert depth.instrument == "BTC/USDT:USDT"
+    assert depth.bids == [(D("43250.1"), D("1")), (D("43250"), D("0.25"))]
+    assert depth.asks == [(D("43250.3"), D("3.214"))]
+    assert depth.ts_ms == 1795428001500
+
+
+def test_bitmex_depth_subscribes_and_drops_order_book10_and_ignores_control_frames():
+    connector = get_connector("bitmex")
+    assert connector.depth_subscribe_messages(["XBTUSD"]) == [bitmex_frames.DEPTH_SUBSCRIBE]
+    assert connector.depth_unsubscribe_messages(["XBTUSD"]) == [bitmex_frames.DEPTH_UNSUBSCRIBE]
+    controls = (
+        bitmex_frames.WELCOME,
+        bitmex_frames.DEPTH_SUBSCRIBE_ACK,
+        bitmex_frames.DEPTH_UNSUBSCRIBE_ACK,
+        bitmex_frames.PONG,
+        bitmex_frames.INSERT,  # the quote table is no book
+    )
+    for control in controls:
+        assert parse_depth("bitmex", control, BITMEX) == []
+    state: dict = {}
+    assert parse_depth("bitmex", bitmex_frames.DEPTH_PARTIAL.replace('"XBTUSD"', '"NOPEUSD"'), BITMEX, state) == []
+    assert state["unknown_symbols"] == 1
+    assert parse_frame("bitmex", bitmex_frames.DEPTH_UPDATE, BITMEX) == []  # never a quote
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        bitmex_frames.ERROR,
+        bitmex_frames.DEPTH_UPDATE.replace("[43250,250000]", '["x",250000]'),
+        bitmex_frames.DEPTH_UPDATE.replace("[43250,250000]", "[43250,-1]"),
+        bitmex_frames.DEPTH_UPDATE.replace('"timestamp":"2026-11-23T10:00:01.500Z",', ""),
+        bitmex_frames.DEPTH_UPDATE.replace('"action":"update"', '"action":"upsert"'),
+        bitmex_frames.DEPTH_UPDATE[:-10],
+    ],
+)
+def test_bitmex_malformed_depth_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_depth("bitmex", frame, BITMEX)
+
+
+# --- Phemex ----------------------------------------------------------------------------------
+
+
+def test_phemex_depth_snapshot_then_increment_keeps_the_ten_level_window():
+    state: dict = {}
+    [snapshot] = parse_depth("phemex", phemex_frames.DEPTH_SNAPSHOT, PHEMEX, state, recv_ns=5)
+    assert (snapshot.exchange, snapshot.symbol, snapshot.instrument) == ("phemex", "BTCUSDT", "BTC/USDT:USDT")
+    assert snapshot.bids == [(D("43250.1"), D("1.622")), (D("43249.0"), D("0.904")), (D("43248.7"), D("1.074"))]
+    assert snapshot.asks == [(D("43250.2"), D("0.718")), (D("43250.9"), D("0.524")), (D("43251.5"), D("2"))]
+    assert (snapshot.ts_ms, snapshot.recv_ns) == (1700000000201, 5)
+    [delta] = parse_depth("phemex", phemex_frames.DEPTH_INCREMENTAL, PHEMEX, state)
+    assert delta.bids == [
+        (D("43250.1"), D("1.622")),
+        (D("43249.5"), D("3")),
+        (D("43249.0"), D("0.5")),
+        (D("43248.7"), D("1.074")),
+    ]
+    assert delta.asks == [(D("43250.9"), D("0.524")), (D("43251.5"), D("2"))]
+    assert delta.ts_ms == 1700000000301
+
+
+def test_phemex_coin_m_depth_unscales_prices_and_turns_usd_contracts_into_base_units():
+    [depth] = parse_depth("phemex", phemex_frames.COIN_M_DEPTH_SNAPSHOT, PHEMEX, {})
+    assert depth.instrument == "BTC/USD:BTC"
+    assert depth.bids == [(D("40000"), D("0.3")), (D("39999"), D("1"))]
+    assert depth.asks == [(D("40000.5"), D("2")), (D("40001"), D("1"))]
+
+
+def test_phemex_depth_subscribes_ten_levels_and_its_unsubscribe_is_the_documented_one():
+    connector = get_connector("phemex")
+    assert connector.depth_subscribe_messages(["BTCUSDT"]) == [phemex_frames.DEPTH_SUBSCRIBE]
+    # Phemex's unsubscribe names no symbol and ends every book of its family on the connection.
+    assert connector.depth_unsubscribe_messages(["BTCUSDT", "ETHUSDT"]) == [phemex_frames.DEPTH_UNSUBSCRIBE]
+    assert [json.loads(m)["method"] for m in connector.depth_unsubscribe_messages(["BTCUSD", "BTCUSDT"])] == [
+        "orderbook.unsubscribe",
+        "orderbook_p.unsubscribe",
+    ]
+    assert connector.depth_unsubscribe_ends_all is True
+    for control in (phemex_frames.SUBSCRIBE_ACK, phemex_frames.PONG):
+        assert parse_depth("phemex", control, PHEMEX, {}) == []
+    assert parse_depth("phemex", phemex_frames.DEPTH_INCREMENTAL, PHEMEX, {}) == []  # before a snapshot
+    state: dict = {}
+    assert parse_depth("phemex", phemex_frames.DEPTH_SNAPSHOT.replace("BTCUSDT", "NOPEUSDT"), PHEMEX, state) == []
+    assert state["unknown_symbols"] == 1
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        phemex_frames.ERROR,
+        phemex_frames.DEPTH_SNAPSHOT.replace('["43249.0","0.904"]', '["43249.0","-1"]'),
+        phemex_frames.DEPTH_SNAPSHOT.replace('["43249.0","0.904"]', '["NaN","1"]'),
+        phemex_frames.DEPTH_SNAPSHOT.replace('"type":"snapshot"', '"type":"partial"'),
+        phemex_frames.DEPTH_SNAPSHOT[:-12],
+    ],
+)
+def test_phemex_malformed_depth_frames_raise_frame_error(frame):
+    with pytest.raises(FrameError):
+        parse_depth("phemex", frame, PHEMEX, {})

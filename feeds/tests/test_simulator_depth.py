@@ -1,6 +1,6 @@
 """The simulated exchanges serve their depth streams in the exchanges' formats, with the same top
-of book as their quote streams, stop one when it is unsubscribed, and a depth session hands on
-depth records from each."""
+of book as their quote streams, stop them on unsubscribe, and a depth session hands on depth
+records from each."""
 
 from __future__ import annotations
 
@@ -16,14 +16,17 @@ from feeds.simulator.server import Simulator
 from feeds.tests.conftest import Collector
 
 # The exchanges whose simulators serve depth, and the symbol and levels a side of their BTC/USDT perpetual.
-DEPTH_SESSIONS = {
-    "binance": ("BTCUSDT", 10),
-    "bybit": ("BTCUSDT", 10),
-    "okx": ("BTC-USDT-SWAP", 5),
-    "bitget": ("BTCUSDT", 10),
-    "gateio": ("BTC_USDT", 10),
-    "kucoin": ("XBTUSDTM", 10),
-    "mexc": ("BTC_USDT", 10),
+DEPTH_SESSIONS = {  # exchange -> a symbol, its instrument, the levels a side its depth gives
+    "binance": ("BTCUSDT", "BTC/USDT:USDT", 10),
+    "bybit": ("BTCUSDT", "BTC/USDT:USDT", 10),
+    "okx": ("BTC-USDT-SWAP", "BTC/USDT:USDT", 5),
+    "bitget": ("BTCUSDT", "BTC/USDT:USDT", 10),
+    "gateio": ("BTC_USDT", "BTC/USDT:USDT", 10),
+    "kucoin": ("XBTUSDTM", "BTC/USDT:USDT", 10),
+    "mexc": ("BTC_USDT", "BTC/USDT:USDT", 10),
+    "deribit": ("BTC-PERPETUAL", "BTC/USD:BTC", 10),
+    "bitmex": ("XBTUSD", "BTC/USD:BTC", 10),
+    "phemex": ("BTCUSDT", "BTC/USDT:USDT", 10),
 }
 DEPTH_EXCHANGES = list(DEPTH_SESSIONS)
 
@@ -84,13 +87,13 @@ async def test_bybit_serves_orderbook50_as_snapshot_then_deltas_whose_top_is_ord
 
 @pytest.mark.parametrize("exchange_id", DEPTH_EXCHANGES)
 async def test_a_depth_session_hands_on_depth_records(sim, start_session, exchange_id):
-    symbol, levels = DEPTH_SESSIONS[exchange_id]
+    symbol, instrument, levels = DEPTH_SESSIONS[exchange_id]
     depths = Collector()
     session, quotes = await start_session(sim, exchange_id, watched=[symbol], on_depth=depths)
     depth = await depths.next()
     assert (depth.exchange, depth.instrument, len(depth.bids), len(depth.asks)) == (
         exchange_id,
-        "BTC/USDT:USDT",
+        instrument,
         levels,
         levels,
     )
@@ -370,3 +373,127 @@ async def test_mexc_unsubscribed_depth_stops(sim):
         await _frames_until(ws, lambda frame: frame.get("symbol") == "ETH_USDT")
         await ws.close()
     assert late == []
+
+
+async def _rpc_reply(ws: aiohttp.ClientWebSocketResponse, message: str) -> dict:
+    """Send one JSON-RPC request; its reply (notifications in between are skipped)."""
+    await ws.send_str(message)
+    request_id = json.loads(message)["id"]
+    while True:
+        body = json.loads((await ws.receive(timeout=5)).data)
+        if body.get("id") == request_id and "method" not in body:
+            return body
+
+
+@pytest.mark.parametrize("symbol", ["BTC-PERPETUAL", "BTC_USDC-PERPETUAL"])  # inverse, linear
+async def test_deribit_serves_the_grouped_book_whose_top_is_the_quote_and_drops_it_on_unsubscribe(sim, symbol):
+    connector = get_connector("deribit")
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "deribit", "/api/v2/public/get_instruments?currency=any")
+        ws = await http.ws_connect(sim.endpoints["deribit"].ws_url)
+        quote_subscribe = connector.subscribe_messages([symbol])[-1]
+        assert (await _rpc_reply(ws, quote_subscribe))["result"] == [f"quote.{symbol}"]
+        depth_subscribe = connector.depth_subscribe_messages([symbol])[-1]
+        assert (await _rpc_reply(ws, depth_subscribe))["result"] == [f"book.{symbol}.none.10.100ms"]
+        # Each market step sends the book, then the quote, of the same moment.
+        depth = None
+        while True:
+            raw = (await ws.receive(timeout=5)).data
+            if json.loads(raw).get("params", {}).get("channel", "").startswith("book."):
+                [depth] = parse_depth("deribit", raw, instruments)
+            elif depth is not None:
+                [quote] = parse_frame("deribit", raw, instruments)
+                break
+        [unsubscribe] = connector.depth_unsubscribe_messages([symbol])
+        assert (await _rpc_reply(ws, unsubscribe))["result"] == [f"book.{symbol}.none.10.100ms"]
+        after = [json.loads((await ws.receive(timeout=5)).data)["params"]["channel"] for _ in range(5)]
+        await ws.close()
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert after == [f"quote.{symbol}"] * 5  # the quotes go on, the book does not
+
+
+@pytest.mark.parametrize("symbol", ["XBTUSD", "XBTUSDT"])  # inverse, linear
+async def test_bitmex_serves_order_book10_whose_top_is_the_quote_and_drops_it_on_unsubscribe(sim, symbol):
+    connector = get_connector("bitmex")
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "bitmex", "/api/v1/instrument/active")
+        ws = await http.ws_connect(sim.endpoints["bitmex"].ws_url)
+        assert "Welcome" in json.loads((await ws.receive(timeout=5)).data)["info"]
+        [subscribe] = connector.depth_subscribe_messages([symbol])
+        await ws.send_str(subscribe.replace('"args":[', f'"args":["quote:{symbol}",'))
+        # Past the acks and partials, each market step sends the quotes, then the book, of one moment.
+        book_partial_seen = False
+        while True:
+            frame = json.loads(raw := (await ws.receive(timeout=5)).data)
+            if (frame.get("table"), frame.get("action")) == ("orderBook10", "partial"):
+                book_partial_seen = True
+            elif (frame.get("table"), frame.get("action")) == ("quote", "insert") and book_partial_seen:
+                break
+        [quote] = parse_frame("bitmex", raw, instruments, {})
+        [depth] = parse_depth("bitmex", (await ws.receive(timeout=5)).data, instruments)
+        [unsubscribe] = connector.depth_unsubscribe_messages([symbol])
+        await ws.send_str(unsubscribe)
+        while "unsubscribe" not in (ack := json.loads((await ws.receive(timeout=5)).data)):
+            pass
+        after = [json.loads((await ws.receive(timeout=5)).data)["table"] for _ in range(5)]
+        await ws.close()
+    assert ack["unsubscribe"] == f"orderBook10:{symbol}"
+    assert (len(depth.bids), len(depth.asks)) == (10, 10)
+    assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert depth.ts_ms == quote.ts_ms
+    assert after == ["quote"] * 5  # the quotes go on, the book does not
+
+
+@pytest.fixture
+async def still_phemex():
+    """A market that moves only when a test steps it: two connections see the same moments."""
+    async with Simulator(["phemex"], step_interval_s=3600, seed=5) as simulator:
+        yield simulator
+
+
+async def _phemex_reply(ws: aiohttp.ClientWebSocketResponse, request_id: int) -> dict:
+    while "result" not in (body := json.loads((await ws.receive(timeout=5)).data)) or body["id"] != request_id:
+        pass
+    return body
+
+
+@pytest.mark.parametrize("symbol", ["BTCUSDT", "BTCUSD"])  # USDⓈ-M, COIN-M
+async def test_phemex_serves_ten_levels_whose_top_is_the_one_level_quote_book_and_drops_them_on_unsubscribe(
+    still_phemex, symbol
+):
+    connector = get_connector("phemex")
+    sim = still_phemex
+    async with aiohttp.ClientSession() as http:
+        instruments = await _instruments(http, sim, "phemex", "/public/products")
+        quotes_ws = await http.ws_connect(sim.endpoints["phemex"].ws_url)
+        depth_ws = await http.ws_connect(sim.endpoints["phemex"].ws_url)
+        [quote_subscribe] = connector.subscribe_messages([symbol])
+        [depth_subscribe] = connector.depth_subscribe_messages([symbol])
+        await quotes_ws.send_str(quote_subscribe)
+        await depth_ws.send_str(depth_subscribe)
+        assert (await _phemex_reply(quotes_ws, 1))["result"] == {"status": "success"}
+        assert (await _phemex_reply(depth_ws, 1))["result"] == {"status": "success"}
+        state: dict = {}
+        tops = []
+        for _ in range(3):  # the snapshots, then two steps' increments
+            [quote] = parse_frame("phemex", (await quotes_ws.receive(timeout=5)).data, instruments, state)
+            depth_frame = (await depth_ws.receive(timeout=5)).data
+            [depth] = parse_depth("phemex", depth_frame, instruments, state)
+            tops.append((quote, depth, json.loads(depth_frame)["type"]))
+            sim.market.step(now_ms=quote.ts_ms + 100)
+        [unsubscribe] = connector.depth_unsubscribe_messages([symbol])
+        await depth_ws.send_str(unsubscribe)
+        assert (await _phemex_reply(depth_ws, 1))["result"] == {"status": "success"}
+        await depth_ws.send_str(connector.heartbeat_message())
+        sim.market.step(now_ms=tops[-1][0].ts_ms + 200)
+        after_quote = parse_frame("phemex", (await quotes_ws.receive(timeout=5)).data, instruments, state)
+        # A book frame of this step would have come before the pong.
+        after_depth = json.loads((await depth_ws.receive(timeout=5)).data)
+        await quotes_ws.close()
+        await depth_ws.close()
+    assert [kind for _, _, kind in tops] == ["snapshot", "incremental", "incremental"]
+    for quote, depth, _ in tops:
+        assert (len(depth.bids), len(depth.asks)) == (10, 10)
+        assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
+    assert len(after_quote) == 1 and after_depth["result"] == "pong"

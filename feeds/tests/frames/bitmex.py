@@ -95,3 +95,25 @@ INSTRUMENT_FUNDING = """[
  {"symbol":"NOPEUSDT","typ":"FFWCSX","state":"Open","fundingTimestamp":"2023-11-15T04:00:00.000Z",
   "fundingInterval":"2000-01-01T08:00:00.000Z","fundingRate":0.0001}
 ]"""
+
+# orderBook10, in the shape the realtime socket sends it: every row the symbol's whole top 10,
+# [price, contracts] best first (XBTUSD in USD contracts, XBTUSDT 1,000,000 contracts per XBT).
+DEPTH_SUBSCRIBE = '{"op":"subscribe","args":["orderBook10:XBTUSD"]}'
+DEPTH_UNSUBSCRIBE = '{"op":"unsubscribe","args":["orderBook10:XBTUSD"]}'
+DEPTH_SUBSCRIBE_ACK = (
+    '{"success":true,"subscribe":"orderBook10:XBTUSD","request":{"op":"subscribe","args":["orderBook10:XBTUSD"]},'
+    '"pool":"Primary"}'
+)
+DEPTH_UNSUBSCRIBE_ACK = (
+    '{"success":true,"unsubscribe":"orderBook10:XBTUSD","request":{"op":"unsubscribe","args":["orderBook10:XBTUSD"]}}'
+)
+DEPTH_PARTIAL = (
+    '{"table":"orderBook10","action":"partial","keys":["symbol"],"types":{"symbol":"symbol","bids":"",'
+    '"asks":"","timestamp":"timestamp"},"foreignKeys":{"symbol":"instrument"},"attributes":{"symbol":"sorted"},'
+    '"filter":{"symbol":"XBTUSD"},"data":[{"symbol":"XBTUSD","bids":[[40000,12000],[39999.5,39999.5]],'
+    '"timestamp":"2026-11-23T10:00:00.123Z","asks":[[40000.5,80001],[40001,0]],"pool":"Primary"}]}'
+)
+DEPTH_UPDATE = (
+    '{"table":"orderBook10","action":"update","data":[{"symbol":"XBTUSDT","bids":[[43250.1,1000000],'
+    '[43250,250000]],"timestamp":"2026-11-23T10:00:01.500Z","asks":[[43250.3,3214000]],"pool":"Primary"}]}'
+)

@@ -67,3 +67,26 @@ BOOK_SUMMARY = """{"jsonrpc":"2.0","result":[
  {"instrument_name":"BTC-29SEP23","mark_price":43500.0,"creation_timestamp":1700000000123},
  {"instrument_name":"NOPE-PERPETUAL","funding_8h":0.0001,"creation_timestamp":1700000000123}
 ],"usIn":1700000000123000,"usOut":1700000000124000,"usDiff":1000,"testnet":false}"""
+
+# book.<instrument>.none.10.100ms, in the shape of the docs' grouped-book notification: the top
+# levels whole, [price, amount] best first; inverse amounts in USD, linear in the base coin.
+DEPTH_SUBSCRIBE = (
+    '{"jsonrpc":"2.0","id":2,"method":"public/subscribe","params":{"channels":["book.BTC-PERPETUAL.none.10.100ms"]}}'
+)
+DEPTH_UNSUBSCRIBE = (
+    '{"jsonrpc":"2.0","id":2,"method":"public/unsubscribe","params":{"channels":["book.BTC-PERPETUAL.none.10.100ms"]}}'
+)
+DEPTH_INVERSE = (
+    '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.none.10.100ms","data":'
+    '{"timestamp":1700000000123,"instrument_name":"BTC-PERPETUAL","change_id":109615,'
+    '"bids":[[40000.0,12000.0],[39990.0,39990.0]],"asks":[[40010.0,40010.0],[40020.0,0.0],[40030.0,80060.0]]}}}'
+)
+DEPTH_LINEAR = (
+    '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC_USDC-PERPETUAL.none.10.100ms","data":'
+    '{"timestamp":1700000000456,"instrument_name":"BTC_USDC-PERPETUAL","change_id":5,'
+    '"bids":[[43249.9,0.1234]],"asks":[[43250.1,2.5],[43250.2,1e-4]]}}}'
+)
+DEPTH_SUBSCRIBE_REPLY = (
+    '{"jsonrpc":"2.0","id":2,"result":["book.BTC-PERPETUAL.none.10.100ms"],'
+    '"usIn":1700000000000100,"usOut":1700000000000150,"usDiff":50,"testnet":false}'
+)

@@ -89,3 +89,21 @@ TICKER_PEPE = (
 )
 TICKER_UNKNOWN = TICKER_PEPE.replace("1000PEPEUSDT", "NOPEUSDT")
 TICKER_REFUSED = '{"error":{"code":6001,"message":"invalid argument"},"id":0,"result":null}'
+
+# Depth 10 (`orderbook_p` / `book` with depth 10 on a depth connection), in the docs' sample shape.
+DEPTH_SUBSCRIBE = '{"id":1,"method":"orderbook_p.subscribe","params":["BTCUSDT",false,10]}'
+DEPTH_UNSUBSCRIBE = '{"id":1,"method":"orderbook_p.unsubscribe","params":[]}'
+DEPTH_SNAPSHOT = (
+    '{"depth":10,"orderbook_p":{"asks":[["43250.2","0.718"],["43250.9","0.524"],["43251.5","2"]],'
+    '"bids":[["43250.1","1.622"],["43249.0","0.904"],["43248.7","1.074"]]},'
+    '"sequence":77668172,"symbol":"BTCUSDT","timestamp":1700000000201355264,"type":"snapshot"}'
+)
+# The best ask is taken ("0"), a bid is resized and another arrives.
+DEPTH_INCREMENTAL = (
+    '{"depth":10,"orderbook_p":{"asks":[["43250.2","0"]],"bids":[["43249.0","0.5"],["43249.5","3"]]},'
+    '"sequence":77668173,"symbol":"BTCUSDT","timestamp":1700000000301999999,"type":"incremental"}'
+)
+COIN_M_DEPTH_SNAPSHOT = (
+    '{"book":{"asks":[[400005000,80001],[400010000,40001]],"bids":[[400000000,12000],[399990000,39999]]},'
+    '"depth":10,"sequence":1191904,"symbol":"BTCUSD","timestamp":1700000000123456789,"type":"snapshot"}'
+)
