@@ -32,6 +32,7 @@ from arbitrage.alert_matching import AlertMatcher
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.depth import DepthBook, opportunities_on
+from arbitrage.depth_cache import DepthCacheWriter
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import open_lives
 from arbitrage.life_writer import HISTORY_FLUSH_S, RESUME_GRACE_MS, LifeWriter
@@ -130,6 +131,7 @@ class Engine:
         self.redis = ServiceWatch(REDIS, logger)
         self.database = ServiceWatch(DATABASE, logger)
         self.lives = LifeWriter(self.database)
+        self.depth_cache = DepthCacheWriter(self.redis)  # each leg's latest book, for paper fills
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -151,6 +153,7 @@ class Engine:
                 self.sample_spreads_forever(),
                 self.alerts_forever(),
                 self.write_funding_forever(),
+                self.depth_cache.write_forever(),
             )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
@@ -196,6 +199,7 @@ class Engine:
     def on_depth(self, records: list[Depth]) -> None:
         """Keep the books; an open opportunity they are a leg of goes out again with its new `depth`."""
         self.depth.apply(records)
+        self.depth_cache.note(records)
         moved = opportunities_on(records, self.tracker.open.values())
         for opportunity in moved:
             self.pending_opportunities[opportunity.id] = opportunity

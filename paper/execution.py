@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.trading import trading_settings
-from arbitrage.quote_cache import read_quotes
+from arbitrage.quote_cache import read_depth, read_quotes
 from feeds.models import Exchange, Instrument
 from lib.clock import now_ms
 from lib.numbers import plain
@@ -35,8 +35,9 @@ class InsufficientBalance(ExecutionRefused):
 
 
 def _book(exchange_id: str, instrument: str, own_taker_fee_pct: Decimal | None = None) -> Book:
-    """The leg's top of book, order step and fee: the user's own taker fee on the exchange
-    (Settings) where they set one, else the admin's."""
+    """The leg's top of book and latest book of levels (both from the engine's cache), order
+    step and fee: the user's own taker fee on the exchange (Settings) where they set one, else
+    the admin's."""
     quote = read_quotes([instrument]).get(instrument, {}).get(exchange_id)
     if quote is None:
         raise NotFillable(f"no quote for {instrument} on {exchange_id}")
@@ -57,6 +58,7 @@ def _book(exchange_id: str, instrument: str, own_taker_fee_pct: Decimal | None =
         taker_fee_pct=exchange.taker_fee_pct if own_taker_fee_pct is None else own_taker_fee_pct,
         max_age_ms=exchange.max_quote_age_ms,
         min_base=min_base,
+        depth=read_depth([(exchange_id, instrument)]).get((exchange_id, instrument)),
     )
 
 
@@ -155,6 +157,7 @@ def _fill_fields(leg: LegFill) -> dict:
         "notional": leg.notional,
         "fee": leg.fee,
         "currency": leg.currency,
+        "priced_from": leg.priced_from,
     }
 
 

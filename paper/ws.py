@@ -52,6 +52,7 @@ def execution_message(execution: PaperExecution, filled: bool) -> Execution:
                 notional=plain(fill.notional),
                 fee=plain(fill.fee),
                 currency=fill.currency,
+                priced_from=fill.priced_from,
             )
             for fill in execution.fills.order_by("side")
         ],

@@ -75,6 +75,7 @@ async def test_an_execute_message_is_answered_with_the_fills_on_that_connection_
         ("sell", "bybit", INSTRUMENT, "2330.4", "93.216"),
     ]
     assert [f["fee"] for f in reply["fills"]] == ["0.046304", "0.0512688"]  # 0.05 % and 0.055 %
+    assert [f["priced_from"] for f in reply["fills"]] == ["top_of_book", "top_of_book"]  # no depth cached
     assert await bobs.receive_nothing(timeout=0.3)
     assert await my_other_tab.receive_nothing(timeout=0.3)
     for communicator in (mine, my_other_tab, bobs):
