@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.active_users import changed_in_transaction
 from accounts.models import AlertEvent, AlertRule, WatchedInstrument, generate_webhook_secret
 
 MAX_ALERT_RULES = 100
@@ -60,13 +61,16 @@ def watch_instrument(user, instrument: str) -> tuple[WatchedInstrument, bool]:
         raise LimitReached(f"at most {MAX_WATCHED_INSTRUMENTS} watched instruments")
     try:
         with transaction.atomic():
-            return WatchedInstrument.objects.create(user=user, instrument=instrument), True
+            watched = WatchedInstrument.objects.create(user=user, instrument=instrument)
     except IntegrityError:  # the same request, twice at once
         return visible_watched_instruments(user).get(instrument=instrument), False
+    changed_in_transaction(user.pk)  # the active-user cache holds the watched instruments
+    return watched, True
 
 
 def unwatch_instrument(watched: WatchedInstrument) -> None:
     watched.delete()
+    changed_in_transaction(watched.user_id)
 
 
 def create_alert_rule(user, **fields) -> AlertRule:

@@ -32,7 +32,7 @@ from accounts.ws_auth import (
     claim_of,
     session_expires_at,
 )
-from arbitrage.executions import execute_handler
+from arbitrage.executions import connect_handler, execute_handler
 from arbitrage.fanout import Subscriber, hub_for
 from arbitrage.messages import (
     Error,
@@ -144,6 +144,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             fees=await database_sync_to_async(fee_view_of)(user),
         )
         await hub_for(self.channel_layer).join(self.subscriber)
+        if (connected := connect_handler()) is not None:
+            await database_sync_to_async(connected)(user)
 
     async def _end_after(self, delay_s: float, code: int, error: str) -> None:
         await asyncio.sleep(max(delay_s, 0))

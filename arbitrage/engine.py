@@ -32,6 +32,7 @@ from arbitrage.alert_matching import AlertMatcher
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
 from arbitrage.book import QuoteBook
 from arbitrage.depth import DepthBook, opportunities_on
+from arbitrage.depth_cache import DepthCacheWriter
 from arbitrage.depth_demand import DepthDemand
 from arbitrage.depth_walk import DepthFill
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
@@ -141,6 +142,7 @@ class Engine:
         self.redis = ServiceWatch(REDIS, logger)
         self.database = ServiceWatch(DATABASE, logger)
         self.lives = LifeWriter(self.database)
+        self.depth_cache = DepthCacheWriter(self.redis)  # each leg's latest book, for paper fills
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -163,6 +165,7 @@ class Engine:
                 self.alerts_forever(),
                 self.write_funding_forever(),
                 self.demand_depth_forever(),
+                self.depth_cache.write_forever(),
             )
         finally:
             await self.layer.group_discard(QUOTES_GROUP, self.channel)
@@ -209,6 +212,7 @@ class Engine:
         """Keep the books; an open opportunity they are a leg of goes out again when what
         walking them yields (its `depth`) has changed: most book moves do not reach the walk."""
         self.depth.apply(records)
+        self.depth_cache.note(records)
         at_ms = now_ms()
         for opportunity in opportunities_on(records, self.tracker.open.values()):
             fill = self.depth.fill_for(opportunity, self.tracker, at_ms)

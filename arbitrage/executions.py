@@ -7,6 +7,9 @@ starts (paper does in PaperConfig.ready()); a live executor would register its o
 way. The handler is synchronous, because it works in the database: the consumer calls it
 through database_sync_to_async, off the event loop. With no handler registered, /ws answers
 `execute` with an error.
+
+The same app may register a handler for each user whose connection starts (paper loads the
+user's active-user entry, so that their first execution reads no database before its fill).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import Any
 from arbitrage.messages import Error, Execute, Execution
 
 ExecuteHandler = Callable[[Any, Execute], Execution | Error]  # (user, message) -> the reply
+ConnectHandler = Callable[[Any], None]  # (user)
 
 _handler: ExecuteHandler | None = None
+_connect_handler: ConnectHandler | None = None
 
 
 def register_execute_handler(handler: ExecuteHandler | None) -> None:
@@ -29,3 +34,13 @@ def register_execute_handler(handler: ExecuteHandler | None) -> None:
 
 def execute_handler() -> ExecuteHandler | None:
     return _handler
+
+
+def register_connect_handler(handler: ConnectHandler | None) -> None:
+    """The one handler each authenticated /ws connection's user is handed to (None: none)."""
+    global _connect_handler
+    _connect_handler = handler
+
+
+def connect_handler() -> ConnectHandler | None:
+    return _connect_handler

@@ -291,11 +291,12 @@ class ExecutionFill(msgspec.Struct, frozen=True):
     exchange: str
     instrument: str
     side: str  # "buy" (long) or "sell" (short)
-    price: Decimal
+    price: Decimal  # average over the levels taken
     size_base: Decimal
     notional: Decimal  # price × size, settle currency
     fee: Decimal  # taker fee, settle currency
     currency: str  # settle currency
+    priced_from: str = "top_of_book"  # "depth": the exchange's book walked; "top_of_book": no fresh book known
 
 
 class Execution(msgspec.Struct, frozen=True, tag="execution", tag_field="type"):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import msgspec
 from django.core.cache import cache
 
+from feeds.depth import Depth
 from feeds.funding import Funding
 from lib import clock
 from lib.async_cache import aget, aget_many
@@ -150,4 +151,32 @@ def read_funding(instruments: list[str] | None = None) -> dict[str, dict[str, Fu
         instrument: {exchange: _funding_decoder.decode(text) for exchange, text in sorted(row.items())}
         for instrument in instruments
         if (row := found.get(funding_key(instrument)))
+    }
+
+
+# Each leg's latest book of levels (feeds.depth.Depth), one key per exchange and instrument,
+# msgpack as it travels the layer. A book counts only while as fresh as a quote (seconds), so
+# the expiry only clears the legs whose depth stopped coming (unsubscribed, disconnected).
+DEPTH_TTL_S = 60
+_depth_encoder = msgspec.msgpack.Encoder()
+_depth_decoder = msgspec.msgpack.Decoder(Depth)
+
+
+def depth_key(exchange: str, instrument: str) -> str:
+    return f"depth:{exchange}:{instrument}"
+
+
+async def write_depth(records: list[Depth]) -> None:
+    """The latest book of each leg in `records` (one record per leg)."""
+    values = {depth_key(record.exchange, record.instrument): _depth_encoder.encode(record) for record in records}
+    await cache.aset_many(values, timeout=DEPTH_TTL_S)
+
+
+def read_depth(legs: list[tuple[str, str]]) -> dict[tuple[str, str], Depth]:
+    """(exchange, instrument) -> its latest cached book, for the legs that have one."""
+    found = cache.get_many([depth_key(exchange, instrument) for exchange, instrument in legs])
+    return {
+        (exchange, instrument): _depth_decoder.decode(raw)
+        for exchange, instrument in legs
+        if (raw := found.get(depth_key(exchange, instrument))) is not None
     }

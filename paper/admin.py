@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from paper.active_users import paper_changed
 from paper.models import (
     PaperEquityPoint,
     PaperExecution,
@@ -11,8 +12,26 @@ from paper.models import (
 )
 
 
+class ActiveUserChanges(admin.ModelAdmin):
+    """An edit here changes what the user's active-user entry holds (paper.active_users)."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        paper_changed(obj.user_id)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        paper_changed(obj.user_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        users = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for user_id in users:
+            paper_changed(user_id)
+
+
 @admin.register(PaperWallet)
-class PaperWalletAdmin(admin.ModelAdmin):
+class PaperWalletAdmin(ActiveUserChanges):
     list_display = ("user", "exchange", "currency", "balance")
     list_filter = ("exchange", "currency")
     search_fields = ("user__username",)
@@ -22,7 +41,17 @@ class PaperFillInline(admin.TabularInline):
     model = PaperFill
     extra = 0
     can_delete = False
-    readonly_fields = ("exchange", "instrument", "side", "price", "size_base", "notional", "fee", "currency")
+    readonly_fields = (
+        "exchange",
+        "instrument",
+        "side",
+        "price",
+        "size_base",
+        "notional",
+        "fee",
+        "currency",
+        "priced_from",
+    )
 
 
 @admin.register(PaperExecution)
@@ -33,7 +62,7 @@ class PaperExecutionAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaperLimits)
-class PaperLimitsAdmin(admin.ModelAdmin):
+class PaperLimitsAdmin(ActiveUserChanges):
     list_display = ("user", "max_pair_notional", "max_exchange_notional")
 
 

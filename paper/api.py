@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from lib.openapi import ERROR_SCHEMA
 from paper import serializers as s
+from paper.active_users import paper_changed
 from paper.execution import (
     equity_points,
     execute_pair,
@@ -84,6 +85,7 @@ class LimitsView(APIView):
         given = s.LimitsSerializer(limits, data=request.data)
         given.is_valid(raise_exception=True)
         given.save()
+        paper_changed(request.user.pk)
         return Response(given.data)
 
 

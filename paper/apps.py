@@ -8,7 +8,8 @@ class PaperConfig(AppConfig):
     def ready(self) -> None:
         # /ws fills `execute` messages through this handler: arbitrage never imports paper
         # (arbitrage.executions says why).
-        from arbitrage.executions import register_execute_handler
-        from paper.ws import execute_message
+        from arbitrage.executions import register_connect_handler, register_execute_handler
+        from paper.ws import connected, execute_message
 
         register_execute_handler(execute_message)
+        register_connect_handler(connected)

@@ -18,73 +18,42 @@ from django.utils import timezone
 
 from accounts.trading import trading_settings
 from arbitrage.quote_cache import read_quotes
-from feeds.models import Exchange, Instrument
 from lib.clock import now_ms
 from lib.numbers import plain
+from paper.active_users import ActiveUser, active_user, paper_changed, refresh_active_user
+from paper.books import leg_book
 from paper.executor import ExecutionRefused, FilledLeg, PairFill, PairOrder
-from paper.fills import Book, LegFill, NotFillable, fill_pair
-from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperLimits, PaperPosition, PaperWallet
+from paper.fills import LegFill, NotFillable, fill_pair
+from paper.models import PaperEquityPoint, PaperExecution, PaperFill, PaperPosition, PaperWallet
 from paper.positions import Position, apply_fill, equity
 
 ZERO = Decimal(0)
-UNKNOWN_LOT_BASE = Decimal("0.000001")  # an instrument not in the listings: a step fine enough for any coin
 
 
 class InsufficientBalance(ExecutionRefused):
     """A leg's wallet lacks what the leg ties up; nothing is filled."""
 
 
-def _book(exchange_id: str, instrument: str, own_taker_fee_pct: Decimal | None = None) -> Book:
-    """The leg's top of book, order step and fee: the user's own taker fee on the exchange
-    (Settings) where they set one, else the admin's."""
-    quote = read_quotes([instrument]).get(instrument, {}).get(exchange_id)
-    if quote is None:
-        raise NotFillable(f"no quote for {instrument} on {exchange_id}")
-    exchange = Exchange.objects.filter(id=exchange_id, enabled=True).first()
-    if exchange is None:
-        raise NotFillable(f"exchange {exchange_id} is not enabled")
-    listed = Instrument.objects.filter(exchange=exchange_id, instrument=instrument).first()
-    lot_base, min_base = listed.to_value().order_steps_base() if listed else (UNKNOWN_LOT_BASE, ZERO)
-    return Book(
-        exchange=exchange_id,
-        instrument=instrument,
-        bid=Decimal(quote["bid"]),
-        ask=Decimal(quote["ask"]),
-        bid_size=Decimal(quote["bid_size"]),
-        ask_size=Decimal(quote["ask_size"]),
-        ts_ms=int(quote["ts_ms"]),
-        lot_base=lot_base,
-        taker_fee_pct=exchange.taker_fee_pct if own_taker_fee_pct is None else own_taker_fee_pct,
-        max_age_ms=exchange.max_quote_age_ms,
-        min_base=min_base,
-    )
-
-
 def execute_pair(
     user, buy_exchange: str, sell_exchange: str, instrument: str, size_base: Decimal, idempotency_key: str
 ) -> tuple[PaperExecution, bool]:
     """(the execution, True) when filled now; (the earlier one, False) for a retried key.
-    NotFillable or InsufficientBalance when nothing could be filled."""
-    earlier = PaperExecution.objects.filter(user=user, idempotency_key=idempotency_key).first()
-    if earlier is not None:
-        return earlier, False
-    if buy_exchange == sell_exchange:
-        raise NotFillable("the two legs must be on different exchanges")
-    own_fees = trading_settings(user).taker_fees_pct
-    legs = fill_pair(
-        _book(buy_exchange, instrument, own_fees.get(buy_exchange)),
-        _book(sell_exchange, instrument, own_fees.get(sell_exchange)),
-        size_base,
-        now_ms(),
-    )
-    limits = PaperLimits.objects.filter(user=user).first()
-    pair_notional = max(leg.notional for leg in legs)
-    if limits and limits.max_pair_notional is not None and pair_notional > limits.max_pair_notional:
-        raise NotFillable(
-            f"{pair_notional:.2f} per leg is above your limit of {plain(limits.max_pair_notional)} per pair"
-        )
+    NotFillable or InsufficientBalance when nothing could be filled.
+
+    Up to the fill's transaction everything is read from the cache: the books (paper.books),
+    the user's fees (accounts.trading) and wallets, positions and limits (paper.active_users).
+    The database is read only to fill, and to find this key's earlier execution when the pair
+    is refused now (a retry must get the first answer, whatever the books say since)."""
+    try:
+        entry, legs = _checked_legs(user, buy_exchange, sell_exchange, instrument, size_base)
+    except ExecutionRefused:
+        earlier = PaperExecution.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return earlier, False
+        raise
     try:
         with transaction.atomic():
+            # The unique key refuses a retry here, before anything is booked.
             execution = PaperExecution.objects.create(
                 user=user,
                 idempotency_key=idempotency_key,
@@ -93,20 +62,64 @@ def execute_pair(
                 size_base=legs[0].size_base,
             )
             for leg in legs:
-                _book_fill(user, leg)
+                _book_fill(user, leg, entry.wallets[leg.exchange, leg.currency].id, entry.max_exchange_notional)
                 PaperFill.objects.create(execution=execution, **_fill_fields(leg))
+            # The cached entry is out of date now, and loaded again once this commits, so the
+            # user's next execution is checked from the cache again.
+            refresh_active_user(user)
     except IntegrityError:
         earlier = PaperExecution.objects.filter(user=user, idempotency_key=idempotency_key).first()
-        if earlier is not None:  # the same key won a race: one execution only
+        if earlier is not None:  # the same key won a race, or was filled before: one execution only
             return earlier, False
         raise
     record_equity(user)
     return execution, True
 
 
-def _book_fill(user, leg: LegFill) -> None:
+def _checked_legs(
+    user, buy_exchange: str, sell_exchange: str, instrument: str, size_base: Decimal
+) -> tuple[ActiveUser, tuple[LegFill, LegFill]]:
+    """Both legs filled against the cached books and checked against the user's cached limits
+    and wallets; ExecutionRefused when they cannot be."""
+    if buy_exchange == sell_exchange:
+        raise NotFillable("the two legs must be on different exchanges")
+    own_fees = trading_settings(user).taker_fees_pct
+    legs = fill_pair(
+        leg_book(buy_exchange, instrument, own_fees.get(buy_exchange)),
+        leg_book(sell_exchange, instrument, own_fees.get(sell_exchange)),
+        size_base,
+        now_ms(),
+    )
+    entry = active_user(user)
+    pair_notional = max(leg.notional for leg in legs)
+    if entry.max_pair_notional is not None and pair_notional > entry.max_pair_notional:
+        raise NotFillable(
+            f"{pair_notional:.2f} per leg is above your limit of {plain(entry.max_pair_notional)} per pair"
+        )
+    for leg in legs:
+        wallet = entry.wallets.get((leg.exchange, leg.currency))
+        if wallet is None:
+            raise InsufficientBalance(f"no {leg.currency} wallet on {leg.exchange}: set its balance first")
+        held = entry.positions.get((leg.exchange, leg.instrument), Position())
+        delta = _wallet_delta(apply_fill(held, leg.side, leg.price, leg.size_base), leg)
+        if wallet.balance + delta < 0:
+            raise InsufficientBalance(_short_of(leg, delta))
+    return entry, legs
+
+
+def _wallet_delta(change, leg: LegFill) -> Decimal:
+    """What a leg does to its wallet: margin tied up or released, PnL realised, the fee paid."""
+    return change.margin_released + change.realised_pnl - change.margin_used - leg.fee
+
+
+def _short_of(leg: LegFill, delta: Decimal) -> str:
+    return f"{leg.exchange} {leg.currency} wallet holds less than the {-delta:.2f} this leg needs"
+
+
+def _book_fill(user, leg: LegFill, wallet_id: int, max_exchange_notional: Decimal | None) -> None:
     """The leg's effect on its position and wallet: margin tied up or released, PnL realised,
-    the fee paid. The position row is locked, so concurrent executions apply in turn."""
+    the fee paid. The position row is locked, so concurrent executions apply in turn, and the
+    wallet's never-negative constraint refuses what a cached balance did not foresee."""
     row, _ = PaperPosition.objects.get_or_create(
         user=user,
         exchange=leg.exchange,
@@ -121,22 +134,21 @@ def _book_fill(user, leg: LegFill) -> None:
         change.position.realised_pnl,
     )
     row.save(update_fields=["size_base", "entry_price", "realised_pnl"])
-    _within_exchange_limit(user, leg.exchange)
-    delta = change.margin_released + change.realised_pnl - change.margin_used - leg.fee
-    wallets = PaperWallet.objects.filter(user=user, exchange=leg.exchange, currency=leg.currency)
+    _within_exchange_limit(user, leg.exchange, max_exchange_notional)
+    delta = _wallet_delta(change, leg)
+    wallets = PaperWallet.objects.filter(pk=wallet_id, user=user)
     try:
         with transaction.atomic():
             updated = wallets.update(balance=F("balance") + delta)
     except IntegrityError as exc:  # the never-negative constraint
-        raise InsufficientBalance(
-            f"{leg.exchange} {leg.currency} wallet holds less than the {-delta:.2f} this leg needs"
-        ) from exc
+        raise InsufficientBalance(_short_of(leg, delta)) from exc
     if not updated:
+        paper_changed(user.pk)  # the cached wallet is gone: the next read finds what there is
         raise InsufficientBalance(f"no {leg.currency} wallet on {leg.exchange}: set its balance first")
 
 
-def _within_exchange_limit(user, exchange: str) -> None:
-    limit = PaperLimits.objects.filter(user=user).values_list("max_exchange_notional", flat=True).first()
+def _within_exchange_limit(user, exchange: str, limit: Decimal | None) -> None:
+    """The positions as this transaction leaves them (read under its locks), against the limit."""
     if limit is None:
         return
     rows = PaperPosition.objects.filter(user=user, exchange=exchange).values_list("size_base", "entry_price")
@@ -155,6 +167,7 @@ def _fill_fields(leg: LegFill) -> dict:
         "notional": leg.notional,
         "fee": leg.fee,
         "currency": leg.currency,
+        "priced_from": leg.priced_from,
     }
 
 
@@ -162,6 +175,7 @@ def set_balance(user, exchange: str, currency: str, balance: Decimal) -> PaperWa
     wallet, _ = PaperWallet.objects.update_or_create(
         user=user, exchange=exchange, currency=currency, defaults={"balance": balance}
     )
+    refresh_active_user(user)
     record_equity(user)  # the curve steps where the user sets or resets a balance
     return wallet
 

@@ -1,8 +1,12 @@
 """Both legs of a cross-exchange trade filled against the books of the moment. Pure.
 
-A paper execution buys on one exchange at its ask and sells on the other at its bid, both as
-market orders. Only the top of each book is known today, so a size above what either top
-level offers is refused rather than filled at a price nobody quoted. What a fill does to a
+A paper execution buys on one exchange and sells on the other, both as market orders. A leg
+whose exchange's book of levels (feeds.depth.Depth) is fresh, as arbitrage.depth decides it,
+walks that book best level first and fills at the volume-weighted average price; a leg with
+no fresh book fills at the top of book. Either way a size above what the known levels hold
+is refused, both legs with it, rather than filled in part or at a price nobody quoted: a
+market order for 2 ETH that fills 1.3 is not what the trader asked for, and the other leg
+would be left unhedged. Each fill says which it was priced from. What a fill does to a
 position and its wallet is paper.positions'. Linear contracts only (settled in the quote
 currency); inverse ones are refused, said so.
 """
@@ -13,10 +17,19 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from math import lcm
 
+from arbitrage.depth import DepthBook
+from feeds.depth import Depth
 from lib.numbers import plain
 from paper.executor import ExecutionRefused
 
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+PRICED_FROM_DEPTH = "depth"  # walked the exchange's fresh book of levels
+PRICED_FROM_TOP = "top_of_book"  # no fresh book known: the quote's best bid or ask
+
+# One side of a book, best level first: (price, size in base units), as Depth holds it.
+Levels = list[tuple[Decimal, Decimal]]
 
 
 class NotFillable(ExecutionRefused):
@@ -36,6 +49,7 @@ class Book:
     taker_fee_pct: Decimal
     max_age_ms: int
     min_base: Decimal = Decimal(0)  # the exchange's smallest order, base units (0: none given)
+    depth: Depth | None = None  # the exchange's latest book of levels for this leg, if one is known
 
     @property
     def settle(self) -> str:
@@ -60,6 +74,20 @@ class LegFill:
     notional: Decimal  # price × size, settle currency
     fee: Decimal  # taker fee, settle currency
     currency: str
+    priced_from: str = PRICED_FROM_TOP  # PRICED_FROM_DEPTH or PRICED_FROM_TOP
+
+
+def walk_levels(levels: Levels, size_base: Decimal) -> tuple[Decimal, Decimal] | None:
+    """(average price, notional) of taking `size_base` from `levels`, best first; None when
+    they hold less. The notional is exact; the average is it divided by the size."""
+    left, notional = size_base, ZERO
+    for price, available in levels:
+        take = min(left, available)
+        notional += take * price
+        left -= take
+        if not left:
+            return notional / size_base, notional
+    return None
 
 
 def _round_to_lot(size: Decimal, lot: Decimal) -> Decimal:
@@ -92,14 +120,46 @@ def fill_pair(buy: Book, sell: Book, size_base: Decimal, now_ms: int) -> tuple[L
             raise NotFillable(
                 f"size {plain(size)} is below {book.exchange}'s smallest order ({plain(book.min_base)} {book.base})"
             )
-    if size > buy.ask_size or size > sell.bid_size:
+    buy_levels, sell_levels = fresh_levels(buy, "buy", now_ms), fresh_levels(sell, "sell", now_ms)
+    if buy_levels is None and sell_levels is None and (size > buy.ask_size or size > sell.bid_size):
         available = min(buy.ask_size, sell.bid_size)
         raise NotFillable(f"size {plain(size)} exceeds the top of the books ({plain(available)} available on both)")
-    return _leg(buy, "buy", buy.ask, size), _leg(sell, "sell", sell.bid, size)
+    return _leg(buy, "buy", buy_levels, size), _leg(sell, "sell", sell_levels, size)
 
 
-def _leg(book: Book, side: str, price: Decimal, size: Decimal) -> LegFill:
-    notional = price * size
+def fresh_levels(book: Book, side: str, now_ms: int) -> Levels | None:
+    """The side of the leg's book a market order takes (asks to buy, bids to sell), if its
+    book is as fresh as its quote must be (arbitrage.depth.DepthBook.fresh) and not empty."""
+    if book.depth is None:
+        return None
+    known = DepthBook()
+    known.apply([book.depth])
+    fresh = known.fresh(book.exchange, book.instrument, book.max_age_ms, now_ms)
+    if fresh is None:
+        return None
+    return (fresh.asks if side == "buy" else fresh.bids) or None
+
+
+def _leg(book: Book, side: str, levels: Levels | None, size: Decimal) -> LegFill:
+    if levels is None:
+        price = book.ask if side == "buy" else book.bid
+        top_base = book.ask_size if side == "buy" else book.bid_size
+        if size > top_base:
+            raise NotFillable(
+                f"size {plain(size)} exceeds the top of {book.exchange}'s book "
+                f"({plain(top_base)} {book.base} available; no fresh depth to walk)"
+            )
+        notional, priced_from = price * size, PRICED_FROM_TOP
+    else:
+        walked = walk_levels(levels, size)
+        if walked is None:
+            held = sum((available for _, available in levels), ZERO)
+            book_side = "asks" if side == "buy" else "bids"
+            raise NotFillable(
+                f"size {plain(size)} exceeds {book.exchange}'s {book_side} "
+                f"({plain(held)} {book.base} on {len(levels)} levels)"
+            )
+        (price, notional), priced_from = walked, PRICED_FROM_DEPTH
     return LegFill(
         exchange=book.exchange,
         instrument=book.instrument,
@@ -109,4 +169,5 @@ def _leg(book: Book, side: str, price: Decimal, size: Decimal) -> LegFill:
         notional=notional,
         fee=notional * book.taker_fee_pct / HUNDRED,
         currency=book.settle,
+        priced_from=priced_from,
     )

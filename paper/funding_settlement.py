@@ -34,6 +34,7 @@ from django.db.models import F
 
 from arbitrage.quote_cache import read_funding, read_quotes
 from feeds.funding import Funding
+from paper.active_users import paper_changed
 from paper.execution import record_equity
 from paper.funding import funding_amount, size_at
 from paper.models import PaperFill, PaperFundingEvent, PaperFundingPayment, PaperPosition, PaperWallet
@@ -124,6 +125,7 @@ def _book(position: PaperPosition, event: PaperFundingEvent) -> PaperFundingPaym
             )
             if not wallets.update(balance=F("balance") + amount):
                 raise IntegrityError("no wallet")
+            paper_changed(position.user_id)
     except IntegrityError as exc:  # booked by another run, or the wallet cannot cover it
         if not PaperFundingPayment.objects.filter(position=position, funding_ms=event.funding_ms).exists():
             logger.warning("funding %s on %s not booked: %s", amount, position, exc)

@@ -57,6 +57,11 @@ class PaperFill(models.Model):
     notional = models.DecimalField(**MONEY)
     fee = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=16)
+    # What `price` came from: the exchange's book of levels walked to the size (the average
+    # price), or its top of book where no fresh book was known (paper.fills).
+    priced_from = models.CharField(
+        max_length=12, choices=[("depth", "depth"), ("top_of_book", "top of book")], default="top_of_book"
+    )
 
     def __str__(self) -> str:
         return f"{self.side} {self.size_base} {self.instrument} on {self.exchange} at {self.price}"

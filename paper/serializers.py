@@ -59,7 +59,7 @@ class ExecutionInput(serializers.Serializer):
 class FillSerializer(serializers.ModelSerializer):
     class Meta:
         model = PaperFill
-        fields = ["exchange", "instrument", "side", "price", "size_base", "notional", "fee", "currency"]
+        fields = ["exchange", "instrument", "side", "price", "size_base", "notional", "fee", "currency", "priced_from"]
 
 
 class ExecutionSerializer(serializers.ModelSerializer):

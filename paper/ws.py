@@ -1,11 +1,13 @@
-"""/ws `execute` messages, filled on paper: the handler paper registers with the consumer
-(arbitrage.executions) when Django starts. It validates as POST /api/paper/executions does and
-calls the same function; it runs in a worker thread, off the event loop."""
+"""/ws `execute` messages, filled on paper: the handlers paper registers with the consumer
+(arbitrage.executions) when Django starts. `execute_message` validates as POST
+/api/paper/executions does and calls the same function; `connected` puts a connecting user's
+entry in the active-user cache. Both run in a worker thread, off the event loop."""
 
 from __future__ import annotations
 
 from arbitrage.messages import Error, Execute, Execution, ExecutionFill
 from lib.numbers import plain
+from paper.active_users import active_user
 from paper.execution import execute_pair
 from paper.executor import ExecutionRefused
 from paper.models import PaperExecution
@@ -33,6 +35,12 @@ def execute_message(user, message: Execute) -> Execution | Error:
     return execution_message(execution, filled)
 
 
+def connected(user) -> None:
+    """A user's connection started: their active-user entry is in the cache from now on (read
+    through, so a reconnect storm loads each user once)."""
+    active_user(user)
+
+
 def execution_message(execution: PaperExecution, filled: bool) -> Execution:
     return Execution(
         id=execution.id,
@@ -52,6 +60,7 @@ def execution_message(execution: PaperExecution, filled: bool) -> Execution:
                 notional=plain(fill.notional),
                 fee=plain(fill.fee),
                 currency=fill.currency,
+                priced_from=fill.priced_from,
             )
             for fill in execution.fills.order_by("side")
         ],

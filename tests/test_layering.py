@@ -108,5 +108,9 @@ def test_pure_helpers_and_the_engines_pure_jobs_import_no_django():
         "arbitrage/rule_matching.py",
         "arbitrage/spread_charts.py",
         "arbitrage/alert_matching.py",
+        "arbitrage/depth.py",
+        "arbitrage/depth_walk.py",
+        "paper/fills.py",
+        "paper/positions.py",
     ]
     assert importing(pure, "django", "channels", "rest_framework", "celery") == {}

@@ -59,6 +59,7 @@ def test_a_ticket_fills_both_legs_and_shows_the_fills(client, funded, market):
     assert "Filled: execution" in text
     assert "<td>buy</td><td>binance</td><td>2315.2</td>" in text
     assert "<td>sell</td><td>bybit</td><td>2330.4</td>" in text
+    assert text.count('<td class="priced-from">top of book</td>') == 2  # no depth cached in this market
     assert PaperExecution.objects.filter(user=funded).count() == 1
 
 

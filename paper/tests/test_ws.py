@@ -9,10 +9,12 @@ from decimal import Decimal as D
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
 
 from arbitrage.executions import execute_handler, register_execute_handler
 from arbitrage.messages import server_message_decoder
 from arbsite.asgi import application
+from paper.active_users import entry_key
 from paper.execution import set_balance
 from paper.models import PaperExecution
 from paper.tests.market import INSTRUMENT
@@ -75,6 +77,7 @@ async def test_an_execute_message_is_answered_with_the_fills_on_that_connection_
         ("sell", "bybit", INSTRUMENT, "2330.4", "93.216"),
     ]
     assert [f["fee"] for f in reply["fills"]] == ["0.046304", "0.0512688"]  # 0.05 % and 0.055 %
+    assert [f["priced_from"] for f in reply["fills"]] == ["top_of_book", "top_of_book"]  # no depth cached
     assert await bobs.receive_nothing(timeout=0.3)
     assert await my_other_tab.receive_nothing(timeout=0.3)
     for communicator in (mine, my_other_tab, bobs):
@@ -132,4 +135,19 @@ async def test_an_execute_the_api_would_refuse_is_an_error_naming_the_field(fund
     assert reply["type"] == "error" and reply["idempotency_key"] == "odd"
     assert "sell_exchange: unknown exchange 'nowhere'" in reply["error"] and "size_base:" in reply["error"]
     assert await database_sync_to_async(PaperExecution.objects.count)() == 0
+    await communicator.disconnect()
+
+
+async def test_a_connecting_user_is_put_in_the_active_user_cache(funded, login_cookie, redis_url):
+    await database_sync_to_async(cache.delete)(entry_key(funded.pk))
+    communicator = await connected(funded, login_cookie)
+    await communicator.send_json_to({"type": "subscribe", "instruments": [INSTRUMENT]})
+    assert (await received(communicator))["type"] == "subscribed"  # handled after the connection's start
+
+    entry = await database_sync_to_async(cache.get)(entry_key(funded.pk))
+
+    assert {key: wallet.balance for key, wallet in entry.wallets.items()} == {
+        ("binance", "USDT"): D("10000"),
+        ("bybit", "USDT"): D("100"),
+    }
     await communicator.disconnect()
