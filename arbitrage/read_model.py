@@ -50,11 +50,6 @@ class QuoteReading:
         return self.quote.exchange
 
     @property
-    def stale_at_ms(self) -> int:
-        """When (epoch ms, exchange time) the quote turns stale: past this it is out of every best."""
-        return self.quote.ts_ms + self.max_age_ms
-
-    @property
     def stale(self) -> bool:
         return self.age_ms > self.max_age_ms
 
