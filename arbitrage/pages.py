@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from arbitrage.spreads import units_of
+from arbitrage.messages import QuoteMessage
+from arbitrage.read_model import MaxQuoteAges, NetSpread, price_row
+from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, units_of
 from lib.numbers import tick_decimals
-
-DEFAULT_TAKER_FEE_PCT = Decimal("0.06")  # an exchange with no fee on record, as the tracker's
 
 
 @dataclass(frozen=True)
 class Column:
-    """An exchange's column of the price matrix."""
+    """An exchange's column of the price matrix; the page gives the browser both numbers (in
+    the column header) so its live figures follow the same rules (arbitrage/read_model.py)."""
 
     exchange: str
     max_quote_age_ms: int  # older quotes are stale: greyed, and out of the best bid and ask
@@ -25,39 +26,11 @@ class Column:
 @dataclass
 class Cell:
     exchange: str
-    quote: dict | None = None
+    quote: QuoteMessage | None = None
     age_ms: int | None = None
     stale: bool = False
     best_bid: bool = False
     best_ask: bool = False
-
-
-@dataclass(frozen=True)
-class NetSpread:
-    """Buying at one exchange's ask and selling at another's bid, after both taker fees."""
-
-    buy_exchange: str
-    sell_exchange: str
-    net_spread_pct: Decimal
-
-
-def best_net_spread(cells: list[Cell], fees_pct: Mapping[str, Decimal]) -> NetSpread | None:
-    """The best pair of two exchanges among `cells` (fresh quotes of one instrument), as
-    arbitrage.spreads computes a net spread; None under two exchanges."""
-    best = None
-    for buy in cells:
-        ask = Decimal(buy.quote["ask"])
-        if ask <= 0:
-            continue
-        cost = ask * (1 + fees_pct[buy.exchange] / 100)
-        for sell in cells:
-            if sell.exchange == buy.exchange:
-                continue
-            proceeds = Decimal(sell.quote["bid"]) * (1 - fees_pct[sell.exchange] / 100)
-            net_pct = ((proceeds - cost) / ask * 100).quantize(Decimal("0.0001"))
-            if best is None or net_pct > best.net_spread_pct:
-                best = NetSpread(buy.exchange, sell.exchange, net_pct)
-    return best
 
 
 @dataclass
@@ -89,55 +62,57 @@ def price_decimals(ticks: Iterable[tuple[str, Decimal]]) -> dict[str, dict[str, 
 
 
 def matrix_columns(
-    exchanges: list[str],
-    max_quote_age_ms: Mapping[str, int],
-    default_max_age_ms: int,
-    taker_fees_pct: Mapping[str, Decimal] | None = None,
+    exchanges: list[str], max_ages: MaxQuoteAges, taker_fees_pct: Mapping[str, Decimal] | None = None
 ) -> list[Column]:
     """One column per exchange, with the max quote age the page greys its quotes by and the
     taker fee its net spreads count."""
     fees = taker_fees_pct or {}
     return [
-        Column(
-            exchange,
-            max_quote_age_ms.get(exchange, default_max_age_ms),
-            fees.get(exchange, DEFAULT_TAKER_FEE_PCT),
-        )
-        for exchange in exchanges
+        Column(exchange, max_ages.of(exchange), fees.get(exchange, DEFAULT_TAKER_FEE_PCT)) for exchange in exchanges
     ]
 
 
 def price_matrix(
-    quotes: dict[str, dict[str, dict]],
+    quotes: Mapping[str, Mapping[str, QuoteMessage]],
     columns: list[Column],
     watched: set[str],
     now_ms: int,
     decimals: Mapping[str, int] | None = None,
 ) -> list[Row]:
-    """Instruments × exchanges; each row's best bid and best ask among its fresh quotes marked,
-    and its best net spread; watched rows first. A quote's age is now − its exchange time (`ts_ms`)."""
+    """Instruments × exchanges, each row read by arbitrage.read_model: its best bid and best ask
+    among its fresh quotes marked, its gross spread across exchanges and its best net spread;
+    watched rows first. A quote of an exchange with no column takes no part, as in the browser."""
+    max_ages = MaxQuoteAges({column.exchange: column.max_quote_age_ms for column in columns}, default_ms=0)
     fees = {column.exchange: column.taker_fee_pct for column in columns}
     rows = []
     for instrument, by_exchange in quotes.items():
-        row = Row(instrument, instrument in watched, price_decimals=(decimals or {}).get(instrument))
-        fresh = []
+        shown = {column.exchange: by_exchange[column.exchange] for column in columns if column.exchange in by_exchange}
+        read = price_row(instrument, shown, max_ages, fees, now_ms)
+        row = Row(
+            instrument,
+            instrument in watched,
+            spread_pct=read.cross_spread_pct,
+            net=read.net,
+            price_decimals=(decimals or {}).get(instrument),
+        )
+        # The page marks only a fresh best: with every quote stale, no cell stands out.
+        best_bid = read.best_bid if read.fresh_exchanges else None
+        best_ask = read.best_ask if read.fresh_exchanges else None
         for column in columns:
-            quote = by_exchange.get(column.exchange)
-            cell = Cell(column.exchange, quote)
-            if quote is not None:
-                cell.age_ms = max(0, now_ms - quote["ts_ms"])
-                cell.stale = cell.age_ms > column.max_quote_age_ms
-                if not cell.stale:
-                    fresh.append(cell)
-            row.cells.append(cell)
-        if fresh:
-            best_bid = max(fresh, key=lambda c: Decimal(c.quote["bid"]))
-            best_ask = min(fresh, key=lambda c: Decimal(c.quote["ask"]))
-            best_bid.best_bid = best_ask.best_ask = True
-            bid, ask = Decimal(best_bid.quote["bid"]), Decimal(best_ask.quote["ask"])
-            if len(fresh) > 1 and ask:
-                row.spread_pct = ((bid - ask) / ask * 100).quantize(Decimal("0.0001"))
-            row.net = best_net_spread(fresh, fees)
+            reading = read.readings.get(column.exchange)
+            if reading is None:
+                row.cells.append(Cell(column.exchange))
+                continue
+            row.cells.append(
+                Cell(
+                    column.exchange,
+                    reading.quote,
+                    reading.age_ms,
+                    reading.stale,
+                    best_bid=reading is best_bid,
+                    best_ask=reading is best_ask,
+                )
+            )
         rows.append(row)
     rows.sort(key=lambda r: (not r.watched, r.instrument))
     return rows

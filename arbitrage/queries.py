@@ -17,16 +17,16 @@ from arbitrage import pages
 from arbitrage.fee_tables import FeeView, with_own_fees
 from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
 from arbitrage.history import summary
-from arbitrage.messages import OpportunityFunding
+from arbitrage.messages import OpportunityFunding, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.near_miss import near_misses as find_near_misses
-from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quotes
-from arbitrage.spreads import HUNDRED, exact_spread
+from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quote_messages, read_quotes
+from arbitrage.read_model import MaxQuoteAges, QuoteReading, as_quote, price_row, read_quote
+from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, exact_spread
 from arbitrage.tracker import rank
 from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Exchange, Instrument
 from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
-from feeds.types import Quote
 from lib import clock
 
 
@@ -61,64 +61,38 @@ def prices(instruments: list[str] | None = None, exchanges: set[str] | None = No
     return {instrument: row for instrument, row in narrowed.items() if row}
 
 
-def max_quote_age_ms() -> dict[str, int]:
+def max_quote_ages() -> MaxQuoteAges:
     """Each exchange's max quote age (admin → Exchanges); settings.QUOTE_MAX_AGE_MS for others."""
-    return dict(Exchange.objects.values_list("id", "max_quote_age_ms"))
+    return MaxQuoteAges(dict(Exchange.objects.values_list("id", "max_quote_age_ms")), settings.QUOTE_MAX_AGE_MS)
 
 
-def _is_stale(quote: dict, max_age_ms: dict[str, int], at_ms: int) -> bool:
-    return at_ms - quote["recv_ms"] > max_age_ms.get(quote["exchange"], settings.QUOTE_MAX_AGE_MS)
-
-
-def best_prices(instrument: str) -> dict:
-    """The highest bid and the lowest ask across exchanges: sell there, buy there."""
-    row = read_quotes([instrument]).get(instrument, {})
-    max_age, at_ms = max_quote_age_ms(), clock.now_ms()
-
-    def side(quote: dict | None, price: str, size: str) -> dict | None:
-        if quote is None:
-            return None
-        return {
-            "exchange": quote["exchange"],
-            "price": quote[price],
-            "size": quote[size],
-            "timestamp": quote["timestamp"],
-            "stale": _is_stale(quote, max_age, at_ms),
-        }
-
-    quotes = list(row.values())
-    bid = max(quotes, key=lambda q: Decimal(q["bid"]), default=None)
-    ask = min(quotes, key=lambda q: Decimal(q["ask"]), default=None)
-    spread = spread_pct = None
-    if bid is not None and ask is not None and Decimal(ask["ask"]) > 0:
-        spread = Decimal(bid["bid"]) - Decimal(ask["ask"])
-        spread_pct = (spread / Decimal(ask["ask"]) * HUNDRED).quantize(Decimal("0.000001"))
+def _best_side(reading: QuoteReading | None, side: str) -> dict | None:
+    if reading is None:
+        return None
+    quote = reading.quote
     return {
-        "symbol": instrument,
-        "best_bid": side(bid, "bid", "bid_size"),
-        "best_ask": side(ask, "ask", "ask_size"),
-        "spread": spread,
-        "spread_percentage": spread_pct,
-        "exchanges": len(quotes),
+        "exchange": quote.exchange,
+        "price": getattr(quote, side),
+        "size": getattr(quote, f"{side}_size"),
+        "timestamp": quote.timestamp,
+        "stale": reading.stale,
     }
 
 
-def _as_quote(message: dict) -> Quote:
-    """A cached quote back as the engine's Quote (contract counts are not cached; spreads use sizes)."""
-    bid_size, ask_size = Decimal(message["bid_size"]), Decimal(message["ask_size"])
-    return Quote(
-        message["exchange"],
-        message["symbol"],
-        message["instrument"],
-        Decimal(message["bid"]),
-        bid_size,
-        Decimal(message["ask"]),
-        ask_size,
-        bid_size,
-        ask_size,
-        message["ts_ms"],
-        message["recv_ms"] * 1_000_000,
-    )
+def best_prices(instrument: str) -> dict:
+    """The highest bid and the lowest ask across exchanges, sell there, buy there: among fresh
+    quotes, as the pages mark them; the best stale ones (marked so) when none is fresh."""
+    quotes = read_quote_messages([instrument]).get(instrument, {})
+    row = price_row(instrument, quotes, max_quote_ages(), {}, clock.now_ms())
+    gross_pct = row.gross_spread_pct
+    return {
+        "symbol": instrument,
+        "best_bid": _best_side(row.best_bid, "bid"),
+        "best_ask": _best_side(row.best_ask, "ask"),
+        "spread": row.spread if gross_pct is not None else None,
+        "spread_percentage": gross_pct,
+        "exchanges": len(quotes),
+    }
 
 
 @dataclass(frozen=True)
@@ -147,23 +121,25 @@ def pair_spreads(
 ) -> PairSpreads:
     """Both directions of trading `instrument` between two exchanges, after taker fees (the
     user's own where they set any)."""
-    row = read_quotes([instrument]).get(instrument, {})
+    row = read_quote_messages([instrument]).get(instrument, {})
     quote1, quote2 = row.get(exchange1), row.get(exchange2)
     spreads = []
     if quote1 is not None and quote2 is not None:
         fees = taker_fees_pct(own_taker_pct)
-        max_age, at_ms = max_quote_age_ms(), clock.now_ms()
+        max_ages, at_ms = max_quote_ages(), clock.now_ms()
+        stale = {q.exchange: read_quote(q, max_ages.of(q.exchange), at_ms).stale for q in (quote1, quote2)}
         for buy, sell in ((quote1, quote2), (quote2, quote1)):
-            buy_fee, sell_fee = fees[buy["exchange"]], fees[sell["exchange"]]
-            if Decimal(buy["ask"]) <= 0:
+            buy_fee = fees.get(buy.exchange, DEFAULT_TAKER_FEE_PCT)
+            sell_fee = fees.get(sell.exchange, DEFAULT_TAKER_FEE_PCT)
+            if buy.ask <= 0:
                 continue
-            spread = exact_spread(_as_quote(buy), _as_quote(sell), buy_fee, sell_fee)
+            spread = exact_spread(as_quote(buy), as_quote(sell), buy_fee, sell_fee)
             gross = spread.gross_spread_pct.quantize(Decimal("0.000001"))
             profit = spread.profit_quote.quantize(Decimal("0.00000001"))
             spreads.append(
                 {
-                    "buy_exchange": buy["exchange"],
-                    "sell_exchange": sell["exchange"],
+                    "buy_exchange": buy.exchange,
+                    "sell_exchange": sell.exchange,
                     "buy_price": spread.buy_price,
                     "sell_price": spread.sell_price,
                     "spread": spread.sell_price - spread.buy_price,
@@ -175,11 +151,18 @@ def pair_spreads(
                     "potential_profit": profit,
                     "profitable": spread.net_spread_pct > 0,
                     "basis_risk": spread.basis_risk,
-                    "stale": _is_stale(buy, max_age, at_ms) or _is_stale(sell, max_age, at_ms),
+                    "stale": stale[buy.exchange] or stale[sell.exchange],
                 }
             )
         spreads.sort(key=lambda item: item["net_spread_pct"], reverse=True)
-    return PairSpreads(instrument, exchange1, exchange2, quote1, quote2, spreads, spreads[0] if spreads else None)
+    # The legs as the cache holds them (`QuoteMessage`'s fields, prices as exact strings).
+    return PairSpreads(
+        instrument, exchange1, exchange2, _builtins(quote1), _builtins(quote2), spreads, spreads[0] if spreads else None
+    )
+
+
+def _builtins(quote: QuoteMessage | None) -> dict | None:
+    return None if quote is None else msgspec.to_builtins(quote)
 
 
 def fee_view_of(user) -> FeeView | None:
@@ -232,17 +215,18 @@ def near_misses(
     """Pairs of the cached quotes at or below break-even (at the user's own taker fees where
     they set any) within `within_bps` of it, closest first (NearMissSerializer's fields), and how
     many matched before the limit."""
-    quotes = [_as_quote(message) for row in read_quotes().values() for message in row.values()]
+    quotes = [as_quote(message) for row in read_quote_messages().values() for message in row.values()]
     fees = taker_fees_pct(own_taker_pct)
     at_ms = clock.now_ms()
     found = []
+    max_ages = max_quote_ages()
     for miss in find_near_misses(
         quotes,
         fees,
-        max_quote_age_ms(),
+        max_ages.by_exchange_ms,
         within_bps=within_bps,
         now_ms=at_ms,
-        default_max_age_ms=settings.QUOTE_MAX_AGE_MS,
+        default_max_age_ms=max_ages.default_ms,
         allow_cross_quote=settings.ALLOW_CROSS_QUOTE,
     ):
         buy, sell, spread = miss.buy, miss.sell, miss.spread
@@ -360,9 +344,9 @@ def funding_ranking(
     """Long/short pairs that earn funding, best per day first; how many matched before the
     limit; and the time (ms) the countdowns count from. Entries at the user's own taker fees."""
     funding = read_funding()
-    quoted = read_quotes(list(funding))
+    quoted = read_quote_messages(list(funding))
     quotes = {
-        (instrument, exchange): _as_quote(message)
+        (instrument, exchange): as_quote(message)
         for instrument, row in quoted.items()
         for exchange, message in row.items()
     }

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import msgspec
 from django.core.cache import cache
 
+from arbitrage.messages import QuoteMessage
 from feeds.depth import Depth
 from feeds.funding import Funding
 from lib import clock
@@ -50,16 +51,35 @@ def engine_alive(written_ms: int | None, now_ms: int | None = None) -> bool:
     return written_ms is not None and now_ms - written_ms <= ENGINE_SILENT_AFTER_MS
 
 
-def read_quotes(instruments: list[str] | None = None) -> dict[str, dict[str, dict]]:
-    """instrument -> exchange -> quote fields (QuoteMessage as a dict)."""
+def _quote_rows(instruments: list[str] | None) -> dict[str, dict[str, str]]:
+    """instrument -> exchange -> quote JSON, in the order asked (the index's by default)."""
     if instruments is None:
         instruments = cache.get(INDEX_KEY) or []
     found = cache.get_many([quotes_key(instrument) for instrument in instruments])
+    return {instrument: row for instrument in instruments if (row := found.get(quotes_key(instrument)))}
+
+
+def read_quotes(instruments: list[str] | None = None) -> dict[str, dict[str, dict]]:
+    """instrument -> exchange -> quote fields (QuoteMessage as a dict), for what is passed on
+    as the cache holds it (the quotes of `/api/prices`); computing callers read
+    `read_quote_messages`."""
     return {
         instrument: {exchange: msgspec.json.decode(text) for exchange, text in sorted(row.items())}
-        for instrument in instruments
-        if (row := found.get(quotes_key(instrument)))
+        for instrument, row in _quote_rows(instruments).items()
     }
+
+
+_quote_decoder = msgspec.json.Decoder(QuoteMessage)
+
+
+def decode_quote_row(row: dict[str, str]) -> dict[str, QuoteMessage]:
+    """exchange -> quote JSON as typed quotes, exchanges sorted; prices exact, as Decimals."""
+    return {exchange: _quote_decoder.decode(text) for exchange, text in sorted(row.items())}
+
+
+def read_quote_messages(instruments: list[str] | None = None) -> dict[str, dict[str, QuoteMessage]]:
+    """instrument -> exchange -> the latest quote, typed: what best prices and spreads are computed from."""
+    return {instrument: decode_quote_row(row) for instrument, row in _quote_rows(instruments).items()}
 
 
 async def aread_quote_rows() -> dict[str, dict[str, str]]:

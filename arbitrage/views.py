@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,13 +23,13 @@ from arbitrage.pages import (
 from arbitrage.queries import (
     funding_ranking,
     listing_exchanges,
-    max_quote_age_ms,
+    max_quote_ages,
     near_misses,
     own_open_opportunities,
     price_decimals,
     taker_fees_pct,
 )
-from arbitrage.quote_cache import read_quotes, read_spread_history
+from arbitrage.quote_cache import read_quote_messages, read_spread_history
 from arbitrage.replay import replay_period, summarise, user_own_fees, user_rules
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
@@ -45,13 +44,13 @@ NEAR_MISS_ROWS = 100  # the closest ones; the API pages through more
 def _columns(exchanges: list[str], own: UserTrading) -> list[Column]:
     """The exchanges' columns, their net spreads at the user's own taker fees where they set any."""
     fees = taker_fees_pct(own.taker_fees_pct)
-    return matrix_columns(exchanges, max_quote_age_ms(), settings.QUOTE_MAX_AGE_MS, fees)
+    return matrix_columns(exchanges, max_quote_ages(), fees)
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The price matrix, instruments by exchange, from the cache; /ws keeps it live."""
-    quotes = read_quotes()
+    quotes = read_quote_messages()
     # Every exchange running or expected to: those quoted, and those not switched off.
     exchanges = sorted(
         {exchange for row in quotes.values() for exchange in row} | set(exchange_names(enabled_only=True))
@@ -135,7 +134,7 @@ def _near_miss_context(
 @login_required
 def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     """One instrument: each exchange's quote, the best net spread over time, its history."""
-    quotes = read_quotes([instrument])
+    quotes = read_quote_messages([instrument])
     listing = listing_exchanges(instrument)
     if not quotes and not listing and not Instrument.objects.filter(instrument=instrument).exists():
         raise Http404(f"No instrument {instrument!r} is listed or quoted")

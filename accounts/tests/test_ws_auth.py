@@ -44,6 +44,14 @@ async def closed_with(communicator) -> int:
             return output["code"]
 
 
+async def first_error(communicator) -> dict:
+    """The next error, past any price update the feed sends meanwhile."""
+    while True:
+        message = await communicator.receive_json_from(timeout=5)
+        if message["type"] == "error":
+            return message
+
+
 async def test_token_in_the_subprotocol_header_gets_the_snapshot(alice):
     communicator, subprotocol = await open_ws(["bearer", await access_token(alice)])
     assert subprotocol == "bearer"  # never the token itself
@@ -78,7 +86,7 @@ async def test_a_first_message_that_is_not_auth_is_closed_with_4401():
 
 @pytest.mark.parametrize("how", ["subprotocol", "message"])
 async def test_an_expired_token_is_closed_with_4403(alice, how):
-    token = await access_token(alice, lifetime_s=-1)
+    token = await access_token(alice, lifetime_s=-60)  # expired a minute ago: no race with `exp`
     if how == "subprotocol":
         communicator, _ = await open_ws(["bearer", token])
     else:
@@ -110,11 +118,20 @@ async def test_a_token_revoked_by_a_password_change_is_closed_with_4403(alice):
     assert await closed_with(communicator) == CLOSE_TOKEN_REJECTED
 
 
-async def test_a_token_that_expires_while_connected_ends_the_connection_at_expiry(alice):
-    communicator, _ = await open_ws(["bearer", await access_token(alice, lifetime_s=1)])
+async def test_a_token_that_expires_while_connected_ends_the_connection_at_expiry(alice, monkeypatch):
+    # A token valid for a minute by the JWT library's clock, and one second short of its `exp`
+    # by the consumer's, stopped there: the expiry timer is armed for exactly one second
+    # whatever the load. A one-second token raced the clock instead: `exp` is in whole
+    # seconds, so it could expire before the connection was even accepted.
+    token = await access_token(alice, lifetime_s=60)
+    expires_at = await sync_to_async(lambda: AccessToken(token)["exp"])()
+    monkeypatch.setattr(
+        "arbitrage.consumers.time", SimpleNamespace(time=lambda: expires_at - 1, monotonic=time.monotonic)
+    )
+    communicator, _ = await open_ws(["bearer", token])
     assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
     # Nothing sent by the client: the server closes on its own when the token expires.
-    assert await communicator.receive_json_from(timeout=3) == {"type": "error", "error": "token expired"}
+    assert await first_error(communicator) == {"type": "error", "error": "token expired"}
     assert await closed_with(communicator) == CLOSE_TOKEN_REJECTED
 
 

@@ -2,13 +2,28 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from arbitrage.messages import QuoteMessage
 from arbitrage.pages import Column, matrix_columns, price_matrix
+from arbitrage.read_model import MaxQuoteAges
 
 NOW_MS = 1_700_000_010_000
 
 
-def _quote(exchange: str, bid: str, ask: str, ts_ms: int, recv_ms: int | None = None) -> dict:
-    return {"exchange": exchange, "bid": bid, "ask": ask, "ts_ms": ts_ms, "recv_ms": recv_ms or ts_ms + 5}
+def _quote(exchange: str, bid: str, ask: str, ts_ms: int, recv_ms: int | None = None) -> QuoteMessage:
+    bid_, ask_ = Decimal(bid), Decimal(ask)
+    return QuoteMessage(
+        exchange,
+        "BTCUSDT",
+        "BTC/USDT:USDT",
+        bid_,
+        Decimal(1),
+        ask_,
+        Decimal(1),
+        (bid_ + ask_) / 2,
+        ts_ms,
+        ts_ms,
+        recv_ms or ts_ms + 5,
+    )
 
 
 def test_each_quote_is_greyed_by_its_own_exchange_max_age():
@@ -27,7 +42,7 @@ def test_each_quote_is_greyed_by_its_own_exchange_max_age():
     assert (cells["binance"].stale, cells["bybit"].stale, cells["okx"].stale) == (False, False, True)
     assert cells["okx"].age_ms == 3_000
     assert cells["binance"].best_bid and cells["bybit"].best_ask and not cells["okx"].best_bid
-    assert row.spread_pct == Decimal("-0.4975")  # (100 − 100.5) / 100.5, fresh quotes only
+    assert row.spread_pct == Decimal("-0.497512")  # (100 − 100.5) / 100.5, fresh quotes only
 
 
 def test_a_quote_ages_from_the_exchange_time_not_from_when_it_arrived():
@@ -40,7 +55,7 @@ def test_a_quote_ages_from_the_exchange_time_not_from_when_it_arrived():
 
 
 def test_an_exchange_without_a_setting_gets_the_default_max_age():
-    columns = matrix_columns(["binance", "newex"], {"binance": 2_500}, default_max_age_ms=5_000)
+    columns = matrix_columns(["binance", "newex"], MaxQuoteAges({"binance": 2_500}, default_ms=5_000))
     assert columns == [Column("binance", 2_500), Column("newex", 5_000)]
 
 
@@ -54,8 +69,7 @@ def test_each_row_has_its_best_net_spread_of_two_exchanges_after_fees():
     }
     columns = matrix_columns(
         ["binance", "bybit", "okx"],
-        {"okx": 2_000},
-        default_max_age_ms=5_000,
+        MaxQuoteAges({"okx": 2_000}, default_ms=5_000),
         taker_fees_pct={"binance": Decimal("0.05"), "bybit": Decimal("0.1")},
     )
     assert columns[2].taker_fee_pct == Decimal("0.06")  # none on record: the engine's default
@@ -69,5 +83,5 @@ def test_each_row_has_its_best_net_spread_of_two_exchanges_after_fees():
 
 def test_one_exchange_has_no_net_spread_and_a_paying_pair_needs_two():
     quotes = {"BTC/USDT:USDT": {"binance": _quote("binance", "101", "100", NOW_MS)}}  # crossed on itself
-    [row] = price_matrix(quotes, matrix_columns(["binance"], {}, 5_000), set(), NOW_MS)
+    [row] = price_matrix(quotes, matrix_columns(["binance"], MaxQuoteAges({}, 5_000)), set(), NOW_MS)
     assert row.net is None

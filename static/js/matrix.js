@@ -3,7 +3,10 @@
 // class toggles), with no layout read and no re-sort. One timer a second ages every quote
 // (now − ts_ms) against its exchange's max quote age, from the column header: stale quotes are
 // greyed and leave the best bid/ask, and the badge hears whether anything is still fresh.
+// The rules (what is stale, which bid and ask are best, the spreads) are read_model.js's, the
+// same as the server's (arbitrage/read_model.py).
 import { formatBps, formatDuration, formatPct, formatPrice, priceDecimals } from "./format.js";
+import { bestNet, bestOf, isStale, quoteAgeMs } from "./read_model.js";
 
 export function priceMatrix(table) {
   const body = table.tBodies[0];
@@ -200,12 +203,11 @@ export function priceMatrix(table) {
   // Greys the cell when its quote is stale, and writes its age where it can be seen; true
   // when the cell turned stale or fresh.
   function age(cell, now, onScreen) {
-    const ageMs = Math.max(0, now - cell.tsMs);
     if (onScreen) {
-      const text = formatDuration(ageMs);
+      const text = formatDuration(quoteAgeMs(cell.tsMs, now));
       if (text !== cell.ageText) cell.ageEl.textContent = cell.ageText = text;
     }
-    return setStale(cell, ageMs > cell.maxAgeMs);
+    return setStale(cell, isStale(cell.tsMs, cell.maxAgeMs, now));
   }
 
   function setStale(cell, stale) {
@@ -219,17 +221,11 @@ export function priceMatrix(table) {
   // and the best net spread of two exchanges.
   const freshCells = []; // reused: rank runs for every touched row on every frame
   function rank(row) {
-    let bestBid = null;
-    let bestAsk = null;
-    let freshCount = 0;
     freshCells.length = 0;
     for (const cell of row.cells.values()) {
-      if (!cell.quote || cell.pending || cell.stale) continue;
-      freshCount += 1;
-      freshCells.push(cell);
-      if (!bestBid || cell.bid > bestBid.bid) bestBid = cell;
-      if (!bestAsk || cell.ask < bestAsk.ask) bestAsk = cell;
+      if (cell.quote && !cell.pending && !cell.stale) freshCells.push(cell);
     }
+    const [bestBid, bestAsk, spreadPct] = bestOf(freshCells);
     if (bestBid !== row.bestBid) {
       row.bestBid?.td.classList.remove("best-bid");
       bestBid?.td.classList.add("best-bid");
@@ -240,7 +236,7 @@ export function priceMatrix(table) {
       bestAsk?.td.classList.add("best-ask");
       row.bestAsk = bestAsk;
     }
-    row.spreadPct = freshCount > 1 && bestAsk.ask > 0 ? ((bestBid.bid - bestAsk.ask) / bestAsk.ask) * 100 : null;
+    row.spreadPct = spreadPct;
     const text = row.spreadPct === null ? "" : formatPct(row.spreadPct);
     if (text !== row.spreadText) {
       row.spreadTextEl.textContent = row.spreadText = text;
@@ -251,21 +247,11 @@ export function priceMatrix(table) {
     if (row.netEl) rankNet(row);
   }
 
-  // Buy at one exchange's ask, sell at another's bid, both as taker: the best such pair, as
-  // arbitrage.spreads counts it (relative to the price paid). A dozen exchanges at most: every pair.
+  // Buy at one exchange's ask, sell at another's bid, both as taker: the best such pair. A
+  // dozen exchanges at most: every pair.
   function rankNet(row) {
-    let best = null;
-    let buyAt = null;
-    let sellAt = null;
-    for (const buy of freshCells) {
-      if (!(buy.ask > 0)) continue;
-      const cost = buy.ask * (1 + buy.fee);
-      for (const sell of freshCells) {
-        if (sell === buy) continue;
-        const net = ((sell.bid * (1 - sell.fee) - cost) / buy.ask) * 100;
-        if (best === null || net > best) [best, buyAt, sellAt] = [net, buy, sell];
-      }
-    }
+    const found = bestNet(freshCells);
+    const best = found === null ? null : found.netPct;
     row.netPct = best;
     const text = best === null ? "" : formatPct(best);
     const [value, bps, route] = row.netEl.children;
@@ -273,7 +259,7 @@ export function priceMatrix(table) {
       value.textContent = row.netText = text;
       bps.textContent = best === null ? "" : formatBps(best);
     }
-    const routeText = best === null ? "" : `${buyAt.exchange} → ${sellAt.exchange}`;
+    const routeText = found === null ? "" : `${found.buy.exchange} → ${found.sell.exchange}`;
     if (routeText !== row.netRoute) route.textContent = row.netRoute = routeText;
     const positive = best !== null && best > 0;
     if (positive !== row.netPositive) row.netEl.classList.toggle("positive", (row.netPositive = positive));
