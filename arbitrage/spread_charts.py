@@ -2,14 +2,17 @@
 
 The engine samples every market every SPREAD_SAMPLE_S and publishes only the histories some
 page is charting (the markets watched by name, from presence); the Opportunities page reads
-them back from the cache (arbitrage.quote_cache.read_spread_history). Pure: no Django.
+them back from the cache (arbitrage.quote_cache.read_spread_history); the funding the engine
+keeps (arbitrage.quote_cache.read_group_funding) is drawn beside it. Pure: no Django.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
+from arbitrage.funding import daily_rate_pct
 from arbitrage.tracker import OpportunityTracker
+from feeds.funding import Funding
 
 SPREAD_SAMPLE_S = 2.0
 SPREAD_HISTORY_POINTS = 900  # 30 minutes at one point every 2 s
@@ -33,3 +36,21 @@ class SpreadCharts:
     def charted(self) -> dict[str, list[tuple[int, float]]]:
         """The histories some page is charting, to publish."""
         return {g: list(self.history[g]) for g in self.charted_groups if g in self.history}
+
+
+def funding_series(records: list[Funding]) -> list[dict]:
+    """Each exchange's current funding rate of one instrument, as its chart draws it beside the
+    net spread: % of notional per day, so that 1 h, 4 h and 8 h intervals read on one axis and
+    the gap between two exchanges' lines is what that pair earns per day (short the higher, long
+    the lower: the Funding page's "per day"). One line per exchange rather than per pair: n
+    exchanges make n lines, their pairs n × (n − 1), too many to read at a glance."""
+    return [
+        {
+            "exchange": record.exchange,
+            "daily_pct": float(round(daily_rate_pct(record), 6)),
+            "rate_pct": float(round(record.rate * 100, 8)),
+            "interval_h": record.interval_h,
+            "ts": record.ts_ms / 1000,
+        }
+        for record in sorted(records, key=lambda r: r.exchange)
+    ]

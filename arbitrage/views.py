@@ -30,8 +30,9 @@ from arbitrage.queries import (
     price_decimals,
     taker_fees_pct,
 )
-from arbitrage.quote_cache import read_quotes, read_spread_history
+from arbitrage.quote_cache import read_funding, read_quotes, read_spread_history
 from arbitrage.replay import replay_period, summarise, user_own_fees, user_rules
+from arbitrage.spread_charts import funding_series
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
 from feeds.configuration import exchange_names
@@ -134,7 +135,8 @@ def _near_miss_context(
 
 @login_required
 def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
-    """One instrument: each exchange's quote, the best net spread over time, its history."""
+    """One instrument: each exchange's quote, the best net spread over time beside each
+    exchange's funding rate of it, its history."""
     quotes = read_quotes([instrument])
     listing = listing_exchanges(instrument)
     if not quotes and not listing and not Instrument.objects.filter(instrument=instrument).exists():
@@ -146,8 +148,9 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         context = {"instrument": instrument, "history": history_rows(history, decimals["groups"])}
         return render(request, "arbitrage/instrument.html#history", context)
     points = spread_points(read_spread_history(group))
+    funding = funding_series(list(read_funding([instrument]).get(instrument, {}).values()))
     if request.GET.get("part") == "chart":
-        return JsonResponse({"points": points})
+        return JsonResponse({"points": points, "funding": funding, "now": clock.now_ms() / 1000})
     # Every exchange that quotes it now or lists it (and may quote it once connected).
     exchanges = set(quotes.get(instrument, {})) | listing
     own = trading_settings(request.user)
@@ -160,6 +163,7 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         "columns": columns,
         "rows": rows,
         "chart_points": points,
+        "chart_funding_now": {"funding": funding, "now": clock.now_ms() / 1000},
         "history": history_rows(history, decimals["groups"]),
         "opportunities": ranked,
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
