@@ -1,6 +1,6 @@
 // The instrument page: its quotes and its opportunities, live, over one subscription to this
-// instrument alone; the best net spread of its market over time on a uPlot chart, with each
-// exchange's funding rate on a second axis.
+// instrument alone; the net spread of its market over time on a uPlot chart (the best, and its
+// best pairs'), with each exchange's funding rate on a second axis.
 import uPlot from "../vendor/uplot/uPlot.esm.js";
 import { connectFeed } from "./feed.js";
 import { formatPct } from "./format.js";
@@ -76,16 +76,22 @@ function fundingSamples() {
   };
 }
 
-// uPlot's columns: one time axis for the spread and every funding line, null where a series
-// has no point (drawn across: spanGaps).
-function columns(points, funding) {
+// uPlot's columns: one time axis for the best spread, each pair's and every funding line, null
+// where a series has no point (drawn across: spanGaps).
+function columns(points, pairs, funding) {
   const times = new Set(points.map((p) => p[0]));
+  for (const [t] of pairs.points) times.add(t);
   for (const line of funding.lines.values()) for (const [t] of line.points) times.add(t);
   const x = [...times].sort((a, b) => a - b);
   const at = new Map(x.map((t, i) => [t, i]));
   const spread = new Array(x.length).fill(null);
   for (const [t, v] of points) spread[at.get(t)] = v;
   const data = [x, spread];
+  pairs.labels.forEach((_, k) => {
+    const values = new Array(x.length).fill(null);
+    for (const point of pairs.points) values[at.get(point[0])] = point[k + 1];
+    data.push(values);
+  });
   for (const line of funding.lines.values()) {
     const values = new Array(x.length).fill(null);
     for (const [t, v] of line.points) values[at.get(t)] = v;
@@ -94,13 +100,24 @@ function columns(points, funding) {
   return data;
 }
 
-function spreadChart(box, points, initial) {
+const PAIR_COLOURS = ["#a371f7", "#39c5cf", "#f778ba", "#e3b341", "#56d364"];
+
+function spreadChart(box, initial) {
   let plot = null;
   let drawnKeys = "";
-  let latestPoints = points;
+  let latestPoints = [];
+  let latestPairs = { labels: [], points: [] };
   const funding = fundingSamples();
   const steps = uPlot.paths.stepped({ align: 1 });
   function options() {
+    const pairSeries = latestPairs.labels.map((label, i) => ({
+      label,
+      stroke: PAIR_COLOURS[i % PAIR_COLOURS.length],
+      width: 1,
+      spanGaps: false, // a pair out of the best few for a while has no line there
+      points: { show: false },
+      value: (u, v) => (v === null ? "" : formatPct(v)),
+    }));
     const fundingSeries = [...funding.lines.values()].map((line, i) => ({
       label: `${line.label} funding`,
       scale: "funding",
@@ -123,33 +140,37 @@ function spreadChart(box, points, initial) {
       ],
       series: [
         {},
-        { label: "Best net spread", stroke: "#58a6ff", width: 1.5, spanGaps: true, value: (u, v) => (v === null ? "" : formatPct(v)) },
+        { label: "Best net spread", stroke: "#58a6ff", width: 2, spanGaps: true, value: (u, v) => (v === null ? "" : formatPct(v)) },
+        ...pairSeries,
         ...fundingSeries,
       ],
     };
   }
   function draw() {
-    const data = columns(latestPoints, funding);
+    const data = columns(latestPoints, latestPairs, funding);
     if (data[0].length < 2) return;
-    const keys = [...funding.lines.keys()].join("|");
+    const keys = [...latestPairs.labels, ...funding.lines.keys()].join("|");
     if (plot && keys === drawnKeys) {
       plot.setData(data);
     } else {
-      // A new exchange's funding is a new series: the chart is drawn again with it.
+      // Another pair among the best, or a new exchange's funding, is a new series: the chart is
+      // drawn again with it.
       plot?.destroy();
       box.textContent = "";
       plot = new uPlot(options(), data, box);
       drawnKeys = keys;
     }
     box.dataset.fundingSeries = String(funding.lines.size);
+    box.dataset.pairSeries = String(latestPairs.labels.length);
     box.dataset.samples = String(data[0].length);
   }
   function take(answer) {
     latestPoints = answer.points;
+    latestPairs = answer.pairs;
     funding.add(answer.funding, answer.now, latestPoints.length ? latestPoints[0][0] : undefined);
     draw();
   }
-  take({ points, ...initial });
+  take(initial);
   new ResizeObserver(() => plot?.setSize({ width: box.clientWidth, height: 260 })).observe(box);
   setInterval(async () => {
     try {
@@ -162,7 +183,4 @@ function spreadChart(box, points, initial) {
 }
 
 const chartBox = document.getElementById("spread-chart");
-if (chartBox) {
-  const json = (id) => JSON.parse(document.getElementById(id).textContent);
-  spreadChart(chartBox, json("spread-points"), json("spread-funding"));
-}
+if (chartBox) spreadChart(chartBox, JSON.parse(document.getElementById("spread-chart-data").textContent));
