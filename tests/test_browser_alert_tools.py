@@ -14,7 +14,17 @@ from tests.test_browser_trader_pages import _log_in
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
 COUNT_SIGNALS = """
-window.__signals = { asked: 0, notifications: [], beeps: 0 };
+window.__signals = { asked: 0, notifications: [], beeps: 0, alerts: 0 };
+// Counts the alerts that reached the page, heard before the page's own handler is.
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => {
+      if (event.data.includes('"type":"alert"')) window.__signals.alerts += 1;
+    });
+  }
+};
 window.Notification = class {
   // A grant holds for the whole site and outlives a reload, as the browser's does.
   static permission = localStorage.getItem("granted") ? "granted" : "default";
@@ -106,5 +116,12 @@ async def test_send_test_and_opt_in_alert_signals(demo, browser):
     assert await market.locator("#toasts .toast").count() == 0
     assert await rules.locator("#toasts .toast").count() == 0
     await save_screenshots(market, "opportunities-signals", full_page=False)
+
+    # A second alert of the same market event moments later is quiet: no toast stood, yet it
+    # is not a new event.
+    await rule.locator('button.test[data-channel="in_app"]').click()
+    await market.wait_for_function("() => window.__signals.alerts === 2", timeout=20_000)
+    state = await _signals(market)
+    assert (state["beeps"], len(state["notifications"])) == (1, 1)
     assert errors == []
     await context.close()
