@@ -125,3 +125,23 @@ async def test_send_test_and_opt_in_alert_signals(demo, browser):
     assert (state["beeps"], len(state["notifications"])) == (1, 1)
     assert errors == []
     await context.close()
+
+    # Another browser: her choice follows her there, and that browser is asked only when she
+    # clicks to allow it.
+    other = await browser.new_context(viewport=VIEWPORTS["phone"])
+    await other.add_init_script(COUNT_SIGNALS)
+    page = await other.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await _log_in(page, demo)
+    await page.goto(demo["url"] + "/accounts/settings/")
+    assert await page.is_checked("#notification-settings input[name=alert_browser_notifications]")
+    allow = page.locator("#notification-settings button.allow-notifications")
+    await allow.wait_for()
+    assert (await _signals(page))["asked"] == 0
+    await allow.click()
+    await page.locator(
+        "#notification-settings .notification-permission", has_text="Allowed in this browser."
+    ).wait_for()
+    assert (await _signals(page))["asked"] == 1
+    assert errors == []
+    await other.close()

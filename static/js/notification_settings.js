@@ -13,7 +13,21 @@ function wire(form) {
   const say = (text) => (status.textContent = text);
   const refused = (answer) =>
     answer === "unsupported" ? "This browser has no notifications." : "Notifications are blocked for this site in this browser's settings.";
-  if (notify.checked && permission() !== "granted") say(permission() === "default" ? "Not yet allowed in this browser: untick and tick to allow." : refused(permission()));
+  // Saved on in another browser: this one has not been asked yet, and may be from here.
+  if (notify.checked && permission() === "default") {
+    say("Not yet allowed in this browser. ");
+    const allow = document.createElement("button");
+    allow.type = "button";
+    allow.className = "secondary allow-notifications";
+    allow.textContent = "Allow here";
+    allow.addEventListener("click", async () => {
+      const answer = await Notification.requestPermission();
+      say(answer === "granted" ? "Allowed in this browser." : refused(answer));
+    });
+    status.append(allow);
+  } else if (notify.checked && permission() !== "granted") {
+    say(refused(permission()));
+  }
   sound.addEventListener("change", () => sound.checked && beep());
   notify.addEventListener("change", async () => {
     say("");
