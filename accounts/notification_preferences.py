@@ -9,7 +9,7 @@ the Settings page asks for it when the user turns them on there.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from django.core.cache import cache
 from django.db import transaction
@@ -65,3 +65,15 @@ def save_notification_preferences(user, preferences: NotificationPreferences) ->
         cache.delete(key)
         transaction.on_commit(lambda: cache.delete(key))
     return notification_preferences(user)
+
+
+def update_notification_preferences(user, **changes: bool) -> NotificationPreferences:
+    """Change some of the user's preferences (toasts, sound, browser_notifications); the others stay."""
+    with transaction.atomic():
+        current = TradingSettings.objects.select_for_update().filter(user=user).first()
+        base = (
+            NotificationPreferences(current.alert_toasts, current.alert_sound, current.alert_browser_notifications)
+            if current
+            else NotificationPreferences()
+        )
+        return save_notification_preferences(user, replace(base, **changes))

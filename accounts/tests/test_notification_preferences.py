@@ -82,3 +82,27 @@ def test_logged_out_pages_carry_none_and_saving_needs_a_login(client, alice):
     response = client.post("/accounts/settings/notifications/", {"alert_sound": "on"})
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert not TradingSettings.objects.exists()
+
+
+def test_the_api_reads_them_and_changes_only_those_given(as_user, alice, bob):
+    api = as_user(alice)
+    assert api.get("/api/settings").json()["notifications"] == {
+        "toasts": True,
+        "sound": False,
+        "browser_notifications": False,
+    }
+    answer = api.put("/api/settings", {"notifications": {"sound": True}}, format="json")
+    assert answer.status_code == 200
+    assert answer.json()["notifications"] == {"toasts": True, "sound": True, "browser_notifications": False}
+    answer = api.put("/api/settings", {"holding_h": 12, "notifications": {"toasts": False}}, format="json")
+    assert answer.json()["holding_h"] == 12
+    assert answer.json()["notifications"] == {"toasts": False, "sound": True, "browser_notifications": False}
+    assert notification_preferences(bob) == NotificationPreferences()
+
+
+def test_the_api_refuses_a_preference_that_is_not_a_boolean_and_changes_nothing(as_user, alice):
+    api = as_user(alice)
+    answer = api.put("/api/settings", {"holding_h": 12, "notifications": {"sound": "loud"}}, format="json")
+    assert answer.status_code == 400
+    assert "sound" in answer.json()["notifications"]
+    assert not TradingSettings.objects.filter(user=alice).exists()
