@@ -205,28 +205,27 @@ class OpportunityTracker:
     def best_net_spread_pct(self, group: str, now_ms: int) -> float | None:
         """The best net spread across the market's fresh quotes, buying on one exchange and
         selling on another; negative when no pair pays for its fees. None under two exchanges."""
-        # Per exchange its cheapest buy and dearest sell first: an exchange quoting several
-        # instruments of the market could otherwise fill both top places of a side.
-        buys: dict[str, tuple[float, float]] = {}  # exchange -> (ask × (1 + fee), ask)
-        sells: dict[str, float] = {}  # exchange -> bid × (1 − fee)
+        best_buy: list[tuple[float, str, float]] = []  # (ask × (1 + fee), exchange, ask), cheapest first
+        best_sell: list[tuple[float, str]] = []  # (bid × (1 − fee), exchange), dearest first
         for (exchange, _), entry in self.markets.get(group, {}).items():
             if now_ms - entry.recv_ms > entry.max_age_ms:
                 continue
-            cost = entry.ask * (1 + entry.fee)
-            if exchange not in buys or cost < buys[exchange][0]:
-                buys[exchange] = (cost, entry.ask)
-            sells[exchange] = max(entry.bid * (1 - entry.fee), sells.get(exchange, float("-inf")))
-        if len(buys) < 2:
+            best_buy.append((entry.ask * (1 + entry.fee), exchange, entry.ask))
+            best_sell.append((entry.bid * (1 - entry.fee), exchange))
+        if len({exchange for _, exchange, _ in best_buy}) < 2:
             return None
-        best_buy = sorted((cost, exchange, ask) for exchange, (cost, ask) in buys.items())[:2]
-        best_sell = sorted(((proceeds, exchange) for exchange, proceeds in sells.items()), reverse=True)[:2]
-        best = None
-        for cost, buy_exchange, ask in best_buy:
-            for proceeds, sell_exchange in best_sell:
-                if buy_exchange != sell_exchange:
-                    value = (proceeds - cost) / ask * 100.0  # as exact_spread: relative to the price paid
-                    best = value if best is None else max(best, value)
-        return best
+        best_buy.sort()
+        best_sell.sort(reverse=True)
+        cost, buy_exchange, ask = best_buy[0]
+        proceeds, sell_exchange = best_sell[0]
+        if buy_exchange != sell_exchange:
+            return (proceeds - cost) / ask * 100.0  # as exact_spread: relative to the price paid
+        # The cheapest buy and the dearest sell are on one exchange (which may quote several of
+        # the market's instruments): the best pair keeps one of them and takes the best of the
+        # other side elsewhere.
+        other_proceeds = next(value for value, exchange in best_sell if exchange != buy_exchange)
+        other_cost, other_ask = next((value, price) for value, exchange, price in best_buy if exchange != sell_exchange)
+        return max((other_proceeds - cost) / ask * 100.0, (proceeds - other_cost) / other_ask * 100.0)
 
     def pair_net_spreads_pct(self, group: str, now_ms: int) -> dict[tuple[str, str], float]:
         """Each (buy exchange, sell exchange) pair's net spread across the market's fresh quotes,
