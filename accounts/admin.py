@@ -33,7 +33,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 class TradingSettingsInline(ReadOnlyInline):
     model = TradingSettings
-    fields = readonly_fields = ["holding_h", "min_net_spread_pct", "updated_at"]
+    fields = readonly_fields = [
+        "holding_h",
+        "min_net_spread_pct",
+        "alert_toasts",
+        "alert_sound",
+        "alert_browser_notifications",
+        "updated_at",
+    ]
 
 
 class ExchangeFeeInline(ReadOnlyInline):

@@ -5,6 +5,7 @@ accounts.services.visible_*: another user's row is a 404; settings are always th
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -23,6 +24,7 @@ from rest_framework_simplejwt import views as jwt_views
 from accounts import serializers as s
 from accounts import services, throttles, trading
 from accounts.alerts import delivery, telegram_link
+from accounts.notification_preferences import notification_preferences, update_notification_preferences
 from accounts.tasks import alert_queue
 from accounts.throttles import LoginThrottle
 from lib.openapi import ERROR_SCHEMA
@@ -280,14 +282,20 @@ class AlertEventView(APIView):
 def _trading_output(user) -> dict:
     own = trading.trading_settings(user)
     fees = {row.pop("exchange"): row for row in trading.fee_table(user)}
-    data = {"holding_h": own.holding_h, "min_net_spread_pct": own.min_net_spread_pct, "fees": fees}
+    data = {
+        "holding_h": own.holding_h,
+        "min_net_spread_pct": own.min_net_spread_pct,
+        "fees": fees,
+        "notifications": notification_preferences(user).as_dict(),
+    }
     return s.TradingSettingsOutput(data).data
 
 
 class TradingSettingsView(APIView):
     @extend_schema(operation_id="settings_retrieve", responses=s.TradingSettingsOutput, tags=["me"])
     def get(self, request: Request) -> Response:
-        """My fees per exchange (beside the admin's), holding period and minimum net spread."""
+        """My fees per exchange (beside the admin's), holding period, minimum net spread and
+        notification preferences."""
         return Response(_trading_output(request.user))
 
     @extend_schema(
@@ -308,5 +316,9 @@ class TradingSettingsView(APIView):
         set of my own fees (an exchange left out pays the admin's again). My net figures change
         everywhere at once: /api/arbitrage, the pages, my alert rules."""
         fields = _valid(s.TradingSettingsInput, request.data)
-        trading.save_trading_settings(request.user, **fields)
+        notifications = fields.pop("notifications", None)
+        with transaction.atomic():  # one change: all of it or none
+            trading.save_trading_settings(request.user, **fields)
+            if notifications is not None:
+                update_notification_preferences(request.user, **notifications)
         return Response(_trading_output(request.user))

@@ -163,12 +163,18 @@ class TelegramLinkCode(models.Model):
 
 class TradingSettings(models.Model):
     """A user's defaults for what they read: the holding period funding legs are counted over
-    when none is asked for, and the net spread under which opportunities are not shown."""
+    when none is asked for, and the net spread under which opportunities are not shown; and how
+    the pages signal their in-app alerts (accounts.notification_preferences)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="trading_settings")
     holding_h = models.PositiveSmallIntegerField(default=8, help_text="Hours a position is held, for funding")
     min_net_spread_pct = models.DecimalField(
         max_digits=10, decimal_places=6, null=True, blank=True, help_text="Empty: show every opportunity"
+    )
+    alert_toasts = models.BooleanField(default=True, help_text="In-app alerts show a toast on every page")
+    alert_sound = models.BooleanField(default=False, help_text="In-app alerts beep, once per market event")
+    alert_browser_notifications = models.BooleanField(
+        default=False, help_text="In-app alerts raise a browser notification where the browser allows it"
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -264,6 +264,16 @@ class OwnFeeInput(serializers.Serializer):
     maker_fee_pct = _fee("My maker fee on this exchange, percent of notional (0 to 1); null: the admin's")
 
 
+class NotificationsInput(serializers.Serializer):
+    """How my pages signal my in-app alerts; a field left out stays as it is."""
+
+    toasts = serializers.BooleanField(required=False, help_text="A toast in the page")
+    sound = serializers.BooleanField(required=False, help_text="A beep")
+    browser_notifications = serializers.BooleanField(
+        required=False, help_text="A browser notification, where that browser allows it"
+    )
+
+
 class TradingSettingsInput(serializers.Serializer):
     holding_h = serializers.IntegerField(
         min_value=1,
@@ -285,6 +295,7 @@ class TradingSettingsInput(serializers.Serializer):
         required=False,
         help_text="exchange -> my fees there; replaces all my own fees: an exchange left out pays the admin's",
     )
+    notifications = NotificationsInput(required=False)
 
     def validate_fees(self, value: dict) -> dict:
         from feeds.configuration import exchange_fees
@@ -313,7 +324,14 @@ class OwnFeeOutput(serializers.Serializer):
     effective_maker_fee_pct = serializers.DecimalField(max_digits=8, decimal_places=5)
 
 
+class NotificationsOutput(serializers.Serializer):
+    toasts = serializers.BooleanField()
+    sound = serializers.BooleanField()
+    browser_notifications = serializers.BooleanField()
+
+
 class TradingSettingsOutput(serializers.Serializer):
     holding_h = serializers.IntegerField()
     min_net_spread_pct = serializers.DecimalField(max_digits=10, decimal_places=6, allow_null=True)
     fees = serializers.DictField(child=OwnFeeOutput(), help_text="exchange -> my fees and the admin's")
+    notifications = NotificationsOutput(help_text="How my pages signal my in-app alerts (Settings → Notifications)")

@@ -1,6 +1,6 @@
 """Page URLs of accounts: Django's auth views and names (login throttled, password reset only
 with real mail), sign up, email verification, the user's watched instruments, fees and
-defaults, API tokens, and alert rules."""
+defaults, notification preferences, API tokens, and alert rules."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("settings/", views.watchlist, name="settings"),
     path("settings/watched/<int:pk>/remove/", views.unwatch, name="unwatch"),
     path("settings/trading/", views.trading_settings, name="trading-settings"),
+    path("settings/notifications/", views.notification_settings, name="notification-settings"),
     path("settings/tokens/", views.new_api_token, name="api-tokens"),
     path("settings/tokens/revoke-all/", views.revoke_all_api_tokens, name="api-tokens-revoke-all"),
     path("settings/tokens/<str:jti>/revoke/", views.revoke_api_token, name="api-token-revoke"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import api_tokens, services, throttles, trading
 from accounts.alerts import delivery
 from accounts.models import AlertEvent
+from accounts.notification_preferences import NotificationPreferences, save_notification_preferences
 from accounts.serializers import AlertRuleInput, TradingSettingsInput, WatchInput
 from accounts.tasks import alert_queue
 from feeds.configuration import exchange_fees, exchange_names
@@ -118,6 +119,24 @@ def trading_settings(request: HttpRequest) -> HttpResponse:
             request, "accounts/_trading_settings.html#trading_form", _trading_context(request.user, saved=True)
         )
     messages.success(request, "Fees and defaults saved.")
+    return redirect("settings")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Save how the user's pages signal in-app alerts: toast, sound, browser notification."""
+    if request.method == "GET":
+        return redirect("settings")
+    posted = NotificationPreferences(
+        toasts="alert_toasts" in request.POST,
+        sound="alert_sound" in request.POST,
+        browser_notifications="alert_browser_notifications" in request.POST,
+    )
+    save_notification_preferences(request.user, posted)  # the page reads them back (NOTIFICATION_PREFS)
+    if request.htmx:
+        return render(request, "accounts/_notification_settings.html#notification_form", {"saved": True})
+    messages.success(request, "Notifications saved.")
     return redirect("settings")
 
 

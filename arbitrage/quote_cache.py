@@ -130,15 +130,24 @@ def spread_history_key(group: str) -> str:
     return f"spreads:{group}"
 
 
-async def write_spread_histories(histories: dict[str, list[tuple[int, float]]]) -> None:
-    """group -> [(ms, best net spread %)], for the markets someone is looking at."""
+async def write_spread_histories(histories: dict[str, dict[str, list]]) -> None:
+    """group -> {"best": [(ms, best net spread %)], "pairs": [(ms, {pair: net spread %})]}, for
+    the markets someone is looking at (arbitrage.spread_charts)."""
     await cache.aset_many(
         {spread_history_key(group): points for group, points in histories.items()}, timeout=SPREAD_HISTORY_TTL_S
     )
 
 
+def read_chart_history(group: str) -> tuple[list[tuple[int, float]], list[tuple[int, dict[str, float]]]]:
+    """A market's best net spread history and its best pairs' ([] when nobody charted it)."""
+    found = cache.get(spread_history_key(group)) or {}
+    if isinstance(found, list):  # as an engine of the previous version writes it: the best only
+        return [tuple(point) for point in found], []
+    return [tuple(point) for point in found.get("best", [])], [tuple(point) for point in found.get("pairs", [])]
+
+
 def read_spread_history(group: str) -> list[tuple[int, float]]:
-    return [tuple(point) for point in cache.get(spread_history_key(group)) or []]
+    return read_chart_history(group)[0]
 
 
 FUNDING_INDEX_KEY = "funding:index"

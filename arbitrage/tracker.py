@@ -216,13 +216,34 @@ class OpportunityTracker:
             return None
         best_buy.sort()
         best_sell.sort(reverse=True)
-        best = None
-        for cost, buy_exchange, ask in best_buy[:2]:
-            for proceeds, sell_exchange in best_sell[:2]:
+        cost, buy_exchange, ask = best_buy[0]
+        proceeds, sell_exchange = best_sell[0]
+        if buy_exchange != sell_exchange:
+            return (proceeds - cost) / ask * 100.0  # as exact_spread: relative to the price paid
+        # The cheapest buy and the dearest sell are on one exchange (which may quote several of
+        # the market's instruments): the best pair keeps one of them and takes the best of the
+        # other side elsewhere.
+        other_proceeds = next(value for value, exchange in best_sell if exchange != buy_exchange)
+        other_cost, other_ask = next((value, price) for value, exchange, price in best_buy if exchange != sell_exchange)
+        return max((other_proceeds - cost) / ask * 100.0, (proceeds - other_cost) / other_ask * 100.0)
+
+    def pair_net_spreads_pct(self, group: str, now_ms: int) -> dict[tuple[str, str], float]:
+        """Each (buy exchange, sell exchange) pair's net spread across the market's fresh quotes,
+        the best of its instruments where an exchange quotes several: what best_net_spread_pct
+        takes the best of, pair by pair."""
+        fresh = [
+            (exchange, entry)
+            for (exchange, _), entry in self.markets.get(group, {}).items()
+            if now_ms - entry.recv_ms <= entry.max_age_ms
+        ]
+        pairs: dict[tuple[str, str], float] = {}
+        for buy_exchange, buy in fresh:
+            for sell_exchange, sell in fresh:
                 if buy_exchange != sell_exchange:
-                    value = (proceeds - cost) / ask * 100.0  # as exact_spread: relative to the price paid
-                    best = value if best is None else max(best, value)
-        return best
+                    value = net_spread_pct_f(buy.ask, buy.fee, sell.bid, sell.fee)
+                    key = (buy_exchange, sell_exchange)
+                    pairs[key] = max(value, pairs.get(key, value))
+        return pairs
 
     # --- internals ---------------------------------------------------------------------------
     def _screen(self, buy: _Entry, sell: _Entry, group: str, now_ms: int, changes: Changes) -> None:

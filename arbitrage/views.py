@@ -29,8 +29,9 @@ from arbitrage.queries import (
     price_decimals,
     taker_fees_pct,
 )
-from arbitrage.quote_cache import read_quote_messages, read_spread_history
+from arbitrage.quote_cache import read_chart_history, read_funding, read_quote_messages
 from arbitrage.replay import replay_period, summarise, user_own_fees, user_rules
+from arbitrage.spread_charts import funding_series, pair_series
 from arbitrage.spreads import units_of
 from arbitrage.tracker import rank
 from feeds.configuration import exchange_names
@@ -133,7 +134,8 @@ def _near_miss_context(
 
 @login_required
 def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
-    """One instrument: each exchange's quote, the best net spread over time, its history."""
+    """One instrument: each exchange's quote, the net spread of its market over time (the best,
+    and its best pairs') beside each exchange's funding rate of it, its history."""
     quotes = read_quote_messages([instrument])
     listing = listing_exchanges(instrument)
     if not quotes and not listing and not Instrument.objects.filter(instrument=instrument).exists():
@@ -144,9 +146,15 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     if request.GET.get("part") == "history":  # refreshed by the page as opportunities open and close
         context = {"instrument": instrument, "history": history_rows(history, decimals["groups"])}
         return render(request, "arbitrage/instrument.html#history", context)
-    points = spread_points(read_spread_history(group))
+    best, pair_history = read_chart_history(group)
+    chart = {
+        "points": spread_points(best),
+        "pairs": pair_series(pair_history),
+        "funding": funding_series(list(read_funding([instrument]).get(instrument, {}).values())),
+        "now": clock.now_ms() / 1000,
+    }
     if request.GET.get("part") == "chart":
-        return JsonResponse({"points": points})
+        return JsonResponse(chart)
     # Every exchange that quotes it now or lists it (and may quote it once connected).
     exchanges = set(quotes.get(instrument, {})) | listing
     own = trading_settings(request.user)
@@ -158,7 +166,7 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         "group": group,
         "columns": columns,
         "rows": rows,
-        "chart_points": points,
+        "chart": chart,
         "history": history_rows(history, decimals["groups"]),
         "opportunities": ranked,
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -78,15 +80,68 @@ def test_instrument_page_shows_quotes_history_and_chart(client, alice):
 
     cache.set(INDEX_KEY, ["BTC/USDT:USDT"])
     cache.set(quotes_key("BTC/USDT:USDT"), {"binance": quote_fragment(make_quote(bid="43250.1", ask="43250.2"))})
-    cache.set(spread_history_key("BTC/USD"), [(1, -0.1), (2, 0.05), (3, 0.02)])
+    pairs = [(2, {"binance → bybit": 0.05, "okx → bybit": -0.2}), (3, {"binance → bybit": 0.02})]
+    cache.set(spread_history_key("BTC/USD"), {"best": [(1, -0.1), (2, 0.05), (3, 0.02)], "pairs": pairs})
     client.force_login(alice)
     page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
     assert "43,250.1" in page
     # The chart's points, seconds and %, for the vendored uPlot (served from static/, no CDN).
-    assert '<script id="spread-points" type="application/json">[[0.001, -0.1], [0.002, 0.05], [0.003, 0.02]]' in page
+    embedded = json.loads(
+        page.split('<script id="spread-chart-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert embedded["points"] == [[0.001, -0.1], [0.002, 0.05], [0.003, 0.02]]
     assert "/static/vendor/uplot/uPlot.min.css" in page
-    chart = client.get("/instruments/BTC/USDT:USDT/", {"part": "chart"})
-    assert chart.json() == {"points": [[0.001, -0.1], [0.002, 0.05], [0.003, 0.02]]}
+    chart = client.get("/instruments/BTC/USDT:USDT/", {"part": "chart"}).json()
+    assert chart["points"] == [[0.001, -0.1], [0.002, 0.05], [0.003, 0.02]]
+    # Each of the best pairs, where it was among them.
+    assert chart["pairs"] == {
+        "labels": ["binance → bybit", "okx → bybit"],
+        "points": [[0.002, 0.05, -0.2], [0.003, 0.02, None]],
+    }
+    assert chart["funding"] == []  # no funding record yet
+
+
+def test_instrument_chart_reads_a_history_the_previous_engine_wrote(client, alice):
+    from arbitrage.quote_cache import spread_history_key
+
+    cache.set(INDEX_KEY, ["BTC/USDT:USDT"])
+    cache.set(quotes_key("BTC/USDT:USDT"), {"binance": quote_fragment(make_quote(bid="43250.1", ask="43250.2"))})
+    cache.set(spread_history_key("BTC/USD"), [(1, -0.1), (2, 0.05)])  # the best only, as a list
+    client.force_login(alice)
+    chart = client.get("/instruments/BTC/USDT:USDT/", {"part": "chart"}).json()
+    assert chart["points"] == [[0.001, -0.1], [0.002, 0.05]]
+    assert chart["pairs"] == {"labels": [], "points": []}
+
+
+def test_instrument_chart_carries_each_exchanges_funding_of_it(client, alice):
+    from decimal import Decimal
+
+    from arbitrage.quote_cache import FUNDING_INDEX_KEY, encode_funding_row, funding_key
+    from feeds.funding import Funding
+
+    def row(*records):
+        return {record.exchange: encode_funding_row(record) for record in records}
+
+    cache.set(INDEX_KEY, ["BTC/USDT:USDT"])
+    cache.set(quotes_key("BTC/USDT:USDT"), {"binance": quote_fragment(make_quote(bid="43250.1", ask="43250.2"))})
+    cache.set(FUNDING_INDEX_KEY, ["BTC/USDT:USDT", "BTC/USD:BTC"])
+    binance = Funding("binance", "BTCUSDT", "BTC/USDT:USDT", Decimal("0.0001"), 8, 9_000_000, 1_000)
+    bybit = Funding("bybit", "BTCUSDT", "BTC/USDT:USDT", Decimal("-0.00002"), 1, 9_000_000, 2_000)
+    inverse = Funding("deribit", "BTC-PERPETUAL", "BTC/USD:BTC", Decimal("0.0003"), 8, 9_000_000, 1_000)
+    cache.set(funding_key("BTC/USDT:USDT"), row(binance, bybit))
+    cache.set(funding_key("BTC/USD:BTC"), row(inverse))
+    client.force_login(alice)
+
+    chart = client.get("/instruments/BTC/USDT:USDT/", {"part": "chart"}).json()
+    # This instrument's only, in %/day: 0.01 % × 3 events, −0.002 % × 24; stated at 1 s and 2 s.
+    assert [(s["exchange"], s["daily_pct"], s["ts"]) for s in chart["funding"]] == [
+        ("binance", 0.03, 1.0),
+        ("bybit", -0.048, 2.0),
+    ]
+    assert chart["now"] > 0
+    page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
+    embedded = page.split('<script id="spread-chart-data" type="application/json">')[1].split("</script>")[0]
+    assert '"exchange": "bybit"' in embedded and "deribit" not in embedded
 
 
 def test_unknown_instrument_is_a_404(client, alice):

@@ -3,9 +3,9 @@
 // slow page), split in pages, and says which engine update (`seq`) it reflects. Deltas it
 // already holds (seq ≤ the snapshot's) are dropped; deltas that arrive between its pages wait
 // for the last page, so the snapshot's older quotes never overwrite them.
-import { showToast } from "./toasts.js";
+import { signalAlert } from "./signals.js";
 
-export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed, onAlert } = {}) {
+export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
   // A page of some instruments keeps to them even if a snapshot sent before the server heard
   // its subscription holds every instrument.
@@ -65,7 +65,7 @@ export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportun
         return;
       }
       if (message.type === "snapshot") snapshotPage(message);
-      else if (message.type === "alert") onAlert?.(message.data, showToast(message.data));
+      else if (message.type === "alert") signalAlert(message.data); // as the user chose (Settings)
       else if (assembling) assembling.held.push(message);
       else deliver(message);
     };

@@ -5,7 +5,6 @@
 // as the server narrowed the first ones.
 import "./paper_ticket.js";
 import { connectFeed } from "./feed.js";
-import { alertSignals } from "./signals.js";
 import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, quoteCurrency } from "./format.js";
 
 const SORT_KEYS = {
@@ -289,9 +288,7 @@ if (page) {
   const filtersBox = document.getElementById("filters-box");
   // Filters open where there is room; on a phone the table comes first.
   if (filtersBox && window.matchMedia("(min-width: 700px)").matches) filtersBox.open = true;
-  const signals = document.getElementById("alert-signals");
   connectFeed({
-    onAlert: signals ? alertSignals(signals) : undefined,
     onSnapshot: (snapshot) => handlers.replace(snapshot.opportunities),
     onOpportunities: (list) => handlers.onOpportunities(list),
     onClosed: (list) => handlers.onClosed(list),

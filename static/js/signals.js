@@ -1,27 +1,36 @@
-// Sound and browser notifications for in-app alerts, on the opportunities page. Both are off
-// until the user turns them on; the choice is kept in this browser (localStorage). The
-// browser's permission prompt appears only when the user turns notifications on, never on
-// load. One signal per market event, as one toast: an alert that joins a standing toast is quiet.
-const KEYS = { sound: "arbsite.alerts.sound", notify: "arbsite.alerts.notify" };
+// How every page signals the user's in-app alerts, as they chose on the Settings page
+// (accounts/notification_preferences.py, rendered into the page as #notification-prefs): a
+// toast, a beep, a browser notification. One signal per market event, as one toast: an alert
+// that joins a standing toast (or, with toasts off, one of a market event heard moments ago)
+// is quiet. A browser notification also needs this browser's permission, asked for only on
+// the Settings page when the user turns them on, never on load.
+import { newEvent, showToast } from "./toasts.js";
+
+const DEFAULTS = { toasts: true, sound: false, browser_notifications: false };
 let audio = null;
 
-function saved(key) {
+export function preferences() {
+  const el = document.getElementById("notification-prefs");
   try {
-    return localStorage.getItem(key) === "on";
+    return { ...DEFAULTS, ...(el ? JSON.parse(el.textContent) : {}) };
   } catch {
-    return false; // storage refused (private mode): off, as by default
+    return DEFAULTS;
   }
 }
 
-function save(key, on) {
-  try {
-    localStorage.setItem(key, on ? "on" : "off");
-  } catch {
-    /* not kept: the toggle still works for this page */
+// The Settings page saved new ones: this page follows them without a reload.
+export function setPreferences(prefs) {
+  let el = document.getElementById("notification-prefs");
+  if (!el) {
+    el = document.createElement("script");
+    el.type = "application/json";
+    el.id = "notification-prefs";
+    document.body.append(el);
   }
+  el.textContent = JSON.stringify(prefs);
 }
 
-function beep() {
+export function beep() {
   const Context = window.AudioContext || window.webkitAudioContext;
   if (!Context) return;
   audio ??= new Context();
@@ -35,40 +44,15 @@ function beep() {
   oscillator.stop(audio.currentTime + 0.15);
 }
 
-const permission = () => ("Notification" in window ? Notification.permission : "unsupported");
+export const permission = () => ("Notification" in window ? Notification.permission : "unsupported");
 
-export function alertSignals(root) {
-  const sound = root.querySelector("input[name=alert-sound]");
-  const notify = root.querySelector("input[name=alert-notify]");
-  const status = root.querySelector(".signal-status");
-  const say = (text) => status && (status.textContent = text);
-  sound.checked = saved(KEYS.sound);
-  notify.checked = saved(KEYS.notify) && permission() === "granted";
-  if (saved(KEYS.notify) && permission() === "denied") say("notifications blocked by the browser");
-
-  sound.addEventListener("change", () => {
-    save(KEYS.sound, sound.checked);
-    if (sound.checked) beep(); // the click lets the page play sound, and the user hears what it is
-  });
-  notify.addEventListener("change", async () => {
-    say("");
-    if (notify.checked) {
-      let answer = permission();
-      if (answer === "default") answer = await Notification.requestPermission();
-      if (answer !== "granted") {
-        notify.checked = false;
-        say(answer === "unsupported" ? "this browser has no notifications" : "notifications blocked by the browser");
-      }
-    }
-    save(KEYS.notify, notify.checked);
-  });
-
-  return function onAlert(alert, opened) {
-    if (!opened) return;
-    if (sound.checked) beep();
-    if (notify.checked && permission() === "granted") {
-      const tag = alert.opportunity?.group ?? alert.kind ?? "alert";
-      new Notification(alert.title || "Arbsite alert", { body: alert.text || "", tag });
-    }
-  };
+export function signalAlert(alert) {
+  const prefs = preferences();
+  const opened = prefs.toasts ? showToast(alert) : newEvent(alert);
+  if (!opened) return;
+  if (prefs.sound) beep();
+  if (prefs.browser_notifications && permission() === "granted") {
+    const tag = alert.opportunity?.group ?? alert.kind ?? "alert";
+    new Notification(alert.title || "Arbsite alert", { body: alert.text || "", tag });
+  }
 }

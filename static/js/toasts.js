@@ -57,3 +57,14 @@ export function showToast(alert) {
   toast.timer = setTimeout(() => dismiss(key), SHOWN_MS);
   return opened;
 }
+
+// With toasts off: whether the alert is a new market event, by the same rule as a toast (none
+// of its market heard for SHOWN_MS), so that sound and notifications still come once per event.
+const heard = new Map(); // key -> ms of the last alert
+export function newEvent(alert, nowMs = Date.now()) {
+  const key = keyOf(alert);
+  const last = heard.get(key);
+  heard.set(key, nowMs);
+  for (const [other, at] of heard) if (nowMs - at > SHOWN_MS) heard.delete(other);
+  return last === undefined || nowMs - last > SHOWN_MS;
+}
