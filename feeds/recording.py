@@ -130,6 +130,9 @@ class RecordingWriter:
         self.retention_days = retention_days
         self.compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
         self.latest_day: dt.date | None = None
+        # The latest day's files, open for appending: a record is then one write, not an open,
+        # a stat, a write and a close (closed when a newer day begins, and by close()).
+        self._open: dict[tuple[str, dt.date, int | None], int] = {}
         self.records = 0
         self.quotes = 0
         self.raw_frames = 0
@@ -202,9 +205,29 @@ class RecordingWriter:
     def _append(self, exchange: str, day: dt.date, kind: bytes, payload: bytes, connection: int | None = None) -> None:
         if self.latest_day is None or day > self.latest_day:
             self.latest_day = day
+            self.close()
             self.prune(day)
         compressed = self.compressor.compress(payload)
         record = _HEAD.pack(kind, len(compressed)) + compressed
+        key = (exchange, day, connection)
+        fd = self._open.get(key)
+        if fd is None:
+            fd, empty = self._open_file(exchange, day, connection)
+            if day == self.latest_day:
+                self._open[key] = fd
+            if empty:
+                record = MAGIC + record
+        try:
+            # O_APPEND and one write per record: two writers of one exchange never interleave a record.
+            os.write(fd, record)
+        finally:
+            if key not in self._open:  # a day before the latest (a batch across midnight): not kept
+                os.close(fd)
+        self.records += 1
+        self.bytes_written += len(record)
+
+    def _open_file(self, exchange: str, day: dt.date, connection: int | None) -> tuple[int, bool]:
+        """An append descriptor of the day file, and whether the file was empty (needs the header)."""
         if connection is None:
             path = file_path(self.directory, exchange, day)
         else:
@@ -213,16 +236,19 @@ class RecordingWriter:
             # Each level made 0700 itself: mkdir(parents=True) gives the parents the umask's mode.
             self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
             path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
-        # O_APPEND and one write per record: two writers of one exchange never interleave a record.
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        try:
-            if os.fstat(fd).st_size == 0:
-                record = MAGIC + record
-            os.write(fd, record)
-        finally:
+        return fd, os.fstat(fd).st_size == 0
+
+    def close(self) -> None:
+        """Close the files kept open; the next record opens its file again."""
+        for fd in self._open.values():
             os.close(fd)
-        self.records += 1
-        self.bytes_written += len(record)
+        self._open.clear()
+
+    def __del__(self) -> None:
+        # A writer dropped without close() (tests, scripts) must not leave descriptors behind.
+        if self._open and os is not None:
+            self.close()
 
     def prune(self, today: dt.date) -> list[Path]:
         """Delete the day files (quotes and raw frames) older than the retention; returns them."""

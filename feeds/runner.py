@@ -208,6 +208,7 @@ class FeedWorker:
                 status=chunk_status,
                 on_down=self.publisher.connection_down,
                 on_raw=self._raw_sink(exchange_id, number),
+                on_record=self.recorder.quote_sink(exchange_id) if self.recorder is not None else None,
             )
             for number, (chunk, chunk_status) in enumerate(zip(chunks, statuses, strict=True))
         ]

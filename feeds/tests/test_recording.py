@@ -73,7 +73,7 @@ def test_a_record_cut_short_ends_the_file_and_is_counted(tmp_path):
     assert (stats.records, stats.truncated) == (1, 1)
 
 
-async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_only_what_it_sends(tmp_path):
+async def test_every_quote_handed_to_the_sink_is_recorded_while_the_publisher_coalesces(tmp_path):
     class Layer:
         sent: list = []
 
@@ -82,10 +82,12 @@ async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_onl
 
     recorder = QuoteRecorder(tmp_path, retention_days=7)
     publisher = QuotePublisher(Layer(), flush_interval_ms=10, recorder=recorder)
+    sink = recorder.quote_sink("binance")
     now_ms = time.time_ns() // 1_000_000  # the down notice is stamped now: same day, nothing pruned
     ticks = [at("binance", now_ms - 100 + n, bid=f"100.{n}") for n in range(5)]
-    for tick in ticks:
+    for tick in ticks:  # what a session does with each frame's quotes
         publisher.add([tick])
+        sink([tick])
     publisher.connection_down("binance", ["BTC/USDT:USDT"])
     await publisher.flush()
     await recorder.flush()
@@ -95,6 +97,28 @@ async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_onl
     assert recorded[:5] == ticks  # every tick is recorded
     assert isinstance(recorded[5], Down) and recorded[5].instruments == ["BTC/USDT:USDT"]
     assert recorder.buffered == 0 and recorder.writer.quotes == 5
+
+
+async def test_a_failed_write_keeps_the_quotes_ahead_of_later_ones(tmp_path, monkeypatch):
+    recorder = QuoteRecorder(tmp_path, retention_days=10_000)
+    sink = recorder.quote_sink("okx")
+    first = [at("okx", T0_MS), at("okx", T0_MS + 1)]
+    sink(first)
+
+    def refuse(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(recorder.writer, "write_grouped", refuse)
+    await recorder.flush()
+    assert (recorder.failed_writes, recorder.buffered) == (1, 2)
+
+    later = [at("okx", T0_MS + 2)]
+    sink(later)  # the same sink goes on working after the failure
+    monkeypatch.undo()
+    await recorder.flush()
+
+    assert list(read_period(tmp_path, 0, 2**62)) == first + later
+    assert recorder.buffered == 0 and recorder.dropped_quotes == 0
 
 
 def test_a_feed_worker_records_only_when_recording_is_on(settings, tmp_path):
@@ -187,3 +211,17 @@ async def test_a_feed_workers_funding_polls_are_recorded_as_they_reach_the_publi
     assert isinstance(batch, FundingBatch) and batch.records == [_funding("bybit", "0.0003")]
     assert before_ns <= batch.at_ns <= time.time_ns()
     assert recorder.funding == []
+
+
+def test_two_writers_of_one_day_file_append_whole_records_under_one_header(tmp_path):
+    # Two feed workers recording one exchange each keep the day file open: O_APPEND keeps both whole.
+    first, second = RecordingWriter(tmp_path, retention_days=10_000), RecordingWriter(tmp_path, retention_days=10_000)
+    first.write([at("okx", T0_MS)])
+    second.write([at("okx", T0_MS + 1)])
+    first.write([at("okx", T0_MS + 2)])
+    first.close()
+    second.close()
+    path = file_path(tmp_path, "okx", dt.date(2026, 1, 1))
+
+    assert path.read_bytes().count(MAGIC) == 1
+    assert list(read_period(tmp_path, 0, 2**62)) == [at("okx", T0_MS + n) for n in range(3)]

@@ -143,7 +143,9 @@ class Command(BaseCommand):
         out("Recording (ARBSITE_RECORDING) against a feed worker's ingest CPU, socket to publisher:")
         for frames_per_s in (2000, 5000, None):
             ingest = bench_socket_ingest(frames=10_000 if frames_per_s else 40_000, frames_per_s=frames_per_s)
-            cost = bench_recording(ingest["us_per_quote"], parse_us)
+            # Each once-a-second write holds a second of this pace (back to back: what the socket gave).
+            quotes_per_s = frames_per_s or round(1e6 / ingest["us_per_quote"])
+            cost = bench_recording(ingest["us_per_quote"], parse_us, quotes_per_s=quotes_per_s)
             pace = f"{frames_per_s:,} frames/s" if frames_per_s else "back to back"
             out(
                 f"  ingest {pace:<14} {ingest['us_per_quote']:6.2f} µs/quote; recording "
