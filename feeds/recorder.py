@@ -2,7 +2,7 @@
 of feeds/recording.py about once a second.
 
 A connection hands each frame's quotes to its exchange's sink (`quote_sink`: one C-level list
-append, the whole of what the tick path pays); encoding, compressing and writing happen on a
+extend, the whole of what the tick path pays); encoding, compressing and writing happen on a
 thread, once per flush, so a slow disk delays the recording, never the quotes. Funding records
 (a poll every half minute or so) and down notices are kept with their receive time. With
 ARBSITE_RECORD_RAW each connection also keeps its raw frames (`RawFrames.add`, one append a
@@ -15,7 +15,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from itertools import chain
 from pathlib import Path
 
 from feeds.funding import Funding
@@ -45,9 +44,10 @@ class QuoteRecorder:
     def __init__(self, directory: Path, retention_days: int, flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
         self.writer = RecordingWriter(directory, retention_days)
         self.flush_interval_s = flush_interval_s
-        # Per exchange, each frame's quotes in receive order. The lists live as long as the
-        # recorder: the sinks handed out are their bound `append`s.
-        self.frames: dict[str, list[list[Quote]]] = {}
+        # Per exchange, its quotes in receive order. The lists live as long as the recorder: the
+        # sinks handed out are their bound `extend`s (not `append`s of each frame's list, which
+        # would keep thousands of lists alive for the garbage collector to walk).
+        self.buffers: dict[str, list[Quote]] = {}
         self.downs: list[Down] = []
         self.funding: list[FundingBatch] = []
         self.raw: dict[tuple[str, int], RawFrames] = {}  # (exchange, connection) -> its frames
@@ -57,12 +57,11 @@ class QuoteRecorder:
 
     @property
     def buffered(self) -> int:
-        return sum(len(quotes) for frames in self.frames.values() for quotes in frames)
+        return sum(map(len, self.buffers.values()))
 
     def quote_sink(self, exchange_id: str) -> Callable[[list[Quote]], None]:
-        """Where a connection of `exchange_id` hands each frame's quotes (a fresh list per frame,
-        kept as it is: the caller must not change it afterwards)."""
-        return self.frames.setdefault(exchange_id, []).append
+        """Where a connection of `exchange_id` hands each frame's quotes."""
+        return self.buffers.setdefault(exchange_id, []).extend
 
     def add(self, quotes: list[Quote]) -> None:
         """Quotes all of one exchange (one frame's), from anything that has no sink of its own."""
@@ -70,27 +69,24 @@ class QuoteRecorder:
             self.quote_sink(quotes[0].exchange)(quotes)
 
     def _take_quotes(self) -> dict[str, list[Quote]]:
-        """Each exchange's quotes since the last flush, flattened (C-level); the sinks' lists emptied in place."""
+        """Each exchange's quotes since the last flush; the sinks' lists emptied in place."""
         taken = {}
-        for exchange, frames in self.frames.items():
-            if frames:
-                taken[exchange] = list(chain.from_iterable(frames))
-                frames.clear()
+        for exchange, buffer in self.buffers.items():
+            if buffer:
+                taken[exchange] = buffer.copy()
+                buffer.clear()
         return taken
 
     def _put_back(self, taken: dict[str, list[Quote]]) -> None:
         """Quotes a failed write took, ahead of what arrived since, the oldest dropped past the bound."""
         for exchange, quotes in taken.items():
-            self.frames.setdefault(exchange, [])[:0] = [quotes]
+            self.buffers.setdefault(exchange, [])[:0] = quotes
         excess = self.buffered - MAX_BUFFERED_QUOTES
-        for frames in self.frames.values():
-            while excess > 0 and frames:
-                dropped = min(excess, len(frames[0]))
-                frames[0] = frames[0][dropped:]
-                if not frames[0]:
-                    del frames[0]
-                self.dropped_quotes += dropped
-                excess -= dropped
+        for buffer in self.buffers.values():
+            dropped = min(max(excess, 0), len(buffer))
+            del buffer[:dropped]
+            self.dropped_quotes += dropped
+            excess -= dropped
 
     def connection_down(self, exchange_id: str, instruments: list[str], at_ns: int) -> None:
         self.downs.append(Down(exchange_id, list(instruments), at_ns))
