@@ -60,6 +60,10 @@ DIR_MODE = 0o700
 # Level 1: measured on the simulated market, 4.2x smaller than the msgpack (~23 bytes a quote)
 # for 0.15 µs a quote; zstd's default (3) saves 3 % more space for 40 % more time.
 COMPRESSION_LEVEL = 1
+# A busy exchange's second is cut into records of at most this many quotes, so msgpack and zstd
+# work within the CPU's cache: on the simulated market, records of 2,000 quotes took ~8 % less
+# CPU a quote than records of 18,000, and 4 % fewer bytes; below ~500, zstd compresses less.
+MAX_RECORD_QUOTES = 2_000
 NS_PER_DAY = 86_400 * 10**9
 
 
@@ -180,15 +184,15 @@ class RecordingWriter:
         self._write_quotes(exchange, quotes)
 
     def _write_quotes(self, exchange: str, quotes: list[Quote]) -> None:
-        while quotes:
-            days = quotes[0].recv_ns // NS_PER_DAY
-            cut = len(quotes)
-            if quotes[-1].recv_ns // NS_PER_DAY != days:
-                next_day_ns = (days + 1) * NS_PER_DAY
-                cut = bisect.bisect_left(quotes, next_day_ns, key=_recv_ns)
-            self._append(exchange, EPOCH + dt.timedelta(days=days), QUOTES, encode_quotes(quotes[:cut]))
-            self.quotes += cut
-            quotes = quotes[cut:]
+        start = 0
+        while start < len(quotes):
+            days = quotes[start].recv_ns // NS_PER_DAY
+            end = min(len(quotes), start + MAX_RECORD_QUOTES)
+            if quotes[end - 1].recv_ns // NS_PER_DAY != days:
+                end = bisect.bisect_left(quotes, (days + 1) * NS_PER_DAY, start, end, key=_recv_ns)
+            self._append(exchange, EPOCH + dt.timedelta(days=days), QUOTES, encode_quotes(quotes[start:end]))
+            self.quotes += end - start
+            start = end
 
     def write_raw(self, exchange: str, connection: int, frames: list[RawFrame]) -> None:
         """One connection's raw frames in receive order: one record per day they span."""

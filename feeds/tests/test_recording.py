@@ -225,3 +225,16 @@ def test_two_writers_of_one_day_file_append_whole_records_under_one_header(tmp_p
 
     assert path.read_bytes().count(MAGIC) == 1
     assert list(read_period(tmp_path, 0, 2**62)) == [at("okx", T0_MS + n) for n in range(3)]
+
+
+def test_a_busy_second_is_cut_into_records_of_bounded_size(tmp_path, monkeypatch):
+    import feeds.recording
+
+    monkeypatch.setattr(feeds.recording, "MAX_RECORD_QUOTES", 3)
+    writer = RecordingWriter(tmp_path, retention_days=10_000)
+    quotes = [at("okx", T0_MS + n) for n in range(7)]
+    writer.write(quotes)
+    stats = ReadStats()
+
+    assert list(read_period(tmp_path, 0, 2**62, stats=stats)) == quotes
+    assert (stats.records, writer.quotes) == (3, 7)  # 3 + 3 + 1
