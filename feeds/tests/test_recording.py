@@ -127,12 +127,16 @@ def test_a_feed_worker_records_only_when_recording_is_on(settings, tmp_path):
     settings.RECORDING_DIR = tmp_path
     settings.RECORDING_RETENTION_DAYS = 3
     assert FeedWorker(["binance"]).publisher.recorder is None  # off by default
+    assert FeedWorker(["binance"])._quote_sink("binance") is None
 
     settings.RECORDING = True
     worker = FeedWorker(["binance"])
 
     assert worker.publisher.recorder is worker.recorder
     assert (worker.recorder.writer.directory, worker.recorder.writer.retention_days) == (tmp_path, 3)
+    # Each connection's quotes go to its exchange's buffer, straight from the session.
+    worker._quote_sink("binance")([at("binance", T0_MS)])
+    assert worker.recorder.buffers["binance"] == [at("binance", T0_MS)]
 
 
 async def test_the_recorder_writes_what_is_left_when_it_stops(tmp_path):

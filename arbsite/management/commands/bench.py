@@ -149,7 +149,8 @@ class Command(BaseCommand):
             pace = f"{frames_per_s:,} frames/s" if frames_per_s else "back to back"
             out(
                 f"  ingest {pace:<14} {ingest['us_per_quote']:6.2f} µs/quote; recording "
-                f"{cost['record_us_per_quote']:.2f} µs/quote = {cost['record_pct_of_ingest']:.1f} % of it"
+                f"{cost['record_us_per_quote']:.2f} µs/quote = {cost['record_pct_of_ingest']:.1f} % of it "
+                f"({cost['quotes_per_write']:,} quotes a write)"
             )
         out(
             f"  (parser + publisher alone {cost['parse_publish_us_per_quote']:.2f} µs/quote: recording "
