@@ -13,7 +13,7 @@ import pytest
 from arbitrage.tests.factories import make_quote
 from feeds.funding import Funding
 from feeds.funding_poll import FundingPoller, fetch_funding
-from feeds.recording import FundingBatch, RecordingWriter
+from feeds.recording import FundingBatch, RecordingWriter, read_period
 from feeds.rest import fetch_instruments
 from feeds.simulator.server import SIMULATED_EXCHANGE_IDS, Playback, Simulator
 from lib import clock
@@ -157,3 +157,46 @@ async def test_a_feed_workers_poller_delivers_the_played_funding(playing_funding
 
     assert [(r.rate, r.interval_h) for r in btc_records(records)] == [(SECOND_RATE, 4)] * len(btc_records(records))
     assert btc_records(records)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_feed_worker_against_a_played_recording_records_the_funding_it_was_recorded_with(settings, tmp_path):
+    """Record, play, record again: the worker's own recording of its funding polls holds the rates
+    and intervals of the first recording."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    from feeds.runner import FeedWorker
+
+    exchanges = ["binance", "bybit"]
+    played_dir, recorded_dir = tmp_path / "played", tmp_path / "again"
+    recorded(played_dir, exchanges, funding=[btc_funding(e, FIRST_RATE, T0_MS) for e in exchanges])
+    settings.DEFAULT_WATCHED_INSTRUMENTS = ["BTC/USDT:USDT"]
+    settings.RECORDING, settings.RECORDING_DIR = True, recorded_dir
+    polled: dict[str, list[Funding]] = {}
+    both_polled = asyncio.Event()
+
+    playback = Playback(played_dir, T0_MS, T0_MS + 60_000, speed=1.0)
+    async with Simulator(exchanges, step_interval_s=0.02, playback=playback) as sim:
+        worker = FeedWorker(exchanges, sim.endpoints, simulated=True)
+        add_funding = worker.publisher.add_funding
+
+        def seen(records: list[Funding]) -> None:
+            add_funding(records)
+            polled.setdefault(records[0].exchange, records)
+            if set(polled) == set(exchanges):
+                both_polled.set()
+
+        worker.publisher.add_funding = seen
+        task = asyncio.create_task(worker.run())
+        try:
+            await asyncio.wait_for(both_polled.wait(), 20)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)  # the recorder writes what it holds
+    await sync_to_async(connections.close_all)()
+
+    again = [e for e in read_period(recorded_dir, 0, 2**62) if isinstance(e, FundingBatch)]
+    for exchange in exchanges:
+        records = [r for batch in again for r in batch.records if r.exchange == exchange]
+        assert records and {(r.instrument, r.rate, r.interval_h) for r in records} == {("BTC/USDT:USDT", FIRST_RATE, 4)}
