@@ -8,7 +8,9 @@ quotes' receive time (`recv_ns`), so a day rotates by itself and retention delet
 Format: the 8 bytes `ARBREC1\\n`, then records, each
     kind (1 byte) | length (4 bytes, big-endian, unsigned) | payload (length bytes, one zstd frame)
 - kind `Q`: the frame holds msgpack `list[Quote]` exactly as `feeds.types.encode_quotes` writes
-  it (a Quote is an array of its fields in declaration order, Decimals as strings);
+  it (a Quote is an array of its fields in declaration order, Decimals as strings, so each comes
+  back exactly as received); a flush writes one per exchange and day, cut every
+  MAX_RECORD_QUOTES quotes;
 - kind `D`: a connection went down, msgpack `{"exchange", "instruments": [...], "at_ns"}`;
 - kind `F`: funding records the worker's poller received together, msgpack `[at_ns, [Funding, ...]]`
   (`at_ns` when they were received; each Funding an array of its fields in declaration order,
