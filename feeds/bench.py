@@ -178,18 +178,19 @@ def bench_recording(
     with tempfile.TemporaryDirectory() as directory:
         recorder = QuoteRecorder(Path(directory), retention_days=10_000)
         per_second = quotes_per_s or per_step * 10
-        # Each second's quotes by exchange, as each exchange's connections hand them in.
+        # Each second's frames (one quote each) by exchange, as each exchange's connections hand
+        # them in; the frames' lists are the parser's, made before the clock starts.
         seconds = []
         for start in range(0, len(stream), per_second):
-            by_exchange: dict[str, list[Quote]] = {}
+            by_exchange: dict[str, list[list[Quote]]] = {}
             for quote in stream[start : start + per_second]:
-                by_exchange.setdefault(quote.exchange, []).append(quote)
-            seconds.append([(recorder.quote_sink(exchange), quotes) for exchange, quotes in by_exchange.items()])
+                by_exchange.setdefault(quote.exchange, []).append([quote])
+            seconds.append([(recorder.quote_sink(exchange), frames) for exchange, frames in by_exchange.items()])
         began = time.process_time()
         for second in seconds:
-            for sink, quotes in second:
-                for quote in quotes:
-                    sink([quote])
+            for sink, frames in second:
+                for frame in frames:
+                    sink(frame)
             recorder._write(recorder._take_quotes(), [])
         recorder.writer.close()
         record_s = time.process_time() - began
