@@ -133,12 +133,16 @@ def bench_socket_ingest(frames: int = 40_000, frames_per_s: float | None = None)
     }
 
 
-def bench_recording(ingest_us_per_quote: float, parse_us_per_quote: float, quotes: int = 200_000) -> dict:
+def bench_recording(
+    ingest_us_per_quote: float, parse_us_per_quote: float, quotes: int = 200_000, quotes_per_s: int | None = None
+) -> dict:
     """What recording adds to a feed worker, per quote, against what ingest costs already:
-    `QuoteRecorder.add` on the tick path plus its once-a-second write (msgpack, zstd level 1,
-    append), all on one core (the live recorder writes on a thread, the CPU is the same).
-    Against `ingest_us_per_quote` (bench_socket_ingest) and, as a worst case, against the
-    parser plus the publisher alone."""
+    each frame's quotes handed to the exchange's sink (`QuoteRecorder.quote_sink`, as a
+    session does) plus the once-a-second write (msgpack, zstd level 1, append), all on one core
+    (the live recorder writes on a thread, the CPU is the same). `quotes_per_s`: the rate the
+    worker ingests, so each write holds one second of it (None: the simulated market's own rate,
+    88 quotes per 100 ms). Against `ingest_us_per_quote` (bench_socket_ingest) and, as a worst
+    case, against the parser plus the publisher alone."""
     import asyncio
     import tempfile
     import time
@@ -149,6 +153,7 @@ def bench_recording(ingest_us_per_quote: float, parse_us_per_quote: float, quote
     from feeds.simulator.market import Market
     from feeds.simulator.recorded import market_quotes
     from feeds.simulator.server import SIMULATED_EXCHANGE_IDS
+    from feeds.types import Quote
 
     market = Market(list(SIMULATED_EXCHANGE_IDS), seed=3)
     steps = max(1, quotes // (len(SIMULATED_EXCHANGE_IDS) * len(market.coins)))
@@ -172,13 +177,22 @@ def bench_recording(ingest_us_per_quote: float, parse_us_per_quote: float, quote
     publish_s = asyncio.run(publish())
     with tempfile.TemporaryDirectory() as directory:
         recorder = QuoteRecorder(Path(directory), retention_days=10_000)
-        per_second = per_step * 10
-        began = time.process_time()
+        per_second = quotes_per_s or per_step * 10
+        # Each second's frames (one quote each) by exchange, as each exchange's connections hand
+        # them in; the frames' lists are the parser's, made before the clock starts.
+        seconds = []
         for start in range(0, len(stream), per_second):
+            by_exchange: dict[str, list[list[Quote]]] = {}
             for quote in stream[start : start + per_second]:
-                recorder.add([quote])
-            buffers, recorder.buffers = recorder.buffers, {}
-            recorder._write(buffers, [])
+                by_exchange.setdefault(quote.exchange, []).append([quote])
+            seconds.append([(recorder.quote_sink(exchange), frames) for exchange, frames in by_exchange.items()])
+        began = time.process_time()
+        for second in seconds:
+            for sink, frames in second:
+                for frame in frames:
+                    sink(frame)
+            recorder._write(recorder._take_quotes(), [])
+        recorder.writer.close()
         record_s = time.process_time() - began
         written = recorder.writer.bytes_written
     count = len(stream)
@@ -186,6 +200,7 @@ def bench_recording(ingest_us_per_quote: float, parse_us_per_quote: float, quote
     record_us = record_s / count * 1e6
     return {
         "quotes": count,
+        "quotes_per_write": per_second,
         "ingest_us_per_quote": ingest_us_per_quote,
         "parse_publish_us_per_quote": parse_publish_us,
         "record_us_per_quote": record_us,

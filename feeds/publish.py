@@ -40,7 +40,9 @@ DEPTH_FLUSH_S = 0.1
 class QuotePublisher:
     def __init__(self, layer: BaseChannelLayer, flush_interval_ms: int, recorder: QuoteRecorder | None = None) -> None:
         self.layer = layer
-        self.recorder = recorder  # every quote, before the latest-per-symbol coalescing
+        # Funding polls and down notices; quotes reach the recorder from the connections
+        # themselves (`QuoteRecorder.quote_sink`), every one, before this coalescing.
+        self.recorder = recorder
         self.flush_interval_s = flush_interval_ms / 1000
         self.pending: dict[tuple[str, str], Quote] = {}
         self.pending_funding: dict[tuple[str, str], Funding] = {}
@@ -54,8 +56,6 @@ class QuotePublisher:
         self.layer_watch = ServiceWatch(REDIS, logger)
 
     def add(self, quotes: list[Quote]) -> None:
-        if self.recorder is not None:
-            self.recorder.add(quotes)
         pending = self.pending
         for quote in quotes:
             pending[quote.exchange, quote.symbol] = quote

@@ -1,7 +1,8 @@
 """A feed worker's recorder: every quote the worker's sessions hand in, written to the day files
 of feeds/recording.py about once a second.
 
-`add` is all the tick path pays (a list append); encoding, compressing and writing happen on a
+A connection hands each frame's quotes to its exchange's sink (`quote_sink`: one C-level list
+extend, the whole of what the tick path pays); encoding, compressing and writing happen on a
 thread, once per flush, so a slow disk delays the recording, never the quotes. Funding records
 (a poll every half minute or so) and down notices are kept with their receive time. With
 ARBSITE_RECORD_RAW each connection also keeps its raw frames (`RawFrames.add`, one append a
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from feeds.funding import Funding
@@ -43,7 +44,10 @@ class QuoteRecorder:
     def __init__(self, directory: Path, retention_days: int, flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
         self.writer = RecordingWriter(directory, retention_days)
         self.flush_interval_s = flush_interval_s
-        self.buffers: dict[str, list[Quote]] = {}  # per exchange, in receive order
+        # Per exchange, its quotes in receive order. The lists live as long as the recorder: the
+        # sinks handed out are their bound `extend`s (not `append`s of each frame's list, which
+        # would keep thousands of lists alive for the garbage collector to walk).
+        self.buffers: dict[str, list[Quote]] = {}
         self.downs: list[Down] = []
         self.funding: list[FundingBatch] = []
         self.raw: dict[tuple[str, int], RawFrames] = {}  # (exchange, connection) -> its frames
@@ -55,14 +59,34 @@ class QuoteRecorder:
     def buffered(self) -> int:
         return sum(map(len, self.buffers.values()))
 
+    def quote_sink(self, exchange_id: str) -> Callable[[list[Quote]], None]:
+        """Where a connection of `exchange_id` hands each frame's quotes."""
+        return self.buffers.setdefault(exchange_id, []).extend
+
     def add(self, quotes: list[Quote]) -> None:
-        """A session's quotes, all of one exchange (one frame's)."""
+        """Quotes all of one exchange (one frame's), from anything that has no sink of its own."""
         if quotes:
-            buffer = self.buffers.get(quotes[0].exchange)
-            if buffer is None:
-                self.buffers[quotes[0].exchange] = list(quotes)
-            else:
-                buffer += quotes
+            self.quote_sink(quotes[0].exchange)(quotes)
+
+    def _take_quotes(self) -> dict[str, list[Quote]]:
+        """Each exchange's quotes since the last flush; the sinks' lists emptied in place."""
+        taken = {}
+        for exchange, buffer in self.buffers.items():
+            if buffer:
+                taken[exchange] = buffer.copy()
+                buffer.clear()
+        return taken
+
+    def _put_back(self, taken: dict[str, list[Quote]]) -> None:
+        """Quotes a failed write took, ahead of what arrived since, the oldest dropped past the bound."""
+        for exchange, quotes in taken.items():
+            self.buffers.setdefault(exchange, [])[:0] = quotes
+        excess = self.buffered - MAX_BUFFERED_QUOTES
+        for buffer in self.buffers.values():
+            dropped = min(max(excess, 0), len(buffer))
+            del buffer[:dropped]
+            self.dropped_quotes += dropped
+            excess -= dropped
 
     def connection_down(self, exchange_id: str, instruments: list[str], at_ns: int) -> None:
         self.downs.append(Down(exchange_id, list(instruments), at_ns))
@@ -79,28 +103,20 @@ class QuoteRecorder:
     async def flush(self) -> None:
         if self.raw:
             await self._flush_raw()
-        if not (self.buffers or self.downs or self.funding):
+        quotes = self._take_quotes()
+        if not (quotes or self.downs or self.funding):
             return
-        buffers, self.buffers = self.buffers, {}
         downs, self.downs = self.downs, []
         funding, self.funding = self.funding, []
         try:
-            await asyncio.to_thread(self._write, buffers, downs, funding)
+            await asyncio.to_thread(self._write, quotes, downs, funding)
         except OSError as exc:
             # Kept for the next flush, bounded: a full disk must not eat the worker's memory.
             self.failed_writes += 1
             if self.failed_writes in (1, 10) or self.failed_writes % 100 == 0:
                 logger.warning("recording not written (%d failures so far): %s", self.failed_writes, exc)
-            for exchange, quotes in self.buffers.items():
-                buffers[exchange] = buffers.get(exchange, []) + quotes
-            self.buffers, self.downs, self.funding = buffers, downs + self.downs, funding + self.funding
-            excess = self.buffered - MAX_BUFFERED_QUOTES
-            if excess > 0:
-                for quotes in self.buffers.values():
-                    dropped = min(excess, len(quotes))
-                    del quotes[:dropped]
-                    self.dropped_quotes += dropped
-                    excess -= dropped
+            self._put_back(quotes)
+            self.downs, self.funding = downs + self.downs, funding + self.funding
 
     def _take_raw(self) -> dict[tuple[str, int], list[RawFrame]]:
         taken = {}
@@ -124,10 +140,10 @@ class QuoteRecorder:
         for (exchange, connection), frames in taken.items():
             self.writer.write_raw(exchange, connection, frames)
 
-    def _write(self, buffers: dict[str, list[Quote]], downs: list[Down], funding: Sequence[FundingBatch] = ()) -> None:
+    def _write(self, quotes: dict[str, list[Quote]], downs: list[Down], funding: Sequence[FundingBatch] = ()) -> None:
         # A failure part-way writes some exchanges twice on the retry: a replay sees a few
         # quotes again, which the book ignores; losing them silently would be worse.
-        self.writer.write_grouped(buffers, downs, funding)
+        self.writer.write_grouped(quotes, downs, funding)
 
     async def run(self) -> None:
         try:
@@ -136,7 +152,8 @@ class QuoteRecorder:
                 await self.flush()
         finally:
             # What the last second held, also on a graceful stop (on this thread: the loop is ending).
-            buffers, downs, funding = self.buffers, self.downs, self.funding
-            self.buffers, self.downs, self.funding = {}, [], []
-            self._write(buffers, downs, funding)
+            quotes, downs, funding = self._take_quotes(), self.downs, self.funding
+            self.downs, self.funding = [], []
+            self._write(quotes, downs, funding)
             self._write_raw(self._take_raw())
+            self.writer.close()

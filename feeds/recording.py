@@ -8,7 +8,9 @@ quotes' receive time (`recv_ns`), so a day rotates by itself and retention delet
 Format: the 8 bytes `ARBREC1\\n`, then records, each
     kind (1 byte) | length (4 bytes, big-endian, unsigned) | payload (length bytes, one zstd frame)
 - kind `Q`: the frame holds msgpack `list[Quote]` exactly as `feeds.types.encode_quotes` writes
-  it (a Quote is an array of its fields in declaration order, Decimals as strings);
+  it (a Quote is an array of its fields in declaration order, Decimals as strings, so each comes
+  back exactly as received); a flush writes one per exchange and day, cut every
+  MAX_RECORD_QUOTES quotes;
 - kind `D`: a connection went down, msgpack `{"exchange", "instruments": [...], "at_ns"}`;
 - kind `F`: funding records the worker's poller received together, msgpack `[at_ns, [Funding, ...]]`
   (`at_ns` when they were received; each Funding an array of its fields in declaration order,
@@ -60,6 +62,10 @@ DIR_MODE = 0o700
 # Level 1: measured on the simulated market, 4.2x smaller than the msgpack (~23 bytes a quote)
 # for 0.15 µs a quote; zstd's default (3) saves 3 % more space for 40 % more time.
 COMPRESSION_LEVEL = 1
+# A busy exchange's second is cut into records of at most this many quotes, so msgpack and zstd
+# work within the CPU's cache: on the simulated market, records of 2,000 quotes took ~8 % less
+# CPU a quote than records of 18,000, and 4 % fewer bytes; below ~500, zstd compresses less.
+MAX_RECORD_QUOTES = 2_000
 NS_PER_DAY = 86_400 * 10**9
 
 
@@ -130,6 +136,9 @@ class RecordingWriter:
         self.retention_days = retention_days
         self.compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
         self.latest_day: dt.date | None = None
+        # The latest day's files, open for appending: a record is then one write, not an open,
+        # a stat, a write and a close (closed when a newer day begins, and by close()).
+        self._open: dict[tuple[str, dt.date, int | None], int] = {}
         self.records = 0
         self.quotes = 0
         self.raw_frames = 0
@@ -177,15 +186,15 @@ class RecordingWriter:
         self._write_quotes(exchange, quotes)
 
     def _write_quotes(self, exchange: str, quotes: list[Quote]) -> None:
-        while quotes:
-            days = quotes[0].recv_ns // NS_PER_DAY
-            cut = len(quotes)
-            if quotes[-1].recv_ns // NS_PER_DAY != days:
-                next_day_ns = (days + 1) * NS_PER_DAY
-                cut = bisect.bisect_left(quotes, next_day_ns, key=_recv_ns)
-            self._append(exchange, EPOCH + dt.timedelta(days=days), QUOTES, encode_quotes(quotes[:cut]))
-            self.quotes += cut
-            quotes = quotes[cut:]
+        start = 0
+        while start < len(quotes):
+            days = quotes[start].recv_ns // NS_PER_DAY
+            end = min(len(quotes), start + MAX_RECORD_QUOTES)
+            if quotes[end - 1].recv_ns // NS_PER_DAY != days:
+                end = bisect.bisect_left(quotes, (days + 1) * NS_PER_DAY, start, end, key=_recv_ns)
+            self._append(exchange, EPOCH + dt.timedelta(days=days), QUOTES, encode_quotes(quotes[start:end]))
+            self.quotes += end - start
+            start = end
 
     def write_raw(self, exchange: str, connection: int, frames: list[RawFrame]) -> None:
         """One connection's raw frames in receive order: one record per day they span."""
@@ -202,9 +211,29 @@ class RecordingWriter:
     def _append(self, exchange: str, day: dt.date, kind: bytes, payload: bytes, connection: int | None = None) -> None:
         if self.latest_day is None or day > self.latest_day:
             self.latest_day = day
+            self.close()
             self.prune(day)
         compressed = self.compressor.compress(payload)
         record = _HEAD.pack(kind, len(compressed)) + compressed
+        key = (exchange, day, connection)
+        fd = self._open.get(key)
+        if fd is None:
+            fd, empty = self._open_file(exchange, day, connection)
+            if day == self.latest_day:
+                self._open[key] = fd
+            if empty:
+                record = MAGIC + record
+        try:
+            # O_APPEND and one write per record: two writers of one exchange never interleave a record.
+            os.write(fd, record)
+        finally:
+            if key not in self._open:  # a day before the latest (a batch across midnight): not kept
+                os.close(fd)
+        self.records += 1
+        self.bytes_written += len(record)
+
+    def _open_file(self, exchange: str, day: dt.date, connection: int | None) -> tuple[int, bool]:
+        """An append descriptor of the day file, and whether the file was empty (needs the header)."""
         if connection is None:
             path = file_path(self.directory, exchange, day)
         else:
@@ -213,16 +242,19 @@ class RecordingWriter:
             # Each level made 0700 itself: mkdir(parents=True) gives the parents the umask's mode.
             self.directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
             path.parent.mkdir(mode=DIR_MODE, exist_ok=True)
-        # O_APPEND and one write per record: two writers of one exchange never interleave a record.
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        try:
-            if os.fstat(fd).st_size == 0:
-                record = MAGIC + record
-            os.write(fd, record)
-        finally:
+        return fd, os.fstat(fd).st_size == 0
+
+    def close(self) -> None:
+        """Close the files kept open; the next record opens its file again."""
+        for fd in self._open.values():
             os.close(fd)
-        self.records += 1
-        self.bytes_written += len(record)
+        self._open.clear()
+
+    def __del__(self) -> None:
+        # A writer dropped without close() (tests, scripts) must not leave descriptors behind.
+        if self._open and os is not None:
+            self.close()
 
     def prune(self, today: dt.date) -> list[Path]:
         """Delete the day files (quotes and raw frames) older than the retention; returns them."""

@@ -34,7 +34,7 @@ from feeds.publish import QuotePublisher
 from feeds.recorder import QuoteRecorder
 from feeds.session import ExchangeSession
 from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
-from feeds.types import FrameError
+from feeds.types import FrameError, Quote
 from feeds.watchlist import current_watchlist
 from lib.service_watch import DATABASE, REDIS, ServiceWatch
 
@@ -208,6 +208,7 @@ class FeedWorker:
                 status=chunk_status,
                 on_down=self.publisher.connection_down,
                 on_raw=self._raw_sink(exchange_id, number),
+                on_record=self._quote_sink(exchange_id),
             )
             for number, (chunk, chunk_status) in enumerate(zip(chunks, statuses, strict=True))
         ]
@@ -281,6 +282,10 @@ class FeedWorker:
         depth_session.want_depth(
             symbol for symbol, instrument in depth_session.instruments.items() if instrument.instrument in instruments
         )
+
+    def _quote_sink(self, exchange_id: str) -> Callable[[list[Quote]], None] | None:
+        """Where a connection's quotes go to be recorded: nowhere unless ARBSITE_RECORDING."""
+        return self.recorder.quote_sink(exchange_id) if self.recorder is not None else None
 
     def _raw_sink(self, exchange_id: str, connection: int) -> Callable[[str | bytes, int], None] | None:
         """Where a connection's raw frames go: nowhere unless recording with ARBSITE_RECORD_RAW."""

@@ -85,8 +85,10 @@ class ExchangeSession:
         heartbeat_timeout_s: float | None = None,
         on_raw: Callable[[str | bytes, int], None] | None = None,
         on_depth: Callable[[list[Depth]], None] | None = None,
+        on_record: Callable[[list[Quote]], None] | None = None,
     ) -> None:
-        """`on_raw` gets every frame as received with its receive time (ARBSITE_RECORD_RAW).
+        """`on_raw` gets every frame as received with its receive time (ARBSITE_RECORD_RAW);
+        `on_record` each frame's quotes, after `on_quotes` (ARBSITE_RECORDING).
         With `on_depth` this is a depth connection: it streams the books of the symbols last
         passed to `want_depth` (none at first: it connects only once some are wanted), and hands
         on depth records instead of quotes. `instruments` are those it may be asked for.
@@ -112,6 +114,7 @@ class ExchangeSession:
         self.rng = rng or random.Random()
         self.on_down = on_down
         self.on_raw = on_raw
+        self.on_record = on_record
         self._deadlines: ConnectionDeadlines | None = None  # the open connection's
         self._announced_heartbeat_timeout_s: float | None = None
         self._guard_closing = False  # the guard, not the server, is closing this connection
@@ -324,6 +327,8 @@ class ExchangeSession:
             self.status.quotes += len(quotes)
             self.status.latency_ms = round((recv_ns / 1e6) - quotes[-1].ts_ms, 1)
             self.on_quotes(quotes)
+            if self.on_record is not None:
+                self.on_record(quotes)
             return None
         if self.connector.is_heartbeat(raw):
             self._heartbeat_arrived()

@@ -14,7 +14,6 @@ from collections import deque
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange
-from feeds.simulator.market import funding_state
 from lib import clock
 
 MAX_MESSAGES_PER_S = 10
@@ -42,7 +41,7 @@ class BinanceSim(SimExchange):
         now_ms = clock.now_ms()
         rows = []
         for coin in self.market.coins:
-            book, funding = self.market.book(self.id, coin), funding_state(self.id, coin, now_ms)
+            book, funding = self.market.book(self.id, coin), self.market.funding(self.id, coin, now_ms)
             mark = str((book.bid + book.ask) / 2)
             rows.append(
                 {
@@ -75,7 +74,7 @@ class BinanceSim(SimExchange):
                 "disclaimer": False,
             }
             for coin in self.market.coins
-            if (funding := funding_state(self.id, coin, now_ms)).interval_h != 8
+            if (funding := self.market.funding(self.id, coin, now_ms)).interval_h != 8
         ]
         return web.json_response(adjusted)
 

@@ -15,7 +15,6 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import funding_state
 from lib import clock
 
 # Bitget closes a connection that sent no `ping` for 2 minutes; tests shorten this per simulator.
@@ -76,7 +75,7 @@ class BitgetSim(SimExchange):
             return web.json_response({"code": code, "msg": msg, "requestTime": now_ms, "data": None}, status=400)
         data = []
         for listing in listings:
-            funding = funding_state(self.id, listing.coin, now_ms, symbol=listing.symbol)
+            funding = self.market.funding(self.id, listing.coin, now_ms, symbol=listing.symbol)
             data.append(
                 {
                     "symbol": listing.symbol,

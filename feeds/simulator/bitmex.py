@@ -25,7 +25,7 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import HOUR_MS, Book, Coin, Market, funding_state
+from feeds.simulator.market import HOUR_MS, Book, Coin, Market
 from lib import clock
 
 INTERVAL_ORIGIN_MS = 946_684_800_000  # 2000-01-01T00:00:00Z: fundingInterval counts from it
@@ -105,7 +105,7 @@ class BitmexSim(SimExchange):
         coin: Coin = self.market.coins[coin_name]
         inverse = multiplier is None
         now_ms = clock.now_ms()
-        funding = funding_state(self.id, coin_name, now_ms, symbol=symbol)
+        funding = self.market.funding(self.id, coin_name, now_ms, symbol=symbol)
         return {
             "symbol": symbol,
             "rootSymbol": _root(coin_name),

@@ -20,7 +20,7 @@ from decimal import ROUND_DOWN, Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market, funding_state
+from feeds.simulator.market import Market
 from lib import clock
 
 TOPIC_PREFIX = "orderbook.1."
@@ -104,7 +104,7 @@ class BybitSim(SimExchange):
             book = self.market.book(self.id, listing.coin)
             row = {"symbol": listing.symbol, "lastPrice": str(book.bid), "markPrice": str(book.bid)}
             if listing.contract_type == "LinearPerpetual":
-                funding = funding_state(self.id, listing.coin, now_ms, symbol=listing.symbol)
+                funding = self.market.funding(self.id, listing.coin, now_ms, symbol=listing.symbol)
                 row |= {
                     "fundingRate": f"{funding.rate:.8f}".rstrip("0").rstrip("."),
                     "nextFundingTime": str(funding.next_funding_ms),

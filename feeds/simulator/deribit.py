@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market, funding_state
+from feeds.simulator.market import Market
 from lib import clock
 
 MIN_HEARTBEAT_S = 10  # the docs' floor for public/set_heartbeat
@@ -90,14 +90,15 @@ class DeribitSim(SimExchange):
             if currency not in ("any", settlement):
                 continue
             book = self.market.book(self.id, perpetual.coin)
-            funding = funding_state(self.id, perpetual.coin, now_ms, symbol=perpetual.name, interval_h=8)
+            funding = self.market.funding(self.id, perpetual.coin, now_ms, symbol=perpetual.name, interval_h=8)
             rows.append(
                 {
                     "instrument_name": perpetual.name,
                     "base_currency": perpetual.coin,
                     "quote_currency": "USDC" if perpetual.linear else "USD",
                     "mark_price": float(book.bid),
-                    "funding_8h": float(funding.rate),
+                    # Over 8 h whatever the rate's own interval (a played recording's is Deribit's 1 h).
+                    "funding_8h": float(funding.rate * 8 / funding.interval_h),
                     "current_funding": 0.0,
                     "creation_timestamp": now_ms,
                 }

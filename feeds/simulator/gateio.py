@@ -21,7 +21,7 @@ from decimal import ROUND_DOWN, Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market, funding_state
+from feeds.simulator.market import Market
 from lib import clock
 
 CHANNEL = "futures.book_ticker"
@@ -75,7 +75,7 @@ class GateioSim(SimExchange):
     def _contract_row(self, name: str, coin: str) -> dict:
         multiplier, enable_decimal = CONTRACTS.get(coin, (Decimal(1), False))
         book = self.market.book(self.id, coin)
-        funding = funding_state(self.id, coin, clock.now_ms(), symbol=name)
+        funding = self.market.funding(self.id, coin, clock.now_ms(), symbol=name)
         return {
             "name": name,
             "type": "direct",

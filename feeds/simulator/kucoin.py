@@ -20,7 +20,7 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market, funding_state
+from feeds.simulator.market import Market
 from lib import clock
 
 TICKER_TOPIC = "/contractMarket/tickerV2:"
@@ -117,7 +117,7 @@ class KuCoinSim(SimExchange):
         code = _kucoin_code(contract.coin)
         quote = "USD" if contract.inverse else contract.symbol[len(code) : -1]
         now_ms = clock.now_ms()
-        funding = funding_state(self.id, contract.coin, now_ms, symbol=contract.symbol)
+        funding = self.market.funding(self.id, contract.coin, now_ms, symbol=contract.symbol)
         interval_ms = funding.interval_h * 3_600_000
         return {
             "symbol": contract.symbol,

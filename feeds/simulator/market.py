@@ -138,6 +138,13 @@ class Market:
     def book(self, exchange: str, coin: str) -> Book:
         return self.books[exchange, coin]
 
+    def funding(
+        self, exchange: str, coin: str, now_ms: int, *, symbol: str = "", interval_h: int | None = None
+    ) -> FundingState:
+        """What a simulated exchange states as its funding of `coin` (of `symbol`, where it lists
+        several): the generated `funding_state` here; a played recording's own (RecordedMarket)."""
+        return funding_state(exchange, coin, now_ms, symbol=symbol, interval_h=interval_h)
+
     def depth(
         self, exchange: str, coin: str, count: int
     ) -> tuple[list[tuple[Decimal, float]], list[tuple[Decimal, float]]]:

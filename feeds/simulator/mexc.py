@@ -17,7 +17,6 @@ import msgspec
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import funding_state
 from lib import clock
 
 # MEXC closes a connection that sent no ping for a minute; tests shorten this per simulator.
@@ -109,7 +108,7 @@ class MexcSim(SimExchange):
             body = {"success": False, "code": 1001, "message": "Contract does not exist"}
             return web.Response(body=_json(body), content_type="application/json")
         now_ms = clock.now_ms()
-        funding = funding_state(self.id, listing.coin, now_ms, symbol=listing.symbol)
+        funding = self.market.funding(self.id, listing.coin, now_ms, symbol=listing.symbol)
         data = {
             "symbol": listing.symbol,
             "fundingRate": funding.rate.normalize(),

@@ -20,7 +20,7 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import Market, funding_state
+from feeds.simulator.market import Market
 from lib import clock
 
 CHANNEL = "bbo-tbt"
@@ -121,7 +121,7 @@ class OKXSim(SimExchange):
         if swap is None or swap.inst_type != "SWAP":
             return web.json_response({"code": "51001", "msg": "Instrument ID does not exist", "data": []})
         now_ms = clock.now_ms()
-        funding = funding_state(self.id, swap.coin, now_ms, symbol=swap.inst_id)
+        funding = self.market.funding(self.id, swap.coin, now_ms, symbol=swap.inst_id)
         rate = f"{funding.rate:.8f}"
         row = {
             "formulaType": "noRate",

@@ -21,7 +21,7 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
-from feeds.simulator.market import HOUR_MS, funding_state
+from feeds.simulator.market import HOUR_MS
 
 MAX_SUBSCRIPTIONS = 20
 PRICE_SCALE = 4  # COIN-M prices are integers: price × 10^4
@@ -70,7 +70,7 @@ class PhemexSim(SimExchange):
         if symbol not in linear:
             return web.json_response({"error": INVALID_ARGUMENT, "id": 0, "result": None})
         now_ns = time.time_ns()
-        funding = funding_state(self.id, linear[symbol], now_ns // 1_000_000)
+        funding = self.market.funding(self.id, linear[symbol], now_ns // 1_000_000)
         book = self.market.book(self.id, linear[symbol])
         rate = str(funding.rate)
         result = {
@@ -102,7 +102,7 @@ class PhemexSim(SimExchange):
                 "status": "Listed",
                 "qtyStepSize": "0.001",
                 "maxOrderQtyRq": "1000",
-                "fundingInterval": funding_state(self.id, coin.name, 0).interval_h * HOUR_MS // 1000,  # seconds
+                "fundingInterval": self.market.funding(self.id, coin.name, 0).interval_h * HOUR_MS // 1000,  # seconds
             }
             for n, coin in enumerate(self.market.coins.values())
         ]

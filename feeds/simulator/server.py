@@ -24,7 +24,7 @@ from feeds.simulator.market import Market
 from feeds.simulator.mexc import MexcSim
 from feeds.simulator.okx import OKXSim
 from feeds.simulator.phemex import PhemexSim
-from feeds.simulator.recorded import RecordedMarket, recorded_coins
+from feeds.simulator.recorded import RecordedMarket, recorded_start
 from lib import clock
 
 logger = logging.getLogger(__name__)
@@ -60,8 +60,9 @@ class Playback:
         def events():
             return read_period(self.directory, self.from_ms * 1_000_000, self.to_ms * 1_000_000, exchange_ids)
 
-        # Two reads: the coins first (the instrument lists need them before anything plays).
-        return RecordedMarket(exchange_ids, recorded_coins(events()), events(), self.speed)
+        # Two reads: the coins and first funding first (the instrument lists need them before anything plays).
+        coins, first_funding = recorded_start(events())
+        return RecordedMarket(exchange_ids, coins, events(), self.speed, first_funding)
 
 
 @dataclass

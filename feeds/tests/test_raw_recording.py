@@ -63,15 +63,17 @@ async def test_a_session_against_the_simulator_records_every_frame_it_received(t
         async with aiohttp.ClientSession() as http:
             listed = await (await http.get(sim.endpoints["binance"].rest_url + "/fapi/v1/exchangeInfo")).read()
         instruments = {i.symbol: i for i in parse_instruments("binance", listed) if i.symbol == "BTCUSDT"}
+        published: list = []
         session = ExchangeSession(
             "binance",
             instruments,
-            recorder.add,
+            published.extend,
             endpoints=sim.endpoints["binance"],
             stall_timeout_s=5,
             backoff_initial_s=0.01,
             backoff_max_s=0.02,
             on_raw=on_raw,
+            on_record=recorder.quote_sink("binance"),
         )
         task = asyncio.create_task(session.run())
         try:
@@ -85,6 +87,8 @@ async def test_a_session_against_the_simulator_records_every_frame_it_received(t
     recorded = [frame for path in sorted((tmp_path / "binance").glob("*.0.arbraw")) for frame in read_raw_file(path)]
     assert recorded == received and all(type(a[1]) is type(b[1]) for a, b in zip(recorded, received, strict=True))
     assert recorder.writer.raw_frames == len(received)
+    # The quotes, recorded as the session handed them to the publisher.
+    assert list(read_period(tmp_path, 0, 2**62)) == published and published
     assert len(received) >= 20 and received[-1][0] <= time.time_ns()
 
 

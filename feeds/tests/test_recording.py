@@ -73,7 +73,7 @@ def test_a_record_cut_short_ends_the_file_and_is_counted(tmp_path):
     assert (stats.records, stats.truncated) == (1, 1)
 
 
-async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_only_what_it_sends(tmp_path):
+async def test_every_quote_handed_to_the_sink_is_recorded_while_the_publisher_coalesces(tmp_path):
     class Layer:
         sent: list = []
 
@@ -82,10 +82,12 @@ async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_onl
 
     recorder = QuoteRecorder(tmp_path, retention_days=7)
     publisher = QuotePublisher(Layer(), flush_interval_ms=10, recorder=recorder)
+    sink = recorder.quote_sink("binance")
     now_ms = time.time_ns() // 1_000_000  # the down notice is stamped now: same day, nothing pruned
     ticks = [at("binance", now_ms - 100 + n, bid=f"100.{n}") for n in range(5)]
-    for tick in ticks:
+    for tick in ticks:  # what a session does with each frame's quotes
         publisher.add([tick])
+        sink([tick])
     publisher.connection_down("binance", ["BTC/USDT:USDT"])
     await publisher.flush()
     await recorder.flush()
@@ -97,18 +99,44 @@ async def test_the_publisher_hands_every_quote_to_the_recorder_and_coalesces_onl
     assert recorder.buffered == 0 and recorder.writer.quotes == 5
 
 
+async def test_a_failed_write_keeps_the_quotes_ahead_of_later_ones(tmp_path, monkeypatch):
+    recorder = QuoteRecorder(tmp_path, retention_days=10_000)
+    sink = recorder.quote_sink("okx")
+    first = [at("okx", T0_MS), at("okx", T0_MS + 1)]
+    sink(first)
+
+    def refuse(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(recorder.writer, "write_grouped", refuse)
+    await recorder.flush()
+    assert (recorder.failed_writes, recorder.buffered) == (1, 2)
+
+    later = [at("okx", T0_MS + 2)]
+    sink(later)  # the same sink goes on working after the failure
+    monkeypatch.undo()
+    await recorder.flush()
+
+    assert list(read_period(tmp_path, 0, 2**62)) == first + later
+    assert recorder.buffered == 0 and recorder.dropped_quotes == 0
+
+
 def test_a_feed_worker_records_only_when_recording_is_on(settings, tmp_path):
     from feeds.runner import FeedWorker
 
     settings.RECORDING_DIR = tmp_path
     settings.RECORDING_RETENTION_DAYS = 3
     assert FeedWorker(["binance"]).publisher.recorder is None  # off by default
+    assert FeedWorker(["binance"])._quote_sink("binance") is None
 
     settings.RECORDING = True
     worker = FeedWorker(["binance"])
 
     assert worker.publisher.recorder is worker.recorder
     assert (worker.recorder.writer.directory, worker.recorder.writer.retention_days) == (tmp_path, 3)
+    # Each connection's quotes go to its exchange's buffer, straight from the session.
+    worker._quote_sink("binance")([at("binance", T0_MS)])
+    assert worker.recorder.buffers["binance"] == [at("binance", T0_MS)]
 
 
 async def test_the_recorder_writes_what_is_left_when_it_stops(tmp_path):
@@ -187,3 +215,30 @@ async def test_a_feed_workers_funding_polls_are_recorded_as_they_reach_the_publi
     assert isinstance(batch, FundingBatch) and batch.records == [_funding("bybit", "0.0003")]
     assert before_ns <= batch.at_ns <= time.time_ns()
     assert recorder.funding == []
+
+
+def test_two_writers_of_one_day_file_append_whole_records_under_one_header(tmp_path):
+    # Two feed workers recording one exchange each keep the day file open: O_APPEND keeps both whole.
+    first, second = RecordingWriter(tmp_path, retention_days=10_000), RecordingWriter(tmp_path, retention_days=10_000)
+    first.write([at("okx", T0_MS)])
+    second.write([at("okx", T0_MS + 1)])
+    first.write([at("okx", T0_MS + 2)])
+    first.close()
+    second.close()
+    path = file_path(tmp_path, "okx", dt.date(2026, 1, 1))
+
+    assert path.read_bytes().count(MAGIC) == 1
+    assert list(read_period(tmp_path, 0, 2**62)) == [at("okx", T0_MS + n) for n in range(3)]
+
+
+def test_a_busy_second_is_cut_into_records_of_bounded_size(tmp_path, monkeypatch):
+    import feeds.recording
+
+    monkeypatch.setattr(feeds.recording, "MAX_RECORD_QUOTES", 3)
+    writer = RecordingWriter(tmp_path, retention_days=10_000)
+    quotes = [at("okx", T0_MS + n) for n in range(7)]
+    writer.write(quotes)
+    stats = ReadStats()
+
+    assert list(read_period(tmp_path, 0, 2**62, stats=stats)) == quotes
+    assert (stats.records, writer.quotes) == (3, 7)  # 3 + 3 + 1

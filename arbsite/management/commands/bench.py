@@ -40,6 +40,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replay-seconds", type=float, default=3600, help="recorded time replayed (default an hour)"
         )
+        parser.add_argument(
+            "--recording-only",
+            action="store_true",
+            help="only what recording costs against ingest (parsers, loopback ingest, recorder)",
+        )
         live = parser.add_argument_group("live load (loadtest/)")
         live.add_argument("--live", choices=["ws", "rest"], help="/ws clients or an open-loop REST generator")
         live.add_argument("--mode", choices=["single", "scaleout"], default="single", help="the system to start")
@@ -65,9 +70,14 @@ class Command(BaseCommand):
         live.add_argument("--json-dir", type=Path, default=settings.VAR_DIR / "bench")
 
     def handle(self, *args, live, **options):
+        if live is None and options["recording_only"]:
+            self.parsers = bench_parsers()
+            self.recording()
+            return
         if live is None:
             self.micro_benchmarks(options["ticks"], options["instruments"])
-            self.record_and_replay(options["replay_seconds"])
+            self.recording()
+            self.replay(options["replay_seconds"])
             return
         spec = self.system_spec(options)
         if live == "ws":
@@ -137,22 +147,28 @@ class Command(BaseCommand):
             f"{rules['rules_matched']} rule hits)"
         )
 
-    def record_and_replay(self, replay_seconds: float) -> None:
+    def recording(self) -> None:
         out = self.stdout.write
         parse_us = sum(row["us_per_frame"] / row["quotes"] for row in self.parsers) / len(self.parsers)
         out("Recording (ARBSITE_RECORDING) against a feed worker's ingest CPU, socket to publisher:")
         for frames_per_s in (2000, 5000, None):
             ingest = bench_socket_ingest(frames=10_000 if frames_per_s else 40_000, frames_per_s=frames_per_s)
-            cost = bench_recording(ingest["us_per_quote"], parse_us)
+            # Each once-a-second write holds a second of this pace (back to back: what the socket gave).
+            quotes_per_s = frames_per_s or round(1e6 / ingest["us_per_quote"])
+            cost = bench_recording(ingest["us_per_quote"], parse_us, quotes_per_s=quotes_per_s)
             pace = f"{frames_per_s:,} frames/s" if frames_per_s else "back to back"
             out(
                 f"  ingest {pace:<14} {ingest['us_per_quote']:6.2f} µs/quote; recording "
-                f"{cost['record_us_per_quote']:.2f} µs/quote = {cost['record_pct_of_ingest']:.1f} % of it"
+                f"{cost['record_us_per_quote']:.2f} µs/quote = {cost['record_pct_of_ingest']:.1f} % of it "
+                f"({cost['quotes_per_write']:,} quotes a write)"
             )
         out(
             f"  (parser + publisher alone {cost['parse_publish_us_per_quote']:.2f} µs/quote: recording "
             f"{cost['record_pct_of_parse_publish']:.0f} % of that); {cost['bytes_per_quote']:.1f} bytes/quote on disk"
         )
+
+    def replay(self, replay_seconds: float) -> None:
+        out = self.stdout.write
         result = bench_replay(replay_seconds)
         out(
             f"Replay, {result['recorded_s'] / 60:.0f} min of {result['exchanges']} exchanges recorded "
