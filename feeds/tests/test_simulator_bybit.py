@@ -111,9 +111,8 @@ async def test_instrument_list_is_followed_across_cursor_pages(monkeypatch):
     async with Simulator(["bybit"], step_interval_s=0.05) as sim:
         whole = await fetch_instruments("bybit", sim.endpoints["bybit"].rest_url)
         connector = get_connector("bybit")
-        monkeypatch.setattr(
-            type(connector), "instruments_paths", ("/v5/market/instruments-info?category=linear&limit=2",)
-        )
+        paths = tuple(path.replace("limit=1000", "limit=2") for path in connector.instruments_paths)
+        monkeypatch.setattr(type(connector), "instruments_paths", paths)  # both families, paged
         paged = await fetch_instruments("bybit", sim.endpoints["bybit"].rest_url)
     assert len(whole) > 2
     assert sorted(i.symbol for i in paged) == sorted(i.symbol for i in whole)
