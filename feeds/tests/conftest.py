@@ -82,12 +82,15 @@ async def start_session():
         connector = get_connector(exchange_id)
         listed = await fetch_instruments(exchange_id, endpoints.rest_url)
         if watched is None:
-            family, instruments = connector.by_family({i.symbol: i for i in listed if i.base in ("BTC", "ETH")})[0]
+            instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
+            instruments = connector.by_family(instruments)[0][1]  # the first family's
         else:
             watched = set(watched)
             instruments = {i.symbol: i for i in listed if i.symbol in watched}
             assert set(instruments) == watched, f"{exchange_id} lists no {watched - set(instruments)}"
-            [(family, _)] = connector.by_family(instruments)
+        groups = connector.by_family(instruments)
+        assert len(groups) <= 1, f"{exchange_id}: a session's symbols are of one family"
+        family = groups[0][0] if groups else None  # none watched: the exchange's first socket
         endpoints = Endpoints(connector.family_ws_url(endpoints.ws_url, family), endpoints.rest_url)
         collector = Collector()
         defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
