@@ -2,7 +2,8 @@
 
 An exchange with instrument families on sockets of their own (feeds/exchanges/base.py, Family:
 Bybit's inverse, Gate's BTC-settled) gets sessions per family, each family chunked by the
-per-connection limit (its funding poll asks each family's answer); its status merges them all.
+per-connection limit, and a depth connection per family (its funding poll asks each family's
+answer); its status merges them all.
 
 It runs the exchanges it was given that an admin has not switched off (admin → Exchanges),
 and follows the switch while it runs: an exchange switched off is stopped within
@@ -87,7 +88,7 @@ class FeedWorker:
         # one connection's limit gets several, merged for the status page.
         self.statuses: dict[str, list[FeedStatus]] = {}
         self.sessions: dict[str, list[ExchangeSession]] = {}
-        self.depth_sessions: dict[str, ExchangeSession] = {}
+        self.depth_sessions: dict[str, list[ExchangeSession]] = {}  # one per family of an exchange
         self.depth_wanted: dict[str, frozenset[str]] = {}  # exchange -> instruments, as last asked
         self.bad_demands = 0
         self.running: dict[str, asyncio.Task] = {}
@@ -230,24 +231,23 @@ class FeedWorker:
             )
         ]
         self.sessions[exchange_id] = sessions
-        # One depth connection, over every instrument it may be asked for: the engine asks for
-        # few (DEPTH_MAX_PER_EXCHANGE), far below any exchange's per-connection limit. Reported
-        # apart (`depth` in the exchange's status): the quotes' freshness is the feed's. Where the
-        # exchange has families, it is on the first watched family's socket (the linear one, by
-        # default): the other family's books are not streamed yet.
+        # One depth connection (one per family, on the family's socket), over every instrument it
+        # may be asked for: the engine asks for few (DEPTH_MAX_PER_EXCHANGE), far below any
+        # exchange's per-connection limit; a family none of whose books is wanted stays closed.
+        # Reported apart (`depth` in the exchange's status): the quotes' freshness is the feed's.
         depth_sessions = []
         if connector.has_depth:
-            depth_family, depth_members = groups[0]
-            depth_endpoints = family_endpoints[depth_family]
-            depth_session = session(
-                sorted(depth_members),
-                depth_endpoints,
-                status=FeedStatus(exchange_id, url=depth_endpoints.ws_url),
-                on_depth=self.publisher.add_depth,
-            )
-            self._want_depth(depth_session, self.depth_wanted.get(exchange_id, frozenset()))
-            self.depth_sessions[exchange_id] = depth_session
-            depth_sessions.append(depth_session)
+            for family, members in groups:
+                depth_endpoints = family_endpoints[family]
+                depth_session = session(
+                    sorted(members),
+                    depth_endpoints,
+                    status=FeedStatus(exchange_id, url=depth_endpoints.ws_url),
+                    on_depth=self.publisher.add_depth,
+                )
+                self._want_depth(depth_session, self.depth_wanted.get(exchange_id, frozenset()))
+                depth_sessions.append(depth_session)
+            self.depth_sessions[exchange_id] = depth_sessions
         # A task group, not gather: should one of them fail, the others are cancelled and waited
         # for, rather than left running with nobody to stop them.
         async with asyncio.TaskGroup() as group:
@@ -298,8 +298,9 @@ class FeedWorker:
     def on_depth_demand(self, legs: Mapping[str, frozenset[str]]) -> None:
         """Each running exchange's depth connection streams the books `legs` names for it."""
         self.depth_wanted = {eid: frozenset(legs.get(eid, ())) for eid in self.exchange_ids}
-        for exchange_id, depth_session in self.depth_sessions.items():
-            self._want_depth(depth_session, self.depth_wanted[exchange_id])
+        for exchange_id, depth_sessions in self.depth_sessions.items():
+            for depth_session in depth_sessions:  # each takes the legs of its own family
+                self._want_depth(depth_session, self.depth_wanted[exchange_id])
 
     @staticmethod
     def _want_depth(depth_session: ExchangeSession, instruments: frozenset[str]) -> None:
@@ -319,8 +320,10 @@ class FeedWorker:
         snapshot: dict[str, object] = {}
         for eid, statuses in self.statuses.items():
             merged = merge_snapshots([status.snapshot() for status in statuses])
-            if (depth_session := self.depth_sessions.get(eid)) is not None:
-                merged["depth"] = merge_snapshots([depth_session.status.snapshot()])
+            if depth_sessions := self.depth_sessions.get(eid):
+                # A family none of whose books is wanted idles: the others say how depth goes.
+                working = [s for s in depth_sessions if s.status.state != "idle"] or depth_sessions
+                merged["depth"] = merge_snapshots([s.status.snapshot() for s in working])
             snapshot[status_key(eid)] = merged
         if self.simulated:
             snapshot[SIMULATED_KEY] = True

@@ -45,9 +45,8 @@ Funding (polled): https://bybit-exchange.github.io/docs/v5/market/tickers
   `tickers.SYMBOL` socket channel; one REST call every 30 s is far cheaper than 500 more topics.
 
 Depth: the same orderbook page, `orderbook.50.SYMBOL` (linear and inverse: pushed every 20 ms),
-on connections of their own (the runner streams one family's books: the linear one whenever
-linear symbols are watched): a snapshot on subscribing (and again whenever Bybit resets the book,
-`u` 1), then deltas where size "0" removes a price. Kept per symbol through the connection's
+on connections of their own, one per family: a snapshot on subscribing (and again whenever
+Bybit resets the book, `u` 1), then deltas where size "0" removes a price. Kept per symbol through the connection's
 `state` (feeds/exchanges/levels.py); each frame gives the top DEPTH_LEVELS a side.
 """
 

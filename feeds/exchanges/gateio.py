@@ -53,7 +53,8 @@ contract's `funding_rate` (string), `funding_interval` (seconds) and `funding_ne
 seconds): one call per family, every 30 s. It states no time of its own: records carry the
 receive time.
 
-Depth: the same page's order book channels. `futures.order_book` with payload
+Depth: the same page's order book channels, on a connection per family (`/v4/ws/btc` serves
+them for `BTC_USD` as `/v4/ws/usdt` does for its contracts). `futures.order_book` with payload
 `[contract, "10", "0"]` (limit 10 of 100/50/20/10/5/1, interval "0" the only one) pushes the
 top levels whole (`"event":"all"`, `result` = `{t, contract, id, asks, bids, l}`, levels
 `{"p": price, "s": contracts}`, sizes decimal strings under the same header), one contract per
