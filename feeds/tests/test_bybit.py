@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
+from feeds.exchanges import FrameError, parse_depth, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.bybit import Bybit
 from feeds.tests.frames import bybit as frames
 
@@ -253,3 +253,14 @@ def test_order_step_and_minimum_come_from_the_lot_size_filter():
     assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal("0.001"), Decimal("0.001"))
     assert btc.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))
     assert (found["1000PEPEUSDT"].qty_step_contracts, found["1000PEPEUSDT"].min_qty_contracts) == (Decimal(100), 0)
+
+
+def test_inverse_depth_levels_are_usd_contracts_divided_by_their_price():
+    inverse = {i.symbol: i for i in parse_instruments("bybit", frames.INVERSE_PAGE)}
+    [depth] = parse_depth("bybit", frames.INVERSE_DEPTH_SNAPSHOT, inverse, {})
+    assert (depth.symbol, depth.instrument, depth.ts_ms) == ("BTCUSD", "BTC/USD:BTC", 1700000000220)
+    assert depth.bids == [
+        (Decimal("40000.00"), Decimal(2)),
+        (Decimal("39999.50"), Decimal(39999) / Decimal("39999.50")),
+    ]
+    assert depth.asks == [(Decimal("40000.50"), Decimal(120001) / Decimal("40000.50"))]

@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
+from feeds.exchanges import FrameError, parse_depth, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.gateio import Gateio
 from feeds.tests.frames import gateio as frames
 
@@ -205,3 +205,10 @@ def test_the_btc_settled_family_has_its_own_socket_on_the_same_host():
     assert Gateio().family_ws_url("ws://127.0.0.1:8124/v4/ws/usdt", btc) == "ws://127.0.0.1:8124/v4/ws/btc"
     assert btc.instruments_paths == btc.funding_paths == ("/api/v4/futures/btc/contracts",)
     assert Gateio.instruments_paths == ("/api/v4/futures/usdt/contracts", "/api/v4/futures/btc/contracts")
+
+
+def test_btc_settled_depth_levels_are_usd_contracts_divided_by_their_price():
+    [depth] = parse_depth("gateio", frames.BTC_ORDER_BOOK_ALL, BTC_SETTLED, {})
+    assert (depth.symbol, depth.instrument, depth.ts_ms) == ("BTC_USD", "BTC/USD:BTC", 1700000000318)
+    assert depth.bids == [(Decimal(40000), Decimal(2)), (Decimal("39999.5"), Decimal(39999) / Decimal("39999.5"))]
+    assert depth.asks == [(Decimal("40000.5"), Decimal(120001) / Decimal("40000.5"))]

@@ -145,3 +145,10 @@ TICKERS = """{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[
  {"symbol":"NOPEUSDT","fundingRate":"0.0001","nextFundingTime":"1700006400000","fundingIntervalHour":"4"}
 ]},"retExtInfo":{},"time":1700000000321}"""
 TICKERS_ERROR = '{"retCode":10001,"retMsg":"Illegal category","result":{},"retExtInfo":{},"time":1700000000321}'
+
+# orderbook.50 on the inverse socket: levels in USD contracts.
+INVERSE_DEPTH_SNAPSHOT = (
+    '{"topic":"orderbook.50.BTCUSD","ts":1700000000223,"type":"snapshot","data":{"s":"BTCUSD",'
+    '"b":[["40000.00","80000"],["39999.50","39999"]],"a":[["40000.50","120001"]],"u":1,"seq":67893300},'
+    '"cts":1700000000220}'
+)

@@ -111,3 +111,10 @@ BTC_BOOK_TICKER = (
     '{"time":1700000000,"time_ms":1700000000125,"channel":"futures.book_ticker","event":"update",'
     '"result":{"t":1700000000123,"u":93216578,"s":"BTC_USD","b":"40000","B":"80000","a":"40000.5","A":120001}}'
 )
+
+# futures.order_book on /v4/ws/btc: levels in USD contracts.
+BTC_ORDER_BOOK_ALL = (
+    '{"channel":"futures.order_book","event":"all","time":1700000000,"time_ms":1700000000321,'
+    '"result":{"t":1700000000318,"contract":"BTC_USD","id":93216600,"asks":[{"p":"40000.5","s":"120001"}],'
+    '"bids":[{"p":"40000","s":"80000"},{"p":"39999.5","s":"39999"}],"l":"10"}}'
+)
