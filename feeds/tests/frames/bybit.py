@@ -1,4 +1,4 @@
-"""Bybit v5 linear frames in the shapes the docs and the live server give."""
+"""Bybit v5 linear and inverse frames in the shapes the docs and the live server give."""
 
 SNAPSHOT = (
     '{"topic":"orderbook.1.BTCUSDT","ts":1700000000123,"type":"snapshot",'

@@ -1,4 +1,4 @@
-"""Gate.io USDT futures frames and contract list in the shapes the docs and the live server give."""
+"""Gate.io USDT- and BTC-settled futures frames and contract lists in the shapes the docs and the live server give."""
 
 # Connected with X-Gate-Size-Decimal: 1, so sizes are decimal strings.
 BOOK_TICKER = (
