@@ -29,19 +29,25 @@ def covers_funding(exchange_id: str) -> bool:
 
 
 async def fetch_funding(exchange_id: str, rest_url: str, instruments: Mapping[str, Instrument]) -> list[Funding]:
-    """One poll: the exchange's current funding of `instruments`; raises OSError/aiohttp errors/FrameError."""
+    """One poll: the exchange's current funding of `instruments`, each family's (Bybit's inverse,
+    Gate's BTC-settled) from its own answer; raises OSError/aiohttp errors/FrameError."""
     connector = get_connector(exchange_id)
-    paths = connector.funding_paths(sorted(instruments))
-    bodies = []
+    records: list[Funding] = []
+    requests = 0
     timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as http:
-        for index, path in enumerate(paths):
-            if index and connector.funding_request_gap_s:
-                await asyncio.sleep(connector.funding_request_gap_s)
-            async with http.get(rest_url.rstrip("/") + path) as response:
-                # Exchanges answer errors with a JSON body the parser names; a body is read either way.
-                bodies.append(await response.read())
-    return parse_funding(exchange_id, bodies, instruments, clock.now_ms())
+        for family, members in connector.by_family(instruments):
+            paths = connector.funding_paths(sorted(members)) if family is None else list(family.funding_paths)
+            bodies = []
+            for path in paths:
+                if requests and connector.funding_request_gap_s:
+                    await asyncio.sleep(connector.funding_request_gap_s)
+                requests += 1
+                async with http.get(rest_url.rstrip("/") + path) as response:
+                    # Exchanges answer errors with a JSON body the parser names; a body is read either way.
+                    bodies.append(await response.read())
+            records += parse_funding(exchange_id, bodies, members, clock.now_ms())
+    return records
 
 
 class FundingPoller:

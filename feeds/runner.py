@@ -1,5 +1,10 @@
 """A feed worker: one session per exchange, one publisher, one status reporter, one event loop.
 
+An exchange with instrument families on sockets of their own (feeds/exchanges/base.py, Family:
+Bybit's inverse, Gate's BTC-settled) gets sessions per family, each family chunked by the
+per-connection limit, and a depth connection per family (its funding poll asks each family's
+answer); its status merges them all.
+
 It runs the exchanges it was given that an admin has not switched off (admin → Exchanges),
 and follows the switch while it runs: an exchange switched off is stopped within
 ENABLED_REFRESH_S, its quotes declared down (the engine stops counting them and closes what
@@ -83,7 +88,7 @@ class FeedWorker:
         # one connection's limit gets several, merged for the status page.
         self.statuses: dict[str, list[FeedStatus]] = {}
         self.sessions: dict[str, list[ExchangeSession]] = {}
-        self.depth_sessions: dict[str, ExchangeSession] = {}
+        self.depth_sessions: dict[str, list[ExchangeSession]] = {}  # one per family of an exchange
         self.depth_wanted: dict[str, frozenset[str]] = {}  # exchange -> instruments, as last asked
         self.bad_demands = 0
         self.running: dict[str, asyncio.Task] = {}
@@ -178,24 +183,35 @@ class FeedWorker:
             attempt += 1
         connector = get_connector(exchange_id)
         session_class = session_class_for(connector.transport)
-        symbols = sorted(chosen)
-        chunks = list(batched(symbols, connector.max_symbols_per_connection))
+        # Each family's instruments on its own socket (Bybit's inverse, Gate's BTC-settled), each
+        # chunked by the per-connection limit: (family, its endpoints, the symbols of a connection).
+        groups = connector.by_family(chosen)
+        family_endpoints = {
+            family: Endpoints(connector.family_ws_url(endpoints.ws_url, family), endpoints.rest_url)
+            for family, _ in groups
+        }
+        connections = [
+            (family, family_endpoints[family], chunk)
+            for family, members in groups
+            for chunk in batched(sorted(members), connector.max_symbols_per_connection)
+        ]
         logger.info(
             "%s: watching %d instruments over %d connection(s) at %s",
             exchange_id,
             len(chosen),
-            len(chunks),
-            endpoints.ws_url,
+            len(connections),
+            ", ".join(e.ws_url for e in family_endpoints.values()),
         )
-        statuses = [status] + [FeedStatus(exchange_id, url=endpoints.ws_url) for _ in chunks[1:]]
+        status.url = connections[0][1].ws_url
+        statuses = [status] + [FeedStatus(exchange_id, url=e.ws_url) for _, e, _ in connections[1:]]
         self.statuses[exchange_id] = statuses
 
-        def session(chunk: list[str], **options) -> ExchangeSession:
+        def session(chunk: list[str], chunk_endpoints: Endpoints, **options) -> ExchangeSession:
             return session_class(
                 exchange_id,
                 {symbol: chosen[symbol] for symbol in chunk},
                 self.publisher.add,
-                endpoints=endpoints,
+                endpoints=chunk_endpoints,
                 stall_timeout_s=settings.FEED_STALL_TIMEOUT_S,
                 backoff_initial_s=settings.FEED_BACKOFF_INITIAL_S,
                 backoff_max_s=settings.FEED_BACKOFF_MAX_S,
@@ -205,25 +221,34 @@ class FeedWorker:
         sessions = [
             session(
                 chunk,
+                chunk_endpoints,
                 status=chunk_status,
                 on_down=self.publisher.connection_down,
                 on_raw=self._raw_sink(exchange_id, number),
                 on_record=self._quote_sink(exchange_id),
             )
-            for number, (chunk, chunk_status) in enumerate(zip(chunks, statuses, strict=True))
+            for number, ((_, chunk_endpoints, chunk), chunk_status) in enumerate(
+                zip(connections, statuses, strict=True)
+            )
         ]
         self.sessions[exchange_id] = sessions
-        # One depth connection, over every instrument it may be asked for: the engine asks for
-        # few (DEPTH_MAX_PER_EXCHANGE), far below any exchange's per-connection limit. Reported
-        # apart (`depth` in the exchange's status): the quotes' freshness is the feed's.
+        # One depth connection (one per family, on the family's socket), over every instrument it
+        # may be asked for: the engine asks for few (DEPTH_MAX_PER_EXCHANGE), far below any
+        # exchange's per-connection limit; a family none of whose books is wanted stays closed.
+        # Reported apart (`depth` in the exchange's status): the quotes' freshness is the feed's.
         depth_sessions = []
         if connector.has_depth:
-            depth_session = session(
-                symbols, status=FeedStatus(exchange_id, url=endpoints.ws_url), on_depth=self.publisher.add_depth
-            )
-            self._want_depth(depth_session, self.depth_wanted.get(exchange_id, frozenset()))
-            self.depth_sessions[exchange_id] = depth_session
-            depth_sessions.append(depth_session)
+            for family, members in groups:
+                depth_endpoints = family_endpoints[family]
+                depth_session = session(
+                    sorted(members),
+                    depth_endpoints,
+                    status=FeedStatus(exchange_id, url=depth_endpoints.ws_url),
+                    on_depth=self.publisher.add_depth,
+                )
+                self._want_depth(depth_session, self.depth_wanted.get(exchange_id, frozenset()))
+                depth_sessions.append(depth_session)
+            self.depth_sessions[exchange_id] = depth_sessions
         # A task group, not gather: should one of them fail, the others are cancelled and waited
         # for, rather than left running with nobody to stop them.
         async with asyncio.TaskGroup() as group:
@@ -274,8 +299,9 @@ class FeedWorker:
     def on_depth_demand(self, legs: Mapping[str, frozenset[str]]) -> None:
         """Each running exchange's depth connection streams the books `legs` names for it."""
         self.depth_wanted = {eid: frozenset(legs.get(eid, ())) for eid in self.exchange_ids}
-        for exchange_id, depth_session in self.depth_sessions.items():
-            self._want_depth(depth_session, self.depth_wanted[exchange_id])
+        for exchange_id, depth_sessions in self.depth_sessions.items():
+            for depth_session in depth_sessions:  # each takes the legs of its own family
+                self._want_depth(depth_session, self.depth_wanted[exchange_id])
 
     @staticmethod
     def _want_depth(depth_session: ExchangeSession, instruments: frozenset[str]) -> None:
@@ -299,8 +325,10 @@ class FeedWorker:
         snapshot: dict[str, object] = {}
         for eid, statuses in self.statuses.items():
             merged = merge_snapshots([status.snapshot() for status in statuses])
-            if (depth_session := self.depth_sessions.get(eid)) is not None:
-                merged["depth"] = merge_snapshots([depth_session.status.snapshot()])
+            if depth_sessions := self.depth_sessions.get(eid):
+                # A family none of whose books is wanted idles: the others say how depth goes.
+                working = [s for s in depth_sessions if s.status.state != "idle"] or depth_sessions
+                merged["depth"] = merge_snapshots([s.status.snapshot() for s in working])
             snapshot[status_key(eid)] = merged
         if self.simulated:
             snapshot[SIMULATED_KEY] = True

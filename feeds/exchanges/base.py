@@ -38,6 +38,20 @@ class Endpoints:
 
 
 @dataclass(frozen=True)
+class Family:
+    """Instruments an exchange serves on a socket of their own, on the same host as its others:
+    Bybit's inverse perpetuals (`/v5/public/inverse`) beside its linear ones, Gate's BTC-settled
+    contracts (`/v4/ws/btc`) beside the USDT-settled. The exchanges split their sockets by how a
+    contract settles, so a family is its linear instruments or its inverse ones."""
+
+    name: str
+    ws_path: str  # the socket's path; the scheme and host are the exchange's, live or overridden
+    instruments_paths: tuple[str, ...]  # its public instrument list, one or more calls
+    linear: bool
+    funding_paths: tuple[str, ...] = ()  # one bulk answer for the whole family, parsed by parse_funding
+
+
+@dataclass(frozen=True)
 class TokenedEndpoint:
     """Where a connection that needed a token goes, and the heartbeat the exchange asked for with it."""
 
@@ -49,9 +63,12 @@ class TokenedEndpoint:
 class Connector:
     id: ClassVar[str]
     name: ClassVar[str]
-    ws_url: ClassVar[str]  # live WebSocket URL
+    ws_url: ClassVar[str]  # live WebSocket URL (with families: the first family's)
     rest_url: ClassVar[str]  # live REST base URL (scheme and host)
-    instruments_paths: ClassVar[tuple[str, ...]]  # public instrument list, one or more calls
+    instruments_paths: ClassVar[tuple[str, ...]]  # public instrument list, one or more calls (every family's)
+    # Exchanges whose instrument families live on sockets of their own (Family): the runner opens
+    # each family's connections at `family_ws_url`. Empty: one socket carries every instrument.
+    families: ClassVar[tuple[Family, ...]] = ()
     # Per-connection and per-message subscription limits, from the exchange's docs.
     max_symbols_per_connection: ClassVar[int] = 200
     max_symbols_per_message: ClassVar[int] = 50
@@ -77,6 +94,7 @@ class Connector:
     # Funding, polled over REST (feeds/funding_poll.py): every `funding_poll_interval_s`, the GETs
     # `funding_paths()` names, `funding_request_gap_s` apart (per-instrument endpoints stay
     # within their rate limits), parsed together by `parse_funding`. No paths: not covered yet.
+    # With families, each family's instruments are polled at its own `Family.funding_paths`.
     funding_poll_interval_s: ClassVar[float] = 30.0
     funding_request_gap_s: ClassVar[float] = 0.0
     # Depth (feeds/depth.py), on connections of its own so that the top of book never waits
@@ -90,6 +108,26 @@ class Connector:
     # True where an unsubscribe cannot name a symbol and ends every book on the connection
     # (Phemex): the books still wanted are subscribed again after it.
     depth_unsubscribe_ends_all: ClassVar[bool] = False
+
+    def by_family(self, instruments: Mapping[str, Instrument]) -> list[tuple[Family | None, dict[str, Instrument]]]:
+        """`instruments` grouped by the socket that carries them, in the families' order; empty
+        groups left out. A connector without families has one group, under None."""
+        if not self.families:
+            return [(None, dict(instruments))] if instruments else []
+        groups = []
+        for family in self.families:
+            members = {symbol: i for symbol, i in instruments.items() if i.linear == family.linear}
+            if members:
+                groups.append((family, members))
+        return groups
+
+    def family_ws_url(self, ws_url: str, family: Family | None) -> str:
+        """The socket of `family`, on the host of `ws_url`: the first family's URL as configured
+        (live, or ARBSITE_<ID>_WS_URL), its path swapped for the family's. Only the base URL
+        differs between the exchange and the simulator, which serves the same paths."""
+        if family is None or not self.families or family == self.families[0]:
+            return ws_url
+        return ws_url.removesuffix(self.families[0].ws_path) + family.ws_path
 
     def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError

@@ -1,4 +1,4 @@
-"""Bybit v5 linear perpetuals (USDT and USDC): the `orderbook.1` channel.
+"""Bybit v5 linear perpetuals (USDT and USDC) and inverse perpetuals: the `orderbook.1` channel.
 
 Docs followed:
 - https://bybit-exchange.github.io/docs/v5/ws/connect (endpoints, heartbeat, limits)
@@ -7,10 +7,14 @@ Docs followed:
 
 Checked against those pages (through the search tool's stored copies), in agreement with
 /work/shared/exchanges.md unless said otherwise:
-- `wss://stream.bybit.com/v5/public/linear` carries USDT perps, USDC perps and dated futures.
-  Inverse contracts live on another host path (`/v5/public/inverse`); a connector has one
-  WebSocket URL, so inverse perpetuals are left out here rather than subscribed on a socket
-  that refuses them.
+- `wss://stream.bybit.com/v5/public/linear` carries USDT perps, USDC perps and dated futures;
+  inverse contracts (`BTCUSD`, settled in the coin) live on `/v5/public/inverse`, which refuses
+  linear topics as the linear socket refuses inverse ones. Two families (base.Family), each
+  with its socket, its instrument list (`category=linear` / `category=inverse`) and its funding
+  answer; frames, acks, heartbeat and limits are the same on both, so one parser serves both.
+- Inverse sizes are USD contracts, 1 USD each (`lotSizeFilter.qtyStep` "1" counts them):
+  base units = contracts ÷ price, as for BitMEX's XBTUSD. `InverseFutures` (dated) are left
+  out like `LinearFutures`.
 - Level 1 of linear, inverse and spot is snapshot-only ("has snapshot message only"); an
   unchanged book is re-sent every 3 s with the same `u`. Deltas (the older behaviour) are
   still applied through the per-connection `state`; a delta before any snapshot of its
@@ -34,14 +38,15 @@ A quote with an empty side is not returned: the symbol gives nothing until both 
 known again.
 
 Funding (polled): https://bybit-exchange.github.io/docs/v5/market/tickers
-- `GET /v5/market/tickers?category=linear` answers every linear symbol in one call:
+- `GET /v5/market/tickers?category=linear` (`category=inverse`) answers every symbol of its
+  family in one call:
   `fundingRate`, `nextFundingTime` (ms) and `fundingIntervalHour`, all strings; the body's
   `time` is when. Dated futures answer `fundingRate` "": left out. The same fields come on the
   `tickers.SYMBOL` socket channel; one REST call every 30 s is far cheaper than 500 more topics.
 
-Depth: the same orderbook page, `orderbook.50.SYMBOL` (linear: pushed every 20 ms), on
-connections of their own: a snapshot on subscribing (and again whenever Bybit resets the book,
-`u` 1), then deltas where size "0" removes a price. Kept per symbol through the connection's
+Depth: the same orderbook page, `orderbook.50.SYMBOL` (linear and inverse: pushed every 20 ms),
+on connections of their own, one per family: a snapshot on subscribing (and again whenever
+Bybit resets the book, `u` 1), then deltas where size "0" removes a price. Kept per symbol through the connection's
 `state` (feeds/exchanges/levels.py); each frame gives the top DEPTH_LEVELS a side.
 """
 
@@ -55,7 +60,7 @@ from urllib.parse import quote
 import msgspec
 
 from feeds.depth import DEPTH_LEVELS, Depth, build_depth
-from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.exchanges.base import Connector, Family, batched, build_quote, count_unknown_symbol
 from feeds.exchanges.levels import Book, kept_books, merged
 from feeds.funding import Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote, split_multiplier
@@ -66,6 +71,8 @@ ZERO = Decimal(0)
 TOPIC_PREFIX = "orderbook.1."
 DEPTH_TOPIC_PREFIX = "orderbook.50."
 DEPTH_KEPT = 50
+# Perpetuals only, each family's: dated futures (LinearFutures, InverseFutures) are left out.
+PERPETUAL_CONTRACT_TYPES = {"LinearPerpetual": True, "InversePerpetual": False}  # -> linear
 # Crypto perps only; stock, commodity and forex perps have no counterpart to compare with.
 CRYPTO_SYMBOL_TYPES = frozenset({"", "innovation"})
 
@@ -100,7 +107,7 @@ class _PriceFilter(msgspec.Struct):
 
 
 class _LotSizeFilter(msgspec.Struct):
-    qtyStep: Decimal = ZERO  # in the base coin, as linear sizes are
+    qtyStep: Decimal = ZERO  # in the base coin (linear) or in USD contracts (inverse), as sizes are
     minOrderQty: Decimal = ZERO
 
 
@@ -166,9 +173,25 @@ def _moved(top: Level | tuple | None, changes: list[Level], highest_first: bool)
 class Bybit(Connector):
     id = "bybit"
     name = "Bybit"
-    ws_url = "wss://stream.bybit.com/v5/public/linear"
+    families = (
+        Family(
+            "linear",
+            "/v5/public/linear",
+            ("/v5/market/instruments-info?category=linear&limit=1000",),
+            linear=True,
+            funding_paths=("/v5/market/tickers?category=linear",),
+        ),
+        Family(
+            "inverse",
+            "/v5/public/inverse",
+            ("/v5/market/instruments-info?category=inverse&limit=1000",),
+            linear=False,
+            funding_paths=("/v5/market/tickers?category=inverse",),
+        ),
+    )
+    ws_url = "wss://stream.bybit.com" + families[0].ws_path
     rest_url = "https://api.bybit.com"
-    instruments_paths = ("/v5/market/instruments-info?category=linear&limit=1000",)
+    instruments_paths = tuple(path for family in families for path in family.instruments_paths)
     # 21,000 characters of args per public connection: 500 topics of at most 42 characters
     # (`orderbook.1.` plus a 30-character symbol) fit; today's longest symbols have ~20.
     max_symbols_per_connection = 500
@@ -238,7 +261,8 @@ class Bybit(Connector):
         return coin, multiplier
 
     def funding_paths(self, symbols: list[str]) -> list[str]:
-        return ["/v5/market/tickers?category=linear"]
+        # The runner polls each family at its own paths; without a family, the linear one.
+        return list(self.families[0].funding_paths)
 
     def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
         decoded = _tickers_decoder.decode(bodies[0])
@@ -276,11 +300,8 @@ class Bybit(Connector):
             raise FrameError(f"bybit instrument list error {decoded.retCode}: {decoded.retMsg}")
         instruments = []
         for sym in decoded.result.symbols:
-            if (
-                sym.contractType != "LinearPerpetual"
-                or sym.status != "Trading"
-                or sym.symbolType not in CRYPTO_SYMBOL_TYPES
-            ):
+            linear = PERPETUAL_CONTRACT_TYPES.get(sym.contractType)
+            if linear is None or sym.status != "Trading" or sym.symbolType not in CRYPTO_SYMBOL_TYPES:
                 continue
             # USDC perps are named BTCPERP: the coins come from the fields, never the symbol.
             instruments.append(
@@ -288,9 +309,10 @@ class Bybit(Connector):
                     sym.symbol,
                     sym.baseCoin,
                     sym.quoteCoin,
-                    sym.settleCoin or sym.quoteCoin,
-                    linear=True,
-                    contract_size=Decimal(1),  # linear sizes are in the base coin
+                    sym.settleCoin or (sym.quoteCoin if linear else sym.baseCoin),
+                    linear=linear,
+                    # Linear sizes are in the base coin; inverse ones in USD contracts of 1 USD.
+                    contract_size=Decimal(1),
                     tick_size=sym.priceFilter.tickSize,
                     qty_step_contracts=sym.lotSizeFilter.qtyStep,
                     min_qty_contracts=sym.lotSizeFilter.minOrderQty,

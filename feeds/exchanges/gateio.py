@@ -1,4 +1,4 @@
-"""Gate.io USDT-settled perpetual futures: the `futures.book_ticker` channel.
+"""Gate.io USDT-settled and BTC-settled perpetual futures: the `futures.book_ticker` channel.
 
 Docs followed: https://www.gate.com/docs/developers/futures/ws/en/ (Futures WebSocket v4) and
 https://www.gate.com/docs/developers/apiv4/en/#list-all-futures-contracts (contract list);
@@ -39,16 +39,22 @@ exchanges.md omits `contract_type`; the docs list it, so stock/metal contracts a
 
 Empty side: a frame with `b` or `a` empty yields no quote for that symbol (never a half quote).
 
-Left out: the BTC-settled inverse `BTC_USD` (BTC/USD:BTC) lives on another socket
-(`/v4/ws/btc`) and another list (`/futures/btc/contracts`); a connector has one socket URL.
+BTC-settled: the inverse `BTC_USD` (BTC/USD:BTC) lives on another socket (`/v4/ws/btc`) and
+another list (`GET /api/v4/futures/btc/contracts`, the same fields): two families (base.Family),
+each with its socket, list and funding answer; channels, frames and heartbeat are the same.
+Its `type` is `inverse` and its `quanto_multiplier` "0": Gate's API maintainers say that then
+one contract is always 1 USD (gateio/gateapi-python#137), so sizes are USD contracts and base
+units = contracts ÷ price. A `direct` contract on the BTC path would be a quanto one (priced in
+USD, settled in BTC): neither linear nor inverse, left out as BitMEX's are.
 The futures API settles in `usdt` and `btc` only, so there is no USDC perpetual to serve.
 
-Funding (polled): the contract list itself, `GET /api/v4/futures/usdt/contracts`, carries each
+Funding (polled): the contract list itself, `GET /api/v4/futures/{usdt,btc}/contracts`, carries each
 contract's `funding_rate` (string), `funding_interval` (seconds) and `funding_next_apply` (Unix
-seconds): one call for all, every 30 s. It states no time of its own: records carry the
+seconds): one call per family, every 30 s. It states no time of its own: records carry the
 receive time.
 
-Depth: the same page's order book channels. `futures.order_book` with payload
+Depth: the same page's order book channels, on a connection per family (`/v4/ws/btc` serves
+them for `BTC_USD` as `/v4/ws/usdt` does for its contracts). `futures.order_book` with payload
 `[contract, "10", "0"]` (limit 10 of 100/50/20/10/5/1, interval "0" the only one) pushes the
 top levels whole (`"event":"all"`, `result` = `{t, contract, id, asks, bids, l}`, levels
 `{"p": price, "s": contracts}`, sizes decimal strings under the same header), one contract per
@@ -68,7 +74,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.depth import DEPTH_LEVELS, Depth, build_depth
-from feeds.exchanges.base import ONE, Connector, batched, build_quote, count_unknown_symbol
+from feeds.exchanges.base import ONE, Connector, Family, batched, build_quote, count_unknown_symbol
 from feeds.funding import Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote
 
@@ -160,9 +166,25 @@ _funding_decoder = msgspec.json.Decoder(list[_ContractFunding])
 class Gateio(Connector):
     id = "gateio"
     name = "Gate.io"
-    ws_url = "wss://fx-ws.gateio.ws/v4/ws/usdt"
+    families = (
+        Family(
+            "usdt",
+            "/v4/ws/usdt",
+            ("/api/v4/futures/usdt/contracts",),
+            linear=True,
+            funding_paths=("/api/v4/futures/usdt/contracts",),
+        ),
+        Family(
+            "btc",
+            "/v4/ws/btc",
+            ("/api/v4/futures/btc/contracts",),
+            linear=False,
+            funding_paths=("/api/v4/futures/btc/contracts",),
+        ),
+    )
+    ws_url = "wss://fx-ws.gateio.ws" + families[0].ws_path
     rest_url = "https://api.gateio.ws"
-    instruments_paths = ("/api/v4/futures/usdt/contracts",)
+    instruments_paths = tuple(path for family in families for path in family.instruments_paths)
     max_symbols_per_connection = 500
     # One unknown contract fails the whole request: small batches limit the damage.
     max_symbols_per_message = 100
@@ -218,7 +240,8 @@ class Gateio(Connector):
         return msgspec.json.encode({"time": int(time.time()), "channel": "futures.ping"}).decode()
 
     def funding_paths(self, symbols: list[str]) -> list[str]:
-        return list(self.instruments_paths)
+        # The runner polls each family at its own paths; without a family, the USDT-settled one.
+        return list(self.families[0].funding_paths)
 
     def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
         records = []
@@ -238,21 +261,27 @@ class Gateio(Connector):
                 contract.status != "trading"
                 or contract.in_delisting
                 or (contract.contract_type or "") not in _CRYPTO_CONTRACT_TYPES
-                or contract.type != "direct"
-                or not contract.quanto_multiplier
             ):
                 continue
             base_code, _, quote_code = contract.name.partition("_")
             if not base_code or not quote_code:
                 continue
+            # The bodies do not name their settle currency (the path does): a `direct` contract
+            # quoted in USDT is on the USDT path, an `inverse` one settles in its base coin.
+            if contract.type == "direct" and quote_code == "USDT" and contract.quanto_multiplier:
+                linear, settle, contract_size = True, "USDT", contract.quanto_multiplier
+            elif contract.type == "inverse":
+                linear, settle, contract_size = False, base_code, ONE  # 1 USD a contract
+            else:
+                continue  # quanto, or a contract that cannot be sized
             instruments.append(
                 self.make_instrument(
                     contract.name,
                     base_code,
                     quote_code,
-                    "USDT",  # the path's settle currency
-                    linear=True,
-                    contract_size=contract.quanto_multiplier,
+                    settle,
+                    linear=linear,
+                    contract_size=contract_size,
                     tick_size=contract.order_price_round or Decimal(0),
                     # Whole contracts, unless the contract takes decimal sizes: then its
                     # minimum is also the step (0.001 where the list shows it).

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import time
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields
 
 from aiohttp import WSMessage, WSMsgType, web
@@ -14,6 +15,10 @@ from aiohttp import WSMessage, WSMsgType, web
 from feeds.simulator.market import Market
 
 logger = logging.getLogger(__name__)
+
+# The instrument family of the socket being served ("" for the exchange's first socket); set
+# per connection task, read by serve_socket through `socket_family()`.
+_socket_family: ContextVar[str] = ContextVar("sim_socket_family", default="")
 
 
 @dataclass
@@ -50,6 +55,9 @@ class SimSocket(web.WebSocketResponse):
 class SimExchange:
     id: str
     ws_path: str
+    # Sockets of further instrument families on the same host (Bybit's `/v5/public/inverse`,
+    # Gate's `/v4/ws/btc`): path -> family name, which serve_socket reads with socket_family().
+    family_ws_paths: dict[str, str] = {}
     # How often the exchange pings its clients (None: it does not); the client must pong.
     default_server_ping_s: float | None = None
 
@@ -76,6 +84,7 @@ class SimExchange:
         app.add_routes(
             [
                 web.get(self.ws_path, self._socket),
+                *(web.get(path, self._socket) for path in self.family_ws_paths),
                 web.get("/_sim/faults", self._get_faults),
                 web.post("/_sim/faults", self._set_faults),
                 web.post("/_sim/divergence", self._diverge),
@@ -86,6 +95,7 @@ class SimExchange:
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.Response(status=400, text="WebSocket upgrade required")
+        _socket_family.set(self.family_ws_paths.get(request.path, ""))
         ws = SimSocket()
         await ws.prepare(request)
         self.connections.add(ws)
@@ -173,6 +183,11 @@ class SimExchange:
             if self.faults.garbage:
                 await self.send_garbage(ws)
             await send_books()
+
+
+def socket_family() -> str:
+    """The family of the socket serve_socket is serving: "" for `ws_path`, else its name."""
+    return _socket_family.get()
 
 
 async def pong_delay(faults: Faults) -> None:

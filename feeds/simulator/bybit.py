@@ -1,6 +1,10 @@
-"""Bybit v5 linear as the simulator serves it: the paged /v5/market/instruments-info and the
-public linear socket with `orderbook.1` snapshots, `orderbook.50` as a snapshot then deltas
-(the top level the same as orderbook.1's), Bybit's acks, refusals and JSON ping/pong.
+"""Bybit v5 linear and inverse as the simulator serves them: the paged /v5/market/instruments-info
+(`category=linear` or `inverse`), and the public linear and inverse sockets with `orderbook.1`
+snapshots, `orderbook.50` as a snapshot then deltas (the top level the same as orderbook.1's),
+Bybit's acks, refusals and JSON ping/pong.
+
+Inverse perpetuals (`BTCUSD`, settled in BTC) quote the coin's price in USD, as the linear ones
+do, with sizes in USD contracts of 1 USD; each socket serves only its own category's topics.
 
 Follows https://bybit-exchange.github.io/docs/v5/ws/connect and .../v5/market/instrument.
 Not documented by Bybit, so ours: the text of the answer to a malformed request, and the
@@ -19,11 +23,14 @@ from decimal import ROUND_DOWN, Decimal
 
 from aiohttp import WSMsgType, web
 
-from feeds.simulator.base import SimExchange, pong_delay
+from feeds.simulator.base import SimExchange, pong_delay, socket_family
 from feeds.simulator.market import Market
 from lib import clock
 
 TOPIC_PREFIX = "orderbook.1."
+INVERSE_WS_PATH = "/v5/public/inverse"
+# The coins Bybit lists inverse perpetuals of (among others: DOT, LTC, EOS, ...).
+INVERSE_COINS = ("BTC", "ETH", "XRP", "SOL", "ADA")
 DEPTHS = (1, 50)  # the linear orderbook depths served (Bybit has 200 and 1000 as well)
 MAX_PAGE = 1000
 DEFAULT_PAGE = 500
@@ -50,6 +57,14 @@ class Listing:
     symbol_type: str = ""
     delivery_time_ms: int = 0
 
+    @property
+    def inverse(self) -> bool:
+        return self.contract_type.startswith("Inverse")
+
+    @property
+    def settle(self) -> str:
+        return self.coin if self.inverse else self.quote
+
 
 def _listings(coins: list[str]) -> list[Listing]:
     listed = [Listing(f"{coin}USDT", coin, "USDT") for coin in coins]
@@ -63,9 +78,18 @@ def _listings(coins: list[str]) -> list[Listing]:
     return listed
 
 
+def _inverse_listings(coins: list[str]) -> list[Listing]:
+    """`category=inverse`: <COIN>USD perpetuals, and a dated future a connector must leave out."""
+    listed = [Listing(f"{coin}USD", coin, "USD", "InversePerpetual") for coin in INVERSE_COINS if coin in coins]
+    if "BTC" in coins:
+        listed.append(Listing("BTCUSDH26", "BTC", "USD", "InverseFutures", delivery_time_ms=1774598400000))
+    return listed
+
+
 class BybitSim(SimExchange):
     id = "bybit"
     ws_path = "/v5/public/linear"
+    family_ws_paths = {INVERSE_WS_PATH: "inverse"}
     # Bybit cuts a connection that saw neither ping-pong nor data for 10 minutes.
     default_idle_timeout_s = 600.0
 
@@ -81,6 +105,10 @@ class BybitSim(SimExchange):
             for listing in self.listings
             if listing.status == "Trading" and listing.coin in market.coins
         }
+        self.inverse_listings = _inverse_listings(list(market.coins))
+        self.inverse_books = {
+            listing.symbol: listing.coin for listing in self.inverse_listings if listing.status == "Trading"
+        }
         self.pings_received = 0
         self._pinged = asyncio.Condition()
         self._seq = 0
@@ -94,16 +122,17 @@ class BybitSim(SimExchange):
 
     async def tickers(self, request: web.Request) -> web.Response:
         """Funding fields of /v5/market/tickers (prices come over the socket): every trading symbol."""
-        if request.query.get("category") != "linear":
+        category = request.query.get("category")
+        if category not in ("linear", "inverse"):
             return self._rest_error(10001, "Illegal category")
         now_ms = clock.now_ms()
         rows = []
-        for listing in self.listings:
+        for listing in self.listings if category == "linear" else self.inverse_listings:
             if listing.status != "Trading" or listing.coin not in self.market.coins:
                 continue
             book = self.market.book(self.id, listing.coin)
             row = {"symbol": listing.symbol, "lastPrice": str(book.bid), "markPrice": str(book.bid)}
-            if listing.contract_type == "LinearPerpetual":
+            if listing.contract_type in ("LinearPerpetual", "InversePerpetual"):
                 funding = self.market.funding(self.id, listing.coin, now_ms, symbol=listing.symbol)
                 row |= {
                     "fundingRate": f"{funding.rate:.8f}".rstrip("0").rstrip("."),
@@ -114,12 +143,13 @@ class BybitSim(SimExchange):
             else:  # dated futures have no funding
                 row |= {"fundingRate": "", "nextFundingTime": "0", "fundingIntervalHour": "", "fundingCap": ""}
             rows.append(row)
-        result = {"category": "linear", "list": rows}
+        result = {"category": category, "list": rows}
         return web.json_response({"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": now_ms})
 
     async def instruments_info(self, request: web.Request) -> web.Response:
         query = request.query
-        if query.get("category") != "linear":
+        category = query.get("category")
+        if category not in ("linear", "inverse"):
             return self._rest_error(10001, "Illegal category")
         try:
             limit = int(query.get("limit", DEFAULT_PAGE))
@@ -130,11 +160,12 @@ class BybitSim(SimExchange):
             return self._rest_error(10001, "params error: limit must be in [1, 1000]")
         # Only Trading symbols unless a status is asked for; PreLaunch lists pre-market perps.
         wanted = query.get("status", "Trading")
-        rows = [self._row(listing) for listing in self.listings if listing.status == wanted]
+        listings = self.listings if category == "linear" else self.inverse_listings
+        rows = [self._row(listing) for listing in listings if listing.status == wanted]
         page = rows[offset : offset + limit]
         more = offset + limit < len(rows)
         result = {
-            "category": "linear",
+            "category": category,
             "list": page,
             "nextPageCursor": f"cursor-{offset + limit}" if more else "",
         }
@@ -149,7 +180,8 @@ class BybitSim(SimExchange):
     def _row(self, listing: Listing) -> dict:
         coin = self.market.coins.get(listing.coin)
         tick = coin.tick if coin else Decimal("0.01")
-        step = QTY_STEP.get(listing.coin, Decimal("0.01"))
+        # Inverse sizes are USD contracts, whole ones.
+        step = Decimal(1) if listing.inverse else QTY_STEP.get(listing.coin, Decimal("0.01"))
         return {
             "symbol": listing.symbol,
             "contractType": listing.contract_type,
@@ -158,7 +190,7 @@ class BybitSim(SimExchange):
             "quoteCoin": listing.quote,
             "launchTime": "1584230400000",
             "deliveryTime": str(listing.delivery_time_ms),
-            "deliveryFeeRate": "0.0005" if listing.contract_type == "LinearFutures" else "",
+            "deliveryFeeRate": "0.0005" if listing.contract_type.endswith("Futures") else "",
             "priceScale": str(-tick.as_tuple().exponent),
             "leverageFilter": {"minLeverage": "1", "maxLeverage": "100.00", "leverageStep": "0.01"},
             "priceFilter": {"minPrice": str(tick), "maxPrice": "1999999.80", "tickSize": str(tick)},
@@ -172,7 +204,7 @@ class BybitSim(SimExchange):
             },
             "unifiedMarginTrade": True,
             "fundingInterval": 480,
-            "settleCoin": listing.quote,
+            "settleCoin": listing.settle,
             "copyTrading": "both",
             "upperFundingRate": "0.00375",
             "lowerFundingRate": "-0.00375",
@@ -189,6 +221,8 @@ class BybitSim(SimExchange):
             await self._pinged.wait_for(lambda: self.pings_received >= total)
 
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
+        # Each socket serves its own category's symbols: inverse topics are unknown on linear.
+        books = self.inverse_books if socket_family() == "inverse" else self.books
         conn_id = str(uuid.uuid4())
         subscribed: dict[str, tuple[int, str]] = {}  # topic -> (depth, symbol)
         sent: dict[str, tuple[dict, dict]] = {}  # an orderbook.50 topic -> the levels last sent
@@ -213,7 +247,7 @@ class BybitSim(SimExchange):
                 if msg.type != WSMsgType.TEXT:
                     continue
                 self.messages_received += 1
-                for reply in await self._answer(msg.data, subscribed, sent, conn_id):
+                for reply in await self._answer(msg.data, subscribed, sent, conn_id, books):
                     if not self.faults.stall:
                         await send(reply)
         finally:
@@ -227,16 +261,21 @@ class BybitSim(SimExchange):
                 await ws.close()
                 return
 
-    def _topic(self, arg: str) -> tuple[int, str] | None:
+    def _topic(self, arg: str, books: dict[str, str]) -> tuple[int, str] | None:
         """(depth, symbol) of an orderbook topic this simulator serves."""
         kind, _, rest = arg.partition(".")
         depth, _, symbol = rest.partition(".")
-        if kind != "orderbook" or not depth.isdigit() or int(depth) not in DEPTHS or symbol not in self.books:
+        if kind != "orderbook" or not depth.isdigit() or int(depth) not in DEPTHS or symbol not in books:
             return None
         return int(depth), symbol
 
     async def _answer(
-        self, text: str, subscribed: dict[str, tuple[int, str]], sent: dict[str, tuple[dict, dict]], conn_id: str
+        self,
+        text: str,
+        subscribed: dict[str, tuple[int, str]],
+        sent: dict[str, tuple[dict, dict]],
+        conn_id: str,
+        books: dict[str, str],
     ) -> list[dict]:
         try:
             request = json.loads(text)
@@ -254,10 +293,10 @@ class BybitSim(SimExchange):
             await pong_delay(self.faults)
             return [self._ack(conn_id, "ping", req_id, ret_msg="pong")]
         if op == "subscribe":
-            unknown = [arg for arg in args if self._topic(arg) is None]
+            unknown = [arg for arg in args if self._topic(arg, books) is None]
             twice = [arg for arg in args if arg in subscribed]
             fresh = [arg for arg in args if arg not in unknown and arg not in twice]
-            subscribed.update({topic: self._topic(topic) for topic in fresh})
+            subscribed.update({topic: self._topic(topic, books) for topic in fresh})
             if unknown:
                 reply = self._refusal(conn_id, op, req_id, unknown)
             elif twice:
@@ -294,19 +333,24 @@ class BybitSim(SimExchange):
     def _push(self, topic: str, depth: int, symbol: str, sent: dict[str, tuple[dict, dict]]) -> dict | None:
         """What Bybit pushes on `topic` now: level 1 a snapshot each time; deeper books a snapshot
         first, then the levels that changed since (size "0": gone), or nothing if none did."""
-        coin = self.books[symbol]
+        inverse = symbol in self.inverse_books
+        coin = self.inverse_books[symbol] if inverse else self.books[symbol]
         step = QTY_STEP.get(coin, Decimal("0.01"))
+
+        def size(price: Decimal, size_base: float) -> str:
+            return _usd_contracts(size_base, price) if inverse else _lots(size_base, step)
+
         if depth == 1:
             book = self.market.book(self.id, coin)
             return self._frame(
                 topic,
                 "snapshot",
                 symbol,
-                {str(book.bid): _lots(book.bid_size, step)},
-                {str(book.ask): _lots(book.ask_size, step)},
+                {str(book.bid): size(book.bid, book.bid_size)},
+                {str(book.ask): size(book.ask, book.ask_size)},
             )
         bids, asks = self.market.depth(self.id, coin, depth)
-        new = ({str(p): _lots(q, step) for p, q in bids}, {str(p): _lots(q, step) for p, q in asks})
+        new = ({str(p): size(p, q) for p, q in bids}, {str(p): size(p, q) for p, q in asks})
         old = sent.get(topic)
         sent[topic] = new
         if old is None:
@@ -345,3 +389,8 @@ def _lots(size_base: float, step: Decimal) -> str:
     """Base units rounded down to the lot step, at least one lot."""
     lots = max(1, math.floor(size_base / float(step)))
     return str((lots * step).quantize(step, rounding=ROUND_DOWN))
+
+
+def _usd_contracts(size_base: float, price: Decimal) -> str:
+    """Base units as whole USD contracts (an inverse size), at least one."""
+    return str(max(1, math.floor(size_base * float(price))))

@@ -9,6 +9,10 @@ Sizes are contracts: decimal strings when the client connected with `X-Gate-Size
 otherwise integers truncated toward zero, as Gate does. One unknown contract fails the whole
 subscribe request. Gate's USDT path lists perpetuals only (dated futures are under /delivery),
 so the entries a connector must filter out are a stock contract, a delisted and a pre-launch one.
+
+BTC-settled: /api/v4/futures/btc/contracts lists the inverse `BTC_USD` (`type` inverse,
+`quanto_multiplier` "0": one contract is 1 USD) and a quanto contract a connector must leave out;
+the /v4/ws/btc socket serves `BTC_USD` only, at the BTC price in USD, sizes in USD contracts.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from aiohttp import WSMsgType, web
 
-from feeds.simulator.base import SimExchange, pong_delay
+from feeds.simulator.base import SimExchange, pong_delay, socket_family
 from feeds.simulator.market import Market
 from lib import clock
 
@@ -39,6 +43,8 @@ CONTRACTS = {
     "LINK": (Decimal("1"), True),
 }
 DECIMAL_STEP = Decimal("0.001")
+BTC_WS_PATH = "/v4/ws/btc"
+BTC_SETTLED = {"BTC_USD": "BTC"}  # contract -> coin: Gate's only BTC-settled perpetual
 
 # Whether the connection being served asked for decimal sizes; set per request task.
 _size_decimal: ContextVar[bool] = ContextVar("gateio_size_decimal", default=False)
@@ -51,15 +57,36 @@ def _contract(coin: str) -> str:
 class GateioSim(SimExchange):
     id = "gateio"
     ws_path = "/v4/ws/usdt"
+    family_ws_paths = {BTC_WS_PATH: "btc"}
     default_server_ping_s = 10.0
 
     def __init__(self, market: Market, server_ping_interval_s: float | None = None) -> None:
         super().__init__(market, server_ping_interval_s)
         self.coins = {_contract(coin): coin for coin in market.coins}
+        self.btc_coins = {name: coin for name, coin in BTC_SETTLED.items() if coin in market.coins}
 
     # --- REST ---------------------------------------------------------------------------------
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/api/v4/futures/usdt/contracts", self.contracts)]
+        return [
+            web.get("/api/v4/futures/usdt/contracts", self.contracts),
+            web.get("/api/v4/futures/btc/contracts", self.btc_contracts),
+        ]
+
+    async def btc_contracts(self, request: web.Request) -> web.Response:
+        listed = [self._btc_contract_row(name, coin) for name, coin in self.btc_coins.items()]
+        if listed:
+            # A quanto contract (priced in USD, settled in BTC) of the kind Gate once listed here.
+            listed.append({**listed[0], "name": "ETH_USD", "type": "direct", "quanto_multiplier": "0.000001"})
+        return web.json_response(listed)
+
+    def _btc_contract_row(self, name: str, coin: str) -> dict:
+        return {
+            **self._contract_row(name, coin),
+            "type": "inverse",
+            "quanto_multiplier": "0",  # Gate's way of saying 1 USD a contract
+            "order_size_min": "1",
+            "enable_decimal": False,
+        }
 
     async def contracts(self, request: web.Request) -> web.Response:
         listed = [self._contract_row(name, coin) for name, coin in self.coins.items()]
@@ -111,6 +138,8 @@ class GateioSim(SimExchange):
 
     async def serve_socket(self, ws: web.WebSocketResponse) -> None:
         size_decimal = _size_decimal.get()
+        # Each socket knows only its settle currency's contracts, as Gate's do.
+        contracts = self.btc_coins if socket_family() == "btc" else self.coins
         subscribed: list[str] = []
         depth_subscribed: dict[str, int] = {}  # contract -> levels, for futures.order_book
         update_ids: dict[str, int] = {}
@@ -133,12 +162,20 @@ class GateioSim(SimExchange):
                 self.messages_received += 1
                 if self.faults.stall:
                     continue  # a stalled server sends nothing, pongs included
-                await ws.send_str(await self._answer(msg.data, subscribed, depth_subscribed))
+                await ws.send_str(await self._answer(msg.data, subscribed, depth_subscribed, contracts))
         finally:
             streamer.cancel()
 
+    def _coin(self, name: str) -> str:
+        return self.btc_coins[name] if name in self.btc_coins else self.coins[name]
+
+    def _size(self, name: str, price: Decimal, base_size: float, size_decimal: bool) -> str | int:
+        if name in self.btc_coins:
+            return _usd_contracts(base_size, price, size_decimal)
+        return _size(self.coins[name], base_size, size_decimal)
+
     def _update_frame(self, name: str, update_id: int, size_decimal: bool) -> str:
-        coin = self.coins[name]
+        coin = self._coin(name)
         book = self.market.book(self.id, coin)
         now_ms = clock.now_ms()
         return json.dumps(
@@ -152,16 +189,16 @@ class GateioSim(SimExchange):
                     "u": update_id,
                     "s": name,
                     "b": str(book.bid),
-                    "B": _size(coin, book.bid_size, size_decimal),
+                    "B": self._size(name, book.bid, book.bid_size, size_decimal),
                     "a": str(book.ask),
-                    "A": _size(coin, book.ask_size, size_decimal),
+                    "A": self._size(name, book.ask, book.ask_size, size_decimal),
                 },
             },
             separators=(",", ":"),
         )
 
     def _order_book_frame(self, name: str, levels: int, book_id: int, size_decimal: bool) -> str:
-        coin = self.coins[name]
+        coin = self._coin(name)
         bids, asks = self.market.depth(self.id, coin, levels)
         now_ms = clock.now_ms()
         return json.dumps(
@@ -174,21 +211,21 @@ class GateioSim(SimExchange):
                     "t": self.market.book(self.id, coin).ts_ms or now_ms,
                     "contract": name,
                     "id": book_id,
-                    "asks": [{"p": str(price), "s": _size(coin, size, size_decimal)} for price, size in asks],
-                    "bids": [{"p": str(price), "s": _size(coin, size, size_decimal)} for price, size in bids],
+                    "asks": [{"p": str(p), "s": self._size(name, p, size, size_decimal)} for p, size in asks],
+                    "bids": [{"p": str(p), "s": self._size(name, p, size, size_decimal)} for p, size in bids],
                     "l": str(levels),
                 },
             },
             separators=(",", ":"),
         )
 
-    def _answer_depth(self, request: dict, depth_subscribed: dict[str, int]) -> str:
+    def _answer_depth(self, request: dict, depth_subscribed: dict[str, int], contracts: dict[str, str]) -> str:
         """futures.order_book takes one contract a request: [contract, limit, interval]."""
         event, request_id, payload = request.get("event", ""), request.get("id"), request.get("payload")
         if not (isinstance(payload, list) and len(payload) == 3 and all(isinstance(p, str) for p in payload)):
             return _error_frame(DEPTH_CHANNEL, event, 1, "invalid argument struct", request_id)
         name, limit, interval = payload
-        if name not in self.coins:
+        if name not in contracts:
             return _error_frame(DEPTH_CHANNEL, event, 2, f"unknown contract {name}", request_id, payload)
         if limit not in DEPTH_LIMITS or interval != "0":
             return _error_frame(DEPTH_CHANNEL, event, 2, f"invalid argument {limit} {interval}", request_id, payload)
@@ -198,7 +235,9 @@ class GateioSim(SimExchange):
             depth_subscribed.pop(name, None)
         return _reply(request_id, DEPTH_CHANNEL, event, {"status": "success"})
 
-    async def _answer(self, text: str, subscribed: list[str], depth_subscribed: dict[str, int]) -> str:
+    async def _answer(
+        self, text: str, subscribed: list[str], depth_subscribed: dict[str, int], contracts: dict[str, str]
+    ) -> str:
         try:
             request = json.loads(text)
             channel, event = request["channel"], request.get("event", "")
@@ -209,13 +248,13 @@ class GateioSim(SimExchange):
             await pong_delay(self.faults)
             return _reply(request_id, "futures.pong", "", None)
         if channel == DEPTH_CHANNEL and event in ("subscribe", "unsubscribe"):
-            return self._answer_depth(request, depth_subscribed)
+            return self._answer_depth(request, depth_subscribed, contracts)
         if channel != CHANNEL or event not in ("subscribe", "unsubscribe"):
             return _error_frame(channel, event, 2, f"unknown channel or event {channel} {event}", request_id)
         payload = request.get("payload")
         if not isinstance(payload, list) or not all(isinstance(name, str) for name in payload):
             return _error_frame(channel, event, 1, "invalid argument struct", request_id)
-        unknown = [name for name in payload if name not in self.coins]
+        unknown = [name for name in payload if name not in contracts]
         if unknown:
             # Gate refuses the whole request when one contract is unknown.
             return _error_frame(channel, event, 2, f"unknown contract {unknown[0]}", request_id, payload)
@@ -235,6 +274,12 @@ def _size(coin: str, base_size: float, size_decimal: bool) -> str | int:
     if size_decimal:
         return str(contracts)
     return int(contracts)  # what Gate does without the header: truncated toward zero
+
+
+def _usd_contracts(base_size: float, price: Decimal, size_decimal: bool) -> str | int:
+    """Base units as whole USD contracts (an inverse size), at least one."""
+    contracts = max(1, int(Decimal(repr(base_size)) * price))
+    return str(contracts) if size_decimal else contracts
 
 
 def _reply(

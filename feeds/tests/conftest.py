@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import pytest
 
 from feeds.exchanges import get_connector
+from feeds.exchanges.base import Endpoints
 from feeds.rest import fetch_instruments
 from feeds.runner import session_class_for
 from feeds.session import ExchangeSession
@@ -71,22 +72,29 @@ async def start_session():
         want_depth: bool = True,
         **options,
     ) -> tuple[ExchangeSession, Collector]:
-        """`watched`: the symbols to subscribe (default: every BTC and ETH instrument listed);
+        """`watched`: the symbols to subscribe, all of one family where the exchange has several
+        (default: every BTC and ETH instrument listed of its first family);
         `heartbeat_interval_s` replaces the connector's, for tests that scale time down;
         a depth session (`on_depth`) wants every book at once unless `want_depth` is False."""
         if exchange_id is None:
             [exchange_id] = sim.exchange_ids
         endpoints = sim.endpoints[exchange_id]
+        connector = get_connector(exchange_id)
         listed = await fetch_instruments(exchange_id, endpoints.rest_url)
         if watched is None:
             instruments = {i.symbol: i for i in listed if i.base in ("BTC", "ETH")}
+            instruments = connector.by_family(instruments)[0][1]  # the first family's
         else:
             watched = set(watched)
             instruments = {i.symbol: i for i in listed if i.symbol in watched}
             assert set(instruments) == watched, f"{exchange_id} lists no {watched - set(instruments)}"
+        groups = connector.by_family(instruments)
+        assert len(groups) <= 1, f"{exchange_id}: a session's symbols are of one family"
+        family = groups[0][0] if groups else None  # none watched: the exchange's first socket
+        endpoints = Endpoints(connector.family_ws_url(endpoints.ws_url, family), endpoints.rest_url)
         collector = Collector()
         defaults = {"stall_timeout_s": 5.0, "backoff_initial_s": 0.05, "backoff_max_s": 0.2}
-        session_class = session_class_for(get_connector(exchange_id).transport)
+        session_class = session_class_for(connector.transport)
         session = session_class(exchange_id, instruments, collector, endpoints=endpoints, **{**defaults, **options})
         if heartbeat_interval_s is not None:
             session.heartbeat_interval_s = heartbeat_interval_s  # read when each connection opens

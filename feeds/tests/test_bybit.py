@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
+from feeds.exchanges import FrameError, parse_depth, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.bybit import Bybit
 from feeds.tests.frames import bybit as frames
 
@@ -140,8 +140,62 @@ def test_each_page_parses_on_its_own():
     assert eth.instrument == "ETH/USDT:USDT"
 
 
-def test_inverse_perpetuals_are_left_out_they_live_on_another_socket():
-    assert parse_instruments("bybit", frames.INVERSE_PAGE) == []
+def test_inverse_perpetuals_are_listed_coin_settled_in_usd_contracts():
+    found = {i.symbol: i for i in parse_instruments("bybit", frames.INVERSE_PAGE)}
+    assert set(found) == {"BTCUSD", "ETHUSD"}  # the dated BTCUSDH26 is left out
+    btc = found["BTCUSD"]
+    assert (btc.instrument, btc.base, btc.quote, btc.settle, btc.linear) == ("BTC/USD:BTC", "BTC", "USD", "BTC", False)
+    assert (btc.contract_size, btc.tick_size) == (Decimal(1), Decimal("0.50"))  # 1 USD a contract
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal(1), Decimal(1))
+    assert found["ETHUSD"].instrument == "ETH/USD:ETH"
+
+
+def test_inverse_snapshot_sizes_are_usd_contracts_divided_by_the_price():
+    inverse = {i.symbol: i for i in parse_instruments("bybit", frames.INVERSE_PAGE)}
+    [quote] = parse_frame("bybit", frames.INVERSE_SNAPSHOT, inverse, {}, recv_ns=1_700_000_000_200_000_000)
+    assert (quote.symbol, quote.instrument) == ("BTCUSD", "BTC/USD:BTC")
+    assert (quote.bid, quote.ask) == (Decimal("40000.00"), Decimal("40000.50"))
+    assert (quote.bid_contracts, quote.ask_contracts) == (Decimal(80000), Decimal(120001))
+    assert quote.bid_size == Decimal(2)  # 80,000 USD at 40,000
+    assert quote.ask_size == Decimal(120001) / Decimal("40000.50")
+    assert quote.ask_size.quantize(Decimal("0.000001")) == Decimal("2.999988")
+    assert quote.ts_ms == 1700000000119
+
+
+def test_the_two_families_have_their_own_socket_list_and_funding_answer():
+    linear, inverse = Bybit.families
+    assert (linear.linear, inverse.linear) == (True, False)
+    assert Bybit.ws_url == "wss://stream.bybit.com/v5/public/linear"
+    assert Bybit().family_ws_url(Bybit.ws_url, inverse) == "wss://stream.bybit.com/v5/public/inverse"
+    assert Bybit.instruments_paths == (
+        "/v5/market/instruments-info?category=linear&limit=1000",
+        "/v5/market/instruments-info?category=inverse&limit=1000",
+    )
+    assert inverse.funding_paths == ("/v5/market/tickers?category=inverse",)
+
+
+def test_an_overridden_socket_url_keeps_its_host_for_the_inverse_family():
+    inverse = Bybit.families[1]
+    url = Bybit().family_ws_url("ws://127.0.0.1:8123/v5/public/linear", inverse)
+    assert url == "ws://127.0.0.1:8123/v5/public/inverse"
+
+
+def test_instruments_are_grouped_by_the_socket_that_carries_them():
+    inverse = {i.symbol: i for i in parse_instruments("bybit", frames.INVERSE_PAGE)}
+    groups = Bybit().by_family({**INSTRUMENTS, **inverse})
+    assert [(family.name, sorted(members)) for family, members in groups] == [
+        ("linear", sorted(INSTRUMENTS)),
+        ("inverse", ["BTCUSD", "ETHUSD"]),
+    ]
+    assert [family.name for family, _ in Bybit().by_family(inverse)] == ["inverse"]
+
+
+def test_inverse_funding_comes_from_the_inverse_tickers():
+    inverse = {i.symbol: i for i in parse_instruments("bybit", frames.INVERSE_PAGE)}
+    [record] = parse_funding("bybit", [frames.INVERSE_TICKERS.encode()], inverse, recv_ms=1)
+    assert (record.symbol, record.instrument) == ("BTCUSD", "BTC/USD:BTC")
+    assert record.rate == Decimal("-0.000052")
+    assert (record.interval_h, record.next_funding_ms, record.ts_ms) == (8, 1700006400000, 1700000000456)
 
 
 @pytest.mark.parametrize("body", [frames.INSTRUMENTS_ERROR])
@@ -199,3 +253,14 @@ def test_order_step_and_minimum_come_from_the_lot_size_filter():
     assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal("0.001"), Decimal("0.001"))
     assert btc.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))
     assert (found["1000PEPEUSDT"].qty_step_contracts, found["1000PEPEUSDT"].min_qty_contracts) == (Decimal(100), 0)
+
+
+def test_inverse_depth_levels_are_usd_contracts_divided_by_their_price():
+    inverse = {i.symbol: i for i in parse_instruments("bybit", frames.INVERSE_PAGE)}
+    [depth] = parse_depth("bybit", frames.INVERSE_DEPTH_SNAPSHOT, inverse, {})
+    assert (depth.symbol, depth.instrument, depth.ts_ms) == ("BTCUSD", "BTC/USD:BTC", 1700000000220)
+    assert depth.bids == [
+        (Decimal("40000.00"), Decimal(2)),
+        (Decimal("39999.50"), Decimal(39999) / Decimal("39999.50")),
+    ]
+    assert depth.asks == [(Decimal("40000.50"), Decimal(120001) / Decimal("40000.50"))]

@@ -98,8 +98,8 @@ def test_a_worker_asks_each_exchanges_depth_connection_for_its_own_legs():
         )
 
     worker.depth_sessions = {
-        "binance": stub("binance", {"BTCUSDT": "BTC/USDT:USDT", "ETHUSDT": "ETH/USDT:USDT"}),
-        "bybit": stub("bybit", {"BTCUSDT": "BTC/USDT:USDT", "BTCPERP": "BTC/USDC:USDC"}),
+        "binance": [stub("binance", {"BTCUSDT": "BTC/USDT:USDT", "ETHUSDT": "ETH/USDT:USDT"})],
+        "bybit": [stub("bybit", {"BTCUSDT": "BTC/USDT:USDT", "BTCPERP": "BTC/USDC:USDC"})],
     }
     worker.on_depth_demand(demanded_legs(demand_message({"binance": ["ETH/USDT:USDT"], "okx": ["BTC/USDT:USDT"]})))
     assert asked == {"binance": ["ETHUSDT"], "bybit": []}

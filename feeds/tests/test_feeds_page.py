@@ -64,7 +64,7 @@ def test_an_exchanges_depth_connections_show_beside_its_state(client, alice):
     worker.statuses["binance"] = [FeedStatus("binance", state="connected")]
     depth = FeedStatus("binance", state="backoff")
     depth.record_error("binance error 2: Invalid request")
-    worker.depth_sessions["binance"] = SimpleNamespace(status=depth)
+    worker.depth_sessions["binance"] = [SimpleNamespace(status=depth)]
     cache.set_many(worker.status_snapshot())
     client.force_login(alice)
     binance = row(client.get("/feeds/").content.decode(), "binance")

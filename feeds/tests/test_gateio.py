@@ -8,7 +8,7 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from feeds.exchanges import FrameError, parse_frame, parse_funding, parse_instruments
+from feeds.exchanges import FrameError, parse_depth, parse_frame, parse_funding, parse_instruments
 from feeds.exchanges.gateio import Gateio
 from feeds.tests.frames import gateio as frames
 
@@ -169,3 +169,46 @@ def test_orders_are_whole_contracts_unless_the_contract_takes_decimal_sizes():
     # enable_decimal: 0.001 contracts of 1 SOL.
     assert (sol.qty_step_contracts, sol.min_qty_contracts) == (Decimal("0.001"), Decimal("0.001"))
     assert sol.order_steps_base() == (Decimal("0.001"), Decimal("0.001"))
+
+
+BTC_SETTLED = {i.symbol: i for i in parse_instruments("gateio", frames.BTC_CONTRACTS)}
+
+
+def test_btc_settled_list_keeps_the_inverse_btc_usd_at_one_usd_a_contract():
+    assert set(BTC_SETTLED) == {"BTC_USD"}  # the quanto ETH_USD is neither linear nor inverse
+    btc = BTC_SETTLED["BTC_USD"]
+    assert (btc.instrument, btc.base, btc.quote, btc.settle, btc.linear) == ("BTC/USD:BTC", "BTC", "USD", "BTC", False)
+    assert (btc.contract_size, btc.tick_size) == (Decimal(1), Decimal("0.1"))
+    assert (btc.qty_step_contracts, btc.min_qty_contracts) == (Decimal(1), Decimal(1))
+
+
+def test_btc_settled_book_ticker_sizes_are_usd_contracts_divided_by_the_price():
+    [quote] = parse_frame("gateio", frames.BTC_BOOK_TICKER, BTC_SETTLED, {}, recv_ns=1_700_000_000_200_000_000)
+    assert (quote.symbol, quote.instrument) == ("BTC_USD", "BTC/USD:BTC")
+    assert (quote.bid, quote.ask) == (Decimal("40000"), Decimal("40000.5"))
+    assert (quote.bid_contracts, quote.ask_contracts) == (Decimal(80000), Decimal(120001))
+    assert quote.bid_size == Decimal(2)  # 80,000 USD at 40,000
+    assert quote.ask_size == Decimal(120001) / Decimal("40000.5")
+    assert quote.ts_ms == 1700000000123
+
+
+def test_btc_settled_funding_comes_from_its_own_contract_list():
+    [record] = parse_funding("gateio", [frames.BTC_CONTRACTS.encode()], BTC_SETTLED, recv_ms=1700000000999)
+    assert (record.symbol, record.instrument, record.rate) == ("BTC_USD", "BTC/USD:BTC", Decimal("0.0001"))
+    assert (record.interval_h, record.next_funding_ms, record.ts_ms) == (8, 1700006400000, 1700000000999)
+
+
+def test_the_btc_settled_family_has_its_own_socket_on_the_same_host():
+    usdt, btc = Gateio.families
+    assert (usdt.linear, btc.linear) == (True, False)
+    assert Gateio().family_ws_url(Gateio.ws_url, btc) == "wss://fx-ws.gateio.ws/v4/ws/btc"
+    assert Gateio().family_ws_url("ws://127.0.0.1:8124/v4/ws/usdt", btc) == "ws://127.0.0.1:8124/v4/ws/btc"
+    assert btc.instruments_paths == btc.funding_paths == ("/api/v4/futures/btc/contracts",)
+    assert Gateio.instruments_paths == ("/api/v4/futures/usdt/contracts", "/api/v4/futures/btc/contracts")
+
+
+def test_btc_settled_depth_levels_are_usd_contracts_divided_by_their_price():
+    [depth] = parse_depth("gateio", frames.BTC_ORDER_BOOK_ALL, BTC_SETTLED, {})
+    assert (depth.symbol, depth.instrument, depth.ts_ms) == ("BTC_USD", "BTC/USD:BTC", 1700000000318)
+    assert depth.bids == [(Decimal(40000), Decimal(2)), (Decimal("39999.5"), Decimal(39999) / Decimal("39999.5"))]
+    assert depth.asks == [(Decimal("40000.5"), Decimal(120001) / Decimal("40000.5"))]

@@ -111,9 +111,82 @@ async def test_instrument_list_is_followed_across_cursor_pages(monkeypatch):
     async with Simulator(["bybit"], step_interval_s=0.05) as sim:
         whole = await fetch_instruments("bybit", sim.endpoints["bybit"].rest_url)
         connector = get_connector("bybit")
-        monkeypatch.setattr(
-            type(connector), "instruments_paths", ("/v5/market/instruments-info?category=linear&limit=2",)
-        )
+        paths = tuple(path.replace("limit=1000", "limit=2") for path in connector.instruments_paths)
+        monkeypatch.setattr(type(connector), "instruments_paths", paths)  # both families, paged
         paged = await fetch_instruments("bybit", sim.endpoints["bybit"].rest_url)
     assert len(whole) > 2
     assert sorted(i.symbol for i in paged) == sorted(i.symbol for i in whole)
+
+
+# --- the inverse family: its own list and socket -------------------------------------------------
+
+INVERSE_PATH = "/v5/market/instruments-info?category=inverse&limit=1000"
+
+
+def _inverse_ws_url(sim: Simulator) -> str:
+    return sim.endpoints["bybit"].ws_url.removesuffix("/v5/public/linear") + "/v5/public/inverse"
+
+
+async def test_inverse_list_has_the_perpetuals_the_connector_keeps_and_a_dated_future_it_leaves_out(sim):
+    async with aiohttp.ClientSession() as http:
+        body = await (await http.get(sim.endpoints["bybit"].rest_url + INVERSE_PATH)).read()
+    decoded = json.loads(body)
+    assert decoded["result"]["category"] == "inverse"
+    listed = {row["symbol"]: row for row in decoded["result"]["list"]}
+    assert listed["BTCUSDH26"]["contractType"] == "InverseFutures"
+    assert (listed["BTCUSD"]["settleCoin"], listed["BTCUSD"]["lotSizeFilter"]["qtyStep"]) == ("BTC", "1")
+    kept = {i.symbol: i for i in parse_instruments("bybit", body)}
+    assert set(kept) == {"BTCUSD", "ETHUSD", "XRPUSD", "SOLUSD", "ADAUSD"}
+    assert all(not i.linear and i.settle == i.base for i in kept.values())
+
+
+async def test_inverse_socket_quotes_the_coins_usd_price_in_usd_contracts():
+    # The market stands still (one step a minute), so the book sent is the market's book.
+    async with Simulator(["bybit"], step_interval_s=60, seed=11) as sim, aiohttp.ClientSession() as http:
+        body = await (await http.get(sim.endpoints["bybit"].rest_url + INVERSE_PATH)).read()
+        inverse = {i.symbol: i for i in parse_instruments("bybit", body)}
+        ws = await http.ws_connect(_inverse_ws_url(sim))
+        await ws.send_str('{"op":"subscribe","args":["orderbook.1.BTCUSD","orderbook.1.BTCUSDT"],"req_id":"1"}')
+        refusal = json.loads((await ws.receive(timeout=5)).data)
+        snapshot = (await ws.receive(timeout=5)).data
+        await ws.close()
+        book = sim.market.book("bybit", "BTC")
+    # Linear topics are unknown on the inverse socket, as on Bybit's.
+    assert refusal["success"] is False and "orderbook.1.BTCUSDT" in refusal["ret_msg"]
+    assert json.loads(snapshot)["data"]["b"] == [[str(book.bid), str(int(book.bid_size * float(book.bid)))]]
+    [quote] = parse_frame("bybit", snapshot, inverse, {})
+    assert (quote.instrument, quote.bid, quote.ask) == ("BTC/USD:BTC", book.bid, book.ask)
+    assert quote.bid_size == quote.bid_contracts / book.bid
+    assert abs(float(quote.bid_size) - book.bid_size) * float(book.bid) < 1  # less than a contract off
+
+
+async def test_inverse_symbols_are_unknown_on_the_linear_socket(sim):
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(sim.endpoints["bybit"].ws_url)
+        await ws.send_str('{"op":"subscribe","args":["orderbook.1.BTCUSD"],"req_id":"1"}')
+        refusal = json.loads((await ws.receive(timeout=5)).data)
+        await ws.close()
+    assert refusal["success"] is False and "orderbook.1.BTCUSD" in refusal["ret_msg"]
+
+
+async def test_inverse_funding_is_served_per_category(sim):
+    async with aiohttp.ClientSession() as http:
+        url = sim.endpoints["bybit"].rest_url + "/v5/market/tickers?category=inverse"
+        body = json.loads(await (await http.get(url)).read())
+    rows = {row["symbol"]: row for row in body["result"]["list"]}
+    assert rows["BTCUSD"]["fundingIntervalHour"] in ("1", "2", "4", "8")
+    assert rows["BTCUSDH26"]["fundingRate"] == ""
+
+
+# --- the real session on the inverse socket --------------------------------------------------------
+
+
+async def test_a_session_on_the_inverse_family_streams_btcusd_in_base_units(sim, start_session):
+    session, quotes = await start_session(sim, watched=("BTCUSD", "ETHUSD"))
+    assert session.endpoints.ws_url == _inverse_ws_url(sim)
+    btc, eth = await quotes.first_of("BTCUSD", "ETHUSD", timeout_s=10)
+    assert (btc.instrument, eth.instrument) == ("BTC/USD:BTC", "ETH/USD:ETH")
+    assert btc.bid_size == btc.bid_contracts / btc.bid and btc.ask_size == btc.ask_contracts / btc.ask
+    start = sim.market.coins["BTC"].start_price
+    assert btc.bid < btc.ask and abs(btc.bid - start) < start / 10  # the BTC price in USD
+    assert session.status.frame_errors == 0

@@ -11,8 +11,9 @@ from decimal import Decimal
 import aiohttp
 import pytest
 
-from feeds.exchanges import parse_instruments
+from feeds.exchanges import parse_frame, parse_instruments
 from feeds.simulator.server import Simulator
+from lib import clock
 
 SIZE_DECIMAL = {"X-Gate-Size-Decimal": "1"}
 
@@ -128,3 +129,56 @@ async def test_update_ids_rise_per_contract(sim):
         first, second = (await _next_update(ws))["result"], (await _next_update(ws))["result"]
         assert second["u"] > first["u"]
         await ws.close()
+
+
+# --- BTC-settled: its own list and socket ------------------------------------------------------------
+
+BTC_CONTRACTS_PATH = "/api/v4/futures/btc/contracts"
+
+
+def _btc_ws_url(sim: Simulator) -> str:
+    return sim.endpoints["gateio"].ws_url.removesuffix("/v4/ws/usdt") + "/v4/ws/btc"
+
+
+async def test_btc_settled_list_has_btc_usd_inverse_and_a_quanto_contract_left_out(sim):
+    async with aiohttp.ClientSession() as http:
+        body = await (await http.get(sim.endpoints["gateio"].rest_url + BTC_CONTRACTS_PATH)).read()
+    rows = {row["name"]: row for row in json.loads(body)}
+    assert (rows["BTC_USD"]["type"], rows["BTC_USD"]["quanto_multiplier"]) == ("inverse", "0")
+    assert rows["ETH_USD"]["type"] == "direct"
+    [btc] = parse_instruments("gateio", body)
+    assert (btc.symbol, btc.instrument, btc.linear, btc.contract_size) == ("BTC_USD", "BTC/USD:BTC", False, 1)
+
+
+async def test_btc_socket_quotes_the_btc_price_in_usd_contracts():
+    # The market stands still (one step a minute), so the book sent is the market's book.
+    async with Simulator(["gateio"], step_interval_s=60, seed=5) as sim, aiohttp.ClientSession() as http:
+        body = await (await http.get(sim.endpoints["gateio"].rest_url + BTC_CONTRACTS_PATH)).read()
+        btc_settled = {i.symbol: i for i in parse_instruments("gateio", body)}
+        ws = await http.ws_connect(_btc_ws_url(sim), headers=SIZE_DECIMAL)
+        # USDT contracts are unknown here: the whole request fails, as on Gate.
+        refused = await _request(ws, "futures.book_ticker", "subscribe", ["BTC_USD", "BTC_USDT"], id=1)
+        ack = await _request(ws, "futures.book_ticker", "subscribe", ["BTC_USD"], id=2)
+        sim.market.step(now_ms=clock.now_ms())  # the one step this test sees: its books are sent
+        frame = await ws.receive(timeout=5)
+        await ws.close()
+        book = sim.market.book("gateio", "BTC")
+    assert refused["error"]["code"] == 2
+    assert ack["result"] == {"status": "success"}
+    result = json.loads(frame.data)["result"]
+    usd_contracts = str(int(book.bid_size * float(book.bid)))
+    assert (result["s"], result["b"], result["B"]) == ("BTC_USD", str(book.bid), usd_contracts)
+    [quote] = parse_frame("gateio", frame.data, btc_settled, {})
+    assert (quote.instrument, quote.bid, quote.ask) == ("BTC/USD:BTC", book.bid, book.ask)
+    assert quote.ask_size == quote.ask_contracts / book.ask
+
+
+async def test_a_session_on_the_btc_settled_family_streams_btc_usd_in_base_units(sim, start_session):
+    session, quotes = await start_session(sim, watched=("BTC_USD",))
+    assert session.endpoints.ws_url == _btc_ws_url(sim)
+    quote = await quotes.next(timeout_s=10)
+    assert (quote.symbol, quote.instrument) == ("BTC_USD", "BTC/USD:BTC")
+    assert quote.bid_size == quote.bid_contracts / quote.bid and quote.ask_size == quote.ask_contracts / quote.ask
+    start = sim.market.coins["BTC"].start_price
+    assert quote.bid < quote.ask and abs(quote.bid - start) < start / 10  # the BTC price in USD
+    assert session.status.frame_errors == 0

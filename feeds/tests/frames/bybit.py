@@ -1,4 +1,4 @@
-"""Bybit v5 linear frames in the shapes the docs and the live server give."""
+"""Bybit v5 linear and inverse frames in the shapes the docs and the live server give."""
 
 SNAPSHOT = (
     '{"topic":"orderbook.1.BTCUSDT","ts":1700000000123,"type":"snapshot",'
@@ -99,10 +99,38 @@ FIRST_PAGE_OF_TWO = """{"retCode":0,"retMsg":"OK","result":{"category":"linear",
   "symbolType":"","priceFilter":{"tickSize":"0.01"},"settleCoin":"USDT"}
 ]},"retExtInfo":{},"time":1700000000000}"""
 
+# GET /v5/market/instruments-info?category=inverse: inverse perpetuals (sizes in USD contracts,
+# `qtyStep` "1"), and a dated inverse future that is left out.
 INVERSE_PAGE = """{"retCode":0,"retMsg":"OK","result":{"category":"inverse","nextPageCursor":"","list":[
  {"symbol":"BTCUSD","contractType":"InversePerpetual","status":"Trading","baseCoin":"BTC","quoteCoin":"USD",
-  "symbolType":"","priceFilter":{"tickSize":"0.50"},"settleCoin":"BTC"}
+  "launchTime":"1585526400000","deliveryTime":"0","deliveryFeeRate":"","priceScale":"2",
+  "leverageFilter":{"minLeverage":"1","maxLeverage":"100.00","leverageStep":"0.01"},
+  "priceFilter":{"minPrice":"0.50","maxPrice":"999999.00","tickSize":"0.50"},
+  "lotSizeFilter":{"maxOrderQty":"1000000","minOrderQty":"1","qtyStep":"1","postOnlyMaxOrderQty":"1000000"},
+  "unifiedMarginTrade":false,"fundingInterval":480,"settleCoin":"BTC","copyTrading":"none",
+  "upperFundingRate":"0.00375","lowerFundingRate":"-0.00375","isPreListing":false,"preListingInfo":null,
+  "symbolType":""},
+ {"symbol":"ETHUSD","contractType":"InversePerpetual","status":"Trading","baseCoin":"ETH","quoteCoin":"USD",
+  "priceFilter":{"tickSize":"0.05"},"lotSizeFilter":{"minOrderQty":"1","qtyStep":"1"},"settleCoin":"ETH",
+  "symbolType":""},
+ {"symbol":"BTCUSDH26","contractType":"InverseFutures","status":"Trading","baseCoin":"BTC","quoteCoin":"USD",
+  "deliveryTime":"1774598400000","priceFilter":{"tickSize":"0.50"},"lotSizeFilter":{"minOrderQty":"1",
+  "qtyStep":"1"},"settleCoin":"BTC","symbolType":""}
 ]},"retExtInfo":{},"time":1700000000000}"""
+
+# On wss://stream.bybit.com/v5/public/inverse: the same shape as linear, sizes in USD contracts.
+INVERSE_SNAPSHOT = (
+    '{"topic":"orderbook.1.BTCUSD","ts":1700000000123,"type":"snapshot","data":{"s":"BTCUSD",'
+    '"b":[["40000.00","80000"]],"a":[["40000.50","120001"]],"u":2081345,"seq":67893210},"cts":1700000000119}'
+)
+
+# GET /v5/market/tickers?category=inverse: the dated future has no funding.
+INVERSE_TICKERS = """{"retCode":0,"retMsg":"OK","result":{"category":"inverse","list":[
+ {"symbol":"BTCUSD","lastPrice":"40000.5","markPrice":"40000.2","fundingRate":"-0.000052",
+  "nextFundingTime":"1700006400000","fundingIntervalHour":"8","fundingCap":"0.00375"},
+ {"symbol":"BTCUSDH26","lastPrice":"41000","markPrice":"41001","fundingRate":"","nextFundingTime":"0",
+  "fundingIntervalHour":""}
+]},"retExtInfo":{},"time":1700000000456}"""
 
 INSTRUMENTS_ERROR = '{"retCode":10001,"retMsg":"Illegal category","result":{},"retExtInfo":{},"time":1700000000000}'
 
@@ -117,3 +145,10 @@ TICKERS = """{"retCode":0,"retMsg":"OK","result":{"category":"linear","list":[
  {"symbol":"NOPEUSDT","fundingRate":"0.0001","nextFundingTime":"1700006400000","fundingIntervalHour":"4"}
 ]},"retExtInfo":{},"time":1700000000321}"""
 TICKERS_ERROR = '{"retCode":10001,"retMsg":"Illegal category","result":{},"retExtInfo":{},"time":1700000000321}'
+
+# orderbook.50 on the inverse socket: levels in USD contracts.
+INVERSE_DEPTH_SNAPSHOT = (
+    '{"topic":"orderbook.50.BTCUSD","ts":1700000000223,"type":"snapshot","data":{"s":"BTCUSD",'
+    '"b":[["40000.00","80000"],["39999.50","39999"]],"a":[["40000.50","120001"]],"u":1,"seq":67893300},'
+    '"cts":1700000000220}'
+)

@@ -1,4 +1,4 @@
-"""Gate.io USDT futures frames and contract list in the shapes the docs and the live server give."""
+"""Gate.io USDT- and BTC-settled futures frames and contract lists in the shapes the docs and the live server give."""
 
 # Connected with X-Gate-Size-Decimal: 1, so sizes are decimal strings.
 BOOK_TICKER = (
@@ -90,4 +90,31 @@ ORDER_BOOK_ERROR = (
     '{"time":1700000000,"time_ms":1700000000010,"id":1,"channel":"futures.order_book","event":"subscribe",'
     '"payload":["NOPE_USDT","10","0"],"error":{"code":2,"message":"unknown contract NOPE_USDT"},'
     '"result":{"status":"fail"}}'
+)
+
+# GET /api/v4/futures/btc/contracts: the inverse BTC_USD (`quanto_multiplier` "0": 1 USD a
+# contract, gateio/gateapi-python#137) with its funding fields, and a quanto contract left out.
+BTC_CONTRACTS = """[
+ {"name":"BTC_USD","type":"inverse","quanto_multiplier":"0","leverage_min":"1","leverage_max":"100",
+  "maintenance_rate":"0.005","mark_type":"index","mark_price":"40000.2","index_price":"40000.1",
+  "last_price":"40000.5","maker_fee_rate":"-0.00025","taker_fee_rate":"0.00075","order_price_round":"0.1",
+  "mark_price_round":"0.1","funding_rate":"0.0001","funding_interval":28800,"funding_next_apply":1700006400,
+  "order_size_min":1,"order_size_max":1000000,"enable_decimal":false,"in_delisting":false,
+  "status":"trading","contract_type":""},
+ {"name":"ETH_USD","type":"direct","quanto_multiplier":"0.000001","order_price_round":"0.01",
+  "order_size_min":1,"in_delisting":false,"status":"trading","contract_type":"",
+  "funding_rate":"0.0001","funding_interval":28800,"funding_next_apply":1700006400}
+]"""
+
+# On wss://fx-ws.gateio.ws/v4/ws/btc, the same channel; sizes are USD contracts.
+BTC_BOOK_TICKER = (
+    '{"time":1700000000,"time_ms":1700000000125,"channel":"futures.book_ticker","event":"update",'
+    '"result":{"t":1700000000123,"u":93216578,"s":"BTC_USD","b":"40000","B":"80000","a":"40000.5","A":120001}}'
+)
+
+# futures.order_book on /v4/ws/btc: levels in USD contracts.
+BTC_ORDER_BOOK_ALL = (
+    '{"channel":"futures.order_book","event":"all","time":1700000000,"time_ms":1700000000321,'
+    '"result":{"t":1700000000318,"contract":"BTC_USD","id":93216600,"asks":[{"p":"40000.5","s":"120001"}],'
+    '"bids":[{"p":"40000","s":"80000"},{"p":"39999.5","s":"39999"}],"l":"10"}}'
 )
