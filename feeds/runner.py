@@ -35,7 +35,7 @@ from feeds.recorder import QuoteRecorder
 from feeds.session import ExchangeSession
 from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
 from feeds.types import FrameError
-from feeds.watchlist import current_watchlist
+from feeds.watchlist import current_watchlist, within_connection_limits
 from lib.service_watch import DATABASE, REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
@@ -177,6 +177,7 @@ class FeedWorker:
             await asyncio.sleep(backoff_delay_s(attempt, settings.FEED_BACKOFF_INITIAL_S, settings.FEED_BACKOFF_MAX_S))
             attempt += 1
         connector = get_connector(exchange_id)
+        chosen = within_connection_limits(connector, chosen, frozenset(settings.MAJOR_INSTRUMENTS))
         session_class = session_class_for(connector.transport)
         symbols = sorted(chosen)
         chunks = list(batched(symbols, connector.max_symbols_per_connection))

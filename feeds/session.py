@@ -230,7 +230,9 @@ class ExchangeSession:
                 self._depth_wanted_changed.clear()
                 messages = self.connector.depth_subscribe_messages(sorted(subscribed))
                 follower = asyncio.create_task(self._follow_depth_wanted(ws, subscribed))
-            for message in messages:
+            for n, message in enumerate(messages):
+                if n and self.connector.subscribe_gap_s:  # within the exchange's message rate
+                    await asyncio.sleep(self.connector.subscribe_gap_s)
                 await ws.send(message)
             state: dict = {}
 

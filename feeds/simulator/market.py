@@ -181,7 +181,7 @@ class Market:
         after `max_quiet_steps` without a move, at the latest); its
         price walks by the steps since it last moved, so that a quiet coin drifts as far as an
         active one over the same time. A coin that moves diverges on one of its exchanges now and
-        then, more often than a major (thin books drift apart)."""
+        then, twice as often a move as a major a step (thin books drift apart), and further."""
         urng, universe = self.universe.rng, self.universe
         moved = []
         for name, chance in universe.activity:
@@ -192,7 +192,7 @@ class Market:
             shock = 0.6 * common + 0.8 * urng.gauss(0, 1)
             self.mid[name] *= math.exp(self.volatility * shock * math.sqrt(steps))
             moved.append(name)
-            if urng.random() < self.divergence_chance * 5 and (venues := universe.listed_on(name, self.exchanges)):
+            if urng.random() < self.divergence_chance * 2 and (venues := universe.listed_on(name, self.exchanges)):
                 bps = urng.choice((-1, 1)) * urng.uniform(20, 80)
                 self.inject_divergence(urng.choice(venues), name, bps, urng.randint(20, 100))
         return moved
