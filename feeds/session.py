@@ -123,6 +123,8 @@ class ExchangeSession:
         ones ignored); subscribed and dropped on the open connection, within the exchange's
         request rate."""
         wanted = frozenset(symbols) & self.instruments.keys()
+        # No more than the connection carries (Phemex: 20, below DEPTH_MAX_PER_EXCHANGE).
+        wanted = frozenset(sorted(wanted)[: self.connector.max_symbols_per_connection])
         if wanted != self.depth_wanted:
             self.depth_wanted = wanted
             self.status.subscribed = len(wanted)

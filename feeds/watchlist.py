@@ -44,23 +44,26 @@ class Watchlist:
 def within_connection_limits(
     connector: Connector, chosen: dict[str, Instrument], preferred: frozenset[str] = frozenset()
 ) -> dict[str, Instrument]:
-    """`chosen`, cut to as many as the connections an exchange allows a client can carry (Phemex:
-    5 × 20): the `preferred` instruments first (the majors), then in the exchange's own list order,
-    which puts the longest-listed first. What is left out is logged."""
+    """`chosen`, cut to as many as the connections an exchange allows a client can carry, one kept
+    for depth where the exchange has it (Phemex: 4 × 20): the `preferred` instruments first (the
+    majors), then in the exchange's own list order, which puts the longest-listed first. What is
+    left out is logged."""
     if connector.max_connections is None:
         return chosen
-    room = connector.max_connections * connector.max_symbols_per_connection
+    connections = connector.max_connections - (1 if connector.has_depth else 0)
+    room = connections * connector.max_symbols_per_connection
     if len(chosen) <= room:
         return chosen
     ranked = sorted(chosen, key=lambda symbol: chosen[symbol].instrument not in preferred)  # stable
     kept = {symbol: chosen[symbol] for symbol in ranked[:room]}
     logger.warning(
-        "%s: watching %d of %d instruments: %d connections of %d is what it allows a client",
+        "%s: watching %d of %d instruments: %d connections of %d (of the %d it allows a client, one for depth)",
         connector.id,
         room,
         len(chosen),
-        connector.max_connections,
+        connections,
         connector.max_symbols_per_connection,
+        connector.max_connections,
     )
     return kept
 

@@ -16,6 +16,7 @@ from feeds.exchanges import get_connector
 from feeds.exchanges.base import batched
 from feeds.models import TrackedInstrument
 from feeds.rest import fetch_instruments
+from feeds.session import ExchangeSession
 from feeds.simulator.market import COINS
 from feeds.simulator.server import SIMULATED_EXCHANGE_IDS, Simulator
 from feeds.watchlist import Watchlist, current_watchlist, parse_watchlist, within_connection_limits
@@ -48,10 +49,10 @@ async def test_star_selects_every_listed_perpetual_within_the_exchange_limits(ex
     chunks = list(batched(sorted(kept), connector.max_symbols_per_connection))
     if connector.max_connections is None:
         assert kept == chosen
-    else:  # Phemex: 5 connections of 20, the majors kept
-        assert len(kept) == connector.max_connections * connector.max_symbols_per_connection < len(chosen)
+    else:  # Phemex: 4 connections of 20 and one for depth, of the 5 it allows; the majors kept
+        assert len(kept) == 4 * connector.max_symbols_per_connection < len(chosen)
         assert {i.instrument for i in kept.values()} >= MAJOR_INSTRUMENTS
-        assert len(chunks) == connector.max_connections
+        assert len(chunks) == connector.max_connections - 1
     for chunk in chunks:
         assert len(chunk) <= connector.max_symbols_per_connection
         if connector.transport == "websocket":
@@ -133,3 +134,15 @@ async def test_only_books_that_moved_are_sent(exchange_id, start_session):
     # Quiet coins were left out on most steps: far fewer books than sending all each step.
     assert sum(quoted[c] for c in generated[:room]) < steps * len(generated[:room]) / 2
     assert sum(quoted[c] for c in generated[:room]) > 0
+
+
+async def test_a_depth_connection_is_asked_for_no_more_books_than_it_carries():
+    """The engine may ask for DEPTH_MAX_PER_EXCHANGE (40) books; a Phemex connection carries 20."""
+    async with Simulator(["phemex"], step_interval_s=3600, seed=1, universe=100) as sim:
+        endpoints = sim.endpoints["phemex"]
+        listed = {i.symbol: i for i in await fetch_instruments("phemex", endpoints.rest_url)}
+    session = ExchangeSession(
+        "phemex", listed, print, endpoints=endpoints, stall_timeout_s=5, backoff_initial_s=1, backoff_max_s=1
+    )
+    session.want_depth(list(listed)[:40])
+    assert len(session.depth_wanted) == 20
