@@ -28,6 +28,13 @@ FRAMES = {
 }
 
 
+class _NoLayer:
+    """A channel layer that takes every message and keeps none: the publisher's own cost alone."""
+
+    async def group_send(self, group: str, message: dict) -> None:
+        pass
+
+
 def bench_parsers(number: int = 20_000) -> list[dict]:
     rows = []
     for exchange_id in CONNECTORS:
@@ -95,12 +102,8 @@ def bench_socket_ingest(frames: int = 40_000, frames_per_s: float | None = None)
 
         asyncio.run(main())
 
-    class NoLayer:
-        async def group_send(self, group: str, message: dict) -> None:
-            pass
-
     async def read() -> tuple[int, float]:
-        publisher = QuotePublisher(NoLayer(), flush_interval_ms=10)
+        publisher = QuotePublisher(_NoLayer(), flush_interval_ms=10)
         session = ExchangeSession(
             "binance",
             instruments,
@@ -156,12 +159,8 @@ def bench_recording(ingest_us_per_quote: float, parse_us_per_quote: float, quote
     per_step = len(stream) // steps  # quotes per 100 ms: ten 10 ms publisher flushes each
     chunks = [stream[n : n + per_step // 10 or 1] for n in range(0, len(stream), per_step // 10 or 1)]
 
-    class NoLayer:
-        async def group_send(self, group: str, message: dict) -> None:
-            pass
-
     async def publish() -> float:
-        publisher = QuotePublisher(NoLayer(), flush_interval_ms=10)
+        publisher = QuotePublisher(_NoLayer(), flush_interval_ms=10)
         began = time.process_time()
         for chunk in chunks:
             for quote in chunk:
@@ -217,12 +216,8 @@ def bench_universe_feed(parse_us_per_quote: float, universe: int, seconds: float
     stream = list(market_quotes(market, 1_767_225_600_000, seconds, step_ms))
     batch = max(1, len(stream) // (step_count * max(1, step_ms // 10)))
 
-    class NoLayer:
-        async def group_send(self, group: str, message: dict) -> None:
-            pass
-
     async def publish() -> float:
-        publisher = QuotePublisher(NoLayer(), flush_interval_ms=10)
+        publisher = QuotePublisher(_NoLayer(), flush_interval_ms=10)
         began = time.process_time()
         for n in range(0, len(stream), batch):
             publisher.add(stream[n : n + batch])
