@@ -128,3 +128,47 @@ def bench_replay(seconds: float = 3600, step_ms: int = 100) -> dict:
         "quotes_per_s": report.quotes / report.wall_s if report.wall_s else 0.0,
         "opportunities": summary.opportunities,
     }
+
+
+def bench_universe_engine(universe: int, seconds: float = 30, step_ms: int = 100) -> dict:
+    """The engine's tick path (`Engine.on_quotes`: book, tracker, changes) over the simulator's
+    market with a generated universe of `universe` coins on all 11 exchanges, as the feeds would
+    deliver it: the books that moved at each step, in the publisher's 10 ms batches. The books the
+    fan-out would take are taken each step, so that they do not pile up."""
+    from arbitrage.engine import Engine, ExchangeConfig
+    from feeds.simulator.market import Market
+    from feeds.simulator.recorded import market_quotes
+    from feeds.simulator.server import SIMULATED_EXCHANGE_IDS
+
+    market = Market(list(SIMULATED_EXCHANGE_IDS), seed=1, universe=universe)
+    steps: dict[int, list[Quote]] = {}
+    for quote in market_quotes(market, 1_767_225_600_000, seconds, step_ms):
+        steps.setdefault(quote.ts_ms, []).append(quote)
+    # Taker fees of 0.05 % a leg, about the exchanges' base tier.
+    fees = ExchangeConfig({exchange: Decimal("0.05") for exchange in SIMULATED_EXCHANGE_IDS}, {})
+    engine = Engine(layer=None, fanout_interval_ms=25, config=fees)
+    engine.tracker.default_max_age_ms = 10**12  # the recorded clock, not the wall's
+    batches_per_step = max(1, step_ms // 10)
+    quotes = opened = 0
+    began = time.process_time()
+    for at_ms, step in steps.items():
+        size = len(step) // batches_per_step + 1
+        for n in range(0, len(step), size):
+            engine.on_quotes(step[n : n + size], at_ms)
+        quotes += len(step)
+        opened += len(engine.pending_opportunities)
+        engine.pending_quotes.clear()
+        engine.pending_opportunities.clear()
+        engine.pending_closed.clear()
+    elapsed = time.process_time() - began
+    listed = sum(len(market.listed(exchange)) for exchange in market.exchanges)
+    return {
+        "universe": universe,
+        "books": listed,
+        "instruments": len(market.coins),
+        "quotes": quotes,
+        "quotes_per_s": quotes / seconds,
+        "us_per_tick": elapsed / max(quotes, 1) * 1e6,
+        "engine_cpu_pct": elapsed / seconds * 100,
+        "open_at_end": len(engine.tracker.open),
+    }

@@ -27,12 +27,13 @@ from arbitrage.tracker import rank
 from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Exchange, Instrument
 from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
+from feeds.watchlist import EVERY_INSTRUMENT
 from lib import clock
 
 
 def known_instruments() -> set[str]:
     """Canonical names known beyond the instrument lists: quoted now, or watched by default."""
-    return set(cache.get(INDEX_KEY) or []) | set(settings.DEFAULT_WATCHED_INSTRUMENTS)
+    return set(cache.get(INDEX_KEY) or []) | (set(settings.DEFAULT_WATCHED_INSTRUMENTS) - {EVERY_INSTRUMENT})
 
 
 def resolve_instruments(names: list[str]) -> tuple[list[str], list[str]]:

@@ -278,12 +278,13 @@ EXCHANGE_URL_OVERRIDES = {
     for key, value in os.environ.items()
     if key.startswith("ARBSITE_") and key.endswith("_URL")
 }
-# Canonical instruments watched when the admin has chosen none.
-DEFAULT_WATCHED_INSTRUMENTS = _env_list(
-    "ARBSITE_INSTRUMENTS",
-    "BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,XRP/USDT:USDT,DOGE/USDT:USDT,BNB/USDT:USDT,ADA/USDT:USDT,"
-    "LINK/USDT:USDT,BTC/USDC:USDC,ETH/USDC:USDC,BTC/USD:BTC,ETH/USD:ETH",
-)
+# The majors: kept first where an exchange cannot carry every instrument (feeds/watchlist.py).
+MAJOR_INSTRUMENTS = [
+    *(f"{coin}/USDT:USDT" for coin in ("BTC", "ETH", "SOL", "XRP", "DOGE", "BNB", "ADA", "LINK")),
+    *("BTC/USDC:USDC", "ETH/USDC:USDC", "BTC/USD:BTC", "ETH/USD:ETH"),
+]
+# Canonical instruments watched when the admin has chosen none; `*`: every listed perpetual.
+DEFAULT_WATCHED_INSTRUMENTS = _env_list("ARBSITE_INSTRUMENTS", ",".join(MAJOR_INSTRUMENTS))
 # How often quotes leave a feed worker for the layer, batched (ms), and the least time between
 # two updates to browsers (ms). Measured at 1,000 /ws clients (README, "Measuring at scale"):
 # 10/25 gives tick -> browser p99 61 ms where 20/100 gave 153 ms, for ~8 % more of a core.

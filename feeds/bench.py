@@ -28,6 +28,13 @@ FRAMES = {
 }
 
 
+class _NoLayer:
+    """A channel layer that takes every message and keeps none: the publisher's own cost alone."""
+
+    async def group_send(self, group: str, message: dict) -> None:
+        pass
+
+
 def bench_parsers(number: int = 20_000) -> list[dict]:
     rows = []
     for exchange_id in CONNECTORS:
@@ -95,12 +102,8 @@ def bench_socket_ingest(frames: int = 40_000, frames_per_s: float | None = None)
 
         asyncio.run(main())
 
-    class NoLayer:
-        async def group_send(self, group: str, message: dict) -> None:
-            pass
-
     async def read() -> tuple[int, float]:
-        publisher = QuotePublisher(NoLayer(), flush_interval_ms=10)
+        publisher = QuotePublisher(_NoLayer(), flush_interval_ms=10)
         session = ExchangeSession(
             "binance",
             instruments,
@@ -161,12 +164,8 @@ def bench_recording(
     per_step = len(stream) // steps  # quotes per 100 ms: ten 10 ms publisher flushes each
     chunks = [stream[n : n + per_step // 10 or 1] for n in range(0, len(stream), per_step // 10 or 1)]
 
-    class NoLayer:
-        async def group_send(self, group: str, message: dict) -> None:
-            pass
-
     async def publish() -> float:
-        publisher = QuotePublisher(NoLayer(), flush_interval_ms=10)
+        publisher = QuotePublisher(_NoLayer(), flush_interval_ms=10)
         began = time.process_time()
         for chunk in chunks:
             for quote in chunk:
@@ -207,4 +206,48 @@ def bench_recording(
         "record_pct_of_ingest": record_us / ingest_us_per_quote * 100,
         "record_pct_of_parse_publish": record_us / parse_publish_us * 100,
         "bytes_per_quote": written / count,
+    }
+
+
+def bench_universe_feed(parse_us_per_quote: float, universe: int, seconds: float = 30, step_ms: int = 100) -> dict:
+    """A single process's feed side with a generated universe of `universe` coins watched on all
+    11 exchanges (`ARBSITE_INSTRUMENTS=*`): the simulator's market steps (what `run_all --simulate`
+    adds), and per quote the publisher (10 ms batches, no layer) plus `parse_us_per_quote`, the
+    parsers' mean. Socket reads are not in it: bench_socket_ingest measures those."""
+    import asyncio
+    import time
+
+    from feeds.publish import QuotePublisher
+    from feeds.simulator.market import Market
+    from feeds.simulator.recorded import market_quotes
+    from feeds.simulator.server import SIMULATED_EXCHANGE_IDS
+
+    market = Market(list(SIMULATED_EXCHANGE_IDS), seed=1, universe=universe)
+    step_count = int(seconds * 1000 / step_ms)
+    began = time.process_time()
+    for step in range(step_count):
+        market.step(now_ms=step * step_ms)
+    market_s = time.process_time() - began
+    stream = list(market_quotes(market, 1_767_225_600_000, seconds, step_ms))
+    batch = max(1, len(stream) // (step_count * max(1, step_ms // 10)))
+
+    async def publish() -> float:
+        publisher = QuotePublisher(_NoLayer(), flush_interval_ms=10)
+        began = time.process_time()
+        for n in range(0, len(stream), batch):
+            publisher.add(stream[n : n + batch])
+            await publisher.flush()
+        return time.process_time() - began
+
+    publish_s = asyncio.run(publish())
+    quotes_per_s = len(stream) / seconds
+    per_quote_us = parse_us_per_quote + publish_s / max(len(stream), 1) * 1e6
+    return {
+        "universe": universe,
+        "books": sum(len(market.listed(exchange)) for exchange in market.exchanges),
+        "quotes_per_s": quotes_per_s,
+        "parse_publish_us_per_quote": per_quote_us,
+        "feed_cpu_pct": quotes_per_s * per_quote_us / 1e4,
+        "market_us_per_step": market_s / step_count * 1e6,
+        "market_cpu_pct": market_s / seconds * 100,
     }

@@ -40,7 +40,7 @@ from feeds.recorder import QuoteRecorder
 from feeds.session import ExchangeSession
 from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
 from feeds.types import FrameError, Quote
-from feeds.watchlist import current_watchlist
+from feeds.watchlist import current_watchlist, within_connection_limits
 from lib.service_watch import DATABASE, REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ class FeedWorker:
             await asyncio.sleep(backoff_delay_s(attempt, settings.FEED_BACKOFF_INITIAL_S, settings.FEED_BACKOFF_MAX_S))
             attempt += 1
         connector = get_connector(exchange_id)
+        chosen = within_connection_limits(connector, chosen, frozenset(settings.MAJOR_INSTRUMENTS))
         session_class = session_class_for(connector.transport)
         # Each family's instruments on its own socket (Bybit's inverse, Gate's BTC-settled), each
         # chunked by the per-connection limit: (family, its endpoints, the symbols of a connection).

@@ -126,6 +126,8 @@ class ExchangeSession:
         ones ignored); subscribed and dropped on the open connection, within the exchange's
         request rate."""
         wanted = frozenset(symbols) & self.instruments.keys()
+        # No more than the connection carries (Phemex: 20, below DEPTH_MAX_PER_EXCHANGE).
+        wanted = frozenset(sorted(wanted)[: self.connector.max_symbols_per_connection])
         if wanted != self.depth_wanted:
             self.depth_wanted = wanted
             self.status.subscribed = len(wanted)
@@ -233,7 +235,9 @@ class ExchangeSession:
                 self._depth_wanted_changed.clear()
                 messages = self.connector.depth_subscribe_messages(sorted(subscribed))
                 follower = asyncio.create_task(self._follow_depth_wanted(ws, subscribed))
-            for message in messages:
+            for n, message in enumerate(messages):
+                if n and self.connector.subscribe_gap_s:  # within the exchange's message rate
+                    await asyncio.sleep(self.connector.subscribe_gap_s)
                 await ws.send(message)
             state: dict = {}
 

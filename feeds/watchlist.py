@@ -1,34 +1,71 @@
 """What the feed workers subscribe to: the tracked instruments (Django admin, or imported from
-a CSV/JSON file like the seed's symbols.csv), else settings.DEFAULT_WATCHED_INSTRUMENTS."""
+a CSV/JSON file like the seed's symbols.csv), else settings.DEFAULT_WATCHED_INSTRUMENTS.
+`*` (EVERY_INSTRUMENT), in either, is every perpetual each exchange lists, within the number
+of connections the exchange allows a client."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from feeds.exchanges import EXCHANGE_IDS
+from feeds.exchanges.base import Connector
 from feeds.models import TrackedInstrument
 from feeds.types import Instrument
+
+logger = logging.getLogger(__name__)
+
+EVERY_INSTRUMENT = "*"
 
 
 @dataclass(frozen=True)
 class Watchlist:
     instruments: frozenset[str] = frozenset()  # canonical: on every exchange that lists it
     symbols: frozenset[tuple[str, str]] = frozenset()  # (exchange, its own symbol)
+    everything: bool = False  # every listed perpetual
 
     def select(self, listed: list[Instrument], disabled: set[str]) -> dict[str, Instrument]:
-        """The listed instruments to subscribe to, keyed by the exchange's symbol."""
+        """The listed instruments to subscribe to, keyed by the exchange's symbol, in the
+        exchange's own order."""
         return {
             item.symbol: item
             for item in listed
             if item.symbol not in disabled
-            and (item.instrument in self.instruments or (item.exchange, item.symbol) in self.symbols)
+            and (self.everything or item.instrument in self.instruments or (item.exchange, item.symbol) in self.symbols)
         }
+
+
+def within_connection_limits(
+    connector: Connector, chosen: dict[str, Instrument], preferred: frozenset[str] = frozenset()
+) -> dict[str, Instrument]:
+    """`chosen`, cut to as many as the connections an exchange allows a client can carry, one kept
+    for depth where the exchange has it (Phemex: 4 × 20): the `preferred` instruments first (the
+    majors), then in the exchange's own list order, which puts the longest-listed first. What is
+    left out is logged."""
+    if connector.max_connections is None:
+        return chosen
+    connections = connector.max_connections - (1 if connector.has_depth else 0)
+    room = connections * connector.max_symbols_per_connection
+    if len(chosen) <= room:
+        return chosen
+    ranked = sorted(chosen, key=lambda symbol: chosen[symbol].instrument not in preferred)  # stable
+    kept = {symbol: chosen[symbol] for symbol in ranked[:room]}
+    logger.warning(
+        "%s: watching %d of %d instruments: %d connections of %d (of the %d it allows a client, one for depth)",
+        connector.id,
+        room,
+        len(chosen),
+        connections,
+        connector.max_symbols_per_connection,
+        connector.max_connections,
+    )
+    return kept
 
 
 @dataclass(frozen=True)
@@ -48,10 +85,13 @@ class ImportResult:
 def current_watchlist() -> Watchlist:
     rows = list(TrackedInstrument.objects.filter(enabled=True).values_list("instrument", "exchange", "symbol"))
     if not rows:
-        return Watchlist(instruments=frozenset(settings.DEFAULT_WATCHED_INSTRUMENTS))
+        default = frozenset(settings.DEFAULT_WATCHED_INSTRUMENTS)
+        return Watchlist(instruments=default - {EVERY_INSTRUMENT}, everything=EVERY_INSTRUMENT in default)
+    instruments = frozenset(instrument for instrument, _, _ in rows if instrument)
     return Watchlist(
-        instruments=frozenset(instrument for instrument, _, _ in rows if instrument),
+        instruments=instruments - {EVERY_INSTRUMENT},
         symbols=frozenset((exchange, symbol) for instrument, exchange, symbol in rows if not instrument),
+        everything=EVERY_INSTRUMENT in instruments,
     )
 
 
@@ -77,7 +117,7 @@ def parse_watchlist(text: str, filename: str) -> tuple[list[Entry], list[str]]:
         instrument = str(row.get("instrument") or "").strip()
         exchange = str(row.get("exchange") or "").strip().lower()
         symbol = str(row.get("symbol") or "").strip()
-        if instrument and "/" in instrument and ":" in instrument:
+        if instrument == EVERY_INSTRUMENT or (instrument and "/" in instrument and ":" in instrument):
             entries.append(Entry(instrument=instrument))
         elif exchange and symbol:
             if exchange not in EXCHANGE_IDS:

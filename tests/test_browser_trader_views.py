@@ -34,7 +34,8 @@ async def test_near_misses_toggle(demo, browser):
     distances = await page.locator("#near-misses td.to-break-even").all_inner_texts()
     values = [float(re.fullmatch(r"(\d+\.\d\d) bps", text).group(1)) for text in distances]
     assert values == sorted(values) and all(0 <= value <= 100 for value in values)
-    assert "near_misses=on" in page.url  # the toggle is in the address, so a reload keeps it
+    # The toggle is in the address, so a reload keeps it: pushed once its request has answered.
+    await page.wait_for_url(re.compile(r".*near_misses=on.*"), timeout=10_000)
 
     # It refreshes by itself, and the live table above is left alone meanwhile.
     first = await page.locator("#near-misses").evaluate("(el) => (el.dataset.seen = '1')")

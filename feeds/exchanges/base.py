@@ -72,6 +72,13 @@ class Connector:
     # Per-connection and per-message subscription limits, from the exchange's docs.
     max_symbols_per_connection: ClassVar[int] = 200
     max_symbols_per_message: ClassVar[int] = 50
+    # Where the exchange caps connections per client (Phemex: 5), the most instruments watched
+    # are that many connections' worth (feeds/watchlist.py, within_connection_limits).
+    max_connections: ClassVar[int | None] = None
+    # The least time between two subscribe messages on one connection, where the exchange
+    # counts client messages (KuCoin 100 per 10 s, Binance and Bitget 10 a second, pings
+    # included; Phemex 20 requests a second).
+    subscribe_gap_s: ClassVar[float] = 0.0
     # Client heartbeat: send `heartbeat_message()` (None: a WebSocket ping frame) this often.
     # None when the server pings and the WebSocket library answers.
     heartbeat_interval_s: ClassVar[float | None] = None

@@ -139,6 +139,7 @@ class Binance(Connector):
     max_symbols_per_connection = 200
     # 10 incoming messages/s per connection: few large subscribe messages.
     max_symbols_per_message = 200
+    subscribe_gap_s = 0.15  # 10 incoming messages a second, pings and pongs included
     heartbeat_interval_s = None
     heartbeat_timeout_s = 240.0  # the server's ping frames, due every 3 min
     max_lifetime_s = 23 * 3600

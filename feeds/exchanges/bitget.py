@@ -185,6 +185,7 @@ class Bitget(Connector):
     )
     max_symbols_per_connection = 50
     max_symbols_per_message = 25
+    subscribe_gap_s = 0.15  # 10 messages a second, `ping` included
 
     def funding_paths(self, symbols: list[str]) -> list[str]:
         return [path.replace("/contracts?", "/current-fund-rate?") for path in self.instruments_paths]

@@ -185,6 +185,7 @@ class KuCoin(Connector):
     token_path = "/api/v1/bullet-public"
     max_symbols_per_connection = 300
     max_symbols_per_message = 100
+    subscribe_gap_s = 0.12  # 100 client messages per 10 s, pings included
     # Used only if the token response names no pingInterval (it normally says 18000 ms).
     heartbeat_interval_s = 18.0
     heartbeat_timeout_s = 10.0  # likewise for pingTimeout

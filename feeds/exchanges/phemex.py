@@ -218,6 +218,9 @@ class Phemex(Connector):
     # 20 subscriptions per connection, one symbol per subscribe request (docs: API Rate Limits).
     max_symbols_per_connection = 20
     max_symbols_per_message = 1
+    # At most 5 connections per client and 20 requests a second (docs: API Rate Limits).
+    max_connections = 5
+    subscribe_gap_s = 0.06
     # The client must ping at least every 30 s; the docs recommend 5 s.
     heartbeat_interval_s = 5.0
     heartbeat_timeout_s = 10.0

@@ -40,7 +40,7 @@ class BinanceSim(SimExchange):
     async def premium_index(self, request: web.Request) -> web.Response:
         now_ms = clock.now_ms()
         rows = []
-        for coin in self.market.coins:
+        for coin in self.market.listed(self.id):
             book, funding = self.market.book(self.id, coin), self.market.funding(self.id, coin, now_ms)
             mark = str((book.bid + book.ask) / 2)
             rows.append(
@@ -73,7 +73,7 @@ class BinanceSim(SimExchange):
                 "fundingIntervalHours": funding.interval_h,
                 "disclaimer": False,
             }
-            for coin in self.market.coins
+            for coin in self.market.listed(self.id)
             if (funding := self.market.funding(self.id, coin, now_ms)).interval_h != 8
         ]
         return web.json_response(adjusted)
@@ -101,7 +101,7 @@ class BinanceSim(SimExchange):
                     {"filterType": "LOT_SIZE", "stepSize": "0.001", "minQty": "0.001", "maxQty": "1000"},
                 ],
             }
-            for coin in self.market.coins.values()
+            for coin in self.market.listed(self.id).values()
         ]
         # A dated future and a stock perpetual, which a connector must leave out.
         symbols.append({**symbols[0], "symbol": "BTCUSDT_261225", "contractType": "CURRENT_QUARTER"})
@@ -114,7 +114,7 @@ class BinanceSim(SimExchange):
         depth = DEPTH_CHANNEL.fullmatch(channel)
         if channel != "bookTicker" and depth is None:
             return None
-        for coin in self.market.coins:
+        for coin in self.market.listed(self.id):
             if _symbol(coin).lower() == symbol:
                 return coin, int(depth.group(1)) if depth else 0
         return None
@@ -146,8 +146,9 @@ class BinanceSim(SimExchange):
             if self.faults.error:
                 await ws.send_str(json.dumps({"error": {"code": 2, "msg": "Invalid request: simulated"}, "id": 0}))
             now_ms = clock.now_ms()
+            moved = self.market.moved
             for served in list(subscribed.values()):
-                if served is None:
+                if served is None or served[0] not in moved:
                     continue
                 coin, levels = served
                 update_id[0] += 1

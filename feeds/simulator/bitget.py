@@ -15,6 +15,7 @@ from decimal import Decimal
 from aiohttp import WSMsgType, web
 
 from feeds.simulator.base import SimExchange, pong_delay
+from feeds.simulator.market import Coin
 from lib import clock
 
 # Bitget closes a connection that sent no `ping` for 2 minutes; tests shorten this per simulator.
@@ -26,6 +27,10 @@ USDC_COINS = ("BTC", "ETH")
 COIN_MARGINED = ("BTC", "ETH")
 # Decimal places of a size (volumePlace), close to Bitget's own.
 VOLUME_PLACES = {"BTC": 4, "ETH": 2, "SOL": 1, "XRP": 0, "DOGE": 0, "BNB": 2, "ADA": 0, "LINK": 1}
+
+
+def _volume_place(coin: Coin) -> int:
+    return VOLUME_PLACES.get(coin.name, max(0, -coin.lot.as_tuple().exponent))
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class BitgetSim(SimExchange):
         self.listings = {(listing.inst_type, listing.symbol): listing for listing in self._listings()}
 
     def _listings(self) -> list[Listing]:
-        listings = [Listing(f"{c}USDT", "USDT-FUTURES", c, "USDT", ("USDT",)) for c in self.market.coins]
+        listings = [Listing(f"{c}USDT", "USDT-FUTURES", c, "USDT", ("USDT",)) for c in self.market.listed(self.id)]
         listings += [Listing(f"{c}PERP", "USDC-FUTURES", c, "USDC", ("USDC",)) for c in USDC_COINS]
         listings += [Listing(f"{c}USD", "COIN-FUTURES", c, "USD", ("BTC", "ETH", "USDC")) for c in COIN_MARGINED]
         return listings
@@ -106,7 +111,7 @@ class BitgetSim(SimExchange):
 
     def _contract(self, listing: Listing) -> dict:
         price_place = -self.market.coins[listing.coin].tick.as_tuple().exponent
-        volume_place = VOLUME_PLACES[listing.coin]
+        volume_place = _volume_place(self.market.coins[listing.coin])
         return {
             "symbol": listing.symbol,
             "baseCoin": listing.coin,
@@ -149,8 +154,10 @@ class BitgetSim(SimExchange):
             now_ms = clock.now_ms()
             if self.faults.error:
                 await ws.send_str(json.dumps({"event": "error", "code": 30016, "msg": "simulated error"}))
+            moved = self.market.moved
             for key, listing in list(subscribed.items()):
-                if key in subscribed:  # not unsubscribed while an earlier frame was sent
+                # Not unsubscribed while an earlier frame was sent, and moved.
+                if key in subscribed and listing.coin in moved:
                     seq[0] += 1
                     await ws.send_str(self._books(listing, key[2], seq[0], now_ms))
 
@@ -238,7 +245,7 @@ class BitgetSim(SimExchange):
 
     def _books(self, listing: Listing, channel: str, seq: int, now_ms: int) -> str:
         """A snapshot of the channel's levels of the listing's book now, sizes in the base coin."""
-        volume_place = VOLUME_PLACES[listing.coin]
+        volume_place = _volume_place(self.market.coins[listing.coin])
         bids, asks = self.market.depth(self.id, listing.coin, CHANNEL_LEVELS[channel])
 
         def side(levels: list) -> list:

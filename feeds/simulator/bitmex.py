@@ -69,7 +69,8 @@ class BitmexSim(SimExchange):
         super().__init__(market, server_ping_interval_s)
         # symbol -> (coin, contracts per base unit; None for the inverse contract)
         self.symbols: dict[str, tuple[str, int | None]] = {
-            f"{_root(coin)}USDT": (coin, POSITION_MULTIPLIERS.get(coin, 1_000)) for coin in market.coins
+            f"{_root(name)}USDT": (name, POSITION_MULTIPLIERS.get(name) or max(1, int(1 / coin.lot)))
+            for name, coin in market.listed(self.id).items()
         }
         if "BTC" in market.coins:
             self.symbols[INVERSE_SYMBOL] = ("BTC", None)
@@ -180,12 +181,13 @@ class BitmexSim(SimExchange):
         async def send_books() -> None:
             if self.faults.error:
                 await ws.send_str(self._error("Simulated error", {"op": "subscribe", "args": []}))
-            if quoted := subscribed["quote"]:
+            moved = self.market.moved
+            if quoted := [symbol for symbol in subscribed["quote"] if self.symbols[symbol][0] in moved]:
                 rows = [self._row(symbol, self.market.book(self.id, self.symbols[symbol][0])) for symbol in quoted]
                 await ws.send_str(_encode({"table": "quote", "action": "insert", "data": rows}).decode())
             for symbol in list(subscribed[DEPTH_TABLE]):
-                if symbol not in subscribed[DEPTH_TABLE]:
-                    continue  # unsubscribed while the frames before were sent
+                if symbol not in subscribed[DEPTH_TABLE] or self.symbols[symbol][0] not in moved:
+                    continue  # unsubscribed while the frames before were sent, or not moved
                 frame = {"table": DEPTH_TABLE, "action": "update", "data": [self._book_row(symbol)]}
                 await ws.send_str(_encode(frame).decode())
 

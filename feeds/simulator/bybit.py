@@ -98,7 +98,7 @@ class BybitSim(SimExchange):
     ) -> None:
         super().__init__(market, server_ping_interval_s)
         self.idle_timeout_s = idle_timeout_s or self.default_idle_timeout_s
-        self.listings = _listings(list(market.coins))
+        self.listings = _listings(list(market.listed(self.id)))
         # Topics that have a book to serve: trading symbols of a simulated coin.
         self.books = {
             listing.symbol: listing.coin
@@ -235,7 +235,10 @@ class BybitSim(SimExchange):
         async def send_books() -> None:
             if self.faults.error:
                 await send(self._refusal(conn_id, "subscribe", None, [TOPIC_PREFIX + "SIMULATED"]))
+            moved = self.market.moved
             for topic, (depth, symbol) in list(subscribed.items()):
+                if self.books[symbol] not in moved:
+                    continue
                 frame = self._push(topic, depth, symbol, sent)
                 if frame is not None:
                     await send(frame)

@@ -21,7 +21,7 @@ import socketio
 from aiohttp import web
 
 from feeds.simulator.base import SimExchange
-from feeds.simulator.market import Book, Market
+from feeds.simulator.market import Book, Coin, Market
 from lib import clock
 
 SOCKETIO_PATH = "socket.io"
@@ -89,11 +89,11 @@ class CoinDCXSim(SimExchange):
         return [web.get(ACTIVE_INSTRUMENTS_PATH, self.active_instruments), web.get(INSTRUMENT_PATH, self.instrument)]
 
     async def active_instruments(self, request: web.Request) -> web.Response:
-        return web.json_response([_pair(coin) for coin in self.market.coins])
+        return web.json_response([_pair(coin) for coin in self.market.listed(self.id)])
 
     async def instrument(self, request: web.Request) -> web.Response:
         pair = request.query.get("pair", "")
-        coin = next((c for c in self.market.coins.values() if _pair(c.name) == pair), None)
+        coin = self._listed_pairs().get(pair)
         detail = {
             "settle_currency_short_name": "USDT",
             "quote_currency_short_name": "USDT",
@@ -151,10 +151,13 @@ class CoinDCXSim(SimExchange):
     def _channel(self, name: str) -> _Channel | None:
         pair, _, rest = name.partition("@orderbook@")
         depth, _, product = rest.partition("-")
-        coin = next((c for c in self.market.coins if _pair(c) == pair), None)
+        coin = self._listed_pairs().get(pair)
         if coin is None or product != "futures" or not depth.isdigit() or int(depth) not in DEPTHS:
             return None
-        return _Channel(coin=coin, depth=int(depth))
+        return _Channel(coin=coin.name, depth=int(depth))
+
+    def _listed_pairs(self) -> dict[str, Coin]:
+        return {_pair(name): coin for name, coin in self.market.listed(self.id).items()}
 
     async def _stream_to(self, sid: str, client: _Client) -> None:
         while sid in self.clients:
@@ -170,7 +173,10 @@ class CoinDCXSim(SimExchange):
                 # No documented error event: an error-shaped body where the data string belongs.
                 error = {"code": 500, "message": "Internal server error", "status": "error"}
                 await self.sio.emit("depth-snapshot", {"event": "depth-snapshot", "data": error}, to=sid)
+            moved = self.market.moved
             for channel in list(client.channels.values()):
+                if channel.coin not in moved:
+                    continue
                 event, data = self._depth_event(channel, self.market.book(self.id, channel.coin))
                 if data is not None:
                     await self.sio.emit(event, {"event": event, "data": data}, to=sid)

@@ -67,7 +67,10 @@ class DeribitSim(SimExchange):
         self._change_id = 0
         self._tested = asyncio.Condition()
         perpetuals = [_Perpetual(f"{c}-PERPETUAL", c, False, size) for c, size in INVERSE_CONTRACT_USD.items()]
-        perpetuals += [_Perpetual(f"{c}_USDC-PERPETUAL", c, True, LINEAR_AMOUNT_STEP[c]) for c in self.market.coins]
+        perpetuals += [
+            _Perpetual(f"{name}_USDC-PERPETUAL", name, True, LINEAR_AMOUNT_STEP.get(name, coin.lot))
+            for name, coin in self.market.listed(self.id).items()
+        ]
         self.perpetuals = {p.name: p for p in perpetuals}
 
     # --- REST -----------------------------------------------------------------------------------
@@ -164,8 +167,10 @@ class DeribitSim(SimExchange):
             if self.faults.error:
                 error = {"code": 10028, "message": "too_many_requests"}
                 await ws.send_str(json.dumps(self._reply(None, _us(), error=error)))
+            moved = self.market.moved
             for channel in sorted(connection.channels):
-                if channel in connection.channels:  # an unsubscribe may have come in between
+                # An unsubscribe may have come in between; a book that did not move is not sent.
+                if channel in connection.channels and self._served(channel)[0].coin in moved:
                     await ws.send_str(self._frame(channel))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))

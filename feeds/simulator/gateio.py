@@ -62,7 +62,7 @@ class GateioSim(SimExchange):
 
     def __init__(self, market: Market, server_ping_interval_s: float | None = None) -> None:
         super().__init__(market, server_ping_interval_s)
-        self.coins = {_contract(coin): coin for coin in market.coins}
+        self.coins = {_contract(coin): coin for coin in market.listed(self.id)}
         self.btc_coins = {name: coin for name, coin in BTC_SETTLED.items() if coin in market.coins}
 
     # --- REST ---------------------------------------------------------------------------------
@@ -147,11 +147,15 @@ class GateioSim(SimExchange):
         async def send_books() -> None:
             if self.faults.error:
                 await ws.send_str(_error_frame(CHANNEL, "subscribe", 3, "service error (simulated)"))
+            moved = self.market.moved
             for name in list(subscribed):
+                if self.coins[name] not in moved:
+                    continue
                 update_ids[name] = update_ids.get(name, 1_000_000) + 1
                 await ws.send_str(self._update_frame(name, update_ids[name], size_decimal))
             for name, levels in list(depth_subscribed.items()):
-                if name in depth_subscribed:  # not unsubscribed while an earlier frame was sent
+                # Not unsubscribed while an earlier frame was sent, and moved.
+                if name in depth_subscribed and self.coins[name] in moved:
                     await ws.send_str(self._order_book_frame(name, levels, update_ids.get(name, 1), size_decimal))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))

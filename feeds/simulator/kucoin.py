@@ -88,7 +88,8 @@ class KuCoinSim(SimExchange):
 
     def _contracts(self) -> list[_Contract]:
         contracts = [
-            _Contract(f"{_kucoin_code(coin)}USDTM", coin, LOT_MULTIPLIERS[coin], False) for coin in self.market.coins
+            _Contract(f"{_kucoin_code(name)}USDTM", name, LOT_MULTIPLIERS.get(name, coin.lot), False)
+            for name, coin in self.market.listed(self.id).items()
         ]
         contracts += [_Contract(f"{_kucoin_code(c)}USDCM", c, LOT_MULTIPLIERS[c], False) for c in USDC_COINS]
         contracts += [_Contract(f"{_kucoin_code(c)}USDM", c, Decimal(-1), True) for c in INVERSE_COINS]
@@ -177,11 +178,15 @@ class KuCoinSim(SimExchange):
         async def send_books() -> None:
             if self.faults.error:
                 await self._send_error(ws, connect_id, 404, "topic does not exist")
+            moved = self.market.moved
             for symbol in sorted(connection.subscribed):
+                if self.contracts[symbol].coin not in moved:
+                    continue
                 connection.sequence += 1
                 await ws.send_str(self._ticker_frame(symbol, connection.sequence))
             for symbol in sorted(connection.depth_subscribed):
-                if symbol in connection.depth_subscribed:  # not unsubscribed while an earlier frame was sent
+                # Not unsubscribed while an earlier frame was sent, and moved.
+                if symbol in connection.depth_subscribed and self.contracts[symbol].coin in moved:
                     connection.sequence += 1
                     await ws.send_str(self._depth_frame(symbol, connection.sequence))
 

@@ -90,7 +90,10 @@ class MexcSim(SimExchange):
         self.listings = {listing.symbol: listing for listing in self._listings()}
 
     def _listings(self) -> list[Listing]:
-        listings = [Listing(f"{c}_USDT", c, "USDT", "USDT", CONTRACT_SIZES[c]) for c in self.market.coins]
+        listings = [
+            Listing(f"{name}_USDT", name, "USDT", "USDT", CONTRACT_SIZES.get(name, coin.lot))
+            for name, coin in self.market.listed(self.id).items()
+        ]
         listings += [Listing(f"{c}_USDC", c, "USDC", "USDC", CONTRACT_SIZES[c]) for c in USDC_COINS]
         listings += [Listing(f"{c}_USD", c, "USD", c, face, inverse=True) for c, face in INVERSE_FACE_USD.items()]
         return listings
@@ -168,9 +171,10 @@ class MexcSim(SimExchange):
             now_ms = clock.now_ms()
             if self.faults.error:
                 await ws.send_str(_json({"channel": "rs.error", "data": "simulated error", "ts": now_ms}).decode())
+            moved = self.market.moved
             for symbol, sub in list(subscriptions.items()):
-                if subscriptions.get(symbol) is not sub:
-                    continue  # unsubscribed while an earlier frame was sent
+                if subscriptions.get(symbol) is not sub or sub.listing.coin not in moved:
+                    continue  # unsubscribed while an earlier frame was sent, or not moved
                 frame = self._depth_frame(sub, now_ms)
                 if sub.gzip:
                     await ws.send_bytes(_gzip(frame))

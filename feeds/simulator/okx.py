@@ -99,7 +99,7 @@ class OKXSim(SimExchange):
     ) -> None:
         super().__init__(market, server_ping_interval_s)
         self.idle_timeout_s = idle_timeout_s or self.default_idle_timeout_s
-        self.catalogue = _catalogue(list(market.coins))
+        self.catalogue = _catalogue(list(market.listed(self.id)))
         self.books = {
             swap.inst_id: swap for swap in self.catalogue if swap.state == "live" and swap.coin in market.coins
         }
@@ -236,8 +236,10 @@ class OKXSim(SimExchange):
                         "connId": conn_id,
                     }
                 )
+            moved = self.market.moved
             for key, swap in list(subscribed.items()):
-                if key in subscribed:  # not unsubscribed while an earlier frame was sent
+                # Not unsubscribed while an earlier frame was sent, and moved.
+                if key in subscribed and swap.coin in moved:
                     await send(self._push(key[0], swap))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))

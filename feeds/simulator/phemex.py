@@ -66,7 +66,7 @@ class PhemexSim(SimExchange):
 
     async def ticker(self, request: web.Request) -> web.Response:
         symbol = request.query.get("symbol", "")
-        linear = {_linear_symbol(coin): coin for coin in self.market.coins}
+        linear = {_linear_symbol(coin): coin for coin in self.market.listed(self.id)}
         if symbol not in linear:
             return web.json_response({"error": INVALID_ARGUMENT, "id": 0, "result": None})
         now_ns = time.time_ns()
@@ -104,7 +104,7 @@ class PhemexSim(SimExchange):
                 "maxOrderQtyRq": "1000",
                 "fundingInterval": self.market.funding(self.id, coin.name, 0).interval_h * HOUR_MS // 1000,  # seconds
             }
-            for n, coin in enumerate(self.market.coins.values())
+            for n, coin in enumerate(self.market.listed(self.id).values())
         ]
         # A delisted one and a pre-listing ("pilot") one, which a connector must leave out.
         perp_v2.append({**perp_v2[0], "symbol": "LUNAUSDT", "baseCurrency": "LUNA", "status": "Delisted"})
@@ -139,7 +139,7 @@ class PhemexSim(SimExchange):
         depth = params[2] if len(params) > 2 else 0  # without a depth: the whole book
         if type(depth) is not int or depth not in DEPTHS:
             return None
-        linear = {_linear_symbol(coin): coin for coin in self.market.coins}
+        linear = {_linear_symbol(coin): coin for coin in self.market.listed(self.id)}
         if method == "orderbook_p.subscribe" and symbol in linear:
             return _Subscription(symbol, linear[symbol], scaled=False, depth=depth)
         if method == "orderbook.subscribe" and symbol in INVERSE:
@@ -157,9 +157,12 @@ class PhemexSim(SimExchange):
             snapshot_due = now - client.last_snapshot > self.snapshot_interval_s
             if snapshot_due:
                 client.last_snapshot = now
+            moved = self.market.moved
             for sub in list(client.subscriptions.values()):
                 if client.subscriptions.get(sub.symbol) is not sub:
                     continue  # unsubscribed while the frames before were sent
+                if sub.coin not in moved and not snapshot_due and sub.sent is not None:
+                    continue  # its book has not moved since the last frame
                 sequence[0] += 1
                 frame = self._book_frame(sub, sequence[0], snapshot_due)
                 if frame is not None:

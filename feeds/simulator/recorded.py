@@ -165,16 +165,21 @@ class RecordedMarket(Market):
 
 
 def market_quotes(market: Market, start_ms: int, seconds: float, step_ms: int = 100) -> Iterator[Quote]:
-    """Every exchange's book of every coin at each step of the simulated market, as the feed
-    workers would have received them (USDT perpetuals), `step_ms` apart from `start_ms`."""
+    """Each exchange's book of each coin it lists that moved, at each step of the simulated market
+    (every book, without a generated universe), as the feed workers would have received them (USDT
+    perpetuals), `step_ms` apart from `start_ms`."""
     exchanges = market.exchanges
     names = list(market.coins)
     symbols = {name: (f"{name}USDT", f"{name}/USDT:USDT") for name in names}
     for step in range(int(seconds * 1000 / step_ms)):
         at_ms = start_ms + step * step_ms
         market.step(now_ms=at_ms)
+        moved = market.moved
         for e, exchange in enumerate(exchanges):
+            listed = market.listed(exchange)
             for c, name in enumerate(names):
+                if name not in moved or name not in listed:
+                    continue
                 book = market.book(exchange, name)
                 bid_size, ask_size = Decimal(f"{book.bid_size:.3f}"), Decimal(f"{book.ask_size:.3f}")
                 symbol, instrument = symbols[name]

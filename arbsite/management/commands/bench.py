@@ -14,9 +14,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from arbitrage.bench import bench_replay, bench_tracker, bench_with_rules
-from feeds.bench import bench_parsers, bench_recording, bench_socket_ingest
+from arbitrage.bench import bench_replay, bench_tracker, bench_universe_engine, bench_with_rules
+from feeds.bench import bench_parsers, bench_recording, bench_socket_ingest, bench_universe_feed
 from feeds.exchanges import EXCHANGE_IDS
+from feeds.simulator.server import DEMO_UNIVERSE
 from lib.runtime import run_until_stopped
 from loadtest.processes import ChildFailed
 from loadtest.report import rest_table, ws_table
@@ -37,6 +38,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--ticks", type=int, default=200_000)
         parser.add_argument("--instruments", type=int, default=500)
+        parser.add_argument(
+            "--universe", type=int, default=DEMO_UNIVERSE, help="generated coins for the whole-universe figures"
+        )
         parser.add_argument(
             "--replay-seconds", type=float, default=3600, help="recorded time replayed (default an hour)"
         )
@@ -76,6 +80,7 @@ class Command(BaseCommand):
             return
         if live is None:
             self.micro_benchmarks(options["ticks"], options["instruments"])
+            self.whole_universe(options["universe"])
             self.recording()
             self.replay(options["replay_seconds"])
             return
@@ -145,6 +150,25 @@ class Command(BaseCommand):
             f"Engine with alert matching, {rules['rules']:,} rules: {rules['us_per_tick']:.2f} µs/tick; "
             f"{rules['us_per_match']:.1f} µs per opening matched ({rules['matches']} openings, "
             f"{rules['rules_matched']} rule hits)"
+        )
+
+    def whole_universe(self, universe: int) -> None:
+        """Every listed perpetual watched (ARBSITE_INSTRUMENTS=*) on the simulator's universe."""
+        out = self.stdout.write
+        parse_us = sum(row["us_per_frame"] / row["quotes"] for row in self.parsers) / len(self.parsers)
+        feed = bench_universe_feed(parse_us, universe)
+        engine = bench_universe_engine(universe)
+        out(
+            f"Whole universe, 8 majors + {universe} generated coins, {feed['books']:,} books on 11 exchanges, "
+            f"{feed['quotes_per_s']:,.0f} quotes/s:"
+        )
+        out(
+            f"  feed parse + publish {feed['parse_publish_us_per_quote']:.2f} µs/quote = {feed['feed_cpu_pct']:.1f} % "
+            f"of a core; simulator market {feed['market_us_per_step']:,.0f} µs/step = {feed['market_cpu_pct']:.1f} %"
+        )
+        out(
+            f"  engine on_quotes {engine['us_per_tick']:.2f} µs/tick = {engine['engine_cpu_pct']:.1f} % of a core; "
+            f"{engine['open_at_end']} open at the end"
         )
 
     def recording(self) -> None:

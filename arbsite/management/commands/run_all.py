@@ -16,7 +16,7 @@ from arbitrage.engine import Engine
 from arbsite import periodic
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.runner import FeedWorker
-from feeds.simulator.server import Simulator
+from feeds.simulator.server import DEMO_UNIVERSE, Simulator
 from lib import runtime
 from lib.background import lanes
 
@@ -33,13 +33,19 @@ class Command(BaseCommand):
             type=int,
             help="with --simulate: the same market moves every run (benchmarks compare like with like)",
         )
+        parser.add_argument(
+            "--universe",
+            type=int,
+            default=DEMO_UNIVERSE,
+            help=f"with --simulate: coins listed beyond the 8 majors (default {DEMO_UNIVERSE}; 0: none)",
+        )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
             "--exchange", action="append", choices=EXCHANGE_IDS, help="default all (not those switched off in admin)"
         )
 
-    def handle(self, *args, simulate, seed, host, port, exchange, **options):
+    def handle(self, *args, simulate, seed, universe, host, port, exchange, **options):
         # Imported here: daphne.server installs Twisted's asyncio reactor on import.
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server, twisted_loop
@@ -52,7 +58,7 @@ class Command(BaseCommand):
         exchange_ids = list(exchange or EXCHANGE_IDS)
         jobs = periodic.check_schedule(settings.CELERY_BEAT_SCHEDULE)
         # Held here: the loop keeps only a weak reference to its tasks.
-        self.background = twisted_loop.create_task(self._background(exchange_ids, simulate, seed))
+        self.background = twisted_loop.create_task(self._background(exchange_ids, simulate, seed, universe))
         server = Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
@@ -68,14 +74,14 @@ class Command(BaseCommand):
             lanes.shutdown()
             runtime.exit_within()
 
-    async def _background(self, exchange_ids: list[str], simulate: bool, seed: int | None) -> None:
+    async def _background(self, exchange_ids: list[str], simulate: bool, seed: int | None, universe: int) -> None:
         engine = Engine(get_channel_layer(), settings.FANOUT_INTERVAL_MS)
 
         def periodic_jobs():
             return periodic.run_schedule(settings.CELERY_BEAT_SCHEDULE, periodic.queue_celery_task)
 
         if simulate:
-            async with Simulator(exchange_ids, seed=seed) as simulator:
+            async with Simulator(exchange_ids, seed=seed, universe=universe) as simulator:
                 for exchange_id, endpoints in simulator.endpoints.items():
                     # Fault drills and divergences are driven through these (README).
                     self.stdout.write(f"Simulated {exchange_id}: {endpoints.rest_url} {endpoints.ws_url}")

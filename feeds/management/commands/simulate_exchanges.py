@@ -7,7 +7,7 @@ import asyncio
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from feeds.simulator.server import SIMULATED_EXCHANGE_IDS, Playback, Simulator
+from feeds.simulator.server import DEMO_UNIVERSE, SIMULATED_EXCHANGE_IDS, Playback, Simulator
 from lib.moments import moment_ms
 from lib.runtime import run_until_stopped
 
@@ -24,8 +24,14 @@ class Command(BaseCommand):
             "--play", nargs=2, metavar=("FROM", "TO"), help="play this recorded period (UTC) instead of random prices"
         )
         parser.add_argument("--speed", type=float, default=1.0, help="with --play: N times real time")
+        parser.add_argument(
+            "--universe",
+            type=int,
+            default=DEMO_UNIVERSE,
+            help=f"coins listed beyond the 8 majors (default {DEMO_UNIVERSE}; 0: none)",
+        )
 
-    def handle(self, *args, exchange, host, port, seed, play, speed, **options):
+    def handle(self, *args, exchange, host, port, seed, play, speed, universe, **options):
         playback = None
         if play:
             try:
@@ -34,7 +40,12 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             playback = Playback(settings.RECORDING_DIR, *period, speed)
         simulator = Simulator(
-            list(exchange or SIMULATED_EXCHANGE_IDS), host=host, base_port=port, seed=seed, playback=playback
+            list(exchange or SIMULATED_EXCHANGE_IDS),
+            host=host,
+            base_port=port,
+            seed=seed,
+            playback=playback,
+            universe=universe,
         )
         run_until_stopped(self._serve(simulator))
 
