@@ -149,13 +149,13 @@ class GateioSim(SimExchange):
                 await ws.send_str(_error_frame(CHANNEL, "subscribe", 3, "service error (simulated)"))
             moved = self.market.moved
             for name in list(subscribed):
-                if self.coins[name] not in moved:
+                if contracts[name] not in moved:
                     continue
                 update_ids[name] = update_ids.get(name, 1_000_000) + 1
                 await ws.send_str(self._update_frame(name, update_ids[name], size_decimal))
             for name, levels in list(depth_subscribed.items()):
                 # Not unsubscribed while an earlier frame was sent, and moved.
-                if name in depth_subscribed and self.coins[name] in moved:
+                if name in depth_subscribed and contracts[name] in moved:
                     await ws.send_str(self._order_book_frame(name, levels, update_ids.get(name, 1), size_decimal))
 
         streamer = asyncio.create_task(self.stream(ws, send_books))
