@@ -318,7 +318,10 @@ RECORD_RAW = _env_bool("ARBSITE_RECORD_RAW")
 # Depth (README, "Depth") is streamed only for the legs of open opportunities and of pairs
 # within DEPTH_NEAR_BPS of opening after fees, kept DEPTH_LINGER_S after, at most
 # DEPTH_MAX_PER_EXCHANGE books per exchange (the most promising first).
-DEPTH_NEAR_BPS = float(os.environ.get("ARBSITE_DEPTH_NEAR_BPS", "10"))
+# Measured: at 10 bps, about the round trip of two taker fees, nearly every pair of a quiet
+# market is "near" and the books of everything are streamed (scale-out p99 332 ms at 1,000
+# clients, against 188 ms at 2 bps and 168 ms with no depth at all).
+DEPTH_NEAR_BPS = float(os.environ.get("ARBSITE_DEPTH_NEAR_BPS", "2"))
 DEPTH_LINGER_S = float(os.environ.get("ARBSITE_DEPTH_LINGER_S", "30"))
 DEPTH_MAX_PER_EXCHANGE = int(os.environ.get("ARBSITE_DEPTH_MAX_PER_EXCHANGE", "40"))
 # An open opportunity is matched against alert rules again when its net spread grows by this much.

@@ -70,8 +70,9 @@ def test_each_exchange_is_asked_for_its_most_promising_books_first(tracker):
     assert demand.wanted(tracker, NOW_MS) == {"binance": [BTC], "bybit": [BTC], "okx": [ETH]}
 
 
-async def test_the_engine_tells_the_feeds_when_the_demand_changes(monkeypatch):
+async def test_the_engine_tells_the_feeds_when_the_demand_changes(monkeypatch, settings):
     monkeypatch.setattr(engine_module, "now_ms", lambda: NOW_MS)
+    settings.DEPTH_NEAR_BPS = 10  # ETH's pair, 9.995 bps from opening, is near
     layer = get_channel_layer()
     engine = Engine(layer, fanout_interval_ms=100, config=ExchangeConfig(FEES_PCT, AGES_MS))
     market(engine.tracker)
