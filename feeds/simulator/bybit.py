@@ -237,7 +237,7 @@ class BybitSim(SimExchange):
                 await send(self._refusal(conn_id, "subscribe", None, [TOPIC_PREFIX + "SIMULATED"]))
             moved = self.market.moved
             for topic, (depth, symbol) in list(subscribed.items()):
-                if self.books[symbol] not in moved:
+                if books[symbol] not in moved:
                     continue
                 frame = self._push(topic, depth, symbol, sent)
                 if frame is not None:

@@ -189,4 +189,7 @@ async def test_a_session_on_the_inverse_family_streams_btcusd_in_base_units(sim,
     assert btc.bid_size == btc.bid_contracts / btc.bid and btc.ask_size == btc.ask_contracts / btc.ask
     start = sim.market.coins["BTC"].start_price
     assert btc.bid < btc.ask and abs(btc.bid - start) < start / 10  # the BTC price in USD
+    # The stream goes on past the snapshot of each subscription: a market step moves BTC.
+    later = await quotes.first_of("BTCUSD", after_ns=btc.recv_ns, timeout_s=5)
+    assert later[0].recv_ns > btc.recv_ns
     assert session.status.frame_errors == 0

@@ -181,4 +181,6 @@ async def test_a_session_on_the_btc_settled_family_streams_btc_usd_in_base_units
     assert quote.bid_size == quote.bid_contracts / quote.bid and quote.ask_size == quote.ask_contracts / quote.ask
     start = sim.market.coins["BTC"].start_price
     assert quote.bid < quote.ask and abs(quote.bid - start) < start / 10  # the BTC price in USD
+    # The stream goes on: each market step moves BTC.
+    assert (await quotes.next_after(quote.recv_ns)).symbol == "BTC_USD"
     assert session.status.frame_errors == 0
