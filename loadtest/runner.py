@@ -266,16 +266,19 @@ class SystemSpec:
     username: str = ""
     password: str = ""
     server_pids: tuple[int, ...] = ()
+    universe: int | None = None  # simulated coins listed besides the majors (None: the simulator's default)
 
 
 @contextlib.asynccontextmanager
 async def system(spec: SystemSpec, budget_s: float) -> AsyncIterator[Target]:
     lifetime_s = token_lifetime_s(budget_s)
     if spec.mode == "single":
-        async with single_process(spec.exchanges, lifetime_s) as target:
+        async with single_process(spec.exchanges, lifetime_s, universe=spec.universe) as target:
             yield target
     elif spec.mode == "scaleout":
-        async with scale_out(spec.exchanges, lifetime_s, spec.database_url, spec.web_workers) as target:
+        async with scale_out(
+            spec.exchanges, lifetime_s, spec.database_url, spec.web_workers, universe=spec.universe
+        ) as target:
             yield target
     else:
         yield await external(spec.url, spec.username, spec.password, list(spec.server_pids))

@@ -146,7 +146,10 @@ async def _stop_all(children: list[Child]) -> None:
 
 @contextlib.asynccontextmanager
 async def single_process(
-    exchanges: list[str], token_lifetime_s: int, extra_env: dict[str, str] | None = None
+    exchanges: list[str],
+    token_lifetime_s: int,
+    extra_env: dict[str, str] | None = None,
+    universe: int | None = None,
 ) -> AsyncIterator[Target]:
     """`run_all --simulate` for `exchanges` on a free port, over SQLite in a fresh directory."""
     workdir = Path(tempfile.mkdtemp(prefix="arbsite-loadtest-"))
@@ -163,7 +166,7 @@ async def single_process(
         await prepare_database(env, password)
         port = free_port()
         args = manage(
-            "run_all", "--simulate", "--seed", str(MARKET_SEED), "--port", str(port), *exchange_arguments(exchanges)
+            "run_all", "--simulate", *market_arguments(universe), "--port", str(port), *exchange_arguments(exchanges)
         )
         run_all = await start("run_all", args, env)
         await _started_server(run_all, r"Arbsite is running", children)
@@ -187,6 +190,12 @@ async def single_process(
 
 def exchange_arguments(exchanges: list[str]) -> list[str]:
     return [argument for exchange in exchanges for argument in ("--exchange", exchange)]
+
+
+def market_arguments(universe: int | None) -> list[str]:
+    """The simulated market's options: always seeded; `universe` generated coins listed besides
+    the majors (None: the simulator's default), so runs with and without them compare."""
+    return ["--seed", str(MARKET_SEED), *(["--universe", str(universe)] if universe is not None else [])]
 
 
 def scratch_database_url(database_url: str) -> str:
@@ -261,6 +270,7 @@ async def scale_out(
     database_url: str,
     web_workers: int = 1,
     extra_env: dict[str, str] | None = None,
+    universe: int | None = None,
 ) -> AsyncIterator[Target]:
     """Simulator, one feed worker, the engine and `web_workers` daphne processes, each its own process."""
     workdir = Path(tempfile.mkdtemp(prefix="arbsite-loadtest-"))
@@ -278,7 +288,7 @@ async def scale_out(
             await prepare_database(env, password)
             children: list[Child] = []
             try:
-                target = await _start_scale_out(env, exchanges, web_workers, children)
+                target = await _start_scale_out(env, exchanges, web_workers, children, universe)
                 token, cookie = await credentials(target.base_urls[0], USERNAME, password)
                 target.token, target.cookie = token, cookie
                 target.processes.append(Watched("redis", "server", redis.child.pid))
@@ -291,11 +301,11 @@ async def scale_out(
 
 
 async def _start_scale_out(
-    env: dict[str, str], exchanges: list[str], web_workers: int, children: list[Child]
+    env: dict[str, str], exchanges: list[str], web_workers: int, children: list[Child], universe: int | None
 ) -> Target:
     simulator = await start(
         "simulate_exchanges",
-        manage("simulate_exchanges", "--port", "0", "--seed", str(MARKET_SEED), *exchange_arguments(exchanges)),
+        manage("simulate_exchanges", "--port", "0", *market_arguments(universe), *exchange_arguments(exchanges)),
         env,
     )
     await _started_server(simulator, r"Simulated exchanges are up", children)

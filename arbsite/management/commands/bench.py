@@ -39,7 +39,10 @@ class Command(BaseCommand):
         parser.add_argument("--ticks", type=int, default=200_000)
         parser.add_argument("--instruments", type=int, default=500)
         parser.add_argument(
-            "--universe", type=int, default=DEMO_UNIVERSE, help="generated coins for the whole-universe figures"
+            "--universe",
+            type=int,
+            default=DEMO_UNIVERSE,
+            help="generated coins listed besides the majors: the whole-universe figures and the live simulator",
         )
         parser.add_argument(
             "--replay-seconds", type=float, default=3600, help="recorded time replayed (default an hour)"
@@ -120,7 +123,11 @@ class Command(BaseCommand):
                 server_pids=tuple(options["server_pid"]),
             )
         return SystemSpec(
-            options["mode"], EXCHANGE_IDS, web_workers=options["web_workers"], database_url=settings.DATABASE_URL
+            options["mode"],
+            EXCHANGE_IDS,
+            web_workers=options["web_workers"],
+            database_url=settings.DATABASE_URL,
+            universe=options["universe"],
         )
 
     async def measure_all(self, spec: SystemSpec, runs: list, json_dir: Path, failures: list) -> None:
