@@ -1,5 +1,7 @@
 """Arbsite in one process: web server (HTTP and /ws), feed workers, engine and the periodic
-jobs in one event loop; alert deliveries and periodic jobs on this process's own threads."""
+jobs in one event loop; alert deliveries and periodic jobs on this process's own threads.
+With --simulate, the simulated exchanges run beside it in a child process, as real exchanges
+would be elsewhere (feeds/simulator/process.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from arbitrage.engine import Engine
 from arbsite import periodic
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.runner import FeedWorker
-from feeds.simulator.server import DEMO_UNIVERSE, Simulator
+from feeds.simulator.process import simulator_process
+from feeds.simulator.server import DEMO_UNIVERSE
 from lib import runtime
 from lib.background import lanes
 
@@ -81,12 +84,13 @@ class Command(BaseCommand):
             return periodic.run_schedule(settings.CELERY_BEAT_SCHEDULE, periodic.queue_celery_task)
 
         if simulate:
-            async with Simulator(exchange_ids, seed=seed, universe=universe) as simulator:
-                for exchange_id, endpoints in simulator.endpoints.items():
+            manage_py = settings.BASE_DIR / "manage.py"
+            async with simulator_process(manage_py, exchange_ids, seed, universe) as simulated:
+                for exchange_id, endpoints in simulated.items():
                     # Fault drills and divergences are driven through these (README).
                     self.stdout.write(f"Simulated {exchange_id}: {endpoints.rest_url} {endpoints.ws_url}")
                 self.stdout.flush()
-                worker = FeedWorker(exchange_ids, simulator.endpoints, simulated=True)
+                worker = FeedWorker(exchange_ids, simulated, simulated=True)
                 await asyncio.gather(engine.run(), worker.run(), periodic_jobs())
         else:
             await asyncio.gather(engine.run(), FeedWorker(exchange_ids).run(), periodic_jobs())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -30,8 +31,13 @@ class Command(BaseCommand):
             default=DEMO_UNIVERSE,
             help=f"coins listed beyond the 8 majors (default {DEMO_UNIVERSE}; 0: none)",
         )
+        parser.add_argument(
+            "--until-stdin-closes",
+            action="store_true",
+            help="stop when standard input closes (a parent process that started us has gone)",
+        )
 
-    def handle(self, *args, exchange, host, port, seed, play, speed, universe, **options):
+    def handle(self, *args, exchange, host, port, seed, play, speed, universe, until_stdin_closes, **options):
         playback = None
         if play:
             try:
@@ -47,9 +53,9 @@ class Command(BaseCommand):
             playback=playback,
             universe=universe,
         )
-        run_until_stopped(self._serve(simulator))
+        run_until_stopped(self._serve(simulator, until_stdin_closes))
 
-    async def _serve(self, simulator: Simulator) -> None:
+    async def _serve(self, simulator: Simulator, until_stdin_closes: bool) -> None:
         async with simulator:
             if simulator.playback is not None:
                 coins = ", ".join(simulator.market.coins) or "none: nothing recorded in that period"
@@ -60,4 +66,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"  ARBSITE_{upper}_WS_URL={endpoints.ws_url}")
                 self.stdout.write(f"  ARBSITE_{upper}_REST_URL={endpoints.rest_url}")
             self.stdout.flush()
-            await asyncio.Event().wait()
+            if until_stdin_closes:
+                await stdin_closed()
+            else:
+                await asyncio.Event().wait()
+
+
+async def stdin_closed() -> None:
+    """Returns once standard input reaches its end (what it carries is ignored)."""
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(4096):
+        pass
