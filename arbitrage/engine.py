@@ -208,12 +208,12 @@ class Engine:
             self.funding.setdefault(record.instrument, {})[record.exchange] = record
             self.pending_funding.add(record.instrument)
 
-    def on_depth(self, records: list[Depth]) -> None:
+    def on_depth(self, records: list[Depth], at_ms: int | None = None) -> None:
         """Keep the books; an open opportunity they are a leg of goes out again when what
         walking them yields (its `depth`) has changed: most book moves do not reach the walk."""
         self.depth.apply(records)
         self.depth_cache.note(records)
-        at_ms = now_ms()
+        at_ms = now_ms() if at_ms is None else at_ms
         for opportunity in opportunities_on(records, self.tracker.open.values()):
             fill = self.depth.fill_for(opportunity, self.tracker, at_ms)
             if fill != self.depth_fills.get(opportunity.id):

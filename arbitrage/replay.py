@@ -14,6 +14,12 @@ sends them). Each opportunity carries its funding leg as it stood at its peak: b
 funding over DEFAULT_HOLDING_H from the peak's batch, entered at the peak net spread (as /ws
 shows it); none where either leg had no funding record yet.
 
+Depth: recorded depth batches (the books the live engine was sent: those of open and near
+opportunities, on demand) reach `Engine.on_depth` with the batch they were received in, after
+funding and before down notices and quotes, as a feed worker's flush sends them. Each
+opportunity carries the most profitable walk of both legs' books seen in its life
+(`best_depth`), at the replay's fees; none where the books were not recorded or not fresh.
+
 Alerts: a rule "fires" when delivery would send it: once per (rule, opportunity), and at most
 once per pair within the rule's cooldown (accounts/alerts/delivery.py), in recorded time.
 """
@@ -28,13 +34,16 @@ from decimal import Decimal
 from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 
+from arbitrage.depth import opportunities_on
+from arbitrage.depth_walk import DepthFill
 from arbitrage.engine import Engine, ExchangeConfig
 from arbitrage.funding import DEFAULT_HOLDING_H, pair_edge
 from arbitrage.messages import OpportunityFunding
 from arbitrage.rule_matching import RuleIndex, RuleSpec
 from arbitrage.tracker import OpenOpportunity
+from feeds.depth import Depth
 from feeds.funding import Funding
-from feeds.recording import Down, Event, FundingBatch
+from feeds.recording import DepthBatch, Down, Event, FundingBatch
 from feeds.types import Quote
 
 OPEN_AT_END = "open at end"
@@ -61,6 +70,8 @@ class ReplayedOpportunity:
     id: str = field(compare=False)
     # At the peak, over DEFAULT_HOLDING_H; None where funding of either leg was not recorded.
     funding: OpportunityFunding | None = None
+    # The most profitable walk of both books in its life; None where depth was not recorded.
+    best_depth: DepthFill | None = None
 
     @property
     def pair(self) -> str:
@@ -68,7 +79,12 @@ class ReplayedOpportunity:
 
     @classmethod
     def of(
-        cls, opportunity: OpenOpportunity, closed_ms: int, reason: str, funding: OpportunityFunding | None = None
+        cls,
+        opportunity: OpenOpportunity,
+        closed_ms: int,
+        reason: str,
+        funding: OpportunityFunding | None = None,
+        best_depth: DepthFill | None = None,
     ) -> ReplayedOpportunity:
         peak = opportunity.peak
         return cls(
@@ -88,6 +104,7 @@ class ReplayedOpportunity:
             close_reason=reason,
             id=opportunity.id,
             funding=funding,
+            best_depth=best_depth,
         )
 
 
@@ -106,6 +123,7 @@ class ReplayReport:
     quotes: int = 0
     downs: int = 0
     funding: int = 0  # funding records handed to the engine
+    depth: int = 0  # depth records (books) handed to the engine
     batches: int = 0
     first_ms: int | None = None
     last_ms: int | None = None
@@ -149,6 +167,7 @@ class Replay:
         self._sent: set[tuple[int, str]] = set()  # (rule, opportunity)
         # opportunity id -> (its peak, its funding leg at that peak)
         self._peak_funding: dict[str, tuple[object, OpportunityFunding | None]] = {}
+        self._best_depth: dict[str, DepthFill] = {}  # opportunity id -> its most profitable walk
 
     def run(self, events: Iterable[Event]) -> ReplayReport:
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -157,6 +176,7 @@ class Replay:
         batch: dict[tuple[str, str], Quote] = {}
         downs: list[Down] = []
         funding: list[Funding] = []
+        depth: list[Depth] = []
         batch_end_ms = None
         for event in events:
             if isinstance(event, Quote):
@@ -165,6 +185,9 @@ class Replay:
             elif isinstance(event, FundingBatch):
                 at_ms = event.at_ns // 1_000_000
                 report.funding += len(event.records)
+            elif isinstance(event, DepthBatch):
+                at_ms = event.at_ns // 1_000_000
+                report.depth += len(event.records)
             else:
                 at_ms = event.at_ns // 1_000_000
                 report.downs += 1
@@ -172,18 +195,20 @@ class Replay:
                 report.first_ms = at_ms
                 batch_end_ms = (at_ms // flush_ms + 1) * flush_ms
             elif at_ms >= batch_end_ms:
-                self._deliver(batch, downs, batch_end_ms, funding)
-                batch, downs, funding = {}, [], []
+                self._deliver(batch, downs, batch_end_ms, funding, depth)
+                batch, downs, funding, depth = {}, [], [], []
                 batch_end_ms = (at_ms // flush_ms + 1) * flush_ms
             if isinstance(event, Quote):
                 batch[event.exchange, event.symbol] = event  # as QuotePublisher.add: latest wins
             elif isinstance(event, FundingBatch):
                 funding += event.records
+            elif isinstance(event, DepthBatch):
+                depth += event.records
             else:
                 downs.append(event)
             report.last_ms = at_ms
         if batch_end_ms is not None:
-            self._deliver(batch, downs, batch_end_ms, funding)
+            self._deliver(batch, downs, batch_end_ms, funding, depth)
         for opportunity in sorted(self.engine.tracker.open.values(), key=lambda o: o.opened_ms):
             report.opportunities.append(self._replayed(opportunity, opportunity.updated_ms, OPEN_AT_END))
         report.opportunities.sort(key=lambda o: (o.opened_ms, o.pair))
@@ -192,13 +217,22 @@ class Replay:
         return report
 
     def _deliver(
-        self, batch: dict[tuple[str, str], Quote], downs: list[Down], at_ms: int, funding: list[Funding] = ()
+        self,
+        batch: dict[tuple[str, str], Quote],
+        downs: list[Down],
+        at_ms: int,
+        funding: list[Funding] = (),
+        depth: list[Depth] = (),
     ) -> None:
         engine = self.engine
         if self.pace is not None:
             self.pace(at_ms)
         if funding:
             engine.on_funding(funding)
+        if depth:
+            engine.on_depth(depth, at_ms)
+            for opportunity in opportunities_on(depth, engine.tracker.open.values()):
+                self._note_depth(opportunity, at_ms)
         for down in downs:
             engine.on_changes(engine.tracker.disconnect(down.exchange, down.instruments, at_ms), at_ms)
         if batch:
@@ -215,9 +249,12 @@ class Replay:
         for opportunity, closed in engine.lives.pending.values():
             if engine.funding:
                 self._note_peak_funding(opportunity, at_ms)
+            if engine.depth.latest:
+                self._note_depth(opportunity, at_ms)
             if closed is not None:
                 self.report.opportunities.append(self._replayed(opportunity, closed.closed_ms, closed.reason))
                 self._peak_funding.pop(opportunity.id, None)
+                self._best_depth.pop(opportunity.id, None)
         for rule_id, message in engine.alerts.pending:
             self._alert(rule_id, message, at_ms)
         engine.lives.pending.clear()
@@ -245,9 +282,20 @@ class Replay:
         )
         self._peak_funding[opportunity.id] = (peak, None if edge is None else OpportunityFunding.from_edge(edge))
 
+    def _note_depth(self, opportunity: OpenOpportunity, at_ms: int) -> None:
+        """Both legs' books walked now, kept if it pays more than any walk before in its life."""
+        fill = self.engine.depth.fill_for(opportunity, self.engine.tracker, at_ms)
+        if fill is None:
+            return
+        best = self._best_depth.get(opportunity.id)
+        if best is None or fill.profit_quote > best.profit_quote:
+            self._best_depth[opportunity.id] = fill
+
     def _replayed(self, opportunity: OpenOpportunity, closed_ms: int, reason: str) -> ReplayedOpportunity:
         noted = self._peak_funding.get(opportunity.id)
-        return ReplayedOpportunity.of(opportunity, closed_ms, reason, noted[1] if noted else None)
+        return ReplayedOpportunity.of(
+            opportunity, closed_ms, reason, noted[1] if noted else None, self._best_depth.get(opportunity.id)
+        )
 
     def _alert(self, rule_id: int, message: dict, at_ms: int) -> None:
         self.report.matches += 1

@@ -40,8 +40,8 @@ DEPTH_FLUSH_S = 0.1
 class QuotePublisher:
     def __init__(self, layer: BaseChannelLayer, flush_interval_ms: int, recorder: QuoteRecorder | None = None) -> None:
         self.layer = layer
-        # Funding polls and down notices; quotes reach the recorder from the connections
-        # themselves (`QuoteRecorder.quote_sink`), every one, before this coalescing.
+        # Funding polls, depth batches and down notices; quotes reach the recorder from the
+        # connections themselves (`QuoteRecorder.quote_sink`), every one, before this coalescing.
         self.recorder = recorder
         self.flush_interval_s = flush_interval_ms / 1000
         self.pending: dict[tuple[str, str], Quote] = {}
@@ -125,6 +125,10 @@ class QuotePublisher:
         batch = list(self.pending_depth.values())
         self.pending_depth = {}
         self.depth_flushed_at = time.monotonic()
+        if self.recorder is not None:
+            # What the engine is sent, whether or not the layer takes it: a replay walks the
+            # same books the live engine could have.
+            self.recorder.add_depth(batch)
         try:
             await self.layer.group_send(QUOTES_GROUP, {"type": DEPTH_MESSAGE_TYPE, "depth": encode_depth(batch)})
         except ChannelFull:

@@ -4,7 +4,8 @@ of feeds/recording.py about once a second.
 A connection hands each frame's quotes to its exchange's sink (`quote_sink`: one C-level list
 extend, the whole of what the tick path pays); encoding, compressing and writing happen on a
 thread, once per flush, so a slow disk delays the recording, never the quotes. Funding records
-(a poll every half minute or so) and down notices are kept with their receive time. With
+(a poll every half minute or so), the depth batches sent to the engine (books on demand, at
+most ten a second per book) and down notices are kept with their time. With
 ARBSITE_RECORD_RAW each connection also keeps its raw frames (`RawFrames.add`, one append a
 frame), written to files of their own.
 """
@@ -17,8 +18,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from feeds.depth import Depth
 from feeds.funding import Funding
-from feeds.recording import Down, FundingBatch, RawFrame, RecordingWriter
+from feeds.recording import DepthBatch, Down, FundingBatch, RawFrame, RecordingWriter
 from feeds.types import Quote
 
 logger = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ logger = logging.getLogger(__name__)
 FLUSH_INTERVAL_S = 1.0
 # Beyond this many quotes waiting (a disk that stopped answering), the oldest are dropped.
 MAX_BUFFERED_QUOTES = 2_000_000
+MAX_BUFFERED_DEPTH_BATCHES = 600  # a minute of the publisher's ten a second
 
 
 class RawFrames:
@@ -50,6 +53,7 @@ class QuoteRecorder:
         self.buffers: dict[str, list[Quote]] = {}
         self.downs: list[Down] = []
         self.funding: list[FundingBatch] = []
+        self.depth: list[DepthBatch] = []
         self.raw: dict[tuple[str, int], RawFrames] = {}  # (exchange, connection) -> its frames
         self.dropped_quotes = 0
         self.dropped_raw_frames = 0
@@ -100,16 +104,22 @@ class QuoteRecorder:
         if records:
             self.funding.append(FundingBatch(time.time_ns(), list(records)))
 
+    def add_depth(self, records: list[Depth]) -> None:
+        """One depth batch as the publisher sends it to the engine."""
+        if records:
+            self.depth.append(DepthBatch(time.time_ns(), list(records)))
+
     async def flush(self) -> None:
         if self.raw:
             await self._flush_raw()
         quotes = self._take_quotes()
-        if not (quotes or self.downs or self.funding):
+        if not (quotes or self.downs or self.funding or self.depth):
             return
         downs, self.downs = self.downs, []
         funding, self.funding = self.funding, []
+        depth, self.depth = self.depth, []
         try:
-            await asyncio.to_thread(self._write, quotes, downs, funding)
+            await asyncio.to_thread(self._write, quotes, downs, funding, depth)
         except OSError as exc:
             # Kept for the next flush, bounded: a full disk must not eat the worker's memory.
             self.failed_writes += 1
@@ -117,6 +127,8 @@ class QuoteRecorder:
                 logger.warning("recording not written (%d failures so far): %s", self.failed_writes, exc)
             self._put_back(quotes)
             self.downs, self.funding = downs + self.downs, funding + self.funding
+            # Books are ephemeral like quotes, but a minute of them is small: kept as well.
+            self.depth = (depth + self.depth)[-MAX_BUFFERED_DEPTH_BATCHES:]
 
     def _take_raw(self) -> dict[tuple[str, int], list[RawFrame]]:
         taken = {}
@@ -140,10 +152,16 @@ class QuoteRecorder:
         for (exchange, connection), frames in taken.items():
             self.writer.write_raw(exchange, connection, frames)
 
-    def _write(self, quotes: dict[str, list[Quote]], downs: list[Down], funding: Sequence[FundingBatch] = ()) -> None:
+    def _write(
+        self,
+        quotes: dict[str, list[Quote]],
+        downs: list[Down],
+        funding: Sequence[FundingBatch] = (),
+        depth: Sequence[DepthBatch] = (),
+    ) -> None:
         # A failure part-way writes some exchanges twice on the retry: a replay sees a few
         # quotes again, which the book ignores; losing them silently would be worse.
-        self.writer.write_grouped(quotes, downs, funding)
+        self.writer.write_grouped(quotes, downs, funding, depth)
 
     async def run(self) -> None:
         try:
@@ -152,8 +170,8 @@ class QuoteRecorder:
                 await self.flush()
         finally:
             # What the last second held, also on a graceful stop (on this thread: the loop is ending).
-            quotes, downs, funding = self._take_quotes(), self.downs, self.funding
-            self.downs, self.funding = [], []
-            self._write(quotes, downs, funding)
+            quotes, downs, funding, depth = self._take_quotes(), self.downs, self.funding, self.depth
+            self.downs, self.funding, self.depth = [], [], []
+            self._write(quotes, downs, funding, depth)
             self._write_raw(self._take_raw())
             self.writer.close()

@@ -15,7 +15,12 @@ Format: the 8 bytes `ARBREC1\\n`, then records, each
 - kind `F`: funding records the worker's poller received together, msgpack `[at_ns, [Funding, ...]]`
   (`at_ns` when they were received; each Funding an array of its fields in declaration order,
   as `feeds.funding.encode_funding` writes them: `exchange, symbol, instrument, rate,
-  interval_h, next_funding_ms, ts_ms`, the rate a string).
+  interval_h, next_funding_ms, ts_ms`, the rate a string);
+- kind `B`: order books (depth) the worker sent the engine together, msgpack `[at_ns, [Depth, ...]]`
+  (`at_ns` when they were sent; each Depth an array of its fields in declaration order, as
+  `feeds.depth.encode_depth` writes them: `exchange, symbol, instrument, bids, asks, ts_ms,
+  recv_ns`, each level `[price, size]` as strings). Depth is streamed on demand (the books of
+  open and near opportunities), so these are the books the live engine walked, and only those.
 A flush's down notices and funding go between the quotes received before and after them, so a
 file reads in time order (within a record, quotes may be a little out of receive order: a reader
 sorts each). A reader skips a kind it does not know, so a kind added later leaves older readers working.
@@ -44,6 +49,7 @@ from typing import Any
 import msgspec
 import zstandard
 
+from feeds.depth import Depth
 from feeds.funding import Funding
 from feeds.types import Quote, decode_quotes, encode_quotes
 
@@ -55,6 +61,7 @@ RAW_SUFFIX = ".arbraw"
 QUOTES = b"Q"
 DOWN = b"D"
 FUNDING = b"F"
+DEPTH = b"B"
 RAW = b"R"
 _HEAD = struct.Struct(">cI")
 FILE_MODE = 0o600
@@ -84,12 +91,20 @@ class FundingBatch(msgspec.Struct, frozen=True, array_like=True):
     records: list[Funding]
 
 
-# Down and FundingBatch both carry their time as `at_ns`; a Quote as `recv_ns`.
-Event = Quote | Down | FundingBatch
+class DepthBatch(msgspec.Struct, frozen=True, array_like=True):
+    """The books a worker's flush sent the engine at `at_ns` (latest per symbol, as the engine got them)."""
+
+    at_ns: int
+    records: list[Depth]
+
+
+# Down, FundingBatch and DepthBatch carry their time as `at_ns`; a Quote as `recv_ns`.
+Event = Quote | Down | FundingBatch | DepthBatch
 
 _encoder = msgspec.msgpack.Encoder()
 _down_decoder = msgspec.msgpack.Decoder(Down)
 _funding_decoder = msgspec.msgpack.Decoder(FundingBatch)
+_depth_decoder = msgspec.msgpack.Decoder(DepthBatch)
 # Any: a str comes back as str, a bin as bytes.
 _raw_decoder = msgspec.msgpack.Decoder(list[tuple[int, Any]])
 
@@ -144,28 +159,39 @@ class RecordingWriter:
         self.raw_frames = 0
         self.bytes_written = 0
 
-    def write(self, quotes: list[Quote], downs: Iterable[Down] = (), funding: Iterable[FundingBatch] = ()) -> None:
-        """Quotes of any exchanges, in receive order per exchange, down notices and funding."""
+    def write(
+        self,
+        quotes: list[Quote],
+        downs: Iterable[Down] = (),
+        funding: Iterable[FundingBatch] = (),
+        depth: Iterable[DepthBatch] = (),
+    ) -> None:
+        """Quotes of any exchanges, in receive order per exchange, down notices, funding and depth."""
         by_exchange: dict[str, list[Quote]] = {}
         for quote in quotes:
             by_exchange.setdefault(quote.exchange, []).append(quote)
-        self.write_grouped(by_exchange, downs, funding)
+        self.write_grouped(by_exchange, downs, funding, depth)
 
     def write_grouped(
-        self, quotes: dict[str, list[Quote]], downs: Iterable[Down] = (), funding: Iterable[FundingBatch] = ()
+        self,
+        quotes: dict[str, list[Quote]],
+        downs: Iterable[Down] = (),
+        funding: Iterable[FundingBatch] = (),
+        depth: Iterable[DepthBatch] = (),
     ) -> None:
-        """Each exchange's quotes (in receive order), down notices and funding polls (of any
-        exchanges, each poll's records split by exchange)."""
+        """Each exchange's quotes (in receive order), down notices, funding polls and depth
+        batches (of any exchanges, each batch's records split by exchange)."""
         notices: dict[str, list[tuple[int, bytes, bytes]]] = {}
         for down in downs:
             notices.setdefault(down.exchange, []).append((down.at_ns, DOWN, _encoder.encode(down)))
-        for batch in funding:
-            by_exchange: dict[str, list[Funding]] = {}
-            for record in batch.records:
-                by_exchange.setdefault(record.exchange, []).append(record)
-            for exchange, records in by_exchange.items():
-                payload = _encoder.encode(FundingBatch(batch.at_ns, records))
-                notices.setdefault(exchange, []).append((batch.at_ns, FUNDING, payload))
+        for kind, batches in ((FUNDING, funding), (DEPTH, depth)):
+            for batch in batches:
+                by_exchange: dict[str, list] = {}
+                for record in batch.records:
+                    by_exchange.setdefault(record.exchange, []).append(record)
+                for exchange, records in by_exchange.items():
+                    payload = _encoder.encode(type(batch)(batch.at_ns, records))
+                    notices.setdefault(exchange, []).append((batch.at_ns, kind, payload))
         for exchange, batch in quotes.items():
             self.write_exchange(exchange, batch, notices.pop(exchange, ()))
         for exchange, left in notices.items():
@@ -301,8 +327,8 @@ def _records(path: Path, stats: ReadStats | None) -> Iterator[tuple[bytes, bytes
 
 
 def read_file(path: Path, stats: ReadStats | None = None) -> Iterator[list[Event]]:
-    """The records of one file, in order: each a list of quotes, one down notice or one funding
-    batch; records of a kind this reader does not know are skipped."""
+    """The records of one file, in order: each a list of quotes, one down notice, one funding
+    batch or one depth batch; records of a kind this reader does not know are skipped."""
     for kind, payload in _records(path, stats):
         if kind == QUOTES:
             yield decode_quotes(payload)
@@ -310,6 +336,8 @@ def read_file(path: Path, stats: ReadStats | None = None) -> Iterator[list[Event
             yield [_down_decoder.decode(payload)]
         elif kind == FUNDING:
             yield [_funding_decoder.decode(payload)]
+        elif kind == DEPTH:
+            yield [_depth_decoder.decode(payload)]
 
 
 def read_raw_file(path: Path, stats: ReadStats | None = None) -> Iterator[RawFrame]:

@@ -15,8 +15,9 @@ from arbitrage.models import Opportunity
 from arbitrage.replay import OPEN_AT_END, ReplayRule, paced, replay, summarise
 from arbitrage.rule_matching import RuleSpec
 from arbitrage.tests.factories import make_quote
+from feeds.depth import Depth
 from feeds.funding import Funding
-from feeds.recording import Down, FundingBatch, RecordingWriter, event_ns, read_period
+from feeds.recording import DepthBatch, Down, FundingBatch, RecordingWriter, event_ns, read_period
 from feeds.simulator.recorded import write_synthetic_recording
 from feeds.simulator.server import SIMULATED_EXCHANGE_IDS
 
@@ -138,6 +139,45 @@ def test_funding_reaches_the_engine_before_the_quotes_of_its_batch():
     [found] = report.opportunities
     assert found.opened_ms - T0_MS == 2010 and found.funding.funding_pct == Decimal("0.05")
     assert [(alert.rule_id, alert.at_ms - T0_MS) for alert in report.alerts] == [(1, 2010)]
+
+
+def book(exchange: str, at_ms: int, bids: list[tuple[str, str]], asks: list[tuple[str, str]]) -> Depth:
+    def side(levels):
+        return [(Decimal(price), Decimal(size)) for price, size in levels]
+
+    return Depth(exchange, "BTCUSDT", "BTC/USDT:USDT", side(bids), side(asks), at_ms, at_ms * 1_000_000)
+
+
+def test_recorded_depth_gives_each_opportunity_its_most_profitable_walk(tmp_path, no_live_writes):
+    # While bybit bids 43200 (+2 s to +5 s): buy up binance's asks, sell down bybit's bids.
+    thin = DepthBatch(
+        (T0_MS + 2500) * 1_000_000,
+        [
+            book("binance", T0_MS + 2495, [("43000", "3")], [("43001", "1"), ("43050", "2")]),
+            book("bybit", T0_MS + 2497, [("43200", "0.5"), ("43150", "1")], [("43201", "3")]),
+        ],
+    )
+    # Later bybit's book thins to 0.1 at the top: that walk pays less, the best stays.
+    thinner = DepthBatch(
+        (T0_MS + 3500) * 1_000_000, [book("bybit", T0_MS + 3497, [("43200", "0.1")], [("43201", "3")])]
+    )
+    RecordingWriter(tmp_path, retention_days=10_000).write(gap(T0_MS + 2000, T0_MS + 5000), depth=[thin, thinner])
+
+    report = replay(everything(tmp_path), config=FEES)
+
+    assert report.depth == 3
+    [found] = report.opportunities
+    walk = found.best_depth
+    # 1.5 BTC: 1 at 43001 and 0.5 at 43050 bought, 0.5 at 43200 and 1 at 43150 sold, where
+    # bybit's bids ran out (the next coin still paid). Proceeds 64750 × 0.9995 = 64717.625;
+    # cost 64526 × 1.0005 = 64558.263: 159.362 USDT.
+    assert (walk.size_base, walk.books_exhausted) == (Decimal("1.5"), True)
+    assert walk.profit_quote == Decimal("159.362")
+    assert walk.avg_buy_price.quantize(Decimal("0.001")) == Decimal("43017.333")
+    assert walk.avg_sell_price.quantize(Decimal("0.001")) == Decimal("43166.667")
+    # Without depth in the recording, the same opportunity has none.
+    [plain] = replay(gap(T0_MS + 2000, T0_MS + 5000), config=FEES).opportunities
+    assert plain.best_depth is None and plain.peak_profit_quote == found.peak_profit_quote
 
 
 def test_a_down_notice_closes_what_the_connection_fed_at_its_last_sighting():
@@ -281,6 +321,34 @@ def test_the_command_and_the_page_show_each_opportunitys_funding_leg_where_recor
     out = io.StringIO()
     call_command("replay", "2026-01-01", "2026-01-01", stdout=out)
     assert "1 funding records" in out.getvalue() and "(spread); funding not recorded" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_command_and_the_page_show_each_opportunitys_depth_where_recorded(
+    tmp_path, settings, client, alice, no_live_writes
+):
+    from feeds.models import Exchange
+
+    Exchange.objects.filter(id__in=["binance", "bybit"]).update(taker_fee_pct=Decimal("0.05"))
+    settings.RECORDING_DIR = tmp_path
+    books = DepthBatch(
+        (T0_MS + 2500) * 1_000_000,
+        [
+            book("binance", T0_MS + 2495, [("43000", "3")], [("43001", "1"), ("43050", "2")]),
+            book("bybit", T0_MS + 2497, [("43200", "0.5"), ("43150", "1")], [("43201", "3")]),
+        ],
+    )
+    RecordingWriter(tmp_path, retention_days=10_000).write(gap(T0_MS + 2000, T0_MS + 5000), depth=[books])
+    out = io.StringIO()
+
+    call_command("replay", "2026-01-01", "2026-01-01", stdout=out)
+
+    text = out.getvalue()
+    assert "200 quotes, 0 down notices, 0 funding records, 2 books" in text
+    assert "(spread); depth 1.5000+ for 159.36 at " in text
+    client.force_login(alice)
+    page = client.get("/replay/", {"start": "2026-01-01T00:00", "end": "2026-01-01T00:10"}).content.decode()
+    assert "and 2 order books" in page and "<td>1.5000+ · 159.36</td>" in page
 
 
 def test_the_page_needs_a_login(client):

@@ -242,3 +242,73 @@ def test_a_busy_second_is_cut_into_records_of_bounded_size(tmp_path, monkeypatch
 
     assert list(read_period(tmp_path, 0, 2**62, stats=stats)) == quotes
     assert (stats.records, writer.quotes) == (3, 7)  # 3 + 3 + 1
+
+
+def _book(exchange: str, recv_ms: int):
+    from decimal import Decimal
+
+    from feeds.depth import Depth
+
+    bids = [(Decimal("43200.5"), Decimal("0.25")), (Decimal("43150"), Decimal("1.000"))]
+    asks = [(Decimal("43201"), Decimal("0.5")), (Decimal("43250"), Decimal("2"))]
+    return Depth(exchange, "BTCUSDT", "BTC/USDT:USDT", bids, asks, recv_ms - 3, recv_ms * 10**6)
+
+
+def test_depth_is_recorded_per_exchange_exactly_and_comes_back_in_time_order(tmp_path):
+    from feeds.recording import DepthBatch
+
+    writer = RecordingWriter(tmp_path, retention_days=10_000)
+    sent = DepthBatch(T0_MS * 10**6 + 15 * 10**6, [_book("binance", T0_MS + 12), _book("bybit", T0_MS + 14)])
+    writer.write([at("binance", T0_MS), at("binance", T0_MS + 20)], depth=[sent])
+
+    events = list(read_period(tmp_path, 0, 2**62))
+
+    assert events == [
+        at("binance", T0_MS),
+        DepthBatch(sent.at_ns, [_book("binance", T0_MS + 12)]),
+        DepthBatch(sent.at_ns, [_book("bybit", T0_MS + 14)]),
+        at("binance", T0_MS + 20),
+    ]
+    # Exactly as sent: trailing zeros and all.
+    assert [str(size) for _, size in events[2].records[0].bids] == ["0.25", "1.000"]
+
+
+async def test_the_depth_a_publisher_sends_the_engine_is_recorded(tmp_path):
+    from feeds.recording import DepthBatch
+
+    sent = []
+
+    class Layer:
+        async def group_send(self, group, message):
+            sent.append(message["type"])
+
+    recorder = QuoteRecorder(tmp_path, retention_days=10_000)
+    publisher = QuotePublisher(Layer(), flush_interval_ms=10, recorder=recorder)
+    before_ns = time.time_ns()
+    publisher.add_depth([_book("okx", T0_MS), _book("okx", T0_MS + 5)])  # latest per symbol wins
+    await publisher.flush()
+    await recorder.flush()
+
+    [batch] = list(read_period(tmp_path, 0, 2**62))
+    assert sent == ["depth.batch"]
+    assert isinstance(batch, DepthBatch) and batch.records == [_book("okx", T0_MS + 5)]
+    assert before_ns <= batch.at_ns <= time.time_ns()
+    assert recorder.depth == []
+
+
+async def test_depth_a_failed_write_took_is_written_with_the_next_flush(tmp_path, monkeypatch):
+    from feeds.recording import DepthBatch
+
+    recorder = QuoteRecorder(tmp_path, retention_days=10_000)
+    recorder.add_depth([_book("okx", T0_MS)])
+
+    def disk_full(*args):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(recorder.writer, "write_grouped", disk_full)
+    await recorder.flush()
+    assert recorder.failed_writes == 1 and len(recorder.depth) == 1
+    monkeypatch.undo()
+    await recorder.flush()
+
+    assert [type(event) for event in read_period(tmp_path, 0, 2**62)] == [DepthBatch]

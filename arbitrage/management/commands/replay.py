@@ -32,6 +32,15 @@ def funding_note(o: ReplayedOpportunity) -> str:
     return f"; funding {f.funding_pct:+.3f} % over {f.hours} h, edge {f.edge_pct:.3f} %"
 
 
+def depth_note(o: ReplayedOpportunity) -> str:
+    """The most profitable walk of both books in its life, where they were recorded."""
+    d = o.best_depth
+    if d is None:
+        return "; depth not recorded"
+    more = "+" if d.books_exhausted else ""
+    return f"; depth {d.size_base:.4f}{more} for {d.profit_quote:.2f} at {d.net_spread_pct:.3f} %"
+
+
 class Command(BaseCommand):
     help = "Replay recorded quotes through the engine (no live cache, /ws or history touched)."
 
@@ -76,7 +85,7 @@ class Command(BaseCommand):
         rate = report.quotes / report.wall_s if report.wall_s else 0.0
         out(
             f"Replayed {when(from_ms)} → {when(to_ms)} UTC: {report.quotes:,} quotes, {report.downs} down notices, "
-            f"{report.funding:,} funding records"
+            f"{report.funding:,} funding records" + (f", {report.depth:,} books" if report.depth else "")
         )
         out(f"  in {report.wall_s:.1f} s ({report.cpu_s:.1f} s CPU, {rate:,.0f} quotes/s)")
         if not report.quotes:
@@ -97,6 +106,7 @@ class Command(BaseCommand):
                     f"{o.first_net_spread_pct:>8.3f} → {o.peak_net_spread_pct:<7.3f} {o.peak_size_base:>12.4f} "
                     f"{o.peak_profit_quote:>12.2f}  {o.pair} ({o.close_reason})"
                     + (funding_note(o) if report.funding else "")
+                    + (depth_note(o) if report.depth else "")
                 )
         if rules is None:
             return
