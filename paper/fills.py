@@ -77,6 +77,25 @@ class LegFill:
     priced_from: str = PRICED_FROM_TOP  # PRICED_FROM_DEPTH or PRICED_FROM_TOP
 
 
+# A feed connection in one of these states is down (feeds.session; merged states of several
+# connections say "degraded" when only some are, and those still deliver).
+DISCONNECTED_STATES = frozenset({"backoff", "connecting", "stopped"})
+
+
+def disconnected(exchange: str, status: dict | None, quote_recv_ms: int) -> str | None:
+    """Why a leg's quote may not be filled against although it is young: its exchange's feed
+    (feeds.status, as the worker last reported it) is down, or reconnected since the quote
+    came, so the quote is from a connection that went down. None when neither is known."""
+    if status is None:
+        return None
+    if status.get("state") in DISCONNECTED_STATES:
+        return f"{exchange}'s feed is disconnected ({status['state']})"
+    connected_since_ms = status.get("connected_since_ms")
+    if connected_since_ms is not None and quote_recv_ms < connected_since_ms:
+        return f"{exchange}'s feed reconnected since its last quote"
+    return None
+
+
 def walk_levels(levels: Levels, size_base: Decimal) -> tuple[Decimal, Decimal] | None:
     """(average price, notional) of taking `size_base` from `levels`, best first; None when
     they hold less. The notional is exact; the average is it divided by the size."""
