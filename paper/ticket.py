@@ -17,8 +17,8 @@ from decimal import ROUND_DOWN, Decimal
 from accounts.trading import trading_settings
 from arbitrage.queries import own_open_opportunities
 from arbitrage.spreads import units_of
-from paper.books import leg_rules
-from paper.fills import PRICED_FROM_DEPTH, PRICED_FROM_TOP, common_lot
+from paper.books import UNKNOWN_LOT_BASE, leg_rules
+from paper.fills import PRICED_FROM_DEPTH, PRICED_FROM_TOP, UNKNOWN_STEP, common_lot, conservative_step
 
 SIZE_FROM_DEPTH = PRICED_FROM_DEPTH  # the depth walk's most profitable size
 SIZE_FROM_TOP = PRICED_FROM_TOP  # no depth known: the smaller of the two best levels
@@ -68,5 +68,15 @@ def ticket_size(
     """The suggested size of a ticket for this pair, from the open opportunity at the user's fees."""
     opportunities = own_open_opportunities(trading_settings(user).taker_fees_pct)
     opportunity = find_open(opportunities, buy_exchange, sell_exchange, instrument)
-    lot = common_lot(leg_rules(buy_exchange, instrument).lot_base, leg_rules(sell_exchange, instrument).lot_base)
+    multiplier = units_of(instrument).multiplier
+
+    def step(exchange: str, price_field: str) -> Decimal:
+        lot = leg_rules(exchange, instrument).lot_base
+        if lot != UNKNOWN_STEP:
+            return lot
+        if opportunity is None:  # no price to step by: the fill rounds it
+            return UNKNOWN_LOT_BASE
+        return conservative_step(Decimal(str(opportunity[price_field])) * multiplier)
+
+    lot = common_lot(step(buy_exchange, "buy_price"), step(sell_exchange, "sell_price"))
     return suggested_size(opportunity, instrument, lot, top_coins)
