@@ -29,6 +29,7 @@ from arbitrage.messages import OpportunityDepth
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 
 logger = logging.getLogger(__name__)
+unreadable_levels = 0  # carried levels that could not be walked (logged; `depth` is null then)
 
 # As arbitrage.messages rounds them: what the cache, /ws and the API carry.
 PCT_PLACES = Decimal("0.000001")
@@ -95,10 +96,12 @@ def depth_figures(levels: Sequence | None, buy_fee_pct: Decimal, sell_fee_pct: D
     levels did not come with it or cannot be read: the admin's walk is not passed off as theirs."""
     if levels is None:
         return None
+    global unreadable_levels
     try:
         fill = walk_encoded(levels, buy_fee_pct, sell_fee_pct)
-    except ValueError:
-        logger.warning("unreadable depth levels dropped")
+    except ValueError as exc:
+        unreadable_levels += 1
+        logger.warning("unreadable depth levels dropped (%d so far): %s", unreadable_levels, exc)
         return None
     return None if fill is None else msgspec.to_builtins(OpportunityDepth.from_fill(fill))
 

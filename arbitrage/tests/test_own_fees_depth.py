@@ -226,3 +226,15 @@ def test_an_alert_tells_each_user_the_depth_at_their_fees():
     sent = {rule_id: depth_of(payload) for rule_id, payload in engine.alerts.pending}
 
     assert sent == {1: ALICE_DEPTH, 2: BOB_DEPTH, 3: CAROL_DEPTH}
+
+
+def test_without_readable_levels_a_users_depth_is_null_not_the_admins():
+    from arbitrage import fee_tables
+
+    opportunity = {"buy_price": "100", "sell_price": "101", "size_base": "1", "depth": {"size_base": "3.0"}}
+    before = fee_tables.unreadable_levels
+
+    assert fee_tables.net_figures(opportunity, D("0"), D("0"))["depth"] is None  # no levels came with it
+    assert fee_tables.net_figures(opportunity, D("0"), D("0"), [[["1", "x"]], [["2", "1"]]])["depth"] is None
+    assert fee_tables.unreadable_levels == before + 1
+    assert "depth" not in fee_tables.net_figures({**opportunity, "depth": None}, D("0"), D("0"))
