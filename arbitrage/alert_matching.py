@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import msgspec
 
+from arbitrage.depth_levels import LevelsOf
 from arbitrage.fee_tables import net_figures
 from arbitrage.messages import MessageOf
 from arbitrage.rule_matching import RuleIndex
@@ -25,9 +26,10 @@ class AlertMatcher:
         self.marks: dict[str, Decimal] = {}  # opportunity id -> net spread last matched at
         self.pending: list[tuple[int, dict]] = []  # (rule id, opportunity message), to send
 
-    def match(self, changes: Changes, message_of: MessageOf, at_ms: int) -> None:
+    def match(self, changes: Changes, message_of: MessageOf, at_ms: int, levels_of: LevelsOf | None = None) -> None:
         """Match an opening opportunity, and one that grew a step past its last match, against
-        the rules (`message_of`: the opportunity as /ws carries it, funding leg and depth included)."""
+        the rules (`message_of`: the opportunity as /ws carries it, funding leg and depth
+        included; `levels_of`: the levels its depth walked, walked again at a user's own fees)."""
         step = self.growth_step_pct
         for opportunity in changes.opened + changes.updated:
             net = opportunity.spread.net_spread_pct
@@ -44,12 +46,18 @@ class AlertMatcher:
             if matched:
                 message = message or message_of(opportunity, at_ms)
                 payload = msgspec.to_builtins(message)
+                levels = levels_of(opportunity, at_ms) if levels_of is not None and message.depth is not None else None
+                at_fees: dict[tuple[Decimal, Decimal], dict] = {}  # one walk per fee group, not per rule
                 for rule in matched:
-                    # A user with fees of their own is told the figures at their fees.
+                    # A user with fees of their own is told the figures (depth too) at their fees.
                     fees = self.rules.own_taker_fees(rule.user_id, opportunity)
-                    self.pending.append(
-                        (rule.id, payload if fees is None else {**payload, **net_figures(payload, *fees)})
-                    )
+                    if fees is None:
+                        self.pending.append((rule.id, payload))
+                        continue
+                    mine = at_fees.get(fees)
+                    if mine is None:
+                        mine = at_fees[fees] = {**payload, **net_figures(payload, *fees, levels)}
+                    self.pending.append((rule.id, mine))
 
     def forget(self, opportunity_id: str) -> None:
         """A closed opportunity: the next life of its pair alerts afresh."""

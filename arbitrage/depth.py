@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from arbitrage.depth_levels import EncodedLevels, encode_levels
 from arbitrage.depth_walk import DepthFill, Levels, walk_books
 from arbitrage.spreads import units_of
 from arbitrage.tracker import OpenOpportunity, OpportunityTracker
@@ -31,9 +32,10 @@ class DepthBook:
             return None
         return record
 
-    def fill_for(self, opportunity: OpenOpportunity, tracker: OpportunityTracker, now_ms: int) -> DepthFill | None:
-        """The opportunity walked up the buy leg's asks and down the sell leg's bids at the
-        tracker's fees; None unless both legs have fresh depth."""
+    def legs_for(
+        self, opportunity: OpenOpportunity, tracker: OpportunityTracker, now_ms: int
+    ) -> tuple[Levels, Levels] | None:
+        """The buy leg's asks and the sell leg's bids per coin; None unless both legs have fresh depth."""
         buy, sell = opportunity.buy, opportunity.sell
         ages = tracker.max_age_ms
         buy_depth = self.fresh(buy.exchange, buy.instrument, ages.get(buy.exchange, tracker.default_max_age_ms), now_ms)
@@ -43,12 +45,26 @@ class DepthBook:
         sell_depth = self.fresh(sell.exchange, sell.instrument, sell_age, now_ms)
         if sell_depth is None:
             return None
-        return walk_books(
-            per_coin(buy_depth.asks, buy.instrument),
-            per_coin(sell_depth.bids, sell.instrument),
-            tracker.fee_pct(buy.exchange),
-            tracker.fee_pct(sell.exchange),
-        )
+        return per_coin(buy_depth.asks, buy.instrument), per_coin(sell_depth.bids, sell.instrument)
+
+    def fill_for(self, opportunity: OpenOpportunity, tracker: OpportunityTracker, now_ms: int) -> DepthFill | None:
+        """The opportunity walked up the buy leg's asks and down the sell leg's bids at the
+        tracker's fees; None unless both legs have fresh depth."""
+        legs = self.legs_for(opportunity, tracker, now_ms)
+        if legs is None:
+            return None
+        buy, sell = opportunity.buy, opportunity.sell
+        return walk_books(*legs, tracker.fee_pct(buy.exchange), tracker.fee_pct(sell.exchange))
+
+    def levels_for(
+        self, opportunity: OpenOpportunity, tracker: OpportunityTracker, now_ms: int
+    ) -> EncodedLevels | None:
+        """What fill_for walks, cut to what a walk at any fees reads and encoded to travel beside
+        the opportunity (arbitrage/depth_levels.py); None where it has no depth."""
+        legs = self.legs_for(opportunity, tracker, now_ms)
+        if legs is None or not legs[0] or not legs[1]:
+            return None
+        return encode_levels(*legs)
 
 
 def per_coin(levels: list[tuple], instrument: str) -> Levels:

@@ -34,6 +34,7 @@ from arbitrage.book import QuoteBook
 from arbitrage.depth import DepthBook, opportunities_on
 from arbitrage.depth_cache import DepthCacheWriter
 from arbitrage.depth_demand import DepthDemand
+from arbitrage.depth_levels import EncodedLevels
 from arbitrage.depth_walk import DepthFill
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import open_lives
@@ -227,12 +228,17 @@ class Engine:
         depth = self.depth.fill_for(opportunity, self.tracker, at_ms)
         return opportunity_message(opportunity, self.funding, at_ms, depth)
 
+    def opportunity_levels(self, opportunity: OpenOpportunity, at_ms: int) -> EncodedLevels | None:
+        """The levels its depth walks, carried beside it so it is walked again at users' own fees."""
+        return self.depth.levels_for(opportunity, self.tracker, at_ms)
+
     def on_changes(self, changes: Changes, at_ms: int | None = None) -> None:
         for opportunity in changes.opened + changes.updated:
             self.pending_opportunities[opportunity.id] = opportunity
             self.lives.note(opportunity)
         if self.alerts.rules.size:
-            self.alerts.match(changes, self.opportunity_message, now_ms() if at_ms is None else at_ms)
+            at = now_ms() if at_ms is None else at_ms
+            self.alerts.match(changes, self.opportunity_message, at, self.opportunity_levels)
         for closed in changes.closed:
             opportunity = closed.opportunity
             self.pending_opportunities.pop(opportunity.id, None)
@@ -407,7 +413,13 @@ class Engine:
         opened, self.pending_opportunities = self.pending_opportunities, {}
         closed, self.pending_closed = self.pending_closed, []
         update = self.live.encode(
-            quotes.values(), opened.values(), closed, self.opportunity_message, now_ms(), self.watched
+            quotes.values(),
+            opened.values(),
+            closed,
+            self.opportunity_message,
+            now_ms(),
+            self.watched,
+            self.opportunity_levels,
         )
         sending = update.sending
         seq = self.seq + 1 if sending else self.seq
@@ -419,6 +431,7 @@ class Engine:
                 self.live.rows if restoring else update.rows,
                 index=sorted(self.live.rows) if heartbeat or len(self.live.rows) != self._indexed else None,
                 open_opportunities=self.live.open_fragments if heartbeat or opened or closed else None,
+                open_levels=self.live.open_levels,
             )
             # The cache holds this update now: a client whose snapshot shows `seq` has it.
             self.seq = seq
@@ -429,6 +442,8 @@ class Engine:
                 event = {"type": PRICES_EVENT, "seq": seq, "items": update.items}
                 event["opportunities"] = update.opportunities
                 event["closed"] = update.closed
+                if update.levels:
+                    event["levels"] = update.levels  # for the fan-out's own-fee groups, not sent to clients
                 await self.layer.group_send(PRICES_GROUP, event)
         except (RedisError, OSError) as exc:
             # Nothing is lost: what did not leave goes out with the next update, under anything newer.

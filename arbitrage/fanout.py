@@ -71,9 +71,14 @@ class Subscriber:
     dropped_updates: int = 0
 
 
-def update_texts(event: dict, instruments: frozenset[str], fees: FeeView | None = None) -> list[str]:
+def update_texts(
+    event: dict, instruments: frozenset[str], fees: FeeView | None = None, at_fees: dict[str, str] | None = None
+) -> list[str]:
     """The /ws messages one update makes for a subscription (empty: everything), at a user's
-    own fees when they set any."""
+    own fees when they set any: net figures and depth walked again through the levels the
+    update carries (`levels`). `at_fees` keeps the opportunities already rewritten at `fees`
+    in this update (engine text -> text at the fees), so subscriptions of other instruments
+    at the same fees walk each opportunity once."""
     seq = event["seq"]
     if instruments:
         quotes = [text for instrument, text in event["items"] if instrument in instruments]
@@ -84,7 +89,15 @@ def update_texts(event: dict, instruments: frozenset[str], fees: FeeView | None 
         opened = [text for _, _, text in event["opportunities"]]
         closed = [text for _, _, text in event["closed"]]
     if fees is not None:
-        opened = [fees.text(text) for text in opened]
+        at_fees = {} if at_fees is None else at_fees
+        levels = event.get("levels") or {}
+        rewritten = []
+        for text in opened:
+            mine = at_fees.get(text)
+            if mine is None:
+                mine = at_fees[text] = fees.text(text, levels)
+            rewritten.append(mine)
+        opened = rewritten
     texts = []
     if quotes:
         texts.append(spliced("price_update", seq, quotes))
@@ -227,11 +240,15 @@ class FanoutHub:
             self.resync_all()
         self.last_seq = seq
         messages_by_subscription: dict[tuple[frozenset[str], FeeView | None], SharedMessages] = {}
+        # Per fee group, each opportunity rewritten (its depth walked again) once per update.
+        at_fees: dict[FeeView, dict[str, str]] = {}
         for subscriber in list(self.subscribers):
             key = (subscriber.instruments, subscriber.fees)
             messages = messages_by_subscription.get(key)
             if messages is None:
-                messages = SharedMessages(update_texts(event, subscriber.instruments, subscriber.fees))
+                fees = subscriber.fees
+                memo = at_fees.setdefault(fees, {}) if fees is not None else None
+                messages = SharedMessages(update_texts(event, subscriber.instruments, fees, memo))
                 messages_by_subscription[key] = messages
             if messages.texts:
                 await self._deliver(subscriber, seq, messages)

@@ -6,20 +6,30 @@ net spread, profit and profitable flag derived again from its gross figures (the
 and sell prices and the executable size) by the formula the engine uses
 (`arbitrage.spreads.net_after_fees`), so at the admin's fees both agree to the last digit.
 
+Its depth walk is worked out again too, from the levels the engine carries beside each open
+opportunity (arbitrage/depth_levels.py): the size of greatest profit, average prices,
+slippage, net spread and profit at the user's fees.
+
 An opportunity neither of whose exchanges the user set a fee for is passed on unchanged: a user
 with no fee of their own costs nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import msgspec
 
+from arbitrage.depth_levels import walk_encoded
 from arbitrage.funding import DEFAULT_HOLDING_H
+from arbitrage.messages import OpportunityDepth
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
+
+logger = logging.getLogger(__name__)
+unreadable_levels = 0  # carried levels that could not be walked (logged; `depth` is null then)
 
 # As arbitrage.messages rounds them: what the cache, /ws and the API carry.
 PCT_PLACES = Decimal("0.000001")
@@ -45,10 +55,16 @@ def taker_fee_pct(exchange: str, own_pct: Mapping[str, Decimal], admin_pct: Mapp
     return found if found is not None else admin_pct.get(exchange, DEFAULT_TAKER_FEE_PCT)
 
 
-def net_figures(opportunity: Mapping[str, object], buy_fee_pct: Decimal, sell_fee_pct: Decimal) -> dict[str, object]:
+def net_figures(
+    opportunity: Mapping[str, object],
+    buy_fee_pct: Decimal,
+    sell_fee_pct: Decimal,
+    levels: Sequence | None = None,
+) -> dict[str, object]:
     """The net fields of an opportunity (as the cache and /ws hold it: decimal strings) at
     these taker fees, in the same form: `net_spread_pct`, `profit_quote`, `potential_profit`,
-    `profitable`, and its funding leg's `edge_pct` when it carries one."""
+    `profitable`, its funding leg's `edge_pct` when it carries one, and its `depth` walked
+    again through `levels` (arbitrage.depth_levels, as the engine carries them beside it)."""
     net_pct, profit = net_after_fees(
         Decimal(str(opportunity["buy_price"])),
         Decimal(str(opportunity["sell_price"])),
@@ -69,7 +85,25 @@ def net_figures(opportunity: Mapping[str, object], buy_fee_pct: Decimal, sell_fe
         # The edge is the net spread plus funding (arbitrage.messages.OpportunityFunding).
         edge_pct = (Decimal(net_text) + Decimal(str(funding["funding_pct"]))).quantize(FUNDING_PLACES)
         figures["funding"] = {**funding, "edge_pct": str(edge_pct)}
+    if opportunity.get("depth") is not None:
+        figures["depth"] = depth_figures(levels, buy_fee_pct, sell_fee_pct)
     return figures
+
+
+def depth_figures(levels: Sequence | None, buy_fee_pct: Decimal, sell_fee_pct: Decimal) -> dict[str, object] | None:
+    """An opportunity's `depth` (OpportunityDepth's fields, as its JSON holds them) walked
+    through its carried levels at these fees; None (no depth figures at these fees) when the
+    levels did not come with it or cannot be read: the admin's walk is not passed off as theirs."""
+    if levels is None:
+        return None
+    global unreadable_levels
+    try:
+        fill = walk_encoded(levels, buy_fee_pct, sell_fee_pct)
+    except ValueError as exc:
+        unreadable_levels += 1
+        logger.warning("unreadable depth levels dropped (%d so far): %s", unreadable_levels, exc)
+        return None
+    return None if fill is None else msgspec.to_builtins(OpportunityDepth.from_fill(fill))
 
 
 def touches(opportunity: Mapping[str, object], own_pct: Mapping[str, Decimal]) -> bool:
@@ -78,11 +112,15 @@ def touches(opportunity: Mapping[str, object], own_pct: Mapping[str, Decimal]) -
 
 
 def with_own_fees(
-    opportunities: list[dict], own_pct: Mapping[str, Decimal], admin_pct: Mapping[str, Decimal]
+    opportunities: list[dict],
+    own_pct: Mapping[str, Decimal],
+    admin_pct: Mapping[str, Decimal],
+    levels: Mapping[str, Sequence] | None = None,
 ) -> list[dict]:
-    """The opportunities with their net figures at the user's taker fees (`own_pct`, falling back
-    to `admin_pct`), in the same order; ones on exchanges the user has no fee of their own for
-    are the same objects, untouched."""
+    """The opportunities with their net figures and depth at the user's taker fees (`own_pct`,
+    falling back to `admin_pct`; `levels`: opportunity id -> its walked levels), in the same
+    order; ones on exchanges the user has no fee of their own for are the same objects, untouched."""
+    levels = levels or {}
     if not own_pct:
         return opportunities
     found = []
@@ -90,7 +128,8 @@ def with_own_fees(
         if touches(opportunity, own_pct):
             buy_fee = taker_fee_pct(str(opportunity["buy_exchange"]), own_pct, admin_pct)
             sell_fee = taker_fee_pct(str(opportunity["sell_exchange"]), own_pct, admin_pct)
-            opportunity = {**opportunity, **net_figures(opportunity, buy_fee, sell_fee)}
+            walked = levels.get(str(opportunity["id"]))
+            opportunity = {**opportunity, **net_figures(opportunity, buy_fee, sell_fee, walked)}
         found.append(opportunity)
     return found
 
@@ -112,15 +151,17 @@ class FeeView:
     def __hash__(self) -> int:
         return hash(self._key)
 
-    def text(self, opportunity_json: str) -> str:
-        """An opportunity's /ws JSON (OpportunityMessage) at these fees; the same text when
+    def text(self, opportunity_json: str, levels: Mapping[str, Sequence] | None = None) -> str:
+        """An opportunity's /ws JSON (OpportunityMessage) at these fees, its depth walked again
+        through its levels (`levels`: opportunity id -> walked levels); the same text when
         neither leg is on an exchange the user set a fee for."""
         opportunity = _decode(opportunity_json)
         if not touches(opportunity, self.own):
             return opportunity_json
         buy_fee = taker_fee_pct(opportunity["buy_exchange"], self.own, self.admin)
         sell_fee = taker_fee_pct(opportunity["sell_exchange"], self.own, self.admin)
-        return _encode({**opportunity, **net_figures(opportunity, buy_fee, sell_fee)}).decode()
+        walked = (levels or {}).get(opportunity["id"])
+        return _encode({**opportunity, **net_figures(opportunity, buy_fee, sell_fee, walked)}).decode()
 
 
 _decode = msgspec.json.Decoder(dict).decode

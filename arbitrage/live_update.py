@@ -7,8 +7,9 @@ cache that restarted empty can be written whole again. No I/O: the engine writes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from arbitrage.depth_levels import EncodedLevels, LevelsOf
 from arbitrage.messages import MessageOf, OpportunityClosedMessage, fragment, quote_fragment
 from arbitrage.quote_cache import CachedOpportunity
 from arbitrage.tracker import Closed, OpenOpportunity
@@ -21,6 +22,9 @@ class Update:
     rows: dict[str, dict[str, str]]  # instrument -> exchange -> quote fragment, the rows that changed
     opportunities: list[list[str]]  # [buy instrument, sell instrument, fragment], watched
     closed: list[list[str]]  # the same, of the opportunities that closed
+    # opportunity id -> the levels its depth walked (arbitrage.depth_levels), of the watched
+    # opportunities with depth: what a process re-walks them at other fees from
+    levels: dict[str, EncodedLevels] = field(default_factory=dict)
 
     @property
     def sending(self) -> bool:
@@ -31,6 +35,7 @@ class LiveState:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, str]] = {}  # instrument -> exchange -> quote fragment
         self.open_fragments: dict[str, CachedOpportunity] = {}  # opportunity id -> its entry
+        self.open_levels: dict[str, EncodedLevels] = {}  # opportunity id -> its walked levels, where it has depth
 
     def encode(
         self,
@@ -40,9 +45,11 @@ class LiveState:
         message_of: MessageOf,
         at_ms: int,
         watched: set[str] | None,
+        levels_of: LevelsOf | None = None,
     ) -> Update:
         """The update of these changes (`watched`: the instruments someone watches, None for
-        all), kept in the state as they are encoded."""
+        all), kept in the state as they are encoded; `levels_of` gives each opportunity's
+        walked levels, carried beside it so its depth can be walked again at a user's fees."""
         items, rows = [], {}
         for quote in quotes:
             text = quote_fragment(quote)
@@ -50,7 +57,7 @@ class LiveState:
             row = self.rows.setdefault(quote.instrument, {})
             row[quote.exchange] = text
             rows[quote.instrument] = row
-        opportunities = []
+        opportunities, levels = [], {}
         for opportunity in opened:
             # Encoded once with its funding leg and depth, spliced as is into every recipient's message.
             entry = (
@@ -60,10 +67,18 @@ class LiveState:
             )
             self.open_fragments[opportunity.id] = entry
             opportunities.append(list(entry))
+            walked = levels_of(opportunity, at_ms) if levels_of is not None else None
+            if walked is None:
+                self.open_levels.pop(opportunity.id, None)
+                continue
+            self.open_levels[opportunity.id] = walked
+            if watched is None or entry[0] in watched or entry[1] in watched:
+                levels[opportunity.id] = walked
         closed_items = []
         for item in closed:
             opportunity = item.opportunity
             self.open_fragments.pop(opportunity.id, None)
+            self.open_levels.pop(opportunity.id, None)
             closed_items.append(
                 [
                     opportunity.buy.instrument,
@@ -74,4 +89,4 @@ class LiveState:
         if watched is not None:
             items = [item for item in items if item[0] in watched]
             opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
-        return Update(items, rows, opportunities, closed_items)
+        return Update(items, rows, opportunities, closed_items, levels)

@@ -20,7 +20,14 @@ from arbitrage.history import summary
 from arbitrage.messages import OpportunityFunding, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.near_miss import near_misses as find_near_misses
-from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quote_messages, read_quotes
+from arbitrage.quote_cache import (
+    INDEX_KEY,
+    read_funding,
+    read_open_opportunities,
+    read_open_opportunities_and_levels,
+    read_quote_messages,
+    read_quotes,
+)
 from arbitrage.read_model import MaxQuoteAges, QuoteReading, as_quote, price_row, read_quote
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, exact_spread
 from arbitrage.tracker import rank
@@ -175,12 +182,12 @@ def fee_view_of(user) -> FeeView | None:
 
 
 def own_open_opportunities(own_taker_pct: Mapping[str, Decimal] | None = None) -> list[dict]:
-    """The open opportunities as the cache holds them, their net figures at the user's own taker
-    fees where they set any (arbitrage/fee_tables.py); unchanged for everyone else."""
-    found = read_open_opportunities()
-    if own_taker_pct and found:
-        found = with_own_fees(found, own_taker_pct, admin_taker_fees_pct())
-    return found
+    """The open opportunities as the cache holds them, their net figures and depth walk at the
+    user's own taker fees where they set any (arbitrage/fee_tables.py); unchanged for everyone else."""
+    if not own_taker_pct:
+        return read_open_opportunities()
+    found, levels = read_open_opportunities_and_levels()
+    return with_own_fees(found, own_taker_pct, admin_taker_fees_pct(), levels) if found else found
 
 
 def open_opportunities(

@@ -4,11 +4,12 @@ last update (`seq`) and when the engine last wrote (its heartbeat)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import msgspec
 from django.core.cache import cache
 
+from arbitrage.depth_levels import EncodedLevels
 from arbitrage.messages import QuoteMessage
 from feeds.depth import Depth
 from feeds.funding import Funding
@@ -33,14 +34,17 @@ async def write_live_state(
     rows: dict[str, dict[str, str]],
     index: list[str] | None = None,
     open_opportunities: dict[str, CachedOpportunity] | None = None,
+    open_levels: dict[str, EncodedLevels] | None = None,
 ) -> None:
     """In one atomic write: `rows` (instrument -> exchange -> quote JSON) that changed, the
-    instrument index and the open opportunities when given, the update's `seq`, the heartbeat."""
+    instrument index and the open opportunities (with the levels their depth walked) when
+    given, the update's `seq`, the heartbeat."""
     values: dict[str, object] = {quotes_key(instrument): row for instrument, row in rows.items()}
     if index is not None:
         values[INDEX_KEY] = index
     if open_opportunities is not None:
         values[OPPORTUNITIES_KEY] = open_opportunities
+        values[OPPORTUNITY_LEVELS_KEY] = open_levels or {}
     values[SEQ_KEY] = seq
     values[HEARTBEAT_KEY] = clock.now_ms()
     await cache.aset_many(values, timeout=QUOTE_TTL_S)
@@ -90,6 +94,9 @@ async def aread_quote_rows() -> dict[str, dict[str, str]]:
 
 
 OPPORTUNITIES_KEY = "opportunities:open"
+# opportunity id -> the levels its depth walked (arbitrage.depth_levels), for the open ones
+# with depth: written with the open opportunities, so the two always agree.
+OPPORTUNITY_LEVELS_KEY = "opportunities:levels"
 
 # An open opportunity in the cache: (buy instrument, sell instrument, its JSON).
 CachedOpportunity = tuple[str, str, str]
@@ -97,10 +104,18 @@ CachedOpportunity = tuple[str, str, str]
 
 def read_open_opportunities() -> list[dict]:
     """The running engine's open opportunities; none when the engine has gone silent."""
-    found = cache.get_many([OPPORTUNITIES_KEY, HEARTBEAT_KEY])
+    return read_open_opportunities_and_levels(levels=False)[0]
+
+
+def read_open_opportunities_and_levels(levels: bool = True) -> tuple[list[dict], dict[str, EncodedLevels]]:
+    """The running engine's open opportunities and, when asked, the levels their depth walked
+    (id -> levels); nothing when the engine has gone silent."""
+    keys = [OPPORTUNITIES_KEY, HEARTBEAT_KEY, *([OPPORTUNITY_LEVELS_KEY] if levels else [])]
+    found = cache.get_many(keys)
     if not engine_alive(found.get(HEARTBEAT_KEY)):
-        return []
-    return [msgspec.json.decode(text) for _, _, text in (found.get(OPPORTUNITIES_KEY) or {}).values()]
+        return [], {}
+    opportunities = [msgspec.json.decode(text) for _, _, text in (found.get(OPPORTUNITIES_KEY) or {}).values()]
+    return opportunities, found.get(OPPORTUNITY_LEVELS_KEY) or {}
 
 
 @dataclass(frozen=True)
@@ -110,17 +125,22 @@ class LiveSnapshot:
     seq: int
     quotes: list[str]
     opportunities: list[CachedOpportunity]
+    levels: dict[str, EncodedLevels] = field(default_factory=dict)  # id -> walked levels, as cached
 
 
-async def aread_snapshot(instruments: frozenset[str] | None = None) -> LiveSnapshot:
-    """The cached quotes of `instruments` (None: all) and every open opportunity, read at once."""
+async def aread_snapshot(instruments: frozenset[str] | None = None, with_levels: bool = False) -> LiveSnapshot:
+    """The cached quotes of `instruments` (None: all) and every open opportunity (`with_levels`:
+    and the levels their depth walked, for figures at a user's own fees), read at once."""
     names = sorted(instruments) if instruments else (await aget(INDEX_KEY) or [])
     keys = [SEQ_KEY, HEARTBEAT_KEY, OPPORTUNITIES_KEY, *(quotes_key(name) for name in names)]
+    if with_levels:
+        keys.append(OPPORTUNITY_LEVELS_KEY)
     found = await aget_many(keys)
     quotes = [text for name in names if (row := found.get(quotes_key(name))) for text in row.values()]
     alive = engine_alive(found.get(HEARTBEAT_KEY))
     opportunities = [tuple(entry) for entry in (found.get(OPPORTUNITIES_KEY) or {}).values()] if alive else []
-    return LiveSnapshot(found.get(SEQ_KEY) or 0, quotes, opportunities)
+    levels = (found.get(OPPORTUNITY_LEVELS_KEY) or {}) if alive else {}
+    return LiveSnapshot(found.get(SEQ_KEY) or 0, quotes, opportunities, levels)
 
 
 SPREAD_HISTORY_TTL_S = 60

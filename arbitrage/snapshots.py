@@ -58,14 +58,14 @@ class SnapshotReader:
         return await asyncio.shield(future)
 
     async def _read(self, instruments: frozenset[str], fees: FeeView | None) -> SnapshotTexts:
-        snapshot = await aread_snapshot(instruments or None)
+        snapshot = await aread_snapshot(instruments or None, with_levels=fees is not None)
         opportunities = [
             text
             for buy, sell, text in snapshot.opportunities
             if not instruments or buy in instruments or sell in instruments
         ]
         if fees is not None:
-            opportunities = [fees.text(text) for text in opportunities]
+            opportunities = [fees.text(text, snapshot.levels) for text in opportunities]
         made = SnapshotTexts(snapshot.seq, SharedMessages(snapshot_pages(snapshot.seq, snapshot.quotes, opportunities)))
         now = asyncio.get_running_loop().time()
         self._made = {key: entry for key, entry in self._made.items() if now - entry[0] < SHARED_FOR_S}

@@ -42,6 +42,7 @@ urlpatterns = [
     # The user's own resources
     path("paper/wallets", paper_api.WalletsView.as_view(), name="api-paper-wallets"),
     path("paper/executions", paper_api.ExecutionsView.as_view(), name="api-paper-executions"),
+    path("paper/ticket", paper_api.TicketView.as_view(), name="api-paper-ticket"),
     path("paper/positions", paper_api.PositionsView.as_view(), name="api-paper-positions"),
     path("paper/limits", paper_api.LimitsView.as_view(), name="api-paper-limits"),
     path("paper/equity", paper_api.EquityView.as_view(), name="api-paper-equity"),

@@ -8,6 +8,7 @@ from paper.models import (
     PaperFundingEvent,
     PaperFundingPayment,
     PaperLimits,
+    PaperPosition,
     PaperWallet,
 )
 
@@ -59,6 +60,20 @@ class PaperExecutionAdmin(admin.ModelAdmin):
     list_display = ("user", "buy_exchange", "sell_exchange", "size_base", "executed_at")
     readonly_fields = ("user", "idempotency_key", "buy_exchange", "sell_exchange", "size_base", "executed_at")
     inlines = [PaperFillInline]
+
+
+@admin.register(PaperPosition)
+class PaperPositionAdmin(admin.ModelAdmin):
+    """Every user's positions, read-only: only fills (paper.execution) and funding change them,
+    each beside the wallet it moves."""
+
+    list_display = ("user", "exchange", "instrument", "size_base", "entry_price", "realised_pnl", "funding", "currency")
+    list_filter = ("exchange", "currency")
+    search_fields = ("user__username", "instrument")
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(PaperLimits)

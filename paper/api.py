@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -20,6 +22,7 @@ from paper.execution import (
 )
 from paper.executor import ExecutionRefused
 from paper.models import PaperExecution, PaperLimits, PaperWallet
+from paper.ticket import ticket_size
 
 
 class WalletsView(APIView):
@@ -62,6 +65,21 @@ class ExecutionsView(APIView):
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         code = status.HTTP_201_CREATED if filled else status.HTTP_200_OK
         return Response(s.ExecutionSerializer(execution).data, status=code)
+
+
+class TicketView(APIView):
+    @extend_schema(parameters=[s.TicketInput], responses=s.TicketSerializer, tags=["paper"])
+    def get(self, request: Request) -> Response:
+        """What to execute for an open pair: the opportunity's depth walk's most profitable size
+        at my fees (`size_from` "depth"), or its size at both tops of book where depth is
+        unknown ("top_of_book"), rounded down to both exchanges' order steps, and a fresh
+        idempotency key: the defaults of a POST /api/paper/executions."""
+        given = s.TicketInput(data=request.query_params)
+        given.is_valid(raise_exception=True)
+        pair = given.validated_data
+        size = ticket_size(request.user, pair["buy_exchange"], pair["sell_exchange"], pair["instrument"])
+        answer = {**pair, "size_base": size.size_base, "size_from": size.size_from, "idempotency_key": uuid.uuid4().hex}
+        return Response(s.TicketSerializer(answer).data)
 
 
 class PositionsView(APIView):

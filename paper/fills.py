@@ -45,7 +45,7 @@ class Book:
     bid_size: Decimal  # base units
     ask_size: Decimal
     ts_ms: int
-    lot_base: Decimal  # the exchange's order size step, base units
+    lot_base: Decimal  # the exchange's order size step, base units; UNKNOWN_STEP: its listing gives none
     taker_fee_pct: Decimal
     max_age_ms: int
     min_base: Decimal = Decimal(0)  # the exchange's smallest order, base units (0: none given)
@@ -77,6 +77,25 @@ class LegFill:
     priced_from: str = PRICED_FROM_TOP  # PRICED_FROM_DEPTH or PRICED_FROM_TOP
 
 
+# A feed connection in one of these states is down (feeds.session; merged states of several
+# connections say "degraded" when only some are, and those still deliver).
+DISCONNECTED_STATES = frozenset({"backoff", "connecting", "stopped"})
+
+
+def disconnected(exchange: str, status: dict | None, quote_recv_ms: int) -> str | None:
+    """Why a leg's quote may not be filled against although it is young: its exchange's feed
+    (feeds.status, as the worker last reported it) is down, or reconnected since the quote
+    came, so the quote is from a connection that went down. None when neither is known."""
+    if status is None:
+        return None
+    if status.get("state") in DISCONNECTED_STATES:
+        return f"{exchange}'s feed is disconnected ({status['state']})"
+    connected_since_ms = status.get("connected_since_ms")
+    if connected_since_ms is not None and quote_recv_ms < connected_since_ms:
+        return f"{exchange}'s feed reconnected since its last quote"
+    return None
+
+
 def walk_levels(levels: Levels, size_base: Decimal) -> tuple[Decimal, Decimal] | None:
     """(average price, notional) of taking `size_base` from `levels`, best first; None when
     they hold less. The notional is exact; the average is it divided by the size."""
@@ -88,6 +107,33 @@ def walk_levels(levels: Levels, size_base: Decimal) -> tuple[Decimal, Decimal] |
         if not left:
             return notional / size_base, notional
     return None
+
+
+# A listing in coins whose order step is not known (CoinDCX: its instrument list gives pair
+# names only). Its fills step by a power of ten worth at least this much of the quote currency
+# (conservative_step), not by a whole coin.
+UNKNOWN_STEP = ZERO
+UNKNOWN_STEP_MIN_NOTIONAL = Decimal(100)
+
+
+def conservative_step(price: Decimal) -> Decimal:
+    """The smallest power of ten of base units worth at least UNKNOWN_STEP_MIN_NOTIONAL at
+    `price` (BTC at 97,000: 0.01; ETH at 3,500: 0.1; DOGE at 0.15: 1000). Exchanges' order
+    steps are 1, 2 or 5 times a power of ten and, for USDT perpetuals, worth less than that
+    (Binance: BTC 0.001, ETH 0.001, SOL 1, DOGE 1): any such step divides this one, so a size
+    rounded to it is a whole number of the real step, at the cost of a coarser size."""
+    if not price.is_finite() or price <= 0:
+        return Decimal(1)
+    ratio = UNKNOWN_STEP_MIN_NOTIONAL / price
+    exponent = ratio.adjusted()  # floor(log10(ratio))
+    if ratio != Decimal(1).scaleb(exponent):
+        exponent += 1
+    return Decimal(1).scaleb(exponent)
+
+
+def order_step(book: Book) -> Decimal:
+    """The leg's order step in base units: its listing's, else the conservative step at its bid."""
+    return book.lot_base if book.lot_base != UNKNOWN_STEP else conservative_step(book.bid)
 
 
 def _round_to_lot(size: Decimal, lot: Decimal) -> Decimal:
@@ -111,7 +157,7 @@ def fill_pair(buy: Book, sell: Book, size_base: Decimal, now_ms: int) -> tuple[L
             raise NotFillable(f"{book.exchange}'s {book.instrument} quote is {age_ms / 1000:.1f} s old")
         if book.bid <= 0 or book.ask <= 0 or book.bid > book.ask:
             raise NotFillable(f"{book.exchange}'s {book.instrument} book is empty or crossed")
-    lot = common_lot(buy.lot_base, sell.lot_base)
+    lot = common_lot(order_step(buy), order_step(sell))
     size = _round_to_lot(size_base, lot)
     if size <= 0:
         raise NotFillable(f"size {plain(size_base)} is below one lot ({plain(lot)} {buy.base})")

@@ -27,14 +27,12 @@ class WalletInput(serializers.Serializer):
             raise serializers.ValidationError(str(exc)) from exc
 
 
-class ExecutionInput(serializers.Serializer):
+class TicketInput(serializers.Serializer):
+    """A pair: buy `instrument` on one exchange, sell it on the other."""
+
     buy_exchange = serializers.CharField(max_length=20)
     sell_exchange = serializers.CharField(max_length=20)
     instrument = serializers.CharField(max_length=64, help_text="Any form the market endpoints take")
-    size_base = serializers.DecimalField(min_value=0, **MONEY)
-    idempotency_key = serializers.CharField(
-        max_length=80, help_text="Chosen by the client; a retry with the same key never fills twice"
-    )
 
     def validate_buy_exchange(self, value: str) -> str:
         return self._exchange(value)
@@ -54,6 +52,31 @@ class ExecutionInput(serializers.Serializer):
             return resolve_exchange(value)
         except UnknownExchange as exc:
             raise serializers.ValidationError(str(exc)) from exc
+
+
+class ExecutionInput(TicketInput):
+    size_base = serializers.DecimalField(min_value=0, **MONEY)
+    idempotency_key = serializers.CharField(
+        max_length=80, help_text="Chosen by the client; a retry with the same key never fills twice"
+    )
+
+
+class TicketSerializer(serializers.Serializer):
+    buy_exchange = serializers.CharField()
+    sell_exchange = serializers.CharField()
+    instrument = serializers.CharField()
+    size_base = serializers.DecimalField(
+        allow_null=True,
+        help_text="Base units, a whole number of both exchanges' order steps; null: none to suggest "
+        "(the pair is not open, or no size pays both fees at your fees)",
+        **MONEY,
+    )
+    size_from = serializers.ChoiceField(
+        choices=["depth", "top_of_book"],
+        help_text="depth: the opportunity's depth walk's most profitable size at your fees; "
+        "top_of_book: depth unknown, the size at both tops of book",
+    )
+    idempotency_key = serializers.CharField(help_text="A fresh key for POST /api/paper/executions")
 
 
 class FillSerializer(serializers.ModelSerializer):

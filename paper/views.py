@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from arbitrage.spreads import units_of
 from lib.numbers import plain
 from paper import serializers as s
 from paper.execution import equity_points, execute_pair, marked_positions, set_balance
 from paper.executor import ExecutionRefused
 from paper.models import PaperFill, PaperWallet
 from paper.positions import open_pairs
+from paper.ticket import ticket_size
 
 RECENT_FILLS = 50
 
@@ -82,21 +82,24 @@ def close_pair(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def ticket(request: HttpRequest) -> HttpResponse:
-    """The paper-trade form of one opportunity row, its size the executable size (converted
-    from coins to the instrument's base units) and a fresh idempotency key."""
+    """The paper-trade form of one opportunity row with a fresh idempotency key, its size the
+    opportunity's depth walk's most profitable size at the user's fees, else the size at both
+    tops of book (paper.ticket), in the instrument's base units; the row's own size when the
+    opportunity has closed meanwhile."""
     query = request.GET
     instrument, sell_instrument = query.get("buy_instrument", ""), query.get("sell_instrument", "")
+    buy_exchange, sell_exchange = query.get("buy_exchange", ""), query.get("sell_exchange", "")
     try:
-        size_base = Decimal(query.get("size_coins", "")) / units_of(instrument).multiplier
-    except (InvalidOperation, ValueError, IndexError):
-        size_base = None
-    if size_base is not None and not (size_base.is_finite() and size_base > 0):
-        size_base = None  # the trader types one
+        top_coins = Decimal(query.get("size_coins", ""))
+    except InvalidOperation:
+        top_coins = None
+    size = ticket_size(request.user, buy_exchange, sell_exchange, instrument, top_coins)
     context = {
-        "buy_exchange": query.get("buy_exchange", ""),
-        "sell_exchange": query.get("sell_exchange", ""),
+        "buy_exchange": buy_exchange,
+        "sell_exchange": sell_exchange,
         "instrument": instrument,
-        "size_base": plain(size_base) if size_base is not None else "",
+        "size_base": plain(size.size_base) if size.size_base is not None else "",
+        "size_from": size.size_from,
         "key": _key(),
         "refused": None
         if instrument == sell_instrument

@@ -110,6 +110,8 @@ def test_pure_helpers_and_the_engines_pure_jobs_import_no_django():
         "arbitrage/alert_matching.py",
         "arbitrage/depth.py",
         "arbitrage/depth_walk.py",
+        "arbitrage/depth_levels.py",
+        "arbitrage/fee_tables.py",
         "paper/fills.py",
         "paper/positions.py",
     ]

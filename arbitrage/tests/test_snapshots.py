@@ -19,7 +19,7 @@ class CountingCache:
         self.gate: asyncio.Event | None = None
         self.reading = asyncio.Event()  # a read began
 
-    async def read(self, instruments=None) -> LiveSnapshot:
+    async def read(self, instruments=None, with_levels=False) -> LiveSnapshot:
         self.reads += 1
         self.reading.set()
         if self.gate is not None:

@@ -79,3 +79,18 @@ def test_the_admin_lists_every_users_equity_points(client, admin, alice, bob, ma
 
     assert page.status_code == 200
     assert "alice" in page.content.decode() and "bob" in page.content.decode()
+
+
+def test_the_admin_sees_every_users_wallets_executions_and_positions(client, admin, alice, bob, market):
+    from paper.execution import execute_pair
+
+    for user in (alice, bob):
+        set_balance(user, "binance", "USDT", D("10000"))
+        set_balance(user, "bybit", "USDT", D("10000"))
+        execute_pair(user, "binance", "bybit", "ETH/USDT:USDT", D("1"), f"{user.username}-1")
+    client.force_login(admin)
+
+    for page in ("paperwallet", "paperexecution", "paperposition"):
+        text = client.get(f"/admin/paper/{page}/").content.decode()
+        assert "alice" in text and "bob" in text, page
+    assert client.get("/admin/paper/paperposition/add/").status_code == 403

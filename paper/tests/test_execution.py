@@ -184,3 +184,33 @@ def test_sizing_limits_per_pair_and_per_exchange_refuse_what_would_exceed_them(a
     assert third.status_code == 409 and "per exchange" in third.json()["detail"]
     assert PaperExecution.objects.count() == 2
     assert PaperWallet.objects.get(user=alice, exchange="binance").balance > D("100000") - 2 * D("2316.5")
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        ({"state": "backoff", "connected_since_ms": None}, "bybit's feed is disconnected (backoff)"),
+        (
+            {"state": "connected", "connected_since_ms": now_ms() + 60_000},
+            "bybit's feed reconnected since its last quote",
+        ),
+    ],
+)
+def test_a_leg_whose_feed_went_down_fills_nothing_while_its_quote_is_still_young(
+    alice, as_user, market, status, reason
+):
+    from django.core.cache import cache
+
+    from feeds.status import status_key
+
+    set_balance(alice, "binance", "USDT", D("10000"))
+    set_balance(alice, "bybit", "USDT", D("10000"))
+    cache.set(status_key("bybit"), status)
+    try:
+        answer = as_user(alice).post("/api/paper/executions", order(), format="json")
+    finally:
+        cache.delete(status_key("bybit"))
+
+    assert answer.status_code == 409 and answer.json()["detail"] == reason
+    assert PaperExecution.objects.count() == 0
+    assert set(PaperWallet.objects.filter(user=alice).values_list("balance", flat=True)) == {D("10000")}

@@ -10,10 +10,10 @@ from arbitrage.tests.factories import make_quote
 from feeds.exchanges import parse_instruments
 from feeds.instruments import store_instruments
 from feeds.models import Exchange
-from feeds.tests.frames import binance, bybit, okx
+from feeds.tests.frames import binance, bybit, coindcx, okx
 from lib.clock import now_ms
 from paper.execution import execute_pair, set_balance
-from paper.fills import NotFillable
+from paper.fills import NotFillable, conservative_step
 from paper.tests.market import quoted
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +70,47 @@ def test_below_one_lot_is_refused_in_the_instruments_own_units(alice, btc_market
 
     with pytest.raises(NotFillable, match=r"size 0\.0004 is below one lot \(0\.001 BTC\)"):
         execute_pair(alice, "binance", "bybit", BTC, D("0.0004"), "k1")
+
+
+def binance_and_coindcx(user, coindcx_body: str, instrument: str, binance_price: str, coindcx_price: str) -> None:
+    """Binance listed from its exchangeInfo, CoinDCX from `coindcx_body`, each quoting 2 at the top."""
+    for exchange_id, body in (("binance", binance.EXCHANGE_INFO), ("coindcx", coindcx_body)):
+        Exchange.objects.update_or_create(
+            id=exchange_id, defaults={"name": exchange_id, "taker_fee_pct": D("0.05"), "enabled": True}
+        )
+        store_instruments(exchange_id, parse_instruments(exchange_id, body))
+    at = now_ms()
+    quoted(
+        make_quote("binance", instrument, bid=binance_price, ask=binance_price, size="2", ts_ms=at),
+        make_quote("coindcx", instrument, bid=coindcx_price, ask=coindcx_price, size="2", ts_ms=at),
+    )
+    funded(user, "binance", "coindcx")
+
+
+def test_a_listing_without_a_step_fills_by_a_conservative_power_of_ten_not_a_whole_coin(alice):
+    """CoinDCX's instrument list gives pair names only: at 97,000 a BTC step worth at least
+    100 USDT is 0.01 BTC, which any real step of under 100 USDT divides."""
+    binance_and_coindcx(alice, coindcx.ACTIVE_INSTRUMENTS, BTC, "97000.0", "97100.0")
+
+    execution, _ = execute_pair(alice, "binance", "coindcx", BTC, D("0.93456"), "k1")
+
+    assert execution.size_base == D("0.93")  # before: refused as below one lot (1 BTC)
+    with pytest.raises(NotFillable, match=r"size 0\.005 is below one lot \(0\.01 BTC\)"):
+        execute_pair(alice, "binance", "coindcx", BTC, D("0.005"), "k2")
+
+
+def test_a_listing_from_coindcxs_instrument_detail_keeps_its_own_step(alice):
+    eth = "ETH/USDT:USDT"
+    binance_and_coindcx(alice, coindcx.INSTRUMENT_DETAIL, eth, "3500.0", "3510.0")
+
+    execution, _ = execute_pair(alice, "binance", "coindcx", eth, D("0.12345"), "k1")
+
+    assert execution.size_base == D("0.123")  # the detail's 0.001 ETH, not the 0.1 ETH rule
+
+
+@pytest.mark.parametrize(
+    ("price", "step"),
+    [("97000", "0.01"), ("100000", "0.001"), ("3500", "0.1"), ("150", "1"), ("0.15", "1000"), ("0", "1")],
+)
+def test_the_conservative_step_is_the_smallest_power_of_ten_worth_100(price, step):
+    assert conservative_step(D(price)) == D(step)
