@@ -7,6 +7,7 @@ keep the socket alive, and how to turn a frame into quotes. No sockets, no Djang
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
@@ -115,6 +116,10 @@ class Connector:
     # True where an unsubscribe cannot name a symbol and ends every book on the connection
     # (Phemex): the books still wanted are subscribed again after it.
     depth_unsubscribe_ends_all: ClassVar[bool] = False
+    # True where the quote stream already is the exchange's book (CoinDCX's depth-20 channel):
+    # no depth connection; the quote connections hand on depth records of the symbols wanted,
+    # parsed by `parse_frame_and_depth`.
+    depth_in_quote_frames: ClassVar[bool] = False
 
     def by_family(self, instruments: Mapping[str, Instrument]) -> list[tuple[Family | None, dict[str, Instrument]]]:
         """`instruments` grouped by the socket that carries them, in the families' order; empty
@@ -214,6 +219,18 @@ class Connector:
         self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
     ) -> list[Depth]:
         """The depth records in one frame of a depth connection; control frames give []."""
+        raise NotImplementedError
+
+    def parse_frame_and_depth(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+        depth_symbols: AbstractSet[str],
+    ) -> tuple[list[Quote], list[Depth]]:
+        """A quote frame's quotes, and the depth records of those of its books in `depth_symbols`
+        (exchange symbols), where `depth_in_quote_frames`."""
         raise NotImplementedError
 
     def next_page_path(self, path: str, body: str | bytes) -> str | None:

@@ -30,15 +30,22 @@ page, so the protocol below is from exchanges.md, cross-checked against ccxt's c
   pair; a per-pair detail body (`{"instrument": {...}}`) is parsed too, with its tick size and its
   `kind`/`status`/`is_inverse`/`is_quanto` filters, for callers that fetch details.
 - A book with an empty side gives no quote for that symbol, never half a quote.
+- Depth (feeds/depth.py) comes from the same frames: no depth connection of its own
+  (`depth_in_quote_frames`). The session passes the symbols whose books the engine wants, and
+  for those only, each frame that gives a quote also gives a depth record, the best 10 levels a
+  side of the kept book; every other symbol costs one set lookup more per frame.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
 from feeds.exchanges.levels import Book, kept_books
 from feeds.types import FrameError, Instrument, Quote
@@ -48,6 +55,7 @@ BOOK_DEPTH = 20  # the exchange offers 10, 20 or 50 levels; 20 keeps frames smal
 MARGIN_CURRENCY = "USDT"
 SNAPSHOT = "depth-snapshot"
 UPDATE = "depth-update"
+NO_SYMBOLS: frozenset[str] = frozenset()
 
 
 # --- frames ---------------------------------------------------------------------------------------
@@ -126,6 +134,9 @@ class CoinDCX(Connector):
     heartbeat_interval_s = None  # Engine.IO pings and the client library answers
     heartbeat_timeout_s = 45.0  # Engine.IO's pingInterval + pingTimeout, if the handshake names none
     max_lifetime_s = None
+    # The quote stream is the book: its connections hand on the wanted books' top levels (the
+    # joins cannot change on an open Socket.IO connection, and a second would repeat the frames).
+    depth_in_quote_frames = True
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return [msgspec.json.encode({"channelName": channel_name(pair)}).decode() for pair in symbols]
@@ -167,13 +178,23 @@ class CoinDCX(Connector):
         state: dict | None,
         recv_ns: int,
     ) -> list[Quote]:
+        return self.parse_frame_and_depth(raw, instruments, state, recv_ns, NO_SYMBOLS)[0]
+
+    def parse_frame_and_depth(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+        depth_symbols: AbstractSet[str],
+    ) -> tuple[list[Quote], list[Depth]]:
         event = _event_decoder.decode(raw)
         if event.event not in (SNAPSHOT, UPDATE):
             raise FrameError(f"coindcx: unexpected event {event.event!r}")
         depth = _depth_decoder.decode(event.data)  # the payload's data is JSON inside a string
         instrument = _instrument_for(depth.s, instruments, state)
         if instrument is None:
-            return count_unknown_symbol(state)
+            return count_unknown_symbol(state), []
 
         books = kept_books(state, "coindcx_books")
         if event.event == SNAPSHOT:
@@ -181,18 +202,24 @@ class CoinDCX(Connector):
         else:
             book = books.get(depth.s)
             if book is None:
-                return []  # no snapshot yet, or dropped after a gap: wait for the next one
+                return [], []  # no snapshot yet, or dropped after a gap: wait for the next one
             if book.seq is not None and depth.vs is not None and depth.vs != book.seq + 1:
                 del books[depth.s]  # a frame went missing: this book can no longer be trusted
-                return []
+                return [], []
         top = book.apply(depth.bids.items(), depth.asks.items(), "coindcx")
         book.seq = depth.vs
         books[depth.s] = book
         if top is None:
-            return []
+            return [], []
         bid, bid_size, ask, ask_size = top
         ts_ms = depth.ts or recv_ns // 1_000_000
-        return [build_quote(instrument, bid, bid_size, ask, ask_size, ts_ms, recv_ns)]
+        quotes = [build_quote(instrument, bid, bid_size, ask, ask_size, ts_ms, recv_ns)]
+        if instrument.symbol not in depth_symbols:
+            return quotes, []  # the one set lookup an undemanded book costs
+        # The best DEPTH_LEVELS of the kept sides (unsorted maps), best first; sizes in the coin.
+        bids = heapq.nlargest(DEPTH_LEVELS, book.bids.items())
+        asks = heapq.nsmallest(DEPTH_LEVELS, book.asks.items())
+        return quotes, [build_depth(instrument, bids, asks, ts_ms, recv_ns)]
 
 
 def _instrument_for(symbol: str, instruments: Mapping[str, Instrument], state: dict | None) -> Instrument | None:

@@ -1,7 +1,8 @@
 """CoinDCX futures as the simulator serves it: the active-instrument list and instrument details
 over REST, and a Socket.IO server (python-socketio on the same aiohttp app, /socket.io/,
 WebSocket transport only) where clients `join` order-book channels and receive `depth-snapshot`
-then `depth-update` events whose `data` is a JSON string.
+then `depth-update` events whose `data` is a JSON string, at the depth each channel names (10, 20
+or 50 levels a side; the first the market's top of book, as every simulated book's).
 
 Engine.IO does the heartbeat: the server pings every `server_ping_interval_s` (25 s live),
 `delay_pong_s` later under that fault, and drops a client that has not answered within the ping
@@ -21,12 +22,11 @@ import socketio
 from aiohttp import web
 
 from feeds.simulator.base import SimExchange
-from feeds.simulator.market import Book, Coin, Market
+from feeds.simulator.market import Coin, Market
 from lib import clock
 
 SOCKETIO_PATH = "socket.io"
 DEPTHS = (10, 20, 50)
-LEVELS_PER_SIDE = 5  # levels the simulated books hold; enough to move the top around
 ACTIVE_INSTRUMENTS_PATH = "/exchange/v1/derivatives/futures/data/active_instruments"
 INSTRUMENT_PATH = "/exchange/v1/derivatives/futures/data/instrument"
 
@@ -177,12 +177,12 @@ class CoinDCXSim(SimExchange):
             for channel in list(client.channels.values()):
                 if channel.coin not in moved:
                     continue
-                event, data = self._depth_event(channel, self.market.book(self.id, channel.coin))
+                event, data = self._depth_event(channel)
                 if data is not None:
                     await self.sio.emit(event, {"event": event, "data": data}, to=sid)
 
-    def _depth_event(self, channel: _Channel, book: Book) -> tuple[str, str | None]:
-        bids, asks = _levels(book, self.market.coins[channel.coin].tick)
+    def _depth_event(self, channel: _Channel) -> tuple[str, str | None]:
+        bids, asks = _levels(*self.market.depth(self.id, channel.coin, channel.depth))
         now = time.monotonic()
         if channel.held is None or now - channel.last_snapshot > self.snapshot_interval_s:
             event, bid_changes, ask_changes = "depth-snapshot", bids, asks
@@ -217,11 +217,15 @@ class CoinDCXSim(SimExchange):
             await self.sio.disconnect(sid)
 
 
-def _levels(book: Book, tick: Decimal) -> tuple[dict[str, str], dict[str, str]]:
-    """A few levels per side around the market's top of book; maps of strings, as sent."""
-    bids = {str(book.bid - tick * k): f"{book.bid_size * (1 + k / 2):.3f}" for k in range(LEVELS_PER_SIDE)}
-    asks = {str(book.ask + tick * k): f"{book.ask_size * (1 + k / 2):.3f}" for k in range(LEVELS_PER_SIDE)}
-    return bids, asks
+def _levels(bids: list[tuple[Decimal, float]], asks: list[tuple[Decimal, float]]) -> tuple[dict, dict]:
+    """The market's levels (best first, sizes in the coin) as the channel sends them: unsorted
+    maps of strings, price -> size."""
+    return {str(p): _size(size) for p, size in bids}, {str(p): _size(size) for p, size in asks}
+
+
+def _size(size: float) -> str:
+    # Never "0.000" for a small level: size "0" deletes the price.
+    return f"{size:.3f}" if size >= 0.001 else f"{size:.3g}"
 
 
 def _changes(held: dict[str, str], now: dict[str, str]) -> dict[str, str]:

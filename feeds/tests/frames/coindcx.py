@@ -65,3 +65,21 @@ INSTRUMENT_DETAIL = """{"instrument":{"settle_currency_short_name":"USDT","quote
  "quantity_increment":0.001,"min_quantity":0.001,"is_inverse":false,"is_quanto":false,"expiry_time":2548162800000}}"""
 INACTIVE_DETAIL = INSTRUMENT_DETAIL.replace('"status":"active"', '"status":"inactive"')
 DATED_DETAIL = INSTRUMENT_DETAIL.replace('"kind":"perpetual"', '"kind":"future"')
+
+# The whole depth-20 book of ETH, levels shuffled as the maps arrive: bids 2300.00 down to 2299.81,
+# asks 2300.01 up to 2300.20, each level's size its number of cents from the mid, in ETH.
+ETH_BOOK_20 = event(
+    "depth-snapshot",
+    ts=1700000001000,
+    vs=77,
+    bids={
+        f"{2300 - n / 100:.2f}": f"{n + 1}"
+        for n in (7, 0, 19, 3, 12, 1, 5, 18, 9, 2, 14, 4, 6, 8, 10, 11, 13, 15, 16, 17)
+    },
+    asks={
+        f"{2300.01 + n / 100:.2f}": f"{n + 1}"
+        for n in (19, 2, 0, 11, 4, 7, 1, 3, 5, 6, 8, 9, 10, 12, 13, 14, 15, 16, 17, 18)
+    },
+    s="ETHUSDT",
+    pr="futures",
+)
