@@ -105,6 +105,14 @@ class Connector:
     # With families, each family's instruments are polled at its own `Family.funding_paths`.
     funding_poll_interval_s: ClassVar[float] = 30.0
     funding_request_gap_s: ClassVar[float] = 0.0
+    # Where `funding_paths()` are served, if not at rest_url (CoinDCX's public.coindcx.com); a
+    # configured REST URL (ARBSITE_<ID>_REST_URL: the simulator) serves them too.
+    funding_rest_url: ClassVar[str | None] = None
+    # Answers that change rarely but the funding needs (CoinDCX states each pair's interval in its
+    # instrument details only): the GETs `funding_detail_paths()` names, at rest_url, fetched at
+    # the first poll and again every `funding_details_refresh_s`, a failed one at the next poll,
+    # and passed to `parse_funding` after the answers to `funding_paths()`, in their order.
+    funding_details_refresh_s: ClassVar[float] = 3600.0
     # Depth (feeds/depth.py), on connections of its own so that the top of book never waits
     # behind it: the streams `depth_subscribe_messages` names, parsed by `parse_depth`. They are
     # subscribed on demand, while an instrument has an open or near opportunity, and dropped
@@ -202,6 +210,10 @@ class Connector:
 
     def funding_paths(self, symbols: list[str]) -> list[str]:
         """The REST paths whose answers hold the funding of `symbols` (sorted exchange symbols)."""
+        return []
+
+    def funding_detail_paths(self, symbols: list[str]) -> list[str]:
+        """The REST paths of the rarely changing answers the funding of `symbols` also needs."""
         return []
 
     def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:

@@ -1,8 +1,10 @@
-"""CoinDCX futures as the simulator serves it: the active-instrument list and instrument details
-over REST, and a Socket.IO server (python-socketio on the same aiohttp app, /socket.io/,
-WebSocket transport only) where clients `join` order-book channels and receive `depth-snapshot`
-then `depth-update` events whose `data` is a JSON string, at the depth each channel names (10, 20
-or 50 levels a side; the first the market's top of book, as every simulated book's).
+"""CoinDCX futures as the simulator serves it: the active-instrument list, instrument details (with
+each pair's `funding_frequency` in hours) and the current prices with each pair's funding rate
+`fr` over REST (all on one host: live, the prices are on public.coindcx.com), and a Socket.IO
+server (python-socketio on the same aiohttp app, /socket.io/, WebSocket transport only) where
+clients `join` order-book channels and receive `depth-snapshot` then `depth-update` events whose
+`data` is a JSON string, at the depth each channel names (10, 20 or 50 levels a side; the first
+the market's top of book, as every simulated book's).
 
 Engine.IO does the heartbeat: the server pings every `server_ping_interval_s` (25 s live),
 `delay_pong_s` later under that fault, and drops a client that has not answered within the ping
@@ -29,6 +31,7 @@ SOCKETIO_PATH = "socket.io"
 DEPTHS = (10, 20, 50)
 ACTIVE_INSTRUMENTS_PATH = "/exchange/v1/derivatives/futures/data/active_instruments"
 INSTRUMENT_PATH = "/exchange/v1/derivatives/futures/data/instrument"
+CURRENT_PRICES_PATH = "/market_data/v3/current_prices/futures/rt"  # public.coindcx.com, live
 
 
 def _pair(coin: str) -> str:
@@ -71,6 +74,7 @@ class CoinDCXSim(SimExchange):
             engineio_logger=False,
         )
         self.clients: dict[str, _Client] = {}
+        self._prices_vs = 0
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("join", self._on_join)
@@ -86,7 +90,30 @@ class CoinDCXSim(SimExchange):
         return app
 
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get(ACTIVE_INSTRUMENTS_PATH, self.active_instruments), web.get(INSTRUMENT_PATH, self.instrument)]
+        return [
+            web.get(ACTIVE_INSTRUMENTS_PATH, self.active_instruments),
+            web.get(INSTRUMENT_PATH, self.instrument),
+            web.get(CURRENT_PRICES_PATH, self.current_prices),
+        ]
+
+    async def current_prices(self, request: web.Request) -> web.Response:
+        """Every listed pair's figures, `fr` the funding rate per event, as JSON numbers."""
+        now_ms = clock.now_ms()
+        self._prices_vs += 1
+        prices = {}
+        for name in self.market.listed(self.id):
+            book, funding = self.market.book(self.id, name), self.market.funding(self.id, name, now_ms)
+            mark = (book.bid + book.ask) / 2
+            prices[_pair(name)] = {
+                "fr": float(funding.rate),
+                "efr": float(funding.rate),
+                "ls": float(book.bid),
+                "mp": float(mark),
+                "mkt": f"{name}USDT",
+                "bmST": now_ms // 1000 * 1000,
+                "cmRT": now_ms,
+            }
+        return web.json_response({"ts": now_ms, "vs": self._prices_vs, "prices": prices})
 
     async def active_instruments(self, request: web.Request) -> web.Response:
         return web.json_response([_pair(coin) for coin in self.market.listed(self.id)])
@@ -113,6 +140,7 @@ class CoinDCXSim(SimExchange):
                 "position_currency_short_name": coin.name,
             }
             detail["price_increment"] = float(coin.tick)
+            detail["funding_frequency"] = self.market.funding(self.id, coin.name, 0).interval_h
         elif pair == "B-LUNA_USDT":  # delisted: a connector must leave it out
             detail |= {"pair": pair, "underlying_currency_short_name": "LUNA", "status": "inactive"}
         elif pair == "B-BTC_USDT_260925":  # a dated contract: not a perpetual
