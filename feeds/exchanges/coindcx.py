@@ -50,7 +50,6 @@ page, so the protocol below is from exchanges.md, cross-checked against ccxt's c
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
@@ -289,8 +288,11 @@ class CoinDCX(Connector):
         if instrument.symbol not in depth_symbols:
             return quotes, []  # the one set lookup an undemanded book costs
         # The best DEPTH_LEVELS of the kept sides (unsorted maps), best first; sizes in the coin.
-        bids = heapq.nlargest(DEPTH_LEVELS, book.bids.items())
-        asks = heapq.nsmallest(DEPTH_LEVELS, book.asks.items())
+        # Sorting the prices alone: comparing (price, size) tuples of Decimals costs three times more.
+        bid_prices = sorted(book.bids, reverse=True)[:DEPTH_LEVELS]
+        ask_prices = sorted(book.asks)[:DEPTH_LEVELS]
+        bids = [(price, book.bids[price]) for price in bid_prices]
+        asks = [(price, book.asks[price]) for price in ask_prices]
         return quotes, [build_depth(instrument, bids, asks, ts_ms, recv_ns)]
 
 
