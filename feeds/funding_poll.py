@@ -93,8 +93,11 @@ async def fetch_funding(
                         details.bodies[path] = body
                     else:
                         details.bodies.pop(path, None)
-            paths = connector.funding_paths(sorted(members)) if family is None else list(family.funding_paths)
-            bodies = [(await get(funding_url + path))[1] for path in paths]
+            if family is None:
+                base_url, paths = funding_url, connector.funding_paths(sorted(members))
+            else:
+                base_url, paths = connector.family_rest_url(rest_url, family).rstrip("/"), list(family.funding_paths)
+            bodies = [(await get(base_url + path))[1] for path in paths]
             bodies += [details.bodies[path] for path in detail_paths if path in details.bodies]
             records += parse_funding(exchange_id, bodies, members, clock.now_ms())
     return records

@@ -1,9 +1,9 @@
 """A feed worker: one session per exchange, one publisher, one status reporter, one event loop.
 
 An exchange with instrument families on sockets of their own (feeds/exchanges/base.py, Family:
-Bybit's inverse, Gate's BTC-settled) gets sessions per family, each family chunked by the
-per-connection limit, and a depth connection per family (its funding poll asks each family's
-answer); its status merges them all.
+Bybit's inverse, Gate's BTC-settled, Binance's COIN-M) gets sessions per family, each family
+chunked by the per-connection limit, and a depth connection per family (its funding poll asks
+each family's answer); its status merges them all.
 
 It runs the exchanges it was given that an admin has not switched off (admin → Exchanges),
 and follows the switch while it runs: an exchange switched off is stopped within
@@ -190,7 +190,9 @@ class FeedWorker:
         # chunked by the per-connection limit: (family, its endpoints, the symbols of a connection).
         groups = connector.by_family(chosen)
         family_endpoints = {
-            family: Endpoints(connector.family_ws_url(endpoints.ws_url, family), endpoints.rest_url)
+            family: Endpoints(
+                connector.family_ws_url(endpoints.ws_url, family), connector.family_rest_url(endpoints.rest_url, family)
+            )
             for family, _ in groups
         }
         connections = [

@@ -42,14 +42,19 @@ class Endpoints:
 class Family:
     """Instruments an exchange serves on a socket of their own, on the same host as its others:
     Bybit's inverse perpetuals (`/v5/public/inverse`) beside its linear ones, Gate's BTC-settled
-    contracts (`/v4/ws/btc`) beside the USDT-settled. The exchanges split their sockets by how a
-    contract settles, so a family is its linear instruments or its inverse ones."""
+    contracts (`/v4/ws/btc`) beside the USDT-settled; or, live, on hosts of their own (Binance's
+    COIN-M perpetuals on dstream and dapi). The exchanges split their sockets by how a contract
+    settles, so a family is its linear instruments or its inverse ones."""
 
     name: str
     ws_path: str  # the socket's path; the scheme and host are the exchange's, live or overridden
     instruments_paths: tuple[str, ...]  # its public instrument list, one or more calls
     linear: bool
     funding_paths: tuple[str, ...] = ()  # one bulk answer for the whole family, parsed by parse_funding
+    # Live hosts of the family's own, where it is not on the exchange's (Binance COIN-M). Against a
+    # configured URL (ARBSITE_<ID>_*_URL: the simulator) its paths are on that host as any family's.
+    live_ws_url: str | None = None
+    live_rest_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,22 @@ class Connector:
         differs between the exchange and the simulator, which serves the same paths."""
         if family is None or not self.families or family == self.families[0]:
             return ws_url
+        if family.live_ws_url and ws_url == self.ws_url:
+            return family.live_ws_url
         return ws_url.removesuffix(self.families[0].ws_path) + family.ws_path
+
+    def family_rest_url(self, rest_url: str, family: Family | None) -> str:
+        """Where `family`'s REST paths are asked: its live host where it has one and `rest_url` is
+        the exchange's live one; else `rest_url` (the simulator serves every family's paths)."""
+        if family is not None and family.live_rest_url and rest_url.rstrip("/") == self.rest_url:
+            return family.live_rest_url
+        return rest_url
+
+    def instrument_sources(self, rest_url: str) -> list[tuple[str, str]]:
+        """(base URL, path) of every call of the instrument list, each family's at its own host."""
+        if not self.families:
+            return [(rest_url, path) for path in self.instruments_paths]
+        return [(self.family_rest_url(rest_url, f), path) for f in self.families for path in f.instruments_paths]
 
     def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError
