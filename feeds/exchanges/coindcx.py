@@ -122,8 +122,8 @@ class _Price(msgspec.Struct):
 
 
 class _Prices(msgspec.Struct):
+    prices: dict[str, _Price]  # pair -> its figures; an answer without them (an error) is a FrameError
     ts: int = 0  # ms
-    prices: dict[str, _Price] = {}  # pair -> its figures
 
 
 class _FundingDetail(msgspec.Struct):

@@ -68,6 +68,7 @@ def test_the_efr_figure_is_not_the_rate():
         b'{"ts":1,"prices":{"B-BTC_USDT":{"fr":"soon"}}}',
         b'{"ts":1,"prices":{"B-BTC_USDT":{"fr":1.5}}}',  # past any exchange's clamp
         b"<html>502</html>",
+        b'{"code":429,"message":"Too many requests","status":"error"}',
     ],
 )
 def test_a_broken_prices_answer_is_a_frame_error(prices):
