@@ -19,10 +19,10 @@ async def fetch_instruments(exchange_id: str, rest_url: str) -> list[types.Instr
     found: list[types.Instrument] = []
     timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
     async with aiohttp.ClientSession(timeout=timeout) as http:
-        for first_path in connector.instruments_paths:
+        for base_url, first_path in connector.instrument_sources(rest_url):
             path: str | None = first_path
             for _ in range(MAX_PAGES):
-                async with http.get(rest_url.rstrip("/") + path) as response:
+                async with http.get(base_url.rstrip("/") + path) as response:
                     response.raise_for_status()
                     body = await response.read()
                 found.extend(parse_instruments(exchange_id, body))

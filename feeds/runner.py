@@ -1,9 +1,9 @@
 """A feed worker: one session per exchange, one publisher, one status reporter, one event loop.
 
 An exchange with instrument families on sockets of their own (feeds/exchanges/base.py, Family:
-Bybit's inverse, Gate's BTC-settled) gets sessions per family, each family chunked by the
-per-connection limit, and a depth connection per family (its funding poll asks each family's
-answer); its status merges them all.
+Bybit's inverse, Gate's BTC-settled, Binance's COIN-M) gets sessions per family, each family
+chunked by the per-connection limit, and a depth connection per family (its funding poll asks
+each family's answer); its status merges them all.
 
 It runs the exchanges it was given that an admin has not switched off (admin → Exchanges),
 and follows the switch while it runs: an exchange switched off is stopped within
@@ -12,7 +12,9 @@ they fed, as for a lost connection); one switched back on is started.
 
 An exchange whose connector covers depth (feeds/depth.py) gets a depth connection of its own,
 published beside the quotes. It streams only the books the engine asks for (open and near
-opportunities' legs, DEPTH_DEMAND_GROUP) and stays closed while none are wanted.
+opportunities' legs, DEPTH_DEMAND_GROUP) and stays closed while none are wanted. Where the
+quote stream already is the book (CoinDCX), the quote connections follow the same demand and
+hand on the wanted books instead.
 """
 
 from __future__ import annotations
@@ -188,7 +190,9 @@ class FeedWorker:
         # chunked by the per-connection limit: (family, its endpoints, the symbols of a connection).
         groups = connector.by_family(chosen)
         family_endpoints = {
-            family: Endpoints(connector.family_ws_url(endpoints.ws_url, family), endpoints.rest_url)
+            family: Endpoints(
+                connector.family_ws_url(endpoints.ws_url, family), connector.family_rest_url(endpoints.rest_url, family)
+            )
             for family, _ in groups
         }
         connections = [
@@ -219,6 +223,8 @@ class FeedWorker:
                 **options,
             )
 
+        # Where the quote stream is the book (CoinDCX), the quote connections hand on depth too.
+        quote_depth = self.publisher.add_depth if connector.depth_in_quote_frames else None
         sessions = [
             session(
                 chunk,
@@ -227,12 +233,16 @@ class FeedWorker:
                 on_down=self.publisher.connection_down,
                 on_raw=self._raw_sink(exchange_id, number),
                 on_record=self._quote_sink(exchange_id),
+                on_quote_depth=quote_depth,
             )
             for number, ((_, chunk_endpoints, chunk), chunk_status) in enumerate(
                 zip(connections, statuses, strict=True)
             )
         ]
         self.sessions[exchange_id] = sessions
+        if quote_depth is not None:
+            for quote_session in sessions:
+                self._want_depth(quote_session, self.depth_wanted.get(exchange_id, frozenset()))
         # One depth connection (one per family, on the family's socket), over every instrument it
         # may be asked for: the engine asks for few (DEPTH_MAX_PER_EXCHANGE), far below any
         # exchange's per-connection limit; a family none of whose books is wanted stays closed.
@@ -303,6 +313,10 @@ class FeedWorker:
         for exchange_id, depth_sessions in self.depth_sessions.items():
             for depth_session in depth_sessions:  # each takes the legs of its own family
                 self._want_depth(depth_session, self.depth_wanted[exchange_id])
+        for exchange_id, sessions in self.sessions.items():
+            if get_connector(exchange_id).depth_in_quote_frames:  # each takes its own instruments' legs
+                for quote_session in sessions:
+                    self._want_depth(quote_session, self.depth_wanted[exchange_id])
 
     @staticmethod
     def _want_depth(depth_session: ExchangeSession, instruments: frozenset[str]) -> None:

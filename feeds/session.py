@@ -23,7 +23,7 @@ from websockets.protocol import Event
 from feeds.backoff import backoff_delay_s
 from feeds.deadlines import NO_HEARTBEAT, ConnectionDeadlines
 from feeds.depth import Depth
-from feeds.exchanges import get_connector, parse_depth, parse_frame
+from feeds.exchanges import get_connector, parse_depth, parse_frame, parse_frame_and_depth
 from feeds.exchanges.base import Endpoints
 from feeds.rest import fetch_token
 from feeds.status import FeedStatus
@@ -86,12 +86,16 @@ class ExchangeSession:
         on_raw: Callable[[str | bytes, int], None] | None = None,
         on_depth: Callable[[list[Depth]], None] | None = None,
         on_record: Callable[[list[Quote]], None] | None = None,
+        on_quote_depth: Callable[[list[Depth]], None] | None = None,
     ) -> None:
         """`on_raw` gets every frame as received with its receive time (ARBSITE_RECORD_RAW);
         `on_record` each frame's quotes, after `on_quotes` (ARBSITE_RECORDING).
         With `on_depth` this is a depth connection: it streams the books of the symbols last
         passed to `want_depth` (none at first: it connects only once some are wanted), and hands
         on depth records instead of quotes. `instruments` are those it may be asked for.
+        With `on_quote_depth`, a quote connection whose frames are the exchange's book (the
+        connector's `depth_in_quote_frames`: CoinDCX) also hands on depth records, of the
+        symbols last passed to `want_depth`, and subscribes nothing more for them.
         `heartbeat_timeout_s` replaces the heartbeat deadline the exchange announces (KuCoin's
         token, Engine.IO's handshake) or its connector declares; tests shorten it."""
         self.connector = get_connector(exchange_id)
@@ -107,6 +111,7 @@ class ExchangeSession:
         self.status = status or FeedStatus(exchange_id)
         self.status.url = endpoints.ws_url
         self.on_depth = on_depth
+        self.on_quote_depth = on_quote_depth
         self.depth_wanted: frozenset[str] = frozenset()
         self._depth_wanted_changed = asyncio.Event()
         self.idle = asyncio.Event()  # set while a depth connection waits, closed, for demand
@@ -130,7 +135,8 @@ class ExchangeSession:
         wanted = frozenset(sorted(wanted)[: self.connector.max_symbols_per_connection])
         if wanted != self.depth_wanted:
             self.depth_wanted = wanted
-            self.status.subscribed = len(wanted)
+            if self.on_depth is not None:  # a quote connection counts its quote subscriptions
+                self.status.subscribed = len(wanted)
             self._depth_wanted_changed.set()
 
     async def run(self) -> None:
@@ -317,13 +323,21 @@ class ExchangeSession:
             self.on_raw(raw, recv_ns)
         if self.on_depth is not None:
             return self._on_depth_frame(raw, state, recv_ns)
+        records: list[Depth] = []
         try:
-            quotes = parse_frame(self.exchange_id, raw, self.instruments, state, recv_ns)
+            if self.on_quote_depth is None:
+                quotes = parse_frame(self.exchange_id, raw, self.instruments, state, recv_ns)
+            else:
+                quotes, records = parse_frame_and_depth(
+                    self.exchange_id, raw, self.instruments, state, recv_ns, self.depth_wanted
+                )
         except FrameError as exc:
             self.status.frame_errors += 1
             self.status.record_error(str(exc))
             self._log_frame_error(exc)
             return None
+        if records:
+            self.on_quote_depth(records)
         if quotes:
             # Only data counts for the stall watchdog: an exchange that still answers pings
             # but sends no quotes (a subscription silently dropped) must be reconnected too.

@@ -4,6 +4,8 @@
     parse_frame(exchange_id, raw, instruments, state=None) -> list[Quote]
     parse_funding(exchange_id, bodies, instruments, recv_ms) -> list[Funding]
     parse_depth(exchange_id, raw, instruments, state=None) -> list[Depth]
+    parse_frame_and_depth(exchange_id, raw, instruments, state, recv_ns, depth_symbols)
+        -> (list[Quote], list[Depth])
 
 `FrameError` is the one exception any input may produce.
 """
@@ -14,6 +16,7 @@ import contextlib
 import time
 import zlib
 from collections.abc import Iterator, Mapping
+from collections.abc import Set as AbstractSet
 
 import msgspec
 
@@ -42,6 +45,7 @@ __all__ = [
     "get_connector",
     "parse_depth",
     "parse_frame",
+    "parse_frame_and_depth",
     "parse_funding",
     "parse_instruments",
 ]
@@ -131,3 +135,18 @@ def parse_depth(
     connector = get_connector(exchange_id)
     with _as_frame_error(exchange_id, "depth frame"):
         return connector.parse_depth(raw, instruments, state, time.time_ns() if recv_ns is None else recv_ns)
+
+
+def parse_frame_and_depth(
+    exchange_id: str,
+    raw: str | bytes,
+    instruments: Mapping[str, Instrument],
+    state: dict | None,
+    recv_ns: int,
+    depth_symbols: AbstractSet[str],
+) -> tuple[list[Quote], list[Depth]]:
+    """A quote frame of an exchange whose quote stream is its book (`depth_in_quote_frames`): its
+    quotes, and the depth records of the books of `depth_symbols` it moved."""
+    connector = get_connector(exchange_id)
+    with _as_frame_error(exchange_id, "frame"):
+        return connector.parse_frame_and_depth(raw, instruments, state, recv_ns, depth_symbols)

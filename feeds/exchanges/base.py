@@ -7,6 +7,7 @@ keep the socket alive, and how to turn a frame into quotes. No sockets, no Djang
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
@@ -41,14 +42,19 @@ class Endpoints:
 class Family:
     """Instruments an exchange serves on a socket of their own, on the same host as its others:
     Bybit's inverse perpetuals (`/v5/public/inverse`) beside its linear ones, Gate's BTC-settled
-    contracts (`/v4/ws/btc`) beside the USDT-settled. The exchanges split their sockets by how a
-    contract settles, so a family is its linear instruments or its inverse ones."""
+    contracts (`/v4/ws/btc`) beside the USDT-settled; or, live, on hosts of their own (Binance's
+    COIN-M perpetuals on dstream and dapi). The exchanges split their sockets by how a contract
+    settles, so a family is its linear instruments or its inverse ones."""
 
     name: str
     ws_path: str  # the socket's path; the scheme and host are the exchange's, live or overridden
     instruments_paths: tuple[str, ...]  # its public instrument list, one or more calls
     linear: bool
     funding_paths: tuple[str, ...] = ()  # one bulk answer for the whole family, parsed by parse_funding
+    # Live hosts of the family's own, where it is not on the exchange's (Binance COIN-M). Against a
+    # configured URL (ARBSITE_<ID>_*_URL: the simulator) its paths are on that host as any family's.
+    live_ws_url: str | None = None
+    live_rest_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,14 @@ class Connector:
     # With families, each family's instruments are polled at its own `Family.funding_paths`.
     funding_poll_interval_s: ClassVar[float] = 30.0
     funding_request_gap_s: ClassVar[float] = 0.0
+    # Where `funding_paths()` are served, if not at rest_url (CoinDCX's public.coindcx.com); a
+    # configured REST URL (ARBSITE_<ID>_REST_URL: the simulator) serves them too.
+    funding_rest_url: ClassVar[str | None] = None
+    # Answers that change rarely but the funding needs (CoinDCX states each pair's interval in its
+    # instrument details only): the GETs `funding_detail_paths()` names, at rest_url, fetched at
+    # the first poll and again every `funding_details_refresh_s`, a failed one at the next poll,
+    # and passed to `parse_funding` after the answers to `funding_paths()`, in their order.
+    funding_details_refresh_s: ClassVar[float] = 3600.0
     # Depth (feeds/depth.py), on connections of its own so that the top of book never waits
     # behind it: the streams `depth_subscribe_messages` names, parsed by `parse_depth`. They are
     # subscribed on demand, while an instrument has an open or near opportunity, and dropped
@@ -115,6 +129,10 @@ class Connector:
     # True where an unsubscribe cannot name a symbol and ends every book on the connection
     # (Phemex): the books still wanted are subscribed again after it.
     depth_unsubscribe_ends_all: ClassVar[bool] = False
+    # True where the quote stream already is the exchange's book (CoinDCX's depth-20 channel):
+    # no depth connection; the quote connections hand on depth records of the symbols wanted,
+    # parsed by `parse_frame_and_depth`.
+    depth_in_quote_frames: ClassVar[bool] = False
 
     def by_family(self, instruments: Mapping[str, Instrument]) -> list[tuple[Family | None, dict[str, Instrument]]]:
         """`instruments` grouped by the socket that carries them, in the families' order; empty
@@ -134,7 +152,22 @@ class Connector:
         differs between the exchange and the simulator, which serves the same paths."""
         if family is None or not self.families or family == self.families[0]:
             return ws_url
+        if family.live_ws_url and ws_url == self.ws_url:
+            return family.live_ws_url
         return ws_url.removesuffix(self.families[0].ws_path) + family.ws_path
+
+    def family_rest_url(self, rest_url: str, family: Family | None) -> str:
+        """Where `family`'s REST paths are asked: its live host where it has one and `rest_url` is
+        the exchange's live one; else `rest_url` (the simulator serves every family's paths)."""
+        if family is not None and family.live_rest_url and rest_url.rstrip("/") == self.rest_url:
+            return family.live_rest_url
+        return rest_url
+
+    def instrument_sources(self, rest_url: str) -> list[tuple[str, str]]:
+        """(base URL, path) of every call of the instrument list, each family's at its own host."""
+        if not self.families:
+            return [(rest_url, path) for path in self.instruments_paths]
+        return [(self.family_rest_url(rest_url, f), path) for f in self.families for path in f.instruments_paths]
 
     def ws_url_from_token(self, body: str | bytes, ws_url: str) -> TokenedEndpoint:
         raise NotImplementedError
@@ -199,6 +232,10 @@ class Connector:
         """The REST paths whose answers hold the funding of `symbols` (sorted exchange symbols)."""
         return []
 
+    def funding_detail_paths(self, symbols: list[str]) -> list[str]:
+        """The REST paths of the rarely changing answers the funding of `symbols` also needs."""
+        return []
+
     def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
         """The funding records in the answers to `funding_paths()`, in that order; unknown symbols left out."""
         raise NotImplementedError
@@ -214,6 +251,18 @@ class Connector:
         self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int
     ) -> list[Depth]:
         """The depth records in one frame of a depth connection; control frames give []."""
+        raise NotImplementedError
+
+    def parse_frame_and_depth(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+        depth_symbols: AbstractSet[str],
+    ) -> tuple[list[Quote], list[Depth]]:
+        """A quote frame's quotes, and the depth records of those of its books in `depth_symbols`
+        (exchange symbols), where `depth_in_quote_frames`."""
         raise NotImplementedError
 
     def next_page_path(self, path: str, body: str | bytes) -> str | None:

@@ -1,4 +1,4 @@
-"""Binance USDⓈ-M futures: bookTicker on the Public route.
+"""Binance USDⓈ-M and COIN-M perpetual futures: bookTicker on the Public route (COIN-M on dstream).
 
 Docs: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams
 - Book tickers live on `/public` since the 2025–26 URL split; a stream sent to the wrong
@@ -25,6 +25,19 @@ Depth: https://developers.binance.com/docs/derivatives/usds-margined-futures/web
 - `<symbol>@depth10@100ms`: the top 10 bids and asks whole in every frame (event `depthUpdate`,
   `T` the transaction time), on the same `/public` route as the book tickers and under the same
   200-stream limit, on connections of their own.
+
+COIN-M perpetuals (https://developers.binance.com/docs/derivatives/coin-margined-futures): a
+socket family of their own (base.Family) on hosts of their own, `wss://dstream.binance.com/ws`
+(COIN-M did not take part in the URL split) and `https://dapi.binance.com`.
+- `GET /dapi/v1/exchangeInfo`: `symbol` `BTCUSD_PERP`, `contractType` `PERPETUAL`,
+  `contractStatus` (not `status`) `TRADING`, `contractSize` in USD (100 for BTC, 10 for most
+  others), quote `USD`, margined and settled in the base coin: inverse instruments, sizes in
+  contracts (`LOT_SIZE` in contracts too). Dated contracts (`BTCUSD_261225`) are left out.
+- The same `bookTicker` and `depth10@100ms` streams, frames and subscribe messages, with
+  quantities in contracts (base units = contracts × contractSize ÷ price).
+- Funding: `GET /dapi/v1/premiumIndex` (every symbol, dated ones with an empty rate) and
+  `/dapi/v1/fundingInfo`, read as their `/fapi` twins: a perpetual fundingInfo does not list is
+  on Binance's standard 8 h.
 """
 
 from __future__ import annotations
@@ -35,7 +48,7 @@ from decimal import Decimal
 import msgspec
 
 from feeds.depth import DEPTH_LEVELS, Depth, build_depth
-from feeds.exchanges.base import Connector, batched, build_quote, count_unknown_symbol
+from feeds.exchanges.base import Connector, Family, batched, build_quote, count_unknown_symbol
 from feeds.funding import Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote
 
@@ -99,7 +112,9 @@ class _Filter(msgspec.Struct):
 class _Symbol(msgspec.Struct):
     symbol: str
     contractType: str = ""
-    status: str = ""
+    status: str = ""  # USDⓈ-M
+    contractStatus: str = ""  # COIN-M
+    contractSize: Decimal | None = None  # COIN-M: USD per contract
     baseAsset: str = ""
     quoteAsset: str = ""
     marginAsset: str = ""
@@ -133,9 +148,27 @@ STANDARD_FUNDING_INTERVAL_H = 8  # what /fapi/v1/fundingInfo leaves out
 class Binance(Connector):
     id = "binance"
     name = "Binance"
-    ws_url = "wss://fstream.binance.com/public/ws"
+    families = (
+        Family(
+            "usds-m",
+            "/public/ws",
+            ("/fapi/v1/exchangeInfo",),
+            linear=True,
+            funding_paths=("/fapi/v1/premiumIndex", "/fapi/v1/fundingInfo"),
+        ),
+        Family(
+            "coin-m",
+            "/ws",
+            ("/dapi/v1/exchangeInfo",),
+            linear=False,
+            funding_paths=("/dapi/v1/premiumIndex", "/dapi/v1/fundingInfo"),
+            live_ws_url="wss://dstream.binance.com/ws",
+            live_rest_url="https://dapi.binance.com",
+        ),
+    )
+    ws_url = "wss://fstream.binance.com" + families[0].ws_path
     rest_url = "https://fapi.binance.com"
-    instruments_paths = ("/fapi/v1/exchangeInfo",)
+    instruments_paths = tuple(path for family in families for path in family.instruments_paths)
     max_symbols_per_connection = 200
     # 10 incoming messages/s per connection: few large subscribe messages.
     max_symbols_per_message = 200
@@ -179,19 +212,23 @@ class Binance(Connector):
         info = _info_decoder.decode(body)
         instruments = []
         for sym in info.symbols:
-            if sym.contractType != "PERPETUAL" or sym.status != "TRADING":
+            if sym.contractType != "PERPETUAL" or (sym.status or sym.contractStatus) != "TRADING":
                 continue
             tick = next((f.tickSize for f in sym.filters if f.filterType == "PRICE_FILTER"), None)
             lot = next((f for f in sym.filters if f.filterType == "LOT_SIZE"), _Filter("LOT_SIZE"))
             settle = sym.marginAsset or sym.quoteAsset
+            # COIN-M: contracts of `contractSize` USD, margined and settled in the coin.
+            inverse = sym.contractSize is not None and settle == sym.baseAsset
+            if inverse and not (sym.contractSize.is_finite() and sym.contractSize > 0):
+                continue  # a contract we could not size
             instruments.append(
                 self.make_instrument(
                     sym.symbol,
                     sym.baseAsset,
                     sym.quoteAsset,
                     settle,
-                    linear=True,
-                    contract_size=Decimal(1),
+                    linear=not inverse,
+                    contract_size=sym.contractSize if inverse else Decimal(1),
                     tick_size=tick or ZERO,
                     qty_step_contracts=lot.stepSize or ZERO,
                     min_qty_contracts=lot.minQty or ZERO,
@@ -200,7 +237,7 @@ class Binance(Connector):
         return instruments
 
     def funding_paths(self, symbols: list[str]) -> list[str]:
-        return ["/fapi/v1/premiumIndex", "/fapi/v1/fundingInfo"]
+        return list(self.families[0].funding_paths)  # each family polls its own (fetch_funding)
 
     def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
         premium_body, info_body = bodies

@@ -30,17 +30,36 @@ page, so the protocol below is from exchanges.md, cross-checked against ccxt's c
   pair; a per-pair detail body (`{"instrument": {...}}`) is parsed too, with its tick size and its
   `kind`/`status`/`is_inverse`/`is_quanto` filters, for callers that fetch details.
 - A book with an empty side gives no quote for that symbol, never half a quote.
+- Funding (polled, feeds/funding_poll.py). The rate: `GET https://public.coindcx.com/market_data/
+  v3/current_prices/futures/rt` ("Get Current Prices RT"), every pair in one answer,
+  `{"ts":ms,"vs":n,"prices":{"B-BTC_USDT":{"fr":5e-05,"efr":5e-05,"mp":…,"mkt":"BTCUSDT",…}}}`.
+  The docs list `fr` and `efr` without a word on either; `fr` is read as the funding rate per
+  event (the name, and the rate CoinDCX shows), `efr` (an estimate, by its name) is not used.
+  The interval: `funding_frequency` ("Number of hours after which funding happens") in each
+  pair's instrument details, the only place CoinDCX states it: one request per pair, 100 ms
+  apart, at the first poll and hourly after (`funding_detail_paths`); a pair whose details did
+  not answer has no funding record until they do, never an assumed 8 h. The next funding: no
+  documented field; taken as the next multiple of the interval on the UTC grid (00:00, 08:00,
+  16:00 for 8 h, the schedule the other venues here pay on) after the answer's `ts`, as for
+  Phemex.
+- Depth (feeds/depth.py) comes from the same frames: no depth connection of its own
+  (`depth_in_quote_frames`). The session passes the symbols whose books the engine wants, and
+  for those only, each frame that gives a quote also gives a depth record, the best 10 levels a
+  side of the kept book; every other symbol costs one set lookup more per frame.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
 
 import msgspec
 
+from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
 from feeds.exchanges.levels import Book, kept_books
+from feeds.funding import HOUR_MS, Funding, build_funding
 from feeds.types import FrameError, Instrument, Quote
 
 ZERO = Decimal(0)
@@ -48,6 +67,10 @@ BOOK_DEPTH = 20  # the exchange offers 10, 20 or 50 levels; 20 keeps frames smal
 MARGIN_CURRENCY = "USDT"
 SNAPSHOT = "depth-snapshot"
 UPDATE = "depth-update"
+NO_SYMBOLS: frozenset[str] = frozenset()
+ACTIVE_INSTRUMENTS_PATH = "/exchange/v1/derivatives/futures/data/active_instruments"
+INSTRUMENT_PATH = "/exchange/v1/derivatives/futures/data/instrument"
+CURRENT_PRICES_PATH = "/market_data/v3/current_prices/futures/rt"  # on public.coindcx.com
 
 
 # --- frames ---------------------------------------------------------------------------------------
@@ -93,6 +116,29 @@ class _DetailBody(msgspec.Struct):
 _instruments_decoder = msgspec.json.Decoder(list[str] | _DetailBody)
 
 
+# --- funding --------------------------------------------------------------------------------------
+class _Price(msgspec.Struct):
+    fr: Decimal | None = None  # the funding rate per event, a JSON number read exactly
+
+
+class _Prices(msgspec.Struct):
+    prices: dict[str, _Price]  # pair -> its figures; an answer without them (an error) is a FrameError
+    ts: int = 0  # ms
+
+
+class _FundingDetail(msgspec.Struct):
+    pair: str = ""
+    funding_frequency: Decimal | None = None  # hours between two fundings
+
+
+class _FundingDetailBody(msgspec.Struct):
+    instrument: _FundingDetail | None = None
+
+
+_prices_decoder = msgspec.json.Decoder(_Prices)
+_funding_detail_decoder = msgspec.json.Decoder(_FundingDetailBody)
+
+
 def pair_parts(pair: str) -> tuple[str, str] | None:
     """`B-BTC_USDT` -> ("BTC", "USDT"); None for a name that is not a futures pair."""
     prefix, _, market = pair.partition("-")
@@ -112,9 +158,12 @@ class CoinDCX(Connector):
     name = "CoinDCX"
     ws_url = "wss://stream.coindcx.com"
     rest_url = "https://api.coindcx.com"
-    instruments_paths = (
-        f"/exchange/v1/derivatives/futures/data/active_instruments?margin_currency_short_name[]={MARGIN_CURRENCY}",
-    )
+    instruments_paths = (f"{ACTIVE_INSTRUMENTS_PATH}?margin_currency_short_name[]={MARGIN_CURRENCY}",)
+    # Funding: every pair's rate from the public host's current prices, each pair's interval from
+    # its details (see the module docstring); the details 10 a second at most, the docs naming
+    # no public rate limit.
+    funding_rest_url = "https://public.coindcx.com"
+    funding_request_gap_s = 0.1
     transport = "socketio"
     # Socket.IO specifics, read by feeds/socketio_session.py.
     socketio_path = "socket.io"
@@ -126,9 +175,42 @@ class CoinDCX(Connector):
     heartbeat_interval_s = None  # Engine.IO pings and the client library answers
     heartbeat_timeout_s = 45.0  # Engine.IO's pingInterval + pingTimeout, if the handshake names none
     max_lifetime_s = None
+    # The quote stream is the book: its connections hand on the wanted books' top levels (the
+    # joins cannot change on an open Socket.IO connection, and a second would repeat the frames).
+    depth_in_quote_frames = True
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return [msgspec.json.encode({"channelName": channel_name(pair)}).decode() for pair in symbols]
+
+    def funding_paths(self, symbols: list[str]) -> list[str]:
+        return [CURRENT_PRICES_PATH]  # every pair's rate in one answer
+
+    def funding_detail_paths(self, symbols: list[str]) -> list[str]:
+        # The interval is stated in each pair's details only: one request per pair, kept an hour.
+        return [f"{INSTRUMENT_PATH}?pair={pair}&margin_currency_short_name={MARGIN_CURRENCY}" for pair in symbols]
+
+    def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
+        prices = _prices_decoder.decode(bodies[0])
+        interval_h: dict[str, int] = {}
+        for body in bodies[1:]:
+            try:
+                detail = _funding_detail_decoder.decode(body).instrument
+            except msgspec.MsgspecError:
+                continue  # one unreadable detail leaves its pair out, not every pair's funding
+            hours = None if detail is None else detail.funding_frequency
+            if hours is not None and hours.is_finite() and hours == hours.to_integral_value() and hours > 0:
+                interval_h[detail.pair] = int(hours)
+        ts_ms = prices.ts or recv_ms
+        records = []
+        for pair, price in prices.prices.items():
+            instrument = instruments.get(pair)
+            # Never an assumed interval: a pair whose details did not say is left out.
+            if instrument is None or price.fr is None or pair not in interval_h:
+                continue
+            interval_ms = interval_h[pair] * HOUR_MS
+            next_ms = (ts_ms // interval_ms + 1) * interval_ms  # the next funding on the UTC grid
+            records.append(build_funding(instrument, price.fr, interval_h[pair], next_ms, ts_ms))
+        return records
 
     def parse_instruments(self, body: str | bytes) -> list[Instrument]:
         decoded = _instruments_decoder.decode(body)
@@ -167,13 +249,23 @@ class CoinDCX(Connector):
         state: dict | None,
         recv_ns: int,
     ) -> list[Quote]:
+        return self.parse_frame_and_depth(raw, instruments, state, recv_ns, NO_SYMBOLS)[0]
+
+    def parse_frame_and_depth(
+        self,
+        raw: str | bytes,
+        instruments: Mapping[str, Instrument],
+        state: dict | None,
+        recv_ns: int,
+        depth_symbols: AbstractSet[str],
+    ) -> tuple[list[Quote], list[Depth]]:
         event = _event_decoder.decode(raw)
         if event.event not in (SNAPSHOT, UPDATE):
             raise FrameError(f"coindcx: unexpected event {event.event!r}")
         depth = _depth_decoder.decode(event.data)  # the payload's data is JSON inside a string
         instrument = _instrument_for(depth.s, instruments, state)
         if instrument is None:
-            return count_unknown_symbol(state)
+            return count_unknown_symbol(state), []
 
         books = kept_books(state, "coindcx_books")
         if event.event == SNAPSHOT:
@@ -181,18 +273,27 @@ class CoinDCX(Connector):
         else:
             book = books.get(depth.s)
             if book is None:
-                return []  # no snapshot yet, or dropped after a gap: wait for the next one
+                return [], []  # no snapshot yet, or dropped after a gap: wait for the next one
             if book.seq is not None and depth.vs is not None and depth.vs != book.seq + 1:
                 del books[depth.s]  # a frame went missing: this book can no longer be trusted
-                return []
+                return [], []
         top = book.apply(depth.bids.items(), depth.asks.items(), "coindcx")
         book.seq = depth.vs
         books[depth.s] = book
         if top is None:
-            return []
+            return [], []
         bid, bid_size, ask, ask_size = top
         ts_ms = depth.ts or recv_ns // 1_000_000
-        return [build_quote(instrument, bid, bid_size, ask, ask_size, ts_ms, recv_ns)]
+        quotes = [build_quote(instrument, bid, bid_size, ask, ask_size, ts_ms, recv_ns)]
+        if instrument.symbol not in depth_symbols:
+            return quotes, []  # the one set lookup an undemanded book costs
+        # The best DEPTH_LEVELS of the kept sides (unsorted maps), best first; sizes in the coin.
+        # Sorting the prices alone: comparing (price, size) tuples of Decimals costs three times more.
+        bid_prices = sorted(book.bids, reverse=True)[:DEPTH_LEVELS]
+        ask_prices = sorted(book.asks)[:DEPTH_LEVELS]
+        bids = [(price, book.bids[price]) for price in bid_prices]
+        asks = [(price, book.asks[price]) for price in ask_prices]
+        return quotes, [build_depth(instrument, bids, asks, ts_ms, recv_ns)]
 
 
 def _instrument_for(symbol: str, instruments: Mapping[str, Instrument], state: dict | None) -> Instrument | None:

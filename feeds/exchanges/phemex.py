@@ -42,10 +42,14 @@ Choices:
 - A book with an empty side gives no quote for that symbol (never a half quote); an incremental
   frame before that symbol's snapshot gives nothing (the book is not known yet).
 
-Funding (polled), USDⓈ-M only: `GET /public/products` for each contract's interval, then the
-documented 24-hour ticker `GET /md/v2/ticker/24hr?symbol=…` per contract, 100 ms apart, for the rate:
+Funding (polled): `GET /public/products` for each contract's interval, then the documented 24-hour
+ticker per contract, 100 ms apart, for the rate. USDⓈ-M: `GET /md/v2/ticker/24hr?symbol=…`,
 `{"error":null,"id":0,"result":{"symbol","fundingRateRr":"0.0001","predFundingRateRr",…,
-"timestamp":<ns>}}` (`fundingRateRr` a real-valued string, read exactly). Where the docs are unclear:
+"timestamp":<ns>}}` (`fundingRateRr` a real-valued string, read exactly). COIN-M ("Query 24 hours
+ticker" of the contract API): `GET /md/v1/ticker/24hr?symbol=BTCUSD`, the same envelope with
+`fundingRateEr` (the docs' response sample calls it `fundingRate`: either is read), an integer
+scaled by the product's `ratioScale` ("Fields with post-fix Er are scaled ratios, ratioScale in
+products"; 8 in the product list), unscaled exactly. Where the docs are unclear:
 - Interval: the docs print no field table for `perpProductsV2`; `fundingInterval` (seconds, e.g.
   28800 or 14400) is what product lists carry and client libraries read. Missing on a contract we
   poll is a FrameError, never an assumed 8 h.
@@ -53,7 +57,11 @@ documented 24-hour ticker `GET /md/v2/ticker/24hr?symbol=…` per contract, 100 
   as the next multiple of the interval after the ticker's time, counted from the Unix epoch (Phemex
   pays on the UTC grid, 00:00/08:00/16:00 for 8 h); an interval that is not on that grid would be
   mis-timed here.
-- COIN-M contracts (`/md/ticker/24hr`, scaled `fundingRateEr`) have no funding here yet.
+- COIN-M interval: the docs print no field table for `products[]` either; its `fundingInterval`
+  is in hours in the product lists client libraries quote (`8`, "Funding is paid … every 8
+  hours"), where perpProductsV2 gives seconds. A value up to 24 is read as hours, a larger one as
+  seconds (a whole number of hours, else a FrameError): neither unit can be mistaken for the
+  other, and a contract without one has no funding, never an assumed 8 h.
 
 Depth: the same book channels, subscribed with depth 10 (one of the documented 0, 1, 5, 10, 30) on
 connections of their own, so the quote connections keep their one-level window and light frames;
@@ -80,12 +88,14 @@ import msgspec
 from feeds.depth import DEPTH_LEVELS, Depth, build_depth
 from feeds.exchanges.base import Connector, build_quote, count_unknown_symbol
 from feeds.exchanges.levels import Book, kept_books
-from feeds.funding import HOUR_MS, Funding, build_funding, interval_hours_from_ms
+from feeds.funding import HOUR_MS, MAX_INTERVAL_H, Funding, build_funding, interval_hours_from_ms
 from feeds.types import FrameError, Instrument, Quote, normalise_asset
 
 ZERO = Decimal(0)
 # priceScale of every COIN-M contract in Phemex's price-scale table.
 COIN_M_PRICE_SCALE = 4
+USDT_M_TICKER_PATH = "/md/v2/ticker/24hr"  # real-valued fields (`…Rr`, `…Rp`)
+COIN_M_TICKER_PATH = "/md/v1/ticker/24hr"  # scaled fields (`…Er`, `…Ep`); the older /v1/md/… is going
 # We watch only the best level; the book window the exchange maintains for us.
 BOOK_DEPTH = 1
 HEARTBEAT = '{"id":0,"method":"server.ping","params":[]}'
@@ -166,11 +176,13 @@ _products_decoder = msgspec.json.Decoder(_Products)
 # --- funding --------------------------------------------------------------------------------------
 class _FundingProduct(msgspec.Struct):
     symbol: str
-    fundingInterval: int | None = None  # seconds between two fundings
+    fundingInterval: int | None = None  # USDⓈ-M: seconds; COIN-M: hours or seconds (see the docstring)
+    ratioScale: int | None = None  # COIN-M: the scale of its `…Er` ratios
 
 
 class _FundingProductsData(msgspec.Struct):
     perpProductsV2: list[_FundingProduct] = []
+    products: list[_FundingProduct] = []
 
 
 class _FundingProducts(msgspec.Struct):
@@ -181,7 +193,9 @@ class _FundingProducts(msgspec.Struct):
 
 class _Ticker(msgspec.Struct):
     symbol: str
-    fundingRateRr: Decimal | None = None
+    fundingRateRr: Decimal | None = None  # USDⓈ-M, real-valued
+    fundingRateEr: int | None = None  # COIN-M, scaled by the product's ratioScale
+    fundingRate: int | None = None  # COIN-M, as the docs' response sample names the same figure
     timestamp: int = 0  # ns
 
 
@@ -232,15 +246,18 @@ class Phemex(Connector):
     depth_unsubscribe_ends_all = True
 
     def funding_paths(self, symbols: list[str]) -> list[str]:
-        # The product list first (the intervals), then one ticker per USDⓈ-M contract.
-        tickers = [f"/md/v2/ticker/24hr?symbol={symbol}" for symbol in symbols if not _is_coin_m(symbol)]
+        # The product list first (the intervals), then one ticker per contract, each family's own.
+        tickers = [
+            f"{COIN_M_TICKER_PATH if _is_coin_m(symbol) else USDT_M_TICKER_PATH}?symbol={symbol}" for symbol in symbols
+        ]
         return [*self.instruments_paths, *tickers]
 
     def parse_funding(self, bodies: list[bytes], instruments: Mapping[str, Instrument], recv_ms: int) -> list[Funding]:
         products = _funding_products_decoder.decode(bodies[0])
         if products.code != 0 or products.data is None:
             raise FrameError(f"phemex products error {products.code}: {products.msg}")
-        interval_s = {p.symbol: p.fundingInterval for p in products.data.perpProductsV2}
+        usdt_m = {p.symbol: p for p in products.data.perpProductsV2}
+        coin_m = {p.symbol: p for p in products.data.products}
         records = []
         for body in bodies[1:]:
             answer = _ticker_decoder.decode(body)
@@ -251,16 +268,14 @@ class Phemex(Connector):
             instrument = instruments.get(ticker.symbol)
             if instrument is None:
                 continue
-            if ticker.fundingRateRr is None:
-                raise FrameError(f"phemex {ticker.symbol}: no funding rate")
-            seconds = interval_s.get(ticker.symbol)
-            if not seconds:
-                raise FrameError(f"phemex {ticker.symbol}: no funding interval")
-            interval_h = interval_hours_from_ms(seconds * 1000)
+            if _is_coin_m(ticker.symbol):
+                rate, interval_h = _coin_m_funding(ticker, coin_m.get(ticker.symbol))
+            else:
+                rate, interval_h = _usdt_m_funding(ticker, usdt_m.get(ticker.symbol))
             ts_ms = ticker.timestamp // 1_000_000 or recv_ms
             interval_ms = interval_h * HOUR_MS
             next_ms = (ts_ms // interval_ms + 1) * interval_ms  # the next funding on the UTC grid
-            records.append(build_funding(instrument, ticker.fundingRateRr, interval_h, next_ms, ts_ms))
+            records.append(build_funding(instrument, rate, interval_h, next_ms, ts_ms))
         return records
 
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
@@ -403,6 +418,30 @@ def _subscribes(symbols: list[str], depth: int) -> list[str]:
         msgspec.json.encode({"id": n, "method": _method(symbol), "params": [symbol, False, depth]}).decode()
         for n, symbol in enumerate(symbols, start=1)
     ]
+
+
+def _usdt_m_funding(ticker: _Ticker, product: _FundingProduct | None) -> tuple[Decimal, int]:
+    """A USDⓈ-M contract's rate (real-valued) and interval (seconds in perpProductsV2)."""
+    if ticker.fundingRateRr is None:
+        raise FrameError(f"phemex {ticker.symbol}: no funding rate")
+    if product is None or not product.fundingInterval:
+        raise FrameError(f"phemex {ticker.symbol}: no funding interval")
+    return ticker.fundingRateRr, interval_hours_from_ms(product.fundingInterval * 1000)
+
+
+def _coin_m_funding(ticker: _Ticker, product: _FundingProduct | None) -> tuple[Decimal, int]:
+    """A COIN-M contract's rate (an integer scaled by its product's ratioScale) and interval (the
+    product's `fundingInterval`: whole hours up to a day, else seconds; see the docstring)."""
+    scaled = ticker.fundingRateEr if ticker.fundingRateEr is not None else ticker.fundingRate
+    if scaled is None:
+        raise FrameError(f"phemex {ticker.symbol}: no funding rate")
+    if product is None or product.ratioScale is None or not 0 <= product.ratioScale <= 18:
+        raise FrameError(f"phemex {ticker.symbol}: no ratio scale for its funding rate")
+    interval = product.fundingInterval
+    if not interval or interval < 0:
+        raise FrameError(f"phemex {ticker.symbol}: no funding interval")
+    interval_h = interval if interval <= MAX_INTERVAL_H else interval_hours_from_ms(interval * 1000)
+    return Decimal(scaled).scaleb(-product.ratioScale), interval_h
 
 
 def _is_coin_m(symbol: str) -> bool:

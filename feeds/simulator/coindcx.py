@@ -1,7 +1,10 @@
-"""CoinDCX futures as the simulator serves it: the active-instrument list and instrument details
-over REST, and a Socket.IO server (python-socketio on the same aiohttp app, /socket.io/,
-WebSocket transport only) where clients `join` order-book channels and receive `depth-snapshot`
-then `depth-update` events whose `data` is a JSON string.
+"""CoinDCX futures as the simulator serves it: the active-instrument list, instrument details (with
+each pair's `funding_frequency` in hours) and the current prices with each pair's funding rate
+`fr` over REST (all on one host: live, the prices are on public.coindcx.com), and a Socket.IO
+server (python-socketio on the same aiohttp app, /socket.io/, WebSocket transport only) where
+clients `join` order-book channels and receive `depth-snapshot` then `depth-update` events whose
+`data` is a JSON string, at the depth each channel names (10, 20 or 50 levels a side; the first
+the market's top of book, as every simulated book's).
 
 Engine.IO does the heartbeat: the server pings every `server_ping_interval_s` (25 s live),
 `delay_pong_s` later under that fault, and drops a client that has not answered within the ping
@@ -21,14 +24,14 @@ import socketio
 from aiohttp import web
 
 from feeds.simulator.base import SimExchange
-from feeds.simulator.market import Book, Coin, Market
+from feeds.simulator.market import Coin, Market
 from lib import clock
 
 SOCKETIO_PATH = "socket.io"
 DEPTHS = (10, 20, 50)
-LEVELS_PER_SIDE = 5  # levels the simulated books hold; enough to move the top around
 ACTIVE_INSTRUMENTS_PATH = "/exchange/v1/derivatives/futures/data/active_instruments"
 INSTRUMENT_PATH = "/exchange/v1/derivatives/futures/data/instrument"
+CURRENT_PRICES_PATH = "/market_data/v3/current_prices/futures/rt"  # public.coindcx.com, live
 
 
 def _pair(coin: str) -> str:
@@ -71,6 +74,7 @@ class CoinDCXSim(SimExchange):
             engineio_logger=False,
         )
         self.clients: dict[str, _Client] = {}
+        self._prices_vs = 0
         self.sio.on("connect", self._on_connect)
         self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("join", self._on_join)
@@ -86,7 +90,30 @@ class CoinDCXSim(SimExchange):
         return app
 
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get(ACTIVE_INSTRUMENTS_PATH, self.active_instruments), web.get(INSTRUMENT_PATH, self.instrument)]
+        return [
+            web.get(ACTIVE_INSTRUMENTS_PATH, self.active_instruments),
+            web.get(INSTRUMENT_PATH, self.instrument),
+            web.get(CURRENT_PRICES_PATH, self.current_prices),
+        ]
+
+    async def current_prices(self, request: web.Request) -> web.Response:
+        """Every listed pair's figures, `fr` the funding rate per event, as JSON numbers."""
+        now_ms = clock.now_ms()
+        self._prices_vs += 1
+        prices = {}
+        for name in self.market.listed(self.id):
+            book, funding = self.market.book(self.id, name), self.market.funding(self.id, name, now_ms)
+            mark = (book.bid + book.ask) / 2
+            prices[_pair(name)] = {
+                "fr": float(funding.rate),
+                "efr": float(funding.rate),
+                "ls": float(book.bid),
+                "mp": float(mark),
+                "mkt": f"{name}USDT",
+                "bmST": now_ms // 1000 * 1000,
+                "cmRT": now_ms,
+            }
+        return web.json_response({"ts": now_ms, "vs": self._prices_vs, "prices": prices})
 
     async def active_instruments(self, request: web.Request) -> web.Response:
         return web.json_response([_pair(coin) for coin in self.market.listed(self.id)])
@@ -113,6 +140,7 @@ class CoinDCXSim(SimExchange):
                 "position_currency_short_name": coin.name,
             }
             detail["price_increment"] = float(coin.tick)
+            detail["funding_frequency"] = self.market.funding(self.id, coin.name, 0).interval_h
         elif pair == "B-LUNA_USDT":  # delisted: a connector must leave it out
             detail |= {"pair": pair, "underlying_currency_short_name": "LUNA", "status": "inactive"}
         elif pair == "B-BTC_USDT_260925":  # a dated contract: not a perpetual
@@ -177,12 +205,12 @@ class CoinDCXSim(SimExchange):
             for channel in list(client.channels.values()):
                 if channel.coin not in moved:
                     continue
-                event, data = self._depth_event(channel, self.market.book(self.id, channel.coin))
+                event, data = self._depth_event(channel)
                 if data is not None:
                     await self.sio.emit(event, {"event": event, "data": data}, to=sid)
 
-    def _depth_event(self, channel: _Channel, book: Book) -> tuple[str, str | None]:
-        bids, asks = _levels(book, self.market.coins[channel.coin].tick)
+    def _depth_event(self, channel: _Channel) -> tuple[str, str | None]:
+        bids, asks = _levels(*self.market.depth(self.id, channel.coin, channel.depth))
         now = time.monotonic()
         if channel.held is None or now - channel.last_snapshot > self.snapshot_interval_s:
             event, bid_changes, ask_changes = "depth-snapshot", bids, asks
@@ -217,11 +245,15 @@ class CoinDCXSim(SimExchange):
             await self.sio.disconnect(sid)
 
 
-def _levels(book: Book, tick: Decimal) -> tuple[dict[str, str], dict[str, str]]:
-    """A few levels per side around the market's top of book; maps of strings, as sent."""
-    bids = {str(book.bid - tick * k): f"{book.bid_size * (1 + k / 2):.3f}" for k in range(LEVELS_PER_SIDE)}
-    asks = {str(book.ask + tick * k): f"{book.ask_size * (1 + k / 2):.3f}" for k in range(LEVELS_PER_SIDE)}
-    return bids, asks
+def _levels(bids: list[tuple[Decimal, float]], asks: list[tuple[Decimal, float]]) -> tuple[dict, dict]:
+    """The market's levels (best first, sizes in the coin) as the channel sends them: unsorted
+    maps of strings, price -> size."""
+    return {str(p): _size(size) for p, size in bids}, {str(p): _size(size) for p, size in asks}
+
+
+def _size(size: float) -> str:
+    # Never "0.000" for a small level: size "0" deletes the price.
+    return f"{size:.3f}" if size >= 0.001 else f"{size:.3g}"
 
 
 def _changes(held: dict[str, str], now: dict[str, str]) -> dict[str, str]:

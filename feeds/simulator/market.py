@@ -55,6 +55,7 @@ FUNDING_INTERVAL_H = {
     ("mexc", "SOL"): 4,
     ("bitget", "XRP"): 4,
     ("phemex", "ETH"): 4,
+    ("coindcx", "SOL"): 4,
 }
 HOUR_MS = 3_600_000
 

@@ -1,5 +1,6 @@
 """Phemex as the simulator serves it: /public/products (with each USDⓈ-M contract's funding interval
-in seconds), the 24-hour ticker /md/v2/ticker/24hr with its funding rate, and the DataGW socket on `/`, with the
+in seconds, each COIN-M one's in hours), the 24-hour tickers with the funding rate (/md/v2/ticker/
+24hr real-valued for USDⓈ-M, /md/v1/ticker/24hr scaled for COIN-M), and the DataGW socket on `/`, with the
 order book of both families (USDⓈ-M real values, COIN-M scaled integers) at the depth each
 subscription asks for (1, 5, 10 or 30; 0, the whole book, is served as 30), its best level the
 same at every depth, snapshot then incremental frames, the documented unsubscribe that ends every
@@ -25,6 +26,7 @@ from feeds.simulator.market import HOUR_MS
 
 MAX_SUBSCRIPTIONS = 20
 PRICE_SCALE = 4  # COIN-M prices are integers: price × 10^4
+RATIO_SCALE = 8  # COIN-M ratios (the funding rate) too: rate × 10^8
 INVERSE = {"BTCUSD": "BTC", "cETHUSD": "ETH"}  # COIN-M symbol -> coin (each contract 1 USD)
 INVALID_ARGUMENT = {"code": 6001, "message": "invalid argument"}
 DEPTHS = (0, 1, 5, 10, 30)
@@ -62,7 +64,31 @@ class PhemexSim(SimExchange):
     snapshot_interval_s = 60.0
 
     def rest_routes(self) -> list[web.RouteDef]:
-        return [web.get("/public/products", self.products), web.get("/md/v2/ticker/24hr", self.ticker)]
+        return [
+            web.get("/public/products", self.products),
+            web.get("/md/v2/ticker/24hr", self.ticker),
+            web.get("/md/v1/ticker/24hr", self.coin_m_ticker),
+        ]
+
+    async def coin_m_ticker(self, request: web.Request) -> web.Response:
+        """The COIN-M ticker: prices scaled by priceScale, the funding rate by ratioScale."""
+        symbol = request.query.get("symbol", "")
+        coin = INVERSE.get(symbol)
+        if coin is None:
+            return web.json_response({"error": INVALID_ARGUMENT, "id": 0, "result": None})
+        now_ns = time.time_ns()
+        funding = self.market.funding(self.id, coin, now_ns // 1_000_000, symbol=symbol)
+        book = self.market.book(self.id, coin)
+        result = {
+            "askEp": int(book.ask.scaleb(PRICE_SCALE)),
+            "bidEp": int(book.bid.scaleb(PRICE_SCALE)),
+            "fundingRateEr": int(funding.rate.scaleb(RATIO_SCALE)),
+            "markEp": int(book.bid.scaleb(PRICE_SCALE)),
+            "predFundingRateEr": int(funding.rate.scaleb(RATIO_SCALE)),
+            "symbol": symbol,
+            "timestamp": now_ns,
+        }
+        return web.json_response({"error": None, "id": 0, "result": result})
 
     async def ticker(self, request: web.Request) -> web.Response:
         symbol = request.query.get("symbol", "")
@@ -121,9 +147,10 @@ class PhemexSim(SimExchange):
                 "lotSize": 1,
                 "tickSize": float(self.market.coins[coin].tick),
                 "priceScale": PRICE_SCALE,
-                "ratioScale": 8,
+                "ratioScale": RATIO_SCALE,
                 "pricePrecision": 1,
                 "status": "Listed",
+                "fundingInterval": self.market.funding(self.id, coin, 0, symbol=symbol).interval_h,  # hours
             }
             for symbol, coin in INVERSE.items()
         ]

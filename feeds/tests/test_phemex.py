@@ -202,11 +202,49 @@ def test_a_refused_or_incomplete_funding_answer_is_a_frame_error(products, ticke
         _funding(frames.TICKER_PEPE, ticker, products=products)
 
 
-def test_funding_paths_the_product_list_then_one_ticker_per_usdt_m_contract():
+def test_coin_m_funding_unscales_the_rate_by_the_products_ratio_scale():
+    records = {r.symbol: r for r in _funding(frames.TICKER_BTC, frames.TICKER_BTCUSD, frames.TICKER_CETHUSD_SAMPLE)}
+    btc, eth = records["BTCUSD"], records["cETHUSD"]
+    assert (btc.instrument, btc.rate, btc.interval_h, btc.ts_ms) == (
+        "BTC/USD:BTC",
+        Decimal("0.0001"),  # fundingRateEr 10000 at ratioScale 8
+        8,  # fundingInterval 8: hours
+        1_583_646_442_444,
+    )
+    # 2020-03-08T05:47:22Z: the next 8 h funding is 08:00 UTC, the next 4 h one too.
+    assert btc.next_funding_ms == 1_583_654_400_000
+    assert (eth.instrument, eth.rate, eth.interval_h) == ("ETH/USD:ETH", Decimal("-0.00007609"), 4)  # 14400 s
+    assert eth.next_funding_ms == 1_583_654_400_000
+    assert records["BTCUSDT"].rate == Decimal("0.0001")  # USDⓈ-M beside it, as before
+
+
+@pytest.mark.parametrize(
+    "products, ticker",
+    [
+        (
+            frames.PRODUCTS.replace('"status":"Listed",\n   "fundingInterval":8', '"status":"Listed"'),
+            frames.TICKER_BTCUSD,
+        ),
+        (frames.PRODUCTS.replace('"fundingInterval":8}', '"fundingInterval":5400}'), frames.TICKER_BTCUSD),
+        (frames.PRODUCTS.replace('"fundingInterval":8}', '"fundingInterval":48}'), frames.TICKER_BTCUSD),
+        (frames.PRODUCTS.replace('"ratioScale":8,"pricePrecision"', '"pricePrecision"'), frames.TICKER_BTCUSD),
+        (frames.PRODUCTS, frames.TICKER_BTCUSD.replace('"fundingRateEr":10000,', "")),
+        (frames.PRODUCTS, frames.TICKER_BTCUSD.replace('"fundingRateEr":10000', '"fundingRateEr":150000000')),
+        (frames.PRODUCTS, frames.TICKER_BTCUSD.replace('"fundingRateEr":10000', '"fundingRateEr":"0.0001"')),
+    ],
+)
+def test_an_incomplete_coin_m_funding_answer_is_a_frame_error(products, ticker):
+    with pytest.raises(FrameError):
+        _funding(ticker, products=products)
+
+
+def test_funding_paths_the_product_list_then_one_ticker_per_contract_of_its_family():
     assert Phemex().funding_paths(["1000PEPEUSDT", "BTCUSD", "BTCUSDT", "cETHUSD"]) == [
         "/public/products",
         "/md/v2/ticker/24hr?symbol=1000PEPEUSDT",
+        "/md/v1/ticker/24hr?symbol=BTCUSD",
         "/md/v2/ticker/24hr?symbol=BTCUSDT",
+        "/md/v1/ticker/24hr?symbol=cETHUSD",
     ]
 
 

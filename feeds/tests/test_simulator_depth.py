@@ -497,3 +497,11 @@ async def test_phemex_serves_ten_levels_whose_top_is_the_one_level_quote_book_an
         assert (len(depth.bids), len(depth.asks)) == (10, 10)
         assert depth.bids[0] == (quote.bid, quote.bid_size) and depth.asks[0] == (quote.ask, quote.ask_size)
     assert len(after_quote) == 1 and after_depth["result"] == "pong"
+
+
+def test_every_exchange_covers_depth():
+    from feeds.exchanges import CONNECTORS
+
+    # A depth connection of its own, or (CoinDCX, test_coindcx_depth.py) its quote connections.
+    assert set(DEPTH_EXCHANGES) == {eid for eid, c in CONNECTORS.items() if c.has_depth}
+    assert {eid for eid, c in CONNECTORS.items() if c.has_depth or c.depth_in_quote_frames} == set(CONNECTORS)

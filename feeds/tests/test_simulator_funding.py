@@ -12,7 +12,7 @@ from feeds.simulator.market import FUNDING_INTERVAL_H
 from feeds.simulator.server import Simulator
 from lib import clock
 
-COVERED = ("binance", "bybit", "okx", "deribit", "gateio", "kucoin", "bitmex", "mexc", "bitget", "phemex")
+COVERED = ("binance", "bybit", "okx", "deribit", "gateio", "kucoin", "bitmex", "mexc", "bitget", "phemex", "coindcx")
 HOUR_MS = 3_600_000
 
 
@@ -23,9 +23,7 @@ async def test_every_listed_perpetual_has_funding_on_its_own_interval(exchange_i
         instruments = {i.symbol: i for i in await fetch_instruments(exchange_id, rest_url)}
         before_ms = clock.now_ms()
         records = await fetch_funding(exchange_id, rest_url, instruments)
-    # Phemex: USDⓈ-M contracts only (COIN-M funding is not read yet).
-    funded = {s for s, i in instruments.items() if i.linear or exchange_id != "phemex"}
-    assert {r.symbol for r in records} == funded
+    assert {r.symbol for r in records} == set(instruments)
     for record in records:
         assert record.exchange == exchange_id
         assert record.instrument == instruments[record.symbol].instrument
@@ -80,6 +78,8 @@ async def test_poller_counts_a_failed_poll_and_keeps_going():
     assert (poller.polls, poller.failures) == (0, 2)
 
 
-def test_exchanges_not_covered_yet_say_so():
+def test_every_exchange_is_covered():
+    from feeds.exchanges import EXCHANGE_IDS
+
+    assert set(COVERED) == set(EXCHANGE_IDS)
     assert all(covers_funding(exchange_id) for exchange_id in COVERED)
-    assert not covers_funding("coindcx")

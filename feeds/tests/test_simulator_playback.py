@@ -78,10 +78,10 @@ async def test_a_session_receives_the_recorded_prices_in_its_exchange_wire_forma
     assert len(set(played)) >= 5 and played[-1] == expected[-1]
 
 
-# Every exchange whose funding the feed workers poll (CoinDCX's is not read yet).
-FUNDED = tuple(exchange for exchange in SIMULATED_EXCHANGE_IDS if exchange != "coindcx")
-# Deribit's and Phemex's next funding is the parser's own (the next hour, the next UTC slot).
-NEXT_STATED = set(FUNDED) - {"deribit", "phemex"}
+# Every exchange whose funding the feed workers poll.
+FUNDED = tuple(SIMULATED_EXCHANGE_IDS)
+# Deribit's, Phemex's and CoinDCX's next funding is the parser's own (the next hour, the next UTC slot).
+NEXT_STATED = set(FUNDED) - {"deribit", "phemex", "coindcx"}
 FIRST_RATE, SECOND_RATE = Decimal("0.00012345"), Decimal("-0.0000875")
 NEXT_FUNDING_MS = T0_MS + 4 * 3_600_000
 

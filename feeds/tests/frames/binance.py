@@ -53,3 +53,41 @@ DEPTH = (
     '"a":[["7405.96","3.340"],["7406.63","4.525"],["7407.08","0.000"],["7407.15","4.800"]]}'
 )
 DEPTH_SUBSCRIBE = '{"method":"SUBSCRIBE","params":["btcusdt@depth10@100ms"],"id":1}'
+
+# COIN-M (dapi.binance.com / dstream.binance.com), in the shapes of the COIN-M docs.
+COIN_M_EXCHANGE_INFO = """{"timezone":"UTC","serverTime":1700000000000,"symbols":[
+ {"symbol":"BTCUSD_PERP","pair":"BTCUSD","contractType":"PERPETUAL","deliveryDate":4133404800000,
+  "onboardDate":1597042800000,"contractStatus":"TRADING","contractSize":100,"marginAsset":"BTC",
+  "maintMarginPercent":"2.5000","requiredMarginPercent":"5.0000","baseAsset":"BTC","quoteAsset":"USD",
+  "pricePrecision":1,"quantityPrecision":0,"baseAssetPrecision":8,"quotePrecision":8,"equalQtyPrecision":4,
+  "triggerProtect":"0.0500","underlyingType":"COIN","underlyingSubType":[],
+  "filters":[{"minPrice":"1000","maxPrice":"4520958","filterType":"PRICE_FILTER","tickSize":"0.1"},
+             {"stepSize":"1","filterType":"LOT_SIZE","maxQty":"1000000","minQty":"1"}]},
+ {"symbol":"ETHUSD_PERP","pair":"ETHUSD","contractType":"PERPETUAL","contractStatus":"TRADING","contractSize":10,
+  "marginAsset":"ETH","baseAsset":"ETH","quoteAsset":"USD",
+  "filters":[{"filterType":"PRICE_FILTER","tickSize":"0.01"},{"filterType":"LOT_SIZE","stepSize":"1","minQty":"1"}]},
+ {"symbol":"BTCUSD_200925","pair":"BTCUSD","contractType":"CURRENT_QUARTER","contractStatus":"TRADING",
+  "contractSize":100,"marginAsset":"BTC","baseAsset":"BTC","quoteAsset":"USD","filters":[]},
+ {"symbol":"LUNAUSD_PERP","pair":"LUNAUSD","contractType":"PERPETUAL","contractStatus":"SETTLING",
+  "contractSize":10,"marginAsset":"LUNA","baseAsset":"LUNA","quoteAsset":"USD","filters":[]}
+]}"""
+# Quantities in contracts: 1,250 contracts of 100 USD at 43,250.1 USD.
+COIN_M_BOOK_TICKER = (
+    '{"e":"bookTicker","u":17242169,"s":"BTCUSD_PERP","ps":"BTCUSD","b":"43250.1","B":"1250",'
+    '"a":"43250.2","A":"40","T":1700000000123,"E":1700000000125}'
+)
+COIN_M_DEPTH = (
+    '{"e":"depthUpdate","E":1700000000125,"T":1700000000123,"s":"ETHUSD_PERP","ps":"ETHUSD","U":1,"u":2,"pu":0,'
+    '"b":[["2300.00","230"],["2299.99","23"]],"a":[["2300.01","46"]]}'
+)
+COIN_M_PREMIUM_INDEX = """[
+ {"symbol":"BTCUSD_PERP","pair":"BTCUSD","markPrice":"11029.69574559","indexPrice":"10979.14437500",
+  "estimatedSettlePrice":"10981.74168236","lastFundingRate":"0.00071003","interestRate":"0.00010000",
+  "nextFundingTime":1596096000000,"time":1596094042000},
+ {"symbol":"BTCUSD_200925","pair":"BTCUSD","markPrice":"10929.69","indexPrice":"10979.14","estimatedSettlePrice":"10981.74",
+  "lastFundingRate":"","interestRate":"","nextFundingTime":0,"time":1596094042000},
+ {"symbol":"ETHUSD_PERP","pair":"ETHUSD","markPrice":"300.1","indexPrice":"300","estimatedSettlePrice":"300",
+  "lastFundingRate":"-0.00005000","interestRate":"0.00010000","nextFundingTime":1596081600000,"time":1596094042000}
+]"""
+COIN_M_FUNDING_INFO = """[{"symbol":"ETHUSD_PERP","adjustedFundingRateCap":"0.02000000",
+ "adjustedFundingRateFloor":"-0.02000000","fundingIntervalHours":4,"disclaimer":false}]"""

@@ -50,9 +50,11 @@ PRODUCTS = """{"code":0,"msg":"","data":{
  "products":[
   {"symbol":"BTCUSD","code":1,"type":"Perpetual","displaySymbol":"BTC / USD","indexSymbol":".BTC",
    "contractUnderlyingAssets":"USD","settleCurrency":"BTC","quoteCurrency":"USD","contractSize":1.0,
-   "lotSize":1,"tickSize":0.5,"priceScale":4,"ratioScale":8,"pricePrecision":1,"status":"Listed"},
+   "lotSize":1,"tickSize":0.5,"priceScale":4,"ratioScale":8,"pricePrecision":1,"status":"Listed",
+   "fundingInterval":8},
   {"symbol":"cETHUSD","code":11,"type":"Perpetual","contractUnderlyingAssets":"USD","settleCurrency":"ETH",
-   "quoteCurrency":"USD","contractSize":"1 USD","tickSize":0.05,"priceScale":4,"status":"Listed"},
+   "quoteCurrency":"USD","contractSize":"1 USD","tickSize":0.05,"priceScale":4,"ratioScale":8,"status":"Listed",
+   "fundingInterval":14400},
   {"symbol":"ETHUSD","code":2,"type":"Perpetual","contractUnderlyingAssets":"ETH","settleCurrency":"USD",
    "quoteCurrency":"USD","contractSize":0.005,"tickSize":0.05,"priceScale":4,"status":"Listed"},
   {"symbol":"XBTUSD8","code":9,"type":"Perpetual","settleCurrency":"BTC","quoteCurrency":"USD",
@@ -88,6 +90,16 @@ TICKER_PEPE = (
     '"timestamp":1667222412794076700}}'
 )
 TICKER_UNKNOWN = TICKER_PEPE.replace("1000PEPEUSDT", "NOPEUSDT")
+# The COIN-M ticker (contract API, "Query 24 hours ticker", GET /md/v1/ticker/24hr): the documented
+# format with `fundingRateEr`, and the docs' response sample, which names the same figures unsuffixed.
+TICKER_BTCUSD = """{"error":null,"id":0,"result":{"askEp":87430000,"bidEp":87425000,"fundingRateEr":10000,
+ "highEp":92080000,"indexEp":87450676,"lastEp":87425000,"lowEp":87130000,"markEp":87453092,"openEp":90710000,
+ "openInterest":7821141,"predFundingRateEr":7609,"symbol":"BTCUSD","timestamp":1583646442444219017,
+ "turnoverEv":1399362834123,"volume":125287131}}"""
+TICKER_CETHUSD_SAMPLE = """{"error":null,"id":0,"result":{"close":87425000,"fundingRate":-7609,"high":92080000,
+ "indexPrice":87450676,"low":87130000,"markPrice":87453092,"open":90710000,"openInterest":7821141,
+ "predFundingRate":7609,"symbol":"cETHUSD","timestamp":1583646442444219017,"turnover":1399362834123,
+ "volume":125287131}}"""
 TICKER_REFUSED = '{"error":{"code":6001,"message":"invalid argument"},"id":0,"result":null}'
 
 # Depth 10 (`orderbook_p` / `book` with depth 10 on a depth connection), in the docs' sample shape.
