@@ -21,12 +21,13 @@ from arbitrage.messages import OpportunityFunding, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.near_miss import near_misses as find_near_misses
 from arbitrage.quote_cache import INDEX_KEY, read_funding, read_open_opportunities, read_quote_messages, read_quotes
-from arbitrage.read_model import MaxQuoteAges, QuoteReading, as_quote, price_row, read_quote
+from arbitrage.read_model import MaxQuoteAges, QuoteReading, as_quote, price_row, quote_age_ms, read_quote
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, exact_spread
 from arbitrage.tracker import rank
 from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Exchange, Instrument
 from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
+from feeds.types import Quote
 from feeds.watchlist import EVERY_INSTRUMENT
 from lib import clock
 
@@ -252,10 +253,14 @@ def near_misses(
                 "to_break_even_bps": miss.to_break_even_bps,
                 "size_base": spread.size_base,
                 "basis_risk": spread.basis_risk,
-                "quote_age_ms": max(0, at_ms - min(buy.recv_ns, sell.recv_ns) // 1_000_000),
+                "quote_age_ms": max(_age_ms(buy, at_ms), _age_ms(sell, at_ms)),
             }
         )
     return (found[:limit] if limit else found), len(found)
+
+
+def _age_ms(quote: Quote, at_ms: int) -> int:
+    return quote_age_ms(quote.ts_ms, quote.recv_ns // 1_000_000, at_ms)
 
 
 def with_funding(opportunities: list[dict], hours: int) -> list[dict]:
