@@ -49,10 +49,10 @@ def bench_tracker(instruments: int = 500, exchanges: int = 11, ticks: int = 200_
     opened = closed = 0
     start = time.perf_counter()
     for quote in quotes:
-        book.apply([quote])
-        changes = tracker.on_quote(quote, quote.recv_ns // 1_000_000)
-        opened += len(changes.opened)
-        closed += len(changes.closed)
+        for seen in book.apply([quote])[0]:  # as the engine feeds it: the book's quotes
+            changes = tracker.on_quote(seen, quote.recv_ns // 1_000_000)
+            opened += len(changes.opened)
+            closed += len(changes.closed)
     elapsed = time.perf_counter() - start
     return {
         "instruments": instruments,

@@ -5,6 +5,9 @@ exchanges' quotes of that market, O(exchanges). Quotes that are stale, crossed, 
 from a disconnected connection take no part, and the opportunities they fed close. A quote is
 stale by the read model's rule (arbitrage.read_model.stale_after_ms: its exchange time, never
 later than its arrival, plus its exchange's max quote age), as the pages and the API show it.
+
+The engine feeds it the quote book's quotes only (arbitrage.book): `markets` is an index of the
+book's usable quotes by market, with the floats screening needs, not a store of its own.
 """
 
 from __future__ import annotations
