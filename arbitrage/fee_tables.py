@@ -19,6 +19,7 @@ from decimal import Decimal
 import msgspec
 
 from arbitrage.funding import DEFAULT_HOLDING_H
+from arbitrage.messages import OpportunityMessage
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 
 # As arbitrage.messages rounds them: what the cache, /ws and the API carry.
@@ -77,9 +78,30 @@ def touches(opportunity: Mapping[str, object], own_pct: Mapping[str, Decimal]) -
     return opportunity["buy_exchange"] in own_pct or opportunity["sell_exchange"] in own_pct
 
 
+def at_fees(opportunity: OpportunityMessage, buy_fee_pct: Decimal, sell_fee_pct: Decimal) -> OpportunityMessage:
+    """A typed open opportunity (as the read side holds it) with its net figures at these taker
+    fees: the same numbers `net_figures` writes into its JSON for /ws."""
+    net_pct, profit = net_after_fees(
+        opportunity.buy_price, opportunity.sell_price, opportunity.size_base, buy_fee_pct, sell_fee_pct
+    )
+    net = net_pct.quantize(PCT_PLACES)
+    profit = profit.quantize(QUOTE_PLACES)
+    funding = opportunity.funding
+    if funding is not None:
+        funding = msgspec.structs.replace(funding, edge_pct=(net + funding.funding_pct).quantize(FUNDING_PLACES))
+    return msgspec.structs.replace(
+        opportunity,
+        net_spread_pct=net,
+        profit_quote=profit,
+        potential_profit=profit,
+        profitable=net_pct > 0,
+        funding=funding,
+    )
+
+
 def with_own_fees(
-    opportunities: list[dict], own_pct: Mapping[str, Decimal], admin_pct: Mapping[str, Decimal]
-) -> list[dict]:
+    opportunities: list[OpportunityMessage], own_pct: Mapping[str, Decimal], admin_pct: Mapping[str, Decimal]
+) -> list[OpportunityMessage]:
     """The opportunities with their net figures at the user's taker fees (`own_pct`, falling back
     to `admin_pct`), in the same order; ones on exchanges the user has no fee of their own for
     are the same objects, untouched."""
@@ -87,10 +109,10 @@ def with_own_fees(
         return opportunities
     found = []
     for opportunity in opportunities:
-        if touches(opportunity, own_pct):
-            buy_fee = taker_fee_pct(str(opportunity["buy_exchange"]), own_pct, admin_pct)
-            sell_fee = taker_fee_pct(str(opportunity["sell_exchange"]), own_pct, admin_pct)
-            opportunity = {**opportunity, **net_figures(opportunity, buy_fee, sell_fee)}
+        if opportunity.buy_exchange in own_pct or opportunity.sell_exchange in own_pct:
+            buy_fee = taker_fee_pct(opportunity.buy_exchange, own_pct, admin_pct)
+            sell_fee = taker_fee_pct(opportunity.sell_exchange, own_pct, admin_pct)
+            opportunity = at_fees(opportunity, buy_fee, sell_fee)
         found.append(opportunity)
     return found
 

@@ -2,6 +2,9 @@
 exchange's max quote age, each instrument's best bid and best ask, the gross spread between
 them and the best net spread of two exchanges after both taker fees.
 
+Open opportunities are read typed too (arbitrage.messages.OpportunityMessage, decoded by
+arbitrage.quote_cache) and ranked here (`rank`) for the pages and the API alike.
+
 The Prices and Instrument pages (arbitrage/pages.py) and the API (`/api/best-prices`,
 `/api/spread`, through arbitrage/queries.py) take their numbers from here; the browser
 (static/js/matrix.js) follows the same rules from what the page gives it: each exchange's max
@@ -26,7 +29,7 @@ from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, HUNDRED, net_after_fees
 from feeds.types import Quote
 
 if TYPE_CHECKING:  # at run time the engine's tracker imports this module, and messages imports the tracker
-    from arbitrage.messages import QuoteMessage
+    from arbitrage.messages import OpportunityMessage, QuoteMessage
 
 SPREAD_PCT_STEP = Decimal("0.000001")
 _ZERO = Decimal(0)
@@ -186,6 +189,30 @@ def price_row(
     best_bid = max(candidates, key=lambda r: r.quote.bid, default=None)
     best_ask = min(candidates, key=lambda r: r.quote.ask, default=None)
     return PriceRow(instrument, readings, best_bid, best_ask, len(fresh), best_net_spread(fresh, fees_pct))
+
+
+def rank(
+    opportunities: Iterable[OpportunityMessage],
+    *,
+    min_spread_pct: Decimal | None = None,
+    min_size_base: Decimal | None = None,
+    min_profit_quote: Decimal | None = None,
+    instruments: set[str] | None = None,
+    exchanges: set[str] | None = None,
+    limit: int | None = None,
+) -> list[OpportunityMessage]:
+    """Open opportunities (as the cache holds them, typed) filtered, best net spread first."""
+    chosen = [
+        item
+        for item in opportunities
+        if (min_spread_pct is None or item.net_spread_pct >= min_spread_pct)
+        and (min_size_base is None or item.size_base >= min_size_base)
+        and (min_profit_quote is None or item.profit_quote >= min_profit_quote)
+        and (not instruments or item.buy_instrument in instruments or item.sell_instrument in instruments)
+        and (not exchanges or item.buy_exchange in exchanges or item.sell_exchange in exchanges)
+    ]
+    chosen.sort(key=lambda item: item.net_spread_pct, reverse=True)
+    return chosen[:limit] if limit else chosen
 
 
 def as_quote(message: QuoteMessage) -> Quote:

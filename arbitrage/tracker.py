@@ -297,27 +297,3 @@ class OpportunityTracker:
                 if not keys:
                     del self._legs[leg]
         return Closed(opportunity, opportunity.updated_ms if reason in INFERRED_ENDS else now_ms, reason)
-
-
-def rank(
-    opportunities: list[dict],
-    *,
-    min_spread_pct: Decimal | None = None,
-    min_size_base: Decimal | None = None,
-    min_profit_quote: Decimal | None = None,
-    instruments: set[str] | None = None,
-    exchanges: set[str] | None = None,
-    limit: int | None = None,
-) -> list[dict]:
-    """Open opportunities (as the cache holds them) filtered and best net spread first."""
-    chosen = [
-        item
-        for item in opportunities
-        if (min_spread_pct is None or Decimal(item["net_spread_pct"]) >= min_spread_pct)
-        and (min_size_base is None or Decimal(item["size_base"]) >= min_size_base)
-        and (min_profit_quote is None or Decimal(item["profit_quote"]) >= min_profit_quote)
-        and (not instruments or item["buy_instrument"] in instruments or item["sell_instrument"] in instruments)
-        and (not exchanges or item["buy_exchange"] in exchanges or item["sell_exchange"] in exchanges)
-    ]
-    chosen.sort(key=lambda item: Decimal(item["net_spread_pct"]), reverse=True)
-    return chosen[:limit] if limit else chosen
