@@ -5,7 +5,10 @@ shown stale."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +102,18 @@ def test_an_alert_rules_max_quote_age_is_the_older_legs_age_by_the_same_rule():
     rule = RuleSpec(1, 1, frozenset(), frozenset(), frozenset(), Decimal(0), max_quote_age_ms=2_000)
     assert rule.accepts(opened, NOW_MS + 800)  # binance 2,000 ms old (bybit's ahead clock counts from arrival: 800)
     assert not rule.accepts(opened, NOW_MS + 801)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["arbitrage.read_model", "arbitrage.tracker", "arbitrage.book", "arbitrage.funding", "arbitrage.fee_tables"],
+)
+def test_the_read_model_and_the_engine_modules_import_in_any_order(module):
+    """The tracker uses the read model's age rule and the read model types the records the
+    messages define: neither import may close a cycle, whichever module comes first."""
+    command = [sys.executable, "-c", f"import {module}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
