@@ -35,7 +35,19 @@ def synthetic_ticks(instruments: int, exchanges: int, ticks: int, seed: int = 1)
         name = names[i]
         exchange = venues[rng.randrange(len(venues))]
         quotes.append(
-            Quote(exchange, name.replace("/", "").split(":")[0], name, bid, size, ask, size, size, size, 0, now_ns + n)
+            Quote(
+                exchange,
+                name.replace("/", "").split(":")[0],
+                name,
+                bid,
+                size,
+                ask,
+                size,
+                size,
+                size,
+                (now_ns + n) // 1_000_000,  # stamped as received: a quote ages from its exchange time
+                now_ns + n,
+            )
         )
     return quotes
 
