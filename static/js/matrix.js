@@ -1,8 +1,9 @@
 // The price matrix, instruments × exchanges. Quotes land in a model as they arrive; once per
 // animation frame the rows they touched are patched (the text of cells whose quote changed,
 // class toggles), with no layout read and no re-sort. One timer a second ages every quote
-// (now − ts_ms, or recv_ms if earlier) against its exchange's max quote age, from the column header: stale quotes are
-// greyed and leave the best bid/ask, and the badge hears whether anything is still fresh.
+// (now − ts_ms, or − recv_ms when earlier) against its exchange's max quote age, from the
+// column header: stale quotes are greyed and leave the best bid/ask, and the badge hears
+// whether anything is still fresh.
 // The rules (what is stale, which bid and ask are best, the spreads) are read_model.js's, the
 // same as the server's (arbitrage/read_model.py).
 import { formatBps, formatDuration, formatPct, formatPrice, priceDecimals } from "./format.js";
