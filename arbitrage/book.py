@@ -21,14 +21,20 @@ from feeds.types import Quote
 # A quote equal to the book's (prices and sizes) but stamped this much later replaces it: it
 # confirms the price, and the pages and the tracker then age it from the newer time. Sooner
 # repeats (some exchanges resend an unchanged top of book many times a second) are not worth
-# an update to every browser.
+# an update to every browser. An exchange whose max quote age is under twice this refreshes at
+# half its max age (`refresh_for`), so a price it keeps confirming never turns stale.
 REPEAT_REFRESH_MS = 1_000
+
+
+def refresh_for(max_age_ms: int) -> int:
+    return min(REPEAT_REFRESH_MS, max_age_ms // 2)
 
 
 class QuoteBook:
     def __init__(self, repeat_refresh_ms: int = REPEAT_REFRESH_MS) -> None:
         self.latest: dict[str, dict[str, Quote]] = {}  # instrument -> exchange -> quote
-        self.repeat_refresh_ms = repeat_refresh_ms
+        self.repeat_refresh_ms = repeat_refresh_ms  # for an exchange not in `refresh_ms_by_exchange`
+        self.refresh_ms_by_exchange: dict[str, int] = {}
         self._fragments: dict[tuple[str, str], str] = {}  # (instrument, exchange) -> its quote's fragment
 
     def apply(self, quotes: list[Quote]) -> tuple[list[Quote], list[Quote]]:
@@ -36,13 +42,14 @@ class QuoteBook:
         book (for the cache and /ws).
 
         An older quote (by exchange time) is dropped. An unchanged one (prices and sizes)
-        stamped less than `repeat_refresh_ms` after the book's leaves the book as it is, but is
+        stamped less than its exchange's refresh time after the book's leaves the book as it is, but is
         still a sighting: the tracker sees the book's quote again (same prices, the book's age),
         so an opportunity counts its tick while it is aged from what the cache holds.
         """
         seen, changed = [], []
         latest = self.latest
-        refresh_ms = self.repeat_refresh_ms
+        default_refresh_ms = self.repeat_refresh_ms
+        by_exchange = self.refresh_ms_by_exchange
         for quote in quotes:
             row = latest.get(quote.instrument)
             if row is None:
@@ -56,7 +63,7 @@ class QuoteBook:
                     and quote.ask == previous.ask
                     and quote.bid_size == previous.bid_size
                     and quote.ask_size == previous.ask_size
-                    and quote.ts_ms - previous.ts_ms < refresh_ms
+                    and quote.ts_ms - previous.ts_ms < by_exchange.get(quote.exchange, default_refresh_ms)
                 ):
                     seen.append(previous)
                     continue

@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from arbitrage import presence
 from arbitrage.alert_matching import AlertMatcher
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
-from arbitrage.book import QuoteBook
+from arbitrage.book import QuoteBook, refresh_for
 from arbitrage.depth import DepthBook, opportunities_on
 from arbitrage.depth_cache import DepthCacheWriter
 from arbitrage.depth_demand import DepthDemand
@@ -99,7 +99,7 @@ class Engine:
     def __init__(self, layer: BaseChannelLayer, fanout_interval_ms: int, config: ExchangeConfig | None = None) -> None:
         self.layer = layer
         self.fanout_interval_s = fanout_interval_ms / 1000
-        self.book = QuoteBook()
+        self.book = QuoteBook(refresh_for(settings.QUOTE_MAX_AGE_MS))
         config = config or ExchangeConfig({}, {})
         self.tracker = OpportunityTracker(
             config.fees_pct,
@@ -108,6 +108,7 @@ class Engine:
             min_net_spread_pct=settings.MIN_NET_SPREAD_PCT,
             allow_cross_quote=settings.ALLOW_CROSS_QUOTE,
         )
+        self.book.refresh_ms_by_exchange = {exchange: refresh_for(age) for exchange, age in config.max_age_ms.items()}
         # Which of the book's quotes changed since the last update: (instrument, exchange).
         self.pending_quotes: set[tuple[str, str]] = set()
         # Funding: instrument -> exchange -> record JSON, as cached; what changed since the last write.
@@ -187,6 +188,7 @@ class Engine:
         self.database.succeeded()
         self.tracker.fees_pct = config.fees_pct
         self.tracker.max_age_ms = config.max_age_ms
+        self.book.refresh_ms_by_exchange = {exchange: refresh_for(age) for exchange, age in config.max_age_ms.items()}
 
     # --- input -------------------------------------------------------------------------------
     def on_quotes(self, quotes: list[Quote], at_ms: int | None = None) -> None:

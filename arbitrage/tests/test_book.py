@@ -6,7 +6,7 @@ from __future__ import annotations
 from channels.layers import get_channel_layer
 
 from arbitrage.book import REPEAT_REFRESH_MS, QuoteBook
-from arbitrage.engine import Engine
+from arbitrage.engine import Engine, ExchangeConfig
 from arbitrage.messages import quote_fragment
 from arbitrage.quote_cache import quotes_key
 from arbitrage.tests.factories import make_quote
@@ -38,6 +38,18 @@ def test_a_repeat_is_a_sighting_of_the_books_quote_until_it_confirms_the_price_a
     later = make_quote(bid="100", ask="101", ts_ms=5_000 + REPEAT_REFRESH_MS)
     assert book.apply([later]) == ([later], [later])  # now the pages age it from 6,000
     assert book.quote("BTC/USDT:USDT", "binance") is later
+
+
+def test_an_exchange_with_a_short_max_age_is_refreshed_at_half_of_it():
+    """A price kept confirmed never turns stale: at OKX's 600 ms, a repeat 300 ms on refreshes it."""
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100, config=ExchangeConfig({}, {"okx": 600}))
+    at_ms = 1_700_000_000_000
+    engine.on_quotes([make_quote("okx", ts_ms=at_ms)], at_ms)
+    assert engine.book.apply([make_quote("okx", ts_ms=at_ms + 299)])[1] == []
+    [refreshed] = engine.book.apply([make_quote("okx", ts_ms=at_ms + 300)])[1]
+    assert refreshed.ts_ms == at_ms + 300
+    assert engine.book.apply([make_quote("binance", ts_ms=at_ms)])[1]  # no row: the site's max age (5 s)
+    assert engine.book.apply([make_quote("binance", ts_ms=at_ms + 999)])[1] == []
 
 
 def test_each_quote_is_encoded_once_and_again_only_when_it_changes():
