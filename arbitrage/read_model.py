@@ -89,11 +89,6 @@ class QuoteReading:
         # The same as now_ms > stale_after_ms(...), the engine's test, for any max age >= 0.
         return self.age_ms > self.max_age_ms
 
-    @property
-    def age_from_ms(self) -> int:
-        """When its age started (the browser counts its age on from this)."""
-        return age_from_ms(self.quote.ts_ms, self.quote.recv_ms)
-
 
 def read_quote(quote: QuoteMessage, max_age_ms: int, now_ms: int) -> QuoteReading:
     return QuoteReading(quote, quote_age_ms(quote.ts_ms, quote.recv_ms, now_ms), max_age_ms)
