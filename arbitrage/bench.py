@@ -35,7 +35,19 @@ def synthetic_ticks(instruments: int, exchanges: int, ticks: int, seed: int = 1)
         name = names[i]
         exchange = venues[rng.randrange(len(venues))]
         quotes.append(
-            Quote(exchange, name.replace("/", "").split(":")[0], name, bid, size, ask, size, size, size, 0, now_ns + n)
+            Quote(
+                exchange,
+                name.replace("/", "").split(":")[0],
+                name,
+                bid,
+                size,
+                ask,
+                size,
+                size,
+                size,
+                (now_ns + n) // 1_000_000,  # stamped as received: a quote ages from its exchange time
+                now_ns + n,
+            )
         )
     return quotes
 
@@ -49,10 +61,10 @@ def bench_tracker(instruments: int = 500, exchanges: int = 11, ticks: int = 200_
     opened = closed = 0
     start = time.perf_counter()
     for quote in quotes:
-        book.apply([quote])
-        changes = tracker.on_quote(quote, quote.recv_ns // 1_000_000)
-        opened += len(changes.opened)
-        closed += len(changes.closed)
+        for seen in book.apply([quote])[0]:  # as the engine feeds it: the book's quotes
+            changes = tracker.on_quote(seen, quote.recv_ns // 1_000_000)
+            opened += len(changes.opened)
+            closed += len(changes.closed)
     elapsed = time.perf_counter() - start
     return {
         "instruments": instruments,

@@ -28,6 +28,9 @@ class DepthBook:
 
     def fresh(self, exchange: str, instrument: str, max_age_ms: int, now_ms: int) -> Depth | None:
         record = self.latest.get((exchange, instrument))
+        # A book ages from its arrival, not from its exchange time as a quote does
+        # (arbitrage.read_model): depth streams pushed on a timer (Binance's every 100 ms) stamp
+        # a quiet book with its last trade, long ago though the book is current.
         if record is None or now_ms - record.recv_ns // 1_000_000 > max_age_ms:
             return None
         return record

@@ -38,7 +38,7 @@ def scored_legs(tracker: OpportunityTracker, near_fraction: float, now_ms: int) 
         legs = [
             (leg, entry.ask * (1 + entry.fee), entry.bid * (1 - entry.fee))
             for leg, entry in market.items()
-            if now_ms - entry.recv_ms <= entry.max_age_ms
+            if now_ms <= entry.stale_after_ms  # fresh by the read model's rule, as the tracker judges it
         ]
         if len(legs) < 2:
             continue

@@ -5,7 +5,8 @@ Browsers get at most one update per instrument and exchange (and per opportunity
 interval, latest wins, so a burst of ticks never queues up behind a slow socket.
 
 The Engine wires the jobs and runs their loops; each job lives in a module named for it:
-arbitrage.book and arbitrage.tracker (latest quotes, opportunities), arbitrage.live_update
+arbitrage.book (the one store of the latest quotes, which the others read) and
+arbitrage.tracker (opportunities), arbitrage.live_update
 (each update encoded once), arbitrage.life_writer (each life in the database),
 arbitrage.alert_matching (rules matched, handed on through arbitrage.alerting) and
 arbitrage.spread_charts (each market's spread history). What talks to Redis, the layer and
@@ -30,7 +31,7 @@ from redis.exceptions import RedisError
 from arbitrage import presence
 from arbitrage.alert_matching import AlertMatcher
 from arbitrage.alerting import enqueue_alerts, load_rule_index, rules_version
-from arbitrage.book import QuoteBook
+from arbitrage.book import QuoteBook, refresh_for
 from arbitrage.depth import DepthBook, opportunities_on
 from arbitrage.depth_cache import DepthCacheWriter
 from arbitrage.depth_demand import DepthDemand
@@ -99,7 +100,7 @@ class Engine:
     def __init__(self, layer: BaseChannelLayer, fanout_interval_ms: int, config: ExchangeConfig | None = None) -> None:
         self.layer = layer
         self.fanout_interval_s = fanout_interval_ms / 1000
-        self.book = QuoteBook()
+        self.book = QuoteBook(refresh_for(settings.QUOTE_MAX_AGE_MS))
         config = config or ExchangeConfig({}, {})
         self.tracker = OpportunityTracker(
             config.fees_pct,
@@ -108,7 +109,9 @@ class Engine:
             min_net_spread_pct=settings.MIN_NET_SPREAD_PCT,
             allow_cross_quote=settings.ALLOW_CROSS_QUOTE,
         )
-        self.pending_quotes: dict[tuple[str, str], Quote] = {}
+        self.book.refresh_ms_by_exchange = {exchange: refresh_for(age) for exchange, age in config.max_age_ms.items()}
+        # Which of the book's quotes changed since the last update: (instrument, exchange).
+        self.pending_quotes: set[tuple[str, str]] = set()
         # Funding: instrument -> exchange -> record JSON, as cached; what changed since the last write.
         self.funding_rows: dict[str, dict[str, str]] = {}
         self.funding: dict[str, dict[str, Funding]] = {}  # the same records, for each opportunity's funding leg
@@ -124,7 +127,7 @@ class Engine:
         self._depth_wanted_sent_at = 0.0
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
         self.pending_closed: list[Closed] = []
-        self.live = LiveState()  # the cache's rows and open opportunities, as last encoded
+        self.live = LiveState(self.book)  # the open opportunities as last encoded; quotes from the book
         # Rises by one per update and starts from the clock, so that it keeps rising across
         # restarts and a client can tell an update it has seen from one it has not.
         self.seq = now_ms()
@@ -186,19 +189,22 @@ class Engine:
         self.database.succeeded()
         self.tracker.fees_pct = config.fees_pct
         self.tracker.max_age_ms = config.max_age_ms
+        self.book.refresh_ms_by_exchange = {exchange: refresh_for(age) for exchange, age in config.max_age_ms.items()}
 
     # --- input -------------------------------------------------------------------------------
     def on_quotes(self, quotes: list[Quote], at_ms: int | None = None) -> None:
         at_ms = now_ms() if at_ms is None else at_ms
         self.received_quotes += len(quotes)
+        seen, changed = self.book.apply(quotes)
         pending = self.pending_quotes
-        for quote in self.book.apply(quotes):
-            pending[quote.instrument, quote.exchange] = quote
+        for quote in changed:
+            pending.add((quote.instrument, quote.exchange))
         if pending:
             self._changed.set()
-        # Every quote, changed or not, refreshes its age in the tracker.
+        # The tracker sees the book's quotes (arbitrage.book): an opportunity is priced and aged
+        # from the quote the cache holds. A repeat is a sighting all the same.
         on_quote = self.tracker.on_quote
-        for quote in quotes:
+        for quote in seen:
             changes = on_quote(quote, at_ms)
             if changes:
                 self.on_changes(changes, at_ms)
@@ -409,11 +415,11 @@ class Engine:
         heartbeat_due = time.monotonic() - self._live_state_written_at >= LIVE_STATE_REFRESH_S
         if not (self.pending_quotes or self.pending_opportunities or self.pending_closed or heartbeat_due):
             return
-        quotes, self.pending_quotes = self.pending_quotes, {}
+        quotes, self.pending_quotes = self.pending_quotes, set()
         opened, self.pending_opportunities = self.pending_opportunities, {}
         closed, self.pending_closed = self.pending_closed, []
         update = self.live.encode(
-            quotes.values(),
+            quotes,
             opened.values(),
             closed,
             self.opportunity_message,
@@ -426,16 +432,17 @@ class Engine:
         restoring = not self._live_state_written_at  # the first write, or the cache may have restarted empty
         heartbeat = heartbeat_due or restoring
         try:
+            instruments = len(self.book.latest)
             await write_live_state(
                 seq,
-                self.live.rows if restoring else update.rows,
-                index=sorted(self.live.rows) if heartbeat or len(self.live.rows) != self._indexed else None,
+                self.live.all_rows() if restoring else update.rows,
+                index=self.book.instruments() if heartbeat or instruments != self._indexed else None,
                 open_opportunities=self.live.open_fragments if heartbeat or opened or closed else None,
                 open_levels=self.live.open_levels,
             )
             # The cache holds this update now: a client whose snapshot shows `seq` has it.
             self.seq = seq
-            self._indexed = len(self.live.rows)
+            self._indexed = instruments
             if heartbeat:
                 self._live_state_written_at = time.monotonic()
             if sending:
@@ -447,7 +454,7 @@ class Engine:
                 await self.layer.group_send(PRICES_GROUP, event)
         except (RedisError, OSError) as exc:
             # Nothing is lost: what did not leave goes out with the next update, under anything newer.
-            self.pending_quotes = {**quotes, **self.pending_quotes}
+            self.pending_quotes |= quotes
             self.pending_opportunities = {**opened, **self.pending_opportunities}
             self.pending_closed = closed + self.pending_closed
             self.failed_fanouts += 1

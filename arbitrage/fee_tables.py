@@ -25,7 +25,7 @@ import msgspec
 
 from arbitrage.depth_levels import walk_encoded
 from arbitrage.funding import DEFAULT_HOLDING_H
-from arbitrage.messages import OpportunityDepth
+from arbitrage.messages import OpportunityDepth, OpportunityMessage
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,12 @@ def depth_figures(levels: Sequence | None, buy_fee_pct: Decimal, sell_fee_pct: D
     """An opportunity's `depth` (OpportunityDepth's fields, as its JSON holds them) walked
     through its carried levels at these fees; None (no depth figures at these fees) when the
     levels did not come with it or cannot be read: the admin's walk is not passed off as theirs."""
+    depth = walked_depth(levels, buy_fee_pct, sell_fee_pct)
+    return None if depth is None else msgspec.to_builtins(depth)
+
+
+def walked_depth(levels: Sequence | None, buy_fee_pct: Decimal, sell_fee_pct: Decimal) -> OpportunityDepth | None:
+    """The typed `depth` of carried levels walked at these fees; None as for depth_figures."""
     if levels is None:
         return None
     global unreadable_levels
@@ -103,7 +109,7 @@ def depth_figures(levels: Sequence | None, buy_fee_pct: Decimal, sell_fee_pct: D
         unreadable_levels += 1
         logger.warning("unreadable depth levels dropped (%d so far): %s", unreadable_levels, exc)
         return None
-    return None if fill is None else msgspec.to_builtins(OpportunityDepth.from_fill(fill))
+    return None if fill is None else OpportunityDepth.from_fill(fill)
 
 
 def touches(opportunity: Mapping[str, object], own_pct: Mapping[str, Decimal]) -> bool:
@@ -111,12 +117,37 @@ def touches(opportunity: Mapping[str, object], own_pct: Mapping[str, Decimal]) -
     return opportunity["buy_exchange"] in own_pct or opportunity["sell_exchange"] in own_pct
 
 
+def at_fees(
+    opportunity: OpportunityMessage, buy_fee_pct: Decimal, sell_fee_pct: Decimal, levels: Sequence | None = None
+) -> OpportunityMessage:
+    """A typed open opportunity (as the read side holds it) with its net figures and depth at
+    these taker fees (depth walked again through its carried `levels`): the same numbers
+    `net_figures` writes into its JSON for /ws."""
+    net_pct, profit = net_after_fees(
+        opportunity.buy_price, opportunity.sell_price, opportunity.size_base, buy_fee_pct, sell_fee_pct
+    )
+    net = net_pct.quantize(PCT_PLACES)
+    profit = profit.quantize(QUOTE_PLACES)
+    funding = opportunity.funding
+    if funding is not None:
+        funding = msgspec.structs.replace(funding, edge_pct=(net + funding.funding_pct).quantize(FUNDING_PLACES))
+    return msgspec.structs.replace(
+        opportunity,
+        net_spread_pct=net,
+        profit_quote=profit,
+        potential_profit=profit,
+        profitable=net_pct > 0,
+        funding=funding,
+        depth=None if opportunity.depth is None else walked_depth(levels, buy_fee_pct, sell_fee_pct),
+    )
+
+
 def with_own_fees(
-    opportunities: list[dict],
+    opportunities: list[OpportunityMessage],
     own_pct: Mapping[str, Decimal],
     admin_pct: Mapping[str, Decimal],
     levels: Mapping[str, Sequence] | None = None,
-) -> list[dict]:
+) -> list[OpportunityMessage]:
     """The opportunities with their net figures and depth at the user's taker fees (`own_pct`,
     falling back to `admin_pct`; `levels`: opportunity id -> its walked levels), in the same
     order; ones on exchanges the user has no fee of their own for are the same objects, untouched."""
@@ -125,11 +156,10 @@ def with_own_fees(
         return opportunities
     found = []
     for opportunity in opportunities:
-        if touches(opportunity, own_pct):
-            buy_fee = taker_fee_pct(str(opportunity["buy_exchange"]), own_pct, admin_pct)
-            sell_fee = taker_fee_pct(str(opportunity["sell_exchange"]), own_pct, admin_pct)
-            walked = levels.get(str(opportunity["id"]))
-            opportunity = {**opportunity, **net_figures(opportunity, buy_fee, sell_fee, walked)}
+        if opportunity.buy_exchange in own_pct or opportunity.sell_exchange in own_pct:
+            buy_fee = taker_fee_pct(opportunity.buy_exchange, own_pct, admin_pct)
+            sell_fee = taker_fee_pct(opportunity.sell_exchange, own_pct, admin_pct)
+            opportunity = at_fees(opportunity, buy_fee, sell_fee, levels.get(opportunity.id))
         found.append(opportunity)
     return found
 

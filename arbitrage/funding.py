@@ -23,10 +23,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import permutations
+from typing import TYPE_CHECKING
 
 from arbitrage.spreads import exact_spread, units_of
 from feeds.funding import HOUR_MS, Funding
 from feeds.types import Quote
+
+if TYPE_CHECKING:  # arbitrage.messages imports this module
+    from arbitrage.messages import OpportunityMessage
 
 HUNDRED = Decimal(100)
 DAYS_PER_YEAR = 365
@@ -186,12 +190,12 @@ def pair_edge(
 
 
 def opportunity_edge(
-    opportunity: Mapping[str, object],
+    opportunity: OpportunityMessage,
     funding: Mapping[str, Mapping[str, Funding]],
     now_ms: int,
     hours: int = DEFAULT_HOLDING_H,
 ) -> FundingEdge | None:
     """The funding leg of an open opportunity as the cache holds it (its net spread as the entry)."""
-    buy = (str(opportunity["buy_exchange"]), str(opportunity["buy_instrument"]))
-    sell = (str(opportunity["sell_exchange"]), str(opportunity["sell_instrument"]))
-    return pair_edge(funding, buy, sell, Decimal(str(opportunity["net_spread_pct"])), now_ms, hours)
+    buy = (opportunity.buy_exchange, opportunity.buy_instrument)
+    sell = (opportunity.sell_exchange, opportunity.sell_instrument)
+    return pair_edge(funding, buy, sell, opportunity.net_spread_pct, now_ms, hours)

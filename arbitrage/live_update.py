@@ -1,7 +1,9 @@
 """One coalesced update, encoded once: the /ws fragments of the quotes and opportunities that
 changed, for the cache and for every web process alike (arbitrage.fanout splices them into
-each connection's frame). Also what the cache holds of the live market as last encoded, so a
-cache that restarted empty can be written whole again. No I/O: the engine writes and sends.
+each connection's frame). Quotes are read from the engine's one store (arbitrage.book), which
+keeps each one's fragment; what is kept here are the open opportunities as last encoded (with
+their funding leg and depth then), so a cache that restarted empty can be written whole
+again. No I/O: the engine writes and sends.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from arbitrage.book import QuoteBook
 from arbitrage.depth_levels import EncodedLevels, LevelsOf
-from arbitrage.messages import MessageOf, OpportunityClosedMessage, fragment, quote_fragment
+from arbitrage.messages import MessageOf, OpportunityClosedMessage, fragment
 from arbitrage.quote_cache import CachedOpportunity
 from arbitrage.tracker import Closed, OpenOpportunity
-from feeds.types import Quote
 
 
 @dataclass
@@ -32,14 +34,19 @@ class Update:
 
 
 class LiveState:
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, str]] = {}  # instrument -> exchange -> quote fragment
+    def __init__(self, book: QuoteBook) -> None:
+        self.book = book
         self.open_fragments: dict[str, CachedOpportunity] = {}  # opportunity id -> its entry
         self.open_levels: dict[str, EncodedLevels] = {}  # opportunity id -> its walked levels, where it has depth
 
+    def all_rows(self) -> dict[str, dict[str, str]]:
+        """instrument -> exchange -> quote fragment, of every quote in the book."""
+        book = self.book
+        return {instrument: book.row_fragments(instrument) for instrument in book.latest}
+
     def encode(
         self,
-        quotes: Iterable[Quote],
+        quotes: Iterable[tuple[str, str]],
         opened: Iterable[OpenOpportunity],
         closed: Iterable[Closed],
         message_of: MessageOf,
@@ -47,16 +54,13 @@ class LiveState:
         watched: set[str] | None,
         levels_of: LevelsOf | None = None,
     ) -> Update:
-        """The update of these changes (`watched`: the instruments someone watches, None for
-        all), kept in the state as they are encoded; `levels_of` gives each opportunity's
-        walked levels, carried beside it so its depth can be walked again at a user's fees."""
-        items, rows = [], {}
-        for quote in quotes:
-            text = quote_fragment(quote)
-            items.append([quote.instrument, text])
-            row = self.rows.setdefault(quote.instrument, {})
-            row[quote.exchange] = text
-            rows[quote.instrument] = row
+        """The update of these changes (`quotes`: the book's (instrument, exchange) that changed;
+        `watched`: the instruments someone watches, None for all), the open opportunities kept
+        as they are encoded; `levels_of` gives each opportunity's walked levels, carried beside
+        it so its depth can be walked again at a user's fees."""
+        book = self.book
+        items = [[instrument, book.fragment(instrument, exchange)] for instrument, exchange in quotes]
+        rows = {instrument: book.row_fragments(instrument) for instrument in dict.fromkeys(i for i, _ in items)}
         opportunities, levels = [], {}
         for opportunity in opened:
             # Encoded once with its funding leg and depth, spliced as is into every recipient's message.

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from arbitrage.read_model import quote_stale_after_ms
 from arbitrage.spreads import Spread, exact_spread, units_of
 from feeds.types import Quote
 
@@ -32,7 +33,7 @@ class NearMiss:
 
 
 def _usable(quote: Quote, now_ms: int, max_age_ms: int) -> bool:
-    fresh = now_ms - quote.recv_ns // 1_000_000 <= max_age_ms
+    fresh = now_ms <= quote_stale_after_ms(quote, max_age_ms)  # as the tracker and the pages judge it
     return fresh and 0 < quote.bid < quote.ask and quote.bid_size > 0 and quote.ask_size > 0
 
 

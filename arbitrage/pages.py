@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from arbitrage.messages import QuoteMessage
+from arbitrage.messages import OpportunityMessage, QuoteMessage
 from arbitrage.read_model import MaxQuoteAges, NetSpread, price_row
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, units_of
 from lib.numbers import tick_decimals
@@ -118,12 +118,26 @@ def price_matrix(
     return rows
 
 
+@dataclass(frozen=True)
+class ListedPair:
+    """An open opportunity as the pages list it: the typed record, with how long it has been
+    open and the currency its profit is in. Its fields read through (`pair.net_spread_pct`), so
+    a template row reads a pair as it reads the record."""
+
+    opportunity: OpportunityMessage
+    open_for_ms: int
+    profit_currency: str
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.opportunity, name)
+
+
 @dataclass
 class OpportunityGroup:
     """One market event: the open pairs of one coin and quote family, best net spread first."""
 
     group: str
-    pairs: list[dict]
+    pairs: list[ListedPair]
     price_decimals: int | None = None  # per coin, for the pairs' prices
 
     @property
@@ -131,30 +145,26 @@ class OpportunityGroup:
         return self.group.partition("/")[0]
 
     @property
-    def best(self) -> dict:
+    def best(self) -> ListedPair:
         return self.pairs[0]
 
     @property
     def open_for_ms(self) -> int:
-        return max(pair["open_for_ms"] for pair in self.pairs)
+        return max(pair.open_for_ms for pair in self.pairs)
 
 
 def group_opportunities(
-    ranked: list[dict], now_ms: int, group_decimals: Mapping[str, int] | None = None
+    ranked: list[OpportunityMessage], now_ms: int, group_decimals: Mapping[str, int] | None = None
 ) -> list[OpportunityGroup]:
     """Open opportunities (best net first, as `rank` leaves them) as one group per market event,
-    the group of the best pair first; each pair gains `open_for_ms`."""
+    the group of the best pair first."""
     groups: dict[str, OpportunityGroup] = {}
     decimals = group_decimals or {}
     for item in ranked:
-        pair = {
-            **item,
-            "open_for_ms": max(0, now_ms - int(item["opened_ms"])),
-            "profit_currency": units_of(item["buy_instrument"]).quote,
-        }
-        group = groups.get(item["group"])
+        pair = ListedPair(item, max(0, now_ms - item.opened_ms), units_of(item.buy_instrument).quote)
+        group = groups.get(item.group)
         if group is None:
-            group = groups[item["group"]] = OpportunityGroup(item["group"], [], decimals.get(item["group"]))
+            group = groups[item.group] = OpportunityGroup(item.group, [], decimals.get(item.group))
         group.pairs.append(pair)
     return list(groups.values())
 

@@ -17,7 +17,7 @@ from arbitrage import pages
 from arbitrage.fee_tables import FeeView, with_own_fees
 from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
 from arbitrage.history import summary
-from arbitrage.messages import OpportunityFunding, QuoteMessage
+from arbitrage.messages import OpportunityFunding, OpportunityMessage, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.near_miss import near_misses as find_near_misses
 from arbitrage.quote_cache import (
@@ -28,12 +28,12 @@ from arbitrage.quote_cache import (
     read_quote_messages,
     read_quotes,
 )
-from arbitrage.read_model import MaxQuoteAges, QuoteReading, as_quote, price_row, read_quote
+from arbitrage.read_model import MaxQuoteAges, QuoteReading, as_quote, price_row, quote_age_ms, rank, read_quote
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, exact_spread
-from arbitrage.tracker import rank
 from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Exchange, Instrument
 from feeds.symbols import UnknownSymbol, is_canonical, resolve_symbol
+from feeds.types import Quote
 from feeds.watchlist import EVERY_INSTRUMENT
 from lib import clock
 
@@ -181,9 +181,10 @@ def fee_view_of(user) -> FeeView | None:
     return FeeView(own, admin_taker_fees_pct()) if own else None
 
 
-def own_open_opportunities(own_taker_pct: Mapping[str, Decimal] | None = None) -> list[dict]:
-    """The open opportunities as the cache holds them, their net figures and depth walk at the
-    user's own taker fees where they set any (arbitrage/fee_tables.py); unchanged for everyone else."""
+def own_open_opportunities(own_taker_pct: Mapping[str, Decimal] | None = None) -> list[OpportunityMessage]:
+    """The open opportunities as the cache holds them, typed, their net figures and depth walk
+    at the user's own taker fees where they set any (arbitrage/fee_tables.py); unchanged for
+    everyone else."""
     if not own_taker_pct:
         return read_open_opportunities()
     found, levels = read_open_opportunities_and_levels()
@@ -198,7 +199,7 @@ def open_opportunities(
     min_size_base: Decimal | None = None,
     limit: int | None = None,
     own_taker_pct: Mapping[str, Decimal] | None = None,
-) -> tuple[list[dict], int]:
+) -> tuple[list[OpportunityMessage], int]:
     """Open opportunities, best net spread (at the user's own fees) first, and how many matched
     before the limit."""
     matched = rank(
@@ -259,23 +260,27 @@ def near_misses(
                 "to_break_even_bps": miss.to_break_even_bps,
                 "size_base": spread.size_base,
                 "basis_risk": spread.basis_risk,
-                "quote_age_ms": max(0, at_ms - min(buy.recv_ns, sell.recv_ns) // 1_000_000),
+                "quote_age_ms": max(_age_ms(buy, at_ms), _age_ms(sell, at_ms)),
             }
         )
     return (found[:limit] if limit else found), len(found)
 
 
-def with_funding(opportunities: list[dict], hours: int) -> list[dict]:
+def _age_ms(quote: Quote, at_ms: int) -> int:
+    return quote_age_ms(quote.ts_ms, quote.recv_ns // 1_000_000, at_ms)
+
+
+def with_funding(opportunities: list[OpportunityMessage], hours: int) -> list[OpportunityMessage]:
     """Each opportunity with its `funding` leg held `hours` from now (OpportunityFunding), or
     None when either leg has no funding record."""
-    instruments = sorted({o[leg] for o in opportunities for leg in ("buy_instrument", "sell_instrument")})
+    instruments = sorted({name for o in opportunities for name in (o.buy_instrument, o.sell_instrument)})
     funding = read_funding(instruments) if instruments else {}
     now_ms = clock.now_ms()
     found = []
     for opportunity in opportunities:
         edge = opportunity_edge(opportunity, funding, now_ms, hours)
-        leg = None if edge is None else msgspec.to_builtins(OpportunityFunding.from_edge(edge))
-        found.append({**opportunity, "funding": leg})
+        leg = None if edge is None else OpportunityFunding.from_edge(edge)
+        found.append(msgspec.structs.replace(opportunity, funding=leg))
     return found
 
 

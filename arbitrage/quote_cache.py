@@ -4,13 +4,14 @@ last update (`seq`) and when the engine last wrote (its heartbeat)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import msgspec
 from django.core.cache import cache
 
 from arbitrage.depth_levels import EncodedLevels
-from arbitrage.messages import QuoteMessage
+from arbitrage.messages import OpportunityMessage, QuoteMessage
 from feeds.depth import Depth
 from feeds.funding import Funding
 from lib import clock
@@ -19,6 +20,8 @@ from lib.async_cache import aget, aget_many
 INDEX_KEY = "quotes:index"
 SEQ_KEY = "live:seq"
 HEARTBEAT_KEY = "live:written_ms"
+logger = logging.getLogger(__name__)
+
 QUOTE_TTL_S = 3600  # a quote nobody refreshes for an hour is gone, not shown forever
 # The engine writes at least every 2 s (engine.LIVE_STATE_REFRESH_S); silent longer than this,
 # it is taken as stopped and its open opportunities are no longer served.
@@ -102,19 +105,33 @@ OPPORTUNITY_LEVELS_KEY = "opportunities:levels"
 CachedOpportunity = tuple[str, str, str]
 
 
-def read_open_opportunities() -> list[dict]:
-    """The running engine's open opportunities; none when the engine has gone silent."""
+_opportunity_decoder = msgspec.json.Decoder(OpportunityMessage)
+undecodable_opportunities = 0  # cached opportunities dropped as unreadable, since the process started
+
+
+def read_open_opportunities() -> list[OpportunityMessage]:
+    """The running engine's open opportunities, typed; none when the engine has gone silent."""
     return read_open_opportunities_and_levels(levels=False)[0]
 
 
-def read_open_opportunities_and_levels(levels: bool = True) -> tuple[list[dict], dict[str, EncodedLevels]]:
-    """The running engine's open opportunities and, when asked, the levels their depth walked
-    (id -> levels); nothing when the engine has gone silent."""
+def read_open_opportunities_and_levels(
+    levels: bool = True,
+) -> tuple[list[OpportunityMessage], dict[str, EncodedLevels]]:
+    """The running engine's open opportunities, typed, and, when asked, the levels their depth
+    walked (id -> levels); nothing when the engine has gone silent. One that does not decode
+    (written by another version, say) is logged, counted and left out."""
+    global undecodable_opportunities
     keys = [OPPORTUNITIES_KEY, HEARTBEAT_KEY, *([OPPORTUNITY_LEVELS_KEY] if levels else [])]
     found = cache.get_many(keys)
     if not engine_alive(found.get(HEARTBEAT_KEY)):
         return [], {}
-    opportunities = [msgspec.json.decode(text) for _, _, text in (found.get(OPPORTUNITIES_KEY) or {}).values()]
+    opportunities = []
+    for _, _, text in (found.get(OPPORTUNITIES_KEY) or {}).values():
+        try:
+            opportunities.append(_opportunity_decoder.decode(text))
+        except msgspec.DecodeError as exc:  # ValidationError is one
+            undecodable_opportunities += 1
+            logger.warning("cached opportunity left out: %s", exc)
     return opportunities, found.get(OPPORTUNITY_LEVELS_KEY) or {}
 
 

@@ -2,14 +2,20 @@
 exchange's max quote age, each instrument's best bid and best ask, the gross spread between
 them and the best net spread of two exchanges after both taker fees.
 
+Open opportunities are read typed too (arbitrage.messages.OpportunityMessage, decoded by
+arbitrage.quote_cache) and ranked here (`rank`) for the pages and the API alike.
+
 The Prices and Instrument pages (arbitrage/pages.py) and the API (`/api/best-prices`,
 `/api/spread`, through arbitrage/queries.py) take their numbers from here; the browser
 (static/js/matrix.js) follows the same rules from what the page gives it: each exchange's max
-quote age and taker fee in its column header, each quote's `ts_ms`.
+quote age and taker fee in its column header, each quote's `ts_ms` and `recv_ms`.
 
 A quote's age is now − its exchange time (`ts_ms`): the age of the price itself, network delay
-included. Spreads are percentages to 6 decimals (`SPREAD_PCT_STEP`), as the API has always
-written them; pages round them again for display. Pure: no Django.
+included; see `age_from_ms` for a clock that disagrees with ours. The engine judges freshness
+by the same functions (`stale_after_ms`), so a quote the pages show stale is in no
+opportunity, and one in an opportunity is not shown stale. Spreads are percentages to 6
+decimals (`SPREAD_PCT_STEP`), as the API has always written them; pages round them again for
+display. Pure: no Django.
 """
 
 from __future__ import annotations
@@ -17,13 +23,42 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from arbitrage.messages import QuoteMessage
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, HUNDRED, net_after_fees
 from feeds.types import Quote
 
+if TYPE_CHECKING:  # at run time the engine's tracker imports this module, and messages imports the tracker
+    from arbitrage.messages import OpportunityMessage, QuoteMessage
+
 SPREAD_PCT_STEP = Decimal("0.000001")
 _ZERO = Decimal(0)
+
+
+def age_from_ms(ts_ms: int, recv_ms: int) -> int:
+    """When a quote's age starts: its exchange time, but never later than when it arrived.
+
+    An exchange clock ahead of ours (or a `ts_ms` in the future) would otherwise keep a quote
+    young after it arrived, for as long as the clocks disagree: it ages from its arrival
+    instead. An exchange clock behind ours ages its quotes by the difference: from here skew
+    and delay look alike, and the price is treated as as old as its exchange says it is.
+    """
+    return ts_ms if ts_ms < recv_ms else recv_ms
+
+
+def quote_age_ms(ts_ms: int, recv_ms: int, now_ms: int) -> int:
+    """How old a quote is at `now_ms` (0 when `now_ms` is before its age starts)."""
+    return max(0, now_ms - age_from_ms(ts_ms, recv_ms))
+
+
+def stale_after_ms(ts_ms: int, recv_ms: int, max_age_ms: int) -> int:
+    """The last moment a quote is fresh: at `now_ms` past this it is stale (age > max age)."""
+    return age_from_ms(ts_ms, recv_ms) + max_age_ms
+
+
+def quote_stale_after_ms(quote: Quote, max_age_ms: int) -> int:
+    """`stale_after_ms` of one of the engine's quotes (its receive time in ns)."""
+    return stale_after_ms(quote.ts_ms, quote.recv_ns // 1_000_000, max_age_ms)
 
 
 @dataclass(frozen=True)
@@ -51,11 +86,12 @@ class QuoteReading:
 
     @property
     def stale(self) -> bool:
+        # The same as now_ms > stale_after_ms(...), the engine's test, for any max age >= 0.
         return self.age_ms > self.max_age_ms
 
 
 def read_quote(quote: QuoteMessage, max_age_ms: int, now_ms: int) -> QuoteReading:
-    return QuoteReading(quote, max(0, now_ms - quote.ts_ms), max_age_ms)
+    return QuoteReading(quote, quote_age_ms(quote.ts_ms, quote.recv_ms, now_ms), max_age_ms)
 
 
 @dataclass(frozen=True)
@@ -148,6 +184,30 @@ def price_row(
     best_bid = max(candidates, key=lambda r: r.quote.bid, default=None)
     best_ask = min(candidates, key=lambda r: r.quote.ask, default=None)
     return PriceRow(instrument, readings, best_bid, best_ask, len(fresh), best_net_spread(fresh, fees_pct))
+
+
+def rank(
+    opportunities: Iterable[OpportunityMessage],
+    *,
+    min_spread_pct: Decimal | None = None,
+    min_size_base: Decimal | None = None,
+    min_profit_quote: Decimal | None = None,
+    instruments: set[str] | None = None,
+    exchanges: set[str] | None = None,
+    limit: int | None = None,
+) -> list[OpportunityMessage]:
+    """Open opportunities (as the cache holds them, typed) filtered, best net spread first."""
+    chosen = [
+        item
+        for item in opportunities
+        if (min_spread_pct is None or item.net_spread_pct >= min_spread_pct)
+        and (min_size_base is None or item.size_base >= min_size_base)
+        and (min_profit_quote is None or item.profit_quote >= min_profit_quote)
+        and (not instruments or item.buy_instrument in instruments or item.sell_instrument in instruments)
+        and (not exchanges or item.buy_exchange in exchanges or item.sell_exchange in exchanges)
+    ]
+    chosen.sort(key=lambda item: item.net_spread_pct, reverse=True)
+    return chosen[:limit] if limit else chosen
 
 
 def as_quote(message: QuoteMessage) -> Quote:

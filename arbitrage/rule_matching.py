@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from arbitrage.read_model import quote_stale_after_ms
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 from arbitrage.tracker import OpenOpportunity
 
@@ -64,8 +65,9 @@ class RuleSpec:
         if self.min_edge_pct is not None and (funding_pct is None or net_spread_pct + funding_pct < self.min_edge_pct):
             return False
         if self.max_quote_age_ms is not None:
-            oldest_recv_ms = min(buy.recv_ns, sell.recv_ns) // 1_000_000
-            if now_ms - oldest_recv_ms > self.max_quote_age_ms:
+            # The older leg's age, as the pages show it (arbitrage.read_model).
+            limit_ms = self.max_quote_age_ms
+            if now_ms > quote_stale_after_ms(buy, limit_ms) or now_ms > quote_stale_after_ms(sell, limit_ms):
                 return False
         return True
 

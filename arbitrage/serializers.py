@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -42,8 +43,8 @@ NullableOpportunityField = struct_field(OpportunityMessage, nullable=True)
 class OpportunityWithFundingField(serializers.Field):
     """An open opportunity as the cache holds it, with its `funding` leg (arbitrage.queries.with_funding)."""
 
-    def to_representation(self, value):
-        return value
+    def to_representation(self, value: OpportunityMessage):
+        return msgspec.to_builtins(value)
 
 
 # --- query parameters -------------------------------------------------------------------------

@@ -2,7 +2,12 @@
 
 A tick touches only its own market (coin and quote family): the pairs it forms with the other
 exchanges' quotes of that market, O(exchanges). Quotes that are stale, crossed, one-sided or
-from a disconnected connection take no part, and the opportunities they fed close.
+from a disconnected connection take no part, and the opportunities they fed close. A quote is
+stale by the read model's rule (arbitrage.read_model.stale_after_ms: its exchange time, never
+later than its arrival, plus its exchange's max quote age), as the pages and the API show it.
+
+The engine feeds it the quote book's quotes only (arbitrage.book): `markets` is an index of the
+book's usable quotes by market, with the floats screening needs, not a store of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from arbitrage.read_model import quote_stale_after_ms
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, Spread, exact_spread, net_spread_pct_f, units_of
 from feeds.types import Quote
 
@@ -25,8 +31,7 @@ class _Entry:
     bid: float  # per coin
     ask: float
     fee: float  # taker fee as a fraction
-    recv_ms: int
-    max_age_ms: int
+    stale_after_ms: int  # fresh until then (arbitrage.read_model.stale_after_ms)
 
 
 @dataclass
@@ -142,20 +147,24 @@ class OpportunityTracker:
             market.pop(leg, None)
             changes.extend(self._close_legs(leg, now_ms, "invalid"))
             return changes
+        stale_after = quote_stale_after_ms(quote, self.max_age_ms.get(quote.exchange, self.default_max_age_ms))
+        if now_ms > stale_after:  # stale as it arrives: its exchange time is older than the max age
+            market.pop(leg, None)
+            changes.extend(self._close_legs(leg, now_ms, "stale"))
+            return changes
         multiplier = float(units.multiplier)
         entry = _Entry(
             quote,
             float(quote.bid) / multiplier,
             float(quote.ask) / multiplier,
             float(self.fee_pct(quote.exchange)) / 100.0,
-            quote.recv_ns // 1_000_000,
-            self.max_age_ms.get(quote.exchange, self.default_max_age_ms),
+            stale_after,
         )
         market[leg] = entry
         for other_leg, other in list(market.items()):
             if other_leg[0] == quote.exchange:
                 continue
-            if now_ms - other.recv_ms > other.max_age_ms:
+            if now_ms > other.stale_after_ms:
                 del market[other_leg]
                 changes.extend(self._close_legs(other_leg, now_ms, "stale"))
                 continue
@@ -170,7 +179,7 @@ class OpportunityTracker:
         changes = Changes()
         for market in self.markets.values():
             for leg, entry in list(market.items()):
-                if now_ms - entry.recv_ms > entry.max_age_ms:
+                if now_ms > entry.stale_after_ms:
                     del market[leg]
                     changes.extend(self._close_legs(leg, now_ms, "stale"))
         return changes
@@ -208,7 +217,7 @@ class OpportunityTracker:
         best_buy: list[tuple[float, str, float]] = []  # (ask × (1 + fee), exchange, ask), cheapest first
         best_sell: list[tuple[float, str]] = []  # (bid × (1 − fee), exchange), dearest first
         for (exchange, _), entry in self.markets.get(group, {}).items():
-            if now_ms - entry.recv_ms > entry.max_age_ms:
+            if now_ms > entry.stale_after_ms:
                 continue
             best_buy.append((entry.ask * (1 + entry.fee), exchange, entry.ask))
             best_sell.append((entry.bid * (1 - entry.fee), exchange))
@@ -234,7 +243,7 @@ class OpportunityTracker:
         fresh = [
             (exchange, entry)
             for (exchange, _), entry in self.markets.get(group, {}).items()
-            if now_ms - entry.recv_ms <= entry.max_age_ms
+            if now_ms <= entry.stale_after_ms
         ]
         pairs: dict[tuple[str, str], float] = {}
         for buy_exchange, buy in fresh:
@@ -288,27 +297,3 @@ class OpportunityTracker:
                 if not keys:
                     del self._legs[leg]
         return Closed(opportunity, opportunity.updated_ms if reason in INFERRED_ENDS else now_ms, reason)
-
-
-def rank(
-    opportunities: list[dict],
-    *,
-    min_spread_pct: Decimal | None = None,
-    min_size_base: Decimal | None = None,
-    min_profit_quote: Decimal | None = None,
-    instruments: set[str] | None = None,
-    exchanges: set[str] | None = None,
-    limit: int | None = None,
-) -> list[dict]:
-    """Open opportunities (as the cache holds them) filtered and best net spread first."""
-    chosen = [
-        item
-        for item in opportunities
-        if (min_spread_pct is None or Decimal(item["net_spread_pct"]) >= min_spread_pct)
-        and (min_size_base is None or Decimal(item["size_base"]) >= min_size_base)
-        and (min_profit_quote is None or Decimal(item["profit_quote"]) >= min_profit_quote)
-        and (not instruments or item["buy_instrument"] in instruments or item["sell_instrument"] in instruments)
-        and (not exchanges or item["buy_exchange"] in exchanges or item["sell_exchange"] in exchanges)
-    ]
-    chosen.sort(key=lambda item: Decimal(item["net_spread_pct"]), reverse=True)
-    return chosen[:limit] if limit else chosen

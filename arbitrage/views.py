@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import msgspec
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -30,10 +31,10 @@ from arbitrage.queries import (
     taker_fees_pct,
 )
 from arbitrage.quote_cache import read_chart_history, read_funding, read_quote_messages
+from arbitrage.read_model import rank
 from arbitrage.replay import replay_period, summarise, user_own_fees, user_rules
 from arbitrage.spread_charts import funding_series, pair_series
 from arbitrage.spreads import units_of
-from arbitrage.tracker import rank
 from feeds.configuration import exchange_names
 from feeds.models import Instrument
 from lib import clock
@@ -100,7 +101,7 @@ def opportunities(request: HttpRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "near_miss": _near_miss_context(form, filters, decimals["groups"], own),
-        "opportunities": ranked,
+        "opportunities": msgspec.to_builtins(ranked),  # for the script, as /ws carries them
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "price_decimals": decimals,
         "empty_text": "No open opportunity matches. New ones appear here as they open.",
@@ -168,7 +169,7 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         "rows": rows,
         "chart": chart,
         "history": history_rows(history, decimals["groups"]),
-        "opportunities": ranked,
+        "opportunities": msgspec.to_builtins(ranked),
         "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
         "filters": {"instruments": [instrument]},
         "price_decimals": decimals,

@@ -24,12 +24,13 @@ def struct_ref(struct: type[msgspec.Struct], nullable: bool = False) -> dict:
 
 
 def struct_field(struct: type[msgspec.Struct], nullable: bool = False) -> type[serializers.Field]:
-    """A serializer field for a value that already has the struct's shape (a cached dict)."""
+    """A serializer field for a value of the struct's shape: the struct itself (written as its
+    JSON would be: decimals as strings), or a dict that already has its shape."""
 
     @extend_schema_field(struct_ref(struct, nullable))
     class StructField(serializers.Field):
         def to_representation(self, value):
-            return value
+            return msgspec.to_builtins(value) if isinstance(value, msgspec.Struct) else value
 
     StructField.__name__ = f"{struct.__name__}Field"
     return StructField

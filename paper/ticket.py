@@ -10,11 +10,11 @@ fits the best levels only. Read from the cache, as executions are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from accounts.trading import trading_settings
+from arbitrage.messages import OpportunityMessage
 from arbitrage.queries import own_open_opportunities
 from arbitrage.spreads import units_of
 from paper.books import UNKNOWN_LOT_BASE, leg_rules
@@ -31,16 +31,16 @@ class TicketSize:
 
 
 def suggested_size(
-    opportunity: Mapping[str, object] | None, instrument: str, lot_base: Decimal, top_coins: Decimal | None = None
+    opportunity: OpportunityMessage | None, instrument: str, lot_base: Decimal, top_coins: Decimal | None = None
 ) -> TicketSize:
     """The ticket's size for `opportunity` (as the cache holds it, at the user's fees), or from
     `top_coins` (the row's top-of-book size, in coins) when it is no longer open. Pure."""
     multiplier = units_of(instrument).multiplier
-    depth = opportunity.get("depth") if opportunity is not None else None
-    if isinstance(depth, Mapping):
-        coins, size_from = Decimal(str(depth["size_base"])), SIZE_FROM_DEPTH
+    depth = opportunity.depth if opportunity is not None else None
+    if depth is not None:
+        coins, size_from = depth.size_base, SIZE_FROM_DEPTH
     elif opportunity is not None:
-        coins, size_from = Decimal(str(opportunity["size_base"])), SIZE_FROM_TOP
+        coins, size_from = opportunity.size_base, SIZE_FROM_TOP
     else:
         coins, size_from = top_coins, SIZE_FROM_TOP
     if coins is None or not coins.is_finite() or coins <= 0:
@@ -49,14 +49,16 @@ def suggested_size(
     return TicketSize(size if size > 0 else None, size_from)
 
 
-def find_open(opportunities: list[dict], buy_exchange: str, sell_exchange: str, instrument: str) -> dict | None:
+def find_open(
+    opportunities: list[OpportunityMessage], buy_exchange: str, sell_exchange: str, instrument: str
+) -> OpportunityMessage | None:
     """The open opportunity buying `instrument` on one exchange and selling it on the other."""
     for opportunity in opportunities:
         if (
-            opportunity["buy_exchange"] == buy_exchange
-            and opportunity["sell_exchange"] == sell_exchange
-            and opportunity["buy_instrument"] == instrument
-            and opportunity["sell_instrument"] == instrument
+            opportunity.buy_exchange == buy_exchange
+            and opportunity.sell_exchange == sell_exchange
+            and opportunity.buy_instrument == instrument
+            and opportunity.sell_instrument == instrument
         ):
             return opportunity
     return None
@@ -76,7 +78,7 @@ def ticket_size(
             return lot
         if opportunity is None:  # no price to step by: the fill rounds it
             return UNKNOWN_LOT_BASE
-        return conservative_step(Decimal(str(opportunity[price_field])) * multiplier)
+        return conservative_step(getattr(opportunity, price_field) * multiplier)
 
     lot = common_lot(step(buy_exchange, "buy_price"), step(sell_exchange, "sell_price"))
     return suggested_size(opportunity, instrument, lot, top_coins)

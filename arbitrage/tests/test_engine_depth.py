@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import msgspec
 import pytest
 from channels.layers import get_channel_layer
 
@@ -19,6 +20,11 @@ NOW_MS = 1_700_000_000_000
 FEES = ExchangeConfig({"binance": D("0.05"), "bybit": D("0.05")}, {"binance": 5000, "bybit": 5000})
 ASKS = [(D("100"), D("1")), (D("100.2"), D("2")), (D("100.5"), D("5"))]
 BIDS = [(D("101"), D("1.5")), (D("100.6"), D("2")), (D("100.3"), D("5"))]
+
+
+def cached_opportunities() -> list[dict]:
+    """The cached open opportunities as their JSON reads (decimals as strings)."""
+    return msgspec.to_builtins(read_open_opportunities())
 
 
 def depth(exchange: str, bids, asks, recv_ms: int = NOW_MS) -> Depth:
@@ -42,7 +48,7 @@ def send_depth(engine: Engine, *records: Depth) -> None:
 async def test_an_opportunity_with_both_books_carries_the_most_profitable_walk(engine):
     send_depth(engine, depth("binance", [(D("99.9"), D("1"))], ASKS), depth("bybit", BIDS, [(D("101.1"), D("1"))]))
     await engine.fan_out()
-    [opportunity] = read_open_opportunities()
+    [opportunity] = cached_opportunities()
     # Top of book: 1 coin (Binance's best ask) at 101 x 0.9995 - 100 x 1.0005 = 0.8995.
     assert (opportunity["size_base"], opportunity["profit_quote"]) == ("1", "0.89950000")
     # Three coins pay; the fourth would buy at 100.5 x 1.0005 = 100.55025 and sell at 100.6 x 0.9995 = 100.5497.
@@ -62,7 +68,7 @@ async def test_an_opportunity_with_both_books_carries_the_most_profitable_walk(e
 async def test_without_depth_on_a_leg_the_opportunity_says_so(engine):
     send_depth(engine, depth("binance", [(D("99.9"), D("1"))], ASKS))  # Bybit's book unknown
     await engine.fan_out()
-    [opportunity] = read_open_opportunities()
+    [opportunity] = cached_opportunities()
     assert opportunity["depth"] is None
     assert opportunity["size_base"] == "1"  # the top-of-book figures stand alone
 
@@ -75,16 +81,16 @@ async def test_depth_older_than_a_quote_may_be_is_not_used(engine):
         depth("bybit", BIDS, [(D("101.1"), D("1"))], recv_ms=stale_ms),
     )
     await engine.fan_out()
-    assert read_open_opportunities()[0]["depth"] is None
+    assert cached_opportunities()[0]["depth"] is None
 
 
 async def test_an_open_opportunity_goes_out_again_when_only_a_book_moves(engine):
     await engine.fan_out()
-    assert read_open_opportunities()[0]["depth"] is None
+    assert cached_opportunities()[0]["depth"] is None
     send_depth(engine, depth("binance", [(D("99.9"), D("1"))], ASKS), depth("bybit", BIDS, [(D("101.1"), D("1"))]))
-    assert list(engine.pending_opportunities) == [read_open_opportunities()[0]["id"]]
+    assert list(engine.pending_opportunities) == [cached_opportunities()[0]["id"]]
     await engine.fan_out()
-    assert read_open_opportunities()[0]["depth"]["profit_quote"] == "1.69860000"
+    assert cached_opportunities()[0]["depth"]["profit_quote"] == "1.69860000"
     send_depth(engine, depth("okx", BIDS, ASKS))  # a book of no open opportunity's leg
     assert engine.pending_opportunities == {}
 
@@ -97,4 +103,4 @@ async def test_a_book_move_beyond_the_walk_sends_nothing_again(engine):
     assert engine.pending_opportunities == {}
     # A deeper ask level the walk does reach changes the fill: out again.
     send_depth(engine, depth("binance", [(D("99.8"), D("3"))], [(D("100"), D("1")), (D("100.1"), D("2"))]))
-    assert list(engine.pending_opportunities) == [read_open_opportunities()[0]["id"]]
+    assert list(engine.pending_opportunities) == [cached_opportunities()[0]["id"]]

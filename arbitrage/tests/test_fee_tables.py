@@ -71,20 +71,41 @@ def test_the_users_fee_else_the_admins_else_the_engines_default():
     assert taker_fee_pct("binance", {"binance": Decimal(0)}, ADMIN) == Decimal(0)
 
 
+def _typed(cached: dict) -> OpportunityMessage:
+    return msgspec.convert(cached, OpportunityMessage, strict=False)
+
+
 def test_only_opportunities_on_the_users_exchanges_change_and_order_is_kept():
-    on_binance = _cached()
-    elsewhere = {**_cached(buy_exchange="okx"), "id": "other"}
+    on_binance = _typed(_cached())
+    elsewhere = _typed({**_cached(buy_exchange="okx"), "id": "other"})
     found = with_own_fees([on_binance, elsewhere], {"binance": Decimal("0.02")}, ADMIN)
     assert found[1] is elsewhere
     # Sell leg at the admin's 0.055 %: (101 × 0.99945 − 100 × 1.0002) / 100 × 100 = 0.92445 %.
-    assert found[0]["net_spread_pct"] == "0.924450"
-    assert found[0]["gross_spread_pct"] == on_binance["gross_spread_pct"]
-    assert on_binance["net_spread_pct"] == "0.894450"  # the cached one is not changed
+    assert str(found[0].net_spread_pct) == "0.924450"
+    assert found[0].gross_spread_pct == on_binance.gross_spread_pct
+    assert str(on_binance.net_spread_pct) == "0.894450"  # the cached one is not changed
 
 
 def test_no_fee_of_ones_own_returns_the_same_list():
-    opportunities = [_cached()]
+    opportunities = [_typed(_cached())]
     assert with_own_fees(opportunities, {}, ADMIN) is opportunities
+
+
+def test_the_typed_records_and_the_ws_text_agree_at_the_users_fees():
+    """The API and pages (typed records) and /ws (FeeView on the JSON) show one set of numbers."""
+    funding = {
+        "long": {"exchange": "binance", "rate_pct": "0.01", "interval_h": 8, "next_funding_ms": 1},
+        "short": {"exchange": "bybit", "rate_pct": "0.02", "interval_h": 8, "next_funding_ms": 1},
+        "hours": 8,
+        "funding_pct": "0.05000000",
+        "per_day_pct": "0.15000000",
+        "edge_pct": "0.94445000",
+    }
+    view = FeeView({"binance": Decimal("0.02")}, ADMIN)
+    for cached in (_cached(), {**_cached(), "funding": funding}, _cached(buy="43250.2", sell="43261.7", size="1.5")):
+        text = msgspec.json.encode(cached).decode()
+        [typed] = with_own_fees([_typed(cached)], view.own, view.admin)
+        assert msgspec.json.decode(view.text(text)) == msgspec.to_builtins(typed)
 
 
 def test_a_fee_view_rewrites_only_opportunities_on_the_users_exchanges():

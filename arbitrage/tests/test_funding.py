@@ -12,7 +12,7 @@ from arbitrage.funding import (
     next_event_ms,
     opportunity_edge,
 )
-from arbitrage.tests.factories import make_quote
+from arbitrage.tests.factories import make_quote, opportunity_record
 from feeds.funding import Funding
 
 H = 3_600_000
@@ -113,18 +113,13 @@ def test_an_opportunity_is_long_where_it_buys_and_short_where_it_sells():
         "BTC/USDT:USDT": {"binance": record("binance", "0.0001", 8, 2 * H)},
         "BTC/USD:USD": {"phemex": record("phemex", "0.0003", 4, H, instrument="BTC/USD:USD")},
     }
-    opportunity = {
-        "buy_exchange": "binance",
-        "buy_instrument": "BTC/USDT:USDT",
-        "sell_exchange": "phemex",
-        "sell_instrument": "BTC/USD:USD",
-        "net_spread_pct": "0.899500",  # as the cache holds it: a string
-    }
+    legs = {"buy_exchange": "binance", "sell_exchange": "phemex", "sell_instrument": "BTC/USD:USD"}
+    opportunity = opportunity_record(**legs, net_spread_pct="0.899500")
     edge = opportunity_edge(opportunity, funding, NOW, hours=8)
     assert (edge.long.exchange, edge.short.exchange) == ("binance", "phemex")
     assert (edge.funding_pct, edge.edge_pct) == (Decimal("0.05"), Decimal("0.9495"))
     assert edge.long.rate_pct == Decimal("0.01")
     # The other way round neither leg has a record where the opportunity trades.
-    reverse = {**opportunity, "buy_exchange": "phemex", "sell_exchange": "binance"}
+    reverse = opportunity_record(**{**legs, "buy_exchange": "phemex", "sell_exchange": "binance"})
     assert opportunity_edge(reverse, funding, NOW) is None
-    assert opportunity_edge({**opportunity, "sell_exchange": "okx"}, funding, NOW) is None
+    assert opportunity_edge(opportunity_record(**{**legs, "sell_exchange": "okx"}), funding, NOW) is None

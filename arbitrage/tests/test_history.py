@@ -43,7 +43,7 @@ async def test_an_opportunity_life_is_fanned_out_cached_and_recorded_once():
     assert buy_instrument == message["buy_instrument"] == "BTC/USDT:USDT"
     assert (message["buy_exchange"], message["sell_exchange"]) == ("binance", "bybit")
     assert message["net_spread_pct"] == "0.894450"
-    assert [o["id"] for o in read_open_opportunities()] == [message["id"]]
+    assert [o.id for o in read_open_opportunities()] == [message["id"]]
     await engine.write_history()
 
     engine.on_quotes([make_quote("bybit", bid="100", ask="100.1", ts_ms=T0 + 250)], at_ms=T0 + 250)

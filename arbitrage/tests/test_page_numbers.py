@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from arbitrage.pages import group_opportunities, price_decimals
+from arbitrage.tests.factories import opportunity_record
 
 
 def test_price_decimals_take_the_finest_tick_per_instrument_and_per_coin_per_group():
@@ -22,14 +23,14 @@ def test_price_decimals_take_the_finest_tick_per_instrument_and_per_coin_per_gro
 
 
 def _opportunity(id_, group, net, opened_ms, buy_instrument="BTC/USDT:USDT"):
-    return {
-        "id": id_,
-        "group": group,
-        "net_spread_pct": net,
-        "opened_ms": opened_ms,
-        "buy_instrument": buy_instrument,
-        "sell_instrument": buy_instrument,
-    }
+    return opportunity_record(
+        id=id_,
+        group=group,
+        net_spread_pct=net,
+        opened_ms=opened_ms,
+        buy_instrument=buy_instrument,
+        sell_instrument=buy_instrument,
+    )
 
 
 def test_one_group_per_market_event_best_pair_first_with_its_age():
@@ -42,9 +43,10 @@ def test_one_group_per_market_event_best_pair_first_with_its_age():
     groups = group_opportunities(ranked, now_ms=10_000, group_decimals={"ETH/USD": 2})
     assert [g.group for g in groups] == ["ETH/USD", "BTC/USD"]
     eth, btc = groups
-    assert [p["id"] for p in eth.pairs] == ["a", "c"] and eth.best["id"] == "a"
+    assert [p.id for p in eth.pairs] == ["a", "c"] and eth.best.id == "a"
+    assert eth.best.opportunity is ranked[0]  # the typed record, read through
     assert eth.open_for_ms == 9_000  # since its first pair opened
     assert eth.price_decimals == 2 and btc.price_decimals is None
     assert eth.coin == "ETH"
-    assert [p["profit_currency"] for p in btc.pairs] == ["USD", "USDT"]
-    assert [p["open_for_ms"] for p in btc.pairs] == [6_000, 5_000]
+    assert [p.profit_currency for p in btc.pairs] == ["USD", "USDT"]
+    assert [p.open_for_ms for p in btc.pairs] == [6_000, 5_000]

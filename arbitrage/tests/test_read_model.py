@@ -12,6 +12,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import msgspec
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -114,6 +115,13 @@ def market(monkeypatch):
             for exchange, (bid, ask, age_ms) in row.items()
         }
         cache.set(quotes_key(instrument), fragments)
+    # bybit's clock 9 s ahead of ours: stamped NOW + 3 s, received NOW − 6 s. It ages from its
+    # arrival, so it is stale; by its exchange time alone it would look brand new.
+    ahead = make_quote("bybit", "XRP/USDT:USDT", "0.5001", "0.5002", ts_ms=NOW_MS + 3_000)
+    ahead = msgspec.structs.replace(ahead, recv_ns=(NOW_MS - 6_000) * 1_000_000)
+    fresh = make_quote("binance", "XRP/USDT:USDT", "0.5", "0.5001", ts_ms=NOW_MS - 100)
+    cache.set(INDEX_KEY, [*MARKET, "XRP/USDT:USDT"])
+    cache.set(quotes_key("XRP/USDT:USDT"), {"binance": quote_fragment(fresh), "bybit": quote_fragment(ahead)})
 
 
 class _Matrix(HTMLParser):
@@ -177,6 +185,12 @@ def test_the_page_and_the_api_show_the_same_best_prices_and_spreads(client, alic
     sol_best = api_client.get("/api/best-prices/SOL/USDT:USDT").json()
     assert (sol_best["best_bid"]["exchange"], sol_best["best_bid"]["stale"]) == ("bybit", True)
 
+    # A quote stamped ahead of its arrival ages from its arrival (arbitrage.read_model.age_from_ms).
+    xrp = {cell.exchange: cell for cell in rows["XRP/USDT:USDT"].cells}
+    assert (xrp["bybit"].age_ms, xrp["bybit"].stale, xrp["binance"].stale) == (6_000, True, False)
+    xrp_best = api_client.get("/api/best-prices/XRP/USDT:USDT").json()
+    assert (xrp_best["best_bid"]["exchange"], xrp_best["best_bid"]["stale"]) == ("binance", False)
+
 
 _JS = Path(settings.BASE_DIR) / "static" / "js" / "read_model.js"
 # Reads the page's data as matrix.js does (headers: max age, fee %; cells: ts, bid, ask) and
@@ -192,7 +206,7 @@ import("data:text/javascript," + encodeURIComponent(fs.readFileSync(process.argv
       bid: Number(td.bid),
       ask: Number(td.ask),
       fee: Number(columns[exchange].fee) / 100,
-      stale: m.isStale(Number(td.ts), Number(columns[exchange].maxAge), now),
+      stale: m.isStale(m.ageFromMs(Number(td.ts), Number(td.recv)), Number(columns[exchange].maxAge), now),
     }));
     const fresh = quotes.filter((q) => !q.stale);
     const [bestBid, bestAsk, spreadPct] = m.bestOf(fresh);
@@ -223,7 +237,7 @@ def test_the_browser_reads_what_the_page_sends_to_the_same_numbers(client, alice
         },
         "rows": {
             instrument: {
-                e: {"ts": td["data-ts"], "bid": td["data-bid"], "ask": td["data-ask"]}
+                e: {"ts": td["data-ts"], "recv": td["data-recv"], "bid": td["data-bid"], "ask": td["data-ask"]}
                 for e, td in cells.items()
                 if "data-ts" in td
             }
@@ -251,3 +265,4 @@ def test_the_browser_reads_what_the_page_sends_to_the_same_numbers(client, alice
             assert seen["net"][:2] == [row.net.buy_exchange, row.net.sell_exchange]
             assert abs(seen["net"][2] - float(row.net.net_spread_pct)) < 1e-6
     assert browser["BTC/USDT:USDT"]["bestBid"] == "bybit"  # not a vacuous pass
+    assert browser["XRP/USDT:USDT"]["stale"] == ["bybit"]  # by its arrival, as on the server

@@ -2,9 +2,10 @@ from decimal import Decimal
 
 import pytest
 
+from arbitrage.read_model import rank
 from arbitrage.spreads import Spread
-from arbitrage.tests.factories import make_quote
-from arbitrage.tracker import LeftOpen, OpportunityTracker, rank
+from arbitrage.tests.factories import make_quote, opportunity_record
+from arbitrage.tracker import LeftOpen, OpportunityTracker
 
 FEES = {"binance": Decimal("0.05"), "bybit": Decimal("0.055"), "okx": Decimal("0.05")}
 T0 = 1_700_000_000_000
@@ -95,36 +96,23 @@ def test_inverse_and_linear_pair_only_when_allowed_and_are_marked():
 
 def test_rank_filters_and_orders_by_net_spread():
     items = [
-        {
-            "net_spread_pct": "0.2",
-            "size_base": "1",
-            "buy_instrument": "BTC/USDT:USDT",
-            "sell_instrument": "BTC/USDT:USDT",
-            "buy_exchange": "binance",
-            "sell_exchange": "bybit",
-        },
-        {
-            "net_spread_pct": "0.5",
-            "size_base": "0.1",
-            "buy_instrument": "ETH/USDT:USDT",
-            "sell_instrument": "ETH/USDT:USDT",
-            "buy_exchange": "okx",
-            "sell_exchange": "bybit",
-        },
-        {
-            "net_spread_pct": "0.05",
-            "size_base": "3",
-            "buy_instrument": "BTC/USDT:USDT",
-            "sell_instrument": "BTC/USDT:USDT",
-            "buy_exchange": "okx",
-            "sell_exchange": "binance",
-        },
+        opportunity_record(id="a", net_spread_pct="0.2", size_base="1"),
+        opportunity_record(
+            id="b",
+            net_spread_pct="0.5",
+            size_base="0.1",
+            buy_instrument="ETH/USDT:USDT",
+            sell_instrument="ETH/USDT:USDT",
+            buy_exchange="okx",
+        ),
+        opportunity_record(id="c", net_spread_pct="0.05", size_base="3", buy_exchange="okx", sell_exchange="binance"),
     ]
-    assert [i["net_spread_pct"] for i in rank(items)] == ["0.5", "0.2", "0.05"]
-    assert [i["net_spread_pct"] for i in rank(items, min_spread_pct=Decimal("0.1"))] == ["0.5", "0.2"]
-    assert [i["net_spread_pct"] for i in rank(items, min_size_base=Decimal("1"))] == ["0.2", "0.05"]
-    assert [i["net_spread_pct"] for i in rank(items, instruments={"BTC/USDT:USDT"}, limit=1)] == ["0.2"]
-    assert [i["net_spread_pct"] for i in rank(items, exchanges={"okx"})] == ["0.5", "0.05"]
+    assert [i.id for i in rank(items)] == ["b", "a", "c"]
+    assert [i.id for i in rank(items, min_spread_pct=Decimal("0.1"))] == ["b", "a"]
+    assert [i.id for i in rank(items, min_size_base=Decimal("1"))] == ["a", "c"]
+    assert [i.id for i in rank(items, instruments={"BTC/USDT:USDT"}, limit=1)] == ["a"]
+    assert [i.id for i in rank(items, exchanges={"okx"})] == ["b", "c"]
+    assert [i.id for i in rank(items, min_profit_quote=Decimal("0.5"))] == []  # each makes 0.447225
 
 
 def test_best_net_spread_of_a_market_pairs_different_exchanges_only(tracker):

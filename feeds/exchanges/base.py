@@ -240,12 +240,18 @@ class Connector:
         """The funding records in the answers to `funding_paths()`, in that order; unknown symbols left out."""
         raise NotImplementedError
 
-    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+    def depth_requests(self, symbols: list[str], op: str) -> list[str]:
+        """The messages that `op` ("subscribe" or "unsubscribe") the depth streams of `symbols`.
+        A connector whose two differ by that word only implements this, and the two below
+        follow; one whose unsubscribe is another shape implements those instead."""
         raise NotImplementedError
+
+    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+        return self.depth_requests(symbols, "subscribe")
 
     def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
         """What ends the depth streams of `symbols` on a connection that subscribed them."""
-        raise NotImplementedError
+        return self.depth_requests(symbols, "unsubscribe")
 
     def parse_depth(
         self, raw: str | bytes, instruments: Mapping[str, Instrument], state: dict | None, recv_ns: int

@@ -181,11 +181,8 @@ class Binance(Connector):
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return self._subscribe(symbols, "@bookTicker")
 
-    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._subscribe(symbols, DEPTH_STREAM)
-
-    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._subscribe(symbols, DEPTH_STREAM, method="UNSUBSCRIBE")
+    def depth_requests(self, symbols: list[str], op: str) -> list[str]:
+        return self._subscribe(symbols, DEPTH_STREAM, method=op.upper())
 
     def _subscribe(self, symbols: list[str], stream: str, method: str = "SUBSCRIBE") -> list[str]:
         return [

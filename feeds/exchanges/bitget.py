@@ -216,11 +216,8 @@ class Bitget(Connector):
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return self._requests(symbols, CHANNEL)
 
-    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._requests(symbols, DEPTH_CHANNEL)
-
-    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._requests(symbols, DEPTH_CHANNEL, op="unsubscribe")
+    def depth_requests(self, symbols: list[str], op: str) -> list[str]:
+        return self._requests(symbols, DEPTH_CHANNEL, op=op)
 
     def _requests(self, symbols: list[str], channel: str, op: str = "subscribe") -> list[str]:
         return [

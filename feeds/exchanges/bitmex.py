@@ -169,11 +169,8 @@ class Bitmex(Connector):
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return self._topics("subscribe", "quote", symbols)
 
-    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._topics("subscribe", _DEPTH_TABLE, symbols)
-
-    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._topics("unsubscribe", _DEPTH_TABLE, symbols)
+    def depth_requests(self, symbols: list[str], op: str) -> list[str]:
+        return self._topics(op, _DEPTH_TABLE, symbols)
 
     def _topics(self, op: str, table: str, symbols: list[str]) -> list[str]:
         return [

@@ -206,12 +206,9 @@ class Bybit(Connector):
     def subscribe_messages(self, symbols: list[str]) -> list[str]:
         return self._subscribe(symbols, TOPIC_PREFIX)
 
-    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
+    def depth_requests(self, symbols: list[str], op: str) -> list[str]:
         # `orderbook.50.` is one character longer than `orderbook.1.`: 500 topics still fit.
-        return self._subscribe(symbols, DEPTH_TOPIC_PREFIX)
-
-    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._subscribe(symbols, DEPTH_TOPIC_PREFIX, op="unsubscribe")
+        return self._subscribe(symbols, DEPTH_TOPIC_PREFIX, op=op)
 
     def _subscribe(self, symbols: list[str], prefix: str, op: str = "subscribe") -> list[str]:
         return [

@@ -194,18 +194,12 @@ class Gateio(Connector):
     ws_headers = {"X-Gate-Size-Decimal": "1"}
     has_depth = True
 
-    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._depth_requests(symbols, "subscribe")
-
-    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._depth_requests(symbols, "unsubscribe")
-
-    def _depth_requests(self, symbols: list[str], event: str) -> list[str]:
+    def depth_requests(self, symbols: list[str], op: str) -> list[str]:
         # One contract per request: the payload is [contract, limit, interval].
         now_s = int(time.time())
         return [
             msgspec.json.encode(
-                {"time": now_s, "id": n, "channel": DEPTH_CHANNEL, "event": event, "payload": [s, *DEPTH_PAYLOAD]}
+                {"time": now_s, "id": n, "channel": DEPTH_CHANNEL, "event": op, "payload": [s, *DEPTH_PAYLOAD]}
             ).decode()
             for n, s in enumerate(symbols, start=1)
         ]

@@ -226,16 +226,10 @@ class KuCoin(Connector):
 
     has_depth = True
 
-    def depth_subscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._depth_requests(symbols, "subscribe")
-
-    def depth_unsubscribe_messages(self, symbols: list[str]) -> list[str]:
-        return self._depth_requests(symbols, "unsubscribe")
-
-    def _depth_requests(self, symbols: list[str], kind: str) -> list[str]:
+    def depth_requests(self, symbols: list[str], op: str) -> list[str]:
         return [
             msgspec.json.encode(
-                {"id": f"d{n}", "type": kind, "topic": DEPTH_TOPIC + s, "privateChannel": False, "response": True}
+                {"id": f"d{n}", "type": op, "topic": DEPTH_TOPIC + s, "privateChannel": False, "response": True}
             ).decode()
             for n, s in enumerate(symbols, start=1)
         ]

@@ -532,3 +532,23 @@ def test_phemex_depth_subscribes_ten_levels_and_its_unsubscribe_is_the_documente
 def test_phemex_malformed_depth_frames_raise_frame_error(frame):
     with pytest.raises(FrameError):
         parse_depth("phemex", frame, PHEMEX, {})
+
+
+@pytest.mark.parametrize(
+    ("exchange", "symbols"),
+    [
+        ("binance", ["BTCUSDT", "ETHUSDT"]),
+        ("bitget", ["BTCUSDT"]),
+        ("bitmex", ["XBTUSDT"]),
+        ("bybit", ["BTCUSDT", "ETHUSDT"]),
+        ("kucoin", ["XBTUSDTM"]),
+        ("okx", ["BTC-USDT-SWAP"]),
+    ],
+)
+def test_a_depth_unsubscribe_is_its_subscribe_with_the_other_word(exchange, symbols):
+    """One builder per connector (`depth_requests`), the two messages from the base."""
+    connector = get_connector(exchange)
+    subscribe = connector.depth_subscribe_messages(symbols)
+    assert subscribe == connector.depth_requests(symbols, "subscribe")
+    flipped = [m.replace("SUBSCRIBE", "UNSUBSCRIBE").replace('"subscribe"', '"unsubscribe"') for m in subscribe]
+    assert connector.depth_unsubscribe_messages(symbols) == flipped != subscribe

@@ -5,6 +5,7 @@ whole order steps of both legs."""
 from __future__ import annotations
 
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -22,6 +23,14 @@ INSTRUMENT = "BTC/USDT:USDT"
 FEES = ExchangeConfig({"binance": D("0.05"), "bybit": D("0.05")}, {"binance": 5000, "bybit": 5000})
 ASKS = [(D("100"), D("1")), (D("100.2"), D("2")), (D("100.5"), D("5"))]
 BIDS = [(D("101"), D("1.5")), (D("100.6"), D("2")), (D("100.3"), D("5"))]
+
+
+def offer(top_size: str, depth_size: str | None = None) -> SimpleNamespace:
+    """What suggested_size reads of an open opportunity: its top-of-book size and its walk's."""
+    depth = None if depth_size is None else SimpleNamespace(size_base=D(depth_size))
+    return SimpleNamespace(size_base=D(top_size), depth=depth)
+
+
 PAIR = {"buy_exchange": "binance", "sell_exchange": "bybit", "instrument": INSTRUMENT}
 
 
@@ -81,17 +90,17 @@ def test_the_page_ticket_suggests_the_walks_size_over_the_rows_top_of_book_size(
 
 
 def test_the_suggestion_is_rounded_down_to_both_legs_steps_in_base_units():
-    opportunity = {"size_base": "1", "depth": {"size_base": "2.34567"}}
+    opportunity = offer("1", "2.34567")
     assert suggested_size(opportunity, INSTRUMENT, D("0.01")) == suggested_size(
-        {"size_base": "9", "depth": {"size_base": "2.349"}}, INSTRUMENT, D("0.01")
+        offer("9", "2.349"), INSTRUMENT, D("0.01")
     )
     assert suggested_size(opportunity, INSTRUMENT, D("0.01")).size_base == D("2.34")
     assert suggested_size(opportunity, INSTRUMENT, D("0.01")).size_from == SIZE_FROM_DEPTH
     # 1000PEPE: 2,345,670 coins are 2,345.67 units of 1000 PEPE, 2,345 in whole units.
-    pepe = suggested_size({"size_base": "1", "depth": {"size_base": "2345670"}}, "1000PEPE/USDT:USDT", D("1"))
+    pepe = suggested_size(offer("1", "2345670"), "1000PEPE/USDT:USDT", D("1"))
     assert pepe.size_base == D("2345")
-    top = suggested_size({"size_base": "0.5", "depth": None}, INSTRUMENT, D("0.1"))
+    top = suggested_size(offer("0.5"), INSTRUMENT, D("0.1"))
     assert (top.size_base, top.size_from) == (D("0.5"), SIZE_FROM_TOP)
     # No size pays both fees at the depth walk, or one step is more than there is: none to suggest.
-    assert suggested_size({"size_base": "1", "depth": {"size_base": "0"}}, INSTRUMENT, D("0.1")).size_base is None
-    assert suggested_size({"size_base": "0.05", "depth": None}, INSTRUMENT, D("0.1")).size_base is None
+    assert suggested_size(offer("1", "0"), INSTRUMENT, D("0.1")).size_base is None
+    assert suggested_size(offer("0.05"), INSTRUMENT, D("0.1")).size_base is None

@@ -1,12 +1,13 @@
 // The price matrix, instruments × exchanges. Quotes land in a model as they arrive; once per
 // animation frame the rows they touched are patched (the text of cells whose quote changed,
 // class toggles), with no layout read and no re-sort. One timer a second ages every quote
-// (now − ts_ms) against its exchange's max quote age, from the column header: stale quotes are
-// greyed and leave the best bid/ask, and the badge hears whether anything is still fresh.
+// (now − ts_ms, or − recv_ms when earlier) against its exchange's max quote age, from the
+// column header: stale quotes are greyed and leave the best bid/ask, and the badge hears
+// whether anything is still fresh.
 // The rules (what is stale, which bid and ask are best, the spreads) are read_model.js's, the
 // same as the server's (arbitrage/read_model.py).
 import { formatBps, formatDuration, formatPct, formatPrice, priceDecimals } from "./format.js";
-import { bestNet, bestOf, isStale, quoteAgeMs } from "./read_model.js";
+import { ageFromMs, bestNet, bestOf, isStale, quoteAgeMs } from "./read_model.js";
 
 export function priceMatrix(table) {
   const body = table.tBodies[0];
@@ -66,7 +67,7 @@ export function priceMatrix(table) {
         pending: false, // a quote (or its absence) waits for the next frame
         bid: NaN,
         ask: NaN,
-        tsMs: 0,
+        ageFromMs: 0,
         shownBid: "",
         shownAsk: "",
         ageText: "",
@@ -100,13 +101,18 @@ export function priceMatrix(table) {
       if (td.classList.contains("best-ask")) row.bestAsk = cell;
       cell.stale = td.classList.contains("stale");
       if (td.dataset.bid === undefined) continue;
-      cell.quote = { bid: td.dataset.bid, ask: td.dataset.ask, ts_ms: Number(td.dataset.ts) };
+      cell.quote = {
+        bid: td.dataset.bid,
+        ask: td.dataset.ask,
+        ts_ms: Number(td.dataset.ts),
+        recv_ms: Number(td.dataset.recv),
+      };
       [cell.bidEl, cell.askEl, cell.ageEl] = td.children;
       cell.shownBid = cell.quote.bid;
       cell.shownAsk = cell.quote.ask;
       cell.bid = Number(cell.quote.bid);
       cell.ask = Number(cell.quote.ask);
-      cell.tsMs = cell.quote.ts_ms;
+      cell.ageFromMs = ageFromMs(cell.quote.ts_ms, cell.quote.recv_ms);
     }
     order.push(row);
   }
@@ -180,7 +186,7 @@ export function priceMatrix(table) {
     }
     cell.bid = Number(quote.bid);
     cell.ask = Number(quote.ask);
-    cell.tsMs = quote.ts_ms;
+    cell.ageFromMs = ageFromMs(quote.ts_ms, quote.recv_ms);
     if (quote.bid !== cell.shownBid || quote.ask !== cell.shownAsk) {
       cell.bidEl.textContent = formatPrice((cell.shownBid = quote.bid), cell.decimals);
       cell.askEl.textContent = formatPrice((cell.shownAsk = quote.ask), cell.decimals);
@@ -204,10 +210,10 @@ export function priceMatrix(table) {
   // when the cell turned stale or fresh.
   function age(cell, now, onScreen) {
     if (onScreen) {
-      const text = formatDuration(quoteAgeMs(cell.tsMs, now));
+      const text = formatDuration(quoteAgeMs(cell.ageFromMs, now));
       if (text !== cell.ageText) cell.ageEl.textContent = cell.ageText = text;
     }
-    return setStale(cell, isStale(cell.tsMs, cell.maxAgeMs, now));
+    return setStale(cell, isStale(cell.ageFromMs, cell.maxAgeMs, now));
   }
 
   function setStale(cell, stale) {

@@ -1,11 +1,20 @@
 // The browser's half of arbitrage/read_model.py: the same rules on the live quotes, so a row
 // patched here shows what the server would render for it. A quote is stale once now − its
-// exchange time (ts_ms) passes its exchange's max quote age (from the column header); the best
+// exchange time (ts_ms, but never later than its arrival, recv_ms: ageFromMs) passes its
+// exchange's max quote age (from the column header); the best
 // bid and ask, the gross spread (two fresh exchanges or more) and the best net spread of two
 // exchanges after both taker fees are taken among fresh quotes, ties to the first exchange in
 // column (name) order. Floats here; the server's Decimals agree to the digits shown.
 // No DOM: arbitrage/tests/test_read_model.py runs it under node against the server's numbers.
 
+// When a quote's age starts: its exchange time, never later than its arrival (an exchange clock
+// ahead of ours must not keep a quote young), as arbitrage.read_model.age_from_ms. A quote
+// without recv_ms ages from its exchange time.
+export function ageFromMs(tsMs, recvMs) {
+  return recvMs < tsMs ? recvMs : tsMs;
+}
+
+// tsMs: when its age starts (ageFromMs).
 export function quoteAgeMs(tsMs, nowMs) {
   return Math.max(0, nowMs - tsMs);
 }
