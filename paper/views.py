@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from arbitrage.queries import price_decimals
 from arbitrage.spreads import units_of
 from lib.numbers import plain
 from paper import serializers as s
@@ -37,6 +38,7 @@ def _account(user) -> dict:
         "fills": PaperFill.objects.filter(execution__user=user)
         .select_related("execution")
         .order_by("-execution_id", "side")[:RECENT_FILLS],
+        "price_decimals": price_decimals(),  # each instrument's tick and lot, for the numbers shown
     }
 
 

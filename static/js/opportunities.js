@@ -5,7 +5,7 @@
 // as the server narrowed the first ones.
 import "./paper_ticket.js";
 import { connectFeed } from "./feed.js";
-import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, quoteCurrency } from "./format.js";
+import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, groupSizeDecimals, quoteCurrency } from "./format.js";
 
 const SORT_KEYS = {
   group: (o) => o.group,
@@ -110,7 +110,7 @@ export function opportunityTable(table) {
     net.innerHTML = `<span></span> <small></small>`;
     net.firstChild.textContent = formatPct(o.net_spread_pct);
     net.lastChild.textContent = formatBps(o.net_spread_pct);
-    size.textContent = formatSize(o.size_base, coinOfGroup(o.group));
+    size.textContent = formatSize(o.size_base, coinOfGroup(o.group), groupSizeDecimals(o.group));
     profit.textContent = formatMoney(o.profit_quote, quoteCurrency(o.buy_instrument));
     openFor(tr, Date.now());
   }
