@@ -286,8 +286,17 @@ if (page) {
     handlers = opportunityTable(document.querySelector("#opportunity-table table"));
   });
   const filtersBox = document.getElementById("filters-box");
-  // Filters open where there is room; on a phone the table comes first.
-  if (filtersBox && window.matchMedia("(min-width: 700px)").matches) filtersBox.open = true;
+  // Filters open where there is room; on a phone the table comes first. A window that turns
+  // narrow (a phone turned, a window resized) folds them again; the user's own click stays.
+  const roomy = window.matchMedia("(min-width: 700px)");
+  if (filtersBox) {
+    filtersBox.open = roomy.matches;
+    let touched = false;
+    filtersBox.querySelector("summary")?.addEventListener("click", () => (touched = true));
+    roomy.addEventListener("change", () => {
+      if (!touched) filtersBox.open = roomy.matches;
+    });
+  }
   connectFeed({
     onSnapshot: (snapshot) => handlers.replace(snapshot.opportunities),
     onOpportunities: (list) => handlers.onOpportunities(list),
