@@ -162,4 +162,21 @@ async def test_every_page_at_both_sizes_writes_numbers_one_way(demo, browser):
     prices = await page.locator("#paper-fills td.price").all_inner_texts()
     assert sizes and all(re.fullmatch(r"0\.12\d* ETH", s) for s in sizes), sizes
     assert all(re.fullmatch(r"[\d,]+\.\d{2}", p) for p in prices), prices
+
+    # Instrument: its history follows opportunities as they open, with no reload.
+    await page.goto(demo["url"] + "/instruments/SOL/USDT:USDT/")
+    await page.wait_for_selector("#live-status[data-state=live]", timeout=20_000)
+    before = await page.locator("#instrument-history tbody tr:not(.empty)").count()
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(
+            demo["sims"][sorted(demo["sims"])[1]] + "/_sim/divergence",
+            data=json.dumps({"coin": "SOL", "bps": 90, "steps": 400}),
+        )
+        assert response.status == 200
+    await page.wait_for_function(
+        f"() => document.querySelectorAll('#instrument-history tbody tr:not(.empty)').length > {before}",
+        timeout=30_000,
+    )
+    profit = await page.locator("#instrument-history td.profit").first.inner_text()
+    assert re.fullmatch(r"-?[\d,]+\.\d\d USDT", profit), profit
     assert errors == []
