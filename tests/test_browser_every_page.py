@@ -126,6 +126,17 @@ async def test_every_page_at_both_sizes_writes_numbers_one_way(demo, browser):
     assert await phone.locator("#opportunity-filters").is_hidden()
     await phone.close()
     await page.set_viewport_size(VIEWPORTS["desktop"])
+    # Near misses on a phone: the distance to breaking even, the net and the size in view first.
+    await page.goto(demo["url"] + "/opportunities/?near_misses=on&near_miss_bps=50")
+    await page.set_viewport_size(VIEWPORTS["phone"])
+    first = page.locator("#near-misses table.near-misses tbody tr:not(.empty)").first
+    await first.wait_for(timeout=20_000)
+    rights = await first.evaluate(
+        "(tr) => ['td.to-break-even', 'td.net', 'td.size']"
+        ".map((c) => tr.querySelector(c).getBoundingClientRect().right)"
+    )
+    assert 0 < rights[0] < rights[1] < rights[2] <= VIEWPORTS["phone"]["width"], rights
+    await page.set_viewport_size(VIEWPORTS["desktop"])
     # A table with nothing to show says so in a line that wraps on a phone, not cut off.
     await page.goto(demo["url"] + "/opportunities/?min_net_spread_pct=90")
     await page.set_viewport_size(VIEWPORTS["phone"])
