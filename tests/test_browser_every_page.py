@@ -81,7 +81,7 @@ async def test_every_page_at_both_sizes_writes_numbers_one_way(demo, browser):
     async with aiohttp.ClientSession() as http:  # an opportunity, so its table and history have rows
         response = await http.post(
             demo["sims"][sorted(demo["sims"])[1]] + "/_sim/divergence",
-            data=json.dumps({"coin": "ETH", "bps": 90, "steps": 400}),
+            data=json.dumps({"coin": "ETH", "bps": 90, "steps": 2000}),
         )
         assert response.status == 200
     await page.locator('#price-matrix tr[data-instrument="ETH/USDT:USDT"] td.net-spread small.size').wait_for(
@@ -130,6 +130,17 @@ async def test_every_page_at_both_sizes_writes_numbers_one_way(demo, browser):
     box = await page.locator("fieldset.near-miss input[name=near_misses]").bounding_box()
     bps = await page.locator("fieldset.near-miss input[name=near_miss_bps]").bounding_box()
     assert box["width"] < 40 and abs(box["y"] + box["height"] / 2 - (bps["y"] + bps["height"] / 2)) < 8
+    # Min profit and min size filter the live table: the ETH gap's group leaves above its own figures.
+    group = page.locator('#opportunity-table tbody.group[data-group="ETH/USD"]:not(.closing)')
+    await group.wait_for(timeout=20_000)
+    for field in ("min_profit_quote", "min_size_base"):
+        await page.fill(f"#opportunity-filters input[name={field}]", "1000000000")
+        await page.locator(f"#opportunity-filters input[name={field}]").dispatch_event("change")
+        await page.locator("#opportunity-table tr.empty:not([hidden])").wait_for(timeout=10_000)
+        assert await group.count() == 0
+        await page.fill(f"#opportunity-filters input[name={field}]", "")
+        await page.locator(f"#opportunity-filters input[name={field}]").dispatch_event("change")
+        await group.wait_for(timeout=20_000)
     # Filters open where there is room and folded on a phone, from the start or once narrowed.
     assert await page.locator("#filters-box").get_attribute("open") is not None
     await page.set_viewport_size(VIEWPORTS["phone"])
