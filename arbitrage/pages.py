@@ -41,13 +41,24 @@ class Row:
     spread_pct: Decimal | None = None  # best bid vs best ask across exchanges, gross
     net: NetSpread | None = None  # the best pair of two exchanges after both taker fees
     price_decimals: int | None = None  # from the finest tick among the exchanges listing it
+    net_size_base: Decimal | None = None  # what the best pair's two tops of book both hold
+    size_decimals: int | None = None  # from the finest lot among the exchanges listing it
+
+    @property
+    def coin(self) -> str:
+        """The unit of its quotes' sizes: the instrument's base (1000PEPE counts thousands)."""
+        return self.instrument.partition("/")[0]
 
 
-def price_decimals(ticks: Iterable[tuple[str, Decimal]]) -> dict[str, dict[str, int]]:
-    """How many decimals the pages show prices with, from (instrument, tick size) listings:
-    per instrument, the finest tick among its exchanges (so no exchange's last digit is lost);
-    per group ("BTC/USD"), the same for prices per coin, as opportunities quote them
-    (1000PEPE's tick is per thousand coins: three more decimals)."""
+def price_decimals(
+    ticks: Iterable[tuple[str, Decimal]], lots: Iterable[tuple[str, Decimal]] = ()
+) -> dict[str, dict[str, int]]:
+    """How many decimals the pages show prices and sizes with, from (instrument, tick size) and
+    (instrument, order step in base units) listings: per instrument, the finest tick among its
+    exchanges (so no exchange's last digit is lost); per group ("BTC/USD"), the same for prices
+    per coin, as opportunities quote them (1000PEPE's tick is per thousand coins: three more
+    decimals). Sizes alike, from the finest lot: `size_instruments` in base units (as quotes
+    give them), `size_groups` in coins (as opportunities do)."""
     instruments: dict[str, int] = {}
     groups: dict[str, int] = {}
     for instrument, tick in ticks:
@@ -58,7 +69,22 @@ def price_decimals(ticks: Iterable[tuple[str, Decimal]]) -> dict[str, dict[str, 
         units = units_of(instrument)
         per_coin = decimals + max(len(str(int(units.multiplier))) - 1, 0)
         groups[units.group] = max(per_coin, groups.get(units.group, 0))
-    return {"instruments": instruments, "groups": groups}
+    size_instruments: dict[str, int] = {}
+    size_groups: dict[str, int] = {}
+    for instrument, lot_base in lots:
+        decimals = tick_decimals(lot_base)
+        if decimals is None:
+            continue
+        size_instruments[instrument] = max(decimals, size_instruments.get(instrument, 0))
+        units = units_of(instrument)
+        per_coin = tick_decimals(lot_base * units.multiplier)
+        size_groups[units.group] = max(per_coin, size_groups.get(units.group, 0))
+    return {
+        "instruments": instruments,
+        "groups": groups,
+        "size_instruments": size_instruments,
+        "size_groups": size_groups,
+    }
 
 
 def matrix_columns(
@@ -78,6 +104,7 @@ def price_matrix(
     watched: set[str],
     now_ms: int,
     decimals: Mapping[str, int] | None = None,
+    size_decimals: Mapping[str, int] | None = None,
 ) -> list[Row]:
     """Instruments × exchanges, each row read by arbitrage.read_model: its best bid and best ask
     among its fresh quotes marked, its gross spread across exchanges and its best net spread;
@@ -94,7 +121,11 @@ def price_matrix(
             spread_pct=read.cross_spread_pct,
             net=read.net,
             price_decimals=(decimals or {}).get(instrument),
+            size_decimals=(size_decimals or {}).get(instrument),
         )
+        if read.net is not None:
+            buy, sell = read.readings[read.net.buy_exchange], read.readings[read.net.sell_exchange]
+            row.net_size_base = min(buy.quote.ask_size, sell.quote.bid_size)
         # The page marks only a fresh best: with every quote stale, no cell stands out.
         best_bid = read.best_bid if read.fresh_exchanges else None
         best_ask = read.best_ask if read.fresh_exchanges else None
@@ -139,6 +170,7 @@ class OpportunityGroup:
     group: str
     pairs: list[ListedPair]
     price_decimals: int | None = None  # per coin, for the pairs' prices
+    size_decimals: int | None = None  # the lot's, in coins, for the pairs' sizes
 
     @property
     def coin(self) -> str:
@@ -154,17 +186,22 @@ class OpportunityGroup:
 
 
 def group_opportunities(
-    ranked: list[OpportunityMessage], now_ms: int, group_decimals: Mapping[str, int] | None = None
+    ranked: list[OpportunityMessage],
+    now_ms: int,
+    group_decimals: Mapping[str, int] | None = None,
+    group_size_decimals: Mapping[str, int] | None = None,
 ) -> list[OpportunityGroup]:
     """Open opportunities (best net first, as `rank` leaves them) as one group per market event,
     the group of the best pair first."""
     groups: dict[str, OpportunityGroup] = {}
-    decimals = group_decimals or {}
+    decimals, size_decimals = group_decimals or {}, group_size_decimals or {}
     for item in ranked:
         pair = ListedPair(item, max(0, now_ms - item.opened_ms), units_of(item.buy_instrument).quote)
         group = groups.get(item.group)
         if group is None:
-            group = groups[item.group] = OpportunityGroup(item.group, [], decimals.get(item.group))
+            group = groups[item.group] = OpportunityGroup(
+                item.group, [], decimals.get(item.group), size_decimals.get(item.group)
+            )
         group.pairs.append(pair)
     return list(groups.values())
 
@@ -182,12 +219,22 @@ class HistoryRow:
     price_decimals: int | None
     coin: str
     currency: str
+    size_decimals: int | None = None  # the group's lot, in coins
 
 
-def history_rows(history, group_decimals: Mapping[str, int]) -> list[HistoryRow]:
+def history_rows(
+    history, group_decimals: Mapping[str, int], group_size_decimals: Mapping[str, int] | None = None
+) -> list[HistoryRow]:
     """Each recorded opportunity with what the page needs to write its numbers."""
+    sizes = group_size_decimals or {}
     return [
-        HistoryRow(h, group_decimals.get(h.group), units_of(h.buy_instrument).coin, units_of(h.buy_instrument).quote)
+        HistoryRow(
+            h,
+            group_decimals.get(h.group),
+            units_of(h.buy_instrument).coin,
+            units_of(h.buy_instrument).quote,
+            sizes.get(h.group),
+        )
         for h in history
     ]
 
@@ -200,14 +247,32 @@ def _at(at_ms: int) -> datetime:
     return datetime.fromtimestamp(at_ms / 1000, tz=UTC)
 
 
-def replay_context(report, summary, rules: list) -> dict:
-    """The Replay page's table and alerts from a ReplayReport and its summary (arbitrage/replay.py)."""
+def replay_context(report, summary, rules: list, group_size_decimals: Mapping[str, int] | None = None) -> dict:
+    """The Replay page's table and alerts from a ReplayReport and its summary (arbitrage/replay.py);
+    each row with its coin, the group's lot and its profit's currency, to write its numbers."""
     best = sorted(report.opportunities, key=lambda o: o.peak_profit_quote, reverse=True)[:REPLAY_ROWS]
-    rows = [{"o": o, "opened": _at(o.opened_ms), "duration_s": o.duration_ms / 1000} for o in best]
+    sizes = group_size_decimals or {}
+    rows = []
+    for o in best:
+        units = units_of(o.buy_instrument)
+        rows.append(
+            {
+                "o": o,
+                "opened": _at(o.opened_ms),
+                "duration_s": o.duration_ms / 1000,
+                "coin": units.coin,
+                "size_decimals": sizes.get(units.group),
+                "currency": units.quote,
+            }
+        )
     fired = [
         {
             "rule": rule,
-            "alerts": [{"alert": a, "at": _at(a.at_ms)} for a in report.alerts if a.rule_id == rule.spec.id],
+            "alerts": [
+                {"alert": a, "at": _at(a.at_ms), "currency": _pair_currency(a.pair)}
+                for a in report.alerts
+                if a.rule_id == rule.spec.id
+            ],
         }
         for rule in rules
     ]
@@ -219,6 +284,11 @@ def replay_context(report, summary, rules: list) -> dict:
         "rules": rules,
         "chart": replay_chart(report.opportunities),
     }
+
+
+def _pair_currency(pair: str) -> str:
+    """binance:BTC/USDT:USDT>okx:BTC/USDT:USDT -> USDT, its buy leg's quote currency."""
+    return units_of(pair.partition(">")[0].partition(":")[2]).quote
 
 
 def replay_chart(opportunities) -> dict[str, list[float]]:

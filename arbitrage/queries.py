@@ -337,8 +337,18 @@ def opportunity_history(
 
 
 def price_decimals() -> dict[str, dict[str, int]]:
-    """The decimals pages show prices with, per instrument and per group, from the listings' ticks."""
-    return pages.price_decimals(Instrument.objects.filter(enabled=True).values_list("instrument", "tick_size"))
+    """The decimals pages show prices and sizes with, per instrument and per group, from the
+    listings' ticks and order steps (a linear listing's step in base units; an inverse one's is
+    in USD, so it says nothing of coins, nor does a listing that gives no step)."""
+    listed = Instrument.objects.filter(enabled=True).values_list(
+        "instrument", "tick_size", "linear", "contract_size", "qty_step_contracts"
+    )
+    ticks, lots = [], []
+    for instrument, tick, linear, contract_size, qty_step in listed:
+        ticks.append((instrument, tick))
+        if linear and qty_step > 0:
+            lots.append((instrument, qty_step * contract_size))
+    return pages.price_decimals(ticks, lots)
 
 
 def listing_exchanges(instrument: str) -> set[str]:

@@ -60,7 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     watched = watched_instruments(request.user)
     columns = _columns(exchanges, trading_settings(request.user))
     decimals = price_decimals()
-    rows = price_matrix(quotes, columns, watched, clock.now_ms(), decimals["instruments"])
+    rows = price_matrix(quotes, columns, watched, clock.now_ms(), decimals["instruments"], decimals["size_instruments"])
     context = {"columns": columns, "rows": rows, "watched": sorted(watched), "price_decimals": decimals}
     return render(request, "arbitrage/dashboard.html", context)
 
@@ -100,9 +100,9 @@ def opportunities(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "filters": filters,
-        "near_miss": _near_miss_context(form, filters, decimals["groups"], own),
+        "near_miss": _near_miss_context(form, filters, decimals, own),
         "opportunities": msgspec.to_builtins(ranked),  # for the script, as /ws carries them
-        "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
+        "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"], decimals["size_groups"]),
         "price_decimals": decimals,
         "empty_text": "No open opportunity matches. New ones appear here as they open.",
     }
@@ -112,9 +112,7 @@ def opportunities(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _near_miss_context(
-    form: OpportunityFilterForm, filters: dict, group_decimals: dict[str, int], own: UserTrading
-) -> dict:
+def _near_miss_context(form: OpportunityFilterForm, filters: dict, decimals: dict, own: UserTrading) -> dict:
     """The near-miss view's rows when it is on, from the same quotes and filters, at the user's fees."""
     within_bps = form.near_miss_distance_bps()
     if within_bps is None:
@@ -129,7 +127,11 @@ def _near_miss_context(
     )
     for row in rows:
         units = units_of(row["buy_instrument"])
-        row.update(price_decimals=group_decimals.get(row["group"]), coin=units.coin)
+        row.update(
+            price_decimals=decimals["groups"].get(row["group"]),
+            size_decimals=decimals["size_groups"].get(row["group"]),
+            coin=units.coin,
+        )
     return {"on": True, "within_bps": within_bps, "rows": rows, "count": count}
 
 
@@ -145,7 +147,10 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     decimals = price_decimals()
     history = Opportunity.objects.filter(Q(buy_instrument=instrument) | Q(sell_instrument=instrument))[:50]
     if request.GET.get("part") == "history":  # refreshed by the page as opportunities open and close
-        context = {"instrument": instrument, "history": history_rows(history, decimals["groups"])}
+        context = {
+            "instrument": instrument,
+            "history": history_rows(history, decimals["groups"], decimals["size_groups"]),
+        }
         return render(request, "arbitrage/instrument.html#history", context)
     best, pair_history = read_chart_history(group)
     chart = {
@@ -160,7 +165,7 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
     exchanges = set(quotes.get(instrument, {})) | listing
     own = trading_settings(request.user)
     columns = _columns(sorted(exchanges) or sorted(exchange_names(enabled_only=True)), own)
-    rows = price_matrix(quotes, columns, set(), clock.now_ms(), decimals["instruments"])
+    rows = price_matrix(quotes, columns, set(), clock.now_ms(), decimals["instruments"], decimals["size_instruments"])
     ranked = rank(own_open_opportunities(own.taker_fees_pct), instruments={instrument})
     context = {
         "instrument": instrument,
@@ -168,9 +173,9 @@ def instrument(request: HttpRequest, instrument: str) -> HttpResponse:
         "columns": columns,
         "rows": rows,
         "chart": chart,
-        "history": history_rows(history, decimals["groups"]),
+        "history": history_rows(history, decimals["groups"], decimals["size_groups"]),
         "opportunities": msgspec.to_builtins(ranked),
-        "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"]),
+        "groups": group_opportunities(ranked, clock.now_ms(), decimals["groups"], decimals["size_groups"]),
         "filters": {"instruments": [instrument]},
         "price_decimals": decimals,
         "empty_text": "None open.",
@@ -201,5 +206,5 @@ def replay(request: HttpRequest) -> HttpResponse:
         rules = user_rules(request.user, [rule.id] if rule else None)
         from_ms, to_ms = int(start.timestamp() * 1000), int(end.timestamp() * 1000)
         report = replay_period(from_ms, to_ms, rules=rules, own_fees=user_own_fees(request.user))
-        context.update(replay_context(report, summarise(report), rules))
+        context.update(replay_context(report, summarise(report), rules, price_decimals()["size_groups"]))
     return render(request, "arbitrage/replay.html", context)

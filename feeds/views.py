@@ -44,6 +44,9 @@ def status(request: HttpRequest) -> HttpResponse:
                 "connected_for_s": round((now_ms - status["connected_since_ms"]) / 1000)
                 if status.get("connected_since_ms")
                 else None,
+                "connected_for_ms": max(0, now_ms - status["connected_since_ms"])
+                if status.get("connected_since_ms")
+                else None,
                 "last_error_at": datetime.fromtimestamp(error_ms / 1000, UTC) if error_ms else None,
                 "last_error_age_s": round((now_ms - error_ms) / 1000) if error_ms else None,
                 "last_error_age_ms": max(0, now_ms - error_ms) if error_ms else None,

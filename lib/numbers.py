@@ -1,11 +1,12 @@
 """How the pages write numbers: prices at their instrument's tick precision with thousands
-separators, sizes in coin units to four significant digits, spreads in % and bps with fixed
+separators, sizes in coin units rounded down to the lot (four significant digits where the lot
+is not known), spreads in % and bps with fixed
 decimals, money with its currency, durations in words. static/js/format.js writes them the
 same way for what arrives over /ws. Pure: no Django. The API keeps exact decimal strings."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 MAX_DECIMALS = 8
 PCT_DECIMALS = 3
@@ -64,12 +65,18 @@ def size_decimals(number: Decimal) -> int:
     return min(max(SIZE_SIGNIFICANT - integer_digits, 0), MAX_DECIMALS)
 
 
-def format_size(value: object, coin: str = "") -> str:
-    """Coin units: 0.01234567 -> "0.01235 BTC", 12345.678 -> "12,346 BTC"; no trailing zeros."""
+def format_size(value: object, coin: str = "", decimals: int | None = None) -> str:
+    """Coin units, no trailing zeros. With `decimals` (the lot's, `tick_decimals` of it) rounded
+    down to the lot, what could be traded: 8.06612, 3 -> "8.066 ETH". Without, four significant
+    digits: 0.01234567 -> "0.01235 BTC", 12345.678 -> "12,346 BTC"."""
     number = _decimal(value)
     if number is None:
         return ""
-    text = _fixed(number, size_decimals(number))
+    if decimals is not None:
+        number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_DOWN)
+        text = _fixed(number, decimals)
+    else:
+        text = _fixed(number, size_decimals(number))
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text} {coin}".strip()

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from arbitrage.queries import price_decimals
 from lib.numbers import plain
 from paper import serializers as s
 from paper.execution import equity_points, execute_pair, marked_positions, set_balance
@@ -37,6 +38,7 @@ def _account(user) -> dict:
         "fills": PaperFill.objects.filter(execution__user=user)
         .select_related("execution")
         .order_by("-execution_id", "side")[:RECENT_FILLS],
+        "price_decimals": price_decimals(),  # each instrument's tick and lot, for the numbers shown
     }
 
 

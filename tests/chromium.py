@@ -32,5 +32,7 @@ async def save_screenshots(page, name: str, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     for label, size in VIEWPORTS.items():
         await page.set_viewport_size(size)
+        # Charts follow their box on the next frame (a ResizeObserver): shoot after it.
+        await page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=full_page)
     await page.set_viewport_size(VIEWPORTS["desktop"])

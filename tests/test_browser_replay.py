@@ -78,29 +78,31 @@ async def test_a_period_and_a_rule_replayed_give_the_table_and_the_chart(demo, b
     # Most profitable first. Net: (bid × (1 − 0.00055) − 43001 × 1.0005) / 43001 × 100;
     # profit: net % of 1.5 × 43001; edge: net + 0.05 %. Opened and closed by the 10 ms batch
     # of bybit's first quote in and out of the gap (received at +1 ms).
+    # Written as every page writes numbers: spreads in % (and bps), sizes in coins, profit in its
+    # currency, durations in words.
     assert rows == [
         [
             "2026-01-01 00:00:07",
-            "1.00 s",
+            "1.0 s",
             "binance BTC/USDT:USDT",
             "bybit BTC/USDT:USDT",
-            "0.590",
-            "0.590",
-            "1.5000",
-            "380.53",
-            "0.050 (8 h) · 0.640",
+            "0.590 %",
+            "0.590 % 59.0 bps",
+            "1.5 BTC",
+            "380.53 USDT",
+            "0.050 % (8 h) · 0.640 %",
             "spread",
         ],
         [
             "2026-01-01 00:00:02",
-            "3.00 s",
+            "3.0 s",
             "binance BTC/USDT:USDT",
             "bybit BTC/USDT:USDT",
-            "0.358",
-            "0.358",
-            "1.5000",
-            "230.61",
-            "0.050 (8 h) · 0.408",
+            "0.358 %",
+            "0.358 % 35.8 bps",
+            "1.5 BTC",
+            "230.61 USDT",
+            "0.050 % (8 h) · 0.408 %",
             "spread",
         ],
     ]

@@ -26,6 +26,9 @@ SAMPLES = [
         numbers.format_size("0.0123456789012345678901234567", "BTC"),
     ),
     ("formatSize", ["12345.678", "DOGE"], numbers.format_size("12345.678", "DOGE")),
+    ("formatSize", ["8.06699", "ETH", 3], numbers.format_size("8.06699", "ETH", 3)),  # down to the lot
+    ("formatSize", ["12345.678", "DOGE", 0], numbers.format_size("12345.678", "DOGE", 0)),
+    ("formatSize", ["0.0004", "BTC", 3], numbers.format_size("0.0004", "BTC", 3)),
     ("formatPct", ["0.123456"], numbers.format_pct("0.123456")),
     ("formatPct", ["-0.0001"], numbers.format_pct("-0.0001")),
     ("formatBps", ["0.123456"], numbers.format_bps("0.123456")),

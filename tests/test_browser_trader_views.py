@@ -81,7 +81,8 @@ async def test_prices_net_spread_and_best_quotes(demo, browser):
         timeout=20_000,
     )
     net = await row.locator("td.net-spread").inner_text()
-    assert re.fullmatch(r"-?\d+\.\d{3} %\s+-?\d+\.\d bps\s+\w+ → \w+", net.strip()), net
+    # ... and what both tops of book hold, the ask bought and the bid sold, in coins.
+    assert re.fullmatch(r"-?\d+\.\d{3} %\s+-?\d+\.\d bps\s+\w+ → \w+\s+[\d,]+(\.\d+)? BTC", net.strip()), net
 
     # The same maths as the server's, on quotes of our own, in a copy of the table.
     shown = await page.evaluate(
@@ -96,8 +97,9 @@ async def test_prices_net_spread_and_best_quotes(demo, browser):
             document.body.append(table);
             const matrix = priceMatrix(table);
             const now = Date.now();
-            const quote = (exchange, bid, ask) => ({ exchange, instrument: 'ZZZ/USDT:USDT', bid, ask, ts_ms: now });
-            matrix.update([quote('binance', '99.9', '100'), quote('bybit', '100.6', '100.7')]);
+            const quote = (exchange, bid, ask, bid_size, ask_size) =>
+                ({ exchange, instrument: 'ZZZ/USDT:USDT', bid, ask, bid_size, ask_size, ts_ms: now });
+            matrix.update([quote('binance', '99.9', '100', '9', '2.25'), quote('bybit', '100.6', '100.7', '1.5', '9')]);
             await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
             const tr = table.querySelector('tr[data-instrument="ZZZ/USDT:USDT"]');
             const result = {
@@ -112,7 +114,7 @@ async def test_prices_net_spread_and_best_quotes(demo, browser):
     )
     # (100.6 × 0.999 − 100 × 1.0005) / 100 × 100, as arbitrage.pages.best_net_spread counts it
     assert shown == {
-        "net": "0.449 % 44.9 bps binance → bybit",
+        "net": "0.449 % 44.9 bps binance → bybit 1.5 ZZZ",  # bybit's bid holds less than binance's ask
         "positive": True,
         "bestBid": "bybit",
         "bestAsk": "binance",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
+
 from arbitrage.pages import group_opportunities, price_decimals
 from arbitrage.tests.factories import opportunity_record
 
@@ -20,6 +22,45 @@ def test_price_decimals_take_the_finest_tick_per_instrument_and_per_coin_per_gro
     )
     assert decimals["instruments"] == {"BTC/USDT:USDT": 2, "BTC/USD:BTC": 1, "1000PEPE/USDT:USDT": 7}
     assert decimals["groups"] == {"BTC/USD": 2, "PEPE/USD": 10}  # PEPE's tick is per thousand coins
+
+
+def test_size_decimals_take_the_finest_lot_in_base_units_and_in_coins():
+    decimals = price_decimals(
+        [("BTC/USDT:USDT", Decimal("0.1"))],
+        [
+            ("BTC/USDT:USDT", Decimal("0.001")),
+            ("BTC/USDT:USDT", Decimal("0.0001")),
+            ("BTC/USDC:USDC", Decimal("0.01")),
+            ("DOGE/USDT:USDT", Decimal("1")),
+            ("1000PEPE/USDT:USDT", Decimal("1")),  # one unit is a thousand coins
+            ("ETH/USDT:USDT", Decimal("0")),  # a listing that gives no step
+        ],
+    )
+    assert decimals["size_instruments"] == {
+        "BTC/USDT:USDT": 4,
+        "BTC/USDC:USDC": 2,
+        "DOGE/USDT:USDT": 0,
+        "1000PEPE/USDT:USDT": 0,
+    }
+    assert decimals["size_groups"] == {"BTC/USD": 4, "DOGE/USD": 0, "PEPE/USD": 0}
+
+
+def test_sizes_on_the_pages_are_rounded_to_the_groups_lot():
+    from arbsite.templatetags.numbers import size
+
+    [group] = group_opportunities(
+        [
+            msgspec.structs.replace(
+                _opportunity("a", "ETH/USD", "0.7", 1_000, "ETH/USDT:USDT"), size_base=Decimal("8.0669999999999999999")
+            )
+        ],
+        now_ms=2_000,
+        group_size_decimals={"ETH/USD": 3},
+    )
+    assert group.size_decimals == 3
+    assert size(group.best.size_base, group) == "8.066 ETH"
+    assert size(group.best.size_base, {"coin": "ETH", "size_decimals": 2}) == "8.06 ETH"  # a near miss row
+    assert size(group.best.size_base, "ETH") == "8.067 ETH"  # no lot known: four significant digits
 
 
 def _opportunity(id_, group, net, opened_ms, buy_instrument="BTC/USDT:USDT"):

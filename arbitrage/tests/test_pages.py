@@ -85,3 +85,34 @@ def test_one_exchange_has_no_net_spread_and_a_paying_pair_needs_two():
     quotes = {"BTC/USDT:USDT": {"binance": _quote("binance", "101", "100", NOW_MS)}}  # crossed on itself
     [row] = price_matrix(quotes, matrix_columns(["binance"], MaxQuoteAges({}, 5_000)), set(), NOW_MS)
     assert row.net is None
+
+
+def test_the_best_net_pair_says_what_both_tops_of_book_hold_at_the_lot():
+    def quote(exchange, bid, bid_size, ask, ask_size):
+        return QuoteMessage(
+            exchange,
+            "ETHUSDT",
+            "ETH/USDT:USDT",
+            Decimal(bid),
+            Decimal(bid_size),
+            Decimal(ask),
+            Decimal(ask_size),
+            Decimal(bid),
+            NOW_MS,
+            NOW_MS,
+            NOW_MS,
+        )
+
+    quotes = {
+        "ETH/USDT:USDT": {
+            "binance": quote("binance", "99.9", "50", "100", "3.14159"),  # buy here: 3.14159 at the ask
+            "bybit": quote("bybit", "101", "7.5", "101.1", "1"),  # sell here: 7.5 at the bid
+        }
+    }
+    columns = [Column("binance", 5_000), Column("bybit", 5_000)]
+
+    [row] = price_matrix(quotes, columns, set(), NOW_MS, {"ETH/USDT:USDT": 2}, {"ETH/USDT:USDT": 3})
+
+    assert (row.net.buy_exchange, row.net.sell_exchange) == ("binance", "bybit")
+    assert row.net_size_base == Decimal("3.14159")
+    assert (row.coin, row.size_decimals) == ("ETH", 3)

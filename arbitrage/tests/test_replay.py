@@ -274,7 +274,7 @@ def test_the_page_shows_the_period_s_opportunities_and_the_chosen_rule_s_alerts(
     page = client.get("/replay/", {**period, "rule": mine.id}).content.decode()
 
     assert "1 opportunity" in page and "200 recorded quotes" in page
-    assert "binance BTC/USDT:USDT" in page and "bybit BTC/USDT:USDT" in page and "3.00 s" in page
+    assert "binance BTC/USDT:USDT" in page and "bybit BTC/USDT:USDT" in page and "3.0 s" in page
     assert "btc gaps: 1 alert" in page and "other rule" not in page.split("<h2>Alerts</h2>")[1]
     chart = json.loads(page.split('<script id="replay-points" type="application/json">')[1].split("</script>")[0])
     assert len(chart["t"]) == 1 and T0_MS / 1000 <= chart["t"][0] <= (T0_MS + 5000) / 1000  # the one opportunity
@@ -311,7 +311,7 @@ def test_the_command_and_the_page_show_each_opportunitys_funding_leg_where_recor
     client.force_login(alice)
     page = client.get("/replay/", {"start": "2026-01-01T00:00", "end": "2026-01-01T00:10"}).content.decode()
     assert "200 recorded quotes and 2 funding records" in page
-    assert "<td>0.050 (8 h) · 0.413</td>" in page
+    assert "<td>0.050 % (8 h) · 0.413 %</td>" in page
 
     # Without bybit's funding, the opportunity has no funding leg, and says so.
     (tmp_path / "bybit" / "2026-01-01.arbrec").unlink()
@@ -348,7 +348,9 @@ def test_the_command_and_the_page_show_each_opportunitys_depth_where_recorded(
     assert "(spread); depth 1.5000+ for 159.36 at " in text
     client.force_login(alice)
     page = client.get("/replay/", {"start": "2026-01-01T00:00", "end": "2026-01-01T00:10"}).content.decode()
-    assert "and 2 order books" in page and "<td>1.5000+ · 159.36</td>" in page
+    depth_cell = page.split('<td class="depth">')[1].split("</td>")[0]
+    assert "and 2 order books" in page, depth_cell
+    assert depth_cell == "1.5 BTC · 159.36 USDT <small>a book ran out</small>", depth_cell
 
 
 def test_the_page_needs_a_login(client):

@@ -60,6 +60,16 @@ def test_sizes_are_coins_to_four_significant_digits_never_28_of_them():
     assert format_size("0.000000001", "BTC") == "0 BTC"
 
 
+def test_sizes_with_a_known_lot_are_rounded_down_to_it():
+    # What could be traded: never more than the book holds, in whole lots, no trailing zeros.
+    assert format_size("8.06699", "ETH", 3) == "8.066 ETH"
+    assert format_size("0.0123456789012345678901234567", "BTC", 3) == "0.012 BTC"
+    assert format_size("12345.678", "DOGE", 0) == "12,345 DOGE"
+    assert format_size("38.10000", "ETH", 3) == "38.1 ETH"
+    assert format_size("0.0004", "BTC", 3) == "0 BTC"  # under one lot
+    assert format_size(Decimal("2.5"), "SOL", None) == "2.5 SOL"  # no lot known: significant digits
+
+
 def test_spreads_in_pct_and_bps_with_fixed_decimals():
     assert format_pct("0.123456") == "0.123 %"
     assert format_pct("0.1") == "0.100 %"

@@ -1,8 +1,9 @@
 // How the pages write numbers, the same way as the server's template filters (lib/numbers.py):
 // prices at their instrument's tick precision with thousands separators, sizes in coin units
-// to four significant digits, spreads in % and bps with fixed decimals, money with its
+// rounded down to the lot (four significant digits where the lot is unknown), spreads in % and bps with fixed decimals, money with its
 // currency, durations in words. The page carries each instrument's price decimals in
-// <script id="price-decimals" type="application/json"> ({instruments: {...}, groups: {...}}).
+// <script id="price-decimals" type="application/json"> ({instruments: {...}, groups: {...}}),
+// and the decimals of each one's lot (size_instruments in base units, size_groups in coins).
 
 const MAX_DECIMALS = 8;
 const SIZE_SIGNIFICANT = 4;
@@ -18,6 +19,8 @@ function decimalsTable() {
     }
     known.instruments ??= {};
     known.groups ??= {};
+    known.size_instruments ??= {};
+    known.size_groups ??= {};
   }
   return known;
 }
@@ -30,6 +33,16 @@ export function priceDecimals(instrument) {
 // Decimals of per-coin prices in a group ("BTC/USD"), as opportunities quote them.
 export function groupDecimals(group) {
   return decimalsTable().groups[group];
+}
+
+// Decimals of an instrument's lot, in base units as quotes give sizes; undefined if unknown.
+export function sizeDecimals(instrument) {
+  return decimalsTable().size_instruments[instrument];
+}
+
+// Decimals of a group's lot in coins, as opportunities give sizes; undefined if unknown.
+export function groupSizeDecimals(group) {
+  return decimalsTable().size_groups[group];
 }
 
 function grouped(text) {
@@ -61,17 +74,31 @@ export function formatPrice(value, decimals) {
   return fixed(number, decimals ?? ownDecimals(String(value)));
 }
 
-export function sizeDecimals(number) {
+function significantDecimals(number) {
   if (number === 0) return 0;
   const integerDigits = Math.floor(Math.log10(Math.abs(number))) + 1;
   return Math.min(Math.max(SIZE_SIGNIFICANT - integerDigits, 0), MAX_DECIMALS);
 }
 
-// Coin units: 0.01234567 -> "0.01235 BTC", 12345.678 -> "12,346 BTC"; no trailing zeros.
-export function formatSize(value, coin = "") {
+// Cut to `decimals` digits after the point (toward zero, as Python's ROUND_DOWN), exactly for a
+// decimal string, which is how sizes arrive.
+function truncated(value, number, decimals) {
+  const text = typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value) ? value : number.toFixed(decimals + 6);
+  const [whole, fraction = ""] = text.split(".");
+  const cut = decimals > 0 ? `${whole}.${fraction.slice(0, decimals).padEnd(decimals, "0")}` : whole;
+  return /^-0*(\.0*)?$/.test(cut) ? cut.slice(1) : cut;
+}
+
+// Coin units, no trailing zeros. With `decimals` (the lot's) rounded down to the lot, what could
+// be traded: "8.06612", "ETH", 3 -> "8.066 ETH". Without, four significant digits:
+// 0.01234567 -> "0.01235 BTC", 12345.678 -> "12,346 BTC".
+export function formatSize(value, coin = "", decimals = undefined) {
   const number = Number(value);
   if (value === null || value === undefined || value === "" || !Number.isFinite(number)) return "";
-  let text = fixed(number, sizeDecimals(number));
+  let text =
+    decimals === undefined || decimals === null
+      ? fixed(number, significantDecimals(number))
+      : grouped(truncated(value, number, decimals));
   if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
   return coin ? `${text} ${coin}` : text;
 }

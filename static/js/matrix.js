@@ -6,7 +6,7 @@
 // whether anything is still fresh.
 // The rules (what is stale, which bid and ask are best, the spreads) are read_model.js's, the
 // same as the server's (arbitrage/read_model.py).
-import { formatBps, formatDuration, formatPct, formatPrice, priceDecimals } from "./format.js";
+import { formatBps, formatDuration, formatPct, formatPrice, formatSize, priceDecimals, sizeDecimals } from "./format.js";
 import { ageFromMs, bestNet, bestOf, isStale, quoteAgeMs } from "./read_model.js";
 
 export function priceMatrix(table) {
@@ -47,7 +47,10 @@ export function priceMatrix(table) {
       netPct: null,
       netText: "",
       netRoute: "",
+      netSize: "",
       netPositive: false,
+      coin: instrument.split("/")[0], // the unit of its quotes' sizes
+      sizeDecimals: sizeDecimals(instrument), // the finest lot among its exchanges
       bestBid: null,
       bestAsk: null,
       cells: new Map(),
@@ -91,6 +94,7 @@ export function priceMatrix(table) {
     if (row.netEl) {
       row.netText = row.netEl.children[0].textContent;
       row.netRoute = row.netEl.children[2].textContent;
+      row.netSize = row.netEl.children[3].textContent;
       row.netPositive = row.netEl.classList.contains("positive");
     }
     for (const td of tr.querySelectorAll("td[data-exchange]")) {
@@ -104,6 +108,8 @@ export function priceMatrix(table) {
       cell.quote = {
         bid: td.dataset.bid,
         ask: td.dataset.ask,
+        bid_size: td.dataset.bidSize,
+        ask_size: td.dataset.askSize,
         ts_ms: Number(td.dataset.ts),
         recv_ms: Number(td.dataset.recv),
       };
@@ -265,8 +271,17 @@ export function priceMatrix(table) {
       value.textContent = row.netText = text;
       bps.textContent = best === null ? "" : formatBps(best);
     }
+    const [, , , size] = row.netEl.children;
     const routeText = found === null ? "" : `${found.buy.exchange} → ${found.sell.exchange}`;
     if (routeText !== row.netRoute) route.textContent = row.netRoute = routeText;
+    // What both tops of book hold: the buy leg's ask size and the sell leg's bid size.
+    let sizeText = "";
+    if (found !== null) {
+      const askSize = found.buy.quote.ask_size;
+      const bidSize = found.sell.quote.bid_size;
+      sizeText = formatSize(Number(askSize) < Number(bidSize) ? askSize : bidSize, row.coin, row.sizeDecimals);
+    }
+    if (sizeText !== row.netSize) size.textContent = row.netSize = sizeText;
     const positive = best !== null && best > 0;
     if (positive !== row.netPositive) row.netEl.classList.toggle("positive", (row.netPositive = positive));
   }
@@ -291,7 +306,9 @@ export function priceMatrix(table) {
       row.netEl.className = "net-spread";
       const route = document.createElement("small");
       route.className = "route";
-      row.netEl.append(span(""), document.createElement("small"), route);
+      const size = document.createElement("small");
+      size.className = "size";
+      row.netEl.append(span(""), document.createElement("small"), route, size);
       tr.append(row.netEl);
     }
     for (const cell of row.cells.values()) {

@@ -5,7 +5,7 @@
 // as the server narrowed the first ones.
 import "./paper_ticket.js";
 import { connectFeed } from "./feed.js";
-import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, quoteCurrency } from "./format.js";
+import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, groupSizeDecimals, quoteCurrency } from "./format.js";
 
 const SORT_KEYS = {
   group: (o) => o.group,
@@ -110,7 +110,7 @@ export function opportunityTable(table) {
     net.innerHTML = `<span></span> <small></small>`;
     net.firstChild.textContent = formatPct(o.net_spread_pct);
     net.lastChild.textContent = formatBps(o.net_spread_pct);
-    size.textContent = formatSize(o.size_base, coinOfGroup(o.group));
+    size.textContent = formatSize(o.size_base, coinOfGroup(o.group), groupSizeDecimals(o.group));
     profit.textContent = formatMoney(o.profit_quote, quoteCurrency(o.buy_instrument));
     openFor(tr, Date.now());
   }
@@ -286,8 +286,17 @@ if (page) {
     handlers = opportunityTable(document.querySelector("#opportunity-table table"));
   });
   const filtersBox = document.getElementById("filters-box");
-  // Filters open where there is room; on a phone the table comes first.
-  if (filtersBox && window.matchMedia("(min-width: 700px)").matches) filtersBox.open = true;
+  // Filters open where there is room; on a phone the table comes first. A window that turns
+  // narrow (a phone turned, a window resized) folds them again; the user's own click stays.
+  const roomy = window.matchMedia("(min-width: 700px)");
+  if (filtersBox) {
+    filtersBox.open = roomy.matches;
+    let touched = false;
+    filtersBox.querySelector("summary")?.addEventListener("click", () => (touched = true));
+    roomy.addEventListener("change", () => {
+      if (!touched) filtersBox.open = roomy.matches;
+    });
+  }
   connectFeed({
     onSnapshot: (snapshot) => handlers.replace(snapshot.opportunities),
     onOpportunities: (list) => handlers.onOpportunities(list),
