@@ -46,6 +46,7 @@ from arbitrage.messages import (
 from arbitrage.queries import fee_view_of, resolve_instruments
 from arbitrage.snapshots import snapshot_reader
 from arbitrage.socket_writer import FrameWriter, frame_writer
+from arbitrage.subscriptions import OF_INSTRUMENTS, OpportunitiesMode
 
 # Application close codes (4401, 4403, 4408, 4429) live in accounts.ws_auth and the README.
 __all__ = ["CLOSE_AUTH_TIMEOUT", "CLOSE_TOKEN_REJECTED", "CLOSE_UNAUTHENTICATED", "LiveFeedConsumer"]
@@ -84,7 +85,8 @@ class MessageRate:
 
 class LiveFeedConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
-        self.instruments: frozenset[str] = frozenset()  # empty: everything
+        self.instruments: frozenset[str] = frozenset()  # empty: everything, with OF_INSTRUMENTS
+        self.opportunities: OpportunitiesMode = OF_INSTRUMENTS  # arbitrage.subscriptions
         self.authenticated = False
         self.ending = False
         self.access_token: str | None = None  # token-authenticated connections
@@ -221,8 +223,10 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments per connection"))
             return
         self.instruments = frozenset(instruments)
-        await self._send(Subscribed(sorted(self.instruments)))
-        hub_for(self.channel_layer).resubscribe(self.subscriber, self.instruments)
+        if isinstance(message, Subscribe) and message.opportunities is not None:
+            self.opportunities = message.opportunities
+        await self._send(Subscribed(sorted(self.instruments), self.opportunities))
+        hub_for(self.channel_layer).resubscribe(self.subscriber, self.instruments, self.opportunities)
 
     async def execute(self, message: Execute) -> msgspec.Struct:
         """The registered executor's reply (arbitrage.executions), for this connection alone."""
@@ -255,7 +259,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         """The cached state this connection watches, in pages, if it reflects update `min_seq`
         or later; returns the update it reflects (None: the cache is older, nothing sent)."""
         fees = self.subscriber.fees if self.subscriber is not None else None
-        snapshot = await snapshot_reader().read(self.instruments, min_seq, fees)
+        snapshot = await snapshot_reader().read(self.instruments, min_seq, fees, self.opportunities)
         if snapshot.seq < min_seq:
             return None
         writer = self.writer

@@ -46,10 +46,12 @@ class LiveState:
         at_ms: int,
         watched: set[str] | None,
         levels_of: LevelsOf | None = None,
+        opportunities_watched: set[str] | None = None,
     ) -> Update:
-        """The update of these changes (`watched`: the instruments someone watches, None for
-        all), kept in the state as they are encoded; `levels_of` gives each opportunity's
-        walked levels, carried beside it so its depth can be walked again at a user's fees."""
+        """The update of these changes (`watched`: the instruments whose quotes someone
+        watches, `opportunities_watched`: whose opportunities; None for all), kept in the state
+        as they are encoded; `levels_of` gives each opportunity's walked levels, carried beside
+        it so its depth can be walked again at a user's fees."""
         items, rows = [], {}
         for quote in quotes:
             text = quote_fragment(quote)
@@ -72,7 +74,7 @@ class LiveState:
                 self.open_levels.pop(opportunity.id, None)
                 continue
             self.open_levels[opportunity.id] = walked
-            if watched is None or entry[0] in watched or entry[1] in watched:
+            if opportunities_watched is None or entry[0] in opportunities_watched or entry[1] in opportunities_watched:
                 levels[opportunity.id] = walked
         closed_items = []
         for item in closed:
@@ -88,5 +90,7 @@ class LiveState:
             )
         if watched is not None:
             items = [item for item in items if item[0] in watched]
-            opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
+        if opportunities_watched is not None:
+            wanted = opportunities_watched
+            opportunities = [item for item in opportunities if item[0] in wanted or item[1] in wanted]
         return Update(items, rows, opportunities, closed_items, levels)

@@ -31,6 +31,9 @@ class Watchers:
     everything: bool  # some connection watches every instrument
     instruments: list[str]  # instruments some connection chose by name
     updated_ms: int
+    # Some connection takes every opportunity, whatever its quotes (arbitrage.subscriptions).
+    # Last, with a default: an entry written by a process of the previous version still reads.
+    all_opportunities: bool = False
 
 
 class _LocalRegistry:
@@ -116,3 +119,11 @@ def watched_union(entries: list[Watchers]) -> set[str] | None:
     if not entries or any(entry.everything for entry in entries):
         return None
     return explicitly_watched(entries)
+
+
+def opportunities_watched(entries: list[Watchers]) -> set[str] | None:
+    """The instruments whose opportunities someone takes; None when someone takes them all (or
+    nobody is connected yet)."""
+    if any(entry.all_opportunities for entry in entries):
+        return None
+    return watched_union(entries)

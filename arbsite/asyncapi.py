@@ -32,11 +32,15 @@ Arbsite's live feed. One WebSocket at `/ws` carries quotes, opportunities as the
 and close, and the user's in-app alerts. A connection starts with a `snapshot` (in pages) and
 then receives deltas whose `seq` grows; a client that sees a gap waits for the next snapshot,
 which replaces what it holds. Prices and sizes are decimal strings, exact as the exchange sent
-them. `subscribe` narrows the connection to some instruments (canonical `BTC/USDT:USDT`,
-URL-safe `BTC-USDT-USDT` or an exchange's own symbol, as the REST API accepts); `unsubscribe`
-widens it again. `execute` fills a pair on paper (as `POST /api/paper/executions` does) and is
-answered on that connection only by an `execution`, or an `error` carrying its
-`idempotency_key`; a retried key never fills twice.
+them. A connection that subscribes to nothing receives every quote and every opportunity.
+`subscribe` narrows its quotes to some instruments (canonical `BTC/USDT:USDT`, URL-safe
+`BTC-USDT-USDT` or an exchange's own symbol, as the REST API accepts), `unsubscribe` takes
+some away again; its `opportunities` chooses the opportunities apart from the quotes:
+`instruments` (those of the subscribed instruments, the default), `all` (every opportunity of
+every instrument, with only the subscribed quotes: what a page wants when every listed
+perpetual is watched) or `none`. The snapshot follows the same choice. `execute` fills a pair
+on paper (as `POST /api/paper/executions` does) and is answered on that connection only by an
+`execution`, or an `error` carrying its `idempotency_key`; a retried key never fills twice.
 
 Credentials: a logged-in session's cookie (pages, same origin only), or a JWT access token from
 `POST /api/token/`, either as the subprotocol pair `bearer, <token>` or as a first `auth`
