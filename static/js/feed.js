@@ -5,13 +5,18 @@
 // for the last page, so the snapshot's older quotes never overwrite them.
 import { signalAlert } from "./signals.js";
 
-export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
+// `opportunities`: "all" (every opportunity, whatever `instruments`), "none", or left out: those
+// of `instruments`. A page that says neither gets every quote: no page should, with every listed
+// perpetual watched (README, "/ws").
+export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
   // A page of some instruments keeps to them even if a snapshot sent before the server heard
   // its subscription holds every instrument.
-  const only = instruments.length ? new Set(instruments) : null;
+  const subscribing = instruments.length > 0 || opportunities !== undefined;
+  const only = subscribing ? new Set(instruments) : null;
+  const allOpportunities = !only || opportunities === "all";
   const ownQuotes = (quotes) => (only ? quotes.filter((q) => only.has(q.instrument)) : quotes);
-  const ownOpportunities = (list) => (only ? list.filter((o) => only.has(o.buy_instrument) || only.has(o.sell_instrument)) : list);
+  const ownOpportunities = (list) => (allOpportunities ? list : list.filter((o) => only.has(o.buy_instrument) || only.has(o.sell_instrument)));
   const deltaHandlers = {
     price_update: onQuotes && ((data) => onQuotes(ownQuotes(data))),
     arbitrage_opportunities: onOpportunities && ((data) => onOpportunities(ownOpportunities(data))),
@@ -54,7 +59,7 @@ export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportun
     socket.onopen = () => {
       retryMs = 500;
       badge.connected();
-      if (instruments.length) socket.send(JSON.stringify({ type: "subscribe", instruments }));
+      if (subscribing) socket.send(JSON.stringify({ type: "subscribe", instruments, ...(opportunities && { opportunities }) }));
     };
     socket.onmessage = (event) => {
       let message;
