@@ -10,6 +10,9 @@ chosen apart: `opportunities` is
 - `all`: every opportunity, and the quotes of the subscribed instruments only (none if none);
 - `none`: no opportunity, and the quotes of the subscribed instruments only (none if none).
 
+A page names its subscription in the /ws URL (`from_query`) so that even its first snapshot
+holds only what it shows; a program may send `subscribe` messages instead.
+
 Pure: the fan-out (arbitrage.fanout), the snapshots (arbitrage.snapshots) and the presence
 registry (arbitrage.presence) ask the same questions here.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from typing import Literal
+from urllib.parse import parse_qs
 
 OpportunitiesMode = Literal["instruments", "all", "none"]
 OF_INSTRUMENTS: OpportunitiesMode = "instruments"
@@ -46,3 +50,21 @@ def wants_opportunity(
     if every_opportunity(instruments, opportunities):
         return True
     return buy_instrument in instruments or sell_instrument in instruments
+
+
+MODES: tuple[OpportunitiesMode, ...] = (OF_INSTRUMENTS, ALL, NONE)
+
+
+def from_query(query_string: bytes) -> tuple[list[str], OpportunitiesMode | None, str | None]:
+    """A subscription named in the /ws URL (`?instruments=A,B&opportunities=all`), so that a
+    page's very first snapshot is already bounded: (instrument names as given, the mode or None
+    when not named, what was wrong with the mode)."""
+    query = parse_qs(query_string.decode("latin-1"))
+    names = [name.strip() for value in query.get("instruments", ()) for name in value.split(",") if name.strip()]
+    given = query.get("opportunities")
+    if not given:
+        return names, None, None
+    mode = given[-1]
+    if mode not in MODES:
+        return names, None, f"opportunities must be one of {', '.join(MODES)}, not {mode[:32]!r}"
+    return names, mode, None

@@ -38,7 +38,10 @@ them. A connection that subscribes to nothing receives every quote and every opp
 some away again; its `opportunities` chooses the opportunities apart from the quotes:
 `instruments` (those of the subscribed instruments, the default), `all` (every opportunity of
 every instrument, with only the subscribed quotes: what a page wants when every listed
-perpetual is watched) or `none`. The snapshot follows the same choice. `execute` fills a pair
+perpetual is watched) or `none`. The snapshot follows the same choice. The same subscription
+may be named in the URL, `/ws?instruments=BTC-USDT-USDT,ETH-USDT-USDT&opportunities=all` (as
+pages do): it is answered by `subscribed` before the first snapshot, which then holds only
+that. `execute` fills a pair
 on paper (as `POST /api/paper/executions` does) and is answered on that connection only by an
 `execution`, or an `error` carrying its `idempotency_key`; a retried key never fills twice.
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -56,15 +57,16 @@ async def test_every_perpetual_is_watched_by_default_but_a_page_gets_only_its_qu
             generated = await _generated_instrument(http, base_url)
             first_quoted_ms = await _quoted_ms(http, base_url, generated)
 
+            # As a page subscribes (static/js/feed.js): in the URL, before the first snapshot.
+            query = urlencode({"instruments": ",".join(sorted(MAJORS)), "opportunities": "all"})
             async with websockets.connect(
-                f"ws://127.0.0.1:{port}/ws",
+                f"ws://127.0.0.1:{port}/ws?{query}",
                 additional_headers={"Cookie": f"sessionid={session_id}"},
                 origin=base_url,
                 open_timeout=10,
             ) as ws:
-                await ws.send(json.dumps({"type": "subscribe", "instruments": sorted(MAJORS), "opportunities": "all"}))
                 seen: set[str] = set()
-                subscribed = False  # what came before the answer was sent to everything
+                subscribed = False  # the answer comes first, then the snapshot
                 updates_after_requote = None
                 async with asyncio.timeout(60):
                     async for raw in ws:
@@ -72,9 +74,10 @@ async def test_every_perpetual_is_watched_by_default_but_a_page_gets_only_its_qu
                         if message["type"] == "subscribed":
                             assert message["opportunities"] == "all"
                             subscribed = True
-                        elif subscribed and message["type"] in ("snapshot", "price_update"):
+                        assert subscribed, message["type"]
+                        if message["type"] in ("snapshot", "price_update"):
                             seen |= {quote["instrument"] for quote in message["data"]}
-                        if not subscribed or message["type"] != "price_update":
+                        if message["type"] != "price_update":
                             continue
                         # Watch until the generated coin has been quoted again since this
                         # connection subscribed, and a few updates have left after that.

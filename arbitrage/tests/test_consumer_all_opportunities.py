@@ -3,12 +3,16 @@ a page needs when every listed perpetual is watched (arbitrage.subscriptions).""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
 
 from arbitrage.engine import Engine
 from arbitrage.tests.factories import make_quote
 from arbitrage.tests.test_consumer import ORIGIN, _connect, _received
+from arbsite.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,3 +101,22 @@ async def test_opportunities_none_and_no_instruments_sends_no_market_data(alice,
     assert await _received(quiet) == {"type": "subscribed", "instruments": [], "opportunities": "none"}
     await quiet.disconnect()
     await witness.disconnect()
+
+
+async def test_a_page_names_its_subscription_in_the_url_and_its_first_snapshot_is_bounded(alice, login_cookie):
+    engine = Engine(get_channel_layer(), fanout_interval_ms=100)
+    await _market(engine, 1)
+    query = urlencode({"instruments": "ETH-USDT-USDT,NOPE", "opportunities": "all"})
+    page = WebsocketCommunicator(
+        application,
+        f"/ws?{query}",
+        headers=[(b"host", b"localhost:8000"), ORIGIN, (b"cookie", await login_cookie(alice))],
+    )
+    assert (await page.connect(timeout=5))[0]
+    assert (await _received(page))["error"].startswith("unknown symbol 'NOPE'")
+    assert await _received(page) == {"type": "subscribed", "instruments": [ETH], "opportunities": "all"}
+    first = await _received(page)
+    assert first["type"] == "snapshot"
+    assert {q["instrument"] for q in first["data"]} == {ETH}
+    assert {o["buy_instrument"] for o in first["opportunities"]} == {BTC, ETH}
+    await page.disconnect()

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from arbitrage import presence
 from arbitrage.fanout import update_texts
-from arbitrage.subscriptions import ALL, NONE, OF_INSTRUMENTS, every_opportunity, every_quote, wants_opportunity
+from arbitrage.subscriptions import (
+    ALL,
+    NONE,
+    OF_INSTRUMENTS,
+    every_opportunity,
+    every_quote,
+    from_query,
+    wants_opportunity,
+)
 
 BTC, ETH, SOL = "BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"
 
@@ -54,3 +62,15 @@ def test_the_engine_sends_every_opportunity_while_anyone_takes_them_all_but_only
     assert presence.opportunities_watched([_entry(ETH), _entry(BTC)]) == {ETH, BTC}
     assert presence.opportunities_watched([_entry(everything=True)]) is None
     assert presence.opportunities_watched([]) is None
+
+
+def test_a_subscription_named_in_the_url():
+    assert from_query(b"") == ([], None, None)
+    assert from_query(b"instruments=BTC%2FUSDT%3AUSDT,ETH-USDT-USDT&opportunities=all") == (
+        [BTC, "ETH-USDT-USDT"],
+        ALL,
+        None,
+    )
+    assert from_query(b"opportunities=none") == ([], NONE, None)
+    names, mode, wrong = from_query(b"instruments=BTC%2FUSDT%3AUSDT&opportunities=some")
+    assert (names, mode) == ([BTC], None) and wrong.startswith("opportunities must be one of")

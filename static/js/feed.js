@@ -5,9 +5,10 @@
 // for the last page, so the snapshot's older quotes never overwrite them.
 import { signalAlert } from "./signals.js";
 
-// `opportunities`: "all" (every opportunity, whatever `instruments`), "none", or left out: those
-// of `instruments`. A page that says neither gets every quote: no page should, with every listed
-// perpetual watched (README, "/ws").
+// `instruments`: the quotes the page shows; `opportunities`: "all" (every opportunity, whatever
+// `instruments`), "none", or left out: those of `instruments`. Named in the URL, so even the first
+// snapshot holds only that. A page that names neither gets every quote: none should, with every
+// listed perpetual watched (README, "/ws").
 export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
   // A page of some instruments keeps to them even if a snapshot sent before the server heard
@@ -22,11 +23,15 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
     arbitrage_opportunities: onOpportunities && ((data) => onOpportunities(ownOpportunities(data))),
     opportunity_closed: onClosed,
   };
+  const query = subscribing
+    ? "?" + new URLSearchParams({ instruments: instruments.join(","), ...(opportunities && { opportunities }) })
+    : "";
   let retryMs = 500;
 
   function open() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+    // The subscription in the URL: the first snapshot then holds only what the page shows.
+    const socket = new WebSocket(`${scheme}://${location.host}/ws${query}`);
     let snapshotSeq = null; // the last whole snapshot's seq, on this connection
     let assembling = null; // a snapshot whose pages are still arriving, and the deltas held meanwhile
 
@@ -59,7 +64,6 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
     socket.onopen = () => {
       retryMs = 500;
       badge.connected();
-      if (subscribing) socket.send(JSON.stringify({ type: "subscribe", instruments, ...(opportunities && { opportunities }) }));
     };
     socket.onmessage = (event) => {
       let message;
