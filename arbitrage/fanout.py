@@ -323,6 +323,7 @@ class FanoutHub:
             instruments=named,
             updated_ms=now_ms(),
             all_opportunities=any(every_opportunity(s.instruments, s.opportunities) for s in self.subscribers),
+            charted=sorted({i for s in self.subscribers if s.opportunities == OF_INSTRUMENTS for i in s.instruments}),
         )
 
     async def _register_forever(self) -> None:

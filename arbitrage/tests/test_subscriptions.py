@@ -74,3 +74,12 @@ def test_a_subscription_named_in_the_url():
     assert from_query(b"opportunities=none") == ([], NONE, None)
     names, mode, wrong = from_query(b"instruments=BTC%2FUSDT%3AUSDT&opportunities=some")
     assert (names, mode) == ([BTC], None) and wrong.startswith("opportunities must be one of")
+
+
+def test_only_instruments_chosen_with_their_opportunities_are_charted():
+    prices_page = presence.Watchers("c", 1, [1], False, [BTC, ETH], 0, False, charted=[])
+    instrument_page = presence.Watchers("d", 1, [1], False, [SOL], 0, False, charted=[SOL])
+    older_process = presence.Watchers("e", 1, [1], False, [ETH], 0)  # no `charted`: its instruments
+    assert presence.watched_union([prices_page, instrument_page]) == {BTC, ETH, SOL}
+    assert presence.explicitly_watched([prices_page, instrument_page]) == {SOL}
+    assert presence.explicitly_watched([older_process]) == {ETH}
