@@ -46,12 +46,11 @@ class LiveState:
         at_ms: int,
         watched: set[str] | None,
         levels_of: LevelsOf | None = None,
-        opportunities_watched: set[str] | None = None,
+        opportunities_watched: set[str] | None = None,  # whose opportunities someone takes (None: all)
     ) -> Update:
-        """The update of these changes (`watched`: the instruments whose quotes someone
-        watches, `opportunities_watched`: whose opportunities; None for all), kept in the state
-        as they are encoded; `levels_of` gives each opportunity's walked levels, carried beside
-        it so its depth can be walked again at a user's fees."""
+        """The update of these changes (`watched`: the instruments someone watches, None for
+        all), kept in the state as they are encoded; `levels_of` gives each opportunity's
+        walked levels, carried beside it so its depth can be walked again at a user's fees."""
         items, rows = [], {}
         for quote in quotes:
             text = quote_fragment(quote)
