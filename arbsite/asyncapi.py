@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.alerts.messages import AlertMessage
 from arbitrage.messages import Auth, ClientMessage, ServerMessage
+from arbitrage.subscriptions import MODES
 
 ASYNCAPI_VERSION = "3.0.0"
 SCHEMA_REF = "#/components/schemas/{name}"
@@ -53,6 +54,24 @@ or revoked, 4408 no `auth` message in time, 4429 too many messages.
 This document describes Arbsite's side: it sends the server messages and receives the client
 ones. The REST API is described by OpenAPI at `/api/schema/`.
 """
+
+
+# The subscription a page names in the URL (arbitrage.subscriptions.from_query), as a `subscribe`.
+QUERY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "instruments": {
+            "type": "string",
+            "description": "comma-separated instruments whose quotes the connection receives, in any form "
+            "`subscribe` takes",
+        },
+        "opportunities": {
+            "type": "string",
+            "enum": list(MODES),
+            "description": "which opportunities: those of the instruments, all, or none (as in `subscribe`)",
+        },
+    },
+}
 
 
 def _message_name(struct: type[msgspec.Struct]) -> str:
@@ -114,6 +133,7 @@ def asyncapi_document(host: str, secure: bool) -> dict:
                 "address": "/ws",
                 "title": "The live feed",
                 "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
+                "bindings": {"ws": {"method": "GET", "query": QUERY_SCHEMA, "bindingVersion": "0.1.0"}},
             }
         },
         "operations": operations,
