@@ -46,6 +46,7 @@ from arbitrage.messages import (
 from arbitrage.queries import fee_view_of, resolve_instruments
 from arbitrage.snapshots import snapshot_reader
 from arbitrage.socket_writer import FrameWriter, frame_writer
+from arbitrage.subscriptions import OF_INSTRUMENTS, OpportunitiesMode, from_query
 
 # Application close codes (4401, 4403, 4408, 4429) live in accounts.ws_auth and the README.
 __all__ = ["CLOSE_AUTH_TIMEOUT", "CLOSE_TOKEN_REJECTED", "CLOSE_UNAUTHENTICATED", "LiveFeedConsumer"]
@@ -84,7 +85,8 @@ class MessageRate:
 
 class LiveFeedConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
-        self.instruments: frozenset[str] = frozenset()  # empty: everything
+        self.instruments: frozenset[str] = frozenset()  # empty: everything, with OF_INSTRUMENTS
+        self.opportunities: OpportunitiesMode = OF_INSTRUMENTS  # arbitrage.subscriptions
         self.authenticated = False
         self.ending = False
         self.access_token: str | None = None  # token-authenticated connections
@@ -132,6 +134,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.user_group = user_group(user.pk)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         remember_event_loop()
+        await self._subscribe_from_url()
         self.writer = writer = frame_writer(self.base_send)
         self.subscriber = Subscriber(
             send_text=self._send_text,
@@ -140,12 +143,33 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             user_id=user.pk,
             write_frame=writer.write if writer else None,
             deflate=writer.deflate if writer else False,
+            instruments=self.instruments,
+            opportunities=self.opportunities,
             # The user's own fees as they are now: a change applies from their next connection.
             fees=await database_sync_to_async(fee_view_of)(user),
         )
         await hub_for(self.channel_layer).join(self.subscriber)
         if (connected := connect_handler()) is not None:
             await database_sync_to_async(connected)(user)
+
+    async def _subscribe_from_url(self) -> None:
+        """`/ws?instruments=A,B&opportunities=all`: subscribed before the first snapshot, which
+        then holds only that (a page's first snapshot would otherwise be every instrument)."""
+        names, mode, wrong = from_query(self.scope.get("query_string", b""))
+        if not names and mode is None and wrong is None:
+            return
+        if wrong:
+            await self._send(Error(wrong))
+        if len(names) > MAX_INSTRUMENTS:
+            await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments per connection"))
+        elif names:
+            named, unknown = await database_sync_to_async(resolve_instruments)(names)
+            if unknown:
+                await self._send(Error("; ".join(unknown)))
+            self.instruments = frozenset(named)
+        if mode is not None:
+            self.opportunities = mode
+        await self._send(Subscribed(sorted(self.instruments), self.opportunities))
 
     async def _end_after(self, delay_s: float, code: int, error: str) -> None:
         await asyncio.sleep(max(delay_s, 0))
@@ -221,8 +245,10 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             await self._send(Error(f"at most {MAX_INSTRUMENTS} instruments per connection"))
             return
         self.instruments = frozenset(instruments)
-        await self._send(Subscribed(sorted(self.instruments)))
-        hub_for(self.channel_layer).resubscribe(self.subscriber, self.instruments)
+        if isinstance(message, Subscribe) and message.opportunities is not None:
+            self.opportunities = message.opportunities
+        await self._send(Subscribed(sorted(self.instruments), self.opportunities))
+        hub_for(self.channel_layer).resubscribe(self.subscriber, self.instruments, self.opportunities)
 
     async def execute(self, message: Execute) -> msgspec.Struct:
         """The registered executor's reply (arbitrage.executions), for this connection alone."""
@@ -255,7 +281,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         """The cached state this connection watches, in pages, if it reflects update `min_seq`
         or later; returns the update it reflects (None: the cache is older, nothing sent)."""
         fees = self.subscriber.fees if self.subscriber is not None else None
-        snapshot = await snapshot_reader().read(self.instruments, min_seq, fees)
+        snapshot = await snapshot_reader().read(self.instruments, min_seq, fees, self.opportunities)
         if snapshot.seq < min_seq:
             return None
         writer = self.writer

@@ -141,6 +141,7 @@ class Engine:
         self.alerts = AlertMatcher(Decimal(str(settings.ALERT_GROWTH_STEP_PCT)))
         self._rules_version: tuple[int, str, int, str] | None = None
         self.watched: set[str] | None = None  # None: someone watches everything
+        self.watched_opportunities: set[str] | None = None  # ... every opportunity
         self.spread_charts = SpreadCharts()
         # Loops retry every 0.1–2 s: these log an outage when it starts and when it ends.
         self.redis = ServiceWatch(REDIS, logger)
@@ -351,10 +352,11 @@ class Engine:
             try:
                 watchers = await presence.registry().active()
                 self.watched = presence.watched_union(watchers)
+                self.watched_opportunities = presence.opportunities_watched(watchers)
                 self.spread_charts.charted_groups = {units_of(i).group for i in presence.explicitly_watched(watchers)}
                 self.redis.succeeded()
             except (RedisError, OSError) as exc:
-                self.watched = None  # unknown: send everything
+                self.watched = self.watched_opportunities = None  # unknown: send everything
                 self.redis.failed(exc, "/ws watchers unknown, sending everything")
             await asyncio.sleep(PRESENCE_REFRESH_S)
 
@@ -426,6 +428,7 @@ class Engine:
             now_ms(),
             self.watched,
             self.opportunity_levels,
+            self.watched_opportunities,
         )
         sending = update.sending
         seq = self.seq + 1 if sending else self.seq

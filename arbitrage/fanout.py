@@ -30,6 +30,13 @@ from arbitrage import presence
 from arbitrage.fee_tables import FeeView
 from arbitrage.messages import spliced
 from arbitrage.socket_writer import SharedMessages
+from arbitrage.subscriptions import (
+    NONE,
+    OF_INSTRUMENTS,
+    OpportunitiesMode,
+    every_opportunity,
+    every_quote,
+)
 from lib.clock import now_ms
 from lib.service_watch import REDIS, ServiceWatch
 
@@ -63,7 +70,8 @@ class Subscriber:
     # `send_text`.
     write_frame: Callable[[bytes], bool] | None = None
     deflate: bool = False
-    instruments: frozenset[str] = frozenset()  # empty: everything
+    instruments: frozenset[str] = frozenset()  # empty: everything, unless `opportunities` says otherwise
+    opportunities: OpportunitiesMode = OF_INSTRUMENTS  # which opportunities (arbitrage.subscriptions)
     fees: FeeView | None = None  # the user's own fees; None: the engine's figures as they are
     syncing: bool = False
     behind: bool = False
@@ -72,22 +80,30 @@ class Subscriber:
 
 
 def update_texts(
-    event: dict, instruments: frozenset[str], fees: FeeView | None = None, at_fees: dict[str, str] | None = None
+    event: dict,
+    instruments: frozenset[str],
+    fees: FeeView | None = None,
+    at_fees: dict[str, str] | None = None,
+    opportunities: OpportunitiesMode = OF_INSTRUMENTS,
 ) -> list[str]:
-    """The /ws messages one update makes for a subscription (empty: everything), at a user's
-    own fees when they set any: net figures and depth walked again through the levels the
-    update carries (`levels`). `at_fees` keeps the opportunities already rewritten at `fees`
-    in this update (engine text -> text at the fees), so subscriptions of other instruments
-    at the same fees walk each opportunity once."""
+    """The /ws messages one update makes for a subscription (`instruments`, and which
+    `opportunities`: arbitrage.subscriptions), at a user's own fees when they set any: net
+    figures and depth walked again through the levels the update carries (`levels`). `at_fees`
+    keeps the opportunities already rewritten at `fees` in this update (engine text -> text at
+    the fees), so subscriptions of other instruments at the same fees walk each opportunity once."""
     seq = event["seq"]
-    if instruments:
-        quotes = [text for instrument, text in event["items"] if instrument in instruments]
-        opened = [text for buy, sell, text in event["opportunities"] if buy in instruments or sell in instruments]
-        closed = [text for buy, sell, text in event["closed"] if buy in instruments or sell in instruments]
-    else:
+    if every_quote(instruments, opportunities):
         quotes = [text for _, text in event["items"]]
+    else:
+        quotes = [text for instrument, text in event["items"] if instrument in instruments]
+    if opportunities == NONE:
+        opened, closed = [], []
+    elif every_opportunity(instruments, opportunities):
         opened = [text for _, _, text in event["opportunities"]]
         closed = [text for _, _, text in event["closed"]]
+    else:
+        opened = [text for buy, sell, text in event["opportunities"] if buy in instruments or sell in instruments]
+        closed = [text for buy, sell, text in event["closed"] if buy in instruments or sell in instruments]
     if fees is not None:
         at_fees = {} if at_fees is None else at_fees
         levels = event.get("levels") or {}
@@ -139,8 +155,12 @@ class FanoutHub:
             # Nobody left to serve: stop receiving updates until the next connection.
             self._forgetting = asyncio.ensure_future(self._halt())
 
-    def resubscribe(self, subscriber: Subscriber, instruments: frozenset[str]) -> None:
+    def resubscribe(
+        self, subscriber: Subscriber, instruments: frozenset[str], opportunities: OpportunitiesMode | None = None
+    ) -> None:
         subscriber.instruments = instruments
+        if opportunities is not None:
+            subscriber.opportunities = opportunities
         self._membership_changed.set()
         self.resync(subscriber)
 
@@ -239,16 +259,17 @@ class FanoutHub:
             # Updates were missed (a layer outage) or the engine restarted: nobody's state holds.
             self.resync_all()
         self.last_seq = seq
-        messages_by_subscription: dict[tuple[frozenset[str], FeeView | None], SharedMessages] = {}
+        messages_by_subscription: dict[tuple[frozenset[str], OpportunitiesMode, FeeView | None], SharedMessages] = {}
         # Per fee group, each opportunity rewritten (its depth walked again) once per update.
         at_fees: dict[FeeView, dict[str, str]] = {}
         for subscriber in list(self.subscribers):
-            key = (subscriber.instruments, subscriber.fees)
+            key = (subscriber.instruments, subscriber.opportunities, subscriber.fees)
             messages = messages_by_subscription.get(key)
             if messages is None:
                 fees = subscriber.fees
                 memo = at_fees.setdefault(fees, {}) if fees is not None else None
-                messages = SharedMessages(update_texts(event, subscriber.instruments, fees, memo))
+                texts = update_texts(event, subscriber.instruments, fees, memo, subscriber.opportunities)
+                messages = SharedMessages(texts)
                 messages_by_subscription[key] = messages
             if messages.texts:
                 await self._deliver(subscriber, seq, messages)
@@ -292,7 +313,7 @@ class FanoutHub:
 
     # --- presence ----------------------------------------------------------------------------
     def watchers(self) -> presence.Watchers:
-        everything = any(not s.instruments for s in self.subscribers)
+        everything = any(every_quote(s.instruments, s.opportunities) for s in self.subscribers)
         named = sorted({i for s in self.subscribers for i in s.instruments})
         return presence.Watchers(
             channel=self.channel,
@@ -301,6 +322,8 @@ class FanoutHub:
             everything=everything,
             instruments=named,
             updated_ms=now_ms(),
+            all_opportunities=any(every_opportunity(s.instruments, s.opportunities) for s in self.subscribers),
+            charted=sorted({i for s in self.subscribers if s.opportunities == OF_INSTRUMENTS for i in s.instruments}),
         )
 
     async def _register_forever(self) -> None:

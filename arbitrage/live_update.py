@@ -53,6 +53,7 @@ class LiveState:
         at_ms: int,
         watched: set[str] | None,
         levels_of: LevelsOf | None = None,
+        opportunities_watched: set[str] | None = None,  # whose opportunities someone takes (None: all)
     ) -> Update:
         """The update of these changes (`quotes`: the book's (instrument, exchange) that changed;
         `watched`: the instruments someone watches, None for all), the open opportunities kept
@@ -76,7 +77,7 @@ class LiveState:
                 self.open_levels.pop(opportunity.id, None)
                 continue
             self.open_levels[opportunity.id] = walked
-            if watched is None or entry[0] in watched or entry[1] in watched:
+            if opportunities_watched is None or entry[0] in opportunities_watched or entry[1] in opportunities_watched:
                 levels[opportunity.id] = walked
         closed_items = []
         for item in closed:
@@ -92,5 +93,7 @@ class LiveState:
             )
         if watched is not None:
             items = [item for item in items if item[0] in watched]
-            opportunities = [item for item in opportunities if item[0] in watched or item[1] in watched]
+        if opportunities_watched is not None:
+            wanted = opportunities_watched
+            opportunities = [item for item in opportunities if item[0] in wanted or item[1] in wanted]
         return Update(items, rows, opportunities, closed_items, levels)

@@ -10,6 +10,7 @@ import msgspec
 
 from arbitrage.depth_walk import DepthFill
 from arbitrage.funding import DEFAULT_HOLDING_H, FundingEdge, FundingLeg, pair_edge
+from arbitrage.subscriptions import OF_INSTRUMENTS, OpportunitiesMode
 from arbitrage.tracker import Closed, OpenOpportunity
 from feeds.funding import Funding
 from feeds.types import Quote
@@ -277,7 +278,11 @@ class Snapshot(msgspec.Struct, frozen=True, tag="snapshot", tag_field="type"):
 
 
 class Subscribed(msgspec.Struct, frozen=True, tag="subscribed", tag_field="type"):
-    instruments: list[str]  # empty: everything
+    """What the connection now receives: the quotes of `instruments` and the opportunities
+    `opportunities` says (arbitrage.subscriptions); no instruments with `instruments`: everything."""
+
+    instruments: list[str]
+    opportunities: OpportunitiesMode = OF_INSTRUMENTS
 
 
 class Error(msgspec.Struct, frozen=True, tag="error", tag_field="type", omit_defaults=True):
@@ -314,7 +319,12 @@ class Execution(msgspec.Struct, frozen=True, tag="execution", tag_field="type"):
 
 
 class Subscribe(msgspec.Struct, frozen=True, tag="subscribe", tag_field="type"):
+    """Add `instruments` to the connection's quotes; `opportunities` (left out: as it was)
+    chooses which opportunities come: `instruments` (theirs; with no instruments, every quote
+    and opportunity), `all` (every one, whatever the quotes) or `none`."""
+
     instruments: list[str]
+    opportunities: OpportunitiesMode | None = None
 
 
 class Unsubscribe(msgspec.Struct, frozen=True, tag="unsubscribe", tag_field="type"):

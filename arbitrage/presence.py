@@ -31,6 +31,12 @@ class Watchers:
     everything: bool  # some connection watches every instrument
     instruments: list[str]  # instruments some connection chose by name
     updated_ms: int
+    # Some connection takes every opportunity, whatever its quotes (arbitrage.subscriptions).
+    # Last, with a default: an entry written by a process of the previous version still reads.
+    all_opportunities: bool = False
+    # Instruments chosen with their own opportunities (an instrument page, a bot): the markets
+    # whose spreads are charted. None in an entry of the previous version: `instruments`.
+    charted: list[str] | None = None
 
 
 class _LocalRegistry:
@@ -106,13 +112,26 @@ def registry() -> _LocalRegistry | _RedisRegistry:
 
 
 def explicitly_watched(entries: list[Watchers]) -> set[str]:
-    """Instruments some connection chose by name (an instrument page, a bot's subscription)."""
-    return {instrument for entry in entries for instrument in entry.instruments}
+    """Instruments some connection chose by name with their opportunities (an instrument page,
+    a bot's subscription), not only for their quotes (the Prices page's rows)."""
+    return {
+        instrument
+        for entry in entries
+        for instrument in (entry.charted if entry.charted is not None else entry.instruments)
+    }
 
 
 def watched_union(entries: list[Watchers]) -> set[str] | None:
-    """Every instrument someone watches; None when someone watches everything (or nobody is
-    connected yet, so the first connection's updates are complete)."""
+    """Every instrument whose quotes someone watches; None when someone watches everything (or
+    nobody is connected yet, so the first connection's updates are complete)."""
     if not entries or any(entry.everything for entry in entries):
         return None
-    return explicitly_watched(entries)
+    return {instrument for entry in entries for instrument in entry.instruments}
+
+
+def opportunities_watched(entries: list[Watchers]) -> set[str] | None:
+    """The instruments whose opportunities someone takes; None when someone takes them all (or
+    nobody is connected yet)."""
+    if any(entry.all_opportunities for entry in entries):
+        return None
+    return watched_union(entries)

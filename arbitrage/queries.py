@@ -38,9 +38,23 @@ from feeds.watchlist import EVERY_INSTRUMENT
 from lib import clock
 
 
+def named_by_default() -> set[str]:
+    """The instruments watched by default by name: ARBSITE_INSTRUMENTS, or the majors when it is
+    every listed perpetual (`*`)."""
+    configured = set(settings.DEFAULT_WATCHED_INSTRUMENTS)
+    return set(settings.MAJOR_INSTRUMENTS) if EVERY_INSTRUMENT in configured else configured
+
+
 def known_instruments() -> set[str]:
     """Canonical names known beyond the instrument lists: quoted now, or watched by default."""
-    return set(cache.get(INDEX_KEY) or []) | (set(settings.DEFAULT_WATCHED_INSTRUMENTS) - {EVERY_INSTRUMENT})
+    return set(cache.get(INDEX_KEY) or []) | named_by_default()
+
+
+def dashboard_instruments(watched: set[str]) -> set[str]:
+    """The Prices page's rows and subscription: the user's watched instruments and those named
+    by default (the majors, with every perpetual watched). Never the whole universe: ~2,000 rows
+    and ~3,500 quotes/s are no page; the Opportunities page has every instrument's openings."""
+    return set(watched) | named_by_default()
 
 
 def resolve_instruments(names: list[str]) -> tuple[list[str], list[str]]:

@@ -146,9 +146,9 @@ class LiveSnapshot:
 
 
 async def aread_snapshot(instruments: frozenset[str] | None = None, with_levels: bool = False) -> LiveSnapshot:
-    """The cached quotes of `instruments` (None: all) and every open opportunity (`with_levels`:
-    and the levels their depth walked, for figures at a user's own fees), read at once."""
-    names = sorted(instruments) if instruments else (await aget(INDEX_KEY) or [])
+    """The cached quotes of `instruments` (None: all; empty: none) and every open opportunity
+    (`with_levels`: and the levels their depth walked, for figures at a user's own fees), read at once."""
+    names = sorted(instruments) if instruments is not None else (await aget(INDEX_KEY) or [])
     keys = [SEQ_KEY, HEARTBEAT_KEY, OPPORTUNITIES_KEY, *(quotes_key(name) for name in names)]
     if with_levels:
         keys.append(OPPORTUNITY_LEVELS_KEY)

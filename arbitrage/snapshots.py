@@ -4,7 +4,7 @@ A resync of every connection (after an outage, a gap in updates, an engine resta
 one read the cache. Measured at 2,500 connections on one web process, that was 2,500
 concurrent reads against a Redis pool of 32 connections: reads waited past the pool's 2 s,
 failed, looked like an outage, and resynced everyone again (101 outages logged in 20 s).
-Here the connections that watch the same instruments (at the same fees: a user's own, see
+Here the connections that watch the same instruments and opportunities (at the same fees: a user's own, see
 arbitrage/fee_tables.py) share one read in flight, and the one just made (for SHARED_FOR_S)
 when it is as new as they need; its messages are encoded, framed and compressed once.
 """
@@ -19,6 +19,7 @@ from arbitrage.fee_tables import FeeView
 from arbitrage.messages import snapshot_pages
 from arbitrage.quote_cache import aread_snapshot
 from arbitrage.socket_writer import SharedMessages
+from arbitrage.subscriptions import OF_INSTRUMENTS, OpportunitiesMode, every_quote, wants_opportunity
 
 SHARED_FOR_S = 0.25
 
@@ -33,7 +34,7 @@ class SnapshotTexts:
         return self.pages.texts
 
 
-Subscription = tuple[frozenset[str], FeeView | None]
+Subscription = tuple[frozenset[str], OpportunitiesMode, FeeView | None]
 
 
 class SnapshotReader:
@@ -41,35 +42,43 @@ class SnapshotReader:
         self._reads: dict[Subscription, asyncio.Future] = {}
         self._made: dict[Subscription, tuple[float, SnapshotTexts]] = {}
 
-    async def read(self, instruments: frozenset[str], min_seq: int = 0, fees: FeeView | None = None) -> SnapshotTexts:
-        """What `instruments` (empty: everything) look like in the cache, at `fees` (None: the
-        engine's): a read made within SHARED_FOR_S that reflects `min_seq` or later, else the
-        read in flight, else a new one."""
+    async def read(
+        self,
+        instruments: frozenset[str],
+        min_seq: int = 0,
+        fees: FeeView | None = None,
+        opportunities: OpportunitiesMode = OF_INSTRUMENTS,
+    ) -> SnapshotTexts:
+        """What a subscription (`instruments` and `opportunities`, arbitrage.subscriptions) sees
+        in the cache, at `fees` (None: the engine's): a read made within SHARED_FOR_S that
+        reflects `min_seq` or later, else the read in flight, else a new one. Only the
+        subscribed quotes are read: a connection of a few instruments and every opportunity
+        costs a few rows, however many instruments are watched."""
         loop = asyncio.get_running_loop()
-        key = (instruments, fees)
+        key = (instruments, opportunities, fees)
         made = self._made.get(key)
         if made is not None and loop.time() - made[0] < SHARED_FOR_S and made[1].seq >= min_seq:
             return made[1]
         future = self._reads.get(key)
         if future is None:
-            future = self._reads[key] = asyncio.ensure_future(self._read(instruments, fees))
+            future = self._reads[key] = asyncio.ensure_future(self._read(key))
             future.add_done_callback(lambda _: self._reads.pop(key, None))
         # One reader leaving (its connection closed) must not cancel the read for the others.
         return await asyncio.shield(future)
 
-    async def _read(self, instruments: frozenset[str], fees: FeeView | None) -> SnapshotTexts:
-        snapshot = await aread_snapshot(instruments or None, with_levels=fees is not None)
+    async def _read(self, key: Subscription) -> SnapshotTexts:
+        instruments, mode, fees = key
+        quoted = None if every_quote(instruments, mode) else instruments
+        snapshot = await aread_snapshot(quoted, with_levels=fees is not None)
         opportunities = [
-            text
-            for buy, sell, text in snapshot.opportunities
-            if not instruments or buy in instruments or sell in instruments
+            text for buy, sell, text in snapshot.opportunities if wants_opportunity(instruments, mode, buy, sell)
         ]
         if fees is not None:
             opportunities = [fees.text(text, snapshot.levels) for text in opportunities]
         made = SnapshotTexts(snapshot.seq, SharedMessages(snapshot_pages(snapshot.seq, snapshot.quotes, opportunities)))
         now = asyncio.get_running_loop().time()
-        self._made = {key: entry for key, entry in self._made.items() if now - entry[0] < SHARED_FOR_S}
-        self._made[(instruments, fees)] = (now, made)
+        self._made = {made_key: entry for made_key, entry in self._made.items() if now - entry[0] < SHARED_FOR_S}
+        self._made[key] = (now, made)
         return made
 
 

@@ -22,6 +22,7 @@ from arbitrage.pages import (
     spread_points,
 )
 from arbitrage.queries import (
+    dashboard_instruments,
     funding_ranking,
     listing_exchanges,
     max_quote_ages,
@@ -51,17 +52,25 @@ def _columns(exchanges: list[str], own: UserTrading) -> list[Column]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The price matrix, instruments by exchange, from the cache; /ws keeps it live."""
-    quotes = read_quote_messages()
+    """The price matrix, instruments by exchange, from the cache; /ws keeps it live. Its rows:
+    the user's watched instruments and the majors (dashboard_instruments), not every one."""
+    watched = watched_instruments(request.user)
+    shown = sorted(dashboard_instruments(watched))
+    quotes = read_quote_messages(shown)
     # Every exchange running or expected to: those quoted, and those not switched off.
     exchanges = sorted(
         {exchange for row in quotes.values() for exchange in row} | set(exchange_names(enabled_only=True))
     )
-    watched = watched_instruments(request.user)
     columns = _columns(exchanges, trading_settings(request.user))
     decimals = price_decimals()
     rows = price_matrix(quotes, columns, watched, clock.now_ms(), decimals["instruments"], decimals["size_instruments"])
-    context = {"columns": columns, "rows": rows, "watched": sorted(watched), "price_decimals": decimals}
+    context = {
+        "columns": columns,
+        "rows": rows,
+        "watched": sorted(watched),
+        "instruments": shown,
+        "price_decimals": decimals,
+    }
     return render(request, "arbitrage/dashboard.html", context)
 
 

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from accounts.alerts.messages import AlertMessage
 from arbitrage.messages import Auth, ClientMessage, ServerMessage
+from arbitrage.subscriptions import MODES
 
 ASYNCAPI_VERSION = "3.0.0"
 SCHEMA_REF = "#/components/schemas/{name}"
@@ -32,11 +33,18 @@ Arbsite's live feed. One WebSocket at `/ws` carries quotes, opportunities as the
 and close, and the user's in-app alerts. A connection starts with a `snapshot` (in pages) and
 then receives deltas whose `seq` grows; a client that sees a gap waits for the next snapshot,
 which replaces what it holds. Prices and sizes are decimal strings, exact as the exchange sent
-them. `subscribe` narrows the connection to some instruments (canonical `BTC/USDT:USDT`,
-URL-safe `BTC-USDT-USDT` or an exchange's own symbol, as the REST API accepts); `unsubscribe`
-widens it again. `execute` fills a pair on paper (as `POST /api/paper/executions` does) and is
-answered on that connection only by an `execution`, or an `error` carrying its
-`idempotency_key`; a retried key never fills twice.
+them. A connection that subscribes to nothing receives every quote and every opportunity.
+`subscribe` narrows its quotes to some instruments (canonical `BTC/USDT:USDT`, URL-safe
+`BTC-USDT-USDT` or an exchange's own symbol, as the REST API accepts), `unsubscribe` takes
+some away again; its `opportunities` chooses the opportunities apart from the quotes:
+`instruments` (those of the subscribed instruments, the default), `all` (every opportunity of
+every instrument, with only the subscribed quotes: what a page wants when every listed
+perpetual is watched) or `none`. The snapshot follows the same choice. The same subscription
+may be named in the URL, `/ws?instruments=BTC-USDT-USDT,ETH-USDT-USDT&opportunities=all` (as
+pages do): it is answered by `subscribed` before the first snapshot, which then holds only
+that. `execute` fills a pair
+on paper (as `POST /api/paper/executions` does) and is answered on that connection only by an
+`execution`, or an `error` carrying its `idempotency_key`; a retried key never fills twice.
 
 Credentials: a logged-in session's cookie (pages, same origin only), or a JWT access token from
 `POST /api/token/`, either as the subprotocol pair `bearer, <token>` or as a first `auth`
@@ -46,6 +54,24 @@ or revoked, 4408 no `auth` message in time, 4429 too many messages.
 This document describes Arbsite's side: it sends the server messages and receives the client
 ones. The REST API is described by OpenAPI at `/api/schema/`.
 """
+
+
+# The subscription a page names in the URL (arbitrage.subscriptions.from_query), as a `subscribe`.
+QUERY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "instruments": {
+            "type": "string",
+            "description": "comma-separated instruments whose quotes the connection receives, in any form "
+            "`subscribe` takes",
+        },
+        "opportunities": {
+            "type": "string",
+            "enum": list(MODES),
+            "description": "which opportunities: those of the instruments, all, or none (as in `subscribe`)",
+        },
+    },
+}
 
 
 def _message_name(struct: type[msgspec.Struct]) -> str:
@@ -107,6 +133,7 @@ def asyncapi_document(host: str, secure: bool) -> dict:
                 "address": "/ws",
                 "title": "The live feed",
                 "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
+                "bindings": {"ws": {"method": "GET", "query": QUERY_SCHEMA, "bindingVersion": "0.1.0"}},
             }
         },
         "operations": operations,

@@ -283,8 +283,11 @@ MAJOR_INSTRUMENTS = [
     *(f"{coin}/USDT:USDT" for coin in ("BTC", "ETH", "SOL", "XRP", "DOGE", "BNB", "ADA", "LINK")),
     *("BTC/USDC:USDC", "ETH/USDC:USDC", "BTC/USD:BTC", "ETH/USD:ETH"),
 ]
-# Canonical instruments watched when the admin has chosen none; `*`: every listed perpetual.
-DEFAULT_WATCHED_INSTRUMENTS = _env_list("ARBSITE_INSTRUMENTS", ",".join(MAJOR_INSTRUMENTS))
+# Canonical instruments watched when the admin has chosen none; `*` (the default): every
+# perpetual each exchange lists, within its connection limits, the majors first where it caps
+# them. Pages subscribe to a few instruments' quotes (arbitrage.subscriptions), so the whole
+# universe costs the feeds and the engine, not every browser.
+DEFAULT_WATCHED_INSTRUMENTS = _env_list("ARBSITE_INSTRUMENTS", "*")
 # How often quotes leave a feed worker for the layer, batched (ms), and the least time between
 # two updates to browsers (ms). Measured at 1,000 /ws clients (README, "Measuring at scale"):
 # 10/25 gives tick -> browser p99 61 ms where 20/100 gave 153 ms, for ~8 % more of a core.

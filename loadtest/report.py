@@ -56,6 +56,7 @@ def summarize_ws(results: list[dict], window_s: float) -> dict:
             "resynced": seq.get("resynced", 0),
             "resyncs": seq.get("resyncs", 0),
             "seq_resets": seq.get("seq_resets", 0),
+            "skipped": seq.get("skipped", 0),
         },
         "messages": {
             "received": received,
@@ -115,13 +116,27 @@ def _log_lines(log: dict) -> list[str]:
     ]
 
 
+def _subscription(config: dict) -> str:
+    subscribe = config.get("subscribe", "none")
+    return "" if subscribe == "none" else f" subscribed like pages ({subscribe})"
+
+
+def _lost(summary: dict) -> str:
+    """A narrowed subscription is not sent every update: its gaps say nothing of losses."""
+    updates = summary["updates"]
+    if summary["config"].get("subscribe", "none") == "none":
+        return f"lost {updates['lost']}"
+    return f"lost n/a ({updates.get('skipped', 0):,} updates not carrying what they watch)"
+
+
 def ws_table(summary: dict) -> str:
     c, u, m = summary["connections"], summary["updates"], summary["messages"]
     failed = ", ".join(f"{k} {v}" for k, v in c["failed"].items()) or "none"
     dropped = ", ".join(f"{k} {v}" for k, v in c["disconnected"].items()) or "none"
     lines = [
         f"/ws, {summary['target']['mode']}: {c['requested']} clients"
-        f"{'' if summary['config'].get('compression', True) else ' (not offering deflate)'}, "
+        f"{'' if summary['config'].get('compression', True) else ' (not offering deflate)'}"
+        f"{_subscription(summary['config'])}, "
         f"{summary['window_s']:g} s → {summary['json_path']}",
         f"  connected {c['connected']} (failed: {failed}; closed later: {dropped}); connect {_ms(c['connect_ms'])}",
         f"  tick → client    {_ms(summary['latency_ms'])}  ({summary['latency_ms']['count']:,} quotes, "
@@ -129,7 +144,7 @@ def ws_table(summary: dict) -> str:
         f"  Arbsite → client {_ms(summary['server_latency_ms'])}",
         f"  updates/s: newest seq {u['newest_seq_per_s']:g}, per connection {u['per_connection_per_s']['mean']:g} "
         f"(min {u['per_connection_per_s']['min']:g}); messages/s {m['per_s']:,.0f} ({m['mb_per_s']:g} MB/s as JSON)",
-        f"  lost {u['lost']}, resynced {u['resynced']} in {u['resyncs']} resyncs; "
+        f"  {_lost(summary)}, resynced {u['resynced']} in {u['resyncs']} resyncs; "
         f"client loop lag {_ms(summary['client_loop_lag_ms'])}",
         *_cpu_lines(summary["cpu"]),
     ]

@@ -46,6 +46,10 @@ class WsRun:
     # Clients offer permessage-deflate as browsers do. On one machine their inflating takes
     # the server's cores, which remote browsers would not: False measures without it.
     compression: bool = True
+    # What each client subscribes to: "none" (every quote and opportunity), or a name for the
+    # URL query it connects with, as a page does (`query`; the bench command builds it).
+    subscribe: str = "none"
+    query: str = ""
     ramp_batch: int = 50
     open_timeout_s: float = 15.0
     warmup_s: float = 2.0
@@ -220,6 +224,7 @@ async def measure_ws(
                 "count": count,
                 "auth": run.auth,
                 "compression": run.compression,
+                "query": run.query,
                 "token": target.token,
                 "cookie": target.cookie,
                 "ramp_batch": run.ramp_batch,

@@ -12,6 +12,10 @@ jump is a missed update. A server that has to drop frames for a slow client send
 
 The snapshot sent on connecting is not a resync. A snapshot without a seq is accepted: the
 next gap counts as resynced.
+
+A connection that subscribed like a page (some instruments' quotes) sees only the updates that
+carry what it watches: there a gap with no snapshot is *skipped*, not lost, since it cannot
+tell an update it was never sent from one it missed.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ class SeqCounts:
     resynced: int = 0  # updates missed, then covered by a snapshot
     resyncs: int = 0  # snapshots after the first (a set of pages counts once)
     seq_resets: int = 0  # seq went backwards: the engine restarted
+    skipped: int = 0  # narrowed subscription: updates not sent to it (or lost: it cannot tell)
 
 
 class SeqTracker:
-    def __init__(self) -> None:
+    def __init__(self, narrowed: bool = False) -> None:
+        self.narrowed = narrowed  # subscribed to some instruments: not every update comes
         self.counts = SeqCounts()
         self.last_seq: int | None = None
         self.snapshots = 0
@@ -47,6 +53,8 @@ class SeqTracker:
         elif last is not None and seq > last + 1:
             if self._covered:
                 counts.resynced += seq - last - 1
+            elif self.narrowed:
+                counts.skipped += seq - last - 1
             else:
                 counts.lost += seq - last - 1
         counts.updates += 1

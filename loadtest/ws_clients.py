@@ -1,5 +1,6 @@
-"""One load process: many logged-in /ws connections, each watching everything, measuring how
-old each quote is when it arrives and which engine updates never did.
+"""One load process: many logged-in /ws connections, each watching everything or subscribed as
+a page does (`query`: the subscription in the URL), measuring how old each quote is when it
+arrives and which engine updates never did.
 
 Run by the harness as `python -m loadtest.ws_clients` and driven as loadtest.control says
 (configuration: `ClientConfig`); "ready" comes once every connection was tried, ramped up in
@@ -78,6 +79,9 @@ class ClientConfig:
     sample_every: int = 1
     result_path: str = ""
     max_lifetime_s: float = 600.0
+    # The subscription in the URL, as pages name it (`instruments=...&opportunities=all`); empty:
+    # none, every quote and opportunity.
+    query: str = ""
 
 
 @dataclass
@@ -100,11 +104,12 @@ class Tally:
 class Client:
     def __init__(self, index: int, config: ClientConfig, tally: Tally) -> None:
         self.index = index
-        self.url = config.urls[index % len(config.urls)]
+        base_url = config.urls[index % len(config.urls)]
+        self.url = f"{base_url}?{config.query}" if config.query else base_url
         self.tally = tally
         self.sample_every = config.sample_every
         self.compression = config.compression
-        self.seq = SeqTracker()
+        self.seq = SeqTracker(narrowed=bool(config.query))
         self.ws: LeanConnection | None = None
         self.connected = False  # opened, and its first snapshot came
         self.closing = False  # this side is closing it: not a disconnection to count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from tests.chromium import CHROMIUM, LAUNCH_ARGS
 from tests.processes import free_port, manage, start
@@ -22,7 +23,15 @@ async def browser():
 async def demo(tmp_path):
     """`run_all --simulate` on a free port: its URL, the first admin's login and the simulators."""
     port = free_port()
-    env = {"ARBSITE_VAR_DIR": str(tmp_path), "DATABASE_URL": "", "REDIS_URL": ""}
+    env = {
+        "ARBSITE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        # The majors only: every perpetual of 11 simulated exchanges (the default) takes most of a
+        # core in this one process, beside Chromium on a shared machine; the pages under test
+        # show the majors (tests/test_universe_default.py covers the default).
+        "ARBSITE_INSTRUMENTS": ",".join(settings.MAJOR_INSTRUMENTS),
+    }
     child = await start("run_all", manage("run_all", "--simulate", "--port", str(port)), env)
     try:
         await child.wait_for_line(r"Arbsite is running", timeout_s=60)

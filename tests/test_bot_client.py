@@ -30,7 +30,11 @@ async def next_of_type(ws, message_type: str, timeout_s: float = 30) -> dict:
 
 async def subscribe_and_receive(ws) -> dict:
     await ws.send(json.dumps({"type": "subscribe", "instruments": [INSTRUMENT]}))
-    assert await next_of_type(ws, "subscribed") == {"type": "subscribed", "instruments": [INSTRUMENT]}
+    assert await next_of_type(ws, "subscribed") == {
+        "type": "subscribed",
+        "instruments": [INSTRUMENT],
+        "opportunities": "instruments",
+    }
     update = await next_of_type(ws, "price_update")
     while not update["data"]:
         update = await next_of_type(ws, "price_update")

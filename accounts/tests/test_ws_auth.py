@@ -57,7 +57,11 @@ async def test_token_in_the_subprotocol_header_gets_the_snapshot(alice):
     assert subprotocol == "bearer"  # never the token itself
     assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
     await communicator.send_json_to({"type": "subscribe", "instruments": ["BTC/USDT:USDT"]})
-    assert await communicator.receive_json_from(timeout=5) == {"type": "subscribed", "instruments": ["BTC/USDT:USDT"]}
+    assert await communicator.receive_json_from(timeout=5) == {
+        "type": "subscribed",
+        "instruments": ["BTC/USDT:USDT"],
+        "opportunities": "instruments",
+    }
     await communicator.disconnect()
 
 

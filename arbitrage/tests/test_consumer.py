@@ -72,7 +72,11 @@ async def test_subscribe_narrows_updates_to_the_chosen_instruments(alice, login_
     communicator, _, _ = await _connect(ORIGIN, (b"cookie", await login_cookie(alice)))
     await _received(communicator)  # snapshot
     await communicator.send_json_to({"type": "subscribe", "instruments": ["ETH/USDT:USDT"]})
-    assert await _received(communicator) == {"type": "subscribed", "instruments": ["ETH/USDT:USDT"]}
+    assert await _received(communicator) == {
+        "type": "subscribed",
+        "instruments": ["ETH/USDT:USDT"],
+        "opportunities": "instruments",
+    }
     assert (await _received(communicator))["type"] == "snapshot"
 
     engine.on_quotes(
@@ -230,5 +234,6 @@ async def test_subscribe_takes_the_symbol_forms_rest_takes_and_names_what_it_can
     assert await _received(communicator) == {
         "type": "subscribed",
         "instruments": ["BTC/USDT:USDT", "ETH/USDT:USDT"],
+        "opportunities": "instruments",
     }
     await communicator.disconnect()

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from django.core.cache import cache
@@ -25,6 +26,27 @@ def test_dashboard_renders_cached_quotes(client, alice):
     assert 'data-instrument="BTC/USDT:USDT"' in page
     assert '<span class="bid">43,250.1</span>' in page  # no listing yet: the quote's own digits
     assert "SIMULATED DATA" not in page
+
+
+def test_with_every_perpetual_watched_the_prices_page_shows_the_majors_and_the_users_own(client, alice, settings):
+    from accounts.services import watch_instrument
+
+    settings.DEFAULT_WATCHED_INSTRUMENTS = ["*"]
+    quoted = ["BTC/USDT:USDT", "QWRTY/USDT:USDT", "ZXCV/USDT:USDT"]
+    cache.set(INDEX_KEY, quoted)
+    for instrument in quoted:
+        cache.set(quotes_key(instrument), {"binance": quote_fragment(make_quote(instrument=instrument))})
+    watch_instrument(alice, "ZXCV/USDT:USDT")
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    rows = set(re.findall(r'<tr data-instrument="([^"]+)"', page))
+    assert rows == {"BTC/USDT:USDT", "ZXCV/USDT:USDT"}  # the long tail's other coins: not rendered
+    [subscribed] = re.findall(r'data-instruments="([^"]*)"', page)
+    assert set(subscribed.split(",")) == set(settings.MAJOR_INSTRUMENTS) | {"ZXCV/USDT:USDT"}
+
+    settings.DEFAULT_WATCHED_INSTRUMENTS = ["QWRTY/USDT:USDT"]  # a list named: that list
+    page = client.get("/").content.decode()
+    assert set(re.findall(r'<tr data-instrument="([^"]+)"', page)) == {"QWRTY/USDT:USDT", "ZXCV/USDT:USDT"}
 
 
 def test_prices_page_gives_each_exchange_column_its_max_quote_age(client, alice):

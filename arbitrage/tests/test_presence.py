@@ -79,3 +79,18 @@ async def test_the_engine_does_not_send_what_nobody_watches_but_still_caches_it(
     await layer.group_discard(PRICES_GROUP, listener)
     assert [instrument for instrument, _ in event["items"]] == ["ETH/USDT:USDT"]
     assert set(read_quotes()) == {"BTC/USDT:USDT", "ETH/USDT:USDT"}
+
+
+async def test_the_engine_sends_every_opportunity_but_only_the_watched_quotes_when_a_page_takes_them_all():
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(PRICES_GROUP, listener)
+    engine = Engine(layer, fanout_interval_ms=100)
+    engine.watched, engine.watched_opportunities = {"ETH/USDT:USDT"}, None
+    engine.on_quotes([make_quote("binance", bid="99.9", ask="100", ts_ms=1)], at_ms=1)
+    engine.on_quotes([make_quote("bybit", bid="101", ask="101.1", ts_ms=1)], at_ms=1)
+    await engine.fan_out()
+    event = await asyncio.wait_for(layer.receive(listener), 5)
+    await layer.group_discard(PRICES_GROUP, listener)
+    assert event["items"] == []
+    assert [(buy, sell) for buy, sell, _ in event["opportunities"]] == [("BTC/USDT:USDT", "BTC/USDT:USDT")]

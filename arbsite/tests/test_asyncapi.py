@@ -85,3 +85,11 @@ def test_it_is_linked_from_the_api_docs_and_needs_a_login(api_client, alice):
     assert schema["externalDocs"]["url"] == "/api/asyncapi.json"
     assert "/api/asyncapi.json" not in schema["paths"]
     assert api_client.get("/api/").json()["endpoints"]["websocket_messages"] == "/api/asyncapi.json"
+
+
+def test_the_subscription_a_page_names_in_the_url_is_documented(document):
+    from arbitrage.subscriptions import MODES
+
+    query = document["channels"]["live"]["bindings"]["ws"]["query"]
+    assert set(query["properties"]) == {"instruments", "opportunities"}
+    assert query["properties"]["opportunities"]["enum"] == list(MODES)

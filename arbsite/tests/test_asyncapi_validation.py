@@ -355,8 +355,8 @@ async def test_every_message_of_a_real_ws_session_validates(document, funded, lo
     snapshot = await session.next("snapshot")
     assert snapshot["opportunities"] and snapshot["opportunities"][0]["funding"] is not None
 
-    await communicator.send_json_to({"type": "subscribe", "instruments": ["BTCUSDT"]})
-    await session.next("subscribed")
+    await communicator.send_json_to({"type": "subscribe", "instruments": ["BTC/USDT:USDT"], "opportunities": "all"})
+    assert (await session.next("subscribed"))["opportunities"] == "all"
     await session.next("snapshot")
     engine.on_quotes([make_quote("bybit", bid="101.5", ask="200", ts_ms=T0 + 1)], at_ms=T0 + 1)
     await engine.fan_out()
@@ -427,6 +427,8 @@ def _struct_instances() -> list[msgspec.Struct]:
         Snapshot(seq=5, page=2, pages=2, data=[], opportunities=[]),
         Subscribed(instruments=[]),
         Subscribed(instruments=["BTC/USDT:USDT"]),
+        Subscribed(instruments=["BTC/USDT:USDT"], opportunities="all"),
+        Subscribed(instruments=[], opportunities="none"),
         Error(error="unknown message type"),
         Error(error="nothing filled", idempotency_key="k-1"),
         Execution(1, "k-1", True, "binance", "bybit", Decimal("0.04"), T0, [fill]),
@@ -444,6 +446,8 @@ def test_an_instance_of_every_server_struct_validates(document):
 def test_every_client_struct_validates_and_a_wrong_message_does_not(document):
     for instance in (
         Subscribe(["BTC/USDT:USDT"]),
+        Subscribe(["BTC/USDT:USDT"], opportunities="all"),
+        Subscribe([], opportunities="none"),
         Unsubscribe([]),
         Execute("binance", "bybit", "ETH-USDT-USDT", Decimal("0.04"), "k-1"),
         Auth("a.b.c"),
@@ -466,3 +470,5 @@ def test_every_client_struct_validates_and_a_wrong_message_does_not(document):
     validator = _validator_for(document, "price_update")
     for message in wrong:
         assert not validator.is_valid(message), message
+    subscribe = _validator_for(document, "subscribe")
+    assert not subscribe.is_valid({"type": "subscribe", "instruments": [], "opportunities": "some"})

@@ -19,7 +19,15 @@ import pytest
 from arbsite.private_files import read_or_create_secret
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRUBBED = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST", "EMAIL_BACKEND", "ARBSITE_SIGNUP"}
+SCRUBBED = {
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_HOST",
+    "EMAIL_BACKEND",
+    "ARBSITE_SIGNUP",
+    "ARBSITE_INSTRUMENTS",
+}
 
 
 def run_settings(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedProcess:
@@ -42,6 +50,15 @@ def setting(tmp_path: Path, name: str, **env: str):
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+# --- instruments -----------------------------------------------------------------------------
+def test_every_listed_perpetual_is_watched_unless_narrowed(tmp_path):
+    assert setting(tmp_path, "DEFAULT_WATCHED_INSTRUMENTS") == ["*"]
+    narrowed = setting(tmp_path, "DEFAULT_WATCHED_INSTRUMENTS", ARBSITE_INSTRUMENTS="BTC/USDT:USDT, ETH/USDT:USDT")
+    assert narrowed == ["BTC/USDT:USDT", "ETH/USDT:USDT"]
+    # The majors stay the priority list where an exchange cannot carry every instrument.
+    assert "BTC/USDT:USDT" in setting(tmp_path, "MAJOR_INSTRUMENTS")
 
 
 # --- sign-up and password reset -------------------------------------------------------------

@@ -79,3 +79,13 @@ def test_json_files_are_named_for_what_they_measured():
     rest = {**common, "kind": "rest", "config": {"path": "/api/prices", "rate_per_s": 500.0}}
     assert json_path(Path("/b"), ws).name.endswith("-ws-single-1000.json")
     assert json_path(Path("/b"), rest).name.endswith("-rest-single-api-prices-500.json")
+
+
+def test_clients_subscribed_like_pages_report_skipped_updates_not_losses():
+    from loadtest.report import _lost, _subscription
+
+    updates = {"lost": 0, "skipped": 1234}
+    assert _lost({"updates": updates, "config": {"subscribe": "majors"}}).startswith("lost n/a (1,234 updates")
+    assert _lost({"updates": updates, "config": {"subscribe": "none"}}) == "lost 0"
+    assert _subscription({"subscribe": "majors"}) == " subscribed like pages (majors)"
+    assert _subscription({}) == ""

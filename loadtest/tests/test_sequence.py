@@ -85,3 +85,11 @@ def test_counting_restarts_at_the_window_but_remembers_the_last_seq():
     tracker.on_update(4)
     tracker.on_update(6)
     assert tracker.counts == SeqCounts(updates=2, lost=1)
+
+
+def test_a_narrowed_subscription_skips_updates_it_was_not_sent_and_loses_none():
+    tracker = SeqTracker(narrowed=True)
+    tracker.on_snapshot()
+    for seq in (1, 2, 5, 6):  # 3 and 4 carried nothing it watches
+        tracker.on_update(seq)
+    assert (tracker.counts.lost, tracker.counts.skipped) == (0, 2)

@@ -93,3 +93,21 @@ def test_pages_log_in_with_the_cookie_from_their_origin_and_programs_with_the_to
     program, page = Client(0, config, Tally()), Client(1, config, Tally())
     assert (program.subprotocols, program.headers) == (["bearer", "T"], {})
     assert (page.subprotocols, page.headers) == (None, {"Cookie": "sessionid=S", "Origin": "http://127.0.0.1:8000"})
+
+
+def test_clients_subscribed_like_pages_name_the_subscription_in_the_url():
+    config = ClientConfig(
+        name="t",
+        urls=["ws://127.0.0.1:8000/ws"],
+        first_index=0,
+        count=2,
+        auth="mixed",
+        query="instruments=BTC%2FUSDT%3AUSDT&opportunities=all",
+    )
+    page = Client(1, config, Tally())
+    assert page.url == "ws://127.0.0.1:8000/ws?instruments=BTC%2FUSDT%3AUSDT&opportunities=all"
+    assert page.headers["Origin"] == "http://127.0.0.1:8000"
+    assert page.seq.narrowed
+    assert not Client(
+        0, ClientConfig(name="t", urls=["ws://h/ws"], first_index=0, count=1, auth="bearer"), Tally()
+    ).seq.narrowed

@@ -1,5 +1,5 @@
-// Pages without live market data still hear the user's in-app alerts. A subscription to an
-// instrument name no market has keeps prices off this socket (canonical names hold "/").
+// Pages without live market data still hear the user's in-app alerts: no instrument, no
+// opportunity.
 import { connectFeed } from "./feed.js";
 
-connectFeed({ instruments: ["none"] });
+connectFeed({ opportunities: "none" });

@@ -5,23 +5,33 @@
 // for the last page, so the snapshot's older quotes never overwrite them.
 import { signalAlert } from "./signals.js";
 
-export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
+// `instruments`: the quotes the page shows; `opportunities`: "all" (every opportunity, whatever
+// `instruments`), "none", or left out: those of `instruments`. Named in the URL, so even the first
+// snapshot holds only that. A page that names neither gets every quote: none should, with every
+// listed perpetual watched (README, "/ws").
+export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
   // A page of some instruments keeps to them even if a snapshot sent before the server heard
   // its subscription holds every instrument.
-  const only = instruments.length ? new Set(instruments) : null;
+  const subscribing = instruments.length > 0 || opportunities !== undefined;
+  const only = subscribing ? new Set(instruments) : null;
+  const allOpportunities = !only || opportunities === "all";
   const ownQuotes = (quotes) => (only ? quotes.filter((q) => only.has(q.instrument)) : quotes);
-  const ownOpportunities = (list) => (only ? list.filter((o) => only.has(o.buy_instrument) || only.has(o.sell_instrument)) : list);
+  const ownOpportunities = (list) => (allOpportunities ? list : list.filter((o) => only.has(o.buy_instrument) || only.has(o.sell_instrument)));
   const deltaHandlers = {
     price_update: onQuotes && ((data) => onQuotes(ownQuotes(data))),
     arbitrage_opportunities: onOpportunities && ((data) => onOpportunities(ownOpportunities(data))),
     opportunity_closed: onClosed,
   };
+  const query = subscribing
+    ? "?" + new URLSearchParams({ instruments: instruments.join(","), ...(opportunities && { opportunities }) })
+    : "";
   let retryMs = 500;
 
   function open() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+    // The subscription in the URL: the first snapshot then holds only what the page shows.
+    const socket = new WebSocket(`${scheme}://${location.host}/ws${query}`);
     let snapshotSeq = null; // the last whole snapshot's seq, on this connection
     let assembling = null; // a snapshot whose pages are still arriving, and the deltas held meanwhile
 
@@ -54,7 +64,6 @@ export function connectFeed({ instruments = [], onSnapshot, onQuotes, onOpportun
     socket.onopen = () => {
       retryMs = 500;
       badge.connected();
-      if (instruments.length) socket.send(JSON.stringify({ type: "subscribe", instruments }));
     };
     socket.onmessage = (event) => {
       let message;

@@ -297,7 +297,9 @@ if (page) {
       if (!touched) filtersBox.open = roomy.matches;
     });
   }
+  // Every opportunity and no quote: with every listed perpetual watched, quotes are ~3,500 a second.
   connectFeed({
+    opportunities: "all",
     onSnapshot: (snapshot) => handlers.replace(snapshot.opportunities),
     onOpportunities: (list) => handlers.onOpportunities(list),
     onClosed: (list) => handlers.onClosed(list),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from arbitrage.bench import bench_replay, bench_tracker, bench_universe_engine, bench_with_rules
+from arbitrage.queries import dashboard_instruments
 from feeds.bench import bench_parsers, bench_recording, bench_socket_ingest, bench_universe_feed
 from feeds.exchanges import EXCHANGE_IDS
 from feeds.simulator.server import DEMO_UNIVERSE
@@ -30,6 +32,15 @@ def _numbers(kind: type) -> Callable[[str], list]:
         return [kind(item) for item in text.split(",") if item.strip()]
 
     return parse
+
+
+def subscription_query(subscribe: str) -> str:
+    """The /ws URL query a client connects with: "majors", the Prices page's rows for a user who
+    watches nothing (arbitrage.queries.dashboard_instruments) with every opportunity, as a
+    browser with the Prices and Opportunities pages open takes; "none": no subscription."""
+    if subscribe == "none":
+        return ""
+    return urlencode({"instruments": ",".join(sorted(dashboard_instruments(set()))), "opportunities": "all"})
 
 
 class Command(BaseCommand):
@@ -70,6 +81,13 @@ class Command(BaseCommand):
             help="ws: what the clients offer (browsers offer deflate)",
         )
         live.add_argument("--auth", choices=["mixed", "bearer", "cookie"], default="mixed", help="ws clients' login")
+        live.add_argument(
+            "--subscribe",
+            choices=["majors", "none"],
+            default="majors",
+            help="ws: what each client subscribes to: as the Prices page does by default (the majors' quotes, "
+            "named in the URL) with every opportunity, or none (every quote and opportunity)",
+        )
         live.add_argument("--url", help="measure this running server instead of starting one")
         live.add_argument("--username", help="with --url: the user to log in as")
         live.add_argument("--password", help="with --url")
@@ -97,6 +115,8 @@ class Command(BaseCommand):
                     sample_every=options["sample_every"],
                     auth=options["auth"],
                     compression=options["ws_compression"] == "deflate",
+                    subscribe=options["subscribe"],
+                    query=subscription_query(options["subscribe"]),
                 )
                 for n in options["clients"]
             ]
