@@ -15,7 +15,7 @@ from arbitrage.messages import OpportunityMessage, QuoteMessage
 from feeds.depth import Depth
 from feeds.funding import Funding
 from lib import clock
-from lib.async_cache import aget, aget_many
+from lib.async_cache import aget, aget_many, aset_many
 
 INDEX_KEY = "quotes:index"
 SEQ_KEY = "live:seq"
@@ -50,7 +50,7 @@ async def write_live_state(
         values[OPPORTUNITY_LEVELS_KEY] = open_levels or {}
     values[SEQ_KEY] = seq
     values[HEARTBEAT_KEY] = clock.now_ms()
-    await cache.aset_many(values, timeout=QUOTE_TTL_S)
+    await aset_many(values, QUOTE_TTL_S)
 
 
 def engine_alive(written_ms: int | None, now_ms: int | None = None) -> bool:
@@ -170,9 +170,7 @@ def spread_history_key(group: str) -> str:
 async def write_spread_histories(histories: dict[str, dict[str, list]]) -> None:
     """group -> {"best": [(ms, best net spread %)], "pairs": [(ms, {pair: net spread %})]}, for
     the markets someone is looking at (arbitrage.spread_charts)."""
-    await cache.aset_many(
-        {spread_history_key(group): points for group, points in histories.items()}, timeout=SPREAD_HISTORY_TTL_S
-    )
+    await aset_many({spread_history_key(group): points for group, points in histories.items()}, SPREAD_HISTORY_TTL_S)
 
 
 def read_chart_history(group: str) -> tuple[list[tuple[int, float]], list[tuple[int, dict[str, float]]]]:
@@ -201,7 +199,7 @@ async def write_funding(rows: dict[str, dict[str, str]], index: list[str]) -> No
     """`rows` (instrument -> exchange -> funding JSON) that changed, and every instrument with funding."""
     values: dict[str, object] = {funding_key(instrument): row for instrument, row in rows.items()}
     values[FUNDING_INDEX_KEY] = index
-    await cache.aset_many(values, timeout=FUNDING_TTL_S)
+    await aset_many(values, FUNDING_TTL_S)
 
 
 def encode_funding_row(record: Funding) -> str:
@@ -235,7 +233,7 @@ def depth_key(exchange: str, instrument: str) -> str:
 async def write_depth(records: list[Depth]) -> None:
     """The latest book of each leg in `records` (one record per leg)."""
     values = {depth_key(record.exchange, record.instrument): _depth_encoder.encode(record) for record in records}
-    await cache.aset_many(values, timeout=DEPTH_TTL_S)
+    await aset_many(values, DEPTH_TTL_S)
 
 
 def read_depth(legs: list[tuple[str, str]]) -> dict[tuple[str, str], Depth]:

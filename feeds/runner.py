@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
@@ -43,6 +42,7 @@ from feeds.session import ExchangeSession
 from feeds.status import SIMULATED_KEY, STATUS_TTL_S, FeedStatus, merge_snapshots, status_key
 from feeds.types import FrameError, Quote
 from feeds.watchlist import current_watchlist, within_connection_limits
+from lib.async_cache import aset_many
 from lib.service_watch import DATABASE, REDIS, ServiceWatch
 
 logger = logging.getLogger(__name__)
@@ -355,7 +355,7 @@ class FeedWorker:
             await asyncio.sleep(STATUS_INTERVAL_S)
             snapshot = self.status_snapshot()
             try:
-                await cache.aset_many(snapshot, timeout=STATUS_TTL_S)
+                await aset_many(snapshot, STATUS_TTL_S)
                 cache_watch.succeeded()
             except (RedisError, OSError) as exc:
                 cache_watch.failed(exc, "feed status not published")

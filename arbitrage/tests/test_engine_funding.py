@@ -70,7 +70,7 @@ async def test_a_failed_funding_write_is_written_again(monkeypatch):
         raise RedisConnectionError("Connection refused.")
 
     with monkeypatch.context() as patched:
-        patched.setattr(cache, "aset_many", refused)
+        patched.setattr("arbitrage.quote_cache.aset_many", refused)
         await engine.write_funding()
     assert engine.pending_funding == {"BTC/USDT:USDT"}
     await engine.write_funding()
