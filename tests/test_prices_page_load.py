@@ -142,7 +142,14 @@ async def _front(feed: FakeFeed, upstream: str):
 
 @pytest.fixture
 async def site(tmp_path):
-    env = {"ARBSITE_VAR_DIR": str(tmp_path), "DATABASE_URL": "", "REDIS_URL": ""}
+    # The page's rows are the instruments named by default (with every perpetual watched, the
+    # majors): here the 500 it is loaded with.
+    env = {
+        "ARBSITE_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+        "ARBSITE_INSTRUMENTS": ",".join(INSTRUMENTS),
+    }
     setup = await start("setup", manage("shell", "-c", SETUP), env)
     setup.drain()
     assert await asyncio.wait_for(setup.process.wait(), timeout=120) == 0, "\n".join(setup.output)

@@ -9,6 +9,8 @@ import { signalAlert } from "./signals.js";
 // `instruments`), "none", or left out: those of `instruments`. Named in the URL, so even the first
 // snapshot holds only that. A page that names neither gets every quote: none should, with every
 // listed perpetual watched (README, "/ws").
+const URL_NAMES_CHARS = 2500; // ~3.5 KB once encoded
+
 export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
   // A page of some instruments keeps to them even if a snapshot sent before the server heard
@@ -23,8 +25,17 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
     arbitrage_opportunities: onOpportunities && ((data) => onOpportunities(ownOpportunities(data))),
     opportunity_closed: onClosed,
   };
+  // Request lines over ~8 KB are refused by proxies and servers: the names past URL_NAMES_CHARS
+  // (a user may watch 500) follow in a subscribe message once the socket is open.
+  const inUrl = [];
+  const later = [];
+  let used = 0;
+  for (const name of instruments) {
+    used += name.length + 1;
+    (used <= URL_NAMES_CHARS ? inUrl : later).push(name);
+  }
   const query = subscribing
-    ? "?" + new URLSearchParams({ instruments: instruments.join(","), ...(opportunities && { opportunities }) })
+    ? "?" + new URLSearchParams({ instruments: inUrl.join(","), ...(opportunities && { opportunities }) })
     : "";
   let retryMs = 500;
 
@@ -64,6 +75,7 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
     socket.onopen = () => {
       retryMs = 500;
       badge.connected();
+      if (later.length) socket.send(JSON.stringify({ type: "subscribe", instruments: later }));
     };
     socket.onmessage = (event) => {
       let message;
