@@ -29,6 +29,15 @@ def _empty_cache():
     empty()
 
 
+@pytest.fixture(autouse=True)
+def _opportunity_updates_at_every_fan_out(settings):
+    """Engines built in a test send a changed opportunity at every fan-out: tests step fan-outs
+    by hand, faster than the product's ARBSITE_OPPORTUNITY_RESEND_MS (500 ms) between two
+    sends of one opportunity. arbitrage/tests/test_opportunity_resend.py sets it back; the
+    product started as a child process keeps its default."""
+    settings.OPPORTUNITY_RESEND_MS = 0
+
+
 @pytest.fixture
 def redis_url() -> str:
     if not settings.REDIS_URL:

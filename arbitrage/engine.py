@@ -40,7 +40,7 @@ from arbitrage.depth_walk import DepthFill
 from arbitrage.fanout import PRICES_EVENT, PRICES_GROUP
 from arbitrage.history import open_lives
 from arbitrage.life_writer import HISTORY_FLUSH_S, RESUME_GRACE_MS, LifeWriter
-from arbitrage.live_update import LiveState
+from arbitrage.live_update import LiveState, due_to_send
 from arbitrage.messages import OpportunityMessage, opportunity_message
 from arbitrage.quote_cache import (
     encode_funding_row,
@@ -126,6 +126,9 @@ class Engine:
         self.depth_wanted: dict[str, list[str]] | None = None  # as last sent
         self._depth_wanted_sent_at = 0.0
         self.pending_opportunities: dict[str, OpenOpportunity] = {}
+        # When each open opportunity last went out: its updates go at most every resend interval.
+        self.opportunity_sent_at_ms: dict[str, int] = {}
+        self.opportunity_resend_ms = settings.OPPORTUNITY_RESEND_MS
         self.pending_closed: list[Closed] = []
         self.live = LiveState(self.book)  # the open opportunities as last encoded; quotes from the book
         # Rises by one per update and starts from the clock, so that it keeps rising across
@@ -249,6 +252,7 @@ class Engine:
         for closed in changes.closed:
             opportunity = closed.opportunity
             self.pending_opportunities.pop(opportunity.id, None)
+            self.opportunity_sent_at_ms.pop(opportunity.id, None)
             self.pending_closed.append(closed)
             self.lives.note(opportunity, closed)
             self.alerts.forget(opportunity.id)
@@ -415,17 +419,23 @@ class Engine:
         before, so a connection can drop the queued updates its snapshot already holds.
         """
         heartbeat_due = time.monotonic() - self._live_state_written_at >= LIVE_STATE_REFRESH_S
-        if not (self.pending_quotes or self.pending_opportunities or self.pending_closed or heartbeat_due):
+        at_ms = now_ms()
+        opened, held = due_to_send(
+            self.pending_opportunities, self.opportunity_sent_at_ms, at_ms, self.opportunity_resend_ms
+        )
+        if held:
+            self._changed.set()  # the fan-out comes back for them when they are due
+        if not (self.pending_quotes or opened or self.pending_closed or heartbeat_due):
             return
         quotes, self.pending_quotes = self.pending_quotes, set()
-        opened, self.pending_opportunities = self.pending_opportunities, {}
+        self.pending_opportunities = held
         closed, self.pending_closed = self.pending_closed, []
         update = self.live.encode(
             quotes,
             opened.values(),
             closed,
             self.opportunity_message,
-            now_ms(),
+            at_ms,
             self.watched,
             self.opportunity_levels,
             self.watched_opportunities,
@@ -448,6 +458,8 @@ class Engine:
             self._indexed = instruments
             if heartbeat:
                 self._live_state_written_at = time.monotonic()
+            for opportunity_id in opened:
+                self.opportunity_sent_at_ms[opportunity_id] = at_ms
             if sending:
                 event = {"type": PRICES_EVENT, "seq": seq, "items": update.items}
                 event["opportunities"] = update.opportunities

@@ -97,3 +97,20 @@ class LiveState:
             wanted = opportunities_watched
             opportunities = [item for item in opportunities if item[0] in wanted or item[1] in wanted]
         return Update(items, rows, opportunities, closed_items, levels)
+
+
+def due_to_send(
+    pending: dict[str, OpenOpportunity], sent_at_ms: dict[str, int], now_ms: int, resend_ms: int
+) -> tuple[dict[str, OpenOpportunity], dict[str, OpenOpportunity]]:
+    """(due, held): an opportunity never sent (an opening) is due at once; one sent before is
+    due again `resend_ms` after it last went, latest figures winning meanwhile. A market of
+    hundreds of coins moves its open opportunities on nearly every tick, and each connection
+    taking them all would otherwise get each one up to every fan-out."""
+    due, held = {}, {}
+    for opportunity_id, opportunity in pending.items():
+        last_ms = sent_at_ms.get(opportunity_id)
+        if last_ms is None or now_ms - last_ms >= resend_ms:
+            due[opportunity_id] = opportunity
+        else:
+            held[opportunity_id] = opportunity
+    return due, held

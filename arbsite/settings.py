@@ -293,6 +293,10 @@ DEFAULT_WATCHED_INSTRUMENTS = _env_list("ARBSITE_INSTRUMENTS", "*")
 # 10/25 gives tick -> browser p99 61 ms where 20/100 gave 153 ms, for ~8 % more of a core.
 FEED_FLUSH_INTERVAL_MS = int(os.environ.get("ARBSITE_FEED_FLUSH_MS", "10"))
 FANOUT_INTERVAL_MS = int(os.environ.get("ARBSITE_FANOUT_MS", "25"))
+# The least time between two sends of one open opportunity's changed figures (its opening and
+# closing go at once): with every perpetual watched, open opportunities move on nearly every
+# tick, and a page taking them all received ~400 KB a second (README, "Measuring at scale").
+OPPORTUNITY_RESEND_MS = int(os.environ.get("ARBSITE_OPPORTUNITY_RESEND_MS", "500"))
 # permessage-deflate on /ws, each update compressed once for every connection
 # (arbitrage.socket_writer); 0 turns it off.
 WS_COMPRESSION = os.environ.get("ARBSITE_WS_COMPRESSION", "1") != "0"
