@@ -51,11 +51,13 @@ async def test_tick_travels_from_simulator_through_redis_to_a_browser(redis_url,
             async with websockets.connect(
                 f"ws://127.0.0.1:{port}/ws", additional_headers={"Cookie": cookie}, origin=f"http://127.0.0.1:{port}"
             ) as ws:
+                # Every listed perpetual is watched, inverse COIN-M ones too: wait for a USDT one.
                 async for raw in ws:
                     message = json.loads(raw)
-                    if message["type"] == "price_update":
+                    linear = [q for q in message.get("data", []) if q["instrument"].endswith("/USDT:USDT")]
+                    if message["type"] == "price_update" and linear:
                         break
-        quote = message["data"][0]
+        quote = linear[0]
         assert quote["exchange"] == "binance"
         assert quote["symbol"].endswith("USDT")
         assert float(quote["bid"]) < float(quote["ask"])

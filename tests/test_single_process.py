@@ -43,11 +43,13 @@ async def test_demo_serves_live_simulated_quotes_to_a_logged_in_browser(tmp_path
             open_timeout=10,
         ) as ws:
             async with asyncio.timeout(30):
+                # Every listed perpetual is watched, inverse ones too: wait for a USDT one.
                 async for raw in ws:
                     message = json.loads(raw)
-                    if message["type"] == "price_update":
+                    linear = [q for q in message.get("data", []) if q["instrument"].endswith("/USDT:USDT")]
+                    if message["type"] == "price_update" and linear:
                         break
-        quote = message["data"][0]
+        quote = linear[0]
         assert quote["exchange"] == "binance"
         assert quote["instrument"].endswith("/USDT:USDT")
         assert float(quote["bid"]) < float(quote["ask"])
