@@ -87,6 +87,7 @@ def leg_book(exchange_id: str, instrument: str, own_taker_fee_pct: Decimal | Non
         bid_size=Decimal(quote["bid_size"]),
         ask_size=Decimal(quote["ask_size"]),
         ts_ms=int(quote["ts_ms"]),
+        recv_ms=int(quote["recv_ms"]),
         lot_base=rules.lot_base,
         taker_fee_pct=rules.taker_fee_pct if own_taker_fee_pct is None else own_taker_fee_pct,
         max_age_ms=rules.max_age_ms,

@@ -18,6 +18,7 @@ from decimal import ROUND_DOWN, Decimal
 from math import lcm
 
 from arbitrage.depth import DepthBook
+from arbitrage.read_model import quote_age_ms
 from feeds.depth import Depth
 from lib.numbers import plain
 from paper.executor import ExecutionRefused
@@ -44,7 +45,8 @@ class Book:
     ask: Decimal
     bid_size: Decimal  # base units
     ask_size: Decimal
-    ts_ms: int
+    ts_ms: int  # exchange time
+    recv_ms: int  # when the feed received it: a quote ages from the earlier (arbitrage.read_model)
     lot_base: Decimal  # the exchange's order size step, base units; UNKNOWN_STEP: its listing gives none
     taker_fee_pct: Decimal
     max_age_ms: int
@@ -152,7 +154,7 @@ def fill_pair(buy: Book, sell: Book, size_base: Decimal, now_ms: int) -> tuple[L
     for book in (buy, sell):
         if book.settle != book.quote:
             raise NotFillable(f"{book.instrument} on {book.exchange} is an inverse contract: not paper-traded yet")
-        age_ms = now_ms - book.ts_ms
+        age_ms = quote_age_ms(book.ts_ms, book.recv_ms, now_ms)
         if age_ms > book.max_age_ms:
             raise NotFillable(f"{book.exchange}'s {book.instrument} quote is {age_ms / 1000:.1f} s old")
         if book.bid <= 0 or book.ask <= 0 or book.bid > book.ask:
