@@ -105,12 +105,26 @@ class Alert:
             return self.detail
         o = self.opportunity
         coin = str(o["group"]).split("/", 1)[0]
+        currency = _currency(o["buy_instrument"])
+        depth = o.get("depth")
+        if depth:
+            # The profit a trader can act on: both legs' books walked (README, Depth).
+            size_line = (
+                f"Walking both books: {_number(depth['size_base'])} {coin} at "
+                f"{_number(depth['avg_buy_price'])} → {_number(depth['avg_sell_price'])} on average "
+                f"(slippage {_number(depth['buy_slippage_pct'])} % / {_number(depth['sell_slippage_pct'])} %), "
+                f"{_number(depth['net_spread_pct'])} % net; profit {_number(depth['profit_quote'])} {currency}."
+            )
+        else:
+            size_line = (
+                f"Top of book (depth not known): {_number(o['size_base'])} {coin} executable; "
+                f"estimated profit {_number(o['profit_quote'])} {currency}."
+            )
         lines = [
             f"Buy {o['buy_instrument']} on {o['buy_exchange']} at {_number(o['buy_price'])}, "
             f"sell {o['sell_instrument']} on {o['sell_exchange']} at {_number(o['sell_price'])}.",
-            f"Net spread {_number(o['net_spread_pct'])} % after taker fees; "
-            f"{_number(o['size_base'])} {coin} executable; "
-            f"estimated profit {_number(o['profit_quote'])} {_currency(o['buy_instrument'])}.",
+            f"Net spread {_number(o['net_spread_pct'])} % after taker fees at the top of book.",
+            size_line,
             f"Alert rule: {one_line(self.rule_name)}.",
         ]
         funding = o.get("funding")
