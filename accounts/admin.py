@@ -88,6 +88,8 @@ class AlertRuleForm(forms.ModelForm):
             "min_profit_quote",
             "max_quote_age_ms",
             "min_edge_pct",
+            "min_depth_size_base",
+            "min_depth_profit_quote",
             "cooldown_s",
             "notify_in_app",
             "notify_email",

@@ -62,6 +62,18 @@ class AlertRule(models.Model):
         blank=True,
         help_text="Net spread + funding over 8 h (README, Funding); empty: funding not considered",
     )
+    # Walking both legs' books at the owner's fees (README, Depth): an opportunity whose books
+    # are not known yet is matched again when they arrive.
+    min_depth_size_base = models.DecimalField(
+        max_digits=32, decimal_places=12, null=True, blank=True, help_text="Depth walk's size, coins; empty: any"
+    )
+    min_depth_profit_quote = models.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="Depth walk's net profit, quote currency; empty: any",
+    )
     cooldown_s = models.PositiveIntegerField(default=300, help_text="At most one alert per pair this often")
     notify_in_app = models.BooleanField(default=True)
     notify_email = models.BooleanField(default=False)

@@ -105,6 +105,26 @@ class AlertRuleInput(serializers.Serializer):
         help_text="Percent: net spread + funding over 8 h, as the opportunity's `funding.edge_pct` on /ws; "
         "an opportunity without both legs' funding does not meet it. Null: funding not considered",
     )
+    min_depth_size_base = serializers.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        min_value=Decimal(0),
+        max_value=Decimal(10**12),
+        required=False,
+        allow_null=True,
+        help_text="Coins: the size of greatest profit walking both legs' books at your fees, as the "
+        "opportunity's `depth.size_base`; an opportunity whose books are not known yet is matched again "
+        "when they arrive. Null: depth not considered",
+    )
+    min_depth_profit_quote = serializers.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        min_value=Decimal(0),
+        max_value=Decimal(10**12),
+        required=False,
+        allow_null=True,
+        help_text="Quote currency: the net profit of that walk, as `depth.profit_quote`. Null: depth not considered",
+    )
     cooldown_s = serializers.IntegerField(min_value=0, max_value=7 * 86400, required=False)
     notify_in_app = serializers.BooleanField(required=False)
     notify_email = serializers.BooleanField(required=False)
@@ -159,6 +179,8 @@ class AlertRuleOutput(serializers.Serializer):
     min_profit_quote = serializers.DecimalField(max_digits=32, decimal_places=12, allow_null=True)
     max_quote_age_ms = serializers.IntegerField(allow_null=True)
     min_edge_pct = serializers.DecimalField(max_digits=12, decimal_places=8, allow_null=True)
+    min_depth_size_base = serializers.DecimalField(max_digits=32, decimal_places=12, allow_null=True)
+    min_depth_profit_quote = serializers.DecimalField(max_digits=32, decimal_places=12, allow_null=True)
     cooldown_s = serializers.IntegerField()
     notify_in_app = serializers.BooleanField()
     notify_email = serializers.BooleanField()

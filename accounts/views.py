@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,6 +19,7 @@ from accounts.serializers import AlertRuleInput, TradingSettingsInput, WatchInpu
 from accounts.tasks import alert_queue
 from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Instrument
+from lib import numbers
 
 
 @login_required
@@ -192,7 +195,14 @@ def _rule_input(post) -> dict:
         "notify_telegram": "notify_telegram" in post,
         "webhook_url": post.get("webhook_url", ""),
     }
-    for optional in ("min_size_base", "min_profit_quote", "max_quote_age_ms", "min_edge_pct"):
+    for optional in (
+        "min_size_base",
+        "min_profit_quote",
+        "max_quote_age_ms",
+        "min_edge_pct",
+        "min_depth_size_base",
+        "min_depth_profit_quote",
+    ):
         data[optional] = post.get(optional) or None
     return data
 
@@ -204,17 +214,25 @@ def _rule_values(rule) -> dict:
         "instruments": ", ".join(rule.instruments),
         "buy_exchanges": rule.buy_exchanges,
         "sell_exchanges": rule.sell_exchanges,
-        "min_net_spread_pct": rule.min_net_spread_pct.normalize(),
-        "min_size_base": rule.min_size_base.normalize() if rule.min_size_base is not None else "",
-        "min_profit_quote": rule.min_profit_quote.normalize() if rule.min_profit_quote is not None else "",
+        "min_net_spread_pct": _normalized(rule.min_net_spread_pct),
+        "min_size_base": _normalized(rule.min_size_base),
+        "min_profit_quote": _normalized(rule.min_profit_quote),
         "max_quote_age_ms": rule.max_quote_age_ms or "",
-        "min_edge_pct": rule.min_edge_pct.normalize() if rule.min_edge_pct is not None else "",
+        "min_edge_pct": _normalized(rule.min_edge_pct),
+        "min_depth_size_base": _normalized(rule.min_depth_size_base),
+        "min_depth_profit_quote": _normalized(rule.min_depth_profit_quote),
         "cooldown_s": rule.cooldown_s,
         "notify_in_app": rule.notify_in_app,
         "notify_email": rule.notify_email,
         "notify_telegram": rule.notify_telegram,
         "webhook_url": rule.webhook_url,
     }
+
+
+def _normalized(value: Decimal | None) -> str:
+    """As the form shows a decimal: plain text, so that 100 shows as "100" (not "1E+2") and a
+    zero as "0" (not as empty)."""
+    return "" if value is None else str(numbers.plain(value))
 
 
 def _posted_values(post) -> dict:

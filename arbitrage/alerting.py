@@ -89,6 +89,8 @@ def rule_spec(rule) -> RuleSpec:
         min_profit_quote=rule.min_profit_quote,
         max_quote_age_ms=rule.max_quote_age_ms,
         min_edge_pct=rule.min_edge_pct,
+        min_depth_size_base=rule.min_depth_size_base,
+        min_depth_profit_quote=rule.min_depth_profit_quote,
     )
 
 

@@ -225,12 +225,16 @@ class Engine:
         self.depth.apply(records)
         self.depth_cache.note(records)
         at_ms = now_ms() if at_ms is None else at_ms
+        moved = []
         for opportunity in opportunities_on(records, self.tracker.open.values()):
             fill = self.depth.fill_for(opportunity, self.tracker, at_ms)
             if fill != self.depth_fills.get(opportunity.id):
                 self.depth_fills[opportunity.id] = fill
                 self.pending_opportunities[opportunity.id] = opportunity
                 self._changed.set()
+                moved.append(opportunity)
+        if moved and self.alerts.rules.uses_depth:
+            self.alerts.on_depth(moved, self.opportunity_message, at_ms, self.opportunity_levels)
 
     def opportunity_message(self, opportunity: OpenOpportunity, at_ms: int) -> OpportunityMessage:
         """An open opportunity as /ws, the cache and alerts carry it: with its funding leg and,

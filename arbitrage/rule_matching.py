@@ -11,6 +11,12 @@ the opportunity has a leg on one of those exchanges; every other match costs wha
 A rule on funding-adjusted edge (`min_edge_pct`) compares the net spread it is matched at (its
 owner's or the engine's) plus the opportunity's funding over the holding period, which the
 caller works out only when some rule needs it (`RuleIndex.uses_edge`).
+
+A rule on depth (`min_depth_size_base`, `min_depth_profit_quote`) compares the most profitable
+fill walking both legs' books at its owner's fees (arbitrage/depth_walk.py): an opportunity
+whose books are not known does not meet it, and is matched again when they arrive
+(arbitrage/alert_matching.py). The caller walks the books once per fee tier in use, and only
+when some rule needs it (`RuleIndex.uses_depth`).
 """
 
 from __future__ import annotations
@@ -19,10 +25,24 @@ import bisect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from arbitrage.read_model import quote_stale_after_ms
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, net_after_fees
 from arbitrage.tracker import OpenOpportunity
+
+
+class DepthFigures(Protocol):
+    """What a rule on depth reads of a walk (arbitrage.depth_walk.DepthFill, or its message form)."""
+
+    size_base: Decimal
+    profit_quote: Decimal
+
+
+OwnFeePair = tuple[Decimal | None, Decimal | None]  # a user's own fee on the buy and sell exchange
+# The opportunity's books walked at (buy fee, sell fee); None: the engine's fees. Returns None
+# where the books are not known.
+DepthAt = Callable[[tuple[Decimal, Decimal] | None], DepthFigures | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +59,14 @@ class RuleSpec:
     # Net spread + funding over the default holding period (arbitrage/funding.py); an opportunity
     # whose legs' funding is not known does not meet it.
     min_edge_pct: Decimal | None = None
+    # The depth walk's size (coins) and net profit (quote currency) at the owner's fees; an
+    # opportunity whose books are not known does not meet them.
+    min_depth_size_base: Decimal | None = None
+    min_depth_profit_quote: Decimal | None = None
+
+    @property
+    def uses_depth(self) -> bool:
+        return self.min_depth_size_base is not None or self.min_depth_profit_quote is not None
 
     def accepts(
         self,
@@ -46,9 +74,11 @@ class RuleSpec:
         now_ms: int,
         net: tuple[Decimal, Decimal] | None = None,
         funding_pct: Decimal | None = None,
+        depth: DepthFigures | None = None,
     ) -> bool:
         """`net`: (net spread %, profit) at the rule's owner's own fees; the engine's otherwise.
-        `funding_pct`: the opportunity's funding over the holding period, None if not known."""
+        `funding_pct`: the opportunity's funding over the holding period, None if not known.
+        `depth`: its books walked at the same fees, None if not known."""
         spread = opportunity.spread
         buy, sell = opportunity.buy, opportunity.sell
         net_spread_pct, profit_quote = net or (spread.net_spread_pct, spread.profit_quote)
@@ -64,6 +94,13 @@ class RuleSpec:
             return False
         if self.min_edge_pct is not None and (funding_pct is None or net_spread_pct + funding_pct < self.min_edge_pct):
             return False
+        if self.uses_depth:
+            if depth is None:
+                return False
+            if self.min_depth_size_base is not None and depth.size_base < self.min_depth_size_base:
+                return False
+            if self.min_depth_profit_quote is not None and depth.profit_quote < self.min_depth_profit_quote:
+                return False
         if self.max_quote_age_ms is not None:
             # The older leg's age, as the pages show it (arbitrage.read_model).
             limit_ms = self.max_quote_age_ms
@@ -106,6 +143,7 @@ class _Rules:
         net: tuple[Decimal, Decimal] | None = None,
         skip_users: frozenset[int] | set[int] = frozenset(),
         funding_pct: Decimal | None = None,
+        depth: DepthFigures | None = None,
     ) -> list[RuleSpec]:
         net_spread_pct = opportunity.spread.net_spread_pct if net is None else net[0]
         seen: set[int] = set()
@@ -118,13 +156,10 @@ class _Rules:
             for rule in bucket.candidates(net_spread_pct):
                 if rule.id in seen or (skip_users and rule.user_id in skip_users):
                     continue
-                if rule.accepts(opportunity, now_ms, net, funding_pct):
+                if rule.accepts(opportunity, now_ms, net, funding_pct, depth):
                     seen.add(rule.id)
                     matched.append(rule)
         return matched
-
-
-OwnFeePair = tuple[Decimal | None, Decimal | None]  # a user's own fee on the buy and sell exchange
 
 
 class RuleIndex:
@@ -143,6 +178,8 @@ class RuleIndex:
         admin_fee_pct: Callable[[str], Decimal] | None = None,
     ) -> None:
         rules = list(rules)
+        self._specs = rules
+        self._depth_rules: RuleIndex | None = None
         self._all = _Rules(rules)
         self.size = self._all.size
         by_user: dict[int, list[RuleSpec]] = {}
@@ -153,8 +190,9 @@ class RuleIndex:
         self._own_rules = {user: by_user[user] for user in self.own_fees}
         # (buy exchange, sell exchange) -> (users with a fee of their own on either, their rules by those fees)
         self._pairs: dict[tuple[str, str], tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]] = {}
-        # Whether the caller needs to work out the funding before matching at all.
+        # Whether the caller needs to work out the funding, or walk the books, before matching at all.
         self.uses_edge = any(rule.min_edge_pct is not None for rule in rules)
+        self.uses_depth = any(rule.uses_depth for rule in rules)
 
     def _pair(self, buy: str, sell: str) -> tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]:
         found = self._pairs.get((buy, sell))
@@ -186,17 +224,37 @@ class RuleIndex:
         own = (fees.get(opportunity.buy.exchange), fees.get(opportunity.sell.exchange))
         return None if own == (None, None) else self._fees(own, opportunity)
 
-    def match(self, opportunity: OpenOpportunity, now_ms: int, funding_pct: Decimal | None = None) -> list[RuleSpec]:
+    def match(
+        self,
+        opportunity: OpenOpportunity,
+        now_ms: int,
+        funding_pct: Decimal | None = None,
+        depth_at: DepthAt | None = None,
+    ) -> list[RuleSpec]:
         """The rules the opportunity meets; `funding_pct` its funding over the holding period,
-        None if not known (rules on edge are then not met)."""
+        None if not known (rules on edge are then not met); `depth_at` walks its books at given
+        fees, asked only when a rule is on depth (None: not known, rules on depth not met)."""
+        walk = depth_at if self.uses_depth and depth_at is not None else None
+        engine_depth = walk(None) if walk is not None else None
         if not self.own_fees:
-            return self._all.match(opportunity, now_ms, funding_pct=funding_pct)
+            return self._all.match(opportunity, now_ms, funding_pct=funding_pct, depth=engine_depth)
         affected, groups = self._pair(opportunity.buy.exchange, opportunity.sell.exchange)
         if not affected:
-            return self._all.match(opportunity, now_ms, funding_pct=funding_pct)
-        matched = self._all.match(opportunity, now_ms, skip_users=affected, funding_pct=funding_pct)
+            return self._all.match(opportunity, now_ms, funding_pct=funding_pct, depth=engine_depth)
+        matched = self._all.match(opportunity, now_ms, skip_users=affected, funding_pct=funding_pct, depth=engine_depth)
         spread = opportunity.spread
         for own, rules in groups:
-            net = net_after_fees(spread.buy_price, spread.sell_price, spread.size_base, *self._fees(own, opportunity))
-            matched += rules.match(opportunity, now_ms, net, funding_pct=funding_pct)
+            fees = self._fees(own, opportunity)
+            net = net_after_fees(spread.buy_price, spread.sell_price, spread.size_base, *fees)
+            depth = walk(fees) if walk is not None else None
+            matched += rules.match(opportunity, now_ms, net, funding_pct=funding_pct, depth=depth)
         return matched
+
+    def on_depth(self) -> RuleIndex:
+        """The rules on depth alone, with the same owners' fees: what an opportunity whose
+        books changed is matched against again."""
+        found = self._depth_rules
+        if found is None:
+            specs = [rule for rule in self._specs if rule.uses_depth]
+            found = self._depth_rules = RuleIndex(specs, self.own_fees, self.admin_fee_pct)
+        return found

@@ -175,3 +175,19 @@ def test_a_rule_on_funding_adjusted_edge_is_stored_and_matched_on_it(as_user, al
     refused = as_user(alice).post("/api/alerts/rules", {**body, "min_edge_pct": "101"}, format="json")
     assert refused.status_code == 400 and "min_edge_pct" in refused.json()
     assert AlertRule.objects.count() == 1
+
+
+def test_a_rule_on_depth_is_stored_and_matched_on_it(as_user, alice):
+    from arbitrage.alerting import rule_spec
+
+    body = {"name": "deep", "min_net_spread_pct": "0.1", "min_depth_size_base": "0.5", "min_depth_profit_quote": "25"}
+    rule = as_user(alice).post("/api/alerts/rules", body, format="json").json()
+    assert (rule["min_depth_size_base"], rule["min_depth_profit_quote"]) == ("0.500000000000", "25.000000000000")
+    spec = rule_spec(AlertRule.objects.get(pk=rule["id"]))
+    assert (spec.min_depth_size_base, spec.min_depth_profit_quote) == (Decimal("0.5"), Decimal("25"))
+    assert spec.uses_depth
+    cleared = as_user(alice).patch(f"/api/alerts/rules/{rule['id']}", {"min_depth_profit_quote": None}, format="json")
+    assert cleared.json()["min_depth_profit_quote"] is None
+    refused = as_user(alice).post("/api/alerts/rules", {**body, "min_depth_profit_quote": "-1"}, format="json")
+    assert refused.status_code == 400 and "min_depth_profit_quote" in refused.json()
+    assert AlertRule.objects.count() == 1

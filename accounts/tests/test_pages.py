@@ -154,3 +154,17 @@ def test_a_rule_on_funding_adjusted_edge_from_the_form(client, alice):
         'name="min_edge_pct" inputmode="decimal" value="0.4"'
         in client.get(f"/accounts/alerts/{rule.pk}/?edit=1", headers=HTMX).content.decode()
     )
+
+
+def test_a_rule_on_depth_from_the_form_and_its_figures_shown_as_typed(client, alice):
+    client.force_login(alice)
+    posted = {**RULE, "min_net_spread_pct": "0", "min_depth_size_base": "0.25", "min_depth_profit_quote": "100"}
+    client.post("/accounts/alerts/", posted, headers=HTMX)
+    rule = AlertRule.objects.get(user=alice)
+    assert (rule.min_depth_size_base, rule.min_depth_profit_quote) == (Decimal("0.25"), Decimal("100"))
+    page = client.get("/accounts/alerts/").content.decode()
+    assert "Net spread ≥ 0 %, depth size ≥ 0.25, depth profit ≥ 100" in page
+    form = client.get(f"/accounts/alerts/{rule.pk}/?edit=1", headers=HTMX).content.decode()
+    # A zero and a round hundred come back as typed: not empty (a required field), not "1E+2".
+    assert 'name="min_net_spread_pct" inputmode="decimal" required value="0"' in form
+    assert 'name="min_depth_profit_quote" inputmode="decimal" value="100"' in form

@@ -180,6 +180,28 @@ def test_recorded_depth_gives_each_opportunity_its_most_profitable_walk(tmp_path
     assert plain.best_depth is None and plain.peak_profit_quote == found.peak_profit_quote
 
 
+def test_a_rule_on_depth_fires_in_replay_when_the_recorded_books_arrive(tmp_path, no_live_writes):
+    # The gap opens at +2 s with no books; the batch at +2.5 s walks 1.5 BTC for 159.362 USDT.
+    books = DepthBatch(
+        (T0_MS + 2500) * 1_000_000,
+        [
+            book("binance", T0_MS + 2495, [("43000", "3")], [("43001", "1"), ("43050", "2")]),
+            book("bybit", T0_MS + 2497, [("43200", "0.5"), ("43150", "1")], [("43201", "3")]),
+        ],
+    )
+    RecordingWriter(tmp_path, retention_days=10_000).write(gap(T0_MS + 2000, T0_MS + 5000), depth=[books])
+
+    def fired(minimum: str) -> list[tuple[int, int]]:
+        spec = RuleSpec(
+            1, 7, frozenset(), frozenset(), frozenset(), Decimal("0.1"), min_depth_profit_quote=Decimal(minimum)
+        )
+        report = replay(everything(tmp_path), config=FEES, rules=[ReplayRule(spec)])
+        return [(alert.rule_id, alert.at_ms - T0_MS) for alert in report.alerts]
+
+    assert fired("150") == [(1, 2510)]  # with the feed batch the books were received in
+    assert fired("160") == []
+
+
 def test_a_down_notice_closes_what_the_connection_fed_at_its_last_sighting():
     quotes = [q for q in gap(T0_MS + 2000, T0_MS + 10_000) if q.ts_ms < T0_MS + 4000]
     down = Down("bybit", ["BTC/USDT:USDT"], (T0_MS + 4000) * 1_000_000)
