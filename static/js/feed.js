@@ -114,6 +114,7 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
       retryMs = Math.min(retryMs * 2, 10000);
     };
   }
+
   function sendChanges() {
     changeTimer = null;
     if (socket?.readyState !== WebSocket.OPEN) return; // onopen asks for `added`
