@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from feeds.simulator.universe import Universe
-from tests.chromium import VIEWPORTS, needs_chromium, save_screenshots
+from tests.chromium import VIEWPORTS, log_in, needs_chromium, save_screenshots
 from tests.conftest import UNIVERSE_DEMO_COINS, UNIVERSE_DEMO_SEED
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
@@ -52,11 +52,7 @@ async def test_the_filter_finds_a_long_tail_coin_with_live_prices_and_clearing_i
 
     context = await browser.new_context(viewport=VIEWPORTS["desktop"])
     page = await context.new_page()
-    await page.goto(universe_demo["url"] + "/accounts/login/")
-    await page.fill("input[name=username]", universe_demo["user"])
-    await page.fill("input[name=password]", universe_demo["password"])
-    await page.click("button[type=submit]")
-    await page.wait_for_url(universe_demo["url"] + "/")
+    await log_in(page, universe_demo)
     await page.wait_for_selector("#live-status[data-state=live]", timeout=60_000)
     await page.wait_for_function(QUOTED, arg=instrument, timeout=60_000)  # the engine quotes the coin
     assert await page.locator(row).count() == 0  # not a row of the page: neither watched nor a major
