@@ -58,10 +58,15 @@ def engine_alive(written_ms: int | None, now_ms: int | None = None) -> bool:
     return written_ms is not None and now_ms - written_ms <= ENGINE_SILENT_AFTER_MS
 
 
+def quoted_instruments() -> list[str]:
+    """Every instrument the engine quotes (its index), the whole universe, not only what pages show."""
+    return cache.get(INDEX_KEY) or []
+
+
 def _quote_rows(instruments: list[str] | None) -> dict[str, dict[str, str]]:
     """instrument -> exchange -> quote JSON, in the order asked (the index's by default)."""
     if instruments is None:
-        instruments = cache.get(INDEX_KEY) or []
+        instruments = quoted_instruments()
     found = cache.get_many([quotes_key(instrument) for instrument in instruments])
     return {instrument: row for instrument in instruments if (row := found.get(quotes_key(instrument)))}
 

@@ -6,6 +6,7 @@ from arbitrage import views
 
 urlpatterns = [
     path("", views.home, name="dashboard"),  # the API root to API clients
+    path("prices/search", views.price_search, name="price-search"),  # the Prices page's filter
     path("opportunities/", views.opportunities, name="opportunities"),
     path("funding/", views.funding, name="funding"),
     path("replay/", views.replay, name="replay"),

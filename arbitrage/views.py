@@ -11,6 +11,7 @@ from accounts.trading import trading_settings
 from arbitrage.api import ApiRoot
 from arbitrage.fee_tables import UserTrading
 from arbitrage.forms import FundingForm, OpportunityFilterForm, ReplayForm
+from arbitrage.instrument_search import search_instruments
 from arbitrage.models import Opportunity
 from arbitrage.pages import (
     Column,
@@ -31,7 +32,7 @@ from arbitrage.queries import (
     price_decimals,
     taker_fees_pct,
 )
-from arbitrage.quote_cache import read_chart_history, read_funding, read_quote_messages
+from arbitrage.quote_cache import quoted_instruments, read_chart_history, read_funding, read_quote_messages
 from arbitrage.read_model import rank
 from arbitrage.replay import replay_period, summarise, user_own_fees, user_rules
 from arbitrage.spread_charts import funding_series, pair_series
@@ -42,6 +43,7 @@ from lib import clock
 
 api_root = ApiRoot.as_view()
 NEAR_MISS_ROWS = 100  # the closest ones; the API pages through more
+SEARCH_ROWS = 50  # the Prices page's rows for a search, the best matches; the answer counts the rest
 
 
 def _columns(exchanges: list[str], own: UserTrading) -> list[Column]:
@@ -72,6 +74,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "price_decimals": decimals,
     }
     return render(request, "arbitrage/dashboard.html", context)
+
+
+@login_required
+def price_search(request: HttpRequest) -> JsonResponse:
+    """The Prices page's filter: every quoted instrument `q` matches, not only the page's rows,
+    best first (arbitrage/instrument_search.py); the page subscribes to them over /ws."""
+    result = search_instruments(quoted_instruments(), request.GET.get("q", ""), limit=SEARCH_ROWS)
+    return JsonResponse(
+        {
+            "query": result.query,
+            "instruments": [{"instrument": m.instrument, "base": m.base, "match": m.kind} for m in result.matches],
+            "count": result.count,
+            "more": result.more,
+        }
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:

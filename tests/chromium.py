@@ -27,6 +27,16 @@ needs_chromium = pytest.mark.skipif(
 )
 
 
+async def log_in(page, running: dict) -> None:
+    """Through the login form, as a trader does, on `run_all` as a fixture of tests/conftest.py
+    gives it (`url`, `user`, `password`); the page then shows Prices."""
+    await page.goto(running["url"] + "/accounts/login/")
+    await page.fill("input[name=username]", running["user"])
+    await page.fill("input[name=password]", running["password"])
+    await page.click("button[type=submit]")
+    await page.wait_for_url(running["url"] + "/")
+
+
 async def save_screenshots(page, name: str, full_page: bool = True) -> None:
     """The page at desktop and phone widths, in test-artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)

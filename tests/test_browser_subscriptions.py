@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.conf import settings
 
-from tests.chromium import VIEWPORTS, needs_chromium
+from tests.chromium import VIEWPORTS, log_in, needs_chromium
 
 pytestmark = [pytest.mark.e2e, needs_chromium]
 
@@ -44,11 +44,7 @@ async def _subscription_of(context, url: str) -> tuple[dict, dict]:
 async def test_every_page_subscribes_to_what_it_shows_and_none_to_everything(demo, browser):
     context = await browser.new_context(viewport=VIEWPORTS["desktop"])
     page = await context.new_page()
-    await page.goto(demo["url"] + "/accounts/login/")
-    await page.fill("input[name=username]", demo["user"])
-    await page.fill("input[name=password]", demo["password"])
-    await page.click("button[type=submit]")
-    await page.wait_for_url(demo["url"] + "/")
+    await log_in(page, demo)
     await page.close()
 
     majors = sorted(settings.MAJOR_INSTRUMENTS)

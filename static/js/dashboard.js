@@ -1,6 +1,7 @@
 // The dashboard: the price matrix, live.
 import { connectFeed } from "./feed.js";
 import { priceMatrix } from "./matrix.js";
+import { instrumentSearch } from "./matrix_search.js";
 
 const matrix = priceMatrix(document.getElementById("price-matrix"));
 // Its rows' quotes only (data-instruments: the user's watched instruments and the majors); it
@@ -12,3 +13,11 @@ const feed = connectFeed({
   onQuotes: matrix.update,
 });
 matrix.onFreshness(feed.setFresh);
+// The filter finds any quoted instrument, beyond these rows: their quotes are added to the
+// subscription while they are shown.
+instrumentSearch({
+  input: document.getElementById("matrix-filter"),
+  status: document.getElementById("matrix-search-status"),
+  matrix,
+  feed,
+});

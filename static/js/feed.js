@@ -10,6 +10,7 @@ import { signalAlert } from "./signals.js";
 // snapshot holds only that. A page that names neither gets every quote: none should, with every
 // listed perpetual watched (README, "/ws").
 const URL_NAMES_CHARS = 2500; // ~3.5 KB once encoded
+const CHANGE_GAP_MS = 400; // between two rounds of subscription changes: at most 5 messages a second
 
 export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
@@ -38,11 +39,19 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
     ? "?" + new URLSearchParams({ instruments: inUrl.join(","), ...(opportunities && { opportunities }) })
     : "";
   let retryMs = 500;
+  // Instruments added after the page opened (subscribe()): asked for again on every reconnect,
+  // after the URL's. Changes wait for an open socket and go at most every CHANGE_GAP_MS, each
+  // as one unsubscribe and one subscribe: the server takes 5 client messages a second.
+  const added = new Set();
+  const pending = { subscribe: new Set(), unsubscribe: new Set() };
+  let socket = null;
+  let lastChangeMs = -Infinity;
+  let changeTimer = null;
 
   function open() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     // The subscription in the URL: the first snapshot then holds only what the page shows.
-    const socket = new WebSocket(`${scheme}://${location.host}/ws${query}`);
+    socket = new WebSocket(`${scheme}://${location.host}/ws${query}`);
     let snapshotSeq = null; // the last whole snapshot's seq, on this connection
     let assembling = null; // a snapshot whose pages are still arriving, and the deltas held meanwhile
 
@@ -75,7 +84,11 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
     socket.onopen = () => {
       retryMs = 500;
       badge.connected();
-      if (later.length) socket.send(JSON.stringify({ type: "subscribe", instruments: later }));
+      // What was pending is in `added` already: this one message asks for it too.
+      pending.subscribe.clear();
+      pending.unsubscribe.clear();
+      const rest = [...later, ...added];
+      if (rest.length) socket.send(JSON.stringify({ type: "subscribe", instruments: rest }));
     };
     socket.onmessage = (event) => {
       let message;
@@ -101,8 +114,57 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
       retryMs = Math.min(retryMs * 2, 10000);
     };
   }
+
+  function sendChanges() {
+    changeTimer = null;
+    if (socket?.readyState !== WebSocket.OPEN) return; // onopen asks for `added`
+    const waitMs = lastChangeMs + CHANGE_GAP_MS - Date.now();
+    if (waitMs > 0) {
+      changeTimer = setTimeout(sendChanges, waitMs);
+      return;
+    }
+    for (const type of ["unsubscribe", "subscribe"]) {
+      if (!pending[type].size) continue;
+      socket.send(JSON.stringify({ type, instruments: [...pending[type]] }));
+      pending[type].clear();
+      lastChangeMs = Date.now();
+    }
+  }
+
+  function change(type, names) {
+    const other = pending[type === "subscribe" ? "unsubscribe" : "subscribe"];
+    for (const name of names) {
+      if (other.delete(name)) continue; // asked for and taken back before it was sent
+      pending[type].add(name);
+    }
+    if (changeTimer === null) changeTimer = setTimeout(sendChanges, 0);
+  }
+
   open();
-  return { setFresh: badge.setFresh };
+  return {
+    setFresh: badge.setFresh,
+    // More instruments' quotes (a search's rows), live until unsubscribe(); a page of some
+    // instruments only.
+    subscribe(names) {
+      const fresh = names.filter((name) => !only?.has(name));
+      if (!only || !fresh.length) return;
+      for (const name of fresh) {
+        only.add(name);
+        added.add(name);
+      }
+      change("subscribe", fresh);
+    },
+    // Drops what subscribe() added (never the page's own instruments); their quotes stop at once.
+    unsubscribe(names) {
+      const gone = names.filter((name) => added.has(name));
+      if (!gone.length) return;
+      for (const name of gone) {
+        only.delete(name);
+        added.delete(name);
+      }
+      change("unsubscribe", gone);
+    },
+  };
 }
 
 // The badge says "live" only while the socket is up, the page holds a whole snapshot, and the

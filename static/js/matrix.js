@@ -17,6 +17,11 @@ export function priceMatrix(table) {
   // Taker fees as fractions, for each row's best net spread (0.06 % where none is given, as the engine).
   const feeOf = new Map(headers.map((th) => [th.dataset.exchange, Number(th.dataset.takerFeePct ?? "0.06") / 100]));
   const watched = new Set((table.dataset.watched || "").split(",").filter(Boolean));
+  // The page's own rows (its subscription: watched and majors), and those of the filter's
+  // search beyond them (showFound), with each search answer's place (best match first).
+  const own = new Set((table.dataset.instruments || "").split(",").filter(Boolean));
+  let found = new Set();
+  let searchRanks = new Map();
   const emptyRow = body.querySelector("tr.empty");
   const hasNetColumn = Boolean(table.tHead.querySelector("th.net-spread"));
   const filterInput = document.getElementById("matrix-filter");
@@ -35,6 +40,8 @@ export function priceMatrix(table) {
     const row = {
       instrument,
       watched: watched.has(instrument),
+      found: found.has(instrument), // shown for a search only: a Watch button
+      searchRank: searchRanks.get(instrument) ?? Infinity,
       tr: null,
       onScreen: true, // until the browser says it skips rendering the row (off screen)
       spreadEl: null, // the cell, for its class
@@ -295,6 +302,15 @@ export function priceMatrix(table) {
     link.href = `/instruments/${row.instrument}/`;
     link.textContent = row.instrument;
     th.append(link);
+    if (row.found && !row.watched) {
+      tr.dataset.found = "1";
+      const watch = document.createElement("button");
+      watch.type = "button";
+      watch.className = "watch secondary";
+      watch.textContent = "Watch";
+      watch.setAttribute("aria-label", `Watch ${row.instrument}`);
+      th.append(watch);
+    }
     row.spreadEl = document.createElement("td");
     row.spreadEl.className = "spread";
     row.spreadTextEl = span("");
@@ -323,6 +339,13 @@ export function priceMatrix(table) {
     order.splice(at, 0, row);
   }
 
+  // A search's row no longer asked for: gone now, whatever quotes it still had.
+  function drop(row) {
+    dirty.delete(row);
+    for (const cell of row.cells.values()) cell.quote = null;
+    unmount(row);
+  }
+
   function unmount(row) {
     rows.delete(row.instrument);
     if (!row.tr) return;
@@ -340,6 +363,7 @@ export function priceMatrix(table) {
       return b[key] - a[key];
     }
     if (by === "watched" && a.watched !== b.watched) return a.watched ? -1 : 1;
+    if (by === "watched" && a.searchRank !== b.searchRank) return a.searchRank < b.searchRank ? -1 : 1;
     return a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0;
   }
 
@@ -425,9 +449,40 @@ export function priceMatrix(table) {
   order.forEach(rank);
   setInterval(tick, 1000);
   return {
-    instruments: (table.dataset.instruments || "").split(",").filter(Boolean),
+    table,
+    instruments: [...own],
     update,
     replace,
+    // Whether the page shows an instrument whatever the filter (watched, a major).
+    isOwn: (instrument) => own.has(instrument),
+    // A search's answer, best first, and those of them beyond the page's own rows: these are
+    // shown (as their quotes arrive) until the next answer; the others go now. Watched first,
+    // then the best matches, while the sort is the default.
+    showFound(ranked, extras) {
+      searchRanks = new Map(ranked.map((instrument, at) => [instrument, at]));
+      found = new Set(extras);
+      for (const row of [...rows.values()]) {
+        row.searchRank = searchRanks.get(row.instrument) ?? Infinity;
+        if (row.found && !found.has(row.instrument)) drop(row);
+      }
+      sortRows();
+    },
+    // A search's row the user now watches: one of the page's own from here on.
+    markWatched(instrument) {
+      own.add(instrument);
+      watched.add(instrument);
+      found.delete(instrument);
+      const row = rows.get(instrument);
+      if (!row) return;
+      row.watched = true;
+      row.found = false;
+      if (row.tr) {
+        row.tr.dataset.watched = "1";
+        delete row.tr.dataset.found;
+        row.tr.querySelector("button.watch")?.remove();
+      }
+      sortRows();
+    },
     // The badge's "live" needs a fresh quote on the page: fn(fresh) now and on every change.
     onFreshness(fn) {
       freshnessListener = fn;
