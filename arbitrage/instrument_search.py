@@ -8,7 +8,8 @@ A name matches when the query, case aside, is in its canonical name (`1000PEPE/U
 matches rank exact first (the base, its coin without the multiplier, or the whole name:
 `PEPE` finds `PEPE/USDT:USDT` and `1000PEPE/USDT:USDT`), then prefix (of the base, the coin or
 the name: `PE`, `BTC/USD`), then substring (`EPE`); within a rank, the earlier the query stands
-in the name, then the shorter the base, then by name. Pure: no Django.
+in the name, then the shorter the base, then by name. An exchange's own symbol is resolved by
+the caller (feeds.symbols, from the instrument lists) and ranks first. Pure: no Django.
 """
 
 from __future__ import annotations
@@ -65,15 +66,19 @@ def match_rank(instrument: str, query: str) -> tuple[int, int, int] | None:
     return rank, at, len(base)
 
 
-def search_instruments(instruments: Iterable[str], query: str, limit: int = 50) -> SearchResult:
+def search_instruments(
+    instruments: Iterable[str], query: str, limit: int = 50, named: str | None = None
+) -> SearchResult:
     """The instruments among `instruments` that `query` matches, best first, at most `limit` of
-    them, and how many matched in all. An empty query matches nothing."""
+    them, and how many matched in all. An empty query matches nothing. `named`: the instrument
+    the query names in another form (an exchange's own symbol, `PEPEUSDT`, or the URL-safe
+    `BTC-USDT-USDT`), resolved by the caller: an exact match, first, when it is quoted."""
     query = normalise_query(query)
     if not query:
         return SearchResult(query, [], 0)
     ranked = []
     for instrument in set(instruments):
-        rank = match_rank(instrument, query)
+        rank = (0, -1, 0) if instrument == named else match_rank(instrument, query)
         if rank is not None:
             ranked.append((rank, instrument))
     ranked.sort()

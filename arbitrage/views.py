@@ -39,6 +39,7 @@ from arbitrage.spread_charts import funding_series, pair_series
 from arbitrage.spreads import units_of
 from feeds.configuration import exchange_names
 from feeds.models import Instrument
+from feeds.symbols import UnknownSymbol, resolve_symbol
 from lib import clock
 
 api_root = ApiRoot.as_view()
@@ -80,7 +81,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def price_search(request: HttpRequest) -> JsonResponse:
     """The Prices page's filter: every quoted instrument `q` matches, not only the page's rows,
     best first (arbitrage/instrument_search.py); the page subscribes to them over /ws."""
-    result = search_instruments(quoted_instruments(), request.GET.get("q", ""), limit=SEARCH_ROWS)
+    query = request.GET.get("q", "")
+    quoted = quoted_instruments()
+    try:  # an exchange's own symbol (PEPEUSDT, XBTUSD) or the URL-safe form names one instrument
+        named = resolve_symbol(query, known=quoted)
+    except UnknownSymbol:
+        named = None
+    result = search_instruments(quoted, query, limit=SEARCH_ROWS, named=named)
     return JsonResponse(
         {
             "query": result.query,

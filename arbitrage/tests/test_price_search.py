@@ -58,3 +58,29 @@ def test_an_empty_query_or_an_empty_cache_finds_nothing(client, alice):
     }
     cache.set(INDEX_KEY, QUOTED)
     assert client.get("/prices/search").json() == {"query": "", "instruments": [], "count": 0, "more": 0}
+
+
+def test_an_exchanges_own_symbol_or_the_url_safe_form_finds_its_instrument_first(client, alice):
+    from decimal import Decimal
+
+    from feeds.models import Instrument
+
+    Instrument.objects.create(
+        exchange="bitmex",
+        symbol="PEPEUSDT",
+        instrument="PEPE/USDT:USDT",
+        base="PEPE",
+        quote="USDT",
+        settle="USDT",
+        linear=True,
+        contract_size=Decimal(1),
+        tick_size=Decimal("0.0000001"),
+    )
+    cache.set(INDEX_KEY, [*QUOTED, "PEPE/USDT:USDT"])
+    client.force_login(alice)
+
+    by_symbol = client.get("/prices/search", {"q": "pepeusdt"}).json()
+    assert by_symbol["instruments"] == [{"instrument": "PEPE/USDT:USDT", "base": "PEPE", "match": "exact"}]
+    assert by_symbol["count"] == 1
+    url_safe = client.get("/prices/search", {"q": "wif-usdt-usdt"}).json()
+    assert [i["instrument"] for i in url_safe["instruments"]] == ["WIF/USDT:USDT"]
