@@ -22,15 +22,24 @@ MAJORS = frozenset(settings.MAJOR_INSTRUMENTS)
 MAJOR_COINS = frozenset(instrument.split("/")[0] for instrument in MAJORS)
 
 
-async def _generated_instrument(http: aiohttp.ClientSession, base_url: str) -> str:
-    """A quoted instrument of a generated coin (none of the majors' coins), once one is quoted."""
-    async with asyncio.timeout(60):
-        while True:
-            body = await (await http.get(f"{base_url}/api/prices")).json()
-            generated = sorted(i for i in body["prices"] if i.split("/")[0] not in MAJOR_COINS)
-            if generated:
-                return generated[0]
-            await asyncio.sleep(0.5)  # polling a live server for its first long-tail quote
+async def _generated_instrument(port: int, base_url: str, session_id: str) -> str:
+    """A quoted instrument of a generated coin (none of the majors' coins): the first one a /ws
+    connection that subscribes to nothing in particular (so it gets every quote) is sent."""
+    async with websockets.connect(
+        f"ws://127.0.0.1:{port}/ws",
+        additional_headers={"Cookie": f"sessionid={session_id}"},
+        origin=base_url,
+        open_timeout=10,
+    ) as ws:
+        async with asyncio.timeout(60):
+            async for raw in ws:
+                message = json.loads(raw)
+                if message["type"] in ("snapshot", "price_update"):
+                    quoted = sorted(q["instrument"] for q in message["data"] if q["exchange"] == "binance")
+                    generated = [i for i in quoted if i.split("/")[0] not in MAJOR_COINS]
+                    if generated:
+                        return generated[0]
+    raise AssertionError("the connection closed before a generated coin was quoted")
 
 
 async def _quoted_ms(http: aiohttp.ClientSession, base_url: str, instrument: str) -> int:
@@ -54,7 +63,7 @@ async def test_every_perpetual_is_watched_by_default_but_a_page_gets_only_its_qu
         child.drain()
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
             session_id = await log_in(http, base_url, credentials[1], credentials[2])
-            generated = await _generated_instrument(http, base_url)
+            generated = await _generated_instrument(port, base_url, session_id)
             first_quoted_ms = await _quoted_ms(http, base_url, generated)
 
             # As a page subscribes (static/js/feed.js): in the URL, before the first snapshot.
