@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from arbitrage.messages import OpportunityMessage, QuoteMessage
-from arbitrage.read_model import MaxQuoteAges, NetSpread, price_row
+from arbitrage.read_model import Executable, MaxQuoteAges, NetSpread, executable, price_row
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, units_of
 from lib.numbers import tick_decimals
 
@@ -161,6 +161,11 @@ class ListedPair:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.opportunity, name)
+
+    @property
+    def executable(self) -> Executable:
+        """Its size and profit as the table shows them: walking both books where known."""
+        return executable(self.opportunity)
 
 
 @dataclass

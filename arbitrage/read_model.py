@@ -3,7 +3,8 @@ exchange's max quote age, each instrument's best bid and best ask, the gross spr
 them and the best net spread of two exchanges after both taker fees.
 
 Open opportunities are read typed too (arbitrage.messages.OpportunityMessage, decoded by
-arbitrage.quote_cache) and ranked here (`rank`) for the pages and the API alike.
+arbitrage.quote_cache) and ranked here (`rank`) for the pages and the API alike, their size and
+profit read as `executable`: the depth walk's where both books are known, else the top of book's.
 
 The Prices and Instrument pages (arbitrage/pages.py) and the API (`/api/best-prices`,
 `/api/spread`, through arbitrage/queries.py) take their numbers from here; the browser
@@ -186,6 +187,24 @@ def price_row(
     return PriceRow(instrument, readings, best_bid, best_ask, len(fresh), best_net_spread(fresh, fees_pct))
 
 
+@dataclass(frozen=True, slots=True)
+class Executable:
+    """What a trader can act on of an open opportunity: the size and net profit of walking both
+    legs' books where both are known (its `depth`), else of its two best levels (the top of
+    book), which every page labels so."""
+
+    size_base: Decimal
+    profit_quote: Decimal
+    from_depth: bool
+
+
+def executable(opportunity: OpportunityMessage) -> Executable:
+    depth = opportunity.depth
+    if depth is not None:
+        return Executable(depth.size_base, depth.profit_quote, True)
+    return Executable(opportunity.size_base, opportunity.profit_quote, False)
+
+
 def rank(
     opportunities: Iterable[OpportunityMessage],
     *,
@@ -196,13 +215,14 @@ def rank(
     exchanges: set[str] | None = None,
     limit: int | None = None,
 ) -> list[OpportunityMessage]:
-    """Open opportunities (as the cache holds them, typed) filtered, best net spread first."""
+    """Open opportunities (as the cache holds them, typed) filtered, best net spread first; a
+    minimum size or profit is on what is executable (`executable`: the depth walk's where known)."""
     chosen = [
         item
         for item in opportunities
         if (min_spread_pct is None or item.net_spread_pct >= min_spread_pct)
-        and (min_size_base is None or item.size_base >= min_size_base)
-        and (min_profit_quote is None or item.profit_quote >= min_profit_quote)
+        and (min_size_base is None or executable(item).size_base >= min_size_base)
+        and (min_profit_quote is None or executable(item).profit_quote >= min_profit_quote)
         and (not instruments or item.buy_instrument in instruments or item.sell_instrument in instruments)
         and (not exchanges or item.buy_exchange in exchanges or item.sell_exchange in exchanges)
     ]

@@ -100,7 +100,8 @@ async def test_numbers_groups_instrument_page_and_toasts(demo, browser):
     size = await head.locator("td.size").inner_text()
     assert re.fullmatch(r"[\d,]+(\.\d{1,8})? ETH", size), size
     assert len(size) < 16  # never the engine's 28 digits
-    assert re.fullmatch(r"[\d,]+\.\d\d USD[TC]?", await head.locator("td.profit").inner_text())
+    # The depth walk's profit, or the top of book's, labelled so, until both books are known.
+    assert re.fullmatch(r"[\d,]+\.\d\d USD[TC]?( top of book)?", await head.locator("td.profit").inner_text())
     assert (await head.locator("td.open-for").inner_text()).strip() != ""
     await head.locator("button.expand").click()
     assert await group.locator("tr.pair:visible").count() > 1
@@ -173,6 +174,39 @@ async def test_numbers_groups_instrument_page_and_toasts(demo, browser):
         }"""
     )
     assert removed == {"before": 2, "after": ["x1"]}
+
+    # Live rows show the depth walk where both books are known, and sort and filter on it.
+    shown = await page.evaluate(
+        """async () => {
+            const { opportunityTable } = await import('/static/js/opportunities.js');
+            const table = document.querySelector('#opportunity-table table').cloneNode(true);
+            table.dataset.minProfit = '100';
+            document.body.append(table);
+            const live = opportunityTable(table);
+            const base = { group: 'BTC/USD', buy_exchange: 'binance', sell_exchange: 'okx',
+              buy_instrument: 'BTC/USDT:USDT', sell_instrument: 'BTC/USDT:USDT',
+              buy_price: '43001', sell_price: '43200', gross_spread_pct: '0.46', net_spread_pct: '0.36',
+              size_base: '34', profit_quote: '570', opened_ms: Date.now() };
+            const depth = { size_base: '1.5', avg_buy_price: '43017.333333', avg_sell_price: '43166.666667',
+              buy_slippage_pct: '0.037983', sell_slippage_pct: '0.077160', net_spread_pct: '0.247044',
+              profit_quote: '159.362', books_exhausted: true };
+            const thin = { ...base, id: 'd2', group: 'ETH/USD', depth: null, profit_quote: '99' };
+            live.replace([{ ...base, id: 'd1', depth }, thin]);
+            const size = table.querySelector('tr.group-head[data-id="d1"] td.size');
+            const result = {
+              profit: table.querySelector('tr.group-head[data-id="d1"] td.profit').textContent,
+              size: size.textContent,
+              title: size.title,
+              filteredOut: !table.querySelector('tr[data-id="d2"]'),
+            };
+            table.remove();
+            return result;
+        }"""
+    )
+    assert shown["profit"] == "159.36 USDT"
+    assert re.fullmatch(r"1\.50* BTC\+ slip 0\.038 % / 0\.077 %", shown["size"]), shown["size"]
+    assert shown["title"].startswith("Walking both books: average buy 43,017.3")
+    assert shown["filteredOut"]  # 99 at the top of book, under the minimum of 100
 
     # The instrument page: its own instrument only, a column for each exchange listing it
     # (Deribit lists the inverse BTC/USD:BTC), history durations in words, a uPlot chart.

@@ -266,3 +266,18 @@ def test_the_browser_reads_what_the_page_sends_to_the_same_numbers(client, alice
             assert abs(seen["net"][2] - float(row.net.net_spread_pct)) < 1e-6
     assert browser["BTC/USDT:USDT"]["bestBid"] == "bybit"  # not a vacuous pass
     assert browser["XRP/USDT:USDT"]["stale"] == ["bybit"]  # by its arrival, as on the server
+
+
+def test_what_is_executable_is_the_depth_walk_where_known_and_rank_filters_on_it():
+    from arbitrage.read_model import Executable, executable, rank
+    from arbitrage.tests.factories import opportunity_record
+
+    depth = {"size_base": "1.5", "avg_buy_price": "100", "avg_sell_price": "101", "buy_slippage_pct": "0"}
+    depth |= {"sell_slippage_pct": "0", "net_spread_pct": "0.5", "profit_quote": "159.362", "books_exhausted": False}
+    walked = opportunity_record(id="walked", size_base="34", profit_quote="570", depth=depth)
+    top = opportunity_record(id="top", size_base="2", profit_quote="20")
+
+    assert executable(walked) == Executable(Decimal("1.5"), Decimal("159.362"), True)
+    assert executable(top) == Executable(Decimal("2"), Decimal("20"), False)
+    assert [o.id for o in rank([walked, top], min_profit_quote=Decimal("100"))] == ["walked"]
+    assert [o.id for o in rank([walked, top], min_size_base=Decimal("1.8"))] == ["top"]

@@ -155,3 +155,46 @@ def test_admin_carries_the_site_name_and_the_simulated_banner(client, admin):
     assert "SIMULATED DATA" in page
     client.logout()
     assert "Arbsite administration" in client.get("/admin/login/").content.decode()
+
+
+DEPTH = {
+    "size_base": "1.5",
+    "avg_buy_price": "43017.333333333333",
+    "avg_sell_price": "43166.666666666667",
+    "buy_slippage_pct": "0.037983",
+    "sell_slippage_pct": "0.077160",
+    "net_spread_pct": "0.247044",
+    "profit_quote": "159.36200000",
+    "books_exhausted": True,
+}
+
+
+def test_the_table_shows_the_depth_walks_size_and_profit_and_labels_the_top_of_books(client, alice):
+    cache_opportunity(
+        id="walked", size_base="34", profit_quote="570", depth=DEPTH, buy_price="43001", sell_price="43200"
+    )
+    cache_opportunity(id="unknown", group="ETH/USD", buy_instrument="ETH/USDT:USDT", sell_instrument="ETH/USDT:USDT")
+    client.force_login(alice)
+    page = client.get("/opportunities/").content.decode()
+
+    walked = re.search(r'<tr class="group-head" data-id="walked".*?</tr>', page, re.S).group(0)
+    assert re.search(r'<td class="profit">159\.36 USDT</td>', walked)
+    assert re.search(
+        r'<td class="size"[^>]*>1\.5 BTC<span class="more"[^>]*>\+</span> '
+        r'<small class="slippage">slip 0\.038 % / 0\.077 %</small>',
+        walked,
+    )
+    assert "average buy 43,017.33" in walked and "570" not in walked and "top of book" not in walked
+    unknown = re.search(r'<tr class="group-head" data-id="unknown".*?</tr>', page, re.S).group(0)
+    assert re.search(
+        r'<td class="profit top-of-book">0\.45 USDT <small class="tag muted"[^>]*>top of book</small></td>', unknown
+    )
+
+
+def test_min_profit_and_min_size_filter_on_the_depth_walk_where_it_is_known(client, alice):
+    # Top of book says 34 coins for 570: walking the books says 1.5 for 159.36.
+    cache_opportunity(id="walked", size_base="34", profit_quote="570", depth=DEPTH)
+    client.force_login(alice)
+    assert 'data-id="walked"' not in client.get("/opportunities/", {"min_profit_quote": "200"}).content.decode()
+    assert 'data-id="walked"' in client.get("/opportunities/", {"min_profit_quote": "150"}).content.decode()
+    assert 'data-id="walked"' not in client.get("/opportunities/", {"min_size_base": "2"}).content.decode()

@@ -6,6 +6,7 @@
 import "./paper_ticket.js";
 import { connectFeed } from "./feed.js";
 import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, groupSizeDecimals, quoteCurrency } from "./format.js";
+import { executable } from "./read_model.js";
 
 const SORT_KEYS = {
   group: (o) => o.group,
@@ -13,8 +14,8 @@ const SORT_KEYS = {
   sell: (o) => o.sell_exchange,
   gross: (o) => Number(o.gross_spread_pct),
   net: (o) => Number(o.net_spread_pct),
-  size: (o) => Number(o.size_base),
-  profit: (o) => Number(o.profit_quote),
+  size: (o) => Number(executable(o).sizeBase),
+  profit: (o) => Number(executable(o).profitQuote),
   open: (o) => -Number(o.opened_ms), // longest open first when descending
 };
 
@@ -43,8 +44,8 @@ export function opportunityTable(table) {
 
   const matches = (o) =>
     (filters.minNet === null || Number(o.net_spread_pct) >= filters.minNet) &&
-    (filters.minProfit === null || Number(o.profit_quote) >= filters.minProfit) &&
-    (filters.minSize === null || Number(o.size_base) >= filters.minSize) &&
+    (filters.minProfit === null || Number(executable(o).profitQuote) >= filters.minProfit) &&
+    (filters.minSize === null || Number(executable(o).sizeBase) >= filters.minSize) &&
     (!filters.exchanges.length || filters.exchanges.includes(o.buy_exchange) || filters.exchanges.includes(o.sell_exchange)) &&
     (!filters.instruments.length || filters.instruments.includes(o.buy_instrument) || filters.instruments.includes(o.sell_instrument));
 
@@ -78,7 +79,7 @@ export function opportunityTable(table) {
     tr.dataset.sellExchange = o.sell_exchange;
     tr.dataset.buyInstrument = o.buy_instrument;
     tr.dataset.sellInstrument = o.sell_instrument;
-    tr.dataset.size = o.size_base;
+    tr.dataset.size = executable(o).sizeBase; // the paper ticket's size if the opportunity closes meanwhile
     tr.innerHTML = `<th></th><td class="net"></td><td class="profit"></td><td class="buy"></td><td class="sell"></td><td class="gross"></td><td class="size"></td><td class="open-for"></td><td class="trade"><button type="button" class="paper-trade secondary">Paper trade</button></td>`;
     const [label, net, profit, buy, sell, gross, size] = tr.children;
     const decimals = groupDecimals(o.group);
@@ -110,8 +111,19 @@ export function opportunityTable(table) {
     net.innerHTML = `<span></span> <small></small>`;
     net.firstChild.textContent = formatPct(o.net_spread_pct);
     net.lastChild.textContent = formatBps(o.net_spread_pct);
-    size.textContent = formatSize(o.size_base, coinOfGroup(o.group), groupSizeDecimals(o.group));
-    profit.textContent = formatMoney(o.profit_quote, quoteCurrency(o.buy_instrument));
+    const shown = executable(o);
+    size.textContent = formatSize(shown.sizeBase, coinOfGroup(o.group), groupSizeDecimals(o.group));
+    profit.textContent = formatMoney(shown.profitQuote, quoteCurrency(o.buy_instrument));
+    profit.classList.toggle("top-of-book", !shown.fromDepth);
+    if (!shown.fromDepth) {
+      profit.insertAdjacentHTML("beforeend", ` <small class="tag muted" title="Depth not known yet: the two best levels' size times the net spread">top of book</small>`);
+    } else {
+      const depth = o.depth;
+      size.title = `Walking both books: average buy ${formatPrice(depth.avg_buy_price, decimals)}, average sell ${formatPrice(depth.avg_sell_price, decimals)}; slippage from the best ask and bid`;
+      if (depth.books_exhausted) size.insertAdjacentHTML("beforeend", `<span class="more" title="A book's known levels ran out while the next coin still paid: more may be there">+</span>`);
+      size.insertAdjacentHTML("beforeend", ` <small class="slippage"></small>`);
+      size.lastChild.textContent = `slip ${formatPct(depth.buy_slippage_pct)} / ${formatPct(depth.sell_slippage_pct)}`;
+    }
     openFor(tr, Date.now());
   }
 

@@ -56,3 +56,11 @@ export function bestNet(fresh) {
   }
   return best;
 }
+
+// What a trader can act on of an open opportunity, as arbitrage.read_model.executable: the size
+// and profit of walking both books where its `depth` is known, else the top of book's.
+export function executable(o) {
+  return o.depth
+    ? { sizeBase: o.depth.size_base, profitQuote: o.depth.profit_quote, fromDepth: true }
+    : { sizeBase: o.size_base, profitQuote: o.profit_quote, fromDepth: false };
+}
