@@ -104,7 +104,11 @@ class ArbitrageQuery(serializers.Serializer):
         "default: the caller's own minimum (GET /api/settings), none unless set"
     )
     min_size = serializers.FloatField(
-        required=False, min_value=0, max_value=1e12, help_text="Minimum size executable at both tops, coin units"
+        required=False,
+        min_value=0,
+        max_value=1e12,
+        help_text="Minimum executable size, coin units: the depth walk's (`depth.size_base`) where both "
+        "books are known, else both tops of book's (`size_base`)",
     )
     exchange = ExchangesField()
     limit = _limit(100)
