@@ -13,6 +13,7 @@ class OpportunityAdmin(admin.ModelAdmin):
         "duration_ms",
         "peak_net_spread_pct",
         "peak_size_base",
+        "depth_profit_quote",
         "close_reason",
     )
     list_filter = ("buy_exchange", "sell_exchange", "close_reason", "basis_risk")

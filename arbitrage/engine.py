@@ -181,7 +181,9 @@ class Engine:
     async def take_over(self) -> None:
         """Expect the lives the previous engine left open: each is resumed if its pair opens
         again within RESUME_GRACE_MS of its last sighting, and closed then otherwise."""
-        self.tracker.expect(await database_sync_to_async(open_lives)(), RESUME_GRACE_MS)
+        lives = await database_sync_to_async(open_lives)()
+        self.tracker.expect(lives, RESUME_GRACE_MS)
+        self.lives.expect(lives)
         await self.write_history()  # those whose grace has passed already
 
     async def refresh_config(self) -> None:
@@ -230,6 +232,7 @@ class Engine:
             fill = self.depth.fill_for(opportunity, self.tracker, at_ms)
             if fill != self.depth_fills.get(opportunity.id):
                 self.depth_fills[opportunity.id] = fill
+                self.lives.note_depth(opportunity, fill)
                 self.pending_opportunities[opportunity.id] = opportunity
                 self._changed.set()
                 moved.append(opportunity)

@@ -6,6 +6,7 @@ import statistics
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Max
@@ -26,7 +27,12 @@ _UPSERT_FIELDS = [
     "peak_profit_quote",
     "peak_buy_price",
     "peak_sell_price",
+    "depth_size_base",
+    "depth_profit_quote",
 ]
+
+# A life's most profitable depth walk so far: (size in coins, net profit in quote currency).
+BestDepth = tuple[Decimal, Decimal]
 
 
 def _at(ms: int) -> datetime:
@@ -37,7 +43,9 @@ def _ms(at: datetime) -> int:
     return round(at.timestamp() * 1000)
 
 
-def opportunity_row(opportunity: OpenOpportunity, closed: Closed | None = None) -> Opportunity:
+def opportunity_row(
+    opportunity: OpenOpportunity, closed: Closed | None = None, best_depth: BestDepth | None = None
+) -> Opportunity:
     peak = opportunity.peak
     return Opportunity(
         id=opportunity.id,
@@ -60,6 +68,8 @@ def opportunity_row(opportunity: OpenOpportunity, closed: Closed | None = None) 
         peak_buy_price=round(peak.buy_price, 12),
         peak_sell_price=round(peak.sell_price, 12),
         basis_risk=peak.basis_risk,
+        depth_size_base=None if best_depth is None else round(best_depth[0], 12),
+        depth_profit_quote=None if best_depth is None else round(best_depth[1], 12),
     )
 
 
@@ -95,6 +105,7 @@ def open_lives() -> list[LeftOpen]:
                 profit_quote=row.peak_profit_quote,
                 basis_risk=row.basis_risk,
             ),
+            best_depth=None if row.depth_profit_quote is None else (row.depth_size_base, row.depth_profit_quote),
         )
         for row in Opportunity.objects.filter(closed_at__isnull=True).order_by()
     ]

@@ -30,6 +30,22 @@ class Opportunity(models.Model):
     peak_buy_price = models.DecimalField(max_digits=32, decimal_places=12)
     peak_sell_price = models.DecimalField(max_digits=32, decimal_places=12)
     basis_risk = models.BooleanField(default=False)
+    # The most profitable walk of both legs' books seen in its life, at the admin's fees
+    # (arbitrage.depth_walk): what the top-of-book peak overstates. Null: never both books known.
+    depth_size_base = models.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="The size of its most profitable depth walk, coins; null: both books never known",
+    )
+    depth_profit_quote = models.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="That walk's net profit at the admin's fees, quote currency; null: both books never known",
+    )
 
     class Meta:
         ordering = ["-opened_at"]

@@ -226,6 +226,21 @@ class HistoryRow:
     currency: str
     size_decimals: int | None = None  # the group's lot, in coins
 
+    @property
+    def from_depth(self) -> bool:
+        """Whether both books were known in its life: its best walk, else its top-of-book peak."""
+        return self.opportunity.depth_profit_quote is not None
+
+    @property
+    def profit_quote(self) -> object:
+        o = self.opportunity
+        return o.depth_profit_quote if self.from_depth else o.peak_profit_quote
+
+    @property
+    def size_base(self) -> object:
+        o = self.opportunity
+        return o.depth_size_base if self.from_depth else o.peak_size_base
+
 
 def history_rows(
     history, group_decimals: Mapping[str, int], group_size_decimals: Mapping[str, int] | None = None

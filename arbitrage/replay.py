@@ -246,7 +246,7 @@ class Replay:
     def _collect(self, at_ms: int) -> None:
         """Take what the engine would have written and sent; it goes nowhere else."""
         engine = self.engine
-        for opportunity, closed in engine.lives.pending.values():
+        for opportunity, closed, _ in engine.lives.pending.values():
             if engine.funding:
                 self._note_peak_funding(opportunity, at_ms)
             if engine.depth.latest:

@@ -321,6 +321,8 @@ class OpportunityRecordSerializer(serializers.ModelSerializer):
             "peak_buy_price",
             "peak_sell_price",
             "basis_risk",
+            "depth_size_base",
+            "depth_profit_quote",
         ]
         read_only_fields = fields
 

@@ -80,6 +80,8 @@ class LeftOpen:
     ticks: int
     first_net_spread_pct: Decimal
     peak: Spread
+    # Its best depth walk as written (size, profit), for the life writer to go on from.
+    best_depth: tuple[Decimal, Decimal] | None = None
 
     def resume(self, opened: OpenOpportunity) -> None:
         opened.id = self.id

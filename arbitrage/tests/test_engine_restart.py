@@ -135,3 +135,46 @@ def test_a_closed_life_cannot_be_stored_without_its_duration_or_away_from_its_la
         Opportunity.objects.filter(pk=life.pk).update(closed_at=life.last_seen_at)
     with pytest.raises(IntegrityError):
         Opportunity.objects.filter(pk=life.pk).update(closed_at=hours_ago(0), duration_ms=5)
+
+
+def _books(at_ms: int, ask_size: str) -> list:
+    from feeds.depth import Depth
+
+    asks = [(Decimal("100"), Decimal(ask_size)), (Decimal("100.4"), Decimal("2"))]
+    bids = [(Decimal("101"), Decimal("1.5")), (Decimal("100.9"), Decimal("2"))]
+    at_ns = at_ms * 1_000_000
+    return [
+        Depth("binance", "BTCUSDT", "BTC/USDT:USDT", [(Decimal("99.9"), Decimal("1"))], asks, at_ms, at_ns),
+        Depth("bybit", "BTCUSDT", "BTC/USDT:USDT", bids, [(Decimal("101.1"), Decimal("1"))], at_ms, at_ns),
+    ]
+
+
+async def test_a_life_keeps_its_most_profitable_depth_walk_across_a_restart(clock):
+    from arbitrage.depth import per_coin
+    from arbitrage.depth_walk import walk_books
+
+    first = await _started(clock, T0)
+    _gap(first, T0)
+    rich, thin = _books(T0 + 100, "3"), _books(T0 + 200, "0.2")
+    fee = first.tracker.fee_pct("binance")
+    best = walk_books(per_coin(rich[0].asks, "BTC/USDT:USDT"), rich[1].bids, fee, first.tracker.fee_pct("bybit"))
+    assert best.size_base == Decimal("3.5")  # 3 at 100 and 0.5 at 100.4, into bids of 1.5 and 2
+
+    first.on_depth(rich, at_ms=T0 + 100)
+    first.on_depth(thin, at_ms=T0 + 200)  # pays less: the life keeps the richer walk
+    await first.write_history()
+    [row] = await _rows()
+    assert (row.depth_size_base, row.depth_profit_quote) == (best.size_base, round(best.profit_quote, 12))
+
+    second = await _started(clock, T0 + 6_000)  # the process died; its pair opens again in time
+    _gap(second, T0 + 6_500)
+    second.on_depth(_books(T0 + 6_600, "0.2"), at_ms=T0 + 6_600)
+    await second.write_history()
+    clock["ms"] = T0 + 7_000
+    _gap(second, T0 + 7_000, sell_bid="100")  # the gap closes
+    await second.write_history()
+
+    [row] = await _rows()
+    assert row.close_reason == "spread"
+    assert (row.depth_size_base, row.depth_profit_quote) == (best.size_base, round(best.profit_quote, 12))
+    assert row.peak_size_base == Decimal("1.5")  # the top of book's, beside it

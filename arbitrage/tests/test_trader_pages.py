@@ -134,7 +134,7 @@ def test_instrument_history_humanises_durations_and_shows_profit(client, alice):
     client.force_login(alice)
     page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
     assert '<td class="lasted">3 min 12 s</td>' in page
-    assert '<td class="profit">12.35 USDT</td>' in page
+    assert re.search(r'<td class="profit">12\.35 USDT <small class="tag muted"[^>]*>top of book</small></td>', page)
     assert "0.1235 BTC" in page and "43,250.1" in page
     assert "43250.100000000000" not in page
     # The card reloads itself as opportunities open and close: the same rows, the card alone.
@@ -143,6 +143,36 @@ def test_instrument_history_humanises_durations_and_shows_profit(client, alice):
     fragment = part.content.decode()
     assert fragment.lstrip().startswith('<section class="card" id="instrument-history"')
     assert '<td class="lasted">3 min 12 s</td>' in fragment and "<html" not in fragment
+
+
+def test_instrument_history_shows_a_lifes_best_depth_walk_where_its_books_were_known(client, alice):
+    now = timezone.now()
+    Opportunity.objects.create(
+        group="BTC/USD",
+        buy_exchange="binance",
+        buy_instrument="BTC/USDT:USDT",
+        sell_exchange="bybit",
+        sell_instrument="BTC/USDT:USDT",
+        opened_at=now - timedelta(seconds=20),
+        closed_at=now,
+        last_seen_at=now,
+        duration_ms=20_000,
+        close_reason="spread",
+        open_net_spread_pct=Decimal("0.1"),
+        peak_net_spread_pct=Decimal("0.4"),
+        peak_gross_spread_pct=Decimal("0.5"),
+        peak_size_base=Decimal("34"),
+        peak_profit_quote=Decimal("570"),
+        peak_buy_price=Decimal("43001"),
+        peak_sell_price=Decimal("43200"),
+        depth_size_base=Decimal("1.5"),
+        depth_profit_quote=Decimal("159.362"),
+    )
+    _list("binance", "BTC/USDT:USDT", "0.1")
+    client.force_login(alice)
+    page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
+    assert '<td class="profit">159.36 USDT</td><td class="size">1.5 BTC</td>' in page
+    assert "570" not in page.split('id="instrument-history"')[1]
 
 
 def test_admin_carries_the_site_name_and_the_simulated_banner(client, admin):
