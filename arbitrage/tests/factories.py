@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import msgspec
 from django.core.cache import cache
+from django.utils import timezone
 
 from arbitrage.messages import OpportunityMessage, fragment
+from arbitrage.models import Opportunity
 from arbitrage.quote_cache import HEARTBEAT_KEY, OPPORTUNITIES_KEY
+from feeds.models import Instrument
 from feeds.types import Quote
 from lib import clock
 
@@ -73,3 +77,46 @@ def cache_opportunity(**overrides) -> OpportunityMessage:
     entries[item.id] = (item.buy_instrument, item.sell_instrument, fragment(item))
     cache.set_many({OPPORTUNITIES_KEY: entries, HEARTBEAT_KEY: clock.now_ms()})
     return item
+
+
+def list_instrument(exchange: str, instrument: str, tick: str = "0.1", symbol: str | None = None) -> Instrument:
+    """An exchange's listing of a canonical instrument, as its instrument list stores it."""
+    base, _, rest = instrument.partition("/")
+    quote, _, settle = rest.partition(":")
+    return Instrument.objects.create(
+        exchange=exchange,
+        symbol=symbol or f"{exchange}-{instrument}",
+        instrument=instrument,
+        base=base,
+        quote=quote,
+        settle=settle,
+        linear=quote == settle,
+        contract_size=1,
+        tick_size=Decimal(tick),
+    )
+
+
+def recorded_life(**overrides) -> Opportunity:
+    """A closed opportunity life in the database, buying binance and selling bybit BTC."""
+    closed_at = timezone.now()
+    fields = {
+        "group": "BTC/USD",
+        "buy_exchange": "binance",
+        "buy_instrument": "BTC/USDT:USDT",
+        "sell_exchange": "bybit",
+        "sell_instrument": "BTC/USDT:USDT",
+        "opened_at": closed_at - timedelta(seconds=20),
+        "closed_at": closed_at,
+        "last_seen_at": closed_at,
+        "duration_ms": 20_000,
+        "close_reason": "spread",
+        "open_net_spread_pct": Decimal("0.1"),
+        "peak_net_spread_pct": Decimal("0.2"),
+        "peak_gross_spread_pct": Decimal("0.3"),
+        "peak_size_base": Decimal("1"),
+        "peak_profit_quote": Decimal("1"),
+        "peak_buy_price": Decimal("100"),
+        "peak_sell_price": Decimal("101"),
+        **overrides,
+    }
+    return Opportunity.objects.create(**fields)

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from arbitrage.quote_cache import INDEX_KEY
+from arbitrage.tests.factories import list_instrument
 
 pytestmark = pytest.mark.django_db
 
@@ -61,21 +62,7 @@ def test_an_empty_query_or_an_empty_cache_finds_nothing(client, alice):
 
 
 def test_an_exchanges_own_symbol_or_the_url_safe_form_finds_its_instrument_first(client, alice):
-    from decimal import Decimal
-
-    from feeds.models import Instrument
-
-    Instrument.objects.create(
-        exchange="bitmex",
-        symbol="PEPEUSDT",
-        instrument="PEPE/USDT:USDT",
-        base="PEPE",
-        quote="USDT",
-        settle="USDT",
-        linear=True,
-        contract_size=Decimal(1),
-        tick_size=Decimal("0.0000001"),
-    )
+    list_instrument("bitmex", "PEPE/USDT:USDT", "0.0000001", symbol="PEPEUSDT")
     cache.set(INDEX_KEY, [*QUOTED, "PEPE/USDT:USDT"])
     client.force_login(alice)
 

@@ -12,35 +12,17 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from arbitrage.messages import quote_fragment
-from arbitrage.models import Opportunity
 from arbitrage.quote_cache import INDEX_KEY, quotes_key
-from arbitrage.tests.factories import cache_opportunity, make_quote
-from feeds.models import Instrument
+from arbitrage.tests.factories import cache_opportunity, list_instrument, make_quote, recorded_life
 from feeds.status import SIMULATED_KEY
 from lib import clock
 
 pytestmark = pytest.mark.django_db
 
 
-def _list(exchange: str, instrument: str, tick: str) -> None:
-    base, _, rest = instrument.partition("/")
-    quote, _, settle = rest.partition(":")
-    Instrument.objects.create(
-        exchange=exchange,
-        symbol=f"{exchange}-{instrument}",
-        instrument=instrument,
-        base=base,
-        quote=quote,
-        settle=settle,
-        linear=quote == settle,
-        contract_size=1,
-        tick_size=Decimal(tick),
-    )
-
-
 def test_prices_show_the_instrument_tick_and_thousands_separators(client, alice):
-    _list("binance", "BTC/USDT:USDT", "0.10")
-    _list("okx", "BTC/USDT:USDT", "0.01")  # the finer tick wins: no exchange loses a digit
+    list_instrument("binance", "BTC/USDT:USDT", "0.10")
+    list_instrument("okx", "BTC/USDT:USDT", "0.01")  # the finer tick wins: no exchange loses a digit
     cache.set(INDEX_KEY, ["BTC/USDT:USDT"])
     cache.set(quotes_key("BTC/USDT:USDT"), {"binance": quote_fragment(make_quote(bid="43250.1", ask="43250.2"))})
     client.force_login(alice)
@@ -96,8 +78,8 @@ def test_min_profit_and_min_size_filters(client, alice):
 
 
 def test_instrument_page_has_a_column_for_every_exchange_listing_it_and_only_its_instrument(client, alice):
-    _list("binance", "BTC/USD:BTC", "0.1")
-    _list("deribit", "BTC/USD:BTC", "0.5")  # listed, no quote yet
+    list_instrument("binance", "BTC/USD:BTC", "0.1")
+    list_instrument("deribit", "BTC/USD:BTC", "0.5")  # listed, no quote yet
     cache.set(INDEX_KEY, ["BTC/USD:BTC", "ETH/USDT:USDT"])
     cache.set(quotes_key("BTC/USD:BTC"), {"binance": quote_fragment(make_quote(instrument="BTC/USD:BTC"))})
     cache.set(quotes_key("ETH/USDT:USDT"), {"binance": quote_fragment(make_quote(instrument="ETH/USDT:USDT"))})
@@ -111,26 +93,17 @@ def test_instrument_page_has_a_column_for_every_exchange_listing_it_and_only_its
 
 def test_instrument_history_humanises_durations_and_shows_profit(client, alice):
     now = timezone.now()
-    Opportunity.objects.create(
-        group="BTC/USD",
-        buy_exchange="binance",
-        buy_instrument="BTC/USDT:USDT",
-        sell_exchange="bybit",
-        sell_instrument="BTC/USDT:USDT",
+    recorded_life(
         opened_at=now - timedelta(seconds=200),
         closed_at=now,
         last_seen_at=now,
         duration_ms=192_000,
-        close_reason="spread",
-        open_net_spread_pct=Decimal("0.1"),
-        peak_net_spread_pct=Decimal("0.2"),
-        peak_gross_spread_pct=Decimal("0.3"),
         peak_size_base=Decimal("0.123456789012"),
         peak_profit_quote=Decimal("12.345678901234"),
         peak_buy_price=Decimal("43250.100000000000"),
         peak_sell_price=Decimal("43350.200000000000"),
     )
-    _list("binance", "BTC/USDT:USDT", "0.1")
+    list_instrument("binance", "BTC/USDT:USDT", "0.1")
     client.force_login(alice)
     page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
     assert '<td class="lasted">3 min 12 s</td>' in page
@@ -146,29 +119,13 @@ def test_instrument_history_humanises_durations_and_shows_profit(client, alice):
 
 
 def test_instrument_history_shows_a_lifes_best_depth_walk_where_its_books_were_known(client, alice):
-    now = timezone.now()
-    Opportunity.objects.create(
-        group="BTC/USD",
-        buy_exchange="binance",
-        buy_instrument="BTC/USDT:USDT",
-        sell_exchange="bybit",
-        sell_instrument="BTC/USDT:USDT",
-        opened_at=now - timedelta(seconds=20),
-        closed_at=now,
-        last_seen_at=now,
-        duration_ms=20_000,
-        close_reason="spread",
-        open_net_spread_pct=Decimal("0.1"),
-        peak_net_spread_pct=Decimal("0.4"),
-        peak_gross_spread_pct=Decimal("0.5"),
+    recorded_life(
         peak_size_base=Decimal("34"),
         peak_profit_quote=Decimal("570"),
-        peak_buy_price=Decimal("43001"),
-        peak_sell_price=Decimal("43200"),
         depth_size_base=Decimal("1.5"),
         depth_profit_quote=Decimal("159.362"),
     )
-    _list("binance", "BTC/USDT:USDT", "0.1")
+    list_instrument("binance", "BTC/USDT:USDT", "0.1")
     client.force_login(alice)
     page = client.get("/instruments/BTC/USDT:USDT/").content.decode()
     assert '<td class="profit">159.36 USDT</td><td class="size">1.5 BTC</td>' in page
