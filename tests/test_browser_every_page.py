@@ -217,5 +217,5 @@ async def test_every_page_at_both_sizes_writes_numbers_one_way(demo, browser):
     )
     profit = await page.locator("#instrument-history td.profit").first.inner_text()
     # The life's best depth walk, or its top-of-book peak, marked, where its books were never known.
-    assert re.fullmatch(r"-?[\d,]+\.\d\d USDT( top of book)?", profit), profit
+    assert re.fullmatch(r"-?[\d,]+\.\d\d USDT(\s+top of book)?", profit), profit
     assert errors == []

@@ -97,11 +97,13 @@ async def test_numbers_groups_instrument_page_and_toasts(demo, browser):
     head = group.locator("tr.group-head")
     assert re.fullmatch(r"\d+ pairs", await head.locator(".pairs").inner_text())
     assert await group.locator("tr.pair:visible").count() == 0
+    # The depth walk's size (with its slippage) and profit, or the top of book's, labelled so,
+    # until both books are known.
     size = await head.locator("td.size").inner_text()
-    assert re.fullmatch(r"[\d,]+(\.\d{1,8})? ETH", size), size
-    assert len(size) < 16  # never the engine's 28 digits
-    # The depth walk's profit, or the top of book's, labelled so, until both books are known.
-    assert re.fullmatch(r"[\d,]+\.\d\d USD[TC]?( top of book)?", await head.locator("td.profit").inner_text())
+    assert re.fullmatch(r"[\d,]+(\.\d{1,8})? ETH(\+?\s+slip -?[\d.]+ % / -?[\d.]+ %)?", size), size
+    assert len(size.split()[0]) < 12  # never the engine's 28 digits
+    profit = await head.locator("td.profit").inner_text()
+    assert re.fullmatch(r"[\d,]+\.\d\d USD[TC]?(\s+top of book)?", profit), profit
     assert (await head.locator("td.open-for").inner_text()).strip() != ""
     await head.locator("button.expand").click()
     assert await group.locator("tr.pair:visible").count() > 1
