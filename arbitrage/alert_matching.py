@@ -19,7 +19,7 @@ import msgspec
 from arbitrage.depth_levels import EncodedLevels, LevelsOf
 from arbitrage.fee_tables import net_figures, walked_depth
 from arbitrage.messages import MessageOf, OpportunityDepth, OpportunityMessage
-from arbitrage.rule_matching import DepthAt, RuleIndex, RuleSpec
+from arbitrage.rule_matching import RuleIndex
 from arbitrage.tracker import Changes, OpenOpportunity
 
 
@@ -57,7 +57,10 @@ class AlertMatcher:
         if not rules.size:
             return
         for opportunity in opportunities:
-            self._match(rules, opportunity, message_of, at_ms, levels_of, skip=self.sent.get(opportunity.id))
+            sent = self.sent.get(opportunity.id)
+            if sent is not None and rules.ids <= sent:
+                continue  # every rule on depth has told of it: nothing left to walk for
+            self._match(rules, opportunity, message_of, at_ms, levels_of, skip=sent)
 
     def _match(
         self,
@@ -68,34 +71,19 @@ class AlertMatcher:
         levels_of: LevelsOf | None,
         skip: set[int] | None = None,
     ) -> None:
-        message: OpportunityMessage | None = None
+        # Its message (funding leg and depth, as /ws shows them) and carried levels are worked
+        # out only once a rule needs them, and at most once.
+        found = _Lazy(opportunity, message_of, levels_of, at_ms)
         funding_pct = None
-        if rules.uses_edge or rules.uses_depth:  # the funding and depth /ws shows
-            message = message_of(opportunity, at_ms)
-            if message.funding is not None:
-                funding_pct = message.funding.funding_pct
-        levels = None
-        if message is not None and message.depth is not None and levels_of is not None:
-            levels = levels_of(opportunity, at_ms)
-        depth_at = _depth_at(message, levels) if rules.uses_depth else None
-        matched = rules.match(opportunity, at_ms, funding_pct, depth_at)
-        if skip:
-            matched = [rule for rule in matched if rule.id not in skip]
-        if matched:
-            self._queue(matched, opportunity, message or message_of(opportunity, at_ms), at_ms, levels_of, levels)
-
-    def _queue(
-        self,
-        matched: list[RuleSpec],
-        opportunity: OpenOpportunity,
-        message: OpportunityMessage,
-        at_ms: int,
-        levels_of: LevelsOf | None,
-        levels: EncodedLevels | None,
-    ) -> None:
+        if rules.uses_edge:
+            funding = found.message().funding
+            funding_pct = funding.funding_pct if funding is not None else None
+        matched = rules.match(opportunity, at_ms, funding_pct, found.depth_at if rules.uses_depth else None, skip or ())
+        if not matched:
+            return
+        message = found.message()
         payload = msgspec.to_builtins(message)
-        if levels is None and levels_of is not None and message.depth is not None:
-            levels = levels_of(opportunity, at_ms)
+        levels = found.levels()
         self.sent.setdefault(opportunity.id, set()).update(rule.id for rule in matched)
         at_fees: dict[tuple[Decimal, Decimal], dict] = {}  # one walk per fee group, not per rule
         for rule in matched:
@@ -115,18 +103,36 @@ class AlertMatcher:
         self.sent.pop(opportunity_id, None)
 
 
-def _depth_at(message: OpportunityMessage | None, levels: EncodedLevels | None) -> DepthAt:
-    """The opportunity's walk at the engine's fees (its message's), or its carried levels
-    walked again at a user's own (arbitrage.fee_tables): None where its books are not known."""
-    walks: dict[tuple[Decimal, Decimal], OpportunityDepth | None] = {}
+class _Lazy:
+    """One opportunity's message, carried levels and depth walks, each worked out on first use."""
 
-    def depth_at(fees: tuple[Decimal, Decimal] | None) -> OpportunityDepth | None:
-        if message is None or message.depth is None:
-            return None
-        if fees is None:
-            return message.depth
-        if fees not in walks:
-            walks[fees] = walked_depth(levels, *fees)
-        return walks[fees]
+    def __init__(self, opportunity: OpenOpportunity, message_of: MessageOf, levels_of: LevelsOf | None, at_ms: int):
+        self._args = (opportunity, at_ms)
+        self._message_of, self._levels_of = message_of, levels_of
+        self._message: OpportunityMessage | None = None
+        self._levels: EncodedLevels | None = None
+        self._levels_read = False
+        self._walks: dict[tuple[Decimal, Decimal], OpportunityDepth | None] = {}
 
-    return depth_at
+    def message(self) -> OpportunityMessage:
+        if self._message is None:
+            self._message = self._message_of(*self._args)
+        return self._message
+
+    def levels(self) -> EncodedLevels | None:
+        """The levels its depth walked, to walk again at a user's own fees; None without depth."""
+        if not self._levels_read:
+            self._levels_read = True
+            if self._levels_of is not None and self.message().depth is not None:
+                self._levels = self._levels_of(*self._args)
+        return self._levels
+
+    def depth_at(self, fees: tuple[Decimal, Decimal] | None) -> OpportunityDepth | None:
+        """Its walk at the engine's fees (its message's), or again at a user's own
+        (arbitrage.fee_tables); None where its books are not known."""
+        depth = self.message().depth
+        if depth is None or fees is None:
+            return depth
+        if fees not in self._walks:
+            self._walks[fees] = walked_depth(self.levels(), *fees)
+        return self._walks[fees]

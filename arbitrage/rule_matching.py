@@ -22,7 +22,7 @@ when some rule needs it (`RuleIndex.uses_depth`).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -43,6 +43,9 @@ OwnFeePair = tuple[Decimal | None, Decimal | None]  # a user's own fee on the bu
 # The opportunity's books walked at (buy fee, sell fee); None: the engine's fees. Returns None
 # where the books are not known.
 DepthAt = Callable[[tuple[Decimal, Decimal] | None], DepthFigures | None]
+# The same at one rule's fees, asked only when a rule on depth gets that far: building an
+# opportunity's message and walking its books cost more than every other test of a rule.
+DepthOf = Callable[[], DepthFigures | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +77,11 @@ class RuleSpec:
         now_ms: int,
         net: tuple[Decimal, Decimal] | None = None,
         funding_pct: Decimal | None = None,
-        depth: DepthFigures | None = None,
+        depth: DepthOf | None = None,
     ) -> bool:
         """`net`: (net spread %, profit) at the rule's owner's own fees; the engine's otherwise.
         `funding_pct`: the opportunity's funding over the holding period, None if not known.
-        `depth`: its books walked at the same fees, None if not known."""
+        `depth`: gives its books walked at the same fees (None if not known), asked last."""
         spread = opportunity.spread
         buy, sell = opportunity.buy, opportunity.sell
         net_spread_pct, profit_quote = net or (spread.net_spread_pct, spread.profit_quote)
@@ -95,6 +98,7 @@ class RuleSpec:
         if self.min_edge_pct is not None and (funding_pct is None or net_spread_pct + funding_pct < self.min_edge_pct):
             return False
         if self.uses_depth:
+            depth = depth() if depth is not None else None
             if depth is None:
                 return False
             if self.min_depth_size_base is not None and depth.size_base < self.min_depth_size_base:
@@ -143,10 +147,11 @@ class _Rules:
         net: tuple[Decimal, Decimal] | None = None,
         skip_users: frozenset[int] | set[int] = frozenset(),
         funding_pct: Decimal | None = None,
-        depth: DepthFigures | None = None,
+        depth: DepthOf | None = None,
+        skip_rules: Collection[int] = (),
     ) -> list[RuleSpec]:
         net_spread_pct = opportunity.spread.net_spread_pct if net is None else net[0]
-        seen: set[int] = set()
+        seen: set[int] = set(skip_rules)
         matched = []
         buckets = [self._any]
         for instrument in {opportunity.buy.instrument, opportunity.sell.instrument}:
@@ -193,6 +198,7 @@ class RuleIndex:
         # Whether the caller needs to work out the funding, or walk the books, before matching at all.
         self.uses_edge = any(rule.min_edge_pct is not None for rule in rules)
         self.uses_depth = any(rule.uses_depth for rule in rules)
+        self.ids = frozenset(rule.id for rule in rules)
 
     def _pair(self, buy: str, sell: str) -> tuple[frozenset[int], list[tuple[OwnFeePair, _Rules]]]:
         found = self._pairs.get((buy, sell))
@@ -230,24 +236,28 @@ class RuleIndex:
         now_ms: int,
         funding_pct: Decimal | None = None,
         depth_at: DepthAt | None = None,
+        skip: Collection[int] = (),
     ) -> list[RuleSpec]:
         """The rules the opportunity meets; `funding_pct` its funding over the holding period,
         None if not known (rules on edge are then not met); `depth_at` walks its books at given
-        fees, asked only when a rule is on depth (None: not known, rules on depth not met)."""
+        fees, asked only when a rule is on depth (None: not known, rules on depth not met); `skip`:
+        rules not to match (they have told of it already)."""
         walk = depth_at if self.uses_depth and depth_at is not None else None
-        engine_depth = walk(None) if walk is not None else None
+        engine_depth = (lambda: walk(None)) if walk is not None else None
         if not self.own_fees:
-            return self._all.match(opportunity, now_ms, funding_pct=funding_pct, depth=engine_depth)
+            return self._all.match(opportunity, now_ms, funding_pct=funding_pct, depth=engine_depth, skip_rules=skip)
         affected, groups = self._pair(opportunity.buy.exchange, opportunity.sell.exchange)
         if not affected:
-            return self._all.match(opportunity, now_ms, funding_pct=funding_pct, depth=engine_depth)
-        matched = self._all.match(opportunity, now_ms, skip_users=affected, funding_pct=funding_pct, depth=engine_depth)
+            return self._all.match(opportunity, now_ms, funding_pct=funding_pct, depth=engine_depth, skip_rules=skip)
+        matched = self._all.match(
+            opportunity, now_ms, skip_users=affected, funding_pct=funding_pct, depth=engine_depth, skip_rules=skip
+        )
         spread = opportunity.spread
         for own, rules in groups:
             fees = self._fees(own, opportunity)
             net = net_after_fees(spread.buy_price, spread.sell_price, spread.size_base, *fees)
-            depth = walk(fees) if walk is not None else None
-            matched += rules.match(opportunity, now_ms, net, funding_pct=funding_pct, depth=depth)
+            depth = (lambda fees=fees: walk(fees)) if walk is not None else None
+            matched += rules.match(opportunity, now_ms, net, funding_pct=funding_pct, depth=depth, skip_rules=skip)
         return matched
 
     def on_depth(self) -> RuleIndex:

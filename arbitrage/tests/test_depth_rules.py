@@ -110,3 +110,22 @@ def test_depth_is_walked_only_when_a_rule_is_on_depth():
 
     assert index.match(opportunity, now_ms(), depth_at=lambda fees: walks.append(fees)) != []
     assert walks == []
+
+
+def test_the_books_are_walked_only_for_a_rule_on_depth_that_can_still_alert():
+    out_of_reach = RuleSpec(1, CAROL, frozenset(), frozenset(), frozenset(), D("50"), min_depth_profit_quote=D("1"))
+    engine = engine_with(out_of_reach, rule(2, ALICE, min_depth_profit_quote=D("1")))
+    at = now_ms()
+    engine.on_depth(books(at), at_ms=at)
+    quotes(engine, at)
+    assert list(sent(engine)) == [2]
+    [opportunity] = engine.tracker.open.values()
+    built = []
+
+    def message_of(o, at_ms):
+        built.append(o.id)
+        return engine.opportunity_message(o, at_ms)
+
+    # Rule 1 wants a 50 % net spread: its depth is never asked for; rule 2 has alerted already.
+    engine.alerts.on_depth([opportunity], message_of, at + 5, engine.opportunity_levels)
+    assert built == [] and sent(engine) == {}
