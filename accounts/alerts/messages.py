@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 import msgspec
 
 from arbitrage.messages import OpportunityMessage
+from lib.numbers import format_price, format_size
 
 MAX_LATENCY_MS = 2**31 - 1  # what AlertEvent.latency_ms holds (a replayed, days-old opportunity)
 ALERT_EVENT = "alert.message"  # handled by arbitrage.consumers.LiveFeedConsumer.alert_message
@@ -50,6 +51,15 @@ def _number(value) -> str:
     except InvalidOperation:
         return str(value)
     return text
+
+
+def _places(price) -> int:
+    """The decimals a price is written with: "2298.97" -> 2."""
+    try:
+        exponent = Decimal(str(price)).as_tuple().exponent
+    except InvalidOperation:
+        return 0
+    return max(-exponent, 0) if isinstance(exponent, int) else 0
 
 
 def one_line(text: str) -> str:
@@ -109,9 +119,12 @@ class Alert:
         depth = o.get("depth")
         if depth:
             # The profit a trader can act on: both legs' books walked (README, Depth).
+            # Averages to two places finer than the exchange's own prices: 12 decimals read as noise.
+            places = _places(o["buy_price"]) + 2
             size_line = (
-                f"Walking both books: {_number(depth['size_base'])} {coin} at "
-                f"{_number(depth['avg_buy_price'])} → {_number(depth['avg_sell_price'])} on average "
+                f"Walking both books: {format_size(depth['size_base'], coin)} at "
+                f"{format_price(depth['avg_buy_price'], places)} → {format_price(depth['avg_sell_price'], places)} "
+                "on average "
                 f"(slippage {_number(depth['buy_slippage_pct'])} % / {_number(depth['sell_slippage_pct'])} %), "
                 f"{_number(depth['net_spread_pct'])} % net; profit {_number(depth['profit_quote'])} {currency}."
             )

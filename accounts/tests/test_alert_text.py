@@ -38,10 +38,12 @@ DEPTH = {
 
 
 def test_with_depth_the_text_gives_the_walk_of_both_books_not_the_top_of_books_size():
-    lines = Alert(Kind.OPPORTUNITY, 1, "majors", opportunity(depth=DEPTH, size_base="34")).text.splitlines()
+    walked = opportunity(depth=DEPTH, size_base="34", buy_price="100.2", sell_price="100.9")
+    lines = Alert(Kind.OPPORTUNITY, 1, "majors", walked).text.splitlines()
 
+    # Average prices two places finer than the exchange writes its own (100.2: one place).
     assert (
-        "Walking both books: 3 BTC at 100.13333333 → 100.8 on average (slippage 0.133333 % / 0.19802 %), "
+        "Walking both books: 3 BTC at 100.133 → 100.800 on average (slippage 0.133333 % / 0.19802 %), "
         "0.565858 % net; profit 1.6986 USDT." in lines
     )
     assert not any("34 BTC" in line for line in lines)
