@@ -18,6 +18,7 @@ from accounts.trading import trading_settings
 from arbitrage import queries
 from arbitrage import serializers as s
 from arbitrage.fee_tables import UserTrading
+from arbitrage.funding import FundingFilter
 from feeds.symbols import FORMS_HELP, UnknownExchange, UnknownSymbol, resolve_exchange, resolve_symbol
 from lib.paging import page
 
@@ -215,8 +216,15 @@ class FundingView(APIView):
         params = query(s.FundingQuery, request)
         own = trading_settings(request.user)
         hours = params.get("hours") or own.holding_h
+        chosen = FundingFilter(
+            exchanges=frozenset(params.get("exchange") or ()),
+            query=params.get("q", ""),
+            min_daily_pct=params.get("min_daily_pct"),
+            positive_edge=params.get("positive_edge", False),
+            sort=params.get("sort", "daily"),
+        )
         pairs, count, at_ms = queries.funding_ranking(
-            hours=hours, exchanges=params.get("exchange"), limit=params["limit"], own_taker_pct=own.taker_fees_pct
+            hours=hours, limit=params["limit"], own_taker_pct=own.taker_fees_pct, chosen=chosen
         )
         rows = [
             {

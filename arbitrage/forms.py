@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
-from arbitrage.funding import DEFAULT_HOLDING_H, MAX_HOLDING_H
+from arbitrage.funding import DEFAULT_HOLDING_H, MAX_HOLDING_H, FundingFilter
 from feeds.configuration import exchange_names
 
 DEFAULT_NEAR_MISS_BPS = Decimal(10)
@@ -16,7 +16,7 @@ class OpportunityFilterForm(forms.Form):
         label="Min net spread %", required=False, min_value=-100, max_value=100, decimal_places=6
     )
     min_profit_quote = forms.DecimalField(
-        label="Min est. profit", required=False, min_value=0, decimal_places=8, help_text="In the quote currency"
+        label="Min profit", required=False, min_value=0, decimal_places=8, help_text="In the quote currency"
     )
     min_size_base = forms.DecimalField(
         label="Min size", required=False, min_value=0, decimal_places=12, help_text="Coin units"
@@ -77,12 +77,42 @@ class ReplayForm(forms.Form):
 
 
 class FundingForm(forms.Form):
-    """The holding period the Funding page counts funding events over, bounded as the API's."""
+    """The holding period the Funding page counts funding events over, bounded as the API's, and
+    what it narrows the ranking to (arbitrage.funding.FundingFilter, as `/api/funding` takes it)."""
 
     hours = forms.IntegerField(
         label="Holding period (h)", required=False, min_value=1, max_value=MAX_HOLDING_H, initial=DEFAULT_HOLDING_H
     )
+    q = forms.CharField(label="Coin or instrument", required=False, max_length=64)
+    exchanges = forms.MultipleChoiceField(required=False, choices=[], widget=forms.CheckboxSelectMultiple)
+    min_daily_pct = forms.DecimalField(
+        label="Min per day %", required=False, min_value=-100, max_value=100, decimal_places=8
+    )
+    positive_edge = forms.BooleanField(label="Only pairs whose edge pays", required=False)
+    sort = forms.ChoiceField(
+        label="Rank by",
+        required=False,
+        choices=[("daily", "funding per day"), ("edge", "edge over the holding period")],
+        initial="daily",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["exchanges"].choices = list(exchange_names(enabled_only=True).items())
 
     def holding_h(self) -> int | None:
         """The hours asked for when valid; None otherwise (the form shows why): the user's own then."""
         return self.cleaned_data.get("hours") if self.is_valid() else None
+
+    def chosen(self) -> FundingFilter:
+        """What the ranking is narrowed to; nothing when the form is not valid (it shows why)."""
+        if not self.is_valid():
+            return FundingFilter()
+        data = self.cleaned_data
+        return FundingFilter(
+            exchanges=frozenset(data.get("exchanges") or ()),
+            query=data.get("q") or "",
+            min_daily_pct=data.get("min_daily_pct"),
+            positive_edge=bool(data.get("positive_edge")),
+            sort=data.get("sort") or "daily",
+        )

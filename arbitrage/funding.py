@@ -171,6 +171,38 @@ def funding_pairs(
     return pairs
 
 
+@dataclass(frozen=True, slots=True)
+class FundingFilter:
+    """What a trader narrows the funding ranking to; every field left empty keeps all pairs."""
+
+    exchanges: frozenset[str] = frozenset()  # either leg on one of these
+    query: str = ""  # a coin or instrument, as the Prices search takes it (arbitrage.instrument_search)
+    min_daily_pct: Decimal | None = None
+    positive_edge: bool = False  # only pairs whose entry plus funding over the holding period pays
+    sort: str = "daily"  # "daily" (funding per day) or "edge" (net spread + funding over the holding period)
+
+    def keeps(self, pair: FundingPair) -> bool:
+        edge = pair.edge
+        long, short = edge.long, edge.short
+        return (
+            (not self.exchanges or long.exchange in self.exchanges or short.exchange in self.exchanges)
+            and (self.min_daily_pct is None or edge.daily_pct >= self.min_daily_pct)
+            and (not self.positive_edge or (edge.edge_pct is not None and edge.edge_pct > 0))
+        )
+
+
+FUNDING_SORTS = ("daily", "edge")
+
+
+def narrowed(pairs: list[FundingPair], chosen: FundingFilter) -> list[FundingPair]:
+    """The pairs `chosen` keeps, best first by its sort (funding_pairs leaves them by per day);
+    by edge, pairs whose entry is not quoted come last."""
+    kept = [pair for pair in pairs if chosen.keeps(pair)]
+    if chosen.sort == "edge":
+        kept.sort(key=lambda pair: (pair.edge.edge_pct is None, -(pair.edge.edge_pct or 0)))
+    return kept
+
+
 def pair_edge(
     funding: Mapping[str, Mapping[str, Funding]],
     buy: tuple[str, str],

@@ -15,8 +15,9 @@ from django.db.models import Q, QuerySet
 
 from arbitrage import pages
 from arbitrage.fee_tables import FeeView, with_own_fees
-from arbitrage.funding import FundingPair, funding_pairs, opportunity_edge
+from arbitrage.funding import FundingFilter, FundingPair, funding_pairs, narrowed, opportunity_edge
 from arbitrage.history import summary
+from arbitrage.instrument_search import search_instruments
 from arbitrage.messages import OpportunityFunding, OpportunityMessage, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.near_miss import near_misses as find_near_misses
@@ -374,13 +375,19 @@ def listing_exchanges(instrument: str) -> set[str]:
 def funding_ranking(
     *,
     hours: int,
-    exchanges: set[str] | None = None,
     limit: int | None = None,
     own_taker_pct: Mapping[str, Decimal] | None = None,
+    chosen: FundingFilter | None = None,
 ) -> tuple[list[FundingPair], int, int]:
-    """Long/short pairs that earn funding, best per day first; how many matched before the
-    limit; and the time (ms) the countdowns count from. Entries at the user's own taker fees."""
+    """Long/short pairs that earn funding, best per day first (or as `chosen` sorts and narrows
+    them); how many matched before the limit; and the time (ms) the countdowns count from.
+    Entries at the user's own taker fees."""
     funding = read_funding()
+    if chosen is not None and chosen.query:
+        # The markets asked for only: with every perpetual watched, thousands of pairs otherwise.
+        found = search_instruments(funding, chosen.query, limit=len(funding))
+        matched = {match.instrument for match in found.matches}
+        funding = {instrument: row for instrument, row in funding.items() if instrument in matched}
     quoted = read_quote_messages(list(funding))
     quotes = {
         (instrument, exchange): as_quote(message)
@@ -390,6 +397,6 @@ def funding_ranking(
     fees = taker_fees_pct(own_taker_pct)
     at_ms = clock.now_ms()
     pairs = funding_pairs(funding, quotes, fees, at_ms, hours)
-    if exchanges:
-        pairs = [p for p in pairs if p.edge.long.exchange in exchanges or p.edge.short.exchange in exchanges]
+    if chosen is not None:
+        pairs = narrowed(pairs, chosen)
     return (pairs[:limit] if limit else pairs), len(pairs), at_ms

@@ -8,7 +8,7 @@ import msgspec
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from arbitrage.funding import DEFAULT_HOLDING_H, MAX_HOLDING_H
+from arbitrage.funding import DEFAULT_HOLDING_H, FUNDING_SORTS, MAX_HOLDING_H
 from arbitrage.messages import OpportunityFunding, OpportunityMessage, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.queries import known_instruments
@@ -133,6 +133,20 @@ class ArbitrageQuery(serializers.Serializer):
 class FundingQuery(serializers.Serializer):
     hours = _holding_h("")
     exchange = ExchangesField()
+    q = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="A coin or instrument, as the Prices search takes it (`pepe`, `BTC/USD`)",
+    )
+    min_daily_pct = serializers.DecimalField(
+        max_digits=12, decimal_places=8, required=False, help_text="Minimum funding differential per day, percent"
+    )
+    positive_edge = serializers.BooleanField(
+        required=False, default=False, help_text="Only pairs whose entry plus funding over `hours` pays"
+    )
+    sort = serializers.ChoiceField(
+        choices=FUNDING_SORTS, required=False, default="daily", help_text="daily: funding per day; edge: over `hours`"
+    )
     limit = _limit(100)
 
 

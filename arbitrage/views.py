@@ -44,6 +44,7 @@ from lib import clock
 
 api_root = ApiRoot.as_view()
 NEAR_MISS_ROWS = 100  # the closest ones; the API pages through more
+FUNDING_ROWS = 100  # the best pairs; the filters reach the rest (every perpetual: thousands)
 SEARCH_ROWS = 50  # the Prices page's rows for a search, the best matches; the answer counts the rest
 
 
@@ -223,7 +224,9 @@ def funding(request: HttpRequest) -> HttpResponse:
     own = trading_settings(request.user)
     form = FundingForm(request.GET or None, initial={"hours": own.holding_h})
     hours = form.holding_h() or own.holding_h
-    pairs, count, now_ms = funding_ranking(hours=hours, own_taker_pct=own.taker_fees_pct)
+    pairs, count, now_ms = funding_ranking(
+        hours=hours, limit=FUNDING_ROWS, own_taker_pct=own.taker_fees_pct, chosen=form.chosen()
+    )
     context = {"form": form, "hours": hours, "pairs": pairs, "count": count, "now_ms": now_ms}
     return render(request, "arbitrage/funding.html", context)
 

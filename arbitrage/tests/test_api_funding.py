@@ -61,6 +61,17 @@ def test_filter_limit_and_bad_input(api, funded_market):
     assert api.get("/api/funding?exchange=nasdaq").status_code == 400
 
 
+def test_the_pages_filters_on_the_api_too(api, funded_market):
+    def longs(query: str) -> list[str]:
+        return [p["long"]["exchange"] for p in api.get(f"/api/funding?{query}").json()["pairs"]]
+
+    assert longs("positive_edge=true") == ["binance"]  # okx's entry is not quoted: no edge
+    assert longs("q=BTC/USD") == ["binance", "okx"] and longs("q=eth") == []
+    assert longs("min_daily_pct=0.15") == ["binance", "okx"] and longs("min_daily_pct=0.16") == []
+    assert longs("sort=edge") == ["binance", "okx"]
+    assert api.get("/api/funding?sort=profit").status_code == 400
+
+
 def test_funding_needs_a_user_and_is_listed_in_the_root(api_client, api, funded_market):
     assert api.get("/api/").json()["endpoints"]["funding"] == "/api/funding"
     api_client.force_authenticate(user=None)

@@ -123,3 +123,28 @@ def test_an_opportunity_is_long_where_it_buys_and_short_where_it_sells():
     reverse = opportunity_record(**{**legs, "buy_exchange": "phemex", "sell_exchange": "binance"})
     assert opportunity_edge(reverse, funding, NOW) is None
     assert opportunity_edge(opportunity_record(**{**legs, "sell_exchange": "okx"}), funding, NOW) is None
+
+
+def test_a_funding_filter_narrows_and_ranks_by_edge_with_unquoted_entries_last():
+    from types import SimpleNamespace
+
+    from arbitrage.funding import FundingFilter, narrowed
+
+    def pair(long: str, short: str, daily: str, edge: str | None):
+        legs = SimpleNamespace(exchange=long), SimpleNamespace(exchange=short)
+        return SimpleNamespace(
+            edge=SimpleNamespace(
+                long=legs[0], short=legs[1], daily_pct=Decimal(daily), edge_pct=None if edge is None else Decimal(edge)
+            )
+        )
+
+    by_daily = [pair("a", "b", "0.3", "-0.1"), pair("c", "b", "0.2", None), pair("a", "d", "0.1", "0.4")]
+
+    def longs(chosen):
+        return [(p.edge.long.exchange, p.edge.short.exchange) for p in narrowed(by_daily, chosen)]
+
+    assert longs(FundingFilter()) == [("a", "b"), ("c", "b"), ("a", "d")]
+    assert longs(FundingFilter(sort="edge")) == [("a", "d"), ("a", "b"), ("c", "b")]
+    assert longs(FundingFilter(positive_edge=True)) == [("a", "d")]
+    assert longs(FundingFilter(exchanges=frozenset({"d", "c"}))) == [("c", "b"), ("a", "d")]
+    assert longs(FundingFilter(min_daily_pct=Decimal("0.2"))) == [("a", "b"), ("c", "b")]

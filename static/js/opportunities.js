@@ -6,6 +6,7 @@
 import "./paper_ticket.js";
 import { connectFeed } from "./feed.js";
 import { coinOfGroup, formatBps, formatDuration, formatMoney, formatPct, formatPrice, formatSize, groupDecimals, groupSizeDecimals, quoteCurrency } from "./format.js";
+import { foldOnPhone } from "./filters_box.js";
 import { executable } from "./read_model.js";
 
 const SORT_KEYS = {
@@ -297,18 +298,7 @@ if (page) {
     if (event.detail.target.id !== "opportunity-table") return; // the near misses and the paper ticket refresh on their own
     handlers = opportunityTable(document.querySelector("#opportunity-table table"));
   });
-  const filtersBox = document.getElementById("filters-box");
-  // Filters open where there is room; on a phone the table comes first. A window that turns
-  // narrow (a phone turned, a window resized) folds them again; the user's own click stays.
-  const roomy = window.matchMedia("(min-width: 700px)");
-  if (filtersBox) {
-    filtersBox.open = roomy.matches;
-    let touched = false;
-    filtersBox.querySelector("summary")?.addEventListener("click", () => (touched = true));
-    roomy.addEventListener("change", () => {
-      if (!touched) filtersBox.open = roomy.matches;
-    });
-  }
+  foldOnPhone(document.getElementById("filters-box"));
   // Every opportunity and no quote: with every listed perpetual watched, quotes are ~3,500 a second.
   connectFeed({
     opportunities: "all",
