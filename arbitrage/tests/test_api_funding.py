@@ -57,6 +57,12 @@ def test_filter_limit_and_bad_input(api, funded_market):
     assert [p["long"]["exchange"] for p in api.get("/api/funding?exchange=okx").json()["pairs"]] == ["okx"]
     limited = api.get("/api/funding?limit=1").json()
     assert (len(limited["pairs"]), limited["count"]) == (1, 2)
+    # Only the pairs shown are priced then: the same entry and edge as when every pair is.
+    # (Ranked by edge, every pair is priced before ranking.)
+    [first] = [p for p in api.get("/api/funding?sort=edge").json()["pairs"] if p["long"]["exchange"] == "binance"]
+    priced = ("entry_net_spread_pct", "funding_pct", "edge_pct")
+    assert [limited["pairs"][0][name] for name in priced] == [first[name] for name in priced]
+    assert first["edge_pct"] is not None
     assert api.get("/api/funding?hours=0").status_code == 400
     assert api.get("/api/funding?exchange=nasdaq").status_code == 400
 
