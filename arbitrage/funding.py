@@ -138,6 +138,56 @@ class FundingPair:
     basis_risk: bool  # the legs are quoted in different currencies
 
 
+@dataclass(frozen=True, slots=True)
+class EarningLegs:
+    """A long and a short leg in one market whose funding differential per day is positive:
+    a FundingPair before it is priced (its entry read from the quotes)."""
+
+    market: str
+    long: Funding
+    short: Funding
+    daily_pct: Decimal
+
+
+def earning_legs(funding: Mapping[str, Mapping[str, Funding]]) -> list[EarningLegs]:
+    """Every way of going long on one exchange and short on another in one market that earns
+    funding, best per day first (`funding`: instrument -> exchange -> record). Cheap: only the
+    rates; pricing (`priced`) is the part that costs, so a caller ranking by funding prices only
+    the pairs it shows."""
+    by_market: dict[str, list[tuple[Funding, Decimal]]] = {}
+    for row in funding.values():
+        for record in row.values():
+            by_market.setdefault(units_of(record.instrument).group, []).append((record, daily_rate_pct(record)))
+    found = []
+    for market, records in by_market.items():
+        for (long, long_daily), (short, short_daily) in permutations(records, 2):
+            if long.exchange != short.exchange and short_daily > long_daily:
+                found.append(EarningLegs(market, long, short, short_daily - long_daily))
+    found.sort(key=lambda legs: (-legs.daily_pct, legs.market, legs.long.exchange, legs.short.exchange))
+    return found
+
+
+def priced(
+    legs: EarningLegs,
+    quotes: Mapping[tuple[str, str], Quote],
+    fees_pct: Mapping[str, Decimal],
+    now_ms: int,
+    hours: int = DEFAULT_HOLDING_H,
+) -> FundingPair:
+    """The pair's funding over `hours` and its entry: the net spread of buying the long leg at
+    its ask and selling the short leg at its bid (`quotes`: (instrument, exchange) -> Quote)."""
+    long, short = legs.long, legs.short
+    buy, sell = quotes.get((long.instrument, long.exchange)), quotes.get((short.instrument, short.exchange))
+    net = None
+    if buy is not None and sell is not None and buy.ask > 0:
+        zero = Decimal(0)
+        net = exact_spread(
+            buy, sell, fees_pct.get(long.exchange, zero), fees_pct.get(short.exchange, zero)
+        ).net_spread_pct
+    basis_risk = units_of(long.instrument).quote != units_of(short.instrument).quote
+    return FundingPair(legs.market, funding_edge(long, short, now_ms, hours, net), basis_risk)
+
+
 def funding_pairs(
     funding: Mapping[str, Mapping[str, Funding]],
     quotes: Mapping[tuple[str, str], Quote],
@@ -145,30 +195,8 @@ def funding_pairs(
     now_ms: int,
     hours: int = DEFAULT_HOLDING_H,
 ) -> list[FundingPair]:
-    """Every way of going long on one exchange and short on another in one market that earns
-    funding (a positive differential per day), best per day first. `funding` is instrument ->
-    exchange -> record; `quotes` (instrument, exchange) -> Quote gives each pair its entry, the
-    net spread of buying the long leg at its ask and selling the short leg at its bid."""
-    by_market: dict[str, list[Funding]] = {}
-    for row in funding.values():
-        for record in row.values():
-            by_market.setdefault(units_of(record.instrument).group, []).append(record)
-    pairs = []
-    for market, records in by_market.items():
-        for long, short in permutations(records, 2):
-            if long.exchange == short.exchange or daily_rate_pct(short) <= daily_rate_pct(long):
-                continue
-            buy, sell = quotes.get((long.instrument, long.exchange)), quotes.get((short.instrument, short.exchange))
-            net = None
-            if buy is not None and sell is not None and buy.ask > 0:
-                zero = Decimal(0)
-                spread = exact_spread(buy, sell, fees_pct.get(long.exchange, zero), fees_pct.get(short.exchange, zero))
-                net = spread.net_spread_pct
-            edge = funding_edge(long, short, now_ms, hours, net)
-            basis_risk = units_of(long.instrument).quote != units_of(short.instrument).quote
-            pairs.append(FundingPair(market, edge, basis_risk))
-    pairs.sort(key=lambda pair: (-pair.edge.daily_pct, pair.market, pair.edge.long.exchange, pair.edge.short.exchange))
-    return pairs
+    """Every pair that earns funding (`earning_legs`), priced, best per day first."""
+    return [priced(legs, quotes, fees_pct, now_ms, hours) for legs in earning_legs(funding)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,13 +209,24 @@ class FundingFilter:
     positive_edge: bool = False  # only pairs whose entry plus funding over the holding period pays
     sort: str = "daily"  # "daily" (funding per day) or "edge" (net spread + funding over the holding period)
 
+    @property
+    def needs_entries(self) -> bool:
+        """Whether narrowing or ranking reads each pair's entry (its quotes), not funding alone."""
+        return self.positive_edge or self.sort == "edge"
+
+    def keeps_legs(self, legs: EarningLegs) -> bool:
+        """What it asks of the rates alone: the exchanges and the minimum per day."""
+        return self._by_rates(legs.long.exchange, legs.short.exchange, legs.daily_pct)
+
     def keeps(self, pair: FundingPair) -> bool:
         edge = pair.edge
-        long, short = edge.long, edge.short
-        return (
-            (not self.exchanges or long.exchange in self.exchanges or short.exchange in self.exchanges)
-            and (self.min_daily_pct is None or edge.daily_pct >= self.min_daily_pct)
-            and (not self.positive_edge or (edge.edge_pct is not None and edge.edge_pct > 0))
+        return self._by_rates(edge.long.exchange, edge.short.exchange, edge.daily_pct) and (
+            not self.positive_edge or (edge.edge_pct is not None and edge.edge_pct > 0)
+        )
+
+    def _by_rates(self, long_exchange: str, short_exchange: str, daily_pct: Decimal) -> bool:
+        return (not self.exchanges or long_exchange in self.exchanges or short_exchange in self.exchanges) and (
+            self.min_daily_pct is None or daily_pct >= self.min_daily_pct
         )
 
 

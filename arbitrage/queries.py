@@ -3,7 +3,7 @@ database. Never the engine's memory."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 
 from arbitrage import pages
 from arbitrage.fee_tables import FeeView, with_own_fees
-from arbitrage.funding import FundingFilter, FundingPair, funding_pairs, narrowed, opportunity_edge
+from arbitrage.funding import FundingFilter, FundingPair, earning_legs, narrowed, opportunity_edge, priced
 from arbitrage.history import summary
 from arbitrage.instrument_search import search_instruments
 from arbitrage.messages import OpportunityFunding, OpportunityMessage, QuoteMessage
@@ -382,21 +382,32 @@ def funding_ranking(
     """Long/short pairs that earn funding, best per day first (or as `chosen` sorts and narrows
     them); how many matched before the limit; and the time (ms) the countdowns count from.
     Entries at the user's own taker fees."""
+    chosen = chosen or FundingFilter()
     funding = read_funding()
-    if chosen is not None and chosen.query:
+    if chosen.query:
         # The markets asked for only: with every perpetual watched, thousands of pairs otherwise.
         found = search_instruments(funding, chosen.query, limit=len(funding))
         matched = {match.instrument for match in found.matches}
         funding = {instrument: row for instrument, row in funding.items() if instrument in matched}
-    quoted = read_quote_messages(list(funding))
-    quotes = {
-        (instrument, exchange): as_quote(message)
-        for instrument, row in quoted.items()
-        for exchange, message in row.items()
-    }
     fees = taker_fees_pct(own_taker_pct)
     at_ms = clock.now_ms()
-    pairs = funding_pairs(funding, quotes, fees, at_ms, hours)
-    if chosen is not None:
-        pairs = narrowed(pairs, chosen)
+    candidates = earning_legs(funding)
+    if limit and not chosen.needs_entries:
+        # Ranked and narrowed by the rates alone: only the pairs shown are priced (with every
+        # perpetual watched, 100 of ~6,000, and their quotes only).
+        kept = [legs for legs in candidates if chosen.keeps_legs(legs)]
+        shown = kept[:limit]
+        quotes = _quotes_of({leg.instrument for legs in shown for leg in (legs.long, legs.short)})
+        return [priced(legs, quotes, fees, at_ms, hours) for legs in shown], len(kept), at_ms
+    quotes = _quotes_of(funding)
+    pairs = narrowed([priced(legs, quotes, fees, at_ms, hours) for legs in candidates], chosen)
     return (pairs[:limit] if limit else pairs), len(pairs), at_ms
+
+
+def _quotes_of(instruments: Iterable[str]) -> dict[tuple[str, str], Quote]:
+    """(instrument, exchange) -> the cached quote, of these instruments."""
+    return {
+        (instrument, exchange): as_quote(message)
+        for instrument, row in read_quote_messages(list(instruments)).items()
+        for exchange, message in row.items()
+    }
