@@ -6,6 +6,7 @@ it (unsubscribed), and its Watch button keeps it."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -92,4 +93,35 @@ async def test_the_filter_finds_a_long_tail_coin_with_live_prices_and_clearing_i
     assert await page.locator(f"{row} button.watch").count() == 0
     watchlist = await (await page.request.get(universe_demo["url"] + "/api/watchlist")).json()
     assert [item["instrument"] for item in watchlist["instruments"]] == [instrument]
+    await context.close()
+
+
+async def test_a_subscription_the_server_refuses_is_said_under_the_filter(universe_demo, browser):
+    coin = Universe(UNIVERSE_DEMO_COINS, UNIVERSE_DEMO_SEED).listed("binance")[0]
+    context = await browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = await context.new_page()
+    await log_in(page, universe_demo)
+    # The page's /ws goes through to the server as it is; the test can speak as the server too.
+    routes = []
+
+    def through(route) -> None:
+        route.connect_to_server()
+        routes.append(route)
+
+    await page.route_web_socket(re.compile(r"/ws"), through)
+    await page.reload()
+    await page.wait_for_selector("#live-status[data-state=live]", timeout=30_000)
+    await page.fill("#matrix-filter", coin)
+    await page.wait_for_selector(f'#price-matrix tr[data-instrument="{coin}/USDT:USDT"]', timeout=20_000)
+
+    # What the server answers a page already near its instruments per connection.
+    routes[-1].send(json.dumps({"type": "error", "error": "at most 1000 instruments per connection"}))
+    status = page.locator("#matrix-search-status")
+    await page.wait_for_function(
+        "() => document.querySelector('#matrix-search-status').textContent.includes('refused')", timeout=10_000
+    )
+    assert await status.inner_text() == (
+        "Live prices for these rows were refused: at most 1000 instruments per connection. "
+        "Unwatch some instruments, or narrow the search."
+    )
     await context.close()

@@ -11,11 +11,13 @@ const feed = connectFeed({
   opportunities: "none",
   onSnapshot: (snapshot) => matrix.replace(snapshot.data),
   onQuotes: matrix.update,
+  // A subscription the server refused (past its instruments per connection): the search says so.
+  onError: (text) => search.refused(text),
 });
 matrix.onFreshness(feed.setFresh);
 // The filter finds any quoted instrument, beyond these rows: their quotes are added to the
 // subscription while they are shown.
-instrumentSearch({
+const search = instrumentSearch({
   input: document.getElementById("matrix-filter"),
   status: document.getElementById("matrix-search-status"),
   matrix,

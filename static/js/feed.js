@@ -12,7 +12,7 @@ import { signalAlert } from "./signals.js";
 const URL_NAMES_CHARS = 2500; // ~3.5 KB once encoded
 const CHANGE_GAP_MS = 400; // between two rounds of subscription changes: at most 5 messages a second
 
-export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuotes, onOpportunities, onClosed } = {}) {
+export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuotes, onOpportunities, onClosed, onError } = {}) {
   const badge = liveBadge(document.getElementById("live-status"));
   // A page of some instruments keeps to them even if a snapshot sent before the server heard
   // its subscription holds every instrument.
@@ -100,6 +100,7 @@ export function connectFeed({ instruments = [], opportunities, onSnapshot, onQuo
       }
       if (message.type === "snapshot") snapshotPage(message);
       else if (message.type === "alert") signalAlert(message.data); // as the user chose (Settings)
+      else if (message.type === "error") onError ? onError(message.error) : console.warn(`/ws: ${message.error}`);
       else if (assembling) assembling.held.push(message);
       else deliver(message);
     };

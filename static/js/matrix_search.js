@@ -65,6 +65,12 @@ export function instrumentSearch({ input, status, matrix, feed }) {
     status.hidden = !text;
   }
 
+  // The server refused a subscription (a page already near the instruments one connection may
+  // take): the found rows would stay empty, so the status line says why.
+  function refused(text) {
+    if (asked.size) say(`Live prices for these rows were refused: ${text}. Unwatch some instruments, or narrow the search.`);
+  }
+
   // A found row's Watch button: the instrument joins the user's watchlist and the page's own rows.
   matrix.table.addEventListener("click", async (event) => {
     const button = event.target.closest("button.watch");
@@ -84,6 +90,8 @@ export function instrumentSearch({ input, status, matrix, feed }) {
     asked.delete(instrument); // stays subscribed when the filter is cleared
     matrix.markWatched(instrument);
   });
+
+  return { refused };
 }
 
 function csrfToken() {
