@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from arbitrage.read_model import quote_stale_after_ms
+from arbitrage.read_model import quote_age_ms, quote_stale_after_ms
 from arbitrage.spreads import Spread, exact_spread, units_of
 from feeds.types import Quote
 
@@ -30,6 +30,50 @@ class NearMiss:
     def to_break_even_bps(self) -> Decimal:
         """How far the net spread is from zero, in basis points (0 or more)."""
         return (-self.spread.net_spread_pct * BPS_PER_PCT).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True, slots=True)
+class NearMissRow:
+    """A near miss as the API (NearMissSerializer) and the Opportunities page list it."""
+
+    group: str
+    symbol: str
+    buy_exchange: str
+    buy_instrument: str
+    buy_price: Decimal
+    sell_exchange: str
+    sell_instrument: str
+    sell_price: Decimal
+    gross_spread_pct: Decimal
+    net_spread_pct: Decimal
+    to_break_even_bps: Decimal
+    size_base: Decimal
+    basis_risk: bool
+    quote_age_ms: int  # the older leg's, as the pages show a quote's age
+
+    @classmethod
+    def of(cls, miss: NearMiss, now_ms: int) -> NearMissRow:
+        buy, sell, spread = miss.buy, miss.sell, miss.spread
+        return cls(
+            group=miss.group,
+            symbol=buy.instrument,
+            buy_exchange=buy.exchange,
+            buy_instrument=buy.instrument,
+            buy_price=spread.buy_price,
+            sell_exchange=sell.exchange,
+            sell_instrument=sell.instrument,
+            sell_price=spread.sell_price,
+            gross_spread_pct=spread.gross_spread_pct.quantize(_PCT),
+            net_spread_pct=spread.net_spread_pct.quantize(_PCT),
+            to_break_even_bps=miss.to_break_even_bps,
+            size_base=spread.size_base,
+            basis_risk=spread.basis_risk,
+            quote_age_ms=max(_age_ms(buy, now_ms), _age_ms(sell, now_ms)),
+        )
+
+
+def _age_ms(quote: Quote, now_ms: int) -> int:
+    return quote_age_ms(quote.ts_ms, quote.recv_ns // 1_000_000, now_ms)
 
 
 def _usable(quote: Quote, now_ms: int, max_age_ms: int) -> bool:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from arbitrage.messages import OpportunityMessage, QuoteMessage
+from arbitrage.near_miss import NearMissRow
 from arbitrage.read_model import Executable, MaxQuoteAges, NetSpread, executable, price_row
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, units_of
 from lib.numbers import tick_decimals
@@ -166,6 +167,28 @@ class ListedPair:
     def executable(self) -> Executable:
         """Its size and profit as the table shows them: walking both books where known."""
         return executable(self.opportunity)
+
+
+@dataclass(frozen=True)
+class ListedNearMiss:
+    """A near miss as the Opportunities page lists it: the typed row, with the decimals its
+    market's prices and sizes are written with. Its fields read through, as ListedPair's do."""
+
+    row: NearMissRow
+    price_decimals: int | None
+    size_decimals: int | None
+    coin: str
+
+    @classmethod
+    def of(
+        cls, row: NearMissRow, group_decimals: Mapping[str, int], group_size_decimals: Mapping[str, int]
+    ) -> ListedNearMiss:
+        return cls(
+            row, group_decimals.get(row.group), group_size_decimals.get(row.group), units_of(row.buy_instrument).coin
+        )
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.row, name)
 
 
 @dataclass

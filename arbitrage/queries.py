@@ -20,6 +20,7 @@ from arbitrage.history import summary
 from arbitrage.instrument_search import search_instruments
 from arbitrage.messages import OpportunityFunding, OpportunityMessage, QuoteMessage
 from arbitrage.models import Opportunity
+from arbitrage.near_miss import NearMissRow
 from arbitrage.near_miss import near_misses as find_near_misses
 from arbitrage.quote_cache import (
     INDEX_KEY,
@@ -29,7 +30,7 @@ from arbitrage.quote_cache import (
     read_quote_messages,
     read_quotes,
 )
-from arbitrage.read_model import MaxQuoteAges, QuoteReading, as_quote, price_row, quote_age_ms, rank, read_quote
+from arbitrage.read_model import MaxQuoteAges, QuoteReading, as_quote, price_row, rank, read_quote
 from arbitrage.spreads import DEFAULT_TAKER_FEE_PCT, exact_spread
 from feeds.configuration import exchange_fees, exchange_names
 from feeds.models import Exchange, Instrument
@@ -235,10 +236,10 @@ def near_misses(
     min_size_base: Decimal | None = None,
     limit: int | None = None,
     own_taker_pct: Mapping[str, Decimal] | None = None,
-) -> tuple[list[dict], int]:
+) -> tuple[list[NearMissRow], int]:
     """Pairs of the cached quotes at or below break-even (at the user's own taker fees where
-    they set any) within `within_bps` of it, closest first (NearMissSerializer's fields), and how
-    many matched before the limit."""
+    they set any) within `within_bps` of it, closest first, and how many matched before the
+    limit."""
     quotes = [as_quote(message) for row in read_quote_messages().values() for message in row.values()]
     fees = taker_fees_pct(own_taker_pct)
     at_ms = clock.now_ms()
@@ -260,29 +261,8 @@ def near_misses(
             continue
         if min_size_base is not None and spread.size_base < min_size_base:
             continue
-        found.append(
-            {
-                "group": miss.group,
-                "symbol": buy.instrument,
-                "buy_exchange": buy.exchange,
-                "buy_instrument": buy.instrument,
-                "buy_price": spread.buy_price,
-                "sell_exchange": sell.exchange,
-                "sell_instrument": sell.instrument,
-                "sell_price": spread.sell_price,
-                "gross_spread_pct": spread.gross_spread_pct.quantize(Decimal("0.000001")),
-                "net_spread_pct": spread.net_spread_pct.quantize(Decimal("0.000001")),
-                "to_break_even_bps": miss.to_break_even_bps,
-                "size_base": spread.size_base,
-                "basis_risk": spread.basis_risk,
-                "quote_age_ms": max(_age_ms(buy, at_ms), _age_ms(sell, at_ms)),
-            }
-        )
+        found.append(NearMissRow.of(miss, at_ms))
     return (found[:limit] if limit else found), len(found)
-
-
-def _age_ms(quote: Quote, at_ms: int) -> int:
-    return quote_age_ms(quote.ts_ms, quote.recv_ns // 1_000_000, at_ms)
 
 
 def with_funding(opportunities: list[OpportunityMessage], hours: int) -> list[OpportunityMessage]:

@@ -15,6 +15,7 @@ from arbitrage.instrument_search import search_instruments
 from arbitrage.models import Opportunity
 from arbitrage.pages import (
     Column,
+    ListedNearMiss,
     group_opportunities,
     history_rows,
     matrix_columns,
@@ -159,14 +160,8 @@ def _near_miss_context(form: OpportunityFilterForm, filters: dict, decimals: dic
         limit=NEAR_MISS_ROWS,
         own_taker_pct=own.taker_fees_pct,
     )
-    for row in rows:
-        units = units_of(row["buy_instrument"])
-        row.update(
-            price_decimals=decimals["groups"].get(row["group"]),
-            size_decimals=decimals["size_groups"].get(row["group"]),
-            coin=units.coin,
-        )
-    return {"on": True, "within_bps": within_bps, "rows": rows, "count": count}
+    listed = [ListedNearMiss.of(row, decimals["groups"], decimals["size_groups"]) for row in rows]
+    return {"on": True, "within_bps": within_bps, "rows": listed, "count": count}
 
 
 @login_required
