@@ -184,3 +184,36 @@ def bench_universe_engine(universe: int, seconds: float = 30, step_ms: int = 100
         "engine_cpu_pct": elapsed / seconds * 100,
         "open_at_end": len(engine.tracker.open),
     }
+
+
+def bench_funding_ranking(coins: int = 300, listed_on: int = 7, shown: int = 100, seed: int = 1) -> dict:
+    """The Funding page's ranking over a universe-sized set of funding records: every earning
+    pair priced (entry from the quotes, funding events), against ranking by the rates alone and
+    pricing only the `shown` best, as the page does unless it ranks by edge."""
+    from arbitrage.funding import earning_legs, funding_pairs, priced
+    from feeds.funding import Funding
+
+    rng = random.Random(seed)
+    now_ms = 1_767_225_600_000
+    funding: dict[str, dict[str, Funding]] = {}
+    quotes: dict[tuple[str, str], Quote] = {}
+    for n in range(coins):
+        instrument = f"C{n}/USDT:USDT"
+        row = funding[instrument] = {}
+        for exchange in rng.sample(EXCHANGES, listed_on):
+            rate = Decimal(rng.randint(-300, 300)) / 1_000_000
+            row[exchange] = Funding(exchange, instrument, instrument, rate, 8, now_ms + 3_600_000, now_ms)
+            bid = Decimal(rng.randint(100_000, 200_000)) / 100
+            quotes[instrument, exchange] = Quote(
+                exchange, instrument, instrument, bid, Decimal(1), bid + Decimal("0.01"), Decimal(1),
+                Decimal(1), Decimal(1), now_ms, now_ms * 1_000_000,
+            )  # fmt: skip
+    fees = {exchange: Decimal("0.05") for exchange in EXCHANGES}
+    began = time.perf_counter()
+    pairs = funding_pairs(funding, quotes, fees, now_ms)
+    all_priced_s = time.perf_counter() - began
+    began = time.perf_counter()
+    candidates = earning_legs(funding)
+    [priced(legs, quotes, fees, now_ms) for legs in candidates[:shown]]
+    shown_priced_s = time.perf_counter() - began
+    return {"pairs": len(pairs), "all_priced_ms": all_priced_s * 1000, "shown_priced_ms": shown_priced_s * 1000}

@@ -148,3 +148,12 @@ def test_a_funding_filter_narrows_and_ranks_by_edge_with_unquoted_entries_last()
     assert longs(FundingFilter(positive_edge=True)) == [("a", "d")]
     assert longs(FundingFilter(exchanges=frozenset({"d", "c"}))) == [("c", "b"), ("a", "d")]
     assert longs(FundingFilter(min_daily_pct=Decimal("0.2"))) == [("a", "b"), ("c", "b")]
+
+
+def test_the_funding_ranking_benchmark_prices_every_earning_pair():
+    from arbitrage.bench import bench_funding_ranking
+
+    # 5 coins on 3 exchanges each: 3 ordered pairs per coin earn funding (rates all differ).
+    result = bench_funding_ranking(coins=5, listed_on=3, shown=2)
+    assert result["pairs"] == 15
+    assert result["all_priced_ms"] > 0 and result["shown_priced_ms"] > 0

@@ -15,7 +15,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from arbitrage.bench import bench_replay, bench_tracker, bench_universe_engine, bench_with_rules
+from arbitrage.bench import (
+    bench_funding_ranking,
+    bench_replay,
+    bench_tracker,
+    bench_universe_engine,
+    bench_with_rules,
+)
 from arbitrage.queries import dashboard_instruments
 from feeds.bench import bench_parsers, bench_recording, bench_socket_ingest, bench_universe_feed
 from feeds.exchanges import EXCHANGE_IDS
@@ -196,6 +202,12 @@ class Command(BaseCommand):
         out(
             f"  engine on_quotes {engine['us_per_tick']:.2f} µs/tick = {engine['engine_cpu_pct']:.1f} % of a core; "
             f"{engine['open_at_end']} open at the end"
+        )
+        ranking = bench_funding_ranking()
+        out(
+            f"  funding ranking, {ranking['pairs']:,} earning pairs: every pair priced "
+            f"{ranking['all_priced_ms']:.0f} ms; ranked by the rates with the best 100 priced (the Funding page) "
+            f"{ranking['shown_priced_ms']:.0f} ms"
         )
 
     def recording(self) -> None:
