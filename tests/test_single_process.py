@@ -9,10 +9,9 @@ import signal
 
 import aiohttp
 import pytest
-import websockets
 from django.conf import settings
 
-from tests.processes import free_port, log_in, manage, start
+from tests.processes import free_port, log_in, manage, open_feed, start
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +35,7 @@ async def test_demo_serves_live_simulated_quotes_to_a_logged_in_browser(tmp_path
             static = await http.get(f"{base_url}/static/js/dashboard.js")
             assert static.status == 200
 
-        async with websockets.connect(
-            f"ws://127.0.0.1:{port}/ws",
-            additional_headers={"Cookie": f"sessionid={session_id}"},
-            origin=base_url,
-            open_timeout=10,
-        ) as ws:
+        async with open_feed(port, base_url, session_id) as ws:
             async with asyncio.timeout(30):
                 # Every listed perpetual is watched, inverse ones too: wait for a USDT one.
                 async for raw in ws:

@@ -11,10 +11,9 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-import websockets
 from django.conf import settings
 
-from tests.processes import free_port, log_in, manage, start
+from tests.processes import free_port, log_in, manage, open_feed, start
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +24,7 @@ MAJOR_COINS = frozenset(instrument.split("/")[0] for instrument in MAJORS)
 async def _generated_instrument(port: int, base_url: str, session_id: str) -> str:
     """A quoted instrument of a generated coin (none of the majors' coins): the first one a /ws
     connection that subscribes to nothing in particular (so it gets every quote) is sent."""
-    async with websockets.connect(
-        f"ws://127.0.0.1:{port}/ws",
-        additional_headers={"Cookie": f"sessionid={session_id}"},
-        origin=base_url,
-        open_timeout=10,
-    ) as ws:
+    async with open_feed(port, base_url, session_id) as ws:
         async with asyncio.timeout(60):
             async for raw in ws:
                 message = json.loads(raw)
@@ -68,12 +62,7 @@ async def test_every_perpetual_is_watched_by_default_but_a_page_gets_only_its_qu
 
             # As a page subscribes (static/js/feed.js): in the URL, before the first snapshot.
             query = urlencode({"instruments": ",".join(sorted(MAJORS)), "opportunities": "all"})
-            async with websockets.connect(
-                f"ws://127.0.0.1:{port}/ws?{query}",
-                additional_headers={"Cookie": f"sessionid={session_id}"},
-                origin=base_url,
-                open_timeout=10,
-            ) as ws:
+            async with open_feed(port, base_url, session_id, f"?{query}") as ws:
                 seen: set[str] = set()
                 subscribed = False  # the answer comes first, then the snapshot
                 updates_after_requote = None
