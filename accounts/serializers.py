@@ -59,6 +59,19 @@ class WatchlistOutput(serializers.Serializer):
 
 
 # --- alert rules ----------------------------------------------------------------------------
+def _optional_amount(help_text: str) -> serializers.DecimalField:
+    """A rule's minimum size or profit: as the model stores it (AlertRule), never negative."""
+    return serializers.DecimalField(
+        max_digits=32,
+        decimal_places=12,
+        min_value=Decimal(0),
+        max_value=Decimal(10**12),
+        required=False,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
 class AlertRuleInput(serializers.Serializer):
     """Create with the required fields; PATCH any subset. The context's `user` owns the rule."""
 
@@ -78,22 +91,8 @@ class AlertRuleInput(serializers.Serializer):
     min_net_spread_pct = serializers.DecimalField(
         max_digits=10, decimal_places=6, min_value=Decimal(0), max_value=Decimal(100), help_text="Percent, after fees"
     )
-    min_size_base = serializers.DecimalField(
-        max_digits=32,
-        decimal_places=12,
-        min_value=Decimal(0),
-        max_value=Decimal(10**12),
-        required=False,
-        allow_null=True,
-    )
-    min_profit_quote = serializers.DecimalField(
-        max_digits=32,
-        decimal_places=12,
-        min_value=Decimal(0),
-        max_value=Decimal(10**12),
-        required=False,
-        allow_null=True,
-    )
+    min_size_base = _optional_amount("Coins both tops of book hold")
+    min_profit_quote = _optional_amount("Quote currency, at the top of book")
     max_quote_age_ms = serializers.IntegerField(min_value=1, max_value=3_600_000, required=False, allow_null=True)
     min_edge_pct = serializers.DecimalField(
         max_digits=12,
@@ -105,25 +104,13 @@ class AlertRuleInput(serializers.Serializer):
         help_text="Percent: net spread + funding over 8 h, as the opportunity's `funding.edge_pct` on /ws; "
         "an opportunity without both legs' funding does not meet it. Null: funding not considered",
     )
-    min_depth_size_base = serializers.DecimalField(
-        max_digits=32,
-        decimal_places=12,
-        min_value=Decimal(0),
-        max_value=Decimal(10**12),
-        required=False,
-        allow_null=True,
-        help_text="Coins: the size of greatest profit walking both legs' books at your fees, as the "
+    min_depth_size_base = _optional_amount(
+        "Coins: the size of greatest profit walking both legs' books at your fees, as the "
         "opportunity's `depth.size_base`; an opportunity whose books are not known yet is matched again "
-        "when they arrive. Null: depth not considered",
+        "when they arrive. Null: depth not considered"
     )
-    min_depth_profit_quote = serializers.DecimalField(
-        max_digits=32,
-        decimal_places=12,
-        min_value=Decimal(0),
-        max_value=Decimal(10**12),
-        required=False,
-        allow_null=True,
-        help_text="Quote currency: the net profit of that walk, as `depth.profit_quote`. Null: depth not considered",
+    min_depth_profit_quote = _optional_amount(
+        "Quote currency: the net profit of that walk, as `depth.profit_quote`. Null: depth not considered"
     )
     cooldown_s = serializers.IntegerField(min_value=0, max_value=7 * 86400, required=False)
     notify_in_app = serializers.BooleanField(required=False)
