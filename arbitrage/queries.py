@@ -17,7 +17,7 @@ from arbitrage import pages
 from arbitrage.fee_tables import FeeView, with_own_fees
 from arbitrage.funding import FundingFilter, FundingPair, earning_legs, narrowed, opportunity_edge, priced
 from arbitrage.history import summary
-from arbitrage.instrument_search import search_instruments
+from arbitrage.instrument_search import SearchResult, search_instruments
 from arbitrage.messages import OpportunityFunding, OpportunityMessage, QuoteMessage
 from arbitrage.models import Opportunity
 from arbitrage.near_miss import NearMissRow
@@ -352,6 +352,17 @@ def listing_exchanges(instrument: str) -> set[str]:
     return {exchange for (exchange,) in listed} & set(exchange_names(enabled_only=True))
 
 
+def find_instruments(among: list[str], query: str, limit: int) -> SearchResult:
+    """The instruments of `among` that what a trader typed matches, best first
+    (arbitrage/instrument_search.py); an exchange's own symbol (PEPEUSDT, XBTUSD) or the URL-safe
+    form, as the instrument lists know them, finds its instrument first."""
+    try:
+        named = resolve_symbol(query, known=among)
+    except UnknownSymbol:
+        named = None
+    return search_instruments(among, query, limit=limit, named=named)
+
+
 def funding_ranking(
     *,
     hours: int,
@@ -366,7 +377,7 @@ def funding_ranking(
     funding = read_funding()
     if chosen.query:
         # The markets asked for only: with every perpetual watched, thousands of pairs otherwise.
-        found = search_instruments(funding, chosen.query, limit=len(funding))
+        found = find_instruments(list(funding), chosen.query, limit=len(funding))
         matched = {match.instrument for match in found.matches}
         funding = {instrument: row for instrument, row in funding.items() if instrument in matched}
     fees = taker_fees_pct(own_taker_pct)

@@ -11,7 +11,6 @@ from accounts.trading import trading_settings
 from arbitrage.api import ApiRoot
 from arbitrage.fee_tables import UserTrading
 from arbitrage.forms import FundingForm, OpportunityFilterForm, ReplayForm
-from arbitrage.instrument_search import search_instruments
 from arbitrage.models import Opportunity
 from arbitrage.pages import (
     Column,
@@ -25,6 +24,7 @@ from arbitrage.pages import (
 )
 from arbitrage.queries import (
     dashboard_instruments,
+    find_instruments,
     funding_ranking,
     listing_exchanges,
     max_quote_ages,
@@ -40,7 +40,6 @@ from arbitrage.spread_charts import funding_series, pair_series
 from arbitrage.spreads import units_of
 from feeds.configuration import exchange_names
 from feeds.models import Instrument
-from feeds.symbols import UnknownSymbol, resolve_symbol
 from lib import clock
 
 api_root = ApiRoot.as_view()
@@ -83,13 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def price_search(request: HttpRequest) -> JsonResponse:
     """The Prices page's filter: every quoted instrument `q` matches, not only the page's rows,
     best first (arbitrage/instrument_search.py); the page subscribes to them over /ws."""
-    query = request.GET.get("q", "")
-    quoted = quoted_instruments()
-    try:  # an exchange's own symbol (PEPEUSDT, XBTUSD) or the URL-safe form names one instrument
-        named = resolve_symbol(query, known=quoted)
-    except UnknownSymbol:
-        named = None
-    result = search_instruments(quoted, query, limit=SEARCH_ROWS, named=named)
+    result = find_instruments(quoted_instruments(), request.GET.get("q", ""), limit=SEARCH_ROWS)
     return JsonResponse(
         {
             "query": result.query,

@@ -73,6 +73,7 @@ def test_the_pages_filters_on_the_api_too(api, funded_market):
 
     assert longs("positive_edge=true") == ["binance"]  # okx's entry is not quoted: no edge
     assert longs("q=BTC/USD") == ["binance", "okx"] and longs("q=eth") == []
+    assert longs("q=XBTUSDTM") == ["binance", "okx"]  # KuCoin's own symbol, as the Prices search takes it
     assert longs("min_daily_pct=0.15") == ["binance", "okx"] and longs("min_daily_pct=0.16") == []
     assert longs("sort=edge") == ["binance", "okx"]
     assert api.get("/api/funding?sort=profit").status_code == 400
